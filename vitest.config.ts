@@ -1,0 +1,37 @@
+import { defineConfig } from 'vitest/config';
+import { fileURLToPath } from 'node:url';
+
+const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+// Workspace packages resolve to their sources so tests never depend on a stale build.
+const alias = {
+  '@cti/domain': src('./packages/domain/src/index.ts'),
+  '@cti/contracts': src('./packages/contracts/src/index.ts'),
+  '@cti/asterisk': src('./packages/asterisk/src/index.ts'),
+  '@cti/db': src('./packages/db/src/index.ts'),
+};
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    projects: [
+      {
+        resolve: { alias },
+        test: { name: 'unit', include: ['packages/*/src/**/*.spec.ts', 'services/*/src/**/*.spec.ts'], exclude: ['**/*.int.spec.ts', '**/node_modules/**'] },
+      },
+      {
+        resolve: { alias },
+        test: { name: 'integration', include: ['packages/*/src/**/*.int.spec.ts', 'services/*/src/**/*.int.spec.ts'], testTimeout: 30_000, hookTimeout: 30_000 },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'e2e', include: ['test/**/*.e2e.ts'], testTimeout: 120_000, hookTimeout: 180_000,
+          // One Asterisk per run: e2e files share it and must not run in parallel.
+          fileParallelism: false,
+          globalSetup: ['test/support/global-setup.ts'],
+        },
+      },
+    ],
+  },
+});
