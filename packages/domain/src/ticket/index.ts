@@ -10,3 +10,4 @@ export * from './seeded-random.js';
 export * from './qa-sampling.js';
 export * from './qa-rubric.js';
 export * from './ticket.merge.js';
+export * from './china-2026.calendar.js';

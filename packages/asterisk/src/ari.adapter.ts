@@ -1,0 +1,218 @@
+import ari from 'ari-client';
+import type { ChannelInfo, DialOptions, TelephonyEvents, TelephonyPort } from './telephony.port.js';
+
+/** The slice of a logger the adapters use (pino fits). */
+export interface AdapterLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** Where and as whom to reach ARI. */
+export interface AriSettings {
+  url: string;
+  user: string;
+  password: string;
+  app: string;
+}
+
+function isNotFound(err: unknown): boolean {
+  const msg = String((err as Error)?.message ?? err);
+  return /not found|404|Channel not in Stasis/i.test(msg);
+}
+
+function toChannelInfo(ch: any, args: string[] = []): ChannelInfo {
+  return {
+    id: ch.id,
+    name: ch.name,
+    state: ch.state,
+    callerNumber: ch.caller?.number ?? '',
+    args,
+    exten: ch.dialplan?.exten ?? '',
+    createdAt: ch.creationtime ? Date.parse(ch.creationtime) : Date.now(),
+  };
+}
+
+/**
+ * ARI over ari-client, with our own supervision: ari-client gives up reconnecting after about
+ * 43 s, so on give-up this adapter starts a new client with capped backoff, forever.
+ * The WebSocket URL carries the credentials and is never logged.
+ */
+export class AriTelephony implements TelephonyPort {
+  private client: any;
+  private stopped = false;
+  private attempt = 0;
+  private up = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly settings: AriSettings,
+    private readonly events: TelephonyEvents,
+    private readonly log: AdapterLogger,
+  ) {}
+
+  /** Whether the event WebSocket is connected now. */
+  isUp(): boolean {
+    return this.up;
+  }
+
+  /** Connects and keeps connecting until stop(). Resolves once the first attempt finished (up or not). */
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.connectOnce();
+  }
+
+  /** Closes the connection and stops reconnecting. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    try {
+      this.client?.stop();
+    } catch {
+      /* already closed */
+    }
+    this.setUp(false);
+  }
+
+  private setUp(up: boolean): void {
+    if (this.up === up) return;
+    this.up = up;
+    this.events.connection(up);
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped) return;
+    clearTimeout(this.retryTimer);
+    const delay = Math.min(30_000, 500 * 2 ** Math.min(this.attempt, 6));
+    this.attempt++;
+    this.retryTimer = setTimeout(() => void this.connectOnce(), delay);
+  }
+
+  private async connectOnce(): Promise<void> {
+    if (this.stopped) return;
+    let client: any;
+    try {
+      client = await ari.connect(this.settings.url, this.settings.user, this.settings.password);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message, attempt: this.attempt, ari: this.settings.url }, 'ARI not reachable, will retry');
+      this.scheduleReconnect();
+      return;
+    }
+    if (this.stopped) return;
+    try {
+      this.client?.stop();
+    } catch {
+      /* old client already closed */
+    }
+    this.client = client;
+    this.wire(client);
+    try {
+      await client.start(this.settings.app);
+      this.attempt = 0;
+      this.log.info({ app: this.settings.app }, 'ARI application registered');
+      this.setUp(true);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'ARI WebSocket failed, will retry');
+      this.scheduleReconnect();
+    }
+  }
+
+  private wire(client: any): void {
+    const guard = (name: string, fn: () => void) => {
+      try {
+        fn();
+      } catch (err) {
+        this.log.error({ err: (err as Error).message, event: name }, 'ARI event handler failed');
+      }
+    };
+    client.on('StasisStart', (event: any, channel: any) =>
+      guard('StasisStart', () => this.events.stasisStart(toChannelInfo(channel ?? event.channel, event.args ?? []))),
+    );
+    client.on('StasisEnd', (event: any) => guard('StasisEnd', () => this.events.stasisEnd(event.channel.id)));
+    client.on('ChannelDestroyed', (event: any) =>
+      guard('ChannelDestroyed', () => this.events.channelDestroyed(event.channel.id, Number(event.cause ?? 0))),
+    );
+    client.on('ChannelDtmfReceived', (event: any) =>
+      guard('ChannelDtmfReceived', () => this.events.dtmf(event.channel.id, String(event.digit))),
+    );
+    client.on('WebSocketReconnecting', () => {
+      if (client !== this.client) return;
+      this.log.warn({}, 'ARI WebSocket lost, ari-client reconnecting');
+      this.setUp(false);
+    });
+    client.on('WebSocketConnected', () => {
+      if (client !== this.client) return;
+      this.attempt = 0;
+      this.setUp(true);
+    });
+    client.on('WebSocketMaxRetries', () => {
+      if (client !== this.client) return;
+      this.log.warn({}, 'ari-client gave up reconnecting; starting a new client');
+      this.setUp(false);
+      this.scheduleReconnect();
+    });
+  }
+
+  private get api(): any {
+    if (!this.client) throw new Error('ARI not connected');
+    return this.client;
+  }
+
+  async answer(channelId: string): Promise<void> {
+    await this.api.channels.answer({ channelId });
+  }
+
+  async startMoh(channelId: string): Promise<void> {
+    await this.api.channels.startMoh({ channelId, mohClass: 'default' });
+  }
+
+  async stopMoh(channelId: string): Promise<void> {
+    await this.api.channels.stopMoh({ channelId }).catch((err: unknown) => {
+      if (!isNotFound(err)) throw err;
+    });
+  }
+
+  async hangup(channelId: string): Promise<void> {
+    await this.api.channels.hangup({ channelId }).catch((err: unknown) => {
+      if (!isNotFound(err)) throw err;
+    });
+  }
+
+  async dial(o: DialOptions): Promise<void> {
+    await this.api.channels.originate({
+      endpoint: o.endpoint,
+      app: this.settings.app,
+      appArgs: o.appArgs.join(','),
+      callerId: o.callerNumber,
+      timeout: o.timeoutSeconds,
+      channelId: o.channelId,
+    });
+  }
+
+  async bridge(bridgeId: string, channelIds: string[]): Promise<void> {
+    await this.api.bridges.create({ type: 'mixing', bridgeId, name: bridgeId });
+    await this.api.bridges.addChannel({ bridgeId, channel: channelIds.join(',') });
+  }
+
+  async destroyBridge(bridgeId: string): Promise<void> {
+    await this.api.bridges.destroy({ bridgeId }).catch((err: unknown) => {
+      if (!isNotFound(err)) throw err;
+    });
+  }
+
+  async continueInDialplan(channelId: string, context: string, exten: string, priority: number): Promise<void> {
+    await this.api.channels.continueInDialplan({ channelId, context, extension: exten, priority });
+  }
+
+  async listAppChannels(): Promise<ChannelInfo[]> {
+    const app = await this.api.applications.get({ applicationName: this.settings.app });
+    const ids = new Set<string>((app.channel_ids ?? []) as string[]);
+    const channels: any[] = await this.api.channels.list();
+    return channels.filter((c) => ids.has(c.id)).map((c) => toChannelInfo(c));
+  }
+
+  async listBridges(): Promise<Array<{ id: string; channels: string[] }>> {
+    const bridges: any[] = await this.api.bridges.list();
+    return bridges.map((b) => ({ id: b.id, channels: b.channels ?? [] }));
+  }
+}

@@ -1,0 +1,103 @@
+import type { Config } from '@cti/contracts';
+
+/** Emergency and utility partners that get a SIP endpoint of their own, in port order. */
+export const PARTNER_KEYS = ['110', '119', '120', '122', 'water', 'power', 'gas', 'heating'] as const;
+
+/** Values substituted for `{{NAME}}` placeholders in asterisk-conf/ templates. */
+export type TemplateVars = Record<string, string>;
+
+/** Seat endpoint names, `seat-01` … (two digits at least so they sort). */
+export function seatName(n: number): string {
+  return `seat-${String(n).padStart(2, '0')}`;
+}
+
+function hostOf(hostPort: string): string {
+  return hostPort.split(':')[0] ?? hostPort;
+}
+
+/** The placeholder values for one Asterisk instance rooted at `instanceRoot` (a path inside Asterisk's filesystem). */
+export function templateVars(config: Config, instanceRoot: string): TemplateVars {
+  const ari = new URL(config.CTI_ARI_URL);
+  return {
+    INSTANCE_ROOT: instanceRoot,
+    ARI_PORT: ari.port || '8088',
+    ARI_USER: config.CTI_ARI_USER,
+    ARI_PASSWORD: config.CTI_ARI_PASSWORD,
+    ARI_APP: config.CTI_ARI_APP,
+    AMI_PORT: String(config.CTI_AMI_PORT),
+    AMI_USER: config.CTI_AMI_USER,
+    AMI_PASSWORD: config.CTI_AMI_PASSWORD,
+    RTP_START: String(config.CTI_RTP_START),
+    RTP_END: String(config.CTI_RTP_END),
+    RING_TIMEOUT: String(config.CTI_RING_TIMEOUT_S),
+    SIP_BIND: config.CTI_SIP_BIND,
+    SIP_PORT: String(config.CTI_SIP_PORT),
+    TRUNK_PRIMARY: config.CTI_TRUNK_PRIMARY,
+    TRUNK_PRIMARY_HOST: hostOf(config.CTI_TRUNK_PRIMARY),
+    TRUNK_BACKUP: config.CTI_TRUNK_BACKUP,
+    TRUNK_BACKUP_HOST: hostOf(config.CTI_TRUNK_BACKUP),
+  };
+}
+
+function seatBlocks(config: Config): string {
+  const blocks: string[] = [];
+  for (let n = 1; n <= config.CTI_SEATS; n++) {
+    const name = seatName(n);
+    if (config.CTI_SEAT_CONTACT) {
+      const contact = config.CTI_SEAT_CONTACT.replaceAll('{n}', String(n)).replaceAll(
+        '{port}',
+        String(config.CTI_SEAT_BASE_PORT + n),
+      );
+      blocks.push(`[${name}](seat-defaults)\naors = ${name}\n\n[${name}]\ntype = aor\ncontact = ${contact}\n`);
+    } else {
+      blocks.push(
+        `[${name}](seat-defaults)\naors = ${name}\nauth = ${name}\n\n[${name}]\ntype = auth\nauth_type = userpass\n` +
+          `username = ${name}\npassword = ${config.CTI_SEAT_PASSWORD}\n\n[${name}]\ntype = aor\nmax_contacts = 1\nremove_existing = yes\n`,
+      );
+    }
+  }
+  return blocks.join('\n');
+}
+
+function partnerBlocks(config: Config): string {
+  return PARTNER_KEYS.map((key, i) => {
+    const name = `partner-${key}`;
+    const contact = `sip:${key}@${config.CTI_PARTNER_HOST}:${config.CTI_PARTNER_BASE_PORT + i}`;
+    return `[${name}](trunk-defaults)\ncontext = from-partner\naors = ${name}\n\n[${name}]\ntype = aor\ncontact = ${contact}\n`;
+  }).join('\n');
+}
+
+function queueMembers(config: Config): string {
+  const lines: string[] = [];
+  for (let n = 1; n <= config.CTI_SEATS; n++) lines.push(`member => PJSIP/${seatName(n)}`);
+  return lines.join('\n');
+}
+
+/**
+ * Renders every template: `{{NAME}}` placeholders from `vars`, and the generated blocks
+ * (`;@SEATS@`, `;@PARTNERS@`, `;@QUEUE_MEMBERS@`). An unknown placeholder is an error,
+ * so a typo never reaches Asterisk as a literal.
+ */
+export function renderAsteriskConf(
+  templates: Record<string, string>,
+  config: Config,
+  instanceRoot: string,
+): Record<string, string> {
+  const vars = templateVars(config, instanceRoot);
+  const generated: Record<string, string> = {
+    ';@SEATS@': seatBlocks(config),
+    ';@PARTNERS@': partnerBlocks(config),
+    ';@QUEUE_MEMBERS@': queueMembers(config),
+  };
+  const out: Record<string, string> = {};
+  for (const [file, text] of Object.entries(templates)) {
+    let rendered = text.replace(/\{\{([A-Z_]+)\}\}/g, (_m, name: string) => {
+      const value = vars[name];
+      if (value === undefined) throw new Error(`asterisk-conf/${file}: unknown placeholder {{${name}}}`);
+      return value;
+    });
+    for (const [marker, block] of Object.entries(generated)) rendered = rendered.replace(marker, block);
+    out[file] = rendered;
+  }
+  return out;
+}

@@ -1,0 +1,5 @@
+export * from './asterisk-conf.render.js';
+export * from './telephony.port.js';
+export * from './ari.adapter.js';
+export * from './ami.adapter.js';
+export * from './trunk.monitor.js';

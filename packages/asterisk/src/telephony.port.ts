@@ -1,0 +1,54 @@
+/** A channel as the call logic needs to see it. */
+export interface ChannelInfo {
+  id: string;
+  name: string;
+  state: string;
+  callerNumber: string;
+  /** Stasis application arguments, when the channel is in our application. */
+  args: string[];
+  /** Dialled extension of the channel's dialplan location. */
+  exten: string;
+  createdAt: number;
+}
+
+/** Options for ringing an endpoint into the Stasis application. */
+export interface DialOptions {
+  /** Channel id to create, so events can be matched before originate returns. */
+  channelId: string;
+  /** Endpoint, e.g. `PJSIP/seat-01`. */
+  endpoint: string;
+  callerNumber: string;
+  timeoutSeconds: number;
+  /** Stasis arguments the answered channel arrives with. */
+  appArgs: string[];
+}
+
+/** Call control the gateway needs from Asterisk (ARI). Methods reject with a CtiError-like Error on failure. */
+export interface TelephonyPort {
+  answer(channelId: string): Promise<void>;
+  startMoh(channelId: string): Promise<void>;
+  stopMoh(channelId: string): Promise<void>;
+  /** Hangs up; a channel that is already gone is not an error. */
+  hangup(channelId: string): Promise<void>;
+  dial(options: DialOptions): Promise<void>;
+  /** Creates a mixing bridge holding the channels. */
+  bridge(bridgeId: string, channelIds: string[]): Promise<void>;
+  /** Destroys a bridge; a bridge already gone is not an error. */
+  destroyBridge(bridgeId: string): Promise<void>;
+  /** Sends a channel back to the dialplan (e.g. the fallback queue) instead of stranding it. */
+  continueInDialplan(channelId: string, context: string, exten: string, priority: number): Promise<void>;
+  /** Channels currently in our Stasis application (for reconciliation after a reconnect). */
+  listAppChannels(): Promise<ChannelInfo[]>;
+  /** Bridge ids currently owned by our application and their channels. */
+  listBridges(): Promise<Array<{ id: string; channels: string[] }>>;
+}
+
+/** Events from Asterisk the call logic reacts to. Handlers must not throw. */
+export interface TelephonyEvents {
+  stasisStart(channel: ChannelInfo): void;
+  stasisEnd(channelId: string): void;
+  channelDestroyed(channelId: string, cause: number): void;
+  dtmf(channelId: string, digit: string): void;
+  /** Connection to ARI went up (after start or a reconnect) or down. */
+  connection(up: boolean): void;
+}

@@ -1,0 +1,2 @@
+export * from './call-record.js';
+export * from './phone-mask.js';
