@@ -1,0 +1,3 @@
+export * from './acd.model.js';
+export * from './acd.config.js';
+export { AcdEngine } from './acd.engine.js';
