@@ -7,7 +7,7 @@ import {
 import { selectCountedCalls } from './call.selection.js';
 import type { KpiConfig } from './kpi.config.js';
 import type { AgentOffer, AgentStateInterval, CallFact, QaReview } from './kpi.fact.js';
-import { kpiResult, type KpiResult, type Period } from './kpi.result.js';
+import { isInPeriod, kpiResult, type KpiResult, type Period } from './kpi.result.js';
 import { talkTimeMs } from './service-level.kpi.js';
 
 /** Offers of a call to agents; a call without an offer list was offered only to the agent who answered it. */
@@ -105,9 +105,7 @@ export function agentFigures(
     h.wrapMs += call.wrapMs ?? 0;
     handling.set(call.agentId, h);
   }
-  const inPeriod = new Set(
-    calls.filter((c) => c.offeredAt !== undefined && c.offeredAt >= period.from && c.offeredAt < period.to).map((c) => c.callId),
-  );
+  const inPeriod = new Set(calls.filter((c) => c.offeredAt !== undefined && isInPeriod(c.offeredAt, period)).map((c) => c.callId));
   const qa = new Map<string, { n: number; sum: number }>();
   for (const r of reviews) {
     if (!inPeriod.has(r.callId)) continue;

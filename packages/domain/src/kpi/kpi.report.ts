@@ -3,7 +3,7 @@ import { agentAnswerEfficiency } from './agent.kpi.js';
 import { answerRate } from './answer-rate.kpi.js';
 import type { KpiConfig } from './kpi.config.js';
 import type { AgentStateInterval, CallFact, QaReview, TicketFact } from './kpi.fact.js';
-import type { KpiResult, Period } from './kpi.result.js';
+import { kpiResult, type KpiResult, type Period } from './kpi.result.js';
 import { qaCoverage } from './qa-coverage.kpi.js';
 import { answeredWithin } from './service-level.kpi.js';
 import {
@@ -79,7 +79,7 @@ export function contractKpiTable(facts: KpiFacts, config: KpiConfig, period: Per
     row('answer_rate', '接通率', answer),
     row('answered_within_threshold', `${config.serviceLevelSeconds}秒内接通率`, answeredWithin(facts.calls, config, period)),
     // Reported beside the answer rate, never inside it: the contract counts agent answers only.
-    row('abandoned_called_back', '漏接回拨率', { numerator: answer.abandonedCalledBack, denominator: answer.abandoned, value: answer.abandoned === 0 ? null : answer.abandonedCalledBack / answer.abandoned }),
+    row('abandoned_called_back', '漏接回拨率', kpiResult(answer.abandonedCalledBack, answer.abandoned)),
     row('satisfaction', '满意率', satisfactionRate(facts.tickets, config, period)),
     row('on_time_closure', '按时办结率', onTimeClosureRate(facts.tickets, config, period)),
     row('direct_answer', '直接答复率', directAnswerRate(facts.tickets, config, period)),
