@@ -15,7 +15,7 @@ describe('computeDeadline with the Sichuan policy on the 2026 calendar', () => {
     ['complaint', '2026-09-28T09:00', '2026-10-23', '15 working days across National Day'],
     ['report', '2026-09-28T09:00', '2026-10-23', 'reports share the 15-day limit'],
     ['praise', '2026-09-28T09:00', '2026-10-23', 'praise falls back to 15 days'],
-  ] as const)('a normal %s accepted %s is due at the end of %s (%s)', (category, accepted, due) => {
+  ] as const)('a normal %s accepted %s is due at the end of %s (%s)', (category, accepted, due, _why) => {
     expect(computeDeadline(category, 'normal', bj(accepted), calendar2026, P)).toBe(endOf(due));
   });
 

@@ -14,7 +14,7 @@ describe('deadlineStatus with yellow in the last 20 % or the last 24 h', () => {
     [A + 10 * DAY - HOUR, 'yellow', 'one hour left'],
     [A + 10 * DAY, 'yellow', 'at the deadline instant, not yet overdue'],
     [A + 10 * DAY + 1, 'red', 'one millisecond overdue'],
-  ] as const)('at %i it is %s (%s)', (now, expected) => {
+  ] as const)('at %i it is %s (%s)', (now, expected, _why) => {
     expect(deadlineStatus(open, now, DEFAULT_WARNING_POLICY)).toBe(expected);
   });
 
