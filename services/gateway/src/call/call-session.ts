@@ -1,0 +1,46 @@
+import type { CallRecord, Language, TrunkName } from '@cti/domain';
+
+/** Where a live inbound call is in its life. */
+export type CallPhase = 'queued' | 'ringing' | 'connected' | 'ended';
+
+/** The gateway's live view of one inbound call (the caller's channel id is the call id and linkedid). */
+export interface CallSession {
+  callId: string;
+  trunk: TrunkName;
+  callerNumber: string;
+  did: string;
+  language: Language;
+  phase: CallPhase;
+  arrivedAt: number;
+  queuedAt?: number;
+  offeredAt?: number;
+  answeredAt?: number;
+  agentId?: string;
+  seat?: string;
+  /** The agent leg currently ringing or connected. */
+  agentChannelId?: string;
+  bridgeId?: string;
+  offers: number;
+}
+
+/** The call record of a session that ended now. */
+export function toCallRecord(s: CallSession, endedAt: number, endedBy: CallRecord['endedBy']): CallRecord {
+  const answered = s.answeredAt !== undefined;
+  return {
+    linkedId: s.callId,
+    trunk: s.trunk,
+    callerNumber: s.callerNumber,
+    did: s.did,
+    language: s.language,
+    arrivedAt: s.arrivedAt,
+    ...(s.queuedAt !== undefined && { queuedAt: s.queuedAt }),
+    ...(s.offeredAt !== undefined && { offeredAt: s.offeredAt }),
+    ...(s.answeredAt !== undefined && { answeredAt: s.answeredAt }),
+    endedAt,
+    ...(answered && s.agentId !== undefined && { agentId: s.agentId }),
+    ...(answered && s.seat !== undefined && { seat: s.seat }),
+    outcome: answered ? 'answered' : s.queuedAt !== undefined ? 'abandoned' : 'failed',
+    endedBy,
+    offers: s.offers,
+  };
+}

@@ -1,0 +1,13 @@
+import type { AcdEngine } from '@cti/domain';
+import type { RouteRegistry } from './route.registry.js';
+
+/** Supervisor view of the queue. */
+export function registerAcdRoutes(routes: RouteRegistry, acd: AcdEngine): void {
+  routes.add({
+    method: 'GET',
+    url: '/api/v1/queue',
+    summary: 'Waiting calls in routing order with wait, language and position',
+    roles: ['supervisor', 'manager', 'admin', 'qa'],
+    handler: async () => ({ items: acd.queue() }),
+  });
+}

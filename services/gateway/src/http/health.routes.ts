@@ -1,0 +1,38 @@
+import type { RouteRegistry } from './route.registry.js';
+
+/** What /healthz reports; each probe answers quickly and never throws. */
+export interface HealthProbes {
+  ari(): boolean;
+  ami(): boolean;
+  redis(): Promise<boolean>;
+  postgres(): Promise<boolean>;
+  trunks(): Record<string, { status: string; rttMs: number | null; since: number }>;
+  spooledRecords(): boolean;
+}
+
+/** `GET /healthz`: 200 when calls can be taken and recorded, 503 otherwise; always with every component's state. */
+export function registerHealthRoutes(routes: RouteRegistry, probes: HealthProbes): void {
+  routes.add({
+    method: 'GET',
+    url: '/healthz',
+    summary: 'Health of ARI, AMI, Redis, PostgreSQL and each trunk (no authentication)',
+    roles: null,
+    handler: async ({ reply }) => {
+      const [redis, postgres] = await Promise.all([probes.redis(), probes.postgres()]);
+      const body = {
+        status: 'ok' as 'ok' | 'degraded',
+        ari: probes.ari() ? 'up' : 'down',
+        ami: probes.ami() ? 'up' : 'down',
+        redis: redis ? 'up' : 'down',
+        postgres: postgres ? 'up' : 'down',
+        trunks: probes.trunks(),
+        spooledRecords: probes.spooledRecords(),
+      };
+      if (body.ari !== 'up' || !redis || !postgres) {
+        body.status = 'degraded';
+        reply.status(503);
+      }
+      return body;
+    },
+  });
+}

@@ -1,0 +1,106 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { CtiError } from '@cti/domain';
+import type { Principal, Role } from '@cti/db';
+
+/** A route: its contract (validated with zod, published in OpenAPI) and its handler. */
+export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  url: string;
+  summary: string;
+  /** Roles allowed; `null` = no authentication (health only). */
+  roles: readonly Role[] | null;
+  params?: P;
+  query?: Q;
+  body?: B;
+  handler: (input: { params: z.infer<P>; query: z.infer<Q>; body: z.infer<B>; principal: Principal; req: FastifyRequest; reply: FastifyReply }) => Promise<unknown>;
+}
+
+/** Authenticates a bearer token (TokenRepository fits). */
+export interface TokenVerifier {
+  findPrincipal(token: string): Promise<Principal | undefined>;
+}
+
+const anonymous: Principal = { tokenId: '', role: 'admin', agentId: null, label: 'anonymous' };
+
+function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where: string): z.infer<T> {
+  if (!schema) return undefined as z.infer<T>;
+  const r = schema.safeParse(value ?? {});
+  if (!r.success) {
+    const first = r.error.issues[0];
+    const field = first ? first.path.join('.') : where;
+    throw new CtiError('CTI_ERR_VALIDATION', `invalid ${where}: ${field ? field + ': ' : ''}${first?.message ?? 'invalid'}`, {
+      where,
+      issues: r.error.issues.map((i) => ({ field: i.path.join('.'), reason: i.message })),
+    });
+  }
+  return r.data;
+}
+
+/** Registers routes on Fastify with one authentication and validation path, and builds their OpenAPI document. */
+export class RouteRegistry {
+  private readonly specs: RouteSpec<z.ZodType, z.ZodType, z.ZodType>[] = [];
+
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly tokens: TokenVerifier,
+  ) {}
+
+  add<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined>(spec: RouteSpec<P, Q, B>): void {
+    this.specs.push(spec as unknown as RouteSpec<z.ZodType, z.ZodType, z.ZodType>);
+    this.app.route({
+      method: spec.method,
+      url: spec.url,
+      handler: async (req, reply) => {
+        const principal = spec.roles === null ? anonymous : await this.authenticate(req, spec.roles);
+        const params = parse(spec.params, req.params, 'path parameters');
+        const query = parse(spec.query, req.query, 'query');
+        const body = parse(spec.body, req.body, 'body');
+        const result = await spec.handler({ params, query, body, principal, req, reply });
+        return result;
+      },
+    });
+  }
+
+  private async authenticate(req: FastifyRequest, roles: readonly Role[]): Promise<Principal> {
+    const header = req.headers.authorization;
+    const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+    if (!match?.[1]) throw new CtiError('CTI_ERR_UNAUTHORIZED', 'missing or malformed Authorization: Bearer token');
+    const principal = await this.tokens.findPrincipal(match[1]);
+    if (!principal) throw new CtiError('CTI_ERR_UNAUTHORIZED', 'unknown or revoked token');
+    if (!roles.includes(principal.role)) {
+      throw new CtiError('CTI_ERR_FORBIDDEN', `role ${principal.role} may not ${'call ' + req.method + ' ' + req.routeOptions.url}`, { role: principal.role, allowed: roles });
+    }
+    return principal;
+  }
+
+  /** The OpenAPI 3.1 document of every registered route. */
+  openApi(): Record<string, unknown> {
+    const paths: Record<string, Record<string, unknown>> = {};
+    for (const s of this.specs) {
+      const path = s.url.replace(/:([A-Za-z_]+)/g, '{$1}');
+      const parameters: unknown[] = [];
+      for (const [where, schema] of [['path', s.params], ['query', s.query]] as const) {
+        if (!schema) continue;
+        const js = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, unknown>; required?: string[] };
+        for (const [name, prop] of Object.entries(js.properties ?? {})) {
+          parameters.push({ name, in: where, required: where === 'path' || (js.required ?? []).includes(name), schema: prop });
+        }
+      }
+      paths[path] ??= {};
+      (paths[path] as Record<string, unknown>)[s.method.toLowerCase()] = {
+        summary: s.summary,
+        ...(s.roles && { security: [{ bearer: [] }], 'x-roles': s.roles }),
+        ...(parameters.length && { parameters }),
+        ...(s.body && { requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(s.body, { io: 'input', unrepresentable: 'any' }) } } } }),
+        responses: { '200': { description: 'OK' }, '400': { description: 'invalid input' }, '401': { description: 'no valid token' }, '403': { description: 'role not allowed' } },
+      };
+    }
+    return {
+      openapi: '3.1.0',
+      info: { title: 'Ganzi 12345 CTI gateway', version: '1' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      paths,
+    };
+  }
+}

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import type { AnswerCounts } from '@cti/db';
+import type { RouteRegistry } from './route.registry.js';
+
+/** Reads answer counts for a period (CallRepository fits). */
+export interface AnswerCountSource {
+  answerCounts(from: Date, to: Date): Promise<AnswerCounts>;
+}
+
+/** The contract's answer-rate target. */
+export const ANSWER_RATE_TARGET = 0.98;
+const BEIJING_OFFSET_MS = 8 * 3600_000;
+
+/** [from, to) of a calendar month in Beijing time. */
+export function monthRange(month: string): { from: Date; to: Date } {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return { from: new Date(Date.UTC(y, m - 1, 1) - BEIJING_OFFSET_MS), to: new Date(Date.UTC(y, m, 1) - BEIJING_OFFSET_MS) };
+}
+
+/** Answer-rate statistics. */
+export function registerStatsRoutes(routes: RouteRegistry, counts: AnswerCountSource, now: () => number): void {
+  routes.add({
+    method: 'GET',
+    url: '/api/v1/stats/answer-rate',
+    summary: 'Monthly answer rate (answered by an agent / offered to the queue) against the 98% target',
+    roles: ['supervisor', 'manager', 'admin', 'qa', 'agent', 'callback'],
+    query: z.object({
+      month: z
+        .string()
+        .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'month must be YYYY-MM')
+        .optional(),
+    }),
+    handler: async ({ query }) => {
+      const month = query.month ?? new Date(now() + BEIJING_OFFSET_MS).toISOString().slice(0, 7);
+      const { from, to } = monthRange(month);
+      const c = await counts.answerCounts(from, to);
+      return {
+        month,
+        offered: c.offered,
+        answered: c.answered,
+        abandoned: c.abandoned,
+        answeredWithin15s: c.answeredWithin15s,
+        rate: c.offered === 0 ? null : c.answered / c.offered,
+        target: ANSWER_RATE_TARGET,
+      };
+    },
+  });
+}

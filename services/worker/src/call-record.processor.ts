@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { CtiError, maskPhone, type CallRecord } from '@cti/domain';
+import type { StoreCallResult } from '@cti/db';
+import type { Logger } from './logger.js';
+
+/** The storage the processor needs (CallRepository fits). */
+export interface CallRecordStore {
+  storeCallRecord(record: CallRecord): Promise<StoreCallResult>;
+}
+
+const ms = z.number().int().nonnegative();
+
+/** A call record as it arrives from the queue; anything else is rejected, not guessed at. */
+export const callRecordSchema = z.object({
+  linkedId: z.string().min(1).max(128),
+  trunk: z.enum(['primary', 'backup']),
+  callerNumber: z.string().max(64),
+  did: z.string().min(1).max(32),
+  language: z.enum(['mandarin', 'tibetan']),
+  arrivedAt: ms,
+  queuedAt: ms.optional(),
+  offeredAt: ms.optional(),
+  answeredAt: ms.optional(),
+  endedAt: ms,
+  agentId: z.string().max(64).optional(),
+  seat: z.string().max(64).optional(),
+  outcome: z.enum(['answered', 'abandoned', 'failed']),
+  endedBy: z.enum(['caller', 'agent', 'system']).optional(),
+  offers: z.number().int().nonnegative(),
+  viaFallback: z.boolean().optional(),
+});
+
+/** Turns one queued call record into a call row and (for answered calls) an intake ticket, idempotently. */
+export async function processCallRecord(data: unknown, store: CallRecordStore, log: Logger): Promise<StoreCallResult> {
+  const parsed = callRecordSchema.safeParse(data);
+  if (!parsed.success) {
+    throw new CtiError('CTI_ERR_VALIDATION', 'invalid call record', { issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
+  }
+  const record = parsed.data as CallRecord;
+  const result = await store.storeCallRecord(record);
+  log.info(
+    { callId: record.linkedId, caller: maskPhone(record.callerNumber), outcome: record.outcome, ticketId: result.ticketId, duplicate: !result.callCreated },
+    'call record stored',
+  );
+  return result;
+}

@@ -1,0 +1,71 @@
+// The worker: consumes call records from BullMQ and stores calls and tickets in PostgreSQL.
+import { Worker, UnrecoverableError } from 'bullmq';
+import { Redis } from 'ioredis';
+import { CALL_RECORDS_QUEUE, loadConfig } from '@cti/contracts';
+import { CallRepository, createDb, migrate } from '@cti/db';
+import { CtiError } from '@cti/domain';
+import { fileURLToPath } from 'node:url';
+import { createLogger } from './logger.js';
+import { processCallRecord } from './call-record.processor.js';
+
+const config = loadConfig(process.env);
+const log = createLogger('worker', config.CTI_LOG_LEVEL);
+const migrationsDir = fileURLToPath(new URL('../../../migrations', import.meta.url));
+
+async function main(): Promise<void> {
+  // Retry the first migration: PostgreSQL may still be starting, or briefly away.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { applied } = await migrate(config.CTI_DATABASE_URL, config.CTI_DB_SCHEMA, migrationsDir);
+      if (applied.length) log.info({ applied }, 'migrations applied');
+      break;
+    } catch (err) {
+      if (attempt >= 30) throw err;
+      log.warn({ err: (err as Error).message, attempt }, 'database not ready; retrying');
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
+  const db = createDb(config.CTI_DATABASE_URL, config.CTI_DB_SCHEMA);
+  const calls = new CallRepository(db);
+  const connection = new Redis(config.CTI_REDIS_URL, { maxRetriesPerRequest: null });
+  connection.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
+
+  const worker = new Worker(
+    CALL_RECORDS_QUEUE,
+    async (job) => {
+      try {
+        return await processCallRecord(job.data, calls, log);
+      } catch (err) {
+        // A malformed record will never succeed: fail it for inspection instead of retrying forever.
+        if (err instanceof CtiError && err.code === 'CTI_ERR_VALIDATION') {
+          log.error({ jobId: job.id, details: err.details }, 'rejected call record');
+          throw new UnrecoverableError(err.message);
+        }
+        throw err;
+      }
+    },
+    { connection, prefix: config.CTI_REDIS_PREFIX, concurrency: 16 },
+  );
+  worker.on('failed', (job, err) => log.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'call record job failed'));
+  worker.on('error', (err) => log.warn({ err: err.message }, 'worker error'));
+  log.info({ queue: CALL_RECORDS_QUEUE, prefix: config.CTI_REDIS_PREFIX }, 'worker started');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'draining worker');
+    await worker.close();
+    await connection.quit().catch(() => undefined);
+    await db.destroy();
+    log.info({}, 'worker stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  log.fatal({ err: (err as Error).message }, 'worker failed to start');
+  process.exit(1);
+});
