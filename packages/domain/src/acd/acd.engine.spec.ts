@@ -196,6 +196,17 @@ describe('AcdEngine queue', () => {
     ]);
   });
 
+  it('waitingCount counts waiting calls but not reserved ones', () => {
+    const { engine, clock } = newEngine();
+    engine.enqueue({ callId: 'c1', line: '12345', language: 'mandarin' });
+    engine.enqueue({ callId: 'c2', line: '12345', language: 'mandarin' });
+    readyAgents(engine, clock, [mandarinAgent('a1')]);
+    engine.assign();
+    expect(engine.waitingCount()).toBe(1);
+    expect(engine.findCall('c1')).toMatchObject({ position: 0 });
+    expect(engine.findCall('c2')).toMatchObject({ position: 1 });
+  });
+
   it('equal enqueuedAt is ordered by insertion', () => {
     const { engine } = newEngine();
     for (const id of ['x', 'y', 'z']) engine.enqueue({ callId: id, line: '12345', language: 'mandarin', enqueuedAt: 5 });

@@ -450,6 +450,11 @@ export class AcdEngine {
       .map((c, i) => callView(c, now, i + 1));
   }
 
+  /** Number of calls waiting (not yet reserved), O(1). */
+  waitingCount(): number {
+    return this.waitingByAge.size;
+  }
+
   /** A call the engine knows (waiting: with its position; reserved or connected: position 0), or undefined. */
   findCall(callId: string): WaitingCallView | undefined {
     const call = this.calls.get(callId);
