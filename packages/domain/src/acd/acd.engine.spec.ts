@@ -319,6 +319,8 @@ describe('AcdEngine ring-no-answer', () => {
     expect(engine.getAgent('a1')).toMatchObject({ state: 'paused', pauseReason: 'ring_no_answer', missesInRow: 2 });
     expect(engine.assign()).toEqual([]);
     expect(engine.queue().map((c) => c.callId)).toEqual(['c1']);
+    engine.ready('a1');
+    expect(engine.getAgent('a1')).toMatchObject({ state: 'ready', missesInRow: 0 });
   });
 });
 

@@ -213,6 +213,8 @@ export class AcdEngine {
       case 'ready':
         return;
       case 'paused':
+        // Readying after an auto-pause is a fresh start, else one more miss would pause again at once.
+        if (agent.pauseReason === PAUSE_RING_NO_ANSWER) agent.missesInRow = 0;
         // A break is not idle time: the agent joins the back of the longest-idle line.
         this.transition(agent, 'ready', now, undefined, now);
         return;
