@@ -1,0 +1,114 @@
+// The foundation's call path on real parts: SIPp callers on the primary and backup trunks → Asterisk →
+// Stasis → ACD → SIPp seats; call records through BullMQ to PostgreSQL tickets.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { CALL_RECORDS_QUEUE } from '@cti/contracts';
+import type { CallRecord } from '@cti/domain';
+import { api, answerRate, loginAllAgents } from './support/api.js';
+import { placeCalls, startSeats } from './support/sipp.js';
+import { asteriskScript, waitFor } from './support/processes.js';
+import { pidFile, restartGateway, stopGatewayByPidFile } from './support/gateway.control.js';
+
+const ctx = inject('e2e');
+const sipTarget = `127.0.0.1:${ctx.env.CTI_SIP_PORT}`;
+const seatPorts = Array.from({ length: 27 }, (_, i) => Number(ctx.env.CTI_SEAT_BASE_PORT) + i + 1);
+let seats: ChildProcess[] = [];
+let db: pg.Client;
+
+async function ticketCount(): Promise<number> {
+  const r = await db.query(`SELECT count(*)::int AS n FROM "${ctx.runId}".tickets`);
+  return r.rows[0].n;
+}
+
+async function callsByTrunk(): Promise<Record<string, number>> {
+  const r = await db.query(`SELECT trunk, count(*)::int AS n FROM "${ctx.runId}".calls WHERE outcome = 'answered' GROUP BY trunk`);
+  return Object.fromEntries(r.rows.map((row) => [row.trunk, row.n]));
+}
+
+beforeAll(async () => {
+  db = new pg.Client({ connectionString: ctx.env.CTI_DATABASE_URL });
+  await db.connect();
+  seats = startSeats(ctx.root, seatPorts);
+  await loginAllAgents(ctx);
+});
+
+afterAll(async () => {
+  for (const s of seats) s.kill('SIGKILL');
+  await db.end();
+});
+
+describe('a citizen call end to end', () => {
+  it('answers 20 calls on the primary and 5 on the backup trunk, opens 25 tickets, answer rate 100%', async () => {
+    const [primary, backup] = await Promise.all([
+      placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 20, rate: 10, holdMs: 1500, mediaPort: 42000 }),
+      placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_BACKUP as string, count: 5, rate: 5, holdMs: 1500, mediaPort: 43000 }),
+    ]);
+    expect(primary.successful, primary.output.slice(-2000)).toBe(20);
+    expect(backup.successful, backup.output.slice(-2000)).toBe(5);
+
+    await waitFor('25 tickets', async () => (await ticketCount()) === 25, 20_000);
+    expect(await callsByTrunk()).toEqual({ primary: 20, backup: 5 });
+    const stats = await answerRate(ctx);
+    expect(stats).toMatchObject({ offered: 25, answered: 25, abandoned: 0, rate: 1 });
+    const tickets = await api(ctx, 'GET', '/api/v1/tickets?state=intake&limit=100');
+    expect(tickets.body.total).toBe(25);
+    expect(tickets.body.items[0].callerNumber).toMatch(/^\*+\d{4}$/);
+  });
+
+  it('records a caller who hangs up while queued as abandoned, and the answer rate drops', async () => {
+    const before = await answerRate(ctx);
+    for (const id of ctx.agentIds) expect((await api(ctx, 'POST', `/api/v1/agents/${id}/pause`, { reason: 'meeting' })).status).toBe(200);
+    try {
+      // The gateway answers and plays hold music; with nobody ready the caller gives up after 1.5 s.
+      const run = await placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 1, holdMs: 1500, mediaPort: 42000 });
+      expect(run.successful).toBe(1);
+      await waitFor('abandoned call stored', async () => (await answerRate(ctx)).abandoned === before.abandoned + 1, 15_000);
+    } finally {
+      for (const id of ctx.agentIds) await api(ctx, 'POST', `/api/v1/agents/${id}/ready`);
+    }
+    const after = await answerRate(ctx);
+    expect(after.offered).toBe(before.offered + 1);
+    expect(after.answered).toBe(before.answered);
+    expect(after.rate).toBeCloseTo(before.answered / (before.offered + 1), 6);
+    expect(await ticketCount()).toBe(before.answered); // an abandoned call opens no ticket
+  });
+
+  it('stores a call record delivered twice as one call and one ticket', async () => {
+    const redis = new Redis(ctx.env.CTI_REDIS_URL as string, { maxRetriesPerRequest: null });
+    const queue = new Queue(CALL_RECORDS_QUEUE, { connection: redis, prefix: ctx.env.CTI_REDIS_PREFIX });
+    const now = Date.now();
+    const record: CallRecord = {
+      linkedId: `dup-${now}`, trunk: 'primary', callerNumber: '13800001234', did: '12345', language: 'mandarin',
+      arrivedAt: now - 60_000, queuedAt: now - 59_000, offeredAt: now - 55_000, answeredAt: now - 54_000, endedAt: now,
+      agentId: 'a01', seat: 'seat-01', outcome: 'answered', endedBy: 'caller', offers: 1,
+    };
+    const tickets = await ticketCount();
+    // Same job id (deduplicated by BullMQ) and a redelivery under another id (deduplicated by the database).
+    await queue.add('call-record', record, { jobId: record.linkedId });
+    await queue.add('call-record', record, { jobId: record.linkedId });
+    await queue.add('call-record', record, { jobId: `${record.linkedId}-redelivered` });
+    const completed = async (id: string) => (await (await queue.getJob(id))?.isCompleted()) === true;
+    await waitFor('both jobs processed', async () => (await completed(record.linkedId)) && (await completed(`${record.linkedId}-redelivered`)), 15_000);
+    const rows = await db.query(`SELECT count(*)::int AS n FROM "${ctx.runId}".calls WHERE linked_id = $1`, [record.linkedId]);
+    expect(rows.rows[0].n).toBe(1);
+    expect(await ticketCount()).toBe(tickets + 1);
+    await queue.close();
+    await redis.quit();
+  });
+
+  it('sends a call to a seat through the dialplan fallback queue while the gateway is down', async () => {
+    await stopGatewayByPidFile(pidFile(ctx.root, ctx.runId));
+    try {
+      const run = await placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 1, holdMs: 4000, mediaPort: 42000 });
+      expect(run.successful).toBe(1);
+      const queue = asteriskScript(ctx.root, ctx.env, 'cli', ctx.asteriskInstance, 'queue show cti-fallback');
+      // C: completed calls, i.e. answered by a member seat of the native queue.
+      expect(queue).toMatch(/C:1\b/);
+    } finally {
+      await restartGateway(ctx.root, ctx.env, ctx.apiUrl);
+    }
+  });
+});

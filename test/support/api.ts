@@ -1,0 +1,30 @@
+import type { E2eContext } from './e2e.env.js';
+
+/** Calls the gateway API as the supervisor; returns status and parsed body. */
+export async function api(ctx: E2eContext, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${ctx.apiUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ctx.supervisorToken}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+/** Logs agent aNN in at seat-NN and makes them ready, for every agent of the run. */
+export async function loginAllAgents(ctx: E2eContext): Promise<void> {
+  for (const id of ctx.agentIds) {
+    const seat = `seat-${id.slice(1)}`;
+    const login = await api(ctx, 'POST', `/api/v1/agents/${id}/login`, { seat });
+    if (login.status !== 200) throw new Error(`login ${id}: ${login.status} ${JSON.stringify(login.body)}`);
+    const ready = await api(ctx, 'POST', `/api/v1/agents/${id}/ready`);
+    if (ready.status !== 200) throw new Error(`ready ${id}: ${ready.status} ${JSON.stringify(ready.body)}`);
+  }
+}
+
+/** Month-to-date answer-rate figures. */
+export async function answerRate(ctx: E2eContext): Promise<{ offered: number; answered: number; abandoned: number; rate: number | null }> {
+  const r = await api(ctx, 'GET', '/api/v1/stats/answer-rate');
+  if (r.status !== 200) throw new Error(`answer-rate: ${r.status}`);
+  return r.body;
+}

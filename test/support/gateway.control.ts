@@ -1,0 +1,44 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { startProcess, waitFor } from './processes.js';
+
+/** Where the pid of the gateway under test is kept, so restarts by tests are still stopped at teardown. */
+export function pidFile(root: string, runId: string): string {
+  return `${root}.run/${runId}/gateway.pid`;
+}
+
+/** Starts the gateway with the test environment and records its pid. */
+export function startGateway(root: string, env: Record<string, string>): ChildProcess {
+  const runId = env.CTI_DB_SCHEMA as string;
+  const child = startProcess('node', ['services/gateway/dist/main.js'], { cwd: root, env, log: `${root}.run/${runId}/gateway.log` });
+  writeFileSync(pidFile(root, runId), String(child.pid));
+  return child;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Stops the gateway whose pid is recorded, with `signal` (SIGKILL after 10 s). */
+export async function stopGatewayByPidFile(file: string, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (!existsSync(file)) return;
+  const pid = Number(readFileSync(file, 'utf8'));
+  if (!pid || !alive(pid)) return;
+  process.kill(pid, signal);
+  try {
+    await waitFor('gateway exit', () => !alive(pid), 10_000, 100);
+  } catch {
+    process.kill(pid, 'SIGKILL');
+  }
+}
+
+/** Restarts the gateway and waits until it is healthy. */
+export async function restartGateway(root: string, env: Record<string, string>, apiUrl: string): Promise<void> {
+  startGateway(root, env);
+  await waitFor('gateway healthy', async () => (await fetch(`${apiUrl}/healthz`)).status === 200, 30_000);
+}

@@ -1,0 +1,60 @@
+// One real stack per end-to-end run: an Asterisk instance, the worker and the gateway on test ports,
+// a fresh PostgreSQL schema and Redis prefix, 27 agents logged in and ready. Torn down afterwards.
+import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { AgentRepository, TokenRepository, createDb, migrate } from '@cti/db';
+import { e2eEnv } from './e2e.env.js';
+import { asteriskScript, startProcess, stopProcess, waitFor } from './processes.js';
+import { pidFile, startGateway, stopGatewayByPidFile } from './gateway.control.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const INSTANCE = 'e2e';
+
+let gateway: ChildProcess | undefined;
+let worker: ChildProcess | undefined;
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const runId = `e2e_${Date.now()}`;
+  const env = e2eEnv(runId);
+  asteriskScript(root, env, 'start', INSTANCE);
+
+  await migrate(env.CTI_DATABASE_URL as string, runId, `${root}/migrations`);
+  const db = createDb(env.CTI_DATABASE_URL as string, runId, 2);
+  const agents = new AgentRepository(db);
+  const agentIds: string[] = [];
+  for (let n = 1; n <= 27; n++) {
+    const id = `a${String(n).padStart(2, '0')}`;
+    // Seats 25–27 are the bilingual (Tibetan–Mandarin) call-takers.
+    await agents.upsert({ id, name: `坐席 ${n}`, skills: n >= 25 ? { mandarin: 5, tibetan: 8 } : { mandarin: 5 } });
+    agentIds.push(id);
+  }
+  const supervisorToken = await new TokenRepository(db).create('supervisor', 'e2e', null);
+  await db.destroy();
+
+  const logDir = `${root}.run/${runId}`;
+  worker = startProcess('node', ['services/worker/dist/main.js'], { cwd: root, env, log: `${logDir}/worker.log` });
+  gateway = startGateway(root, env);
+  const apiUrl = `http://127.0.0.1:${env.CTI_HTTP_PORT}`;
+  await waitFor('gateway healthy', async () => (await fetch(`${apiUrl}/healthz`)).status === 200, 30_000);
+
+  project.provide('e2e', { env, apiUrl, supervisorToken, agentIds, asteriskInstance: INSTANCE, root, runId });
+
+  return async () => {
+    await stopProcess(gateway);
+    await stopProcess(worker);
+    // Tests that restart the gateway record the new pid in the pid file; stop that one too.
+    await stopGatewayByPidFile(pidFile(root, runId));
+    asteriskScript(root, env, 'stop', INSTANCE);
+    const client = new pg.Client({ connectionString: env.CTI_DATABASE_URL });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${runId}" CASCADE`);
+    await client.end();
+    const redis = new Redis(env.CTI_REDIS_URL as string);
+    const keys = await redis.keys(`${runId}:*`);
+    if (keys.length) await redis.del(...keys);
+    await redis.quit();
+  };
+}

@@ -1,0 +1,42 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Starts a long-running child with its output in a log file; the caller stops it by pid. */
+export function startProcess(cmd: string, args: string[], opts: { cwd: string; env: Record<string, string>; log: string }): ChildProcess {
+  mkdirSync(join(opts.log, '..'), { recursive: true });
+  const out = openSync(opts.log, 'a');
+  const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', out, out] });
+  return child;
+}
+
+/** Stops a child with a signal and waits for it to exit (SIGKILL after `graceMs`). */
+export async function stopProcess(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Runs scripts/asterisk.sh with the test environment. */
+export function asteriskScript(root: string, env: Record<string, string>, ...args: string[]): string {
+  const r = spawnSync('bash', [join(root, 'scripts/asterisk.sh'), ...args], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 300_000 });
+  if (r.status !== 0) throw new Error(`asterisk.sh ${args.join(' ')} failed: ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+/** Polls `check` until it returns true or `timeoutMs` passes. */
+export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000, everyMs = 200): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

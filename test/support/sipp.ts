@@ -1,0 +1,43 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+/** Outcome of a SIPp caller run. */
+export interface CallerRun {
+  successful: number;
+  failed: number;
+  output: string;
+}
+
+/** Places `count` calls to 12345 from a trunk's source address; each caller hangs up after `holdMs`. */
+export function placeCalls(root: string, o: { target: string; from: string; count: number; rate?: number; holdMs: number; service?: string; mediaPort: number; timeoutS?: number }): Promise<CallerRun> {
+  const [ip, port] = o.from.split(':') as [string, string];
+  const args = [
+    o.target, '-sf', join(root, 'test/sipp/caller.xml'), '-s', o.service ?? '12345', '-i', ip, '-p', port, '-mp', String(o.mediaPort),
+    '-m', String(o.count), '-r', String(o.rate ?? 10), '-l', String(Math.max(o.count, 10)), '-d', String(o.holdMs), '-aa', '-nostdin',
+    '-timeout', String(o.timeoutS ?? 90), '-timeout_error', '-recv_timeout', String((o.timeoutS ?? 90) * 1000),
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn('sipp', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('error', reject);
+    child.on('exit', () => {
+      const last = (label: string) => {
+        const lines = output.split('\n').filter((l) => l.includes(label));
+        const m = /(\d+)\s*$/.exec((lines.at(-1) ?? '').trim());
+        return m ? Number(m[1]) : 0;
+      };
+      resolve({ successful: last('Successful call'), failed: last('Failed call'), output });
+    });
+  });
+}
+
+/** SIPp softphones answering for seats (one process per seat port), optionally after `ringMs` of ringing. */
+export function startSeats(root: string, ports: number[], ringMs = 0): ChildProcess[] {
+  return ports.map((port) =>
+    spawn('sipp', ['-sf', join(root, 'test/sipp/seat.xml'), '-i', '127.0.0.1', '-p', String(port), '-mp', String(20000 + (port % 1000) * 8), '-d', String(ringMs), '-aa', '-l', '1000', '-nostdin'], {
+      stdio: 'ignore',
+    }),
+  );
+}
