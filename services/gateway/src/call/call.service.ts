@@ -134,9 +134,28 @@ export class CallService {
       this.log.info({ callId: s.callId, agentId: s.agentId, seat: s.seat, waitMs: s.answeredAt - (s.queuedAt ?? s.arrivedAt) }, 'call answered');
       this.notifier.publish({ type: 'call.connected', callId: s.callId, agentId: s.agentId, seat: s.seat });
     } catch (err) {
-      this.log.error({ callId: s.callId, err: (err as Error).message }, 'bridging failed');
-      await this.hangupBoth(s);
+      // The caller never talked to the agent: free the agent and hand the caller to the fallback queue, not drop them.
+      await this.releaseAgentLeg(s, legId);
+      await this.sendToFallback(s, err);
+      this.dispatch();
     }
+  }
+
+  /** Undoes a connect that failed half-way: the agent's leg is hung up and the agent is free again. */
+  private async releaseAgentLeg(s: CallSession, legId: string): Promise<void> {
+    this.legs.delete(legId);
+    s.agentChannelId = undefined;
+    s.answeredAt = undefined;
+    if (s.bridgeId) void this.telephony.destroyBridge(s.bridgeId).catch(() => undefined);
+    s.bridgeId = undefined;
+    if (s.phase !== 'ended') {
+      try {
+        this.acd.callEnded(s.agentId as string, s.callId);
+      } catch {
+        this.acd.removeCall(s.callId); // connected() itself failed: the agent is still only reserved
+      }
+    }
+    await this.telephony.hangup(legId).catch(() => undefined);
   }
 
   /** A channel left Stasis or was destroyed; idempotent (both events arrive for most channels). */
@@ -191,11 +210,6 @@ export class CallService {
     this.notifier.publish({ type: 'call.ended', callId: s.callId, outcome: record.outcome, agentId: record.agentId });
     void this.sink.publish(record);
     this.dispatch();
-  }
-
-  private async hangupBoth(s: CallSession): Promise<void> {
-    await this.telephony.hangup(s.callId).catch(() => undefined);
-    this.endCall(s, 'system');
   }
 
   /** Hands a caller we cannot serve to the dialplan's native queue, so nobody is dropped. */

@@ -1,0 +1,104 @@
+// Fakes shared by the call specs; `.test.ts` so tsc skips it and the unit project does not collect it (as in domain/acd).
+import { vi } from 'vitest';
+import { AcdEngine, ManualClock, defaultAcdConfig, type CallRecord } from '@cti/domain';
+import type { ChannelInfo, DialOptions, TelephonyPort } from '@cti/asterisk';
+import type { Logger } from '../logger.js';
+import type { CallRecordSink } from './call-record.sink.js';
+import { CallService, type CallNotifier } from './call.service.js';
+
+type Method = keyof TelephonyPort;
+
+/** A TelephonyPort that records every call and can be told to reject a method. */
+export class FakeTelephony implements TelephonyPort {
+  readonly calls: Array<{ method: Method; args: unknown[] }> = [];
+  readonly failures = new Map<Method, Error>();
+  channels: ChannelInfo[] = [];
+  bridges: Array<{ id: string; channels: string[] }> = [];
+
+  failOn(method: Method, message = `${method} failed`): void {
+    this.failures.set(method, new Error(message));
+  }
+
+  argsOf(method: Method): unknown[][] {
+    return this.calls.filter((c) => c.method === method).map((c) => c.args);
+  }
+
+  private async record(method: Method, ...args: unknown[]): Promise<void> {
+    this.calls.push({ method, args });
+    const err = this.failures.get(method);
+    if (err) throw err;
+  }
+
+  answer(channelId: string) {
+    return this.record('answer', channelId);
+  }
+  startMoh(channelId: string) {
+    return this.record('startMoh', channelId);
+  }
+  stopMoh(channelId: string) {
+    return this.record('stopMoh', channelId);
+  }
+  hangup(channelId: string) {
+    return this.record('hangup', channelId);
+  }
+  dial(options: DialOptions) {
+    return this.record('dial', options);
+  }
+  bridge(bridgeId: string, channelIds: string[]) {
+    return this.record('bridge', bridgeId, channelIds);
+  }
+  destroyBridge(bridgeId: string) {
+    return this.record('destroyBridge', bridgeId);
+  }
+  continueInDialplan(channelId: string, context: string, exten: string, priority: number) {
+    return this.record('continueInDialplan', channelId, context, exten, priority);
+  }
+  async listAppChannels(): Promise<ChannelInfo[]> {
+    await this.record('listAppChannels');
+    return this.channels;
+  }
+  async listBridges(): Promise<Array<{ id: string; channels: string[] }>> {
+    await this.record('listBridges');
+    return this.bridges;
+  }
+}
+
+/** A sink that keeps what it was given. */
+export class FakeSink implements CallRecordSink {
+  readonly records: CallRecord[] = [];
+  async publish(record: CallRecord): Promise<void> {
+    this.records.push(record);
+  }
+}
+
+/** A logger that records and prints nothing. */
+export function silentLogger(): Logger {
+  const log: Record<string, unknown> = {};
+  for (const level of ['trace', 'debug', 'info', 'warn', 'error', 'fatal']) log[level] = vi.fn();
+  log.child = () => log;
+  return log as unknown as Logger;
+}
+
+export function channel(id: string, over: Partial<ChannelInfo> = {}): ChannelInfo {
+  return { id, name: `PJSIP/trunk-primary-${id}`, state: 'Ring', callerNumber: '13800001234', args: ['inbound', 'primary', '12345'], exten: '12345', createdAt: 1_000, ...over };
+}
+
+/** A CallService over the real ACD engine (no wrap-up) with fakes around it. */
+export function callFixture() {
+  const clock = new ManualClock(1_000_000);
+  const acd = new AcdEngine({ ...defaultAcdConfig, wrapUpSeconds: 0 }, clock);
+  const telephony = new FakeTelephony();
+  const sink = new FakeSink();
+  const events: Array<{ type: string; [key: string]: unknown }> = [];
+  const notifier: CallNotifier = { publish: (e) => void events.push(e) };
+  const log = silentLogger();
+  const service = new CallService(telephony, acd, sink, notifier, clock, log, { ringTimeoutSeconds: 15, fallbackContext: 'cti-fallback' });
+  const readyAgent = (agentId: string, seat: string, skills: Record<string, number> = { mandarin: 5 }) => {
+    acd.login({ agentId, seat, skills });
+    acd.ready(agentId);
+  };
+  return { clock, acd, telephony, sink, events, log, service, readyAgent };
+}
+
+/** Lets rejected promises' handlers (dial().catch) run. */
+export const settle = () => new Promise((resolve) => setImmediate(resolve));

@@ -1,0 +1,269 @@
+import { describe, expect, it } from 'vitest';
+import { callFixture, channel, settle } from './call.fixtures.test.js';
+
+describe('CallService: queue and offer', () => {
+  it('dials a queued call to the ready agent’s seat with Stasis args [agent, callId]', async () => {
+    const f = callFixture();
+    f.readyAgent('a1', 'seat-03');
+    await f.service.inbound(channel('c1'), 'primary', '12345');
+
+    expect(f.telephony.argsOf('answer')).toEqual([['c1']]);
+    expect(f.telephony.argsOf('startMoh')).toEqual([['c1']]);
+    expect(f.telephony.argsOf('dial')).toEqual([
+      [{ channelId: 'c1-leg1', endpoint: 'PJSIP/seat-03', callerNumber: '13800001234', timeoutSeconds: 15, appArgs: ['agent', 'c1'] }],
+    ]);
+    expect(f.service.findCall('c1')).toMatchObject({ phase: 'ringing', agentId: 'a1', seat: 'seat-03', agentChannelId: 'c1-leg1', offers: 1 });
+    expect(f.acd.getAgent('a1').state).toBe('reserved');
+  });
+
+  it('keeps a call waiting with music on hold while no agent is ready, and offers it once one is', async () => {
+    const f = callFixture();
+    await f.service.inbound(channel('c1'), 'primary', '12345');
+    expect(f.telephony.argsOf('dial')).toEqual([]);
+    expect(f.acd.queue().map((c) => c.callId)).toEqual(['c1']);
+
+    f.readyAgent('a1', 'seat-01');
+    f.service.dispatch();
+    expect(f.telephony.argsOf('dial')).toHaveLength(1);
+    expect(f.service.findCall('c1')?.phase).toBe('ringing');
+  });
+
+  it('ignores a second StasisStart for a call it already handles', async () => {
+    const f = callFixture();
+    await f.service.inbound(channel('c1'), 'primary', '12345');
+    await f.service.inbound(channel('c1'), 'primary', '12345');
+    expect(f.telephony.argsOf('answer')).toHaveLength(1);
+    expect(f.acd.queue()).toHaveLength(1);
+  });
+});
+
+describe('CallService: answer and bridge', () => {
+  it('bridges caller and agent leg and stops hold music when the agent leg enters Stasis', async () => {
+    const f = callFixture();
+    f.readyAgent('a1', 'seat-01');
+    await f.service.inbound(channel('c1'), 'primary', '12345');
+    f.clock.advance(4_000);
+    await f.service.agentAnswered('c1-leg1', 'c1');
+
+    expect(f.telephony.argsOf('stopMoh')).toEqual([['c1']]);
+    expect(f.telephony.argsOf('bridge')).toEqual([['bridge-c1', ['c1', 'c1-leg1']]]);
+    expect(f.service.findCall('c1')).toMatchObject({ phase: 'connected', answeredAt: 1_004_000, bridgeId: 'bridge-c1' });
+    expect(f.acd.getAgent('a1').state).toBe('on_call');
+    expect(f.events.map((e) => e.type)).toEqual(['call.queued', 'call.offered', 'call.connected']);
+  });
+
+  it('hangs up an agent leg that answers a call it no longer owns', async () => {
+    const f = callFixture();
+    await f.service.agentAnswered('stale-leg', 'gone-call');
+    expect(f.telephony.argsOf('hangup')).toEqual([['stale-leg']]);
+    expect(f.telephony.argsOf('bridge')).toEqual([]);
+  });
+});
+
+describe('CallService: hang-ups', () => {
+  it('records an abandoned call and empties the ACD queue when the caller hangs up while queued', async () => {
+    const f = callFixture();
+    await f.service.inbound(channel('c1'), 'primary', '12345');
+    f.clock.advance(30_000);
+    f.service.channelGone('c1');
+
+    expect(f.acd.queue()).toEqual([]);
+    expect(f.acd.findCall('c1')).toBeUndefined();
+    expect(f.service.liveCalls()).toEqual([]);
+    expect(f.sink.records).toHaveLength(1);
+    expect(f.sink.records[0]).toMatchObject({ linkedId: 'c1', outcome: 'abandoned', endedBy: 'caller', queuedAt: 1_000_000, endedAt: 1_030_000, offers: 0 });
+    expect(f.sink.records[0]).not.toHaveProperty('agentId');
+  });
+
+  it('hangs up the ringing agent leg and makes the agent ready again when the caller hangs up while ringing', async () => {
+    const f = callFixture();
+    f.readyAgent('a1', 'seat-01');
+    await f.service.inbound(channel('c1'), 'primary', '12345');
+    f.service.channelGone('c1');
+
+    expect(f.telephony.argsOf('hangup')).toEqual([['c1-leg1']]);
+    expect(f.acd.getAgent('a1').state).toBe('ready');
+    expect(f.sink.records).toHaveLength(1);
+    expect(f.sink.records[0]).toMatchObject({ outcome: 'abandoned', offers: 1, offeredAt: 1_000_000 });
+  });
+
+  it('offers the call to the next agent when the first seat’s leg is destroyed before answering (ring-no-answer)', async () => {
+    const f = callFixture();
+    f.readyAgent('a1', 'seat-01');
+    f.clock.advance(1_000);
+    f.readyAgent('a2', 'seat-02');
+    await f.service.inbound(channel('c1'), 'primary', '12345');
+    expect(f.service.findCall('c1')?.agentId).toBe('a1');
+
+    f.clock.advance(15_000);
+    f.service.channelGone('c1-leg1');
+
+    const dials = f.telephony.argsOf('dial').map(([o]) => o as { channelId: string; endpoint: string });
+    expect(dials.map((d) => [d.channelId, d.endpoint])).toEqual([
+      ['c1-leg1', 'PJSIP/seat-01'],
+      ['c1-leg2', 'PJSIP/seat-02'],
+    ]);
+    expect(f.service.findCall('c1')).toMatchObject({ phase: 'ringing', agentId: 'a2', offers: 2, offeredAt: 1_001_000 });
+    expect(f.acd.getAgent('a1')).toMatchObject({ state: 'ready', missesInRow: 1 });
+    expect(f.sink.records).toEqual([]);
+  });
+
+  it('treats a seat that cannot be dialled as ring-no-answer and offers the call to the next agent', async () => {
+    const f = callFixture();
+    f.readyAgent('a1', 'seat-01');
+    f.clock.advance(1_000);
+    f.readyAgent('a2', 'seat-02');
+    f.telephony.failOn('dial');
+    await f.service.inbound(channel('c1'), 'primary', '12345');
+    await settle();
+    const endpoints = f.telephony.argsOf('dial').map(([o]) => (o as { endpoint: string }).endpoint);
+    expect(endpoints.slice(0, 2)).toEqual(['PJSIP/seat-01', 'PJSIP/seat-02']);
+  });
+
+  it('hangs up the agent leg, destroys the bridge and records one answered call when the caller hangs up while connected', async () => {
+    const f = callFixture();
+    f.readyAgent('a1', 'seat-01');
+    await f.service.inbound(channel('c1'), 'primary', '12345');
+    f.clock.advance(5_000);
+    await f.service.agentAnswered('c1-leg1', 'c1');
+    f.clock.advance(60_000);
+    f.service.channelGone('c1');
+
+    expect(f.telephony.argsOf('hangup')).toEqual([['c1-leg1']]);
+    expect(f.telephony.argsOf('destroyBridge')).toEqual([['bridge-c1']]);
+    expect(f.sink.records).toHaveLength(1);
+    expect(f.sink.records[0]).toMatchObject({ outcome: 'answered', agentId: 'a1', seat: 'seat-01', answeredAt: 1_005_000, endedAt: 1_065_000, endedBy: 'caller' });
+    expect(f.acd.getAgent('a1')).toMatchObject({ state: 'ready', callsAnswered: 1, talkMs: 60_000 });
+  });
+
+  it('hangs up the caller, destroys the bridge and records one answered call when the agent hangs up while connected', async () => {
+    const f = callFixture();
+    f.readyAgent('a1', 'seat-01');
+    await f.service.inbound(channel('c1'), 'primary', '12345');
+    await f.service.agentAnswered('c1-leg1', 'c1');
+    f.service.channelGone('c1-leg1');
+
+    expect(f.telephony.argsOf('hangup')).toContainEqual(['c1']);
+    expect(f.telephony.argsOf('destroyBridge')).toEqual([['bridge-c1']]);
+    expect(f.sink.records).toHaveLength(1);
+    expect(f.sink.records[0]).toMatchObject({ outcome: 'answered', agentId: 'a1', answeredAt: 1_000_000, endedBy: 'agent' });
+    expect(f.acd.getAgent('a1').state).toBe('ready');
+  });
+
+  it('produces one record when StasisEnd and ChannelDestroyed both arrive for both legs', async () => {
+    const f = callFixture();
+    f.readyAgent('a1', 'seat-01');
+    await f.service.inbound(channel('c1'), 'primary', '12345');
+    await f.service.agentAnswered('c1-leg1', 'c1');
+    for (const id of ['c1', 'c1', 'c1-leg1', 'c1-leg1']) f.service.channelGone(id);
+    expect(f.sink.records).toHaveLength(1);
+    expect(f.acd.getAgent('a1').state).toBe('ready');
+  });
+
+  it('gives the freed agent the next waiting call as soon as a connected call ends', async () => {
+    const f = callFixture();
+    f.readyAgent('a1', 'seat-01');
+    await f.service.inbound(channel('c1'), 'primary', '12345');
+    await f.service.agentAnswered('c1-leg1', 'c1');
+    await f.service.inbound(channel('c2'), 'primary', '12345');
+    expect(f.service.findCall('c2')?.phase).toBe('queued');
+    f.service.channelGone('c1');
+    expect(f.service.findCall('c2')).toMatchObject({ phase: 'ringing', agentId: 'a1' });
+  });
+});
+
+describe('CallService: failures send the caller to the dialplan fallback', () => {
+  it('continues the caller in cti-fallback at its DID, priority 1, when answer() rejects', async () => {
+    const f = callFixture();
+    f.readyAgent('a1', 'seat-01');
+    f.telephony.failOn('answer');
+    await f.service.inbound(channel('c1'), 'primary', '12399');
+
+    expect(f.telephony.argsOf('continueInDialplan')).toEqual([['c1', 'cti-fallback', '12399', 1]]);
+    expect(f.service.findCall('c1')).toBeUndefined();
+    expect(f.acd.queue()).toEqual([]);
+    expect(f.telephony.argsOf('dial')).toEqual([]);
+    expect(f.acd.getAgent('a1').state).toBe('ready');
+  });
+
+  it('continues the caller in the fallback when hold music cannot start', async () => {
+    const f = callFixture();
+    f.telephony.failOn('startMoh');
+    await f.service.inbound(channel('c1'), 'backup', '12345');
+    expect(f.telephony.argsOf('continueInDialplan')).toEqual([['c1', 'cti-fallback', '12345', 1]]);
+  });
+
+  it('sends the caller to the fallback and frees the agent when bridging fails', async () => {
+    const f = callFixture();
+    f.readyAgent('a1', 'seat-01');
+    await f.service.inbound(channel('c1'), 'primary', '12345');
+    f.telephony.failOn('bridge');
+    await f.service.agentAnswered('c1-leg1', 'c1');
+
+    expect(f.telephony.argsOf('continueInDialplan')).toEqual([['c1', 'cti-fallback', '12345', 1]]);
+    expect(f.telephony.argsOf('hangup')).toContainEqual(['c1-leg1']);
+    expect(f.telephony.argsOf('hangup')).not.toContainEqual(['c1']);
+    expect(f.service.findCall('c1')).toBeUndefined();
+    expect(f.acd.getAgent('a1').state).toBe('ready');
+    expect(f.acd.findCall('c1')).toBeUndefined();
+  });
+
+  it('does not hand a caller who hung up during answer() to the fallback', async () => {
+    const f = callFixture();
+    let release!: () => void;
+    f.telephony.answer = async () => new Promise<void>((r) => (release = r));
+    const arriving = f.service.inbound(channel('c1'), 'primary', '12345');
+    f.service.channelGone('c1');
+    release();
+    await arriving;
+    expect(f.acd.queue()).toEqual([]);
+    expect(f.telephony.argsOf('continueInDialplan')).toEqual([]);
+    expect(f.sink.records).toHaveLength(1);
+    expect(f.sink.records[0]).toMatchObject({ outcome: 'failed' });
+  });
+});
+
+describe('CallService.reconcile', () => {
+  it('ends sessions whose channels vanished and adopts unknown trunk channels in creation order', async () => {
+    const f = callFixture();
+    await f.service.inbound(channel('gone'), 'primary', '12345');
+    await f.service.inbound(channel('kept'), 'primary', '12345');
+    f.telephony.channels = [
+      channel('kept'),
+      channel('late', { name: 'PJSIP/trunk-backup-00000002', createdAt: 900, exten: '12399' }),
+      channel('early', { name: 'PJSIP/trunk-primary-00000001', createdAt: 800, exten: '' }),
+      channel('orphan-seat', { name: 'PJSIP/seat-05-00000003', createdAt: 700 }),
+      channel('bridged-seat', { name: 'PJSIP/seat-06-00000004', createdAt: 600 }),
+    ];
+    f.telephony.bridges = [{ id: 'b', channels: ['bridged-seat'] }];
+    await f.service.reconcile();
+
+    expect(f.sink.records.map((r) => [r.linkedId, r.outcome])).toEqual([['gone', 'abandoned']]);
+    expect(f.acd.queue().map((c) => c.callId)).toEqual(['kept', 'early', 'late']);
+    expect(f.service.findCall('early')).toMatchObject({ trunk: 'primary', did: '12345', arrivedAt: 800 });
+    expect(f.service.findCall('late')).toMatchObject({ trunk: 'backup', did: '12399' });
+    expect(f.telephony.argsOf('hangup')).toEqual([['orphan-seat']]);
+  });
+
+  it('re-offers a ringing call whose agent leg vanished while ARI was away', async () => {
+    const f = callFixture();
+    f.readyAgent('a1', 'seat-01');
+    f.clock.advance(1_000);
+    f.readyAgent('a2', 'seat-02');
+    await f.service.inbound(channel('c1'), 'primary', '12345');
+    f.telephony.channels = [channel('c1')];
+    await f.service.reconcile();
+    expect(f.service.findCall('c1')).toMatchObject({ phase: 'ringing', agentId: 'a2', agentChannelId: 'c1-leg2' });
+  });
+});
+
+describe('CallService.languageChosen', () => {
+  it('routes a caller who pressed 2 to a Tibetan-speaking agent', async () => {
+    const f = callFixture();
+    f.readyAgent('t1', 'seat-09', { tibetan: 5 });
+    await f.service.inbound(channel('c1'), 'primary', '12345');
+    expect(f.telephony.argsOf('dial')).toEqual([]);
+    f.service.languageChosen('c1', 'tibetan');
+    expect(f.service.findCall('c1')).toMatchObject({ language: 'tibetan', phase: 'ringing', agentId: 't1' });
+  });
+});

@@ -1,0 +1,93 @@
+import { describe, expect, it, vi } from 'vitest';
+import { CallStasisHandler } from './call.stasis.js';
+import type { CallService } from './call.service.js';
+import { callFixture, channel, settle, silentLogger } from './call.fixtures.test.js';
+
+describe('CallStasisHandler', () => {
+  it('starts an inbound call with trunk and DID from the Stasis arguments', async () => {
+    const f = callFixture();
+    const handler = new CallStasisHandler(f.service, f.log);
+    handler.stasisStart(channel('c1', { args: ['inbound', 'backup', '12399'] }));
+    await settle();
+    expect(f.service.findCall('c1')).toMatchObject({ trunk: 'backup', did: '12399', phase: 'queued' });
+  });
+
+  it('bridges an agent leg that enters Stasis with [agent, callId]', async () => {
+    const f = callFixture();
+    f.readyAgent('a1', 'seat-01');
+    const handler = new CallStasisHandler(f.service, f.log);
+    handler.stasisStart(channel('c1'));
+    await settle();
+    handler.stasisStart(channel('c1-leg1', { name: 'PJSIP/seat-01-00000001', args: ['agent', 'c1'] }));
+    await settle();
+    expect(f.telephony.argsOf('bridge')).toEqual([['bridge-c1', ['c1', 'c1-leg1']]]);
+  });
+
+  it('sets the caller’s language to Tibetan on DTMF 2 and back to Mandarin on 1', async () => {
+    const f = callFixture();
+    const handler = new CallStasisHandler(f.service, f.log);
+    handler.stasisStart(channel('c1'));
+    await settle();
+    handler.dtmf('c1', '2');
+    expect(f.service.findCall('c1')?.language).toBe('tibetan');
+    expect(f.acd.findCall('c1')?.language).toBe('tibetan');
+    handler.dtmf('c1', '1');
+    expect(f.service.findCall('c1')?.language).toBe('mandarin');
+    handler.dtmf('c1', '7');
+    expect(f.service.findCall('c1')?.language).toBe('mandarin');
+  });
+
+  it('records one call when StasisEnd and ChannelDestroyed both arrive', async () => {
+    const f = callFixture();
+    const handler = new CallStasisHandler(f.service, f.log);
+    handler.stasisStart(channel('c1'));
+    await settle();
+    handler.stasisEnd('c1');
+    handler.channelDestroyed('c1', 16);
+    expect(f.sink.records).toHaveLength(1);
+  });
+
+  it('reconciles on every ARI (re)connect and reports the connection state', async () => {
+    const f = callFixture();
+    const seen: boolean[] = [];
+    const handler = new CallStasisHandler(f.service, f.log, (up) => seen.push(up));
+    handler.connection(true);
+    handler.connection(false);
+    handler.connection(true);
+    await settle();
+    expect(seen).toEqual([true, false, true]);
+    expect(f.telephony.argsOf('listAppChannels')).toHaveLength(2);
+  });
+
+  it('never throws and logs instead when the service throws or rejects', async () => {
+    const boom = () => {
+      throw new Error('boom');
+    };
+    const reject = () => Promise.reject(new Error('boom'));
+    const service = {
+      inbound: reject,
+      agentAnswered: reject,
+      reconcile: reject,
+      channelGone: boom,
+      languageChosen: boom,
+    } as unknown as CallService;
+    const log = silentLogger();
+    const handler = new CallStasisHandler(service, log, boom);
+    const unhandled = vi.fn();
+    process.on('unhandledRejection', unhandled);
+    try {
+      expect(() => handler.stasisStart(channel('c1'))).not.toThrow();
+      expect(() => handler.stasisStart(channel('c1-leg1', { args: ['agent', 'c1'] }))).not.toThrow();
+      expect(() => handler.stasisEnd('c1')).not.toThrow();
+      expect(() => handler.channelDestroyed('c1', 16)).not.toThrow();
+      expect(() => handler.dtmf('c1', '2')).not.toThrow();
+      expect(() => handler.connection(true)).not.toThrow();
+      await settle();
+      await settle();
+    } finally {
+      process.off('unhandledRejection', unhandled);
+    }
+    expect(unhandled).not.toHaveBeenCalled();
+    expect(vi.mocked(log.error).mock.calls.length).toBeGreaterThanOrEqual(7);
+  });
+});
