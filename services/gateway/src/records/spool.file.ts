@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, fsyncSync, mkdirSync, openSync, closeSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { appendFileSync, existsSync, fsyncSync, mkdirSync, openSync, closeSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -59,8 +59,21 @@ export class SpoolFile<T> {
       }
     }
     const rest = lines.slice(delivered);
-    unlinkSync(this.draining);
-    for (const line of rest) appendFileSync(this.pending, line + '\n');
+    if (rest.length === 0) {
+      unlinkSync(this.draining);
+    } else {
+      // The undelivered stay in the draining file, which the next drain resumes before anything
+      // appended meanwhile: order is kept. Written aside then renamed, so a crash loses nothing.
+      const tmp = `${this.draining}.tmp`;
+      writeFileSync(tmp, rest.map((l) => l + '\n').join(''));
+      const fd = openSync(tmp, 'r');
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, this.draining);
+    }
     return delivered;
   }
 }
