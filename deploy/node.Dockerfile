@@ -1,0 +1,30 @@
+# One image for the gateway, the worker and the Asterisk configuration renderer; the compose
+# service chooses the command. Build context: the repository root.
+FROM node:20-bookworm-slim
+WORKDIR /app
+
+# Manifests first, so the dependency layer is rebuilt only when they change.
+COPY package.json package-lock.json ./
+COPY packages/domain/package.json packages/domain/
+COPY packages/contracts/package.json packages/contracts/
+COPY packages/asterisk/package.json packages/asterisk/
+COPY packages/db/package.json packages/db/
+COPY services/gateway/package.json services/gateway/
+COPY services/worker/package.json services/worker/
+RUN npm ci --no-audit --no-fund
+
+COPY tsconfig.json tsconfig.base.json ./
+COPY packages packages
+COPY services services
+# The services resolve migrations/ relative to their dist/ (../../../migrations = /app/migrations).
+COPY migrations migrations
+RUN npx tsc -b && npm prune --omit=dev && npm cache clean --force
+
+COPY deploy/render-asterisk.sh /usr/local/bin/cti-render-asterisk
+RUN chmod 0755 /usr/local/bin/cti-render-asterisk \
+ && mkdir -p /var/lib/cti/spool && chown node:node /var/lib/cti/spool
+
+# Set only now: with NODE_ENV=production before `npm ci`, TypeScript would not be installed.
+ENV NODE_ENV=production
+USER node
+CMD ["node", "services/gateway/dist/main.js"]
