@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { loadConfig } from '@cti/contracts';
+import { renderAsteriskConf, seatName } from './asterisk-conf.render.js';
+
+const templateDir = fileURLToPath(new URL('../../../asterisk-conf', import.meta.url));
+const templates: Record<string, string> = Object.fromEntries(
+  readdirSync(templateDir)
+    .filter((f) => f.endsWith('.conf'))
+    .map((f) => [f, readFileSync(join(templateDir, f), 'utf8')]),
+);
+
+/** pjsip.conf sections as [name, body] pairs, in file order. */
+function sections(conf: string): Array<[string, string]> {
+  return conf.split(/^(?=\[)/m).filter((s) => s.startsWith('[')).map((s) => [/^\[([^\]]+)\]/.exec(s)?.[1] ?? '', s]);
+}
+const seatSections = (pjsip: string, type: string) => sections(pjsip).filter(([n, body]) => n.startsWith('seat-') && n !== 'seat-defaults' && (type === 'endpoint' ? /\(seat-defaults\)/.test(body) : body.includes(`type = ${type}`)));
+
+describe('renderAsteriskConf with the real templates', () => {
+  const out = renderAsteriskConf(templates, loadConfig({}), '/var/cti/ast1');
+
+  it('leaves no placeholder or generation marker behind in any file', () => {
+    expect(Object.keys(out).sort()).toEqual(Object.keys(templates).sort());
+    for (const [file, text] of Object.entries(out)) {
+      expect(text, file).not.toMatch(/\{\{|;@[A-Z_]+@/);
+    }
+  });
+
+  it('renders 27 seat endpoints seat-01..seat-27 with static contacts on ports 16001..16027', () => {
+    const endpoints = seatSections(out['pjsip.conf'] as string, 'endpoint').map(([n]) => n);
+    expect(endpoints).toEqual(Array.from({ length: 27 }, (_, i) => seatName(i + 1)));
+    const contacts = seatSections(out['pjsip.conf'] as string, 'aor').map(([, body]) => /contact = (.*)/.exec(body)?.[1]);
+    expect(contacts).toEqual(Array.from({ length: 27 }, (_, i) => `sip:seat@127.0.0.1:${16001 + i}`));
+    expect(out['pjsip.conf']).not.toMatch(/type = auth/);
+  });
+
+  it('gives both trunks a qualified AOR and an identify section matching the carrier host', () => {
+    const pjsip = out['pjsip.conf'] as string;
+    for (const [trunk, host] of [['trunk-primary', '127.0.0.11'], ['trunk-backup', '127.0.0.12']] as const) {
+      const parts = sections(pjsip).filter(([n]) => n === trunk).map(([, b]) => b);
+      const aor = parts.find((b) => b.includes('type = aor')) ?? '';
+      expect(aor).toMatch(/qualify_frequency = [1-9]\d*/);
+      expect(aor).toContain(`contact = sip:${host}:5070`);
+      const identify = parts.find((b) => b.includes('type = identify')) ?? '';
+      expect(identify).toContain(`endpoint = ${trunk}`);
+      expect(identify).toContain(`match = ${host}\n`);
+    }
+  });
+
+  it('sends inbound calls to the Stasis app and falls back to a native Queue()', () => {
+    const ext = out['extensions.conf'] as string;
+    expect(ext).toContain('Stasis(cti12345,inbound,${CTI_TRUNK},${EXTEN})');
+    expect(ext).toMatch(/\[cti-fallback\][\s\S]*Queue\(cti-fallback/);
+    expect(out['queues.conf']).toContain('member => PJSIP/seat-27');
+  });
+
+  it('fills instance paths and credentials', () => {
+    expect(out['asterisk.conf']).toContain('astetcdir => /var/cti/ast1/etc');
+    expect(out['ari.conf']).toContain('[cti]');
+    expect(out['http.conf']).toContain('bindport = 8188');
+  });
+
+  it('renders CTI_SEATS=3 as exactly three seats', () => {
+    const three = renderAsteriskConf(templates, loadConfig({ CTI_SEATS: '3' }), '/x');
+    expect(seatSections(three['pjsip.conf'] as string, 'endpoint').map(([n]) => n)).toEqual(['seat-01', 'seat-02', 'seat-03']);
+    expect(three['queues.conf']?.match(/member => /g)).toHaveLength(3);
+  });
+
+  it('renders registering seats with auth when CTI_SEAT_CONTACT is empty', () => {
+    const reg = renderAsteriskConf(templates, loadConfig({ CTI_SEATS: '2', CTI_SEAT_CONTACT: '', CTI_SEAT_PASSWORD: 'pw-123456' }), '/x');
+    const pjsip = reg['pjsip.conf'] as string;
+    expect(seatSections(pjsip, 'auth').map(([n, b]) => [n, /username = (.*)/.exec(b)?.[1], /password = (.*)/.exec(b)?.[1]])).toEqual([
+      ['seat-01', 'seat-01', 'pw-123456'],
+      ['seat-02', 'seat-02', 'pw-123456'],
+    ]);
+    expect(seatSections(pjsip, 'endpoint').every(([n, b]) => b.includes(`auth = ${n}`))).toBe(true);
+    const aors = seatSections(pjsip, 'aor').map(([, b]) => b);
+    expect(aors.every((b) => b.includes('max_contacts = 1') && !b.includes('contact = sip:'))).toBe(true);
+  });
+
+  it('throws naming the file and placeholder for an unknown {{X}}', () => {
+    expect(() => renderAsteriskConf({ 'bad.conf': 'x = {{NOPE}}\n' }, loadConfig({}), '/x')).toThrow('asterisk-conf/bad.conf: unknown placeholder {{NOPE}}');
+  });
+});
