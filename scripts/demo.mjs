@@ -1,0 +1,74 @@
+// Demo caller load for a newcomer: 27 SIPp softphones answer for the seats, agents log in and get ready,
+// SIPp citizens call 12345 over the primary and backup trunks, and live progress is printed.
+// Started by `scripts/stack.sh up`; stops its own children on SIGINT/SIGTERM.
+//   CTI_DEMO_CPS   calls per second on the primary trunk (default 1; the backup trunk gets a fifth of it)
+//   CTI_DEMO_HOLD_MS  how long each citizen talks (default 8000)
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '@cti/contracts';
+import { AgentRepository, TokenRepository, createDb } from '@cti/db';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+const config = loadConfig(process.env);
+const cps = Number(process.env.CTI_DEMO_CPS ?? 1);
+const holdMs = Number(process.env.CTI_DEMO_HOLD_MS ?? 8000);
+const api = `http://127.0.0.1:${config.CTI_HTTP_PORT}`;
+const children = [];
+
+function stop() {
+  for (const c of children) c.kill('SIGKILL');
+  process.exit(0);
+}
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+
+const db = createDb(config.CTI_DATABASE_URL, config.CTI_DB_SCHEMA, 2);
+const agents = new AgentRepository(db);
+const ids = [];
+for (let n = 1; n <= config.CTI_SEATS; n++) {
+  const id = `a${String(n).padStart(2, '0')}`;
+  // The last three seats are bilingual Tibetan–Mandarin call-takers.
+  await agents.upsert({ id, name: `坐席 ${n}`, skills: n > config.CTI_SEATS - 3 ? { mandarin: 5, tibetan: 8 } : { mandarin: 5 } });
+  ids.push(id);
+}
+const token = await new TokenRepository(db).create('supervisor', 'demo', null);
+await db.destroy();
+const call = (method, path, body) =>
+  fetch(`${api}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body && { 'content-type': 'application/json' }) }, ...(body && { body: JSON.stringify(body) }) }).then((r) => r.json());
+
+for (let n = 1; n <= config.CTI_SEATS; n++) {
+  const port = config.CTI_SEAT_BASE_PORT + n;
+  children.push(spawn('sipp', ['-sf', `${root}test/sipp/seat.xml`, '-i', '127.0.0.1', '-p', String(port), '-mp', String(20000 + n * 8), '-d', '1500', '-aa', '-l', '1000', '-nostdin'], { stdio: 'ignore' }));
+}
+for (const id of ids) {
+  await call('POST', `/api/v1/agents/${id}/login`, { seat: `seat-${id.slice(1)}` });
+  await call('POST', `/api/v1/agents/${id}/ready`);
+}
+console.log(`[demo] ${ids.length} agents logged in and ready; supervisor token for the API: ${token}`);
+
+const target = `127.0.0.1:${config.CTI_SIP_PORT}`;
+const caller = (from, rate, mediaPort) => {
+  const [ip, port] = from.split(':');
+  children.push(
+    spawn('sipp', [target, '-sf', `${root}test/sipp/caller.xml`, '-s', '12345', '-i', ip, '-p', port, '-mp', String(mediaPort), '-r', String(rate), '-d', String(holdMs), '-aa', '-l', '200', '-nostdin'], { stdio: 'ignore' }),
+  );
+};
+caller(config.CTI_TRUNK_PRIMARY, cps, 42000);
+caller(config.CTI_TRUNK_BACKUP, Math.max(0.1, cps / 5), 43000);
+console.log(`[demo] citizens calling 12345: ${cps}/s on the primary trunk, ${Math.max(0.1, cps / 5)}/s on the backup; Ctrl-C stops everything`);
+
+setInterval(async () => {
+  try {
+    const [rate, queue, agentList, tickets] = await Promise.all([
+      call('GET', '/api/v1/stats/answer-rate'),
+      call('GET', '/api/v1/queue'),
+      call('GET', '/api/v1/agents'),
+      call('GET', '/api/v1/tickets?limit=1'),
+    ]);
+    const onCall = agentList.items.filter((a) => a.live?.state === 'on_call').length;
+    const pct = rate.rate === null ? '-' : `${(rate.rate * 100).toFixed(1)}%`;
+    console.log(`[demo] offered ${rate.offered}  answered ${rate.answered}  abandoned ${rate.abandoned}  answer rate ${pct} (target 98%)  waiting ${queue.items.length}  agents on call ${onCall}  tickets ${tickets.total}`);
+  } catch (err) {
+    console.log(`[demo] gateway not answering: ${err.message}`);
+  }
+}, 2000);

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Makes this machine ready for the test suite (run by `npm test` as its pretest step; quick when all is there):
+# npm dependencies, SIPp and sox, PostgreSQL and Redis answering, Asterisk 22 available.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+export CTI_DATABASE_URL=${CTI_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+export CTI_REDIS_URL=${CTI_REDIS_URL:-redis://127.0.0.1:6379}
+[ -d node_modules/kysely ] || npm ci --no-audit --no-fund
+# shellcheck source=scripts/services.sh
+. scripts/services.sh
+ensure_packages "sipp:sip-tester" "sox:sox"
+ensure_services
+bash scripts/asterisk.sh provision
