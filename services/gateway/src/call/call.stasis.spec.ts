@@ -43,7 +43,7 @@ describe('CallStasisHandler', () => {
     handler.stasisStart(channel('c1'));
     await settle();
     handler.stasisEnd('c1');
-    handler.channelDestroyed('c1', 16);
+    handler.channelDestroyed('c1');
     expect(f.sink.records).toHaveLength(1);
   });
 
@@ -79,7 +79,7 @@ describe('CallStasisHandler', () => {
       expect(() => handler.stasisStart(channel('c1'))).not.toThrow();
       expect(() => handler.stasisStart(channel('c1-leg1', { args: ['agent', 'c1'] }))).not.toThrow();
       expect(() => handler.stasisEnd('c1')).not.toThrow();
-      expect(() => handler.channelDestroyed('c1', 16)).not.toThrow();
+      expect(() => handler.channelDestroyed('c1')).not.toThrow();
       expect(() => handler.dtmf('c1', '2')).not.toThrow();
       expect(() => handler.connection(true)).not.toThrow();
       await settle();
