@@ -8,11 +8,17 @@ import { AcdEngine, defaultAcdConfig, systemClock } from '@cti/domain';
 import { AmiClient, AriTelephony, TrunkMonitor, seatName, type TelephonyEvents } from '@cti/asterisk';
 import { AgentRepository, CallRepository, TicketRepository, TokenRepository, createDb, migrate } from '@cti/db';
 import { createLogger } from './logger.js';
-import { CallService, type CallNotifier } from './call/call.service.js';
+import { CallService } from './call/call.service.js';
 import { CallStasisHandler } from './call/call.stasis.js';
 import { CallRecordPublisher } from './records/call-record.publisher.js';
 import { AgentService } from './agent/agent.service.js';
 import { buildApp } from './app.js';
+import { registerAgentRoutes } from './http/agent.routes.js';
+import { registerStatsRoutes } from './http/stats.routes.js';
+import { registerTicketRoutes } from './http/ticket.routes.js';
+import { registerCallRoutes } from './http/call.routes.js';
+import { registerAcdRoutes } from './http/acd.routes.js';
+import { EventBus } from './events/event-bus.js';
 
 const config = loadConfig(process.env);
 const log = createLogger('gateway', config.CTI_LOG_LEVEL);
@@ -43,7 +49,7 @@ async function main(): Promise<void> {
   publisher.startRedelivery();
 
   const acd = new AcdEngine({ ...defaultAcdConfig, wrapUpSeconds: config.CTI_WRAP_UP_S }, systemClock);
-  const notifier: CallNotifier = { publish: (e) => log.debug(e, 'event') };
+  const bus = new EventBus((err, e) => log.warn({ err: (err as Error).message, type: e.type }, 'event subscriber failed'));
   let handler: TelephonyEvents | undefined;
   const events: TelephonyEvents = {
     stasisStart: (c) => handler?.stasisStart(c),
@@ -53,7 +59,7 @@ async function main(): Promise<void> {
     connection: (up) => handler?.connection(up),
   };
   const ari = new AriTelephony({ url: config.CTI_ARI_URL, user: config.CTI_ARI_USER, password: config.CTI_ARI_PASSWORD, app: config.CTI_ARI_APP }, events, log);
-  const calls = new CallService(ari, acd, publisher, notifier, systemClock, log, { ringTimeoutSeconds: config.CTI_RING_TIMEOUT_S, fallbackContext: 'cti-fallback' });
+  const calls = new CallService(ari, acd, publisher, bus, systemClock, log, { ringTimeoutSeconds: config.CTI_RING_TIMEOUT_S, fallbackContext: 'cti-fallback' });
   handler = new CallStasisHandler(calls, log);
 
   const ami = new AmiClient({ host: config.CTI_AMI_HOST, port: config.CTI_AMI_PORT, user: config.CTI_AMI_USER, password: config.CTI_AMI_PASSWORD }, log);
@@ -65,12 +71,13 @@ async function main(): Promise<void> {
   const app = await buildApp({
     logger: log,
     tokens: new TokenRepository(db),
-    agents,
-    acd,
-    answerCounts: new CallRepository(db),
-    tickets: new TicketRepository(db),
-    calls,
-    now: systemClock.now,
+    features: [
+      (routes) => registerAgentRoutes(routes, agents),
+      (routes) => registerStatsRoutes(routes, new CallRepository(db), systemClock.now),
+      (routes) => registerTicketRoutes(routes, new TicketRepository(db)),
+      (routes) => registerCallRoutes(routes, calls, systemClock.now),
+      (routes) => registerAcdRoutes(routes, acd),
+    ],
     health: {
       ari: () => ari.isUp(),
       ami: () => ami.isUp(),

@@ -2,12 +2,8 @@ import { maskPhone, type AcdEngine, type Clock, type Language, type TrunkName } 
 import type { ChannelInfo, TelephonyPort } from '@cti/asterisk';
 import type { Logger } from '../logger.js';
 import type { CallRecordSink } from './call-record.sink.js';
+import type { EventPublisher } from '../events/event-bus.js';
 import { toCallRecord, type CallSession } from './call-session.js';
-
-/** Live call events for agents' screens and the wallboard. */
-export interface CallNotifier {
-  publish(event: { type: string; [key: string]: unknown }): void;
-}
 
 /** Settings the call logic needs. */
 export interface CallServiceSettings {
@@ -31,7 +27,7 @@ export class CallService {
     private readonly telephony: TelephonyPort,
     private readonly acd: AcdEngine,
     private readonly sink: CallRecordSink,
-    private readonly notifier: CallNotifier,
+    private readonly notifier: EventPublisher,
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly settings: CallServiceSettings,
@@ -69,7 +65,7 @@ export class CallService {
       if (session.phase !== 'queued') return; // hung up while we answered
       session.queuedAt = this.clock.now();
       this.acd.enqueue({ callId: session.callId, line: did, language: session.language, enqueuedAt: session.queuedAt });
-      this.notifier.publish({ type: 'call.queued', callId: session.callId, line: did });
+      this.notifier.publish({ type: 'call.queued', at: this.clock.now(), callId: session.callId, line: did });
       this.dispatch();
     } catch (err) {
       await this.sendToFallback(session, err);
@@ -106,7 +102,7 @@ export class CallService {
       s.offeredAt ??= this.clock.now();
       s.offers++;
       this.legs.set(legId, s.callId);
-      this.notifier.publish({ type: 'call.offered', callId: s.callId, agentId: a.agentId, seat: a.seat, caller: maskPhone(s.callerNumber), language: s.language, line: s.did });
+      this.notifier.publish({ type: 'call.offered', at: this.clock.now(), callId: s.callId, agentId: a.agentId, seat: a.seat, caller: maskPhone(s.callerNumber), language: s.language, line: s.did });
       this.telephony
         .dial({ channelId: legId, endpoint: `PJSIP/${a.seat}`, callerNumber: s.callerNumber, timeoutSeconds: this.settings.ringTimeoutSeconds, appArgs: ['agent', s.callId] })
         .catch((err: Error) => {
@@ -132,7 +128,7 @@ export class CallService {
       await this.telephony.stopMoh(s.callId);
       await this.telephony.bridge(s.bridgeId, [s.callId, legId]);
       this.log.info({ callId: s.callId, agentId: s.agentId, seat: s.seat, waitMs: s.answeredAt - (s.queuedAt ?? s.arrivedAt) }, 'call answered');
-      this.notifier.publish({ type: 'call.connected', callId: s.callId, agentId: s.agentId, seat: s.seat });
+      this.notifier.publish({ type: 'call.connected', at: this.clock.now(), callId: s.callId, agentId: s.agentId, seat: s.seat });
     } catch (err) {
       // The caller never talked to the agent: free the agent and hand the caller to the fallback queue, not drop them.
       await this.releaseAgentLeg(s, legId);
@@ -178,7 +174,7 @@ export class CallService {
       this.acd.ringNoAnswer(s.agentId as string, callId);
       s.phase = 'queued';
       s.agentChannelId = undefined;
-      this.notifier.publish({ type: 'call.ring_no_answer', callId, agentId: s.agentId });
+      this.notifier.publish({ type: 'call.ring_no_answer', at: this.clock.now(), callId, agentId: s.agentId });
       this.dispatch();
     } else if (s.phase === 'connected') {
       this.endCall(s, 'agent');
@@ -207,7 +203,7 @@ export class CallService {
     if (s.bridgeId) void this.telephony.destroyBridge(s.bridgeId).catch(() => undefined);
     const record = toCallRecord(s, this.clock.now(), endedBy);
     this.log.info({ callId: s.callId, outcome: record.outcome, endedBy, agentId: record.agentId }, 'call ended');
-    this.notifier.publish({ type: 'call.ended', callId: s.callId, outcome: record.outcome, agentId: record.agentId });
+    this.notifier.publish({ type: 'call.ended', at: this.clock.now(), callId: s.callId, outcome: record.outcome, agentId: record.agentId });
     void this.sink.publish(record);
     this.dispatch();
   }
