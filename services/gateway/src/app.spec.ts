@@ -5,7 +5,11 @@ import type { AgentRow, AnswerCounts, Principal } from '@cti/db';
 import { buildApp, type AppDeps } from './app.js';
 import { AgentService, type AgentDirectory } from './agent/agent.service.js';
 import type { HealthProbes } from './http/health.routes.js';
-import { monthRange } from './http/stats.routes.js';
+import { monthRange, registerStatsRoutes } from './http/stats.routes.js';
+import { registerAgentRoutes } from './http/agent.routes.js';
+import { registerTicketRoutes } from './http/ticket.routes.js';
+import { registerCallRoutes } from './http/call.routes.js';
+import { registerAcdRoutes } from './http/acd.routes.js';
 import { createLogger } from './logger.js';
 
 const principals: Record<string, Principal> = {
@@ -40,12 +44,13 @@ function fixture(health: Partial<HealthProbes> = {}) {
       spooledRecords: () => false,
       ...health,
     },
-    agents,
-    acd,
-    answerCounts: { answerCounts: async (from, to) => (countsAsked.push({ from, to }), counts) },
-    tickets: { list: async () => ({ total: 0, items: [] }), findById: async () => undefined },
-    calls: { liveCalls: () => [] },
-    now: () => clock.now(),
+    features: [
+      (routes) => registerAgentRoutes(routes, agents),
+      (routes) => registerStatsRoutes(routes, { answerCounts: async (from, to) => (countsAsked.push({ from, to }), counts) }, () => clock.now()),
+      (routes) => registerTicketRoutes(routes, { list: async () => ({ total: 0, items: [] }), findById: async () => undefined }),
+      (routes) => registerCallRoutes(routes, { liveCalls: () => [] }, () => clock.now()),
+      (routes) => registerAcdRoutes(routes, acd),
+    ],
   };
   return { acd, deps, countsAsked, freed: () => freed };
 }
@@ -267,8 +272,8 @@ describe('other routes', () => {
 
   it('hides the details of an unexpected error behind a 500', async () => {
     const f = fixture();
-    f.deps.tickets = { list: async () => Promise.reject(new Error('password=hunter2 connection refused')), findById: async () => undefined };
-    app = await buildApp(f.deps);
+    const failing = { list: async () => Promise.reject(new Error('password=hunter2 connection refused')), findById: async () => undefined };
+    app = await buildApp({ ...f.deps, features: [(routes) => registerTicketRoutes(routes, failing)] });
     const res = await app.inject({ method: 'GET', url: '/api/v1/tickets', headers: bearer('tok-a1') });
     expect(res.statusCode).toBe(500);
     expect(res.body).not.toContain('hunter2');

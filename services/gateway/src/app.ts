@@ -18,7 +18,7 @@ export interface AppDeps {
 /** Builds the gateway's HTTP app without listening, so tests can use inject(). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // pino's Logger is wider than FastifyBaseLogger; the app is typed with the base logger everywhere else.
-  const app = Fastify({ loggerInstance: deps.logger, bodyLimit: 256 * 1024, logController: { disableRequestLogging: true } } as never) as unknown as FastifyInstance;
+  const app = Fastify({ loggerInstance: deps.logger, bodyLimit: 256 * 1024, disableRequestLogging: true }) as unknown as FastifyInstance;
   installErrorHandler(app);
   const routes = new RouteRegistry(app, deps.tokens);
   registerHealthRoutes(routes, deps.health);
