@@ -1,0 +1,141 @@
+import { sql, type Kysely } from 'kysely';
+import type { kpi } from '@cti/domain';
+import type { Database } from './db.schema.js';
+import { AgentStateRepository } from './agent-state.repository.js';
+import { isFinishedTicketState, isOverdue, toCallFact, toTicketFact, UNCATEGORIZED, type CallOfferRow, type TicketFactRow } from './kpi.facts.js';
+
+/** A declared system fault as stored. */
+export interface FaultWindowRow {
+  id: string;
+  from: number;
+  to: number;
+  reason: string;
+  declaredBy: string | null;
+}
+
+/** Tickets of one category by deadline status. */
+export interface TicketCategoryRow {
+  category: string;
+  total: number;
+  /** Finished (terminal state). */
+  closed: number;
+  /** Finished by the deadline (or without one). */
+  closedOnTime: number;
+  /** Open, deadline not yet passed (or none). */
+  openInTime: number;
+  /** Open past the deadline. */
+  overdue: number;
+}
+
+/** Loads the stored facts the KPI engine computes over; read-only. */
+export class KpiRepository {
+  private readonly states: AgentStateRepository;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.states = new AgentStateRepository(db);
+  }
+
+  /** Calls that entered the agent queue in [from, to), with their rings at agents. */
+  async callFacts(from: number, to: number): Promise<kpi.CallFact[]> {
+    const rows = await this.db
+      .selectFrom('calls')
+      .select(['linked_id', 'did', 'trunk', 'queued_at', 'answered_at', 'ended_at', 'outcome', 'agent_id'])
+      .where('queued_at', '>=', new Date(from))
+      .where('queued_at', '<', new Date(to))
+      .execute();
+    if (rows.length === 0) return [];
+    // Rings happen after queueing; a 1-day margin covers calls that waited long and keeps the index usable.
+    const offers = await this.db
+      .selectFrom('call_offers')
+      .select(['call_id', 'agent_id', 'offered_at', 'answered'])
+      .where('offered_at', '>=', new Date(from))
+      .where('offered_at', '<', new Date(to + 86_400_000))
+      .execute();
+    const byCall = new Map<string, CallOfferRow[]>();
+    for (const o of offers) byCall.set(o.call_id, [...(byCall.get(o.call_id) ?? []), o]);
+    return rows.map((r) => toCallFact(r, byCall.get(r.linked_id)));
+  }
+
+  /** Agent state intervals overlapping [from, to); open ones count until `now`. */
+  agentIntervals(from: number, to: number, now: number): Promise<kpi.AgentStateInterval[]> {
+    return this.states.intervals(from, to, now);
+  }
+
+  /** Tickets accepted in [from, to) or due in it, with what their history says. */
+  async ticketFacts(from: number, to: number): Promise<kpi.TicketFact[]> {
+    const f = new Date(from);
+    const t = new Date(to);
+    const rows = await sql<TicketFactRow>`
+      SELECT t.id, t.category, t.state, t.caller_number, t.created_at, t.deadline_at,
+        (SELECT min(h.at) FROM ticket_history h WHERE h.ticket_id = t.id AND h.to_state IN ('closed', 'direct_answered')) AS closed_at,
+        EXISTS (SELECT 1 FROM ticket_history h WHERE h.ticket_id = t.id AND h.action = 'direct_answer') AS direct_answered,
+        (SELECT count(*)::int FROM ticket_history h WHERE h.ticket_id = t.id AND h.action = 'dispatch') AS dispatches,
+        EXISTS (SELECT 1 FROM ticket_history h WHERE h.ticket_id = t.id AND h.action = 'approve_return') AS returned,
+        (SELECT h.data->>'satisfaction' FROM ticket_history h WHERE h.ticket_id = t.id AND h.action = 'record_callback'
+          AND h.data ? 'satisfaction' ORDER BY h.id DESC LIMIT 1) AS satisfaction,
+        (SELECT c.arrived_at FROM ticket_calls tc JOIN calls c ON c.linked_id = tc.linked_id
+          WHERE tc.ticket_id = t.id ORDER BY c.arrived_at OFFSET 1 LIMIT 1) AS repeat_call_at
+      FROM tickets t
+      WHERE (t.created_at >= ${f} AND t.created_at < ${t}) OR (t.deadline_at >= ${f} AND t.deadline_at < ${t})`.execute(this.db);
+    return rows.rows.map(toTicketFact);
+  }
+
+  /** Tickets past their deadline and still open at `now`. */
+  async overdueTicketCount(now: number): Promise<number> {
+    const rows = await this.db.selectFrom('tickets').select(['state', 'deadline_at']).where('deadline_at', '<', new Date(now)).execute();
+    return rows.filter((r) => isOverdue(r.state, r.deadline_at, now)).length;
+  }
+
+  /** Tickets accepted in [from, to) by category and deadline status as of `now`. */
+  async ticketsByCategory(from: number, to: number, now: number): Promise<TicketCategoryRow[]> {
+    const facts = await this.db
+      .selectFrom('tickets')
+      .select(['category', 'state', 'deadline_at'])
+      .select(sql<Date | null>`(SELECT min(h.at) FROM ticket_history h WHERE h.ticket_id = tickets.id AND h.to_state IN ('closed', 'direct_answered'))`.as('closed_at'))
+      .where('created_at', '>=', new Date(from))
+      .where('created_at', '<', new Date(to))
+      .execute();
+    const by = new Map<string, TicketCategoryRow>();
+    for (const r of facts) {
+      const category = r.category ?? UNCATEGORIZED;
+      const row = by.get(category) ?? { category, total: 0, closed: 0, closedOnTime: 0, openInTime: 0, overdue: 0 };
+      row.total++;
+      if (isFinishedTicketState(r.state)) {
+        row.closed++;
+        const closedAt = r.closed_at === null ? null : new Date(r.closed_at).getTime();
+        if (r.deadline_at === null || closedAt === null || closedAt <= r.deadline_at.getTime()) row.closedOnTime++;
+      } else if (isOverdue(r.state, r.deadline_at, now)) row.overdue++;
+      else row.openInTime++;
+      by.set(category, row);
+    }
+    return [...by.values()].sort((a, b) => b.total - a.total || a.category.localeCompare(b.category));
+  }
+
+  /** Declared faults overlapping [from, to). */
+  async faultWindows(from: number, to: number): Promise<FaultWindowRow[]> {
+    const rows = await this.db
+      .selectFrom('kpi_fault_windows')
+      .selectAll()
+      .where('from_at', '<', new Date(to))
+      .where('to_at', '>', new Date(from))
+      .orderBy('from_at')
+      .execute();
+    return rows.map((r) => ({ id: r.id, from: new Date(r.from_at).getTime(), to: new Date(r.to_at).getTime(), reason: r.reason, declaredBy: r.declared_by }));
+  }
+
+  /** Declares a fault window. */
+  async addFaultWindow(from: number, to: number, reason: string, declaredBy: string | null): Promise<FaultWindowRow> {
+    const r = await this.db
+      .insertInto('kpi_fault_windows')
+      .values({ from_at: new Date(from), to_at: new Date(to), reason, declared_by: declaredBy })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return { id: r.id, from, to, reason, declaredBy };
+  }
+
+  /** Withdraws a fault window; false when there was none. */
+  async deleteFaultWindow(id: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('kpi_fault_windows').where('id', '=', id).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+}
