@@ -74,6 +74,34 @@ export const configSchema = z.object({
   CTI_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** When true, agents logged in through the demo seeding are set ready at once. */
   CTI_DEMO: bool.default(false),
+  /** Abandons at most this many seconds after queueing are left out of the answer rate (0 = count every abandon). */
+  CTI_KPI_SHORT_ABANDON_S: z.coerce.number().min(0).max(600).default(0),
+  /** Comma-separated DIDs left out of call KPIs (e.g. a test line). */
+  CTI_KPI_EXCLUDED_LINES: z.string().default(''),
+  /** Comma-separated pause reasons that count as productive time for utilization (e.g. callback). */
+  CTI_KPI_PRODUCTIVE_PAUSE_REASONS: z.string().default(''),
+  /** Seconds between checks of the month-end answer-rate projection (alerts below target). */
+  CTI_KPI_ALERT_CHECK_S: z.coerce.number().int().min(5).max(3600).default(60),
+  /** HMAC secret signing wallboard tickets; empty = a random one per gateway start (tickets die with the process). */
+  CTI_WALLBOARD_SECRET: z.string().default(''),
+  /** Lifetime of a wallboard ticket in seconds; an open wallboard renews its ticket before it expires. */
+  CTI_WALLBOARD_TICKET_TTL_S: z.coerce.number().int().min(60).max(7 * 86400).default(43200),
+  /** Seconds between refreshes of the wallboard's database figures (answer rates, overdue tickets, staffing). */
+  CTI_WALLBOARD_STATS_S: z.coerce.number().int().min(1).max(300).default(5),
+  /** Bearer token Prometheus must send to GET /metrics; empty = no authentication (bind the API to a private address). */
+  CTI_METRICS_TOKEN: z.string().default(''),
+  /** Days of history the staffing forecast averages per half-hour of the day. */
+  CTI_STAFFING_HISTORY_DAYS: z.coerce.number().int().min(1).max(365).default(28),
+  /** Share of calls to answer within the service-level threshold (15 s) that staffing plans for. */
+  CTI_STAFFING_SL_GOAL: z.coerce.number().gt(0).lt(1).default(0.8),
+  /** Seconds callers are assumed to wait before hanging up: staffing keeps P(wait > this) within the answer-rate target. */
+  CTI_STAFFING_PATIENCE_S: z.coerce.number().int().min(1).max(3600).default(60),
+  /** Share of scheduled time lost to breaks and training, raising the agents to schedule. */
+  CTI_STAFFING_SHRINKAGE: z.coerce.number().min(0).lt(1).default(0.3),
+  /** Handle time in seconds assumed when there is no answered call in the history. */
+  CTI_STAFFING_DEFAULT_AHT_S: z.coerce.number().int().min(1).max(7200).default(240),
+  /** When true the worker schedules daily, weekly and monthly reports (BullMQ repeatable jobs, Beijing time). */
+  CTI_REPORTS_SCHEDULE: bool.default(true),
 });
 
 /** The validated, frozen configuration handed to every module that needs it. */

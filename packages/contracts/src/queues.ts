@@ -1,2 +1,5 @@
 /** BullMQ queue carrying finished call records from the gateway to the worker. */
 export const CALL_RECORDS_QUEUE = 'call-records';
+
+/** BullMQ queue of report generation jobs (scheduled by the worker, on demand from the gateway). */
+export const REPORTS_QUEUE = 'kpi-reports';

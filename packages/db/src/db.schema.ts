@@ -94,6 +94,59 @@ export interface AuditLogTable {
   at: Generated<Date>;
 }
 
+/** Row of `agent_state_intervals`: an agent in one ACD state from started_at until ended_at (null while it lasts). */
+export interface AgentStateIntervalsTable {
+  id: Generated<string>;
+  agent_id: string;
+  seat: string | null;
+  state: 'ready' | 'reserved' | 'on_call' | 'wrap_up' | 'paused' | 'logged_in_other';
+  reason: string | null;
+  started_at: Timestamp;
+  ended_at: Timestamp | null;
+}
+
+/** Row of `call_offers`: one ring of a queued call at an agent; answered null = still ringing or caller gone. */
+export interface CallOffersTable {
+  call_id: string;
+  agent_id: string;
+  offered_at: Timestamp;
+  answered: boolean | null;
+  resolved_at: Timestamp | null;
+}
+
+/** Row of `kpi_fault_windows`: a declared system fault kept out of answer-rate figures. */
+export interface KpiFaultWindowsTable {
+  id: Generated<string>;
+  from_at: Timestamp;
+  to_at: Timestamp;
+  reason: string;
+  declared_by: string | null;
+  created_at: Generated<Date>;
+}
+
+/** Row of `kpi_alerts`: an alert raised by the KPI monitor. */
+export interface KpiAlertsTable {
+  id: Generated<string>;
+  kind: string;
+  period: string;
+  severity: 'warning' | 'critical';
+  data: Json<Record<string, unknown>>;
+  raised_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  cleared_at: Timestamp | null;
+}
+
+/** Row of `kpi_reports`: a generated daily, weekly or monthly report. */
+export interface KpiReportsTable {
+  kind: 'daily' | 'weekly' | 'monthly';
+  period_from: Timestamp;
+  period_to: Timestamp;
+  generated_at: Generated<Date>;
+  html: string;
+  csv: string;
+  summary: Json<Record<string, unknown>>;
+}
+
 /** The database as Kysely sees it. */
 export interface Database {
   calls: CallsTable;
@@ -103,4 +156,9 @@ export interface Database {
   agents: AgentsTable;
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
+  agent_state_intervals: AgentStateIntervalsTable;
+  call_offers: CallOffersTable;
+  kpi_fault_windows: KpiFaultWindowsTable;
+  kpi_alerts: KpiAlertsTable;
+  kpi_reports: KpiReportsTable;
 }

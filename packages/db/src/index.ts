@@ -6,3 +6,8 @@ export * from './ticket.repository.js';
 export * from './token.repository.js';
 export * from './agent.repository.js';
 export * from './audit.repository.js';
+export * from './kpi.facts.js';
+export * from './agent-state.repository.js';
+export * from './kpi.repository.js';
+export * from './alert.repository.js';
+export * from './report.repository.js';
