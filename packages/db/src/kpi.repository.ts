@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
-import type { kpi } from '@cti/domain';
+import { kpi } from '@cti/domain';
+import type { Config } from '@cti/contracts';
 import type { Database } from './db.schema.js';
 import { AgentStateRepository } from './agent-state.repository.js';
 import { isFinishedTicketState, isOverdue, toCallFact, toTicketFact, UNCATEGORIZED, type CallOfferRow, type TicketFactRow } from './kpi.facts.js';
@@ -27,12 +28,37 @@ export interface TicketCategoryRow {
   overdue: number;
 }
 
+const list = (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean);
+
+/** The counted-set choices of the KPI engine taken from configuration (fault windows come from the table). */
+export function kpiOverridesFromConfig(
+  c: Pick<Config, 'CTI_KPI_SHORT_ABANDON_S' | 'CTI_KPI_EXCLUDED_LINES' | 'CTI_KPI_PRODUCTIVE_PAUSE_REASONS'>,
+): Partial<kpi.KpiConfig> {
+  return {
+    shortAbandonSeconds: c.CTI_KPI_SHORT_ABANDON_S,
+    excludedLines: list(c.CTI_KPI_EXCLUDED_LINES),
+    productivePauseReasons: list(c.CTI_KPI_PRODUCTIVE_PAUSE_REASONS),
+  };
+}
+
 /** Loads the stored facts the KPI engine computes over; read-only. */
 export class KpiRepository {
   private readonly states: AgentStateRepository;
 
   constructor(private readonly db: Kysely<Database>) {
     this.states = new AgentStateRepository(db);
+  }
+
+  /** The KPI config for a period: configured choices plus the fault windows declared over it. */
+  async kpiConfig(overrides: Partial<kpi.KpiConfig>, from: number, to: number): Promise<kpi.KpiConfig> {
+    const windows = await this.faultWindows(from, to);
+    return kpi.createKpiConfig({ ...overrides, faultWindows: windows.map((w) => ({ from: w.from, to: w.to })) });
+  }
+
+  /** Every fact of a period the contract KPI table needs (QA reviews: none stored yet). */
+  async facts(from: number, to: number, now: number): Promise<kpi.KpiFacts> {
+    const [calls, agentIntervals, tickets] = await Promise.all([this.callFacts(from, to), this.agentIntervals(from, to, now), this.ticketFacts(from, to)]);
+    return { calls, agentIntervals, tickets, qaReviews: [] };
   }
 
   /** Calls that entered the agent queue in [from, to), with their rings at agents. */

@@ -1,0 +1,216 @@
+import { kpi } from '@cti/domain';
+import { beijingHalfHour, beijingMonth, dayPeriod, monthPeriod, monthPeriodOf, type KpiPeriod, type KpiRepository } from '@cti/db';
+
+const DAY_MS = 86_400_000;
+const HALF_HOUR_MS = 1_800_000;
+
+/** The stored facts the KPI service reads (KpiRepository fits). */
+export type KpiFactSource = Pick<KpiRepository, 'kpiConfig' | 'callFacts' | 'agentIntervals' | 'facts' | 'overdueTicketCount'>;
+
+/** Staffing choices (from configuration). */
+export interface StaffingSettings {
+  historyDays: number;
+  serviceLevelGoal: number;
+  patienceSeconds: number;
+  shrinkage: number;
+  defaultAhtSeconds: number;
+}
+
+/** Answer-rate figures of one period with the counts behind them. */
+export interface AnswerRateFigures {
+  from: number;
+  to: number;
+  /** Counted calls offered to the agent queue (after exclusions). */
+  offered: number;
+  answered: number;
+  abandoned: number;
+  failed: number;
+  rate: number | null;
+  target: number;
+  pass: boolean | null;
+  /** Calls offered before exclusions, and what was excluded. */
+  offeredInPeriod: number;
+  excluded: { line: number; faultWindow: number; shortAbandon: number };
+  /** Abandoned calls later reached by a call-back: shown apart, never in the rate. */
+  abandonedCalledBack: number;
+  /** Answered within the service-level threshold ÷ answered. */
+  answeredWithin: { seconds: number; count: number; rate: number | null };
+}
+
+/** Month-end projection and the alert it raises, if any. */
+export interface ProjectionFigures {
+  month: string;
+  projection: kpi.AnswerRateProjection;
+  alert: kpi.AnswerRateAlert | null;
+}
+
+/** Staffing for one half-hour: the domain's row plus the two needs it combines. */
+export interface StaffingFigures extends kpi.StaffingRow {
+  /** Agents needed for the 15-second service-level goal. */
+  neededForServiceLevel: number;
+  /** Agents needed so no more than (1 − answer-rate target) of callers wait past their patience. */
+  neededForAnswerRate: number;
+  /** Whether the interval is over, current, or still to come (loggedIn is only known up to now). */
+  when: 'past' | 'current' | 'future';
+}
+
+function figures(calls: readonly kpi.CallFact[], config: kpi.KpiConfig, p: KpiPeriod): AnswerRateFigures {
+  const r = kpi.answerRate(calls, config, p);
+  const within = kpi.answeredWithin(calls, config, p);
+  return {
+    from: p.from,
+    to: p.to,
+    offered: r.denominator,
+    answered: r.numerator,
+    abandoned: r.abandoned,
+    failed: r.failed,
+    rate: r.value,
+    target: config.answerRateTarget,
+    pass: r.pass ?? null,
+    offeredInPeriod: r.offeredInPeriod,
+    excluded: { line: r.excludedLine, faultWindow: r.excludedFaultWindow, shortAbandon: r.excludedShortAbandon },
+    abandonedCalledBack: r.abandonedCalledBack,
+    answeredWithin: { seconds: config.serviceLevelSeconds, count: within.numerator, rate: within.value },
+  };
+}
+
+/**
+ * KPI figures over the stored facts, computed with the domain's KPI engine: answer rates, the month-end projection,
+ * per-agent figures, the contract table and Erlang C staffing. Reads only; the clock is injected.
+ */
+export class KpiService {
+  constructor(
+    private readonly facts: KpiFactSource,
+    private readonly overrides: Partial<kpi.KpiConfig>,
+    private readonly staffingSettings: StaffingSettings,
+    private readonly now: () => number,
+    /** Agents logged in right now (from the ACD). */
+    private readonly loggedInNow: () => number,
+  ) {}
+
+  /** Answer rate of any period. */
+  async answerRate(p: KpiPeriod): Promise<AnswerRateFigures> {
+    const [config, calls] = await Promise.all([this.facts.kpiConfig(this.overrides, p.from, p.to), this.facts.callFacts(p.from, p.to)]);
+    return figures(calls, config, p);
+  }
+
+  /** Answer rate of a Beijing month 'YYYY-MM' (month-to-date for the current month). */
+  answerRateOfMonth(month: string): Promise<AnswerRateFigures> {
+    const p = monthPeriodOf(month);
+    return this.answerRate({ from: p.from, to: Math.min(p.to, Math.max(p.from + 1, this.now())) });
+  }
+
+  /** Today, this month so far and the month-end projection, from one load of the facts. */
+  async live(): Promise<{ today: AnswerRateFigures; month: AnswerRateFigures; projection: ProjectionFigures }> {
+    const now = this.now();
+    const month = monthPeriod(now);
+    const from = Math.min(month.from, now - 7 * DAY_MS);
+    const [config, calls] = await Promise.all([this.facts.kpiConfig(this.overrides, from, now + 1), this.facts.callFacts(from, now + 1)]);
+    const today = dayPeriod(now);
+    return {
+      today: figures(calls, config, { from: today.from, to: now + 1 }),
+      month: figures(calls, config, { from: month.from, to: now + 1 }),
+      projection: this.project(calls, config, now),
+    };
+  }
+
+  /** Month-end answer-rate projection and alert for the current month. */
+  async projection(): Promise<ProjectionFigures> {
+    const now = this.now();
+    const from = Math.min(monthPeriod(now).from, now - 7 * DAY_MS);
+    const [config, calls] = await Promise.all([this.facts.kpiConfig(this.overrides, from, now + 1), this.facts.callFacts(from, now + 1)]);
+    return this.project(calls, config, now);
+  }
+
+  private project(calls: readonly kpi.CallFact[], config: kpi.KpiConfig, now: number): ProjectionFigures {
+    const month = monthPeriod(now);
+    // Expected remaining traffic: the last 7 days' counted offered rate (month-to-date rate when the week is empty).
+    const week = kpi.answerRate(calls, config, { from: now - 7 * DAY_MS, to: now + 1 });
+    const mtd = kpi.answerRate(calls, config, { from: month.from, to: now + 1 });
+    const perMs = week.denominator > 0 ? week.denominator / (7 * DAY_MS) : mtd.denominator / Math.max(1, now - month.from);
+    const expectedRemaining = Math.round(perMs * Math.max(0, month.to - now));
+    const projection = kpi.projectMonthEndAnswerRateFromCalls(calls, config, { monthStart: month.from, now: now + 1 }, expectedRemaining);
+    return { month: beijingMonth(now), projection, alert: kpi.answerRateAlert(projection, config.answerRateTarget) };
+  }
+
+  /** Per-agent figures for a period. */
+  async agents(p: KpiPeriod): Promise<kpi.AgentFigures[]> {
+    const [config, facts] = await Promise.all([this.facts.kpiConfig(this.overrides, p.from, p.to), this.facts.facts(p.from, p.to, this.now())]);
+    return kpi.agentFigures(facts.calls, facts.agentIntervals, facts.qaReviews, config, p);
+  }
+
+  /** The contract KPI table for a period. */
+  async contractTable(p: KpiPeriod): Promise<kpi.ContractKpiRow[]> {
+    const [config, facts] = await Promise.all([this.facts.kpiConfig(this.overrides, p.from, p.to), this.facts.facts(p.from, p.to, this.now())]);
+    return kpi.contractKpiTable(facts, config, p);
+  }
+
+  /** Tickets past their deadline and still open. */
+  overdueTickets(): Promise<number> {
+    return this.facts.overdueTicketCount(this.now());
+  }
+
+  /**
+   * Erlang C staffing for each half-hour of today: expected calls = the average of the same half-hour over the last
+   * `historyDays` days (today's elapsed half-hours included), AHT measured over that history.
+   */
+  async staffing(): Promise<{ aht: { seconds: number; measured: boolean }; intervals: StaffingFigures[] }> {
+    const now = this.now();
+    const s = this.staffingSettings;
+    const today = dayPeriod(now);
+    const from = today.from - s.historyDays * DAY_MS;
+    const [config, calls, intervals] = await Promise.all([
+      this.facts.kpiConfig(this.overrides, from, now + 1),
+      this.facts.callFacts(from, now + 1),
+      this.facts.agentIntervals(today.from, now + 1, now),
+    ]);
+    const counted = kpi.selectCountedCalls(calls, config, { from, to: now + 1 }).counted;
+    const bySlot = new Array<number>(48).fill(0);
+    let firstAt = now;
+    for (const c of counted) {
+      bySlot[beijingHalfHour(c.offeredAt as number)]! += 1;
+      firstAt = Math.min(firstAt, c.offeredAt as number);
+    }
+    const firstDay = Math.max(dayPeriod(firstAt).from, from);
+    const aht = kpi.measuredAht(calls, config, { from, to: now + 1 });
+    const ahtSeconds = aht.value ?? s.defaultAhtSeconds;
+    const traffic: kpi.TrafficInterval[] = [];
+    for (let i = 0; i < 48; i++) {
+      const start = today.from + i * HALF_HOUR_MS;
+      // Days whose slot i has begun, since the first stored call.
+      let days = Math.round((today.from - firstDay) / DAY_MS) + (start <= now ? 1 : 0);
+      days = Math.max(1, days);
+      traffic.push({ start, offered: bySlot[i]! / days, ahtSeconds });
+    }
+    const loggedIn = new Map<number, number>();
+    for (const t of traffic) {
+      if (t.start > now) continue;
+      if (now < t.start + HALF_HOUR_MS) {
+        loggedIn.set(t.start, this.loggedInNow());
+        continue;
+      }
+      let ms = 0;
+      for (const iv of intervals) ms += kpi.overlapMs(iv.from, iv.to, { from: t.start, to: t.start + HALF_HOUR_MS });
+      loggedIn.set(t.start, Math.round(ms / HALF_HOUR_MS));
+    }
+    const common = { intervalSeconds: HALF_HOUR_MS / 1000, shrinkage: s.shrinkage, maxOccupancy: 0.9 };
+    const bySl = kpi.staffingPlan(traffic, { ...common, targetSeconds: config.serviceLevelSeconds, serviceLevelGoal: s.serviceLevelGoal }, loggedIn);
+    const byRate = kpi.staffingPlan(traffic, { ...common, targetSeconds: s.patienceSeconds, serviceLevelGoal: Math.min(0.999, config.answerRateTarget) }, loggedIn);
+    const rows = bySl.map((slRow, i): StaffingFigures => {
+      const rateRow = byRate[i]!;
+      const agentsNeeded = Math.max(slRow.agentsNeeded, rateRow.agentsNeeded);
+      const scheduledNeeded = Math.max(slRow.scheduledNeeded, rateRow.scheduledNeeded);
+      const when = slRow.start + HALF_HOUR_MS <= now ? 'past' : slRow.start <= now ? 'current' : 'future';
+      return {
+        ...slRow,
+        agentsNeeded,
+        scheduledNeeded,
+        gap: slRow.loggedIn - scheduledNeeded,
+        neededForServiceLevel: slRow.agentsNeeded,
+        neededForAnswerRate: rateRow.agentsNeeded,
+        when,
+      };
+    });
+    return { aht: { seconds: ahtSeconds, measured: aht.value !== null }, intervals: rows };
+  }
+}

@@ -1,0 +1,117 @@
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import type { LiveEvent } from '../events/event-bus.js';
+import type { MetricFamily, Sample } from './prometheus.text.js';
+
+/** Job counts of one BullMQ queue and the age of its oldest waiting job. */
+export interface QueueLag {
+  queue: string;
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+  /** Age of the oldest waiting job in seconds; 0 when none waits. */
+  oldestWaitingAgeSeconds: number;
+}
+
+/** Live readings the collector samples at scrape time; each answers quickly and never throws. */
+export interface MetricsProbes {
+  /** Calls waiting (not yet reserved for an agent). */
+  waitingCalls(): number;
+  /** Longest current wait, seconds. */
+  longestWaitSeconds(): number;
+  /** Logged-in agents by ACD state. */
+  agentsByState(): Record<string, number>;
+  /** Trunk statuses by name. */
+  trunks(): Record<string, { status: string }>;
+  ari(): boolean;
+  ami(): boolean;
+  /** BullMQ queues; rejects when Redis is away. */
+  queues(): Promise<QueueLag[]>;
+  /** KPI event writes not yet stored. */
+  kpiWriteBacklog(): number;
+}
+
+const AGENT_STATES = ['ready', 'reserved', 'on_call', 'wrap_up', 'paused'];
+
+/**
+ * Counts call events from the bus (since this process started, as Prometheus counters do) and samples the live
+ * state at scrape time: queue, agents, trunks, connections, job-queue lag and event-loop lag.
+ */
+export class MetricsCollector {
+  private offered = 0;
+  private answered = 0;
+  private readonly ended = new Map<string, number>([['answered', 0], ['abandoned', 0], ['failed', 0]]);
+  private readonly loop: IntervalHistogram;
+
+  constructor(private readonly probes: MetricsProbes) {
+    this.loop = monitorEventLoopDelay({ resolution: 20 });
+    this.loop.enable();
+  }
+
+  /** Bus subscriber. */
+  readonly handle = (e: LiveEvent): void => {
+    if (e.type === 'call.queued') this.offered++;
+    else if (e.type === 'call.connected') this.answered++;
+    else if (e.type === 'call.ended') {
+      const outcome = typeof e.outcome === 'string' ? e.outcome : 'failed';
+      this.ended.set(outcome, (this.ended.get(outcome) ?? 0) + 1);
+    }
+  };
+
+  /** Stops the event-loop monitor. */
+  stop(): void {
+    this.loop.disable();
+  }
+
+  /** Every metric family, sampled now. */
+  async collect(): Promise<MetricFamily[]> {
+    const p = this.probes;
+    const byState = p.agentsByState();
+    const states = [...new Set([...AGENT_STATES, ...Object.keys(byState)])];
+    let queues: QueueLag[] = [];
+    let redisUp = 1;
+    try {
+      queues = await p.queues();
+    } catch {
+      redisUp = 0;
+    }
+    const q = (f: (x: QueueLag) => number): Sample[] => queues.map((x) => ({ labels: { queue: x.queue }, value: f(x) }));
+    const ns = (v: number) => v / 1e9;
+    const families: MetricFamily[] = [
+      { name: 'cti_calls_offered_total', help: 'Calls offered to the agent queue since the gateway started.', type: 'counter', samples: [{ value: this.offered }] },
+      { name: 'cti_calls_answered_total', help: 'Calls answered by an agent since the gateway started.', type: 'counter', samples: [{ value: this.answered }] },
+      { name: 'cti_calls_abandoned_total', help: 'Calls the caller abandoned before an agent answered, since the gateway started.', type: 'counter', samples: [{ value: this.ended.get('abandoned') ?? 0 }] },
+      {
+        name: 'cti_calls_ended_total', help: 'Calls ended since the gateway started, by outcome.', type: 'counter',
+        samples: [...this.ended].map(([outcome, value]) => ({ labels: { outcome }, value })),
+      },
+      { name: 'cti_queue_waiting_calls', help: 'Calls waiting for an agent.', type: 'gauge', samples: [{ value: p.waitingCalls() }] },
+      { name: 'cti_queue_longest_wait_seconds', help: 'Longest current wait in the queue.', type: 'gauge', samples: [{ value: p.longestWaitSeconds() }] },
+      { name: 'cti_agents', help: 'Logged-in agents by ACD state.', type: 'gauge', samples: states.map((state) => ({ labels: { state }, value: byState[state] ?? 0 })) },
+      {
+        name: 'cti_trunk_up', help: 'Carrier trunk reachable (1), unreachable (0) or not yet known (NaN).', type: 'gauge',
+        samples: Object.entries(p.trunks()).map(([trunk, s]) => ({ labels: { trunk: trunk.replace(/^trunk-/, '') }, value: s.status === 'up' ? 1 : s.status === 'down' ? 0 : Number.NaN })),
+      },
+      {
+        name: 'cti_connection_up', help: 'Connection state of the gateway to Asterisk ARI and AMI and to Redis.', type: 'gauge',
+        samples: [{ labels: { target: 'ari' }, value: p.ari() ? 1 : 0 }, { labels: { target: 'ami' }, value: p.ami() ? 1 : 0 }, { labels: { target: 'redis' }, value: redisUp }],
+      },
+      { name: 'cti_job_queue_waiting', help: 'BullMQ jobs waiting, by queue.', type: 'gauge', samples: q((x) => x.waiting) },
+      { name: 'cti_job_queue_active', help: 'BullMQ jobs being processed, by queue.', type: 'gauge', samples: q((x) => x.active) },
+      { name: 'cti_job_queue_delayed', help: 'BullMQ delayed jobs (retries and schedules), by queue.', type: 'gauge', samples: q((x) => x.delayed) },
+      { name: 'cti_job_queue_failed', help: 'BullMQ failed jobs kept for inspection, by queue.', type: 'gauge', samples: q((x) => x.failed) },
+      { name: 'cti_job_queue_oldest_waiting_seconds', help: 'Age of the oldest waiting BullMQ job (queue lag), by queue.', type: 'gauge', samples: q((x) => x.oldestWaitingAgeSeconds) },
+      { name: 'cti_kpi_event_write_backlog', help: 'Agent-state and ring events not yet stored for KPIs.', type: 'gauge', samples: [{ value: p.kpiWriteBacklog() }] },
+      {
+        name: 'cti_event_loop_lag_seconds', help: 'Event-loop delay of the gateway process (perf_hooks), since the last scrape.', type: 'gauge',
+        samples: [
+          { labels: { quantile: '0.5' }, value: ns(this.loop.percentile(50)) },
+          { labels: { quantile: '0.99' }, value: ns(this.loop.percentile(99)) },
+          { labels: { quantile: '1' }, value: ns(this.loop.max) },
+        ],
+      },
+    ];
+    this.loop.reset();
+    return families;
+  }
+}
