@@ -11,3 +11,4 @@ export * from './agent-state.repository.js';
 export * from './kpi.repository.js';
 export * from './alert.repository.js';
 export * from './report.repository.js';
+export * from './kpi.periods.js';
