@@ -135,6 +135,9 @@ export class AriTelephony implements TelephonyPort {
     client.on('ChannelDtmfReceived', (event: any) =>
       guard('ChannelDtmfReceived', () => this.events.dtmf(event.channel.id, String(event.digit))),
     );
+    client.on('PlaybackFinished', (event: any) =>
+      guard('PlaybackFinished', () => this.events.playbackFinished(String(event.playback?.id ?? ''))),
+    );
     client.on('WebSocketReconnecting', () => {
       if (client !== this.client) return;
       this.log.warn({}, 'ARI WebSocket lost, ari-client reconnecting');
@@ -209,6 +212,59 @@ export class AriTelephony implements TelephonyPort {
     const ids = new Set<string>((app.channel_ids ?? []) as string[]);
     const channels: any[] = await this.api.channels.list();
     return channels.filter((c) => ids.has(c.id)).map((c) => toChannelInfo(c));
+  }
+
+  async play(channelId: string, playbackId: string, media: string[]): Promise<void> {
+    await this.api.channels.play({ channelId, playbackId, media: media.join(',') });
+  }
+
+  async stopPlayback(playbackId: string): Promise<void> {
+    await this.api.playbacks.stop({ playbackId }).catch((err: unknown) => {
+      if (!isNotFound(err)) throw err;
+    });
+  }
+
+  async hold(channelId: string, on: boolean): Promise<void> {
+    // ARI hold only signals; music on hold is what the held party should hear.
+    if (on) await this.api.channels.startMoh({ channelId, mohClass: 'default' });
+    else await this.api.channels.stopMoh({ channelId });
+  }
+
+  async mute(channelId: string, on: boolean, direction: 'in' | 'out' | 'both'): Promise<void> {
+    if (on) await this.api.channels.mute({ channelId, direction });
+    else await this.api.channels.unmute({ channelId, direction });
+  }
+
+  async addToBridge(bridgeId: string, channelIds: string[]): Promise<void> {
+    await this.api.bridges.addChannel({ bridgeId, channel: channelIds.join(',') });
+  }
+
+  async removeFromBridge(bridgeId: string, channelIds: string[]): Promise<void> {
+    await this.api.bridges.removeChannel({ bridgeId, channel: channelIds.join(',') }).catch((err: unknown) => {
+      if (!isNotFound(err) && !/not in bridge|422/i.test(String((err as Error)?.message))) throw err;
+    });
+  }
+
+  async snoop(channelId: string, o: { snoopId: string; spy: 'none' | 'in' | 'out' | 'both'; whisper: 'none' | 'in' | 'out' | 'both'; appArgs: string[] }): Promise<void> {
+    await this.api.channels.snoopChannelWithId({ channelId, snoopId: o.snoopId, spy: o.spy, whisper: o.whisper, app: this.settings.app, appArgs: o.appArgs.join(',') });
+  }
+
+  async recordBridge(bridgeId: string, name: string, format: string): Promise<void> {
+    await this.api.bridges.record({ bridgeId, name, format, ifExists: 'overwrite', beep: false, terminateOn: 'none' });
+  }
+
+  async getVar(channelId: string, name: string): Promise<string | undefined> {
+    try {
+      const r = await this.api.channels.getChannelVar({ channelId, variable: name });
+      return r?.value ?? undefined;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async setVar(channelId: string, name: string, value: string): Promise<void> {
+    await this.api.channels.setChannelVar({ channelId, variable: name, value });
   }
 
   async listBridges(): Promise<Array<{ id: string; channels: string[] }>> {

@@ -41,6 +41,26 @@ export interface TelephonyPort {
   listAppChannels(): Promise<ChannelInfo[]>;
   /** Bridge ids currently owned by our application and their channels. */
   listBridges(): Promise<Array<{ id: string; channels: string[] }>>;
+  /** Plays media (`sound:…`, `digits:…`, `number:…`, `tone:…`) on a channel; resolves when started. */
+  play(channelId: string, playbackId: string, media: string[]): Promise<void>;
+  /** Stops a playback; one already finished is not an error. */
+  stopPlayback(playbackId: string): Promise<void>;
+  /** Puts a channel on hold (the far end hears music on hold) or takes it off. */
+  hold(channelId: string, on: boolean): Promise<void>;
+  /** Mutes or unmutes a channel's audio in a direction. */
+  mute(channelId: string, on: boolean, direction: 'in' | 'out' | 'both'): Promise<void>;
+  /** Adds channels to an existing bridge. */
+  addToBridge(bridgeId: string, channelIds: string[]): Promise<void>;
+  /** Removes channels from a bridge; a channel already gone is not an error. */
+  removeFromBridge(bridgeId: string, channelIds: string[]): Promise<void>;
+  /** Creates a snoop channel on `channelId` into our app: spy hears, whisper speaks (`none`, `in`, `out`, `both`). */
+  snoop(channelId: string, o: { snoopId: string; spy: 'none' | 'in' | 'out' | 'both'; whisper: 'none' | 'in' | 'out' | 'both'; appArgs: string[] }): Promise<void>;
+  /** Starts recording a bridge to `name` (relative to Asterisk's recording directory) in `format`. */
+  recordBridge(bridgeId: string, name: string, format: string): Promise<void>;
+  /** Reads a channel variable; undefined when unset. */
+  getVar(channelId: string, name: string): Promise<string | undefined>;
+  /** Sets a channel variable. */
+  setVar(channelId: string, name: string, value: string): Promise<void>;
 }
 
 /** Events from Asterisk the call logic reacts to. Handlers must not throw. */
@@ -49,6 +69,8 @@ export interface TelephonyEvents {
   stasisEnd(channelId: string): void;
   channelDestroyed(channelId: string, cause: number): void;
   dtmf(channelId: string, digit: string): void;
+  /** A playback started with play() finished (or was stopped). */
+  playbackFinished(playbackId: string): void;
   /** Connection to ARI went up (after start or a reconnect) or down. */
   connection(up: boolean): void;
 }

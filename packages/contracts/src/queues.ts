@@ -3,3 +3,6 @@ export const CALL_RECORDS_QUEUE = 'call-records';
 
 /** BullMQ queue of report generation jobs (scheduled by the worker, on demand from the gateway). */
 export const REPORTS_QUEUE = 'kpi-reports';
+
+/** BullMQ queue carrying outcomes of outbound callbacks (virtual hold, missed calls) to the worker. */
+export const CALLBACK_RESULTS_QUEUE = 'callback-results';

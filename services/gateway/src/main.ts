@@ -3,21 +3,29 @@ import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import { CALL_RECORDS_QUEUE, loadConfig } from '@cti/contracts';
-import { AcdEngine, defaultAcdConfig, systemClock } from '@cti/domain';
+import { CALLBACK_RESULTS_QUEUE, CALL_RECORDS_QUEUE, loadConfig } from '@cti/contracts';
+import { AcdEngine, systemClock } from '@cti/domain';
 import { AmiClient, AriTelephony, TrunkMonitor, seatName, type TelephonyEvents } from '@cti/asterisk';
-import { AgentRepository, CallRepository, TicketRepository, TokenRepository, createDb, migrate } from '@cti/db';
+import { AgentRepository, AuditRepository, CallRepository, CallbackTaskRepository, TicketRepository, TokenRepository, createDb, migrate } from '@cti/db';
 import { createLogger } from './logger.js';
 import { CallService } from './call/call.service.js';
 import { CallStasisHandler } from './call/call.stasis.js';
-import { CallRecordPublisher } from './records/call-record.publisher.js';
+import { CallRecordPublisher, CallbackResultPublisher } from './records/call-record.publisher.js';
 import { AgentService } from './agent/agent.service.js';
+import { AgentStateTracker } from './agent/agent-state.tracker.js';
+import { agentEventsFeature } from './agent/agent-events.feature.js';
+import { OutboundCallbackService } from './callback/outbound-callback.service.js';
+import { GatewayStateStore, type GatewayState } from './state/gateway-state.store.js';
+import { RedisLanguageMemory } from './state/redis-language.memory.js';
+import { loadRoutingSettings } from './acd-config.loader.js';
 import { buildApp } from './app.js';
 import { registerAgentRoutes } from './http/agent.routes.js';
 import { registerStatsRoutes } from './http/stats.routes.js';
 import { registerTicketRoutes } from './http/ticket.routes.js';
 import { registerCallRoutes } from './http/call.routes.js';
 import { registerAcdRoutes } from './http/acd.routes.js';
+import { registerSupervisorRoutes } from './http/supervisor.routes.js';
+import { registerCallbackRoutes } from './http/callback.routes.js';
 import { EventBus } from './events/event-bus.js';
 
 const config = loadConfig(process.env);
@@ -38,17 +46,24 @@ async function migrateWithRetry(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  const routing = loadRoutingSettings(config);
   await migrateWithRetry();
   const db = createDb(config.CTI_DATABASE_URL, config.CTI_DB_SCHEMA);
   // Producer connection fails fast while Redis is away, so records go to the local spool at once.
   const redis = new Redis(config.CTI_REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 });
   redis.on('error', (err) => log.debug({ err: err.message }, 'redis error'));
-  const queue = new Queue(CALL_RECORDS_QUEUE, { connection: redis, prefix: config.CTI_REDIS_PREFIX });
-  queue.on('error', (err) => log.debug({ err: err.message }, 'queue error'));
-  const publisher = new CallRecordPublisher(queue, config.CTI_SPOOL_DIR, log);
+  const recordQueue = new Queue(CALL_RECORDS_QUEUE, { connection: redis, prefix: config.CTI_REDIS_PREFIX });
+  const resultQueue = new Queue(CALLBACK_RESULTS_QUEUE, { connection: redis, prefix: config.CTI_REDIS_PREFIX });
+  for (const q of [recordQueue, resultQueue]) q.on('error', (err) => log.debug({ err: err.message }, 'queue error'));
+  const publisher = new CallRecordPublisher(recordQueue, config.CTI_SPOOL_DIR, log);
+  const callbackResults = new CallbackResultPublisher(resultQueue, config.CTI_SPOOL_DIR, log);
   publisher.startRedelivery();
+  callbackResults.startRedelivery();
 
-  const acd = new AcdEngine({ ...defaultAcdConfig, wrapUpSeconds: config.CTI_WRAP_UP_S }, systemClock);
+  // Live state from before a restart: queue order, agent states and reservations, calls, callbacks.
+  const stateStore = new GatewayStateStore(redis, `${config.CTI_REDIS_PREFIX}:gateway:state`, log);
+  const saved = await stateStore.load();
+  const acd = saved ? AcdEngine.restore(routing.acd, systemClock, saved.acd) : new AcdEngine(routing.acd, systemClock);
   const bus = new EventBus((err, e) => log.warn({ err: (err as Error).message, type: e.type }, 'event subscriber failed'));
   let handler: TelephonyEvents | undefined;
   const events: TelephonyEvents = {
@@ -56,27 +71,68 @@ async function main(): Promise<void> {
     stasisEnd: (id) => handler?.stasisEnd(id),
     channelDestroyed: (id, cause) => handler?.channelDestroyed(id, cause),
     dtmf: (id, d) => handler?.dtmf(id, d),
+    playbackFinished: (id) => handler?.playbackFinished(id),
     connection: (up) => handler?.connection(up),
   };
   const ari = new AriTelephony({ url: config.CTI_ARI_URL, user: config.CTI_ARI_USER, password: config.CTI_ARI_PASSWORD, app: config.CTI_ARI_APP }, events, log);
-  const calls = new CallService(ari, acd, publisher, bus, systemClock, log, { ringTimeoutSeconds: config.CTI_RING_TIMEOUT_S, fallbackContext: 'cti-fallback' });
-  handler = new CallStasisHandler(calls, log);
+  const languages = new RedisLanguageMemory(redis, config.CTI_REDIS_PREFIX, config.CTI_LANGUAGE_MEMORY_DAYS);
+  const calls = new CallService(
+    ari,
+    acd,
+    publisher,
+    bus,
+    systemClock,
+    log,
+    { ringTimeoutSeconds: config.CTI_RING_TIMEOUT_S, fallbackContext: 'cti-fallback', wait: routing.wait },
+    languages,
+  );
+  const callbackTasks = new CallbackTaskRepository(db);
+  const callbacks = new OutboundCallbackService(ari, acd, callbackResults, callbackTasks, bus, systemClock, log, {
+    ringTimeoutSeconds: config.CTI_RING_TIMEOUT_S,
+    citizenRingSeconds: 30,
+    outboundPrefix: config.CTI_OUTBOUND_PREFIX,
+    presentedNumber: '12345',
+    callbackSkill: 'callback',
+  });
+  calls.attachOutbound(callbacks);
+  callbacks.redispatch = () => calls.dispatch();
+  if (saved) {
+    calls.restore(saved.calls);
+    callbacks.restore(saved.callbacks);
+    log.info({ waiting: acd.waitingCount(), calls: saved.calls.sessions.length, savedAt: saved.savedAt }, 'restored gateway state; reconciling with Asterisk before routing');
+  }
+  const tracker = new AgentStateTracker(acd, bus, systemClock.now);
+  const snapshot = (): GatewayState => ({ version: 1, savedAt: Date.now(), acd: acd.snapshot(), calls: calls.snapshot(), callbacks: callbacks.list() });
+  const persist = () => {
+    tracker.sync();
+    stateStore.save(snapshot);
+  };
+  calls.onChange = persist;
+  handler = new CallStasisHandler(calls, log, () => undefined, [callbacks]);
 
   const ami = new AmiClient({ host: config.CTI_AMI_HOST, port: config.CTI_AMI_PORT, user: config.CTI_AMI_USER, password: config.CTI_AMI_PASSWORD }, log);
   ami.onConnection((up) => log.info({ up }, up ? 'AMI connected' : 'AMI disconnected'));
-  const trunks = new TrunkMonitor(ami, ['trunk-primary', 'trunk-backup'], systemClock.now, (trunk, s) => log.warn({ trunk, status: s.status }, 'trunk status changed'));
+  const trunks = new TrunkMonitor(ami, ['trunk-primary', 'trunk-backup'], systemClock.now, (trunk, s) => {
+    log.warn({ trunk, status: s.status }, 'trunk status changed');
+    bus.publish({ type: 'trunk.status', at: s.since, trunk, status: s.status });
+  });
 
   const seats = new Set(Array.from({ length: config.CTI_SEATS }, (_, i) => seatName(i + 1)));
   const agents = new AgentService(acd, new AgentRepository(db), seats, () => calls.dispatch());
+  const tokens = new TokenRepository(db);
+  const tickets = new TicketRepository(db);
   const app = await buildApp({
     logger: log,
-    tokens: new TokenRepository(db),
+    tokens,
     features: [
       (routes) => registerAgentRoutes(routes, agents),
+      (routes) => registerSupervisorRoutes(routes, agents, new AuditRepository(db)),
       (routes) => registerStatsRoutes(routes, new CallRepository(db), systemClock.now),
-      (routes) => registerTicketRoutes(routes, new TicketRepository(db)),
+      (routes) => registerTicketRoutes(routes, tickets),
       (routes) => registerCallRoutes(routes, calls, systemClock.now),
       (routes) => registerAcdRoutes(routes, acd),
+      (routes) => registerCallbackRoutes(routes, callbackTasks, callbacks),
+      agentEventsFeature(bus, tokens, { callerNumberOf: (id) => calls.findCall(id)?.callerNumber, recentTickets: (n, l) => tickets.recentForCaller(n, l) }, log),
     ],
     health: {
       ari: () => ari.isUp(),
@@ -84,14 +140,22 @@ async function main(): Promise<void> {
       redis: () => Promise.race([redis.ping().then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), 1_000))]),
       postgres: () => sql`select 1`.execute(db).then(() => true, () => false),
       trunks: () => trunks.snapshot(),
-      spooledRecords: () => publisher.hasSpooled(),
+      spooledRecords: () => publisher.hasSpooled() || callbackResults.hasSpooled(),
     },
+  });
+  // Agent log-in, ready, pause change ACD state outside call events: persist and publish those too.
+  app.addHook('onResponse', async (req) => {
+    if (req.method !== 'GET') persist();
   });
 
   await app.listen({ host: config.CTI_HTTP_HOST, port: config.CTI_HTTP_PORT });
   ami.start();
   await ari.start();
-  const ticker = setInterval(() => calls.tick(), 1_000);
+  const ticker = setInterval(() => {
+    calls.tick();
+    tracker.sync();
+  }, 1_000);
+  const missedCallPoller = setInterval(() => void callbacks.pollMissedCalls(), 3_000);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -99,12 +163,18 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'gateway stopping');
     clearInterval(ticker);
+    clearInterval(missedCallPoller);
     await app.close();
+    // Calls stay in Asterisk (bridged calls go on; waiting callers stay in Stasis for the next gateway).
     await ari.stop();
     ami.stop();
+    stateStore.save(snapshot);
+    await stateStore.flush();
     publisher.stop();
+    callbackResults.stop();
     await publisher.flush().catch(() => 0);
-    await queue.close().catch(() => undefined);
+    await callbackResults.flush().catch(() => 0);
+    await Promise.all([recordQueue.close(), resultQueue.close()]).catch(() => undefined);
     redis.disconnect();
     await db.destroy();
     log.info({}, 'gateway stopped');

@@ -28,16 +28,25 @@ export const callRecordSchema = z.object({
   endedBy: z.enum(['caller', 'agent', 'system']).optional(),
   offers: z.number().int().nonnegative(),
   viaFallback: z.boolean().optional(),
+  callbackRequestedAt: ms.optional(),
 });
 
+/** Opens missed-call callback tasks for abandoned calls (CallbackTaskRepository fits, with its threshold bound). */
+export interface MissedCallTasks {
+  openForAbandoned(record: CallRecord): Promise<string | null>;
+}
+
 /** Turns one queued call record into a call row and (for answered calls) an intake ticket, idempotently. */
-export async function processCallRecord(data: unknown, store: CallRecordStore, log: Logger): Promise<StoreCallResult> {
+export async function processCallRecord(data: unknown, store: CallRecordStore, log: Logger, missed?: MissedCallTasks): Promise<StoreCallResult> {
   const parsed = callRecordSchema.safeParse(data);
   if (!parsed.success) {
     throw new CtiError('CTI_ERR_VALIDATION', 'invalid call record', { issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
   }
   const record = parsed.data as CallRecord;
   const result = await store.storeCallRecord(record);
+  // After the call row exists (the task refers to it); idempotent: one task per number per day.
+  const taskId = missed ? await missed.openForAbandoned(record) : null;
+  if (taskId) log.info({ callId: record.linkedId, taskId }, 'missed-call callback task opened');
   log.info(
     { callId: record.linkedId, caller: maskPhone(record.callerNumber), outcome: record.outcome, ticketId: result.ticketId, duplicate: !result.callCreated },
     'call record stored',

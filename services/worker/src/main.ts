@@ -1,12 +1,13 @@
 // The worker: consumes call records from BullMQ and stores calls and tickets in PostgreSQL.
 import { Worker, UnrecoverableError } from 'bullmq';
 import { Redis } from 'ioredis';
-import { CALL_RECORDS_QUEUE, loadConfig } from '@cti/contracts';
-import { CallRepository, createDb, migrate } from '@cti/db';
+import { CALLBACK_RESULTS_QUEUE, CALL_RECORDS_QUEUE, loadConfig } from '@cti/contracts';
+import { CallRepository, CallbackTaskRepository, createDb, migrate } from '@cti/db';
 import { CtiError } from '@cti/domain';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from './logger.js';
 import { processCallRecord } from './call-record.processor.js';
+import { processCallbackResult } from './callback-result.processor.js';
 
 const config = loadConfig(process.env);
 const log = createLogger('worker', config.CTI_LOG_LEVEL);
@@ -27,6 +28,8 @@ async function main(): Promise<void> {
   }
   const db = createDb(config.CTI_DATABASE_URL, config.CTI_DB_SCHEMA);
   const calls = new CallRepository(db);
+  const callbackTasks = new CallbackTaskRepository(db);
+  const missedCalls = { openForAbandoned: (r: Parameters<CallbackTaskRepository['openForAbandoned']>[0]) => callbackTasks.openForAbandoned(r, config.CTI_MISSED_CALLBACK_AFTER_S * 1000) };
   const connection = new Redis(config.CTI_REDIS_URL, { maxRetriesPerRequest: null });
   connection.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
 
@@ -34,7 +37,7 @@ async function main(): Promise<void> {
     CALL_RECORDS_QUEUE,
     async (job) => {
       try {
-        return await processCallRecord(job.data, calls, log);
+        return await processCallRecord(job.data, calls, log, missedCalls);
       } catch (err) {
         // A malformed record will never succeed: fail it for inspection instead of retrying forever.
         if (err instanceof CtiError && err.code === 'CTI_ERR_VALIDATION') {
@@ -47,6 +50,20 @@ async function main(): Promise<void> {
     { connection, prefix: config.CTI_REDIS_PREFIX, concurrency: 16 },
   );
   worker.on('failed', (job, err) => log.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'call record job failed'));
+  // Callback outcomes: an unreachable citizen's missed-call task is retried up to 3 attempts, then failed.
+  const callbackWorker = new Worker(
+    CALLBACK_RESULTS_QUEUE,
+    async (job) => {
+      try {
+        await processCallbackResult(job.data, { storeResult: (r) => callbackTasks.storeResult(r, 3) }, log);
+      } catch (err) {
+        if (err instanceof CtiError && err.code === 'CTI_ERR_VALIDATION') throw new UnrecoverableError(err.message);
+        throw err;
+      }
+    },
+    { connection, prefix: config.CTI_REDIS_PREFIX, concurrency: 4 },
+  );
+  callbackWorker.on('error', (err) => log.warn({ err: err.message }, 'callback worker error'));
   worker.on('error', (err) => log.warn({ err: err.message }, 'worker error'));
   log.info({ queue: CALL_RECORDS_QUEUE, prefix: config.CTI_REDIS_PREFIX }, 'worker started');
 
@@ -55,7 +72,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'draining worker');
-    await worker.close();
+    await Promise.all([worker.close(), callbackWorker.close()]);
     await connection.quit().catch(() => undefined);
     await db.destroy();
     log.info({}, 'worker stopped');

@@ -35,4 +35,9 @@ export interface CallRecord {
   offers: number;
   /** True when the call was served by the dialplan fallback queue (gateway down). */
   viaFallback?: boolean;
+  /**
+   * When the caller accepted a callback that keeps their place (virtual hold) and hung up.
+   * Such a call is not answered; its callback's outcome is an OutboundCallbackResult.
+   */
+  callbackRequestedAt?: number;
 }

@@ -21,6 +21,14 @@ export interface CallSession {
   agentChannelId?: string;
   bridgeId?: string;
   offers: number;
+  /** When the caller last heard a position/wait announcement (or was queued). */
+  lastAnnouncedAt?: number;
+  /** The virtual-hold callback offer was played. */
+  callbackOffered?: boolean;
+  /** The playback currently interrupting the hold music. */
+  playbackId?: string;
+  /** The caller accepted a callback that keeps their place; the channel is gone, the place is not. */
+  callbackRequestedAt?: number;
 }
 
 /** The call record of a session that ended now. */

@@ -4,7 +4,8 @@ import { AcdEngine, ManualClock, defaultAcdConfig, type CallRecord } from '@cti/
 import type { ChannelInfo, DialOptions, TelephonyPort } from '@cti/asterisk';
 import type { Logger } from '../logger.js';
 import type { CallRecordSink } from './call-record.sink.js';
-import { CallService, type CallNotifier } from './call.service.js';
+import { CallService } from './call.service.js';
+import type { EventPublisher } from '../events/event-bus.js';
 
 type Method = keyof TelephonyPort;
 
@@ -61,6 +62,37 @@ export class FakeTelephony implements TelephonyPort {
     await this.record('listBridges');
     return this.bridges;
   }
+  play(channelId: string, playbackId: string, media: string[]) {
+    return this.record('play', channelId, playbackId, media);
+  }
+  stopPlayback(playbackId: string) {
+    return this.record('stopPlayback', playbackId);
+  }
+  hold(channelId: string, on: boolean) {
+    return this.record('hold', channelId, on);
+  }
+  mute(channelId: string, on: boolean, direction: 'in' | 'out' | 'both') {
+    return this.record('mute', channelId, on, direction);
+  }
+  addToBridge(bridgeId: string, channelIds: string[]) {
+    return this.record('addToBridge', bridgeId, channelIds);
+  }
+  removeFromBridge(bridgeId: string, channelIds: string[]) {
+    return this.record('removeFromBridge', bridgeId, channelIds);
+  }
+  snoop(channelId: string, o: { snoopId: string; spy: 'none' | 'in' | 'out' | 'both'; whisper: 'none' | 'in' | 'out' | 'both'; appArgs: string[] }) {
+    return this.record('snoop', channelId, o);
+  }
+  recordBridge(bridgeId: string, name: string, format: string) {
+    return this.record('recordBridge', bridgeId, name, format);
+  }
+  async getVar(channelId: string, name: string): Promise<string | undefined> {
+    await this.record('getVar', channelId, name);
+    return undefined;
+  }
+  setVar(channelId: string, name: string, value: string) {
+    return this.record('setVar', channelId, name, value);
+  }
 }
 
 /** A sink that keeps what it was given. */
@@ -90,7 +122,7 @@ export function callFixture() {
   const telephony = new FakeTelephony();
   const sink = new FakeSink();
   const events: Array<{ type: string; [key: string]: unknown }> = [];
-  const notifier: CallNotifier = { publish: (e) => void events.push(e) };
+  const notifier: EventPublisher = { publish: (e) => void events.push(e) };
   const log = silentLogger();
   const service = new CallService(telephony, acd, sink, notifier, clock, log, { ringTimeoutSeconds: 15, fallbackContext: 'cti-fallback' });
   const readyAgent = (agentId: string, seat: string, skills: Record<string, number> = { mandarin: 5 }) => {

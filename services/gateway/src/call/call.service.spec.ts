@@ -239,13 +239,14 @@ describe('CallService.reconcile', () => {
     await f.service.reconcile();
 
     expect(f.sink.records.map((r) => [r.linkedId, r.outcome])).toEqual([['gone', 'abandoned']]);
-    expect(f.acd.queue().map((c) => c.callId)).toEqual(['kept', 'early', 'late']);
+    // Adopted callers keep their wait since arrival (800, 900), so they go ahead of one queued later.
+    expect(f.acd.queue().map((c) => c.callId)).toEqual(['early', 'late', 'kept']);
     expect(f.service.findCall('early')).toMatchObject({ trunk: 'primary', did: '12345', arrivedAt: 800 });
     expect(f.service.findCall('late')).toMatchObject({ trunk: 'backup', did: '12399' });
     expect(f.telephony.argsOf('hangup')).toEqual([['orphan-seat']]);
   });
 
-  it('re-offers a ringing call whose agent leg vanished while ARI was away', async () => {
+  it('hangs up a seat that was ringing while ARI was away and offers the call again from its original place', async () => {
     const f = callFixture();
     f.readyAgent('a1', 'seat-01');
     f.clock.advance(1_000);
@@ -253,7 +254,10 @@ describe('CallService.reconcile', () => {
     await f.service.inbound(channel('c1'), 'primary', '12345');
     f.telephony.channels = [channel('c1')];
     await f.service.reconcile();
-    expect(f.service.findCall('c1')).toMatchObject({ phase: 'ringing', agentId: 'a2', agentChannelId: 'c1-leg2' });
+    expect(f.telephony.argsOf('hangup')).toContainEqual(['c1-leg1']);
+    expect(f.service.findCall('c1')).toMatchObject({ phase: 'ringing', agentChannelId: 'c1-leg2' });
+    // No miss is counted against the agent whose seat was ringing: events were lost, not the agent's fault.
+    expect(f.acd.getAgent('a1').missesInRow).toBe(0);
   });
 });
 

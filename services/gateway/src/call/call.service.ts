@@ -1,16 +1,48 @@
-import { maskPhone, type AcdEngine, type Clock, type Language, type TrunkName } from '@cti/domain';
+import { estimateWaitSeconds, maskPhone, type AcdEngine, type Assignment, type Clock, type Language, type TrunkName } from '@cti/domain';
 import type { ChannelInfo, TelephonyPort } from '@cti/asterisk';
 import type { Logger } from '../logger.js';
 import type { CallRecordSink } from './call-record.sink.js';
 import type { EventPublisher } from '../events/event-bus.js';
 import { toCallRecord, type CallSession } from './call-session.js';
+import { noLanguageMemory, positionAnnouncement, type CallerWaitSettings, type LanguageMemory } from './caller-wait.js';
 
 /** Settings the call logic needs. */
 export interface CallServiceSettings {
   ringTimeoutSeconds: number;
   /** Dialplan context that queues a caller natively when the gateway cannot serve them. */
   fallbackContext: string;
+  /** Announcements, callback offer and surge; absent = none of them (silent hold music). */
+  wait?: CallerWaitSettings;
 }
+
+/** A waiting caller who pressed 1: their place in the queue now belongs to the callback service. */
+export interface VirtualHoldRequest {
+  callId: string;
+  callerNumber: string;
+  did: string;
+  language: Language;
+  trunk: TrunkName;
+  requestedAt: number;
+}
+
+/** Work in the ACD queue that is not a live inbound caller (callbacks); owned by the callback service. */
+export interface OutboundWork {
+  owns(callId: string): boolean;
+  /** The ACD matched an agent with this outbound work. */
+  assigned(a: Assignment): void;
+  /** Takes over a waiting caller's queue entry (same call id, same place). */
+  takeVirtualHold(request: VirtualHoldRequest): void;
+}
+
+/** The gateway's live call state, JSON-serialisable for persistence across restarts. */
+export interface CallServiceSnapshot {
+  sessions: CallSession[];
+  legs: Array<[string, string]>;
+  legSeq: number;
+  recentAnswers: number[];
+}
+
+const RECENT_ANSWERS = 50;
 
 /**
  * The life of inbound calls: queue, ring an agent's seat, bridge, end, record.
@@ -22,6 +54,14 @@ export class CallService {
   /** Agent leg channel id → call id. */
   private readonly legs = new Map<string, string>();
   private legSeq = 0;
+  /** Playback id → what to do when it finishes. */
+  private readonly playbacks = new Map<string, { callId: string; then: 'moh' | 'hangup' }>();
+  private playbackSeq = 0;
+  /** When recent calls were answered, for the estimated wait. */
+  private recentAnswers: number[] = [];
+  private outbound: OutboundWork | undefined;
+  /** Called after every change of calls or ACD state (persistence hooks here). */
+  onChange: () => void = () => undefined;
 
   constructor(
     private readonly telephony: TelephonyPort,
@@ -31,7 +71,33 @@ export class CallService {
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly settings: CallServiceSettings,
+    private readonly languages: LanguageMemory = noLanguageMemory,
   ) {}
+
+  /** Connects the owner of callback work in the queue. */
+  attachOutbound(outbound: OutboundWork): void {
+    this.outbound = outbound;
+  }
+
+  /** The state to persist. */
+  snapshot(): CallServiceSnapshot {
+    return { sessions: [...this.sessions.values()].map((s) => ({ ...s })), legs: [...this.legs], legSeq: this.legSeq, recentAnswers: [...this.recentAnswers] };
+  }
+
+  /** Restores persisted state (before the first ARI connection; reconcile() then checks it against Asterisk). */
+  restore(snapshot: CallServiceSnapshot): void {
+    this.sessions.clear();
+    this.legs.clear();
+    for (const s of snapshot.sessions) this.sessions.set(s.callId, { ...s, playbackId: undefined });
+    for (const [leg, callId] of snapshot.legs) this.legs.set(leg, callId);
+    this.legSeq = snapshot.legSeq;
+    this.recentAnswers = [...snapshot.recentAnswers];
+  }
+
+  /** Estimated wait in seconds for a caller at `position`, from recent answer times. */
+  estimatedWait(position: number): number | undefined {
+    return estimateWaitSeconds(position, this.recentAnswers, this.clock.now());
+  }
 
   /** Live sessions (for the API and tests). */
   liveCalls(): CallSession[] {
@@ -44,7 +110,7 @@ export class CallService {
   }
 
   /** A citizen's call entered the Stasis app from a trunk: answer, hold music, queue. */
-  async inbound(channel: ChannelInfo, trunk: TrunkName, did: string): Promise<void> {
+  async inbound(channel: ChannelInfo, trunk: TrunkName, did: string, adopted = false): Promise<void> {
     if (this.sessions.has(channel.id)) return;
     const now = this.clock.now();
     const session: CallSession = {
@@ -60,19 +126,90 @@ export class CallService {
     this.sessions.set(session.callId, session);
     this.log.info({ callId: session.callId, trunk, did, caller: maskPhone(session.callerNumber) }, 'call arrived');
     try {
-      await this.telephony.answer(session.callId);
-      await this.telephony.startMoh(session.callId);
+      const answering = adopted && channel.state === 'Up' ? Promise.resolve() : this.telephony.answer(session.callId);
+      const [, remembered] = await Promise.all([answering, this.rememberedLanguage(session.callerNumber)]);
       if (session.phase !== 'queued') return; // hung up while we answered
-      session.queuedAt = this.clock.now();
+      if (remembered) session.language = remembered;
+      // An adopted caller (found waiting after a restart) keeps the place and the wait since arrival.
+      session.queuedAt = adopted ? session.arrivedAt : this.clock.now();
+      session.lastAnnouncedAt = session.queuedAt;
+      await this.telephony.startMoh(session.callId);
+      if (session.phase !== 'queued') return;
       this.acd.enqueue({ callId: session.callId, line: did, language: session.language, enqueuedAt: session.queuedAt });
-      this.notifier.publish({ type: 'call.queued', at: this.clock.now(), callId: session.callId, line: did });
+      this.notifier.publish({ type: 'call.queued', at: this.clock.now(), callId: session.callId, line: did, language: session.language });
       this.dispatch();
+      if (session.phase !== 'queued' || adopted) return; // a seat is ringing already, or the caller heard the prompt before
+      const prompts = this.settings.wait?.prompts;
+      const prompt = prompts ? (session.language === 'tibetan' ? prompts.languageRemembered : prompts.language) : [];
+      if (prompt.length) await this.announce(session, prompt);
     } catch (err) {
       await this.sendToFallback(session, err);
     }
   }
 
-  /** The caller chose a language (DTMF 2 = Tibetan; the caller can switch back with 1). */
+  private async rememberedLanguage(callerNumber: string): Promise<Language | undefined> {
+    if (!callerNumber) return undefined;
+    // The memory is a convenience: a slow or absent Redis must not delay the call.
+    const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 300).unref?.());
+    return Promise.race([this.languages.find(callerNumber).catch(() => undefined), timeout]);
+  }
+
+  /** Interrupts the hold music with `media`; the music resumes when it finishes. */
+  private async announce(s: CallSession, media: string[], then: 'moh' | 'hangup' = 'moh'): Promise<void> {
+    const playbackId = `${s.callId}-pb${++this.playbackSeq}`;
+    if (s.playbackId) {
+      this.playbacks.delete(s.playbackId);
+      await this.telephony.stopPlayback(s.playbackId).catch(() => undefined);
+    }
+    s.playbackId = playbackId;
+    this.playbacks.set(playbackId, { callId: s.callId, then });
+    await this.telephony.stopMoh(s.callId).catch(() => undefined);
+    try {
+      await this.telephony.play(s.callId, playbackId, media);
+    } catch (err) {
+      this.playbacks.delete(playbackId);
+      s.playbackId = undefined;
+      this.log.warn({ callId: s.callId, err: (err as Error).message }, 'announcement failed; back to hold music');
+      if (then === 'hangup') await this.telephony.hangup(s.callId).catch(() => undefined);
+      else if (s.phase === 'queued') await this.telephony.startMoh(s.callId);
+    }
+  }
+
+  /** A playback ended: resume the hold music, or hang up after a farewell. */
+  playbackFinished(playbackId: string): void {
+    const pending = this.playbacks.get(playbackId);
+    if (!pending) return;
+    this.playbacks.delete(playbackId);
+    if (pending.then === 'hangup') {
+      void this.telephony.hangup(pending.callId).catch(() => undefined);
+      return;
+    }
+    const s = this.sessions.get(pending.callId);
+    if (!s || s.playbackId !== playbackId) return;
+    s.playbackId = undefined;
+    if (s.phase === 'queued') void this.telephony.startMoh(s.callId).catch(() => undefined);
+  }
+
+  /** The caller pressed 1 after the callback offer: hand their place to the callback service and say goodbye. */
+  callbackRequested(callId: string): void {
+    const s = this.sessions.get(callId);
+    if (!s || s.phase !== 'queued' || !s.callbackOffered || !this.outbound) return;
+    const now = this.clock.now();
+    s.callbackRequestedAt = now;
+    s.phase = 'ended';
+    this.sessions.delete(callId);
+    this.outbound.takeVirtualHold({ callId, callerNumber: s.callerNumber, did: s.did, language: s.language, trunk: s.trunk, requestedAt: now });
+    const record = toCallRecord(s, now, 'caller');
+    this.log.info({ callId, caller: maskPhone(s.callerNumber) }, 'caller chose a callback keeping their place');
+    this.notifier.publish({ type: 'call.callback_requested', at: now, callId });
+    void this.sink.publish(record);
+    const prompts = this.settings.wait?.prompts.callbackConfirmed ?? [];
+    if (prompts.length) void this.announce(s, prompts, 'hangup');
+    else void this.telephony.hangup(callId).catch(() => undefined);
+    this.changed();
+  }
+
+  /** The caller chose a language (DTMF 2 = Tibetan, 3 = Mandarin); remembered for their next call. */
   languageChosen(callId: string, language: Language): void {
     const s = this.sessions.get(callId);
     if (!s || s.phase !== 'queued') return;
@@ -82,12 +219,18 @@ export class CallService {
     } catch (err) {
       this.log.warn({ callId, err: (err as Error).message }, 'language change ignored');
     }
+    if (s.callerNumber) void this.languages.remember(s.callerNumber, language).catch(() => undefined);
+    this.notifier.publish({ type: 'call.language', at: this.clock.now(), callId, language });
     this.dispatch();
   }
 
   /** Offers every call the ACD can match now to its agent's seat. */
   dispatch(): void {
     for (const a of this.acd.assign()) {
+      if (!this.sessions.has(a.callId) && this.outbound?.owns(a.callId)) {
+        this.outbound.assigned(a);
+        continue;
+      }
       const s = this.sessions.get(a.callId);
       if (!s || s.phase !== 'queued') {
         // The ACD and the sessions disagree (a race with a hang-up): free the agent again.
@@ -102,6 +245,13 @@ export class CallService {
       s.offeredAt ??= this.clock.now();
       s.offers++;
       this.legs.set(legId, s.callId);
+      if (s.playbackId) {
+        // The seat is ringing: no announcement should talk over the agent's greeting.
+        this.playbacks.delete(s.playbackId);
+        void this.telephony.stopPlayback(s.playbackId).catch(() => undefined);
+        s.playbackId = undefined;
+        void this.telephony.startMoh(s.callId).catch(() => undefined);
+      }
       this.notifier.publish({ type: 'call.offered', at: this.clock.now(), callId: s.callId, agentId: a.agentId, seat: a.seat, caller: maskPhone(s.callerNumber), language: s.language, line: s.did });
       this.telephony
         .dial({ channelId: legId, endpoint: `PJSIP/${a.seat}`, callerNumber: s.callerNumber, timeoutSeconds: this.settings.ringTimeoutSeconds, appArgs: ['agent', s.callId] })
@@ -109,6 +259,15 @@ export class CallService {
           this.log.warn({ callId: s.callId, seat: a.seat, err: err.message }, 'seat could not be dialled');
           this.legGone(legId);
         });
+    }
+    this.changed();
+  }
+
+  private changed(): void {
+    try {
+      this.onChange();
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'change hook failed');
     }
   }
 
@@ -123,12 +282,15 @@ export class CallService {
     try {
       s.phase = 'connected';
       s.answeredAt = this.clock.now();
+      this.recentAnswers.push(s.answeredAt);
+      if (this.recentAnswers.length > RECENT_ANSWERS) this.recentAnswers.shift();
       s.bridgeId = `bridge-${s.callId}`;
       this.acd.connected(s.agentId as string, s.callId);
       await this.telephony.stopMoh(s.callId);
       await this.telephony.bridge(s.bridgeId, [s.callId, legId]);
       this.log.info({ callId: s.callId, agentId: s.agentId, seat: s.seat, waitMs: s.answeredAt - (s.queuedAt ?? s.arrivedAt) }, 'call answered');
       this.notifier.publish({ type: 'call.connected', at: this.clock.now(), callId: s.callId, agentId: s.agentId, seat: s.seat });
+      this.changed();
     } catch (err) {
       // The caller never talked to the agent: free the agent and hand the caller to the fallback queue, not drop them.
       await this.releaseAgentLeg(s, legId);
@@ -208,6 +370,7 @@ export class CallService {
     this.dispatch();
   }
 
+
   /** Hands a caller we cannot serve to the dialplan's native queue, so nobody is dropped. */
   private async sendToFallback(s: CallSession, err: unknown): Promise<void> {
     if (s.phase === 'ended') return; // the caller already hung up; nothing to hand over
@@ -225,28 +388,79 @@ export class CallService {
   tick(): void {
     this.acd.tick();
     this.dispatch();
+    this.announceToWaiting();
+  }
+
+  /** Position/wait announcements, the callback offer after a long wait, and the surge message. */
+  private announceToWaiting(): void {
+    const wait = this.settings.wait;
+    if (!wait) return;
+    const now = this.clock.now();
+    const queue = this.acd.queue();
+    const longestPredicted = queue.length ? this.estimatedWait(queue.length) : undefined;
+    const surge = queue.length >= wait.surgeWaitingCalls || (longestPredicted ?? 0) >= wait.surgePredictedWaitSeconds;
+    for (const w of queue) {
+      const s = this.sessions.get(w.callId);
+      if (!s || s.phase !== 'queued' || s.playbackId || s.queuedAt === undefined) continue;
+      const waited = (now - s.queuedAt) / 1000;
+      if (!s.callbackOffered && this.outbound && (surge || (wait.virtualHoldAfterSeconds > 0 && waited >= wait.virtualHoldAfterSeconds))) {
+        s.callbackOffered = true;
+        s.lastAnnouncedAt = now;
+        void this.announce(s, surge ? [...wait.prompts.surge, ...wait.prompts.callbackOffer] : wait.prompts.callbackOffer);
+      } else if (wait.announceIntervalSeconds > 0 && now - (s.lastAnnouncedAt ?? s.queuedAt) >= wait.announceIntervalSeconds * 1000) {
+        s.lastAnnouncedAt = now;
+        void this.announce(s, positionAnnouncement(w.position, this.estimatedWait(w.position)));
+      }
+    }
   }
 
   /**
-   * After (re)connecting to ARI: drop sessions whose channels vanished while we were blind,
-   * adopt callers that sit in the application unknown to us (re-queued in arrival order),
-   * and hang up agent legs nobody owns.
+   * After (re)connecting to ARI — and after a restart with restored state — make our view match Asterisk:
+   * sessions whose caller vanished while we were blind are ended and recorded; a seat that was ringing is
+   * hung up and its call goes back to its original place (events for it may have been lost); callers found
+   * in the application unknown to us are adopted in arrival order; agent legs nobody owns are hung up.
    */
   async reconcile(): Promise<void> {
     const channels = await this.telephony.listAppChannels();
     const present = new Set(channels.map((c) => c.id));
-    for (const s of [...this.sessions.values()]) if (!present.has(s.callId)) this.endCall(s, 'caller');
+    const bridges = await this.telephony.listBridges();
+    const bridged = new Set(bridges.flatMap((b) => b.channels));
+    for (const s of [...this.sessions.values()]) {
+      if (!present.has(s.callId)) {
+        this.endCall(s, 'caller');
+      } else if (s.phase === 'ringing') {
+        const leg = s.agentChannelId;
+        if (leg) {
+          this.legs.delete(leg);
+          await this.telephony.hangup(leg).catch(() => undefined);
+        }
+        this.requeueAtOriginalPlace(s);
+      } else if (s.phase === 'connected' && (!s.agentChannelId || !present.has(s.agentChannelId) || !bridged.has(s.callId))) {
+        this.endCall(s, s.agentChannelId && present.has(s.agentChannelId) ? 'caller' : 'agent');
+      } else if (s.phase === 'queued') {
+        s.playbackId = undefined;
+        await this.telephony.startMoh(s.callId).catch(() => undefined);
+      }
+    }
     for (const [legId] of [...this.legs]) if (!present.has(legId)) this.legGone(legId);
-    const bridged = new Set((await this.telephony.listBridges()).flatMap((b) => b.channels));
     const unknown = channels.filter((c) => !this.sessions.has(c.id) && !this.legs.has(c.id)).sort((a, b) => a.createdAt - b.createdAt);
     for (const c of unknown) {
       const trunk = /^PJSIP\/trunk-(primary|backup)-/.exec(c.name)?.[1] as TrunkName | undefined;
       if (trunk && !bridged.has(c.id)) {
         this.log.info({ callId: c.id, trunk }, 'adopting a waiting caller found in Stasis');
-        await this.inbound(c, trunk, c.exten || '12345');
-      } else if (!trunk && !bridged.has(c.id)) {
+        await this.inbound(c, trunk, c.exten || '12345', true);
+      } else if (!trunk && !bridged.has(c.id) && !this.outbound?.owns(c.id)) {
         await this.telephony.hangup(c.id).catch(() => undefined);
       }
     }
+    this.dispatch();
+  }
+
+  /** Puts a call whose seat stopped ringing back in the queue where it was, without counting a miss against the agent. */
+  private requeueAtOriginalPlace(s: CallSession): void {
+    this.acd.removeCall(s.callId);
+    s.phase = 'queued';
+    s.agentChannelId = undefined;
+    this.acd.enqueue({ callId: s.callId, line: s.did, language: s.language, enqueuedAt: s.queuedAt ?? s.arrivedAt });
   }
 }

@@ -23,7 +23,7 @@ describe('CallStasisHandler', () => {
     expect(f.telephony.argsOf('bridge')).toEqual([['bridge-c1', ['c1', 'c1-leg1']]]);
   });
 
-  it('sets the caller’s language to Tibetan on DTMF 2 and back to Mandarin on 1', async () => {
+  it('sets the caller’s language to Tibetan on DTMF 2 and back to Mandarin on 3', async () => {
     const f = callFixture();
     const handler = new CallStasisHandler(f.service, f.log);
     handler.stasisStart(channel('c1'));
@@ -31,7 +31,7 @@ describe('CallStasisHandler', () => {
     handler.dtmf('c1', '2');
     expect(f.service.findCall('c1')?.language).toBe('tibetan');
     expect(f.acd.findCall('c1')?.language).toBe('tibetan');
-    handler.dtmf('c1', '1');
+    handler.dtmf('c1', '3');
     expect(f.service.findCall('c1')?.language).toBe('mandarin');
     handler.dtmf('c1', '7');
     expect(f.service.findCall('c1')?.language).toBe('mandarin');

@@ -2,6 +2,20 @@ import type { ChannelInfo, TelephonyEvents } from '@cti/asterisk';
 import type { Logger } from '../logger.js';
 import type { CallService } from './call.service.js';
 
+/**
+ * A feature that owns channels entering Stasis with particular first arguments (e.g. `linkage`, `snoop`,
+ * `callback`) and wants to hear about channels going away, DTMF and finished playbacks.
+ */
+export interface StasisExtension {
+  /** First Stasis arguments this extension owns. */
+  kinds: readonly string[];
+  start(channel: ChannelInfo): void | Promise<void>;
+  channelGone?(channelId: string): void;
+  /** Returns true when the digit was consumed and must not reach the queue logic. */
+  dtmf?(channelId: string, digit: string): boolean;
+  playbackFinished?(playbackId: string): void;
+}
+
 /** Turns ARI events into CallService calls; knows the Stasis argument conventions of extensions.conf. */
 export class CallStasisHandler implements TelephonyEvents {
   private wasUp = false;
@@ -10,6 +24,7 @@ export class CallStasisHandler implements TelephonyEvents {
     private readonly calls: CallService,
     private readonly log: Logger,
     private readonly onConnection: (up: boolean) => void = () => undefined,
+    private readonly extensions: StasisExtension[] = [],
   ) {}
 
   stasisStart(channel: ChannelInfo): void {
@@ -20,24 +35,39 @@ export class CallStasisHandler implements TelephonyEvents {
         return this.calls.inbound(channel, trunk, b || channel.exten || '12345');
       }
       if (kind === 'agent' && a) return this.calls.agentAnswered(channel.id, a);
+      const extension = this.extensions.find((e) => kind !== undefined && e.kinds.includes(kind));
+      if (extension) return extension.start(channel);
       if (channel.args.length > 0) this.log.warn({ channel: channel.name, kind }, 'channel entered Stasis with unknown arguments');
       return undefined;
     });
   }
 
   stasisEnd(channelId: string): void {
-    this.guard('StasisEnd', channelId, () => this.calls.channelGone(channelId));
+    this.gone('StasisEnd', channelId);
   }
 
   channelDestroyed(channelId: string): void {
-    this.guard('ChannelDestroyed', channelId, () => this.calls.channelGone(channelId));
+    this.gone('ChannelDestroyed', channelId);
   }
 
+  private gone(event: string, channelId: string): void {
+    this.guard(event, channelId, () => this.calls.channelGone(channelId));
+    for (const e of this.extensions) if (e.channelGone) this.guard(event, channelId, () => e.channelGone?.(channelId));
+  }
+
+  /** The caller's keys while waiting: 2 = Tibetan, 3 = back to Mandarin, 1 = call me back (when offered). */
   dtmf(channelId: string, digit: string): void {
     this.guard('ChannelDtmfReceived', channelId, () => {
+      for (const e of this.extensions) if (e.dtmf?.(channelId, digit)) return;
       if (digit === '2') this.calls.languageChosen(channelId, 'tibetan');
-      else if (digit === '1') this.calls.languageChosen(channelId, 'mandarin');
+      else if (digit === '3') this.calls.languageChosen(channelId, 'mandarin');
+      else if (digit === '1') this.calls.callbackRequested(channelId);
     });
+  }
+
+  playbackFinished(playbackId: string): void {
+    this.guard('PlaybackFinished', undefined, () => this.calls.playbackFinished(playbackId));
+    for (const e of this.extensions) if (e.playbackFinished) this.guard('PlaybackFinished', undefined, () => e.playbackFinished?.(playbackId));
   }
 
   connection(up: boolean): void {

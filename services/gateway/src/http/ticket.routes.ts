@@ -1,7 +1,21 @@
 import { z } from 'zod';
-import { CtiError, maskPhone } from '@cti/domain';
-import type { TicketFilter, TicketRow } from '@cti/db';
+import {
+  CATEGORIES,
+  CtiError,
+  PARTNER_LINES,
+  PARTNER_TRANSFER_METHODS,
+  SATISFACTION_LEVELS,
+  TICKET_STATES,
+  TICKET_TRANSITIONS,
+  deadlineStatus,
+  maskPhone,
+  type TicketActionName,
+  type TicketState,
+  type WarningPolicy,
+} from '@cti/domain';
+import type { Role, TicketFilter, TicketHistoryRow, TicketRow } from '@cti/db';
 import type { RouteRegistry } from './route.registry.js';
+import type { TicketService } from '../ticket/ticket.service.js';
 
 /** Reads tickets (TicketRepository fits). */
 export interface TicketReader {
@@ -9,56 +23,145 @@ export interface TicketReader {
   findById(id: string): Promise<TicketRow | undefined>;
 }
 
-const STAFF = ['agent', 'supervisor', 'qa', 'callback', 'manager', 'admin'] as const;
-const isoDate = z.string().datetime({ offset: true }).or(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'date must be YYYY-MM-DD or ISO 8601'));
+/** Reads what the engine routes show besides the ticket itself (TicketRepository fits). */
+export interface TicketDetailReader extends TicketReader {
+  history(id: string): Promise<TicketHistoryRow[]>;
+  linkedCallIds(id: string): Promise<string[]>;
+  overdue(now: Date, limit: number): Promise<TicketRow[]>;
+}
 
-function present(t: TicketRow, full: boolean) {
+/** How the list computes live warning levels. */
+export interface TicketListOptions {
+  warningPolicy: WarningPolicy;
+  now: () => number;
+}
+
+const STAFF = ['agent', 'supervisor', 'qa', 'callback', 'manager', 'admin'] as const;
+const LEADS = ['supervisor', 'manager', 'admin'] as const;
+const isoDate = z.string().datetime({ offset: true }).or(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'date must be YYYY-MM-DD or ISO 8601'));
+const ticketId = z.object({ id: z.string().regex(/^\d{1,18}$/, 'id must be a number') });
+const text = (max: number) => z.string().trim().min(1).max(max);
+const departmentId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'department id: lower-case letters, digits, - and _');
+const phone = z.string().regex(/^\+?[0-9][0-9 -]{2,30}$/, 'phone number: digits');
+const DEFAULT_WARNING: WarningPolicy = { yellowRemainingFraction: 0.2, yellowWithinHours: 24 };
+
+/** The five elements (五要素): who, when, where, what happened, how it unfolded. */
+const elements = z.object({ who: z.string().max(500), when: z.string().max(500), where: z.string().max(500), what: z.string().max(2000), how: z.string().max(4000) }).partial().strict();
+
+/** Intake fields an agent fills in; all optional on update. */
+const intakeFields = {
+  category: z.enum(CATEGORIES as unknown as [string, ...string[]]),
+  urgency: z.enum(['normal', 'urgent']),
+  language: z.enum(['mandarin', 'tibetan']),
+  summary: z.string().max(500),
+  content: z.string().max(20_000),
+  address: z.string().max(500),
+  elements,
+  suggestedDepartment: departmentId,
+  recordingRef: z.string().max(256),
+};
+
+/** Data each action takes; strict, so an unknown key is a 400, never silently dropped. */
+export const ACTION_DATA: Record<TicketActionName, z.ZodType<Record<string, unknown>>> = {
+  direct_answer: z.object({ answerText: text(4000) }).strict(),
+  transfer_emergency: z.object({ partnerLine: z.enum(PARTNER_LINES), method: z.enum(PARTNER_TRANSFER_METHODS), partnerIncidentId: text(64).optional() }).strict(),
+  submit_for_dispatch: z.object({ suggestedDepartment: departmentId.optional() }).strict(),
+  dispatch: z.object({ leadDepartment: departmentId, coHandlers: z.array(departmentId).max(20).optional() }).strict(),
+  sign: z.object({}).strict(),
+  start: z.object({}).strict(),
+  request_return: z.object({ reason: text(2000) }).strict(),
+  approve_return: z.object({ reason: text(2000) }).strict(),
+  reject_return: z.object({ reason: text(2000) }).strict(),
+  request_extension: z.object({ reason: text(2000), requestedDeadline: z.string().datetime({ offset: true }) }).strict(),
+  approve_extension: z.object({ newDeadline: z.string().datetime({ offset: true }) }).strict(),
+  reject_extension: z.object({ reason: text(2000) }).strict(),
+  reply: z.object({ replyText: text(20_000) }).strict(),
+  review_reply: z.object({ decision: z.enum(['accept', 'reject']), reason: text(2000).optional() }).strict(),
+  record_callback: z.object({ satisfaction: z.enum(SATISFACTION_LEVELS as unknown as [string, ...string[]]), comment: z.string().max(2000).optional() }).strict(),
+  callback_unreachable: z.object({ note: z.string().max(2000).optional() }).strict(),
+  review_dissatisfied: z.object({ decision: z.enum(['redo', 'close']), reason: text(2000).optional() }).strict(),
+  merge_into: z.object({ parentTicketId: z.string().regex(/^\d{1,18}$/) }).strict(),
+  reopen: z.object({ relatedCallId: text(128), target: z.enum(['in_progress', 'awaiting_dispatch']) }).strict(),
+  supervise: z.object({ note: z.string().max(2000).optional() }).strict(),
+  remind: z.object({ note: z.string().max(2000).optional() }).strict(),
+};
+
+/** HTTP roles that may request an action: the rule's roles, plus shift leads and managers recording a department's step. */
+export function actionRoles(action: TicketActionName): Role[] {
+  const rule = TICKET_TRANSITIONS[action];
+  const roles = new Set<Role>(rule.roles.filter((r): r is Role => STAFF.includes(r as (typeof STAFF)[number])));
+  if (rule.roles.includes('department')) ['supervisor', 'manager'].forEach((r) => roles.add(r as Role));
+  return [...roles];
+}
+
+/** A ticket as the API shows it; list views mask the caller's number. */
+export function presentTicket(t: TicketRow, full: boolean, warning: WarningPolicy = DEFAULT_WARNING, now: number = Date.now()) {
   return {
     id: t.id,
     ticketNo: t.ticket_no,
+    version: t.version,
     state: t.state,
+    source: t.source,
     category: t.category,
     urgency: t.urgency,
     callerNumber: full ? t.caller_number : maskPhone(t.caller_number),
     language: t.language,
     summary: t.summary,
+    ...(full && { content: t.content, address: t.address, elements: t.elements, replyText: t.reply_text, closeReason: t.close_reason, recordingRef: t.recording_ref }),
+    suggestedDepartment: t.suggested_department,
     departmentId: t.department_id,
+    coHandlers: t.co_handlers,
     sourceCallId: t.source_call_id,
+    acceptedAt: t.accepted_at,
     deadlineAt: t.deadline_at,
+    deadlineStatus: t.deadline_at === null ? 'ok' : deadlineStatus({ state: t.state as TicketState, acceptedAt: t.accepted_at.getTime(), deadline: t.deadline_at.getTime() }, now, warning),
+    warningLevel: t.warning_level,
+    closedAt: t.closed_at,
+    satisfaction: t.satisfaction,
+    callbackAttempts: t.callback_attempts,
+    returnCount: t.return_count,
+    extensionCount: t.extension_count,
+    reminderCount: t.reminder_count,
+    flags: t.flags,
+    parentTicketId: t.parent_ticket_id,
+    partner: t.partner_incident_no === null ? null : { line: t.partner_line, incidentNo: t.partner_incident_no, status: t.partner_status, result: t.partner_result, updatedAt: t.partner_updated_at },
     createdAt: t.created_at,
     updatedAt: t.updated_at,
   };
 }
 
-/** Ticket list and detail. */
-export function registerTicketRoutes(routes: RouteRegistry, tickets: TicketReader): void {
+/** Ticket search and detail (read side). */
+export function registerTicketRoutes(routes: RouteRegistry, tickets: TicketReader, options: TicketListOptions = { warningPolicy: DEFAULT_WARNING, now: Date.now }): void {
   routes.add({
     method: 'GET',
     url: '/api/v1/tickets',
-    summary: 'List tickets, newest first, with filters',
+    summary: 'Search tickets, newest first: state, category, department (lead or co-handler), deadline status, caller, creation date',
     roles: STAFF,
     query: z.object({
-      state: z.string().max(32).optional(),
-      category: z.string().max(32).optional(),
+      state: z.enum(TICKET_STATES as unknown as [string, ...string[]]).optional(),
+      category: z.enum(CATEGORIES as unknown as [string, ...string[]]).optional(),
       caller: z.string().regex(/^\+?\d{3,20}$/, 'caller must be digits').optional(),
       department: z.string().max(64).optional(),
+      deadlineStatus: z.enum(['ok', 'yellow', 'red']).optional(),
       from: isoDate.optional(),
       to: isoDate.optional(),
       limit: z.coerce.number().int().min(1).max(500).default(50),
       offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
     }),
     handler: async ({ query }) => {
+      const now = options.now();
       const { total, items } = await tickets.list({
         ...(query.state && { state: query.state }),
         ...(query.category && { category: query.category }),
         ...(query.caller && { callerNumber: query.caller }),
         ...(query.department && { departmentId: query.department }),
+        ...(query.deadlineStatus && { deadlineStatus: query.deadlineStatus, now: new Date(now), warningPolicy: options.warningPolicy }),
         ...(query.from && { createdFrom: new Date(query.from) }),
         ...(query.to && { createdTo: new Date(query.to) }),
         limit: query.limit,
         offset: query.offset,
       });
-      return { total, items: items.map((t) => present(t, false)) };
+      return { total, items: items.map((t) => presentTicket(t, false, options.warningPolicy, now)) };
     },
   });
   routes.add({
@@ -66,11 +169,126 @@ export function registerTicketRoutes(routes: RouteRegistry, tickets: TicketReade
     url: '/api/v1/tickets/:id',
     summary: 'One ticket',
     roles: STAFF,
-    params: z.object({ id: z.string().regex(/^\d{1,18}$/, 'id must be a number') }),
+    params: ticketId,
     handler: async ({ params }) => {
       const t = await tickets.findById(params.id);
       if (!t) throw new CtiError('CTI_ERR_NOT_FOUND', `no ticket ${params.id}`, { id: params.id });
-      return present(t, true);
+      return presentTicket(t, true, options.warningPolicy, options.now());
     },
+  });
+}
+
+/** Ticket writes (create, edit, act, link, push to 110), history, overdue list and link candidates. */
+export function registerTicketEngineRoutes(routes: RouteRegistry, service: TicketService, tickets: TicketDetailReader, options: TicketListOptions): void {
+  const show = (t: TicketRow) => presentTicket(t, true, options.warningPolicy, options.now());
+  routes.add({
+    method: 'POST',
+    url: '/api/v1/tickets',
+    summary: 'Open a ticket by hand with the intake fields; the deadline follows category and urgency',
+    roles: ['agent', 'supervisor', 'manager'],
+    body: z
+      .object({
+        ...intakeFields,
+        callerNumber: phone,
+        summary: text(500),
+        content: text(20_000),
+        linkedCallIds: z.array(text(128)).max(20).optional(),
+      })
+      .partial({ language: true, address: true, elements: true, suggestedDepartment: true, recordingRef: true, urgency: true })
+      .strict(),
+    handler: async ({ body, principal, reply }) => {
+      const row = await service.create({ ...body, category: body.category as never, urgency: body.urgency ?? 'normal' }, principal);
+      reply.status(201);
+      return show(row);
+    },
+  });
+  routes.add({
+    method: 'PATCH',
+    url: '/api/v1/tickets/:id',
+    summary: 'Edit intake fields of an open ticket (expectedVersion required; 409 when it changed)',
+    roles: ['agent', 'supervisor', 'manager'],
+    params: ticketId,
+    body: z
+      .object({ expectedVersion: z.number().int().min(1), callerNumber: phone, ...intakeFields })
+      .partial()
+      .required({ expectedVersion: true })
+      .strict()
+      .refine((b) => Object.keys(b).length > 1, 'give at least one field to change'),
+    handler: async ({ params, body, principal }) => {
+      const { expectedVersion, ...fields } = body;
+      return show(await service.updateFields(params.id, expectedVersion, fields as never, principal));
+    },
+  });
+  for (const action of Object.keys(ACTION_DATA) as TicketActionName[]) {
+    const roles = actionRoles(action);
+    if (roles.length === 0) continue;
+    routes.add({
+      method: 'POST',
+      url: `/api/v1/tickets/:id/actions/${action}`,
+      summary: `Ticket action ${action}: ${TICKET_TRANSITIONS[action].from.join('/')} → ${typeof TICKET_TRANSITIONS[action].to === 'string' ? TICKET_TRANSITIONS[action].to : 'by data'}`,
+      roles,
+      params: ticketId,
+      body: z.object({ expectedVersion: z.number().int().min(1).optional(), asDepartment: departmentId.optional(), data: ACTION_DATA[action] }).strict(),
+      handler: async ({ params, body, principal }) => {
+        const { row, history } = await service.act(params.id, action, principal, { ...(body.expectedVersion !== undefined && { expectedVersion: body.expectedVersion }), ...(body.asDepartment !== undefined && { asDepartment: body.asDepartment }), data: body.data });
+        return { ticket: show(row), history };
+      },
+    });
+  }
+  routes.add({
+    method: 'POST',
+    url: '/api/v1/tickets/:id/calls',
+    summary: 'Link another call (and its recording) to the ticket',
+    roles: ['agent', 'supervisor', 'manager'],
+    params: ticketId,
+    body: z.object({ linkedId: text(128), expectedVersion: z.number().int().min(1).optional() }).strict(),
+    handler: async ({ params, body, principal }) => show(await service.linkCall(params.id, body.linkedId, body.expectedVersion, principal)),
+  });
+  routes.add({
+    method: 'POST',
+    url: '/api/v1/tickets/:id/exchange/push',
+    summary: 'Push the ticket to the 110 platform (工单互派); delivered by the worker with retries',
+    roles: ['agent', 'supervisor', 'manager'],
+    params: ticketId,
+    body: z.object({ partnerLine: z.literal('110') }).strict(),
+    handler: async ({ params, principal, reply }) => {
+      const row = await service.pushToPartner(params.id, principal);
+      reply.status(202);
+      return show(row);
+    },
+  });
+  routes.add({
+    method: 'GET',
+    url: '/api/v1/tickets/:id/history',
+    summary: "The ticket's history: who, when, action, from, to, data",
+    roles: STAFF,
+    params: ticketId,
+    handler: async ({ params }) => {
+      if (!(await tickets.findById(params.id))) throw new CtiError('CTI_ERR_NOT_FOUND', `no ticket ${params.id}`, { id: params.id });
+      const [history, calls] = await Promise.all([tickets.history(params.id), tickets.linkedCallIds(params.id)]);
+      return {
+        linkedCallIds: calls,
+        items: history.map((h) => ({ action: h.action, from: h.from_state, to: h.to_state, actor: { role: h.actor_role, id: h.actor_id }, data: h.data, at: h.at })),
+      };
+    },
+  });
+  routes.add({
+    method: 'GET',
+    url: '/api/v1/ticket-views/overdue',
+    summary: "Open tickets past their deadline, most overdue first (the shift lead's list)",
+    roles: LEADS,
+    query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(200) }),
+    handler: async ({ query }) => {
+      const items = await tickets.overdue(new Date(options.now()), query.limit);
+      return { total: items.length, items: items.map((t) => presentTicket(t, false, options.warningPolicy, options.now())) };
+    },
+  });
+  routes.add({
+    method: 'GET',
+    url: '/api/v1/ticket-views/link-candidates',
+    summary: 'Open tickets of the same caller, to offer linking or merging a new call',
+    roles: ['agent', 'supervisor', 'manager'],
+    query: z.object({ caller: z.string().regex(/^\+?[0-9][0-9 -]{2,30}$/, 'caller must be digits') }),
+    handler: async ({ query }) => ({ items: (await service.linkCandidates(query.caller)).map((t) => presentTicket(t, false, options.warningPolicy, options.now())) }),
   });
 }

@@ -1,0 +1,61 @@
+import websocket from '@fastify/websocket';
+import type { FastifyInstance } from 'fastify';
+import { CtiError, maskPhone } from '@cti/domain';
+import type { TicketRow } from '@cti/db';
+import type { EventBus, LiveEvent } from '../events/event-bus.js';
+import type { TokenVerifier } from '../http/route.registry.js';
+import type { Logger } from '../logger.js';
+
+/** What the agent push needs to enrich an offer. */
+export interface OfferContext {
+  /** The caller's number of a live call (never sent to the desktop unmasked). */
+  callerNumberOf(callId: string): string | undefined;
+  /** The caller's newest tickets. */
+  recentTickets(callerNumber: string, limit: number): Promise<TicketRow[]>;
+}
+
+const AGENT_EVENT_TYPES = new Set(['call.offered', 'call.connected', 'call.ended', 'call.ring_no_answer', 'agent.state', 'callback.connected', 'callback.ended']);
+const SUPERVISING = new Set(['supervisor', 'manager', 'admin']);
+
+/**
+ * `GET /api/v1/agents/:agentId/events` (WebSocket): the agent desktop's live feed — call offered (masked number,
+ * language, line, the caller's last 3 tickets), connected, ended, state changed. Browsers cannot set headers on a
+ * WebSocket, so the token may come as `?token=`; an agent may only listen to their own seat.
+ */
+export function agentEventsFeature(bus: EventBus, tokens: TokenVerifier, offers: OfferContext, log: Logger) {
+  return async (_routes: unknown, app: FastifyInstance): Promise<void> => {
+    await app.register(websocket);
+    app.get<{ Params: { agentId: string }; Querystring: { token?: string } }>('/api/v1/agents/:agentId/events', { websocket: true }, async (socket, req) => {
+      const header = req.headers.authorization;
+      const token = (header && /^Bearer\s+(\S+)$/i.exec(header)?.[1]) || req.query.token;
+      const principal = token ? await tokens.findPrincipal(token) : undefined;
+      const agentId = req.params.agentId;
+      if (!principal) {
+        socket.close(4401, 'unauthorized');
+        return;
+      }
+      if (!SUPERVISING.has(principal.role) && principal.agentId !== agentId) {
+        socket.close(4403, new CtiError('CTI_ERR_FORBIDDEN', 'not your seat').message);
+        return;
+      }
+      const send = (e: LiveEvent) => {
+        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(e));
+      };
+      const unsubscribe = bus.subscribe((e) => {
+        if (!AGENT_EVENT_TYPES.has(e.type) || e.agentId !== agentId) return;
+        if (e.type !== 'call.offered') return send(e);
+        const number = offers.callerNumberOf(String(e.callId));
+        if (!number) return send({ ...e, recentTickets: [] });
+        offers
+          .recentTickets(number, 3)
+          .then((tickets) => send({ ...e, caller: maskPhone(number), recentTickets: tickets.map((t) => ({ id: t.id, ticketNo: t.ticket_no, state: t.state, category: t.category, summary: t.summary, createdAt: t.created_at })) }))
+          .catch((err: Error) => {
+            log.warn({ err: err.message }, 'recent tickets unavailable for an offer');
+            send({ ...e, recentTickets: [] });
+          });
+      });
+      socket.on('close', unsubscribe);
+      send({ type: 'hello', at: Date.now(), agentId });
+    });
+  };
+}

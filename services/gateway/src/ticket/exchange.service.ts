@@ -1,0 +1,83 @@
+import type { Kysely } from 'kysely';
+import { CtiError } from '@cti/domain';
+import { checkExchangeSignature } from '@cti/contracts';
+import type { Database, Principal, TicketRow } from '@cti/db';
+import { actorOf, type NewTicketInput, type TicketService, type TicketStore } from './ticket.service.js';
+
+/** Inbound replay guard and lookups (ExchangeRepository and TicketRepository fit). */
+export interface ExchangeInbox {
+  inboundKeySeen(key: string): Promise<boolean>;
+  recordInbound(m: { partnerLine: string; kind: 'ticket' | 'feedback'; idempotencyKey: string; ticketId: string | null; incidentNo: string; body: Record<string, unknown> }, executor: Kysely<Database>): Promise<void>;
+  findTicketByNo(ticketNo: string): Promise<TicketRow | undefined>;
+  findTicketByIncident(partnerLine: string, incidentNo: string): Promise<TicketRow | undefined>;
+}
+
+/** What the 110 platform sends: a new matter for 12345, or feedback on a ticket we pushed. */
+export type InboundExchangeMessage =
+  | ({ type: 'ticket'; incidentNo: string } & NewTicketInput)
+  | { type: 'feedback'; incidentNo: string; ticketNo?: string | undefined; status: string; result?: string | undefined; at?: string | undefined };
+
+/** Signature, window and idempotency settings of the inbound endpoint. */
+export interface InboundExchangeSettings {
+  secret: string;
+  windowSeconds: number;
+}
+
+/** A verified signed request's headers and raw body. */
+export interface SignedRequest {
+  rawBody: string;
+  timestamp: string | undefined;
+  signature: string | undefined;
+  idempotencyKey: string | undefined;
+}
+
+const KEY_PATTERN = /^[A-Za-z0-9_.:-]{8,128}$/;
+
+/** 工单互派, inbound side: checks the partner's signature, timestamp and idempotency key, then creates or updates tickets. */
+export class ExchangeService {
+  constructor(
+    private readonly tickets: TicketService,
+    private readonly store: TicketStore,
+    private readonly inbox: ExchangeInbox,
+    private readonly settings: InboundExchangeSettings,
+    private readonly now: () => number,
+  ) {}
+
+  /** Verifies the request (401 codes) and its key (400/409); throws before anything is written. */
+  async verify(req: SignedRequest): Promise<string> {
+    const problem = checkExchangeSignature(this.settings.secret, req.timestamp, req.signature, req.rawBody, this.now(), this.settings.windowSeconds);
+    if (problem !== null) throw new CtiError('CTI_ERR_UNAUTHORIZED', `exchange request refused: ${problem}`);
+    const key = req.idempotencyKey;
+    if (key === undefined || !KEY_PATTERN.test(key)) throw new CtiError('CTI_ERR_VALIDATION', 'Idempotency-Key header must be 8–128 characters of [A-Za-z0-9_.:-]');
+    if (await this.inbox.inboundKeySeen(key)) throw new CtiError('CTI_ERR_CONFLICT', 'replayed exchange message (idempotency key already used)', { idempotencyKey: key });
+    return key;
+  }
+
+  /** Applies a verified message: a new partner ticket, or feedback stored on the ticket it concerns. */
+  async apply(key: string, msg: InboundExchangeMessage, principal: Principal): Promise<{ ticketId: string; ticketNo: string; created: boolean }> {
+    const body = msg as unknown as Record<string, unknown>;
+    if (msg.type === 'ticket') {
+      const existing = await this.inbox.findTicketByIncident('110', msg.incidentNo);
+      if (existing) throw new CtiError('CTI_ERR_CONFLICT', `incident ${msg.incidentNo} is already ticket ${existing.ticket_no}`, { ticketNo: existing.ticket_no });
+      const { type: _type, incidentNo, ...fields } = msg;
+      const row = await this.tickets.create(fields, principal, 'partner', { line: '110', incidentNo, status: 'received' }, (trx, saved) =>
+        this.inbox.recordInbound({ partnerLine: '110', kind: 'ticket', idempotencyKey: key, ticketId: saved.id, incidentNo, body }, trx),
+      );
+      return { ticketId: row.id, ticketNo: row.ticket_no, created: true };
+    }
+    const target = (msg.ticketNo !== undefined ? await this.inbox.findTicketByNo(msg.ticketNo) : undefined) ?? (await this.inbox.findTicketByIncident('110', msg.incidentNo));
+    if (!target) throw new CtiError('CTI_ERR_NOT_FOUND', `no ticket for incident ${msg.incidentNo}`, { incidentNo: msg.incidentNo });
+    if (target.partner_incident_no !== null && target.partner_incident_no !== msg.incidentNo) {
+      throw new CtiError('CTI_ERR_VALIDATION', `ticket ${target.ticket_no} belongs to incident ${target.partner_incident_no}`, { ticketNo: target.ticket_no });
+    }
+    const actor = actorOf(principal);
+    const at = msg.at !== undefined ? new Date(msg.at) : new Date(this.now());
+    const { row } = await this.store.change(target.id, undefined, (_r, ticket) => ({
+      ticket,
+      partner: { line: '110', incidentNo: msg.incidentNo, status: msg.status, result: msg.result ?? null, at },
+      history: [{ action: 'exchange_feedback', from: ticket.state, to: ticket.state, actorRole: actor.role, actorId: actor.id, data: { incidentNo: msg.incidentNo, status: msg.status, ...(msg.result !== undefined && { result: msg.result }) }, at: this.now() }],
+      after: (trx, saved) => this.inbox.recordInbound({ partnerLine: '110', kind: 'feedback', idempotencyKey: key, ticketId: saved.id, incidentNo: msg.incidentNo, body }, trx),
+    }));
+    return { ticketId: row.id, ticketNo: row.ticket_no, created: false };
+  }
+}

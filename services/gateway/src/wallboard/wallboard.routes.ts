@@ -1,0 +1,91 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { RouteRegistry } from '../http/route.registry.js';
+import type { WallboardFeed, WallboardSnapshot } from './wallboard.feed.js';
+import { wallboardHtml } from './wallboard.page.js';
+import type { WallboardTickets } from './wallboard.ticket.js';
+
+const HEARTBEAT_MS = 15_000;
+const ticketQuery = z.object({ ticket: z.string().max(512).optional() });
+
+const unauthorizedPage = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>大屏票据无效</title></head>
+<body style="background:#0b1526;color:#e6edf7;font:32px sans-serif;padding:80px">大屏票据无效或已过期，请向值班长重新获取大屏链接。</body></html>`;
+
+/**
+ * The wallboard: `GET /wallboard?ticket=…` (the page), `GET /wallboard/events?ticket=…` (Server-Sent Events:
+ * `snapshot` on connect and on every change, `ticket` with a renewed ticket at half its lifetime), and the staff API
+ * `POST /api/v1/wallboard/tickets` (issues a ticket) and `GET /api/v1/wallboard/snapshot`.
+ */
+export function registerWallboardRoutes(routes: RouteRegistry, app: FastifyInstance, feed: WallboardFeed, tickets: WallboardTickets, now: () => number): void {
+  routes.add({
+    method: 'POST',
+    url: '/api/v1/wallboard/tickets',
+    summary: 'Issue a short-lived signed wallboard ticket; open /wallboard?ticket=… on the big screen (it renews itself while open)',
+    roles: ['supervisor', 'manager', 'admin'],
+    handler: async ({ principal }) => {
+      const t = tickets.issue(principal.label);
+      return { ticket: t.ticket, expiresAt: new Date(t.expiresAt).toISOString(), url: `/wallboard?ticket=${encodeURIComponent(t.ticket)}` };
+    },
+  });
+
+  routes.add({
+    method: 'GET',
+    url: '/api/v1/wallboard/snapshot',
+    summary: 'What the wallboard shows right now (queue, agents, answer rates, projection, trunks, linkages, overdue tickets, staffing, alerts)',
+    roles: ['supervisor', 'manager', 'admin', 'qa'],
+    handler: async () => feed.snapshot(),
+  });
+
+  app.get('/wallboard', async (req, reply) => {
+    const q = ticketQuery.safeParse(req.query);
+    const ok = q.success && tickets.verify(q.data.ticket) !== undefined;
+    return reply
+      .status(ok ? 200 : 401)
+      .header('content-type', 'text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .header('referrer-policy', 'no-referrer')
+      .header('content-security-policy', "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:")
+      .send(ok ? wallboardHtml() : unauthorizedPage);
+  });
+
+  // Streams never go idle, so the server could not close with them open: end them before it closes.
+  const streams = new Set<import('node:http').ServerResponse>();
+  app.addHook('preClose', async () => {
+    for (const r of streams) r.end();
+  });
+
+  app.get('/wallboard/events', async (req, reply) => {
+    const q = ticketQuery.safeParse(req.query);
+    const ticket = q.success ? tickets.verify(q.data.ticket) : undefined;
+    if (!ticket) return reply.status(401).send({ error: { code: 'CTI_ERR_UNAUTHORIZED', message: 'invalid or expired wallboard ticket' } });
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    streams.add(res);
+    const send = (event: string, data: unknown) => {
+      if (!res.writableEnded) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    };
+    res.write('retry: 2000\n\n');
+    send('snapshot', feed.snapshot());
+    const unsubscribe = feed.subscribe((s: WallboardSnapshot) => send('snapshot', s));
+    const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+    const lifetime = ticket.expiresAt - now();
+    // Hand the page a fresh ticket at half-life; close at expiry so the page reconnects with the fresh one.
+    const renew = setTimeout(() => send('ticket', { ticket: tickets.issue(ticket.subject).ticket }), Math.max(0, lifetime / 2));
+    const expire = setTimeout(() => res.end(), Math.max(0, lifetime));
+    const close = () => {
+      streams.delete(res);
+      unsubscribe();
+      clearInterval(heartbeat);
+      clearTimeout(renew);
+      clearTimeout(expire);
+    };
+    req.raw.on('close', close);
+    res.on('close', close);
+  });
+}
