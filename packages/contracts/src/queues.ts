@@ -6,3 +6,10 @@ export const REPORTS_QUEUE = 'kpi-reports';
 
 /** BullMQ queue carrying outcomes of outbound callbacks (virtual hold, missed calls) to the worker. */
 export const CALLBACK_RESULTS_QUEUE = 'callback-results';
+
+/** A report generation job: the kind and the Beijing period [from, to) in epoch ms (absent: the last complete one). */
+export interface ReportJobData {
+  kind: 'daily' | 'weekly' | 'monthly';
+  from?: number;
+  to?: number;
+}

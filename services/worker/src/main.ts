@@ -1,5 +1,5 @@
 // The worker: consumes call records from BullMQ and stores calls and tickets in PostgreSQL.
-import { Worker, UnrecoverableError } from 'bullmq';
+import { Queue, Worker, UnrecoverableError } from 'bullmq';
 import { Redis } from 'ioredis';
 import { CALLBACK_RESULTS_QUEUE, CALL_RECORDS_QUEUE, loadConfig } from '@cti/contracts';
 import { CallRepository, CallbackTaskRepository, createDb, migrate } from '@cti/db';
@@ -7,6 +7,9 @@ import { CtiError } from '@cti/domain';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from './logger.js';
 import { processCallRecord } from './call-record.processor.js';
+import { REPORTS_QUEUE, type ReportJobData } from '@cti/contracts';
+import { AgentRepository, KpiRepository, ReportRepository, kpiOverridesFromConfig } from '@cti/db';
+import { generateReport, scheduleReports } from './report/report.job.js';
 import { processCallbackResult } from './callback-result.processor.js';
 
 const config = loadConfig(process.env);
@@ -67,12 +70,30 @@ async function main(): Promise<void> {
   worker.on('error', (err) => log.warn({ err: err.message }, 'worker error'));
   log.info({ queue: CALL_RECORDS_QUEUE, prefix: config.CTI_REDIS_PREFIX }, 'worker started');
 
+  // Reports: generated on schedule (repeatable jobs, Beijing time) and on demand (jobs the gateway adds).
+  const kpiFacts = new KpiRepository(db);
+  const agentDirectory = new AgentRepository(db);
+  const reportStore = new ReportRepository(db);
+  const reportQueue = new Queue<ReportJobData>(REPORTS_QUEUE, { connection, prefix: config.CTI_REDIS_PREFIX });
+  if (config.CTI_REPORTS_SCHEDULE) await scheduleReports(reportQueue, REPORTS_QUEUE);
+  const reportWorker = new Worker<ReportJobData>(
+    REPORTS_QUEUE,
+    async (job) =>
+      generateReport(job.data, { facts: kpiFacts, agentNames: () => agentDirectory.list(), sink: reportStore, overrides: kpiOverridesFromConfig(config), now: Date.now() }),
+    { connection, prefix: config.CTI_REDIS_PREFIX, concurrency: 2 },
+  );
+  reportWorker.on('completed', (job) => log.info({ jobId: job.id, kind: job.data.kind }, 'report generated'));
+  reportWorker.on('failed', (job, err) => log.warn({ jobId: job?.id, err: err.message }, 'report job failed'));
+  reportWorker.on('error', (err) => log.warn({ err: err.message }, 'report worker error'));
+
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'draining worker');
     await Promise.all([worker.close(), callbackWorker.close()]);
+    await reportWorker.close();
+    await reportQueue.close();
     await connection.quit().catch(() => undefined);
     await db.destroy();
     log.info({}, 'worker stopped');

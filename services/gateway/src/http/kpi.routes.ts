@@ -1,0 +1,155 @@
+import { z } from 'zod';
+import { CtiError } from '@cti/domain';
+import { dayPeriod, monthPeriodOf, type FaultWindowRow, type KpiAlert, type KpiPeriod } from '@cti/db';
+import type { KpiService } from '../kpi/kpi.service.js';
+import type { RouteRegistry } from './route.registry.js';
+
+const STAFF = ['supervisor', 'manager', 'admin', 'qa', 'agent', 'callback'] as const;
+const SUPERVISORS = ['supervisor', 'manager', 'admin', 'qa'] as const;
+const BEIJING_DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Query selecting a period: `month=YYYY-MM`, `date=YYYY-MM-DD` (Beijing) or `from`/`to` instants; default this month so far. */
+export const periodQuery = z.object({
+  month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'month must be YYYY-MM').optional(),
+  date: z.string().regex(BEIJING_DAY, 'date must be YYYY-MM-DD').optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+});
+
+/** The period a periodQuery names, clipped to now (figures of the future are not yet known). */
+export function periodOf(q: z.infer<typeof periodQuery>, now: number): KpiPeriod {
+  let p: KpiPeriod;
+  if (q.from || q.to) {
+    if (!q.from || !q.to) throw new CtiError('CTI_ERR_VALIDATION', 'from and to go together', { field: q.from ? 'to' : 'from' });
+    p = { from: Date.parse(q.from), to: Date.parse(q.to) };
+  } else if (q.date) {
+    p = dayPeriod(Date.parse(`${q.date}T12:00:00+08:00`));
+  } else {
+    p = monthPeriodOf(q.month ?? new Date(now + 8 * 3_600_000).toISOString().slice(0, 7));
+  }
+  if (!(p.from < p.to)) throw new CtiError('CTI_ERR_VALIDATION', 'period must have from < to', { field: 'to' });
+  return { from: p.from, to: Math.max(p.from + 1, Math.min(p.to, now + 1)) };
+}
+
+/** Fault windows and alerts as the routes need them (KpiRepository and AlertRepository fit). */
+export interface KpiAdminStore {
+  faultWindows(from: number, to: number): Promise<FaultWindowRow[]>;
+  addFaultWindow(from: number, to: number, reason: string, declaredBy: string | null): Promise<FaultWindowRow>;
+  deleteFaultWindow(id: string): Promise<boolean>;
+  listOpenAlerts(): Promise<KpiAlert[]>;
+  listRecentAlerts(limit: number): Promise<KpiAlert[]>;
+  /** Runs the answer-rate alert check now. */
+  checkAlerts(): Promise<unknown>;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const faultView = (w: FaultWindowRow) => ({ id: w.id, from: iso(w.from), to: iso(w.to), reason: w.reason, declaredBy: w.declaredBy });
+const alertView = (a: KpiAlert) => ({ ...a, raisedAt: iso(a.raisedAt), updatedAt: iso(a.updatedAt), clearedAt: a.clearedAt === null ? null : iso(a.clearedAt) });
+
+/** KPI API: answer rates (live, by month, by period), projection, per-agent figures, contract table, faults, alerts. */
+export function registerKpiRoutes(routes: RouteRegistry, kpis: KpiService, admin: KpiAdminStore, now: () => number): void {
+  routes.add({
+    method: 'GET',
+    url: '/api/v1/kpi/answer-rate/live',
+    summary: 'Answer rate today and this month (Beijing time, configured exclusions) with the month-end projection',
+    roles: STAFF,
+    handler: async () => kpis.live(),
+  });
+
+  routes.add({
+    method: 'GET',
+    url: '/api/v1/kpi/answer-rate',
+    summary: 'Answer rate of a period (month=YYYY-MM, date=YYYY-MM-DD or from/to) with exclusion counts and answered within 15 s',
+    roles: STAFF,
+    query: periodQuery,
+    handler: async ({ query }) => kpis.answerRate(periodOf(query, now())),
+  });
+
+  routes.add({
+    method: 'GET',
+    url: '/api/v1/kpi/projection',
+    summary: 'Month-end answer-rate projection and the alert it raises below 98%',
+    roles: STAFF,
+    handler: async () => kpis.projection(),
+  });
+
+  routes.add({
+    method: 'GET',
+    url: '/api/v1/kpi/agents',
+    summary: 'Per-agent figures: answer efficiency, answered, talk/hold/wrap-up, AHT, utilization, occupancy, pause by reason, QA',
+    roles: SUPERVISORS,
+    query: periodQuery,
+    handler: async ({ query }) => {
+      const p = periodOf(query, now());
+      return { from: iso(p.from), to: iso(p.to), items: await kpis.agents(p) };
+    },
+  });
+
+  routes.add({
+    method: 'GET',
+    url: '/api/v1/kpi/contract',
+    summary: 'The contract KPI table (value, target, pass/fail) for a period',
+    roles: STAFF,
+    query: periodQuery,
+    handler: async ({ query }) => {
+      const p = periodOf(query, now());
+      return { from: iso(p.from), to: iso(p.to), rows: await kpis.contractTable(p) };
+    },
+  });
+
+  routes.add({
+    method: 'GET',
+    url: '/api/v1/kpi/fault-windows',
+    summary: 'Declared system faults overlapping a period (their calls are left out of the answer rate)',
+    roles: STAFF,
+    query: periodQuery,
+    handler: async ({ query }) => {
+      const p = periodOf(query, Number.MAX_SAFE_INTEGER - 1);
+      return { items: (await admin.faultWindows(p.from, p.to)).map(faultView) };
+    },
+  });
+
+  routes.add({
+    method: 'POST',
+    url: '/api/v1/kpi/fault-windows',
+    summary: 'Declare a system fault window [from, to)',
+    roles: ['supervisor', 'manager', 'admin'],
+    body: z.object({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }), reason: z.string().min(1).max(500) }),
+    handler: async ({ body, principal, reply }) => {
+      const from = Date.parse(body.from);
+      const to = Date.parse(body.to);
+      if (!(from < to)) throw new CtiError('CTI_ERR_VALIDATION', 'fault window must have from < to', { field: 'to' });
+      reply.status(201);
+      return faultView(await admin.addFaultWindow(from, to, body.reason, principal.agentId ?? principal.label));
+    },
+  });
+
+  routes.add({
+    method: 'DELETE',
+    url: '/api/v1/kpi/fault-windows/:id',
+    summary: 'Withdraw a fault window',
+    roles: ['supervisor', 'manager', 'admin'],
+    params: z.object({ id: z.string().regex(/^\d+$/, 'id must be a number') }),
+    handler: async ({ params }) => {
+      if (!(await admin.deleteFaultWindow(params.id))) throw new CtiError('CTI_ERR_NOT_FOUND', `no fault window ${params.id}`, { id: params.id });
+      return { deleted: params.id };
+    },
+  });
+
+  routes.add({
+    method: 'GET',
+    url: '/api/v1/kpi/alerts',
+    summary: 'KPI alerts: open ones (default) or the most recent (open=false)',
+    roles: STAFF,
+    query: z.object({ open: z.enum(['true', 'false']).optional() }),
+    handler: async ({ query }) => ({ items: (query.open === 'false' ? await admin.listRecentAlerts(100) : await admin.listOpenAlerts()).map(alertView) }),
+  });
+
+  routes.add({
+    method: 'POST',
+    url: '/api/v1/kpi/alerts/check',
+    summary: 'Re-check the month-end answer-rate projection now (raises or clears the alert)',
+    roles: ['supervisor', 'manager', 'admin'],
+    handler: async () => admin.checkAlerts(),
+  });
+}
