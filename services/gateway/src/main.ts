@@ -27,6 +27,7 @@ import { registerAcdRoutes } from './http/acd.routes.js';
 import { registerSupervisorRoutes } from './http/supervisor.routes.js';
 import { registerCallbackRoutes } from './http/callback.routes.js';
 import { EventBus } from './events/event-bus.js';
+import { createKpiWiring } from './kpi/kpi.feature.js';
 
 const config = loadConfig(process.env);
 const log = createLogger('gateway', config.CTI_LOG_LEVEL);
@@ -121,6 +122,15 @@ async function main(): Promise<void> {
   const agents = new AgentService(acd, new AgentRepository(db), seats, () => calls.dispatch());
   const tokens = new TokenRepository(db);
   const tickets = new TicketRepository(db);
+  // KPIs, staffing, reports, wallboard and /metrics: persists agent states and rings, listens to the bus.
+  const kpiWiring = createKpiWiring({
+    db, config, bus, acd, redis, log, now: systemClock.now,
+    liveCallCount: () => calls.liveCalls().length,
+    trunks: () => trunks.snapshot(),
+    ariUp: () => ari.isUp(),
+    amiUp: () => ami.isUp(),
+    queues: [recordQueue, resultQueue],
+  });
   const app = await buildApp({
     logger: log,
     tokens,
@@ -132,6 +142,7 @@ async function main(): Promise<void> {
       (routes) => registerCallRoutes(routes, calls, systemClock.now),
       (routes) => registerAcdRoutes(routes, acd),
       (routes) => registerCallbackRoutes(routes, callbackTasks, callbacks),
+      ...kpiWiring.features,
       agentEventsFeature(bus, tokens, { callerNumberOf: (id) => calls.findCall(id)?.callerNumber, recentTickets: (n, l) => tickets.recentForCaller(n, l) }, log),
     ],
     health: {
@@ -149,6 +160,7 @@ async function main(): Promise<void> {
   });
 
   await app.listen({ host: config.CTI_HTTP_HOST, port: config.CTI_HTTP_PORT });
+  kpiWiring.start();
   ami.start();
   await ari.start();
   const ticker = setInterval(() => {
@@ -165,6 +177,7 @@ async function main(): Promise<void> {
     clearInterval(ticker);
     clearInterval(missedCallPoller);
     await app.close();
+    await kpiWiring.stop();
     // Calls stay in Asterisk (bridged calls go on; waiting callers stay in Stasis for the next gateway).
     await ari.stop();
     ami.stop();
