@@ -38,13 +38,14 @@ export class AgentStateRepository {
     });
   }
 
-  /** Closes every open interval (at gateway start: the previous process's ACD state is gone). Returns how many. */
-  async closeAllOpen(at: number): Promise<number> {
-    const r = await this.db
-      .updateTable('agent_state_intervals')
-      .set({ ended_at: sql<Date>`greatest(started_at, ${new Date(at)})` })
-      .where('ended_at', 'is', null)
-      .executeTakeFirst();
+  /**
+   * Closes the open intervals of agents not logged in now (at gateway start: agents restored into the ACD keep
+   * theirs, everyone else logged out while no gateway was watching). Returns how many were closed.
+   */
+  async closeOpenExcept(loggedIn: readonly string[], at: number): Promise<number> {
+    let q = this.db.updateTable('agent_state_intervals').set({ ended_at: sql<Date>`greatest(started_at, ${new Date(at)})` }).where('ended_at', 'is', null);
+    if (loggedIn.length) q = q.where('agent_id', 'not in', [...loggedIn]);
+    const r = await q.executeTakeFirst();
     return Number(r.numUpdatedRows);
   }
 

@@ -38,6 +38,15 @@ export class KpiEventRecorder {
       .finally(() => void this.pending--);
   };
 
+  /** Queues a write of the caller's own behind the event writes (e.g. tidying intervals at start). */
+  run(write: () => Promise<unknown>, onError: (err: unknown) => void): void {
+    this.pending++;
+    this.chain = this.chain
+      .then(async () => void (await write()))
+      .catch(onError)
+      .finally(() => void this.pending--);
+  }
+
   /** Writes queued but not yet done (for metrics and tests). */
   backlog(): number {
     return this.pending;

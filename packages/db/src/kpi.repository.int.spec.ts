@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import type { Kysely } from 'kysely';
+import pg from 'pg';
+import { kpi, type CallRecord } from '@cti/domain';
+import { AgentStateRepository } from './agent-state.repository.js';
+import { AlertRepository } from './alert.repository.js';
+import { CallRepository } from './call.repository.js';
+import { createDb } from './db.connection.js';
+import type { Database } from './db.schema.js';
+import { KpiRepository } from './kpi.repository.js';
+import { migrate } from './migration.runner.js';
+import { ReportRepository } from './report.repository.js';
+
+const DATABASE_URL = process.env.CTI_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const MIGRATIONS = fileURLToPath(new URL('../../../migrations', import.meta.url));
+const schema = `it_kpi_${Date.now()}_${Math.random().toString(36).slice(2, 8)}`;
+const T0 = Date.parse('2026-11-10T02:00:00Z');
+const s = (n: number) => T0 + n * 1000;
+
+let db: Kysely<Database>;
+let states: AgentStateRepository;
+let facts: KpiRepository;
+
+const record = (linkedId: string, over: Partial<CallRecord>): CallRecord => ({
+  linkedId, trunk: 'primary', callerNumber: '13800001234', did: '12345', language: 'mandarin',
+  arrivedAt: s(0), queuedAt: s(1), endedAt: s(100), outcome: 'abandoned', offers: 0, ...over,
+});
+
+beforeAll(async () => {
+  await migrate(DATABASE_URL, schema, MIGRATIONS);
+  db = createDb(DATABASE_URL, schema, 5);
+  states = new AgentStateRepository(db);
+  facts = new KpiRepository(db);
+  const calls = new CallRepository(db);
+  // c1: rang a2 (no answer) then a1 (answered at +13 s); c2: abandoned after 3 s; c3: answered at +20 s; c4 on a test line.
+  await calls.storeCallRecord(record('c1', { offeredAt: s(2), answeredAt: s(13), endedAt: s(200), outcome: 'answered', agentId: 'a1', seat: 'seat-01', offers: 2 }));
+  await calls.storeCallRecord(record('c2', { endedAt: s(4) }));
+  await calls.storeCallRecord(record('c3', { answeredAt: s(21), endedAt: s(80), outcome: 'answered', agentId: 'a2', offers: 1 }));
+  await calls.storeCallRecord(record('c4', { did: '99999', answeredAt: s(5), outcome: 'answered', agentId: 'a1', offers: 1 }));
+  await states.recordOffer('c1', 'a2', s(2));
+  await states.resolveOffer('c1', 'a2', false, s(7));
+  await states.recordOffer('c1', 'a1', s(8));
+  await states.resolveOffer('c1', 'a1', true, s(13));
+});
+
+afterAll(async () => {
+  await db?.destroy();
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await client.end();
+});
+
+describe('KPI facts from PostgreSQL', () => {
+  const period = { from: T0, to: T0 + 3_600_000 };
+
+  it('computes the answer rate with the exclusions over stored calls and a stored fault window', async () => {
+    const calls = await facts.callFacts(period.from, period.to);
+    expect(calls.map((c) => c.callId).sort()).toEqual(['c1', 'c2', 'c3', 'c4']);
+    const plain = await facts.kpiConfig({}, period.from, period.to);
+    expect(kpi.answerRate(calls, plain, period)).toMatchObject({ numerator: 3, denominator: 4 });
+    const cfg = await facts.kpiConfig({ shortAbandonSeconds: 5, excludedLines: ['99999'] }, period.from, period.to);
+    expect(kpi.answerRate(calls, cfg, period)).toMatchObject({ numerator: 2, denominator: 2, excludedShortAbandon: 1, excludedLine: 1 });
+    expect(kpi.answeredWithin(calls, cfg, period)).toMatchObject({ numerator: 1, denominator: 2 }); // c1 waited 12 s, c3 20 s
+    const w = await facts.addFaultWindow(s(0), s(2), 'SBC restart', 'sup1');
+    const faulty = await facts.kpiConfig({}, period.from, period.to);
+    expect(kpi.answerRate(calls, faulty, period)).toMatchObject({ excludedFaultWindow: 4, denominator: 0 });
+    expect(await facts.deleteFaultWindow(w.id)).toBe(true);
+    expect(await facts.faultWindows(period.from, period.to)).toEqual([]);
+  });
+
+  it('gives per-agent answer efficiency from the stored rings', async () => {
+    const calls = await facts.callFacts(period.from, period.to);
+    const figures = kpi.agentFigures(calls, [], [], kpi.defaultKpiConfig, period);
+    const a1 = figures.find((f) => f.agentId === 'a1');
+    const a2 = figures.find((f) => f.agentId === 'a2');
+    expect([a1?.answerEfficiency.numerator, a1?.answerEfficiency.denominator]).toEqual([2, 2]); // c1 and c4
+    expect([a2?.answerEfficiency.numerator, a2?.answerEfficiency.denominator]).toEqual([1, 2]); // missed c1, answered c3
+  });
+
+  it('keeps one open interval per agent, closes it on the next change and on logout, and sums utilization', async () => {
+    await states.recordChange({ agentId: 'x1', seat: 'seat-05', to: 'ready', at: s(0) });
+    await states.recordChange({ agentId: 'x1', seat: 'seat-05', to: 'on_call', at: s(60) });
+    await states.recordChange({ agentId: 'x1', seat: 'seat-05', to: 'paused', reason: 'meal', at: s(240) });
+    await states.recordChange({ agentId: 'x1', seat: 'seat-05', to: 'logged_out', at: s(300) });
+    const ivs = (await states.intervals(period.from, period.to, s(1000))).filter((i) => i.agentId === 'x1');
+    expect(ivs).toEqual([
+      { agentId: 'x1', state: 'ready', from: s(0), to: s(60) },
+      { agentId: 'x1', state: 'on_call', from: s(60), to: s(240) },
+      { agentId: 'x1', state: 'paused', reason: 'meal', from: s(240), to: s(300) },
+    ]);
+    const u = kpi.utilization(ivs, kpi.defaultKpiConfig, period);
+    expect([u.numerator, u.denominator]).toEqual([180_000, 300_000]);
+    const f = kpi.agentFigures([], ivs, [], kpi.defaultKpiConfig, period)[0];
+    expect(f?.pauseMsByReason).toEqual({ meal: 60_000 });
+  });
+
+  it('counts an open interval until now and closes stale ones at start except for logged-in agents', async () => {
+    await states.recordChange({ agentId: 'y1', seat: 'seat-06', to: 'ready', at: s(0) });
+    await states.recordChange({ agentId: 'y2', seat: 'seat-07', to: 'ready', at: s(0) });
+    expect((await states.intervals(period.from, period.to, s(50))).filter((i) => i.agentId === 'y1')).toEqual([{ agentId: 'y1', state: 'ready', from: s(0), to: s(50) }]);
+    expect(await states.closeOpenExcept(['y1'], s(100))).toBe(1);
+    const ivs = await states.intervals(period.from, period.to, s(500));
+    expect(ivs.find((i) => i.agentId === 'y2')?.to).toBe(s(100));
+    expect(ivs.find((i) => i.agentId === 'y1')?.to).toBe(s(500));
+  });
+
+  it('counts overdue tickets: past the deadline and not finished', async () => {
+    await db.insertInto('tickets').values([
+      { state: 'in_progress', deadline_at: new Date(s(10)) },
+      { state: 'closed', deadline_at: new Date(s(10)) },
+      { state: 'dispatched', deadline_at: new Date(s(10_000)) },
+    ]).execute();
+    expect(await facts.overdueTicketCount(s(100))).toBe(1);
+    const byCat = await facts.ticketsByCategory(0, Date.now() + 3_600_000, s(100)); // created now, judged at s(100)
+    const total = byCat.reduce((n, r) => n + r.total, 0);
+    expect(byCat.reduce((n, r) => n + r.overdue, 0)).toBe(1);
+    expect(byCat.reduce((n, r) => n + r.closed + r.openInTime + r.overdue, 0)).toBe(total);
+  });
+});
+
+describe('alerts and reports', () => {
+  it('raises one open alert per kind and period, reports escalation, and clears it', async () => {
+    const alerts = new AlertRepository(db);
+    expect((await alerts.raise('k', '2026-11', 'warning', { a: 1 }, s(0))).change).toBe('raised');
+    expect((await alerts.raise('k', '2026-11', 'warning', { a: 2 }, s(1))).change).toBe('unchanged');
+    expect((await alerts.raise('k', '2026-11', 'critical', { a: 3 }, s(2))).change).toBe('escalated');
+    expect(await alerts.listOpen()).toHaveLength(1);
+    expect((await alerts.clear('k', '2026-11', s(3)))?.data).toEqual({ a: 3 });
+    expect(await alerts.clear('k', '2026-11', s(4))).toBeUndefined();
+    expect((await alerts.raise('k', '2026-11', 'warning', {}, s(5))).change).toBe('raised');
+  });
+
+  it('replaces a regenerated report of the same kind and period', async () => {
+    const reports = new ReportRepository(db);
+    await reports.save({ kind: 'daily', from: s(0), to: s(86_400), generatedAt: s(10), html: '<p>1</p>', csv: 'a', summary: { offered: 1 } });
+    await reports.save({ kind: 'daily', from: s(0), to: s(86_400), generatedAt: s(20), html: '<p>2</p>', csv: 'b', summary: { offered: 2 } });
+    expect(await reports.find('daily', s(0))).toMatchObject({ html: '<p>2</p>', generatedAt: s(20), summary: { offered: 2 } });
+    expect(await reports.list('daily', 10)).toHaveLength(1);
+    expect(await reports.find('weekly', s(0))).toBeUndefined();
+  });
+});

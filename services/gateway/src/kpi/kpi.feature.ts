@@ -1,0 +1,191 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
+import { REPORTS_QUEUE, type Config, type ReportJobData } from '@cti/contracts';
+import type { AcdEngine } from '@cti/domain';
+import { AgentStateRepository, AlertRepository, KpiRepository, ReportRepository, kpiOverridesFromConfig, type Database } from '@cti/db';
+import type { RouteFeature } from '../app.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { Logger } from '../logger.js';
+import { registerKpiRoutes } from '../http/kpi.routes.js';
+import { registerReportRoutes } from '../http/report.routes.js';
+import { registerStaffingRoutes } from '../http/staffing.routes.js';
+import { MetricsCollector, type QueueLag } from '../metrics/metrics.collector.js';
+import { registerMetricsRoutes } from '../metrics/metrics.routes.js';
+import { WallboardFeed, type WallboardAlert } from '../wallboard/wallboard.feed.js';
+import { registerWallboardRoutes } from '../wallboard/wallboard.routes.js';
+import { WallboardTickets } from '../wallboard/wallboard.ticket.js';
+import { ANSWER_RATE_ALERT, AnswerRateAlertMonitor } from './answer-rate.alert-monitor.js';
+import { KpiEventRecorder } from './kpi-event.recorder.js';
+import { KpiService } from './kpi.service.js';
+import { ReportRequester } from './report.requester.js';
+
+/** What the KPI, wallboard, report and metrics features read from the rest of the gateway. */
+export interface KpiWiringDeps {
+  db: Kysely<Database>;
+  config: Config;
+  bus: EventBus;
+  acd: AcdEngine;
+  /** Calls in the gateway now. */
+  liveCallCount: () => number;
+  trunks: () => Record<string, { status: string; since: number }>;
+  ariUp: () => boolean;
+  amiUp: () => boolean;
+  /** The gateway's (fail-fast) Redis connection, for the reports queue. */
+  redis: Redis;
+  /** BullMQ queues whose lag /metrics reports. */
+  queues: ReadonlyArray<Queue>;
+  log: Logger;
+  now: () => number;
+}
+
+/** The wired features plus their timers. */
+export interface KpiWiring {
+  features: RouteFeature[];
+  /** Starts the wallboard refresh and the alert checks. */
+  start(): void;
+  /** Stops timers and closes the reports queue. */
+  stop(): Promise<void>;
+}
+
+const alertMessage = (kind: string, data: Record<string, unknown>): string => {
+  if (kind !== ANSWER_RATE_ALERT) return kind;
+  const p = typeof data.projectedRate === 'number' ? `${(data.projectedRate * 100).toFixed(1)}%` : '—';
+  const need = typeof data.requiredRemainingRate === 'number' ? `，剩余呼叫需达 ${(Math.min(data.requiredRemainingRate, 9.99) * 100).toFixed(1)}%` : '';
+  return `本月接通率预测 ${p}，低于 98% 目标${need}（缺口约 ${String(data.shortfallCalls ?? '—')} 个接通）`;
+};
+
+/**
+ * Wires KPIs, staffing, reports, the wallboard and /metrics once: subscribes the persistence, metrics and
+ * wallboard listeners to the event bus and returns the route features for buildApp.
+ */
+export function createKpiWiring(d: KpiWiringDeps): KpiWiring {
+  const c = d.config;
+  const agentStates = new AgentStateRepository(d.db);
+  const facts = new KpiRepository(d.db);
+  const alerts = new AlertRepository(d.db);
+  const reports = new ReportRepository(d.db);
+  const overrides = kpiOverridesFromConfig(c);
+  const loggedIn = () => d.acd.agents().filter((a) => a.state !== 'logged_out');
+
+  const recorder = new KpiEventRecorder(
+    agentStates,
+    (err, e) => d.log.warn({ err: (err as Error).message, type: e.type }, 'KPI event not stored'),
+    (agentId, state) => {
+      const a = d.acd.findAgent(agentId);
+      return a && a.state === state ? a.stateSince : undefined;
+    },
+  );
+  // Before any event: agents not in the (restored) ACD logged out while no gateway watched; close their intervals.
+  recorder.run(() => agentStates.closeOpenExcept(loggedIn().map((a) => a.agentId), d.now()), (err) => d.log.warn({ err: (err as Error).message }, 'could not close stale agent intervals'));
+  d.bus.subscribe(recorder.handle);
+
+  const kpis = new KpiService(
+    facts,
+    overrides,
+    {
+      historyDays: c.CTI_STAFFING_HISTORY_DAYS,
+      serviceLevelGoal: c.CTI_STAFFING_SL_GOAL,
+      patienceSeconds: c.CTI_STAFFING_PATIENCE_S,
+      shrinkage: c.CTI_STAFFING_SHRINKAGE,
+      defaultAhtSeconds: c.CTI_STAFFING_DEFAULT_AHT_S,
+    },
+    d.now,
+    () => loggedIn().length,
+  );
+  const monitor = new AnswerRateAlertMonitor(() => kpis.projection(), alerts, d.bus, d.now);
+
+  const reportQueue = new Queue<ReportJobData>(REPORTS_QUEUE, { connection: d.redis, prefix: c.CTI_REDIS_PREFIX });
+  reportQueue.on('error', (err) => d.log.debug({ err: err.message }, 'reports queue error'));
+  const requester = new ReportRequester(reportQueue, reports, d.now);
+
+  const queueLag = async (): Promise<QueueLag[]> =>
+    Promise.all(
+      [...d.queues, reportQueue].map(async (q) => {
+        const [counts, oldest] = await Promise.all([q.getJobCounts('waiting', 'active', 'delayed', 'failed'), q.getJobs(['waiting'], 0, 0, true)]);
+        const first = oldest[0];
+        return {
+          queue: q.name,
+          waiting: counts.waiting ?? 0,
+          active: counts.active ?? 0,
+          delayed: counts.delayed ?? 0,
+          failed: counts.failed ?? 0,
+          oldestWaitingAgeSeconds: first ? Math.max(0, (d.now() - first.timestamp) / 1000) : 0,
+        };
+      }),
+    );
+  const withTimeout = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), ms))]);
+  const metrics = new MetricsCollector({
+    waitingCalls: () => d.acd.waitingCount(),
+    longestWaitSeconds: () => d.acd.queue().reduce((m, q) => Math.max(m, q.waitSeconds), 0),
+    agentsByState: () => {
+      const by: Record<string, number> = {};
+      for (const a of loggedIn()) by[a.state] = (by[a.state] ?? 0) + 1;
+      return by;
+    },
+    trunks: d.trunks,
+    ari: d.ariUp,
+    ami: d.amiUp,
+    queues: () => withTimeout(queueLag(), 1_500),
+    kpiWriteBacklog: () => recorder.backlog(),
+  });
+  d.bus.subscribe(metrics.handle);
+
+  const feed = new WallboardFeed(
+    {
+      waitingSince: () => d.acd.queue().filter((q) => q.position > 0).map((q) => q.enqueuedAt),
+      agentStates: () => d.acd.agents().map((a) => a.state),
+      callsInProgress: d.liveCallCount,
+      trunks: d.trunks,
+      ari: d.ariUp,
+      ami: d.amiUp,
+      activeLinkages: () => 0,
+    },
+    {
+      live: () => kpis.live(),
+      overdueTickets: () => kpis.overdueTickets(),
+      staffing: () => kpis.staffing(),
+      openAlerts: async (): Promise<WallboardAlert[]> =>
+        (await alerts.listOpen()).map((a) => ({ kind: a.kind, severity: a.severity, raisedAt: a.raisedAt, message: alertMessage(a.kind, a.data) })),
+    },
+    d.now,
+    { pushDelayMs: 150, statsEveryMs: c.CTI_WALLBOARD_STATS_S * 1000, statsAfterCallEndMs: 800 },
+    (err) => d.log.warn({ err: (err as Error).message }, 'wallboard refresh failed'),
+  );
+  d.bus.subscribe(feed.handle);
+  const tickets = new WallboardTickets(c.CTI_WALLBOARD_SECRET, c.CTI_WALLBOARD_TICKET_TTL_S * 1000, d.now);
+
+  let alertTimer: NodeJS.Timeout | undefined;
+  const checkAlerts = () => monitor.check().catch((err) => d.log.warn({ err: (err as Error).message }, 'answer-rate alert check failed'));
+
+  return {
+    features: [
+      (routes) =>
+        registerKpiRoutes(routes, kpis, {
+          faultWindows: (f, t) => facts.faultWindows(f, t),
+          addFaultWindow: (f, t, r, by) => facts.addFaultWindow(f, t, r, by),
+          deleteFaultWindow: (id) => facts.deleteFaultWindow(id),
+          listOpenAlerts: () => alerts.listOpen(),
+          listRecentAlerts: (n) => alerts.listRecent(n),
+          checkAlerts: () => monitor.check(),
+        }, d.now),
+      (routes) => registerStaffingRoutes(routes, kpis),
+      (routes) => registerReportRoutes(routes, { get: (k, f, t, r) => requester.get(k, f, t, r), list: (k, n) => reports.list(k, n) }, d.now),
+      (routes, app) => registerWallboardRoutes(routes, app, feed, tickets, d.now),
+      (_routes, app) => registerMetricsRoutes(app, metrics, c.CTI_METRICS_TOKEN),
+    ],
+    start() {
+      feed.start();
+      void checkAlerts();
+      alertTimer = setInterval(() => void checkAlerts(), c.CTI_KPI_ALERT_CHECK_S * 1000);
+      alertTimer.unref();
+    },
+    async stop() {
+      clearInterval(alertTimer);
+      feed.stop();
+      metrics.stop();
+      await recorder.drain();
+      await reportQueue.close().catch(() => undefined);
+    },
+  };
+}
