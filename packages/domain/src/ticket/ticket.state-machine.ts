@@ -338,7 +338,8 @@ export const TICKET_TRANSITIONS: Readonly<Record<TicketActionName, TransitionRul
   supervise: {
     from: OPEN_AFTER_INTAKE,
     to: 'same',
-    roles: ['supervisor', 'manager'],
+    // 'system': the deadline job raises 督办 by itself once a ticket is overdue.
+    roles: ['supervisor', 'manager', 'system'],
     dataKeys: ['note'],
     validate: noData,
     effect: () => ({ flags: { supervised: true } }),

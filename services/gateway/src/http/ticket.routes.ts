@@ -274,7 +274,7 @@ export function registerTicketEngineRoutes(routes: RouteRegistry, service: Ticke
   });
   routes.add({
     method: 'GET',
-    url: '/api/v1/ticket-views/overdue',
+    url: '/api/v1/tickets/overdue',
     summary: "Open tickets past their deadline, most overdue first (the shift lead's list)",
     roles: LEADS,
     query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(200) }),
@@ -285,7 +285,7 @@ export function registerTicketEngineRoutes(routes: RouteRegistry, service: Ticke
   });
   routes.add({
     method: 'GET',
-    url: '/api/v1/ticket-views/link-candidates',
+    url: '/api/v1/tickets/link-candidates',
     summary: 'Open tickets of the same caller, to offer linking or merging a new call',
     roles: ['agent', 'supervisor', 'manager'],
     query: z.object({ caller: z.string().regex(/^\+?[0-9][0-9 -]{2,30}$/, 'caller must be digits') }),
