@@ -165,6 +165,49 @@ export const configSchema = z.object({
   CTI_WORKER_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   /** How often the worker moves outbox rows (SMS, pushes, deadline jobs) into BullMQ, in ms. */
   CTI_OUTBOX_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  /** Ticket deadlines in working days per category, `category:days` comma-separated (DOMAIN.md §3, Sichuan rules). */
+  CTI_TICKET_DEADLINE_DAYS: z
+    .string()
+    .regex(/^([a-z]+:\d{1,3})(,[a-z]+:\d{1,3})*$/, 'expected category:days,category:days')
+    .default('consultation:3,help:7,suggestion:7,complaint:15,report:15,praise:15,other:15'),
+  /** Clock hours within which an urgent ticket must be handled. */
+  CTI_TICKET_URGENT_HOURS: z.coerce.number().gt(0).max(720).default(24),
+  /** A ticket turns yellow when at most this fraction of its allowance remains. */
+  CTI_TICKET_YELLOW_FRACTION: z.coerce.number().min(0).max(1).default(0.2),
+  /** A ticket turns yellow when at most this many hours remain (0 = off). */
+  CTI_TICKET_YELLOW_HOURS: z.coerce.number().min(0).max(720).default(24),
+  /** Unreachable result callbacks (回访) after which a ticket is closed as "callback failed". */
+  CTI_CALLBACK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
+  /** Minutes between result-callback attempts. */
+  CTI_CALLBACK_RETRY_MINUTES: z.coerce.number().gt(0).max(10080).default(120),
+  /** Share of a month's answered calls sampled for QA review (national practice: at least 0.1). */
+  CTI_QA_SAMPLE_RATE: z.coerce.number().gt(0).max(1).default(0.1),
+  /** Comma-separated agent ids of QA staff; agents holding a `qa` token are added to them. */
+  CTI_QA_STAFF: z.string().default(''),
+  /** JSON file with the QA rubric ({items:[{id,label,weight,critical?}],passThreshold}); empty = built-in rubric. */
+  CTI_QA_RUBRIC_FILE: z.string().default(''),
+  /** File the log SMS adapter appends one JSON line per message to (receipts, callback notices). */
+  CTI_SMS_LOG_FILE: z.string().default('.run/sms.log'),
+  /** Base URL of the 110 platform's exchange API (pushes go to `<url>/incidents`); empty = pushes stay pending. */
+  CTI_EXCHANGE_110_URL: z.string().default(''),
+  /** HMAC-SHA256 secret signing our pushes to the 110 platform; never logged. */
+  CTI_EXCHANGE_OUTBOUND_SECRET: z.string().min(16).default('outbound-secret-change-me'),
+  /** HMAC-SHA256 secret the 110 platform signs its pushes to us with; never logged. */
+  CTI_EXCHANGE_INBOUND_SECRET: z.string().min(16).default('inbound-secret-change-me'),
+  /** Seconds a signed exchange request's timestamp may differ from our clock. */
+  CTI_EXCHANGE_WINDOW_S: z.coerce.number().int().min(5).max(3600).default(300),
+  /** Attempts of one outbound push before it is marked failed (exponential backoff between them). */
+  CTI_EXCHANGE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  /** First backoff delay of a failed push in ms; doubles on every attempt. */
+  CTI_EXCHANGE_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(2000),
+  /** Timeout of one outbound push HTTP request in ms. */
+  CTI_EXCHANGE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
+  /** Call records the worker stores in parallel. */
+  CTI_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(512).default(16),
+  /** BullMQ lock of an active job in ms; a killed worker's jobs are redelivered after about this long. */
+  CTI_WORKER_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  /** How often the worker moves outbox rows (SMS, pushes, deadline jobs) into BullMQ, in ms. */
+  CTI_OUTBOX_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
 });
 
 /** The validated, frozen configuration handed to every module that needs it. */

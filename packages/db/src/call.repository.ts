@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { CallRecord } from '@cti/domain';
+import { CHINA_2026_CALENDAR_DATA, SICHUAN_DEADLINE_POLICY, computeDeadline, createWorkingCalendar, type CallRecord } from '@cti/domain';
 import type { Database } from './db.schema.js';
 
 /** What storing one call record did: whether this delivery created the call and its ticket. */
@@ -19,15 +19,28 @@ export interface AnswerCounts {
 
 const ts = (ms: number | undefined) => (ms === undefined ? null : new Date(ms));
 
+/** Deadline of an intake ticket accepted at the given instant (the ticket engine passes its calendar and policy). */
+export type IntakeDeadline = (acceptedAt: number) => number | Promise<number>;
+
+const FALLBACK_CALENDAR = createWorkingCalendar(CHINA_2026_CALENDAR_DATA);
+// An unclassified intake ticket runs on the shortest normal limit (consultation) until the agent classifies it.
+const defaultIntakeDeadline: IntakeDeadline = (acceptedAt) => computeDeadline('consultation', 'normal', acceptedAt, FALLBACK_CALENDAR, SICHUAN_DEADLINE_POLICY);
+
 /** Stores finished calls and opens their tickets; the only code that writes `calls`. */
 export class CallRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly intakeDeadline: IntakeDeadline = defaultIntakeDeadline,
+  ) {}
+
 
   /**
    * Upserts the call and, for an answered call, opens its intake ticket, in one transaction.
    * Delivering the same record again changes nothing: one call row, one ticket.
    */
   async storeCallRecord(record: CallRecord): Promise<StoreCallResult> {
+    const acceptedAt = record.answeredAt ?? record.endedAt;
+    const deadline = record.outcome === 'answered' ? await this.intakeDeadline(acceptedAt) : null;
     return this.db.transaction().execute(async (trx) => {
       const inserted = await trx
         .insertInto('calls')
@@ -61,6 +74,9 @@ export class CallRepository {
           caller_number: record.callerNumber,
           language: record.language,
           source_call_id: record.linkedId,
+          accepted_at: new Date(acceptedAt),
+          deadline_at: deadline === null ? null : new Date(deadline),
+          created_by: record.agentId ?? null,
         })
         .onConflict((oc) => oc.column('source_call_id').doNothing())
         .returning('id')

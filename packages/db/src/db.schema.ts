@@ -42,6 +42,123 @@ export interface TicketsTable {
   deadline_at: Timestamp | null;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+  // Ticket engine (migration 0100).
+  version: Generated<number>;
+  source: Generated<'call' | 'manual' | 'partner'>;
+  accepted_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  closed_at: Timestamp | null;
+  suggested_department: string | null;
+  co_handlers: ColumnType<string[], string | undefined, string>;
+  recording_ref: string | null;
+  reply_text: string | null;
+  satisfaction: string | null;
+  callback_attempts: Generated<number>;
+  return_count: Generated<number>;
+  extension_count: Generated<number>;
+  reminder_count: Generated<number>;
+  parent_ticket_id: string | null;
+  close_reason: string | null;
+  flags: ColumnType<TicketFlagsJson, string | undefined, string>;
+  warning_level: Generated<'ok' | 'yellow' | 'red'>;
+  schedule_dirty: Generated<boolean>;
+  partner_line: string | null;
+  partner_incident_no: string | null;
+  partner_status: string | null;
+  partner_result: string | null;
+  partner_updated_at: Timestamp | null;
+  created_by: string | null;
+}
+
+/** The side flags of a ticket as stored in `tickets.flags`. */
+export interface TicketFlagsJson {
+  returnRequested: boolean;
+  extensionRequested: boolean;
+  dissatisfactionReviewPending: boolean;
+  supervised: boolean;
+}
+
+/** Row of `departments`: a handling unit (承办单位). */
+export interface DepartmentsTable {
+  id: string;
+  name: string;
+  phone: string | null;
+  active: Generated<boolean>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+/** Row of `calendar_days`: a public holiday or an adjusted working day (Beijing date). */
+export interface CalendarDaysTable {
+  day: ColumnType<string, string, string>;
+  kind: 'holiday' | 'workday';
+  note: string | null;
+  updated_at: Generated<Date>;
+}
+
+/** Row of `callback_tasks`: one result callback (回访) round of a ticket. */
+export interface CallbackTasksTable {
+  id: Generated<string>;
+  ticket_id: string;
+  round: number;
+  status: 'pending' | 'done' | 'review' | 'failed' | 'cancelled';
+  attempts: Generated<number>;
+  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  satisfaction: string | null;
+  comment: string | null;
+  done_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+/** Row of `qa_reviews`: a sampled call, its reviewer and the scored review. */
+export interface QaReviewsTable {
+  id: Generated<string>;
+  period: string;
+  call_id: string;
+  agent_id: string;
+  ticket_id: string | null;
+  assigned_to: string;
+  status: Generated<'pending' | 'done'>;
+  marks: ColumnType<Record<string, number> | null, string | null | undefined, string | null>;
+  score: ColumnType<string | null, number | null | undefined, number | null>;
+  passed: boolean | null;
+  failed_critical: ColumnType<string[] | null, string | null | undefined, string | null>;
+  comments: string | null;
+  reviewed_by: string | null;
+  created_at: Generated<Date>;
+  reviewed_at: Timestamp | null;
+}
+
+/** Row of `sms_messages`: the SMS outbox. */
+export interface SmsMessagesTable {
+  id: Generated<string>;
+  ticket_id: string | null;
+  kind: 'receipt' | 'callback_notice';
+  dedupe_key: string;
+  to_number: string;
+  body: string;
+  status: Generated<'pending' | 'sent' | 'failed'>;
+  enqueued_at: Timestamp | null;
+  sent_at: Timestamp | null;
+  created_at: Generated<Date>;
+}
+
+/** Row of `exchange_messages`: a ticket pushed to, or a message received from, the 110 platform. */
+export interface ExchangeMessagesTable {
+  id: Generated<string>;
+  direction: 'outbound' | 'inbound';
+  partner_line: string;
+  kind: 'push' | 'ticket' | 'feedback';
+  idempotency_key: string;
+  ticket_id: string | null;
+  status: 'pending' | 'sent' | 'failed' | 'accepted';
+  attempts: Generated<number>;
+  last_error: string | null;
+  partner_incident_no: string | null;
+  body: Json<Record<string, unknown>>;
+  enqueued_at: Timestamp | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
 }
 
 /** Row of `ticket_calls`: calls linked to a ticket. */
@@ -156,6 +273,12 @@ export interface Database {
   agents: AgentsTable;
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
+  departments: DepartmentsTable;
+  calendar_days: CalendarDaysTable;
+  callback_tasks: CallbackTasksTable;
+  qa_reviews: QaReviewsTable;
+  sms_messages: SmsMessagesTable;
+  exchange_messages: ExchangeMessagesTable;
   agent_state_intervals: AgentStateIntervalsTable;
   call_offers: CallOffersTable;
   kpi_fault_windows: KpiFaultWindowsTable;

@@ -21,7 +21,7 @@ import { loadRoutingSettings } from './acd-config.loader.js';
 import { buildApp } from './app.js';
 import { registerAgentRoutes } from './http/agent.routes.js';
 import { registerStatsRoutes } from './http/stats.routes.js';
-import { registerTicketRoutes } from './http/ticket.routes.js';
+import { ticketFeatures } from './ticket/ticket.feature.js';
 import { registerCallRoutes } from './http/call.routes.js';
 import { registerAcdRoutes } from './http/acd.routes.js';
 import { registerSupervisorRoutes } from './http/supervisor.routes.js';
@@ -138,7 +138,7 @@ async function main(): Promise<void> {
       (routes) => registerAgentRoutes(routes, agents),
       (routes) => registerSupervisorRoutes(routes, agents, new AuditRepository(db)),
       (routes) => registerStatsRoutes(routes, new CallRepository(db), systemClock.now),
-      (routes) => registerTicketRoutes(routes, tickets),
+      ...ticketFeatures(db, config, systemClock.now),
       (routes) => registerCallRoutes(routes, calls, systemClock.now),
       (routes) => registerAcdRoutes(routes, acd),
       (routes) => registerCallbackRoutes(routes, callbackTasks, callbacks),

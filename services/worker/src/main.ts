@@ -11,6 +11,7 @@ import { REPORTS_QUEUE, type ReportJobData } from '@cti/contracts';
 import { AgentRepository, KpiRepository, ReportRepository, kpiOverridesFromConfig } from '@cti/db';
 import { generateReport, scheduleReports } from './report/report.job.js';
 import { processCallbackResult } from './callback-result.processor.js';
+import { intakeDeadlineFrom, startTicketJobs } from './ticket-jobs.js';
 
 const config = loadConfig(process.env);
 const log = createLogger('worker', config.CTI_LOG_LEVEL);
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
     }
   }
   const db = createDb(config.CTI_DATABASE_URL, config.CTI_DB_SCHEMA);
-  const calls = new CallRepository(db);
+  const calls = new CallRepository(db, intakeDeadlineFrom(db, config));
   const callbackTasks = new CallbackTaskRepository(db);
   const missedCalls = { openForAbandoned: (r: Parameters<CallbackTaskRepository['openForAbandoned']>[0]) => callbackTasks.openForAbandoned(r, config.CTI_MISSED_CALLBACK_AFTER_S * 1000) };
   const connection = new Redis(config.CTI_REDIS_URL, { maxRetriesPerRequest: null });
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
         throw err;
       }
     },
-    { connection, prefix: config.CTI_REDIS_PREFIX, concurrency: 16 },
+    { connection, prefix: config.CTI_REDIS_PREFIX, concurrency: config.CTI_WORKER_CONCURRENCY, lockDuration: config.CTI_WORKER_LOCK_MS, stalledInterval: config.CTI_WORKER_LOCK_MS },
   );
   worker.on('failed', (job, err) => log.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'call record job failed'));
   // Callback outcomes: an unreachable citizen's missed-call task is retried up to 3 attempts, then failed.
@@ -85,6 +86,7 @@ async function main(): Promise<void> {
   reportWorker.on('completed', (job) => log.info({ jobId: job.id, kind: job.data.kind }, 'report generated'));
   reportWorker.on('failed', (job, err) => log.warn({ jobId: job?.id, err: err.message }, 'report job failed'));
   reportWorker.on('error', (err) => log.warn({ err: err.message }, 'report worker error'));
+  const ticketJobs = await startTicketJobs(db, connection, config, log);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -94,6 +96,7 @@ async function main(): Promise<void> {
     await Promise.all([worker.close(), callbackWorker.close()]);
     await reportWorker.close();
     await reportQueue.close();
+    await ticketJobs.close();
     await connection.quit().catch(() => undefined);
     await db.destroy();
     log.info({}, 'worker stopped');
