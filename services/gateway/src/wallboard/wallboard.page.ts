@@ -26,10 +26,11 @@ export function wallboardHtml(): string {
   .big { font-size: 96px; font-weight: 700; line-height: 1.1; font-variant-numeric: tabular-nums; }
   .sub { font-size: 22px; color: #9fb3cf; margin-top: auto; }
   .ok { color: #2ecc71; } .warn { color: #f1c40f; } .bad { color: #e74c3c; }
-  .span2 { grid-column: span 2; } .span3 { grid-column: span 3; } .span6 { grid-column: span 6; }
+  .span2 { grid-column: span 2; } .span3 { grid-column: span 3; } .span4 { grid-column: span 4; }
+  .compact .v { font-size: 44px; } .compact .sub { font-size: 19px; }
   .row { display: flex; justify-content: space-between; gap: 12px; }
   .cell { flex: 1; text-align: center; }
-  .cell .v { font-size: 60px; font-weight: 700; font-variant-numeric: tabular-nums; }
+  .cell .v { white-space: nowrap; font-size: 60px; font-weight: 700; font-variant-numeric: tabular-nums; }
   .cell .l { font-size: 22px; color: #9fb3cf; }
   .bar { height: 14px; background: #0b1526; border-radius: 7px; margin-top: 10px; position: relative; overflow: hidden; }
   .bar > i { position: absolute; left: 0; top: 0; bottom: 0; background: #2ecc71; }
@@ -70,17 +71,17 @@ export function wallboardHtml(): string {
       <div class="cell"><div class="v" id="agents-paused">–</div><div class="l">小休</div></div>
     </div></section>
   <section class="tile"><h2>15秒内接通率（今日）</h2><div class="big" id="within15">–</div><div class="sub">接通 <span id="within15-count">–</span> 个</div></section>
-  <section class="tile"><h2>中继线路</h2>
+  <section class="tile compact"><h2>中继线路</h2>
     <div class="row" style="margin-top:18px">
       <div class="cell"><div class="v" id="trunk-primary">–</div><div class="l">主用</div></div>
       <div class="cell"><div class="v" id="trunk-backup">–</div><div class="l">备用</div></div>
     </div></section>
-  <section class="tile"><h2>人力缺口（本半小时）</h2><div class="big" id="staffing-gap">–</div>
-    <div class="sub">需排班 <span id="staffing-needed">–</span> · 在线 <span id="staffing-logged-in">–</span> · 预测服务水平 <span id="staffing-sl">–</span></div></section>
+  <section class="tile compact"><h2>人力缺口（本时段）</h2><div class="big" id="staffing-gap">–</div>
+    <div class="sub">需排班 <span id="staffing-needed">–</span> · 在线 <span id="staffing-logged-in">–</span><br>预测服务水平 <span id="staffing-sl">–</span></div></section>
 
   <section class="tile"><h2>应急联动进行中</h2><div class="big" id="linkages">–</div><div class="sub">110 / 119 / 120 / 122</div></section>
   <section class="tile"><h2>超期工单</h2><div class="big" id="overdue">–</div><div class="sub">已过办理时限未办结</div></section>
-  <section class="tile span3"><h2>告警</h2><ul id="alerts"><li class="none">暂无告警</li></ul></section>
+  <section class="tile span4"><h2>告警</h2><ul id="alerts"><li class="none">暂无告警</li></ul></section>
 </main>
 <div id="offline">实时连接中断，正在重连…</div>
 <script>
@@ -138,7 +139,7 @@ export function wallboardHtml(): string {
         html += li.outerHTML;
       });
       if (ul.innerHTML !== html) ul.innerHTML = html;
-      set('updated', '数据更新 ' + new Date(st.at).toLocaleTimeString('zh-CN', { hour12: false }));
+      set('updated', '数据更新 ' + new Date(st.at).toLocaleTimeString('zh-CN', { hour12: false, timeZone: 'Asia/Shanghai' }));
     }
   }
   function tickWait() {

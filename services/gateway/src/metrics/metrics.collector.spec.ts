@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { MetricsCollector, type MetricsProbes } from './metrics.collector.js';
+import { renderPrometheus } from './prometheus.text.js';
+
+const probes = (over: Partial<MetricsProbes> = {}): MetricsProbes => ({
+  waitingCalls: () => 2,
+  longestWaitSeconds: () => 17,
+  agentsByState: () => ({ ready: 3, on_call: 1 }),
+  trunks: () => ({ 'trunk-primary': { status: 'up' }, 'trunk-backup': { status: 'unknown' } }),
+  ari: () => true,
+  ami: () => false,
+  queues: async () => [{ queue: 'call-records', waiting: 4, active: 1, delayed: 0, failed: 2, oldestWaitingAgeSeconds: 3.5 }],
+  kpiWriteBacklog: () => 0,
+  ...over,
+});
+
+const sample = (text: string, series: string) => {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : line.slice(series.length + 1);
+};
+
+describe('metrics collector', () => {
+  it('counts offered, answered and abandoned calls from bus events', async () => {
+    const m = new MetricsCollector(probes());
+    for (const type of ['call.queued', 'call.queued', 'call.queued', 'call.connected', 'call.offered']) m.handle({ type, at: 0 });
+    m.handle({ type: 'call.ended', at: 0, outcome: 'answered' });
+    m.handle({ type: 'call.ended', at: 0, outcome: 'abandoned' });
+    const text = renderPrometheus(await m.collect());
+    m.stop();
+    expect(sample(text, 'cti_calls_offered_total')).toBe('3');
+    expect(sample(text, 'cti_calls_answered_total')).toBe('1');
+    expect(sample(text, 'cti_calls_abandoned_total')).toBe('1');
+    expect(sample(text, 'cti_calls_ended_total{outcome="answered"}')).toBe('1');
+  });
+
+  it('samples queue, agents by state (zeros included), trunks, connections and job-queue lag', async () => {
+    const m = new MetricsCollector(probes());
+    const text = renderPrometheus(await m.collect());
+    m.stop();
+    expect(sample(text, 'cti_queue_waiting_calls')).toBe('2');
+    expect(sample(text, 'cti_queue_longest_wait_seconds')).toBe('17');
+    expect(sample(text, 'cti_agents{state="ready"}')).toBe('3');
+    expect(sample(text, 'cti_agents{state="paused"}')).toBe('0');
+    expect(sample(text, 'cti_trunk_up{trunk="primary"}')).toBe('1');
+    expect(sample(text, 'cti_trunk_up{trunk="backup"}')).toBe('NaN');
+    expect(sample(text, 'cti_connection_up{target="ami"}')).toBe('0');
+    expect(sample(text, 'cti_connection_up{target="redis"}')).toBe('1');
+    expect(sample(text, 'cti_job_queue_oldest_waiting_seconds{queue="call-records"}')).toBe('3.5');
+    expect(Number(sample(text, 'cti_event_loop_lag_seconds{quantile="0.99"}'))).toBeGreaterThanOrEqual(0);
+  });
+
+  it('reports Redis down and no queue samples when the queues cannot be read', async () => {
+    const m = new MetricsCollector(probes({ queues: async () => Promise.reject(new Error('redis away')) }));
+    const text = renderPrometheus(await m.collect());
+    m.stop();
+    expect(sample(text, 'cti_connection_up{target="redis"}')).toBe('0');
+    expect(text).not.toContain('cti_job_queue_waiting{');
+  });
+});

@@ -1,0 +1,172 @@
+// KPIs, reports, /metrics and the wallboard on the real stack: SIPp calls through Asterisk, the gateway and the worker.
+// Other end-to-end files place calls in the same run, so every count is a difference of snapshots taken here.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { api, loginAllAgents } from './support/api.js';
+import { placeCalls, startSeats } from './support/sipp.js';
+import { waitFor } from './support/processes.js';
+
+const ctx = inject('e2e');
+const sipTarget = `127.0.0.1:${ctx.env.CTI_SIP_PORT}`;
+const seatPorts = Array.from({ length: 27 }, (_, i) => Number(ctx.env.CTI_SEAT_BASE_PORT) + i + 1);
+let seats: ChildProcess[] = [];
+
+/** Parses the Prometheus text format into `name{labels}` → value. */
+async function metrics(): Promise<Map<string, number>> {
+  const res = await fetch(`${ctx.apiUrl}/metrics`);
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toContain('text/plain; version=0.0.4');
+  const out = new Map<string, number>();
+  for (const line of (await res.text()).split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const i = line.lastIndexOf(' ');
+    out.set(line.slice(0, i), Number(line.slice(i + 1)));
+  }
+  return out;
+}
+
+async function live(): Promise<{ today: { offered: number; answered: number; abandoned: number } }> {
+  const r = await api(ctx, 'GET', '/api/v1/kpi/answer-rate/live');
+  expect(r.status).toBe(200);
+  return r.body;
+}
+
+async function dailyReport(): Promise<{ offered: number; answered: number; abandoned: number }> {
+  const r = await api(ctx, 'GET', '/api/v1/reports/daily?format=json&regenerate=true');
+  expect(r.status, JSON.stringify(r.body)).toBe(200);
+  return r.body.summary;
+}
+
+async function answeredByAgents(): Promise<number> {
+  const date = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+  const r = await api(ctx, 'GET', `/api/v1/kpi/agents?date=${date}`);
+  expect(r.status).toBe(200);
+  return r.body.items.reduce((n: number, a: { answeredCalls: number }) => n + a.answeredCalls, 0);
+}
+
+const metric = (m: Map<string, number>, k: string) => m.get(k) ?? 0;
+
+beforeAll(async () => {
+  seats = startSeats(ctx.root, seatPorts);
+  await loginAllAgents(ctx);
+});
+
+afterAll(async () => {
+  for (const id of ctx.agentIds) await api(ctx, 'POST', `/api/v1/agents/${id}/ready`);
+  for (const s of seats) s.kill('SIGKILL');
+});
+
+describe('KPI counts after a SIPp run', () => {
+  it('the API, the daily report and /metrics each count exactly the calls placed', async () => {
+    const n = 8;
+    const [api0, report0, metrics0, agents0] = [await live(), await dailyReport(), await metrics(), await answeredByAgents()];
+    const run = await placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: n, rate: 8, holdMs: 6000, mediaPort: 42000 });
+    expect(run.successful, run.output.slice(-2000)).toBe(n);
+
+    await waitFor('calls stored', async () => (await live()).today.answered >= api0.today.answered + n, 20_000);
+    const api1 = await live();
+    expect({ offered: api1.today.offered - api0.today.offered, answered: api1.today.answered - api0.today.answered, abandoned: api1.today.abandoned - api0.today.abandoned })
+      .toEqual({ offered: n, answered: n, abandoned: 0 });
+
+    const report1 = await dailyReport();
+    expect({ offered: report1.offered - report0.offered, answered: report1.answered - report0.answered, abandoned: report1.abandoned - report0.abandoned })
+      .toEqual({ offered: n, answered: n, abandoned: 0 });
+
+    const metrics1 = await metrics();
+    const d = (k: string) => metric(metrics1, k) - metric(metrics0, k);
+    expect({ offered: d('cti_calls_offered_total'), answered: d('cti_calls_answered_total'), abandoned: d('cti_calls_abandoned_total') })
+      .toEqual({ offered: n, answered: n, abandoned: 0 });
+    expect(metrics1.get('cti_queue_waiting_calls')).toBe(0);
+    expect(metrics1.get('cti_connection_up{target="ari"}')).toBe(1);
+    expect(metrics1.has('cti_job_queue_oldest_waiting_seconds{queue="call-records"}')).toBe(true);
+    expect(metrics1.has('cti_event_loop_lag_seconds{quantile="0.99"}')).toBe(true);
+
+    // Per-agent figures come from the same calls; ring and state facts were stored from live events.
+    expect((await answeredByAgents()) - agents0).toBe(n);
+
+    const html = await fetch(`${ctx.apiUrl}/api/v1/reports/daily?format=html`, { headers: { authorization: `Bearer ${ctx.supervisorToken}` } });
+    const page = await html.text();
+    for (const section of ['合同考核指标', '分时段话务量', '坐席绩效', '应急联动', '工单（按类别及办理时限）', '接通率']) expect(page).toContain(section);
+    const csv = await (await fetch(`${ctx.apiUrl}/api/v1/reports/daily?format=csv`, { headers: { authorization: `Bearer ${ctx.supervisorToken}` } })).text();
+    expect(csv).toContain('合同考核指标');
+    expect(csv.split('\r\n').find((l) => l.startsWith('接通率,'))).toBeDefined();
+
+    const contract = await api(ctx, 'GET', '/api/v1/kpi/contract');
+    expect(contract.body.rows.find((r: { key: string }) => r.key === 'answer_rate')).toMatchObject({ nameZh: '接通率', target: 0.98 });
+    const staffing = await api(ctx, 'GET', '/api/v1/staffing');
+    expect(staffing.status).toBe(200);
+    expect(staffing.body.current).toMatchObject({ loggedIn: 27 });
+    expect(staffing.body.intervals).toHaveLength(48);
+  });
+});
+
+describe('the wallboard in headless Chromium', () => {
+  let browser: BrowserContext | undefined;
+  let profile = '';
+
+  afterAll(async () => {
+    await browser?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  it('rejects a missing or forged ticket', async () => {
+    expect((await fetch(`${ctx.apiUrl}/wallboard`)).status).toBe(401);
+    expect((await fetch(`${ctx.apiUrl}/wallboard/events?ticket=v1.zzzzzzzz.eA.forged`)).status).toBe(401);
+  });
+
+  it('loads, and its numbers change within a second when a call arrives and when it is answered', async () => {
+    const t = await api(ctx, 'POST', '/api/v1/wallboard/tickets');
+    expect(t.status).toBe(200);
+    profile = mkdtempSync(join(tmpdir(), 'cti-wallboard-'));
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1920, height: 1080 },
+    });
+    const page = await browser.newPage();
+    const external: string[] = [];
+    page.on('request', (r) => {
+      if (!r.url().startsWith(ctx.apiUrl)) external.push(r.url());
+    });
+    await page.goto(`${ctx.apiUrl}${t.body.url}`);
+    const text = (id: string) => page.locator(`#${id}`).innerText();
+    const shows = (id: string, value: string, timeout = 1_500) =>
+      page.waitForFunction(([i, v]) => document.getElementById(i as string)?.textContent === v, [id, value], { timeout });
+    await shows('agents-logged-in', '27', 10_000);
+    await shows('waiting', '0');
+    await page.waitForFunction(() => /%$/.test(document.getElementById('today-rate')?.textContent ?? ''), undefined, { timeout: 10_000 });
+    const offeredBefore = Number(await text('today-offered'));
+
+    let caller: Promise<unknown> | undefined;
+    try {
+      for (const id of ctx.agentIds) expect((await api(ctx, 'POST', `/api/v1/agents/${id}/pause`, { reason: 'meeting' })).status).toBe(200);
+      await shows('agents-paused', '27');
+      // Nobody is ready: the caller waits in the queue until an agent becomes ready.
+      caller = placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 1, holdMs: 12000, mediaPort: 42000 });
+      await waitFor('call queued', async () => (await api(ctx, 'GET', '/api/v1/queue')).body.items.length === 1, 15_000);
+      await shows('waiting', '1'); // within 1.5 s of the API seeing it
+      expect(await text('longest-wait')).toMatch(/^\d\d:\d\d$/);
+
+      expect((await api(ctx, 'POST', `/api/v1/agents/${ctx.agentIds[0]}/ready`)).status).toBe(200);
+      await waitFor('call answered', async () => (await api(ctx, 'GET', '/api/v1/wallboard/snapshot')).body.agents.byState.on_call === 1, 10_000);
+      await shows('agents-on-call', '1');
+      await shows('waiting', '0');
+      mkdirSync(join(ctx.root, '.run', ctx.runId), { recursive: true });
+      await page.screenshot({ path: join(ctx.root, '.run', ctx.runId, 'wallboard.png') });
+      await caller;
+      // The ended call is stored by the worker and the database figures follow.
+      await page.waitForFunction((before) => Number(document.getElementById('today-offered')?.textContent) === before + 1, offeredBefore, { timeout: 10_000 });
+    } finally {
+      await caller?.catch(() => undefined);
+      for (const id of ctx.agentIds) await api(ctx, 'POST', `/api/v1/agents/${id}/ready`);
+    }
+    for (const id of ['trunk-primary', 'trunk-backup', 'linkages', 'overdue', 'staffing-gap', 'within15', 'month-rate', 'projection']) {
+      expect((await text(id)).trim(), id).not.toBe('–');
+    }
+    expect(external).toEqual([]);
+  });
+});
