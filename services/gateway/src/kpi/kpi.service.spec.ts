@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { kpi } from '@cti/domain';
+import { KpiService, type KpiFactSource } from './kpi.service.js';
+
+// Friday 2026-11-27 10:10 Beijing.
+const NOW = Date.parse('2026-11-27T02:10:00Z');
+const call = (id: string, offeredAt: number, outcome: 'answered' | 'abandoned', waitS = 5, talkS = 200): kpi.CallFact => ({
+  callId: id, line: '12345', trunk: 'primary', offeredAt, outcome, waitMs: waitS * 1000,
+  ...(outcome === 'answered' ? { answeredAt: offeredAt + waitS * 1000, agentId: 'a1' } : {}),
+  endedAt: offeredAt + (waitS + (outcome === 'answered' ? talkS : 0)) * 1000,
+});
+
+function source(calls: kpi.CallFact[], faults: kpi.FaultWindow[] = []): KpiFactSource {
+  return {
+    kpiConfig: async (o) => kpi.createKpiConfig({ ...o, faultWindows: faults }),
+    callFacts: async (from, to) => calls.filter((c) => c.offeredAt !== undefined && c.offeredAt >= from && c.offeredAt < to),
+    agentIntervals: async () => [],
+    facts: async () => ({ calls, agentIntervals: [], tickets: [], qaReviews: [] }),
+    overdueTicketCount: async () => 0,
+  };
+}
+const staffing = { historyDays: 28, serviceLevelGoal: 0.8, patienceSeconds: 60, shrinkage: 0, defaultAhtSeconds: 240 };
+
+describe('KPI service', () => {
+  it('splits today from the rest of the month and applies the short-abandon exclusion', async () => {
+    const calls = [
+      call('y1', NOW - 86_400_000, 'abandoned', 30), // yesterday
+      call('t1', NOW - 600_000, 'answered', 5),
+      call('t2', NOW - 500_000, 'answered', 20),
+      call('t3', NOW - 400_000, 'abandoned', 3), // short abandon
+    ];
+    const svc = new KpiService(source(calls), { shortAbandonSeconds: 5 }, staffing, () => NOW, () => 10);
+    const { today, month, projection } = await svc.live();
+    expect([today.answered, today.offered, today.excluded.shortAbandon]).toEqual([2, 2, 1]);
+    expect(today.answeredWithin).toEqual({ seconds: 15, count: 1, rate: 0.5 });
+    expect([month.answered, month.offered, month.rate]).toEqual([2, 3, 2 / 3]);
+    expect(projection.month).toBe('2026-11');
+    expect(projection.alert?.kind).toBe('answer_rate_projected_below_target');
+  });
+
+  it('raises no alert when every call is answered', async () => {
+    const svc = new KpiService(source([call('t1', NOW - 600_000, 'answered')]), {}, staffing, () => NOW, () => 1);
+    expect((await svc.projection()).alert).toBeNull();
+  });
+
+  it('plans 48 half-hours of today, with the live logged-in count in the current one', async () => {
+    // 90 calls in the 10:00–10:30 slot each day for the last 3 days, handle time 240 s.
+    const calls: kpi.CallFact[] = [];
+    for (let d = 1; d <= 3; d++) for (let i = 0; i < 90; i++) calls.push(call(`d${d}-${i}`, NOW - d * 86_400_000 - 600_000 + i * 10_000, 'answered', 0, 240));
+    const svc = new KpiService(source(calls), {}, staffing, () => NOW, () => 7);
+    const plan = await svc.staffing();
+    expect(plan.intervals).toHaveLength(48);
+    expect(plan.aht).toEqual({ seconds: 240, measured: true });
+    const current = plan.intervals.find((i) => i.when === 'current');
+    expect(current?.offered).toBeCloseTo(90 * 3 / 4, 6); // 4 days have had this slot, today's included
+    expect(current?.loggedIn).toBe(7);
+    // 67.5 calls × 240 s / 1800 s = 9 Erlangs: Erlang C needs more than 9, and the gap is negative with 7 agents.
+    expect(current?.trafficErlangs).toBeCloseTo(9, 6);
+    expect(current?.agentsNeeded).toBeGreaterThan(9);
+    expect(current?.gap).toBe(7 - (current?.scheduledNeeded ?? 0));
+    expect(current?.agentsNeeded).toBe(Math.max(current?.neededForServiceLevel ?? 0, current?.neededForAnswerRate ?? 0));
+  });
+});
