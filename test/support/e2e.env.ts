@@ -46,5 +46,14 @@ export function e2eEnv(runId: string): Record<string, string> {
     CTI_WRAP_UP_S: '0',
     CTI_SPOOL_DIR: `.run/${runId}/spool`,
     CTI_LOG_LEVEL: 'info',
+    // Ticket engine (test/ticket*.e2e.ts, test/exchange*.e2e.ts): the reference 110 partner listens on 17190,
+    // fast outbox and retries, and urgent tickets due after 18 s so deadline jobs fire within a test.
+    CTI_EXCHANGE_110_URL: 'http://127.0.0.1:17190',
+    CTI_EXCHANGE_OUTBOUND_SECRET: 'e2e-outbound-secret-0123456789',
+    CTI_EXCHANGE_INBOUND_SECRET: 'e2e-inbound-secret-0123456789',
+    CTI_EXCHANGE_BACKOFF_MS: '200',
+    CTI_OUTBOX_POLL_MS: '200',
+    CTI_TICKET_URGENT_HOURS: '0.005',
+    CTI_SMS_LOG_FILE: `.run/${runId}/sms.log`,
   };
 }

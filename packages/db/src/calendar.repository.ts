@@ -16,7 +16,7 @@ export class CalendarRepository {
   /** Configured days, optionally of one year, in date order. */
   async list(year?: number): Promise<CalendarDay[]> {
     let q = this.db.selectFrom('calendar_days').select([sql<string>`to_char(day, 'YYYY-MM-DD')`.as('date'), 'kind', 'note']);
-    if (year !== undefined) q = q.where(sql<boolean>`extract(year from day) = ${year}`, '=', true);
+    if (year !== undefined) q = q.where(sql<boolean>`extract(year from day) = ${year}`);
     return q.orderBy('day').execute();
   }
 

@@ -165,7 +165,7 @@ export class TicketRepository {
     if (filter.callerNumber) q = q.where('caller_number', '=', filter.callerNumber);
     if (filter.departmentId) {
       const dep = filter.departmentId;
-      q = q.where((eb) => eb.or([eb('department_id', '=', dep), eb(sql<boolean>`co_handlers ? ${dep}`, '=', true)]));
+      q = q.where((eb) => eb.or([eb('department_id', '=', dep), sql<boolean>`co_handlers ? ${dep}`]));
     }
     if (filter.createdFrom) q = q.where('created_at', '>=', filter.createdFrom);
     if (filter.createdTo) q = q.where('created_at', '<', filter.createdTo);
@@ -174,9 +174,9 @@ export class TicketRepository {
       const policy = filter.warningPolicy ?? { yellowRemainingFraction: 0.2, yellowWithinHours: 24 };
       const open = sql<boolean>`state NOT IN (${sql.join(TERMINAL)})`;
       const windowExpr = sql`greatest(${policy.yellowRemainingFraction}::float8 * greatest(deadline_at - accepted_at, interval '0'), ${policy.yellowWithinHours}::float8 * interval '1 hour')`;
-      if (filter.deadlineStatus === 'red') q = q.where(sql<boolean>`${open} AND deadline_at < ${now}`, '=', true);
-      else if (filter.deadlineStatus === 'yellow') q = q.where(sql<boolean>`${open} AND deadline_at >= ${now} AND deadline_at - ${now}::timestamptz <= ${windowExpr}`, '=', true);
-      else q = q.where(sql<boolean>`NOT (${open}) OR deadline_at IS NULL OR deadline_at - ${now}::timestamptz > ${windowExpr}`, '=', true);
+      if (filter.deadlineStatus === 'red') q = q.where(sql<boolean>`(${open} AND deadline_at < ${now})`);
+      else if (filter.deadlineStatus === 'yellow') q = q.where(sql<boolean>`(${open} AND deadline_at >= ${now} AND deadline_at - ${now}::timestamptz <= ${windowExpr})`);
+      else q = q.where(sql<boolean>`(NOT (${open}) OR deadline_at IS NULL OR deadline_at - ${now}::timestamptz > ${windowExpr})`);
     }
     const [items, total] = await Promise.all([
       q.selectAll().orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute(),

@@ -174,6 +174,21 @@ describe('TicketService on PostgreSQL', () => {
     expect(await count('exchange_messages', t.id)).toBe(1);
   });
 
+  it('searches by deadline status and by department (lead or co-handler)', async () => {
+    const t = await newTicket();
+    await service.act(t.id, 'submit_for_dispatch', agent, { data: {} });
+    await service.act(t.id, 'dispatch', agent, { data: { leadDepartment: 'police', coHandlers: ['housing'] } });
+    const ids = async (f: Partial<Parameters<TicketRepository['list']>[0]>) => (await tickets.list({ limit: 500, offset: 0, warningPolicy: settings.warningPolicy, ...f })).items.map((r) => r.id);
+    const deadline = (await tickets.getById(t.id)).deadline_at as Date;
+    expect(await ids({ deadlineStatus: 'ok', now: new Date(clock.now()), state: 'dispatched' })).toContain(t.id);
+    expect(await ids({ deadlineStatus: 'yellow', now: new Date(deadline.getTime() - 3_600_000) })).toContain(t.id);
+    expect(await ids({ deadlineStatus: 'red', now: new Date(deadline.getTime() + 1) })).toContain(t.id);
+    expect(await ids({ deadlineStatus: 'red', now: new Date(clock.now()) })).not.toContain(t.id);
+    expect(await ids({ departmentId: 'housing', state: 'dispatched' })).toContain(t.id);
+    expect(await ids({ departmentId: 'police', category: 'complaint' })).toContain(t.id);
+    expect((await tickets.overdue(new Date(deadline.getTime() + 1), 1000)).map((r) => r.id)).toContain(t.id);
+  });
+
   it('gives an answered call an intake ticket with a deadline (call path)', async () => {
     const calls = new CallRepository(db);
     const r = await calls.storeCallRecord({ linkedId: `it-${schema}`, trunk: 'primary', callerNumber: '13800002222', did: '12345', language: 'mandarin', arrivedAt: clock.now(), answeredAt: clock.now() + 5000, endedAt: clock.now() + 60_000, outcome: 'answered', offers: 1, agentId: 'a01' });

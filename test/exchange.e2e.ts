@@ -1,0 +1,128 @@
+// Ticket exchange with the 110 platform (工单互派) through the running gateway and worker, against the reference partner.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import fc from 'fast-check';
+import { sql, type Kysely } from 'kysely';
+import { TokenRepository, createDb, type Database } from '@cti/db';
+import { Partner110Server, pushTo12345 } from './partner-110/partner-110.server.js';
+import { waitFor } from './support/processes.js';
+
+const ctx = inject('e2e');
+const inboundSecret = ctx.env.CTI_EXCHANGE_INBOUND_SECRET as string;
+const partner = new Partner110Server({ inboundSecret: ctx.env.CTI_EXCHANGE_OUTBOUND_SECRET as string });
+let db: Kysely<Database>;
+let partnerToken: string;
+let agentToken: string;
+
+async function call(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${ctx.apiUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+const counts = async () => {
+  const row = await sql<{ t: string; h: string; x: string }>`SELECT (SELECT count(*) FROM tickets) t, (SELECT count(*) FROM ticket_history) h, (SELECT count(*) FROM exchange_messages) x`.execute(db);
+  return row.rows[0];
+};
+
+const newIncident = () => `JJ-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
+
+beforeAll(async () => {
+  await partner.start(17190);
+  db = createDb(ctx.env.CTI_DATABASE_URL as string, ctx.runId, 2);
+  const tokens = new TokenRepository(db);
+  partnerToken = await tokens.create('partner', 'e2e 110 platform', null);
+  agentToken = await tokens.create('agent', 'e2e exchange agent', null);
+});
+
+afterAll(async () => {
+  await partner.stop();
+  await db?.destroy();
+});
+
+describe('outbound push to the 110 platform', () => {
+  it('signs the push, retries through 503s with backoff, and stores the partner incident number on the ticket', async () => {
+    const created = await call(agentToken, 'POST', '/api/v1/tickets', { category: 'report', callerNumber: '13900001234', summary: '打架斗殴', content: '某小区门口有人打架', address: '康定市' });
+    expect(created.status).toBe(201);
+    partner.failNext(2);
+    const pushed = await call(agentToken, 'POST', `/api/v1/tickets/${created.body.id}/exchange/push`, { partnerLine: '110' });
+    expect(pushed.status).toBe(202);
+    await waitFor('incident number on the ticket', async () => (await call(agentToken, 'GET', `/api/v1/tickets/${created.body.id}`)).body.partner?.incidentNo !== undefined, 30_000);
+    const mine = partner.received.filter((r) => r.body.ticketId === created.body.id);
+    expect(mine.map((r) => r.status)).toEqual([503, 503, 201]);
+    expect(mine.every((r) => r.signatureOk && r.idempotencyKey === `push:${created.body.id}`)).toBe(true);
+    const ticket = (await call(agentToken, 'GET', `/api/v1/tickets/${created.body.id}`)).body;
+    expect(ticket.partner).toMatchObject({ line: '110', incidentNo: mine[2]?.incidentNo, status: 'received' });
+    expect((await call(agentToken, 'POST', `/api/v1/tickets/${created.body.id}/exchange/push`, { partnerLine: '110' })).status).toBe(409);
+
+    // The partner later reports back; the status feedback lands on the ticket and in its history.
+    const feedback = await pushTo12345(ctx.apiUrl, partnerToken, { type: 'feedback', incidentNo: ticket.partner.incidentNo, ticketNo: ticket.ticketNo, status: 'handled', result: '已出警处置' }, { secret: inboundSecret });
+    expect(feedback.status).toBe(200);
+    const after = (await call(agentToken, 'GET', `/api/v1/tickets/${created.body.id}`)).body;
+    expect(after.partner).toMatchObject({ status: 'handled', result: '已出警处置' });
+    const history = (await call(agentToken, 'GET', `/api/v1/tickets/${created.body.id}/history`)).body.items.map((h: { action: string }) => h.action);
+    expect(history).toEqual(['create', 'exchange_push', 'exchange_feedback']);
+  });
+});
+
+describe('inbound endpoint for the 110 platform', () => {
+  const ticketBody = () => ({ type: 'ticket', incidentNo: newIncident(), category: 'help', callerNumber: '13700001111', summary: '老人走失后已找到，需社区回访', content: '110 转来的非警务求助', urgency: 'normal' });
+
+  it('creates a partner ticket from a signed push', async () => {
+    const body = ticketBody();
+    const res = await pushTo12345(ctx.apiUrl, partnerToken, body, { secret: inboundSecret });
+    expect(res.status).toBe(201);
+    const t = (await call(agentToken, 'GET', `/api/v1/tickets/${res.body.ticketId}`)).body;
+    expect(t).toMatchObject({ source: 'partner', state: 'intake', category: 'help', partner: { incidentNo: body.incidentNo, line: '110' } });
+    expect(t.deadlineAt).not.toBeNull();
+  });
+
+  it('refuses a tampered signature (401), a stale timestamp (401) and a replayed idempotency key (409), writing nothing', async () => {
+    const before = await counts();
+    expect((await pushTo12345(ctx.apiUrl, partnerToken, ticketBody(), { secret: inboundSecret, tamper: true })).status).toBe(401);
+    expect((await pushTo12345(ctx.apiUrl, partnerToken, ticketBody(), { secret: 'not-the-partner-secret-000' })).status).toBe(401);
+    const window = Number(ctx.env.CTI_EXCHANGE_WINDOW_S ?? 300);
+    expect((await pushTo12345(ctx.apiUrl, partnerToken, ticketBody(), { secret: inboundSecret, timestamp: Math.floor(Date.now() / 1000) - window - 5 })).status).toBe(401);
+    expect((await pushTo12345(ctx.apiUrl, partnerToken, ticketBody(), { secret: inboundSecret, timestamp: Math.floor(Date.now() / 1000) + window + 5 })).status).toBe(401);
+    expect(await counts()).toEqual(before);
+
+    const key = `replay-${Date.now()}`;
+    const body = ticketBody();
+    expect((await pushTo12345(ctx.apiUrl, partnerToken, body, { secret: inboundSecret, idempotencyKey: key })).status).toBe(201);
+    const afterFirst = await counts();
+    const replay = await pushTo12345(ctx.apiUrl, partnerToken, body, { secret: inboundSecret, idempotencyKey: key });
+    expect(replay.status).toBe(409);
+    expect(replay.body.error).toBe('CTI_ERR_CONFLICT');
+    expect(await counts()).toEqual(afterFirst);
+  });
+
+  it('needs the partner role as well as the signature', async () => {
+    expect((await pushTo12345(ctx.apiUrl, agentToken, ticketBody(), { secret: inboundSecret })).status).toBe(403);
+    expect((await pushTo12345(ctx.apiUrl, 'no-such-token', ticketBody(), { secret: inboundSecret })).status).toBe(401);
+  });
+
+  it('answers 500 random malformed bodies, correctly signed, with 4xx only and writes nothing', async () => {
+    const before = await counts();
+    const junk = fc.oneof(
+      fc.anything(),
+      fc.record({ type: fc.constantFrom('ticket', 'feedback', 'other'), incidentNo: fc.oneof(fc.string(), fc.integer(), fc.constant('')), category: fc.string(), callerNumber: fc.string() }, { requiredKeys: [] }),
+      fc.string().map((s) => `{"type":"ticket",${s}`),
+      fc.record({ type: fc.constant('feedback'), incidentNo: fc.constant('NO-SUCH-1'), status: fc.string() }),
+    );
+    const statuses = new Map<number, number>();
+    await fc.assert(
+      fc.asyncProperty(junk, async (body) => {
+        const raw = typeof body === 'string' ? body : JSON.stringify(body) ?? 'null';
+        const res = await pushTo12345(ctx.apiUrl, partnerToken, raw, { secret: inboundSecret });
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        expect(res.status).toBeGreaterThanOrEqual(400);
+        expect(res.status).toBeLessThan(500);
+      }),
+      { numRuns: 500 },
+    );
+    expect(await counts()).toEqual(before);
+  }, 120_000);
+});

@@ -1,0 +1,226 @@
+// The ticket engine through the running gateway and worker: lifecycle over HTTP, deadline jobs, SMS,
+// callbacks, QA, department and calendar administration, and fuzzed write endpoints.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { sql, type Kysely } from 'kysely';
+import { AgentRepository, CallRepository, TokenRepository, createDb, type Database } from '@cti/db';
+import { waitFor } from './support/processes.js';
+
+const ctx = inject('e2e');
+const tag = Date.now().toString(36);
+let db: Kysely<Database>;
+const tok: Record<'agent' | 'supervisor' | 'manager' | 'callback' | 'qa', string> = { agent: '', supervisor: ctx.supervisorToken, manager: '', callback: '', qa: '' };
+
+async function call(who: keyof typeof tok, method: string, path: string, body?: unknown, raw?: string): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${ctx.apiUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${tok[who]}`, ...((body !== undefined || raw !== undefined) && { 'content-type': 'application/json' }) },
+    ...(raw !== undefined ? { body: raw } : body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  let parsed: any = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = text;
+  }
+  return { status: res.status, body: parsed };
+}
+
+const dep = (name: string) => `${name}-${tag}`;
+const act = (id: string, action: string, who: keyof typeof tok, data: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => call(who, 'POST', `/api/v1/tickets/${id}/actions/${action}`, { data, ...extra });
+const openTicket = async (over: Record<string, unknown> = {}) => {
+  const r = await call('agent', 'POST', '/api/v1/tickets', { category: 'complaint', callerNumber: '13811112222', summary: '供暖不热', content: '小区供暖温度不达标', elements: { who: '张先生', where: '康定市某小区', what: '供暖不热' }, ...over });
+  expect(r.status).toBe(201);
+  return r.body;
+};
+
+beforeAll(async () => {
+  db = createDb(ctx.env.CTI_DATABASE_URL as string, ctx.runId, 2);
+  await new AgentRepository(db).upsert({ id: `q-${tag}`, name: 'QA 1', skills: { mandarin: 5 } });
+  const tokens = new TokenRepository(db);
+  tok.agent = await tokens.create('agent', 'e2e tickets', null);
+  tok.manager = await tokens.create('manager', 'e2e tickets', null);
+  tok.callback = await tokens.create('callback', 'e2e tickets', null);
+  tok.qa = await tokens.create('qa', 'e2e tickets', `q-${tag}`);
+  for (const [id, name] of [
+    [dep('heat'), '住建局供热办'],
+    [dep('market'), '市场监管局'],
+  ]) {
+    expect((await call('manager', 'POST', '/api/v1/departments', { id, name })).status).toBe(201);
+  }
+});
+
+afterAll(async () => {
+  await db?.destroy();
+});
+
+describe('departments and calendar administration', () => {
+  it('lets managers administer departments and the calendar, and nobody else', async () => {
+    expect((await call('agent', 'POST', '/api/v1/departments', { id: dep('x'), name: 'x' })).status).toBe(403);
+    expect((await call('manager', 'POST', '/api/v1/departments', { id: dep('heat'), name: 'again' })).status).toBe(409);
+    expect((await call('manager', 'PATCH', `/api/v1/departments/${dep('market')}`, { phone: '0836-2812345' })).body.phone).toBe('0836-2812345');
+    expect((await call('agent', 'GET', '/api/v1/departments')).body.items.map((d: { id: string }) => d.id)).toContain(dep('heat'));
+
+    const days = (await call('agent', 'GET', '/api/v1/calendar?year=2026')).body.items;
+    expect(days).toContainEqual({ date: '2026-10-10', kind: 'workday', note: 'seed 2026' });
+    expect((await call('agent', 'PUT', '/api/v1/calendar/days/2031-02-03', { kind: 'holiday' })).status).toBe(403);
+    expect((await call('manager', 'PUT', '/api/v1/calendar/days/2031-02-30', { kind: 'holiday' })).status).toBe(400);
+    expect((await call('manager', 'PUT', '/api/v1/calendar/days/2031-02-03', { kind: 'holiday', note: '测试' })).status).toBe(200);
+    expect((await call('manager', 'GET', '/api/v1/calendar?year=2031')).body.items).toEqual([{ date: '2031-02-03', kind: 'holiday', note: '测试' }]);
+    expect((await call('manager', 'DELETE', '/api/v1/calendar/days/2031-02-03')).status).toBe(200);
+    expect((await call('manager', 'DELETE', '/api/v1/calendar/days/2031-02-03')).status).toBe(404);
+  });
+});
+
+describe('ticket lifecycle over HTTP', () => {
+  it('goes intake → dispatch → reply → callback → closed, with SMS, a callback task and the full history', async () => {
+    const t = await openTicket();
+    expect(t).toMatchObject({ state: 'intake', version: 1, deadlineStatus: 'ok' });
+    expect((await act(t.id, 'submit_for_dispatch', 'agent', {}, { expectedVersion: 1 })).status).toBe(200);
+    // Stale version → 409, nothing changed.
+    expect((await act(t.id, 'dispatch', 'agent', { leadDepartment: dep('heat') }, { expectedVersion: 1 })).status).toBe(409);
+    expect((await act(t.id, 'dispatch', 'agent', { leadDepartment: dep('heat'), coHandlers: [dep('market')] })).status).toBe(200);
+    // Invalid transition → 409 with a code; wrong role → 403.
+    const invalid = await act(t.id, 'reply', 'supervisor', { replyText: 'x' }, { asDepartment: dep('heat') });
+    expect(invalid).toMatchObject({ status: 409, body: { error: 'CTI_ERR_INVALID_TRANSITION' } });
+    expect((await act(t.id, 'sign', 'agent', {})).status).toBe(403);
+    for (const [action, data] of [
+      ['sign', {}],
+      ['start', {}],
+      ['reply', { replyText: '已协调供热公司整改' }],
+    ] as const) {
+      expect((await act(t.id, action, 'supervisor', data, { asDepartment: dep('heat') })).status).toBe(200);
+    }
+    expect((await act(t.id, 'review_reply', 'supervisor', { decision: 'accept' })).body.ticket.state).toBe('awaiting_callback');
+    const tasks = (await call('callback', 'GET', `/api/v1/tickets/${t.id}/callbacks`)).body.items;
+    expect(tasks).toMatchObject([{ round: 1, status: 'pending' }]);
+    expect((await call('callback', 'GET', '/api/v1/ticket-callbacks?status=pending')).body.items.map((x: { ticketId: string }) => x.ticketId)).toContain(t.id);
+    const dissatisfied = await act(t.id, 'record_callback', 'callback', { satisfaction: 'dissatisfied', comment: '仍然不热' });
+    expect(dissatisfied.body.ticket).toMatchObject({ state: 'awaiting_callback', flags: { dissatisfactionReviewPending: true } });
+    expect((await act(t.id, 'review_dissatisfied', 'supervisor', { decision: 'redo' })).body.ticket.state).toBe('in_progress');
+    await act(t.id, 'reply', 'supervisor', { replyText: '已更换阀门' }, { asDepartment: dep('heat') });
+    await act(t.id, 'review_reply', 'supervisor', { decision: 'accept' });
+    const closed = await act(t.id, 'record_callback', 'callback', { satisfaction: 'very_satisfied' });
+    expect(closed.body.ticket).toMatchObject({ state: 'closed', satisfaction: 'very_satisfied' });
+    expect((await call('callback', 'GET', `/api/v1/tickets/${t.id}/callbacks`)).body.items).toMatchObject([
+      { round: 1, status: 'done', satisfaction: 'dissatisfied' },
+      { round: 2, status: 'done', satisfaction: 'very_satisfied' },
+    ]);
+    const history = (await call('agent', 'GET', `/api/v1/tickets/${t.id}/history`)).body.items.map((h: { action: string }) => h.action);
+    expect(history).toEqual(['create', 'submit_for_dispatch', 'dispatch', 'sign', 'start', 'reply', 'review_reply', 'record_callback', 'review_dissatisfied', 'reply', 'review_reply', 'record_callback']);
+
+    // The worker sends the receipt and both callback notices through the log SMS adapter.
+    const smsFile = join(ctx.root, ctx.env.CTI_SMS_LOG_FILE as string);
+    await waitFor('three SMS for the ticket', () => existsSync(smsFile) && readFileSync(smsFile, 'utf8').split('\n').filter((l) => l.includes(t.ticketNo)).length === 3, 15_000);
+    const lines = readFileSync(smsFile, 'utf8').split('\n').filter((l) => l.includes(t.ticketNo)).map((l) => JSON.parse(l));
+    expect(lines.map((l: { kind: string }) => l.kind)).toEqual(['receipt', 'callback_notice', 'callback_notice']);
+    expect(lines[0]).toMatchObject({ to: '13811112222' });
+
+    const search = await call('agent', 'GET', `/api/v1/tickets?state=closed&category=complaint&department=${dep('market')}&caller=13811112222`);
+    expect(search.body.items.map((x: { id: string }) => x.id)).toContain(t.id);
+  });
+
+  it('offers open tickets of the same caller for linking, merges a duplicate under its parent, and links a stored call', async () => {
+    const caller = `139${String(Date.now()).slice(-8)}`;
+    const parent = await openTicket({ callerNumber: caller });
+    const child = await openTicket({ callerNumber: `+86 ${caller}` });
+    const candidates = (await call('agent', 'GET', `/api/v1/tickets/link-candidates?caller=${caller}`)).body.items.map((x: { id: string }) => x.id);
+    expect(candidates).toEqual([child.id, parent.id]);
+    expect((await act(child.id, 'merge_into', 'agent', { parentTicketId: parent.id })).body.ticket).toMatchObject({ state: 'merged', parentTicketId: parent.id });
+    expect((await act(parent.id, 'merge_into', 'agent', { parentTicketId: child.id })).status).toBe(400);
+
+    const linkedId = `e2e-link-${tag}`;
+    await new CallRepository(db).storeCallRecord({ linkedId, trunk: 'primary', callerNumber: caller, did: '12345', language: 'mandarin', arrivedAt: Date.now() - 60_000, endedAt: Date.now(), outcome: 'abandoned', offers: 0 });
+    expect((await call('agent', 'POST', `/api/v1/tickets/${parent.id}/calls`, { linkedId })).status).toBe(200);
+    expect((await call('agent', 'GET', `/api/v1/tickets/${parent.id}/history`)).body.linkedCallIds).toEqual([linkedId]);
+  });
+
+  it('raises yellow then red on an urgent ticket through delayed jobs: 催办 and 督办 in the history, listed as overdue', async () => {
+    const t = await openTicket({ category: 'help', urgency: 'urgent', summary: '水管爆裂' });
+    await act(t.id, 'submit_for_dispatch', 'agent');
+    await act(t.id, 'dispatch', 'agent', { leadDepartment: dep('heat') });
+    await waitFor('red warning', async () => (await call('supervisor', 'GET', `/api/v1/tickets/${t.id}`)).body.warningLevel === 'red', 60_000, 500);
+    const detail = (await call('supervisor', 'GET', `/api/v1/tickets/${t.id}`)).body;
+    expect(detail).toMatchObject({ deadlineStatus: 'red', flags: { supervised: true } });
+    expect(detail.reminderCount).toBeGreaterThanOrEqual(1);
+    const history = (await call('supervisor', 'GET', `/api/v1/tickets/${t.id}/history`)).body.items;
+    expect(history.filter((h: { action: string }) => h.action === 'deadline_warning').map((h: { data: { level: string } }) => h.data.level)).toEqual(['yellow', 'red']);
+    expect(history.find((h: { action: string }) => h.action === 'supervise')).toMatchObject({ actor: { role: 'system' } });
+    expect((await call('supervisor', 'GET', '/api/v1/tickets/overdue')).body.items.map((x: { id: string }) => x.id)).toContain(t.id);
+    expect((await call('supervisor', 'GET', '/api/v1/tickets?deadlineStatus=red&limit=500')).body.items.map((x: { id: string }) => x.id)).toContain(t.id);
+    expect((await call('agent', 'GET', '/api/v1/tickets/overdue')).status).toBe(403);
+  }, 90_000);
+});
+
+describe('QA sampling and reviews', () => {
+  it('samples at least 10% per agent of a month, lets the assigned QA staff score against the rubric, and reports form accuracy', async () => {
+    const calls = new CallRepository(db);
+    const base = Date.parse('2025-03-10T02:00:00Z');
+    for (let i = 0; i < 40; i++) {
+      const agentId = `a0${(i % 4) + 1}`;
+      await calls.storeCallRecord({ linkedId: `qa-${tag}-${i}`, trunk: 'primary', callerNumber: '13800000000', did: '12345', language: 'mandarin', arrivedAt: base + i * 60_000, answeredAt: base + i * 60_000 + 5000, endedAt: base + i * 60_000 + 90_000, outcome: 'answered', offers: 1, agentId });
+    }
+    const sample = await call('supervisor', 'POST', '/api/v1/qa/samples', { period: '2025-03' });
+    expect(sample.status).toBe(200);
+    expect(sample.body).toMatchObject({ created: 4, answered: 40 });
+    expect((await call('supervisor', 'POST', '/api/v1/qa/samples', { period: '2025-03' })).body).toMatchObject({ created: 0, existing: 4 });
+    // Other test files may hold qa tokens too, so reviews can be dealt to several reviewers; the lead sees all.
+    const all = (await call('supervisor', 'GET', '/api/v1/qa/reviews?period=2025-03')).body.items;
+    expect(all).toHaveLength(4);
+    expect(new Set(all.map((r: { agentId: string }) => r.agentId))).toEqual(new Set(['a01', 'a02', 'a03', 'a04']));
+    const mine = (await call('qa', 'GET', '/api/v1/qa/reviews?period=2025-03')).body.items;
+    expect(mine.length).toBeGreaterThan(0);
+    expect(mine.every((r: { assignedTo: string }) => r.assignedTo === `q-${tag}`)).toBe(true);
+    const rubric = (await call('qa', 'GET', '/api/v1/qa/rubric')).body;
+    const full = Object.fromEntries(rubric.items.map((i: { id: string }) => [i.id, 1]));
+    for (const [n, r] of all.entries()) {
+      const marks = n === 0 ? { ...full, privacy: 0 } : full;
+      const who = r.assignedTo === `q-${tag}` ? 'qa' : 'supervisor';
+      const res = await call(who, 'POST', `/api/v1/qa/reviews/${r.id}`, { marks, comments: 'ok' });
+      expect(res.status).toBe(200);
+      expect(res.body.passed).toBe(n !== 0);
+    }
+    const report = (await call('supervisor', 'GET', '/api/v1/qa/report?period=2025-03')).body;
+    expect(report).toMatchObject({ answered: 40, sampled: 4, reviewed: 4, passed: 3, coverage: 0.1, formAccuracy: 0.75 });
+  });
+});
+
+describe('write endpoints under 500 random malformed bodies', () => {
+  it('answer 4xx only, never 5xx, and write nothing', async () => {
+    const t = await openTicket();
+    const counts = async () => (await sql<{ n: string }>`SELECT (SELECT count(*) FROM tickets) + (SELECT count(*) FROM ticket_history WHERE ticket_id = ${t.id}) + (SELECT count(*) FROM departments) + (SELECT count(*) FROM calendar_days) + (SELECT count(*) FROM qa_reviews WHERE status = 'done') + (SELECT count(*) FROM ticket_calls WHERE ticket_id = ${t.id}) || ':' || (SELECT coalesce(max(version), 0) FROM tickets WHERE id = ${t.id}) AS n`.execute(db)).rows[0]?.n;
+    const endpoints: [keyof typeof tok, string, string][] = [
+      ['agent', 'POST', '/api/v1/tickets'],
+      ['agent', 'PATCH', `/api/v1/tickets/${t.id}`],
+      ['agent', 'POST', `/api/v1/tickets/${t.id}/actions/direct_answer`],
+      ['agent', 'POST', `/api/v1/tickets/${t.id}/actions/dispatch`],
+      ['agent', 'POST', `/api/v1/tickets/${t.id}/calls`],
+      ['manager', 'POST', '/api/v1/departments'],
+      ['manager', 'PATCH', `/api/v1/departments/${dep('market')}`],
+      ['manager', 'PUT', '/api/v1/calendar/days/2032-01-05'],
+      ['qa', 'POST', '/api/v1/qa/reviews/1'],
+      ['supervisor', 'POST', '/api/v1/qa/samples'],
+    ];
+    // Malformed: not JSON, wrong types, unknown keys, or missing what each endpoint requires.
+    const junk = fc.oneof(
+      fc.string().map((s) => ({ raw: `{${s}` })),
+      fc.anything().filter((v) => typeof v !== 'object' || v === null || Array.isArray(v)).map((v) => ({ raw: JSON.stringify(v) ?? 'null' })),
+      fc.dictionary(fc.string({ maxLength: 12 }).map((k) => `x_${k}`), fc.anything(), { minKeys: 1, maxKeys: 4 }).map((v) => ({ raw: JSON.stringify(v) })),
+      fc.record({ category: fc.string(), callerNumber: fc.integer(), expectedVersion: fc.string(), data: fc.anything(), id: fc.integer(), kind: fc.integer(), marks: fc.string(), period: fc.integer() }, { requiredKeys: [] }).map((v) => ({ raw: JSON.stringify(v) })),
+    );
+    const before = await counts();
+    for (const [who, method, path] of endpoints) {
+      await fc.assert(
+        fc.asyncProperty(junk, async ({ raw }) => {
+          const res = await call(who, method, path, undefined, raw);
+          if (res.status < 400 || res.status >= 500) throw new Error(`${method} ${path} answered ${res.status} to ${raw}: ${JSON.stringify(res.body)}`);
+        }),
+        { numRuns: 500 },
+      );
+    }
+    expect(await counts()).toBe(before);
+  }, 120_000);
+});
