@@ -50,7 +50,7 @@ const target = `127.0.0.1:${config.CTI_SIP_PORT}`;
 const caller = (from, rate, mediaPort) => {
   const [ip, port] = from.split(':');
   children.push(
-    spawn('sipp', [target, '-sf', `${root}test/sipp/caller.xml`, '-s', '12345', '-i', ip, '-p', port, '-mp', String(mediaPort), '-r', String(rate), '-d', String(holdMs), '-aa', '-l', '200', '-nostdin'], { stdio: 'ignore' }),
+    spawn('sipp', [target, '-sf', `${root}test/sipp/caller.xml`, '-s', '12345', '-i', ip, '-p', port, '-mp', String(mediaPort), '-r', String(rate), '-d', String(holdMs), '-aa', '-l', '200', '-nostdin', '-key', 'caller_prefix', `138${String(Math.floor(Math.random() * 1e4)).padStart(4, '0')}`], { stdio: 'ignore' }),
   );
 };
 caller(config.CTI_TRUNK_PRIMARY, cps, 42000);

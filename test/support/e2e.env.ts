@@ -14,6 +14,8 @@ export interface E2eContext {
   root: string;
   /** Schema and Redis prefix of this run. */
   runId: string;
+  /** First of 400 UDP ports this run's SIPp callers may use for media. */
+  mediaBase: number;
 }
 
 declare module 'vitest' {
@@ -22,28 +24,37 @@ declare module 'vitest' {
   }
 }
 
-/** Ports and addresses of the test topology; apart from the demo's so both can run at once. */
-export function e2eEnv(runId: string): Record<string, string> {
+/**
+ * Ports and addresses of the test topology, apart from the demo's. `slot` (0–9) shifts every port so that
+ * several runs on one machine (developers, CI, benchmarks) never share an Asterisk or a gateway.
+ */
+export function e2eEnv(runId: string, slot = 0): Record<string, string> {
   return {
     CTI_HTTP_HOST: '127.0.0.1',
-    CTI_HTTP_PORT: '8180',
+    CTI_HTTP_PORT: String(8180 + slot),
     CTI_DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
     CTI_DB_SCHEMA: runId,
     CTI_REDIS_URL: 'redis://127.0.0.1:6379',
     CTI_REDIS_PREFIX: runId,
-    CTI_ARI_URL: 'http://127.0.0.1:8288',
+    CTI_ARI_URL: `http://127.0.0.1:${8288 + slot}`,
     CTI_ARI_APP: 'cti12345',
-    CTI_AMI_PORT: '5139',
-    CTI_SIP_PORT: '5260',
-    CTI_TRUNK_PRIMARY: '127.0.0.21:5170',
-    CTI_TRUNK_BACKUP: '127.0.0.22:5170',
+    CTI_AMI_PORT: String(5139 + slot),
+    CTI_SIP_PORT: String(5260 + slot),
+    CTI_TRUNK_PRIMARY: `127.0.0.21:${5170 + slot}`,
+    CTI_TRUNK_BACKUP: `127.0.0.22:${5170 + slot}`,
     CTI_SEATS: '27',
-    CTI_SEAT_BASE_PORT: '16100',
-    CTI_PARTNER_BASE_PORT: '17100',
-    CTI_RTP_START: '32000',
-    CTI_RTP_END: '33999',
+    CTI_SEAT_BASE_PORT: String(16100 + slot * 100),
+    CTI_PARTNER_BASE_PORT: String(17100 + slot * 10),
+    CTI_RTP_START: String(32000 + slot * 1000),
+    CTI_RTP_END: String(32999 + slot * 1000),
     CTI_RING_TIMEOUT_S: '5',
     CTI_WRAP_UP_S: '0',
+    // Short caller-wait timings so the end-to-end tests see every feature within seconds.
+    CTI_LANGUAGE_WINDOW_S: '2',
+    CTI_MAX_RING_NO_ANSWER: '2',
+    CTI_VIRTUAL_HOLD_AFTER_S: '3',
+    CTI_MISSED_CALLBACK_AFTER_S: '2',
+    CTI_ANNOUNCE_INTERVAL_S: '5',
     CTI_SPOOL_DIR: `.run/${runId}/spool`,
     CTI_LOG_LEVEL: 'info',
     // Ticket engine (test/ticket*.e2e.ts, test/exchange*.e2e.ts): the reference 110 partner listens on 17190,
@@ -56,4 +67,9 @@ export function e2eEnv(runId: string): Record<string, string> {
     CTI_TICKET_URGENT_HOURS: '0.005',
     CTI_SMS_LOG_FILE: `.run/${runId}/sms.log`,
   };
+}
+
+/** Media port range of a slot's SIPp callers (400 ports from here). */
+export function e2eMediaBase(slot: number): number {
+  return 52000 + slot * 400;
 }

@@ -6,19 +6,23 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { AgentRepository, TokenRepository, createDb, migrate } from '@cti/db';
-import { e2eEnv } from './e2e.env.js';
+import { e2eEnv, e2eMediaBase } from './e2e.env.js';
+import { takeSlot } from './slot.lock.js';
 import { asteriskScript, startProcess, stopProcess, waitFor } from './processes.js';
 import { pidFile, startGateway, stopGatewayByPidFile } from './gateway.control.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const INSTANCE = 'e2e';
 
 let gateway: ChildProcess | undefined;
 let worker: ChildProcess | undefined;
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const runId = `e2e_${Date.now()}`;
-  const env = e2eEnv(runId);
+  const { slot, release } = await takeSlot((k) => Number(e2eEnv(runId, k).CTI_HTTP_PORT));
+  const INSTANCE = `e2e${slot}`;
+  const env = e2eEnv(runId, slot);
+  console.log(`[e2e] run ${runId} in port slot ${slot}; logs in .run/${runId}/`);
+  asteriskScript(root, env, 'stop', INSTANCE); // a leftover of a run that died in this slot
   asteriskScript(root, env, 'start', INSTANCE);
 
   await migrate(env.CTI_DATABASE_URL as string, runId, `${root}/migrations`);
@@ -40,7 +44,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const apiUrl = `http://127.0.0.1:${env.CTI_HTTP_PORT}`;
   await waitFor('gateway healthy', async () => (await fetch(`${apiUrl}/healthz`)).status === 200, 30_000);
 
-  project.provide('e2e', { env, apiUrl, supervisorToken, agentIds, asteriskInstance: INSTANCE, root, runId });
+  project.provide('e2e', { env, apiUrl, supervisorToken, agentIds, asteriskInstance: INSTANCE, root, runId, mediaBase: e2eMediaBase(slot) });
 
   return async () => {
     await stopProcess(gateway);
@@ -56,5 +60,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const keys = await redis.keys(`${runId}:*`);
     if (keys.length) await redis.del(...keys);
     await redis.quit();
+    release();
   };
 }

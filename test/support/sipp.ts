@@ -9,12 +9,19 @@ export interface CallerRun {
 }
 
 /** Places `count` calls to 12345 from a trunk's source address; each caller hangs up after `holdMs`. */
-export function placeCalls(root: string, o: { target: string; from: string; count: number; rate?: number; holdMs: number; service?: string; mediaPort: number; timeoutS?: number }): Promise<CallerRun> {
+export function placeCalls(
+  root: string,
+  o: { target: string; from: string; count: number; rate?: number; holdMs: number; service?: string; mediaPort: number; timeoutS?: number; scenario?: string; callerPrefix?: string },
+): Promise<CallerRun> {
+  // Citizens' numbers are the prefix followed by SIPp's call number; a fresh prefix per run keeps numbers
+  // (remembered languages, one missed-call task per number per day) from leaking between tests.
+  const callerPrefix = o.callerPrefix ?? `139${String(Math.floor(Math.random() * 1e5)).padStart(5, '0')}`;
   const [ip, port] = o.from.split(':') as [string, string];
   const args = [
-    o.target, '-sf', join(root, 'test/sipp/caller.xml'), '-s', o.service ?? '12345', '-i', ip, '-p', port, '-mp', String(o.mediaPort),
+    o.target, '-sf', join(root, `test/sipp/${o.scenario ?? 'caller'}.xml`), '-s', o.service ?? '12345', '-i', ip, '-p', port, '-mp', String(o.mediaPort),
     '-m', String(o.count), '-r', String(o.rate ?? 10), '-l', String(Math.max(o.count, 10)), '-d', String(o.holdMs), '-aa', '-nostdin',
     '-timeout', String(o.timeoutS ?? 90), '-timeout_error', '-recv_timeout', String((o.timeoutS ?? 90) * 1000),
+    '-key', 'caller_prefix', callerPrefix,
   ];
   return new Promise((resolve, reject) => {
     const child = spawn('sipp', args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -34,10 +41,13 @@ export function placeCalls(root: string, o: { target: string; from: string; coun
 }
 
 /** SIPp softphones answering for seats (one process per seat port), optionally after `ringMs` of ringing. */
-export function startSeats(root: string, ports: number[], ringMs = 0): ChildProcess[] {
-  return ports.map((port) =>
-    spawn('sipp', ['-sf', join(root, 'test/sipp/seat.xml'), '-i', '127.0.0.1', '-p', String(port), '-mp', String(20000 + (port % 1000) * 8), '-d', String(ringMs), '-aa', '-l', '1000', '-nostdin'], {
-      stdio: 'ignore',
-    }),
-  );
+export function startSeats(root: string, ports: number[], ringMs = 0, scenario = 'seat'): ChildProcess[] {
+  return ports.map((port) => startUas(root, '127.0.0.1', port, scenario, ringMs));
+}
+
+/** One SIPp UAS (a seat, or a citizen's phone at a trunk's address) running `scenario` with `-d ms`. */
+export function startUas(root: string, ip: string, port: number, scenario: string, ms = 0): ChildProcess {
+  return spawn('sipp', ['-sf', join(root, `test/sipp/${scenario}.xml`), '-i', ip, '-p', String(port), '-mp', String(20000 + (port % 1000) * 8), '-d', String(ms), '-aa', '-l', '1000', '-nostdin'], {
+    stdio: 'ignore',
+  });
 }

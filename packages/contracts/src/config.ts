@@ -74,6 +74,8 @@ export const configSchema = z.object({
   CTI_MAX_RING_NO_ANSWER: z.coerce.number().int().min(0).max(20).default(3),
   /** Seconds a Mandarin call waits for a Mandarin-only agent before bilingual agents may take it. */
   CTI_MANDARIN_OVERFLOW_S: z.coerce.number().int().min(0).max(3600).default(20),
+  /** Seconds a new caller has to answer the language prompt (press 2 for Tibetan) before being queued as Mandarin (0 = no window). */
+  CTI_LANGUAGE_WINDOW_S: z.coerce.number().min(0).max(30).default(3),
   /** Days a caller's chosen language is remembered by number (0 = not remembered). */
   CTI_LANGUAGE_MEMORY_DAYS: z.coerce.number().int().min(0).max(3650).default(180),
   /** Seconds between position and estimated-wait announcements to a waiting caller (0 = never). */

@@ -33,7 +33,6 @@ export class CallRepository {
     private readonly intakeDeadline: IntakeDeadline = defaultIntakeDeadline,
   ) {}
 
-
   /**
    * Upserts the call and, for an answered call, opens its intake ticket, in one transaction.
    * Delivering the same record again changes nothing: one call row, one ticket.
@@ -61,6 +60,7 @@ export class CallRepository {
           ended_by: record.endedBy ?? null,
           offers: record.offers,
           via_fallback: record.viaFallback ?? false,
+          callback_requested_at: ts(record.callbackRequestedAt),
         })
         .onConflict((oc) => oc.column('linked_id').doNothing())
         .returning('linked_id')

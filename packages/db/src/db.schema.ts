@@ -21,6 +21,38 @@ export interface CallsTable {
   ended_by: string | null;
   offers: number;
   via_fallback: boolean;
+  callback_requested_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  recorded_at: Generated<Date>;
+}
+
+/** Row of `missed_call_tasks`: a citizen to call back after an abandoned call (one per number per day). */
+export interface MissedCallTasksTable {
+  id: Generated<string>;
+  caller_number: string;
+  day: ColumnType<string, string, string>;
+  linked_id: string;
+  state: Generated<'open' | 'dialling' | 'done' | 'failed'>;
+  attempts: Generated<number>;
+  result: string | null;
+  agent_id: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+/** Row of `outbound_callbacks`: one callback attempt and its outcome. */
+export interface OutboundCallbacksTable {
+  id: string;
+  kind: 'virtual_hold' | 'missed_call';
+  linked_id: string;
+  task_id: string | null;
+  caller_number: string;
+  requested_at: Timestamp;
+  agent_id: string | null;
+  dialled_at: Timestamp | null;
+  answered_at: Timestamp | null;
+  ended_at: Timestamp;
+  trunk: string | null;
+  result: 'reached' | 'unreachable' | 'agent_unavailable' | 'cancelled';
   recorded_at: Generated<Date>;
 }
 
@@ -68,6 +100,7 @@ export interface TicketsTable {
   partner_updated_at: Timestamp | null;
   created_by: string | null;
 }
+
 
 /** The side flags of a ticket as stored in `tickets.flags`. */
 export interface TicketFlagsJson {
@@ -267,6 +300,8 @@ export interface KpiReportsTable {
 /** The database as Kysely sees it. */
 export interface Database {
   calls: CallsTable;
+  missed_call_tasks: MissedCallTasksTable;
+  outbound_callbacks: OutboundCallbacksTable;
   tickets: TicketsTable;
   ticket_calls: TicketCallsTable;
   ticket_history: TicketHistoryTable;

@@ -40,6 +40,7 @@ export function loadRoutingSettings(config: Config, readFile: (path: string) => 
   return {
     acd,
     wait: {
+      languageWindowSeconds: config.CTI_LANGUAGE_WINDOW_S,
       announceIntervalSeconds: config.CTI_ANNOUNCE_INTERVAL_S,
       virtualHoldAfterSeconds: config.CTI_VIRTUAL_HOLD_AFTER_S,
       surgeWaitingCalls: config.CTI_SURGE_WAITING_CALLS,

@@ -62,6 +62,14 @@ async function main(): Promise<void> {
   callbackResults.startRedelivery();
 
   // Live state from before a restart: queue order, agent states and reservations, calls, callbacks.
+  await new Promise<void>((resolve) => {
+    if (redis.status === 'ready') return resolve();
+    const timer = setTimeout(resolve, 3_000); // Redis away: start empty rather than not at all
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
   const stateStore = new GatewayStateStore(redis, `${config.CTI_REDIS_PREFIX}:gateway:state`, log);
   const saved = await stateStore.load();
   const acd = saved ? AcdEngine.restore(routing.acd, systemClock, saved.acd) : new AcdEngine(routing.acd, systemClock);

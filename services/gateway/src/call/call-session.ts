@@ -21,6 +21,8 @@ export interface CallSession {
   agentChannelId?: string;
   bridgeId?: string;
   offers: number;
+  /** A new caller hears the language prompt; they are queued (as Mandarin unless they press 2) at this time. */
+  languagePendingUntil?: number;
   /** When the caller last heard a position/wait announcement (or was queued). */
   lastAnnouncedAt?: number;
   /** The virtual-hold callback offer was played. */
@@ -50,5 +52,6 @@ export function toCallRecord(s: CallSession, endedAt: number, endedBy: CallRecor
     outcome: answered ? 'answered' : s.queuedAt !== undefined ? 'abandoned' : 'failed',
     endedBy,
     offers: s.offers,
+    ...(s.callbackRequestedAt !== undefined && { callbackRequestedAt: s.callbackRequestedAt }),
   };
 }

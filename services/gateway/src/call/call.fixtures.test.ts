@@ -5,6 +5,7 @@ import type { ChannelInfo, DialOptions, TelephonyPort } from '@cti/asterisk';
 import type { Logger } from '../logger.js';
 import type { CallRecordSink } from './call-record.sink.js';
 import { CallService } from './call.service.js';
+import type { CallerWaitSettings, LanguageMemory } from './caller-wait.js';
 import type { EventPublisher } from '../events/event-bus.js';
 
 type Method = keyof TelephonyPort;
@@ -116,7 +117,7 @@ export function channel(id: string, over: Partial<ChannelInfo> = {}): ChannelInf
 }
 
 /** A CallService over the real ACD engine (no wrap-up) with fakes around it. */
-export function callFixture() {
+export function callFixture(wait?: CallerWaitSettings, languages?: LanguageMemory) {
   const clock = new ManualClock(1_000_000);
   const acd = new AcdEngine({ ...defaultAcdConfig, wrapUpSeconds: 0 }, clock);
   const telephony = new FakeTelephony();
@@ -124,7 +125,7 @@ export function callFixture() {
   const events: Array<{ type: string; [key: string]: unknown }> = [];
   const notifier: EventPublisher = { publish: (e) => void events.push(e) };
   const log = silentLogger();
-  const service = new CallService(telephony, acd, sink, notifier, clock, log, { ringTimeoutSeconds: 15, fallbackContext: 'cti-fallback' });
+  const service = new CallService(telephony, acd, sink, notifier, clock, log, { ringTimeoutSeconds: 15, fallbackContext: 'cti-fallback', ...(wait && { wait }) }, languages);
   const readyAgent = (agentId: string, seat: string, skills: Record<string, number> = { mandarin: 5 }) => {
     acd.login({ agentId, seat, skills });
     acd.ready(agentId);

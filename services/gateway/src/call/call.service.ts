@@ -135,16 +135,28 @@ export class CallService {
       session.lastAnnouncedAt = session.queuedAt;
       await this.telephony.startMoh(session.callId);
       if (session.phase !== 'queued') return;
-      this.acd.enqueue({ callId: session.callId, line: did, language: session.language, enqueuedAt: session.queuedAt });
-      this.notifier.publish({ type: 'call.queued', at: this.clock.now(), callId: session.callId, line: did, language: session.language });
-      this.dispatch();
+      const wait = this.settings.wait;
+      if (!adopted && wait && wait.languageWindowSeconds > 0 && !remembered) {
+        // A new caller first hears the one short language prompt; silence means Mandarin once the window passes.
+        session.languagePendingUntil = session.queuedAt + wait.languageWindowSeconds * 1000;
+        if (wait.prompts.language.length) await this.announce(session, wait.prompts.language);
+        return;
+      }
+      this.enterQueue(session);
       if (session.phase !== 'queued' || adopted) return; // a seat is ringing already, or the caller heard the prompt before
-      const prompts = this.settings.wait?.prompts;
-      const prompt = prompts ? (session.language === 'tibetan' ? prompts.languageRemembered : prompts.language) : [];
+      const prompt = remembered === 'tibetan' ? (wait?.prompts.languageRemembered ?? []) : [];
       if (prompt.length) await this.announce(session, prompt);
     } catch (err) {
       await this.sendToFallback(session, err);
     }
+  }
+
+  /** Puts the caller into the ACD queue at the place of their arrival and routes. */
+  private enterQueue(s: CallSession): void {
+    s.languagePendingUntil = undefined;
+    this.acd.enqueue({ callId: s.callId, line: s.did, language: s.language, enqueuedAt: s.queuedAt ?? s.arrivedAt });
+    this.notifier.publish({ type: 'call.queued', at: this.clock.now(), callId: s.callId, line: s.did, language: s.language });
+    this.dispatch();
   }
 
   private async rememberedLanguage(callerNumber: string): Promise<Language | undefined> {
@@ -214,12 +226,18 @@ export class CallService {
     const s = this.sessions.get(callId);
     if (!s || s.phase !== 'queued') return;
     s.language = language;
+    if (s.callerNumber) void this.languages.remember(s.callerNumber, language).catch(() => undefined);
+    if (s.languagePendingUntil !== undefined) {
+      // Answered the prompt: queue now, no need to wait out the window.
+      this.notifier.publish({ type: 'call.language', at: this.clock.now(), callId, language });
+      this.enterQueue(s);
+      return;
+    }
     try {
       this.acd.setLanguage(callId, language);
     } catch (err) {
       this.log.warn({ callId, err: (err as Error).message }, 'language change ignored');
     }
-    if (s.callerNumber) void this.languages.remember(s.callerNumber, language).catch(() => undefined);
     this.notifier.publish({ type: 'call.language', at: this.clock.now(), callId, language });
     this.dispatch();
   }
@@ -387,6 +405,10 @@ export class CallService {
   /** Wrap-up expiry and similar timers: let the ACD move on, then route. */
   tick(): void {
     this.acd.tick();
+    const now = this.clock.now();
+    for (const s of this.sessions.values()) {
+      if (s.phase === 'queued' && s.languagePendingUntil !== undefined && now >= s.languagePendingUntil) this.enterQueue(s);
+    }
     this.dispatch();
     this.announceToWaiting();
   }

@@ -2,6 +2,8 @@ import type { Language } from '@cti/domain';
 
 /** What a waiting caller hears and when; media are ARI media URIs (`sound:…`, `digits:…`, `number:…`). */
 export interface CallerWaitSettings {
+  /** Seconds a new caller has to press 2 before being queued as Mandarin (0 = queue at once). */
+  languageWindowSeconds: number;
   /** Seconds between position/estimated-wait announcements (0 = never). */
   announceIntervalSeconds: number;
   /** Seconds of waiting before "press 1 to be called back, keeping your place" (0 = never). */

@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import type { Assignment } from '@cti/domain';
+import { defaultCallerWaitPrompts, positionAnnouncement, type CallerWaitSettings, type LanguageMemory } from './caller-wait.js';
+import type { OutboundWork, VirtualHoldRequest } from './call.service.js';
+import { callFixture, channel, settle } from './call.fixtures.test.js';
+
+const wait: CallerWaitSettings = {
+  languageWindowSeconds: 3,
+  announceIntervalSeconds: 30,
+  virtualHoldAfterSeconds: 60,
+  surgeWaitingCalls: 10,
+  surgePredictedWaitSeconds: 600,
+  prompts: defaultCallerWaitPrompts,
+};
+
+class FakeOutbound implements OutboundWork {
+  readonly taken: VirtualHoldRequest[] = [];
+  readonly assignments: Assignment[] = [];
+  owns(callId: string) {
+    return this.taken.some((t) => t.callId === callId);
+  }
+  assigned(a: Assignment) {
+    this.assignments.push(a);
+  }
+  takeVirtualHold(r: VirtualHoldRequest) {
+    this.taken.push(r);
+  }
+}
+
+describe('the caller’s wait', () => {
+  it('plays the language prompt and queues a silent caller as Mandarin when the window has passed', async () => {
+    const f = callFixture(wait);
+    f.readyAgent('a1', 'seat-01');
+    await f.service.inbound(channel('c1'), 'primary', '12345');
+    expect(f.telephony.argsOf('play')).toEqual([['c1', 'c1-pb1', defaultCallerWaitPrompts.language]]);
+    expect(f.telephony.argsOf('dial')).toEqual([]);
+    f.clock.advance(2_000);
+    f.service.tick();
+    expect(f.telephony.argsOf('dial')).toEqual([]);
+    f.clock.advance(1_000);
+    f.service.tick();
+    expect(f.service.findCall('c1')).toMatchObject({ phase: 'ringing', language: 'mandarin', agentId: 'a1' });
+  });
+
+  it('queues at once as Tibetan when the caller presses 2 during the prompt, and remembers it', async () => {
+    const remembered: Array<[string, string]> = [];
+    const memory: LanguageMemory = { find: async () => undefined, remember: async (n, l) => void remembered.push([n, l]) };
+    const f = callFixture(wait, memory);
+    f.readyAgent('m1', 'seat-01');
+    f.readyAgent('t1', 'seat-25', { mandarin: 5, tibetan: 8 });
+    await f.service.inbound(channel('c1', { callerNumber: '13800001234' }), 'primary', '12345');
+    f.service.languageChosen('c1', 'tibetan');
+    expect(f.service.findCall('c1')).toMatchObject({ phase: 'ringing', agentId: 't1', language: 'tibetan' });
+    expect(remembered).toEqual([['13800001234', 'tibetan']]);
+  });
+
+  it('routes a caller remembered as Tibetan straight to a bilingual agent without the window', async () => {
+    const memory: LanguageMemory = { find: async () => 'tibetan', remember: async () => undefined };
+    const f = callFixture(wait, memory);
+    f.readyAgent('m1', 'seat-01');
+    f.readyAgent('t1', 'seat-25', { mandarin: 5, tibetan: 8 });
+    await f.service.inbound(channel('c1', { callerNumber: '13800001234' }), 'primary', '12345');
+    expect(f.service.findCall('c1')).toMatchObject({ phase: 'ringing', agentId: 't1', language: 'tibetan' });
+  });
+
+  it('offers the callback after the configured wait, and pressing 1 hands the same queue place to the callback service', async () => {
+    const f = callFixture(wait);
+    const outbound = new FakeOutbound();
+    f.service.attachOutbound(outbound);
+    await f.service.inbound(channel('c0'), 'primary', '12345');
+    f.clock.advance(10);
+    await f.service.inbound(channel('c1', { callerNumber: '13800001234' }), 'primary', '12345');
+    for (const [, playbackId] of f.telephony.argsOf('play')) f.service.playbackFinished(String(playbackId)); // the prompts end
+    f.clock.advance(3_000);
+    f.service.tick();
+    f.service.callbackRequested('c1'); // too early: no offer yet
+    expect(outbound.taken).toEqual([]);
+    f.clock.advance(60_000);
+    f.service.tick();
+    await settle();
+    expect(f.telephony.argsOf('play').map((a) => a[2])).toContainEqual(defaultCallerWaitPrompts.callbackOffer);
+    f.service.callbackRequested('c1');
+    expect(outbound.taken).toMatchObject([{ callId: 'c1', callerNumber: '13800001234' }]);
+    expect(f.sink.records).toMatchObject([{ linkedId: 'c1', outcome: 'abandoned' }]);
+    expect(f.sink.records[0]?.callbackRequestedAt).toBeDefined();
+    // The place is kept: still second in the queue, now owned by the callback service.
+    expect(f.acd.queue().map((c) => c.callId)).toEqual(['c0', 'c1']);
+    f.readyAgent('a1', 'seat-01');
+    f.service.dispatch();
+    f.readyAgent('a2', 'seat-02');
+    f.service.dispatch();
+    expect(outbound.assignments.map((a) => a.callId)).toEqual(['c1']);
+    await settle();
+  });
+
+  it('announces position and estimated wait at the interval', async () => {
+    const f = callFixture({ ...wait, languageWindowSeconds: 0 });
+    await f.service.inbound(channel('c1'), 'primary', '12345');
+    await f.service.inbound(channel('c2'), 'primary', '12345');
+    f.clock.advance(30_000);
+    f.service.tick();
+    await settle();
+    const plays = f.telephony.argsOf('play').map((a) => [a[0], a[2]]);
+    expect(plays).toContainEqual(['c1', positionAnnouncement(1, undefined)]);
+    expect(plays).toContainEqual(['c2', positionAnnouncement(2, undefined)]);
+    // The hold music comes back when the announcement ends.
+    const moh = f.telephony.argsOf('startMoh').length;
+    f.service.playbackFinished(String(f.telephony.argsOf('play').at(-1)?.[1]));
+    expect(f.telephony.argsOf('startMoh').length).toBe(moh + 1);
+  });
+
+  it('offers the callback to everyone at once in a surge', async () => {
+    const f = callFixture({ ...wait, languageWindowSeconds: 0, surgeWaitingCalls: 2 });
+    f.service.attachOutbound(new FakeOutbound());
+    await f.service.inbound(channel('c1'), 'primary', '12345');
+    await f.service.inbound(channel('c2'), 'primary', '12345');
+    f.service.tick();
+    await settle();
+    const offers = f.telephony.argsOf('play').filter((a) => JSON.stringify(a[2]) === JSON.stringify([...defaultCallerWaitPrompts.surge, ...defaultCallerWaitPrompts.callbackOffer]));
+    expect(offers.map((a) => a[0])).toEqual(['c1', 'c2']);
+  });
+
+  it('round-trips its state through snapshot and restore', async () => {
+    const f = callFixture(wait);
+    await f.service.inbound(channel('c1'), 'primary', '12345');
+    const snap = JSON.parse(JSON.stringify(f.service.snapshot()));
+    const g = callFixture(wait);
+    g.service.restore(snap);
+    expect(g.service.findCall('c1')).toMatchObject({ callId: 'c1', phase: 'queued', languagePendingUntil: expect.any(Number) });
+  });
+});

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { AcdEngine, ManualClock, defaultAcdConfig, type OutboundCallbackRecord } from '@cti/domain';
+import { FakeTelephony, channel, settle, silentLogger } from '../call/call.fixtures.test.js';
+import { OutboundCallbackService, type MissedCallTaskSource } from './outbound-callback.service.js';
+
+function fixture(tasks: MissedCallTaskSource = { claimNext: async () => undefined, release: async () => undefined }) {
+  const clock = new ManualClock(1_000_000);
+  const acd = new AcdEngine({ ...defaultAcdConfig, wrapUpSeconds: 0 }, clock);
+  const telephony = new FakeTelephony();
+  const results: OutboundCallbackRecord[] = [];
+  const events: Array<{ type: string }> = [];
+  const service = new OutboundCallbackService(telephony, acd, { publish: async (r) => void results.push(r) }, tasks, { publish: (e) => void events.push(e) }, clock, silentLogger(), {
+    ringTimeoutSeconds: 15,
+    citizenRingSeconds: 30,
+    outboundPrefix: '0',
+    presentedNumber: '12345',
+    callbackSkill: 'callback',
+  });
+  // What CallService.dispatch does for work it does not own.
+  service.redispatch = () => {
+    for (const a of acd.assign()) service.assigned(a);
+  };
+  return { clock, acd, telephony, results, events, service };
+}
+
+describe('OutboundCallbackService', () => {
+  it('rings the agent first, then the citizen over the primary trunk, falls back to the backup, and bridges on answer', async () => {
+    const f = fixture();
+    f.acd.enqueue({ callId: 'c1', line: '12345', language: 'mandarin' });
+    f.service.takeVirtualHold({ callId: 'c1', callerNumber: '13800001234', did: '12345', language: 'mandarin', trunk: 'primary', requestedAt: 1_000_000 });
+    f.acd.login({ agentId: 'a1', seat: 'seat-01', skills: { mandarin: 5 } });
+    f.acd.ready('a1');
+    f.service.redispatch();
+    const [agentDial] = f.telephony.argsOf('dial') as Array<[{ channelId: string; endpoint: string; appArgs: string[] }]>;
+    expect(agentDial?.[0]).toMatchObject({ endpoint: 'PJSIP/seat-01', appArgs: ['cb-agent', 'c1'] });
+
+    await f.service.start(channel(agentDial![0].channelId, { args: ['cb-agent', 'c1'] }));
+    const citizenPrimary = (f.telephony.argsOf('dial')[1] as [{ channelId: string; endpoint: string }])[0];
+    expect(citizenPrimary).toMatchObject({ endpoint: 'PJSIP/013800001234@trunk-primary' });
+
+    f.service.channelGone(citizenPrimary.channelId); // the primary trunk failed the leg
+    await settle();
+    const citizenBackup = (f.telephony.argsOf('dial')[2] as [{ channelId: string; endpoint: string }])[0];
+    expect(citizenBackup).toMatchObject({ endpoint: 'PJSIP/013800001234@trunk-backup' });
+
+    await f.service.start(channel(citizenBackup.channelId, { args: ['cb-citizen', 'c1'] }));
+    expect(f.telephony.argsOf('bridge')).toEqual([['bridge-vh-c1', [agentDial![0].channelId, citizenBackup.channelId]]]);
+
+    f.clock.advance(60_000);
+    f.service.channelGone(citizenBackup.channelId);
+    expect(f.results).toMatchObject([{ id: 'vh-c1', kind: 'virtual_hold', result: 'reached', trunk: 'backup', agentId: 'a1' }]);
+    expect(f.acd.getAgent('a1').state).toBe('ready');
+  });
+
+  it('records an unreachable citizen when both trunks fail, and frees the agent', async () => {
+    const f = fixture();
+    f.acd.enqueue({ callId: 'c1', line: '12345', language: 'mandarin' });
+    f.service.takeVirtualHold({ callId: 'c1', callerNumber: '13800001234', did: '12345', language: 'mandarin', trunk: 'primary', requestedAt: 1 });
+    f.acd.login({ agentId: 'a1', seat: 'seat-01', skills: { mandarin: 5 } });
+    f.acd.ready('a1');
+    f.service.redispatch();
+    const agentLeg = (f.telephony.argsOf('dial')[0] as [{ channelId: string }])[0].channelId;
+    await f.service.start(channel(agentLeg, { args: ['cb-agent', 'c1'] }));
+    f.service.channelGone((f.telephony.argsOf('dial')[1] as [{ channelId: string }])[0].channelId);
+    await settle();
+    f.service.channelGone((f.telephony.argsOf('dial')[2] as [{ channelId: string }])[0].channelId);
+    expect(f.results).toMatchObject([{ result: 'unreachable', trunk: 'backup' }]);
+    expect(f.telephony.argsOf('hangup')).toContainEqual([agentLeg]);
+    expect(f.acd.getAgent('a1').state).toBe('ready');
+  });
+
+  it('works missed-call tasks only when nobody waits and an agent with the callback skill is ready', async () => {
+    let claims = 0;
+    const f = fixture({
+      claimNext: async () => (++claims, { id: '7', caller_number: '13800001234', linked_id: 'old', created_at: new Date(5) }),
+      release: async () => undefined,
+    });
+    f.acd.login({ agentId: 'm1', seat: 'seat-01', skills: { mandarin: 5 } });
+    f.acd.ready('m1');
+    expect(await f.service.pollMissedCalls()).toBe(false); // no callback skill among ready agents
+    f.acd.login({ agentId: 'cb1', seat: 'seat-02', skills: { mandarin: 5, callback: 5 } });
+    f.acd.enqueue({ callId: 'inbound', line: '12345', language: 'mandarin' });
+    expect(await f.service.pollMissedCalls()).toBe(false); // a citizen is waiting
+    f.acd.removeCall('inbound');
+    f.acd.ready('cb1');
+    expect(await f.service.pollMissedCalls()).toBe(true);
+    expect(claims).toBe(1);
+    const dial = (f.telephony.argsOf('dial')[0] as [{ endpoint: string; appArgs: string[] }])[0];
+    expect(dial.endpoint).toBe('PJSIP/seat-02'); // only the callback-skilled agent
+    expect(dial.appArgs[0]).toBe('cb-agent');
+  });
+});

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../call/call.fixtures.test.js';
+import { GatewayStateStore, type GatewayState } from './gateway-state.store.js';
+
+const state = (n: number): GatewayState => ({ version: 1, savedAt: n, acd: { n } as never, calls: { sessions: [], legs: [], legSeq: n, recentAnswers: [] }, callbacks: [] });
+
+describe('GatewayStateStore', () => {
+  it('coalesces a burst of saves into few writes, the last state winning', async () => {
+    const writes: string[] = [];
+    let release: () => void = () => undefined;
+    const redis = {
+      get: async () => null,
+      set: (_k: string, v: string) => new Promise<'OK'>((resolve) => {
+        writes.push(v);
+        release = () => resolve('OK');
+      }),
+    };
+    const store = new GatewayStateStore(redis as never, 'k', silentLogger());
+    for (let i = 1; i <= 50; i++) store.save(() => state(i));
+    release();
+    await new Promise((r) => setImmediate(r));
+    release();
+    await store.flush();
+    expect(writes.length).toBe(2);
+    expect(JSON.parse(writes.at(-1) as string).savedAt).toBe(50);
+  });
+
+  it('loads what it saved, and nothing when Redis is away', async () => {
+    const data = new Map<string, string>();
+    const store = new GatewayStateStore({ get: async (k: string) => data.get(k) ?? null, set: async (k: string, v: string) => (data.set(k, v), 'OK') } as never, 'k', silentLogger());
+    store.save(() => state(3));
+    await store.flush();
+    expect((await store.load())?.calls.legSeq).toBe(3);
+    const away = new GatewayStateStore({ get: async () => Promise.reject(new Error('down')), set: async () => Promise.reject(new Error('down')) } as never, 'k', silentLogger());
+    expect(await away.load()).toBeUndefined();
+    away.save(() => state(4));
+    await away.flush(); // does not throw
+  });
+});
