@@ -64,7 +64,7 @@ describe('KPI counts after a SIPp run', () => {
   it('the API, the daily report and /metrics each count exactly the calls placed', async () => {
     const n = 8;
     const [api0, report0, metrics0, agents0] = [await live(), await dailyReport(), await metrics(), await answeredByAgents()];
-    const run = await placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: n, rate: 8, holdMs: 6000, mediaPort: 42000 });
+    const run = await placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: n, rate: 8, holdMs: 6000, mediaPort: ctx.mediaBase });
     expect(run.successful, run.output.slice(-2000)).toBe(n);
 
     await waitFor('calls stored', async () => (await live()).today.answered >= api0.today.answered + n, 20_000);
@@ -146,7 +146,7 @@ describe('the wallboard in headless Chromium', () => {
       for (const id of ctx.agentIds) expect((await api(ctx, 'POST', `/api/v1/agents/${id}/pause`, { reason: 'meeting' })).status).toBe(200);
       await shows('agents-paused', '27');
       // Nobody is ready: the caller waits in the queue until an agent becomes ready.
-      caller = placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 1, holdMs: 12000, mediaPort: 42000 });
+      caller = placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 1, holdMs: 12000, mediaPort: ctx.mediaBase });
       await waitFor('call queued', async () => (await api(ctx, 'GET', '/api/v1/queue')).body.items.length === 1, 15_000);
       await shows('waiting', '1'); // within 1.5 s of the API seeing it
       expect(await text('longest-wait')).toMatch(/^\d\d:\d\d$/);
