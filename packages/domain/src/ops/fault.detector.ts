@@ -1,0 +1,167 @@
+import { CtiError } from '../errors.js';
+import { isFaultLevel, type FaultLevel } from './fault-level.js';
+
+/** Kinds of fault the gateway can see for itself. */
+export type FaultKind = 'ari_down' | 'ami_down' | 'trunks_down' | 'trunk_down' | 'intake_failing';
+
+export const FAULT_KINDS: readonly FaultKind[] = ['ari_down', 'ami_down', 'trunks_down', 'trunk_down', 'intake_failing'];
+
+/** What the detector watches, sampled from the live gateway. */
+export interface FaultSignals {
+  ari: boolean;
+  ami: boolean;
+  /** Trunk name → reachability; `unknown` (AMI away, not yet qualified) is not a fault. */
+  trunks: Readonly<Record<string, 'up' | 'down' | 'unknown'>>;
+  /** Calls are failing to reach agents (see IntakeWatch). */
+  intakeFailing: boolean;
+}
+
+/** A fault condition holding now; `key` is unique per condition (e.g. `trunk_down:trunk-primary`). */
+export interface ActiveCondition {
+  key: string;
+  kind: FaultKind;
+  title: string;
+  detail: Record<string, unknown>;
+}
+
+/** Classification and debouncing: which level each kind opens, and how long it must hold first. */
+export interface DetectionRules {
+  /** Level per kind; a kind left out is not turned into incidents. */
+  levels: Readonly<Partial<Record<FaultKind, FaultLevel>>>;
+  /** Ms a condition must hold before an incident opens, per kind (missing: 0). */
+  openAfterMs: Readonly<Partial<Record<FaultKind, number>>>;
+  /** Ms a condition must stay clear before its detected incident is auto-resolved. */
+  resolveAfterMs: number;
+}
+
+/** Both trunks or ARI down → L1; intake failing → L2; one trunk or AMI down → L3. */
+export const DEFAULT_FAULT_LEVELS: Readonly<Record<FaultKind, FaultLevel>> = Object.freeze({
+  ari_down: 'L1',
+  trunks_down: 'L1',
+  intake_failing: 'L2',
+  trunk_down: 'L3',
+  ami_down: 'L3',
+});
+
+/** Parses `ari_down:L1,trunk_down:L3,…` (kinds not named are not detected). */
+export function parseFaultLevels(text: string): Partial<Record<FaultKind, FaultLevel>> {
+  const out: Partial<Record<FaultKind, FaultLevel>> = {};
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [kind, level] = part.split(':');
+    if (!kind || !(FAULT_KINDS as readonly string[]).includes(kind) || !level || !isFaultLevel(level)) {
+      throw new CtiError('CTI_ERR_VALIDATION', `invalid fault level rule "${part}" (expected e.g. ari_down:L1)`, { part });
+    }
+    out[kind as FaultKind] = level;
+  }
+  return out;
+}
+
+/** The fault conditions that hold for the given signals. */
+export function classifyFaults(s: FaultSignals): ActiveCondition[] {
+  const out: ActiveCondition[] = [];
+  if (!s.ari) out.push({ key: 'ari_down', kind: 'ari_down', title: 'ARI disconnected: the gateway cannot take calls (dialplan fallback in use)', detail: {} });
+  if (!s.ami) out.push({ key: 'ami_down', kind: 'ami_down', title: 'AMI disconnected: trunk monitoring lost', detail: {} });
+  const names = Object.keys(s.trunks).sort();
+  const down = names.filter((n) => s.trunks[n] === 'down');
+  if (names.length > 0 && down.length === names.length) {
+    out.push({ key: 'trunks_down', kind: 'trunks_down', title: 'All trunks down: no calls can arrive', detail: { trunks: down } });
+  }
+  for (const n of down) out.push({ key: `trunk_down:${n}`, kind: 'trunk_down', title: `Trunk ${n} down`, detail: { trunk: n } });
+  if (s.intakeFailing) out.push({ key: 'intake_failing', kind: 'intake_failing', title: 'Call intake failing: calls not reaching agents', detail: {} });
+  return out;
+}
+
+/** What the detector asks its owner to do. */
+export type DetectorAction =
+  | { type: 'open'; condition: string; kind: FaultKind; level: FaultLevel; title: string; detail: Record<string, unknown>; startedAt: number; openedAt: number }
+  | { type: 'resolve'; condition: string; resolvedAt: number };
+
+interface Tracked {
+  since: number;
+  opened: boolean;
+  clearSince?: number;
+}
+
+/**
+ * Debounces fault conditions into incidents: a condition holding for its kind's threshold opens one
+ * (started when the condition first appeared); a condition clear for `resolveAfterMs` resolves it
+ * (recovered when it first cleared). A flap shorter than the threshold leaves no incident.
+ */
+export class FaultDetector {
+  private readonly tracked = new Map<string, Tracked>();
+
+  constructor(private readonly rules: DetectionRules) {}
+
+  /** Takes over incidents still open from before a restart, so recovery resolves them. */
+  adopt(open: ReadonlyArray<{ condition: string; startedAt: number }>): void {
+    for (const o of open) this.tracked.set(o.condition, { since: o.startedAt, opened: true });
+  }
+
+  /** Conditions with an open incident now. */
+  openConditions(): string[] {
+    return [...this.tracked].filter(([, t]) => t.opened).map(([k]) => k);
+  }
+
+  observe(active: readonly ActiveCondition[], now: number): DetectorAction[] {
+    const actions: DetectorAction[] = [];
+    const seen = new Set<string>();
+    for (const c of active) {
+      const level = this.rules.levels[c.kind];
+      if (!level) continue;
+      seen.add(c.key);
+      let t = this.tracked.get(c.key);
+      if (!t) {
+        t = { since: now, opened: false };
+        this.tracked.set(c.key, t);
+      }
+      t.clearSince = undefined;
+      if (!t.opened && now - t.since >= (this.rules.openAfterMs[c.kind] ?? 0)) {
+        t.opened = true;
+        actions.push({ type: 'open', condition: c.key, kind: c.kind, level, title: c.title, detail: c.detail, startedAt: t.since, openedAt: now });
+      }
+    }
+    for (const [key, t] of this.tracked) {
+      if (seen.has(key)) continue;
+      if (!t.opened) {
+        this.tracked.delete(key);
+        continue;
+      }
+      t.clearSince ??= now;
+      if (now - t.clearSince >= this.rules.resolveAfterMs) {
+        actions.push({ type: 'resolve', condition: key, resolvedAt: t.clearSince });
+        this.tracked.delete(key);
+      }
+    }
+    return actions;
+  }
+}
+
+/** Settings of the intake check. */
+export interface IntakeWatchSettings {
+  /** Sliding window of call outcomes, ms. */
+  windowMs: number;
+  /** Failed calls in the window needed before intake counts as failing. */
+  minFailed: number;
+  /** Share of failed calls among the window's calls at or above which intake is failing. */
+  failedRatio: number;
+}
+
+/**
+ * Intake failing = calls not reaching agents: of the calls ended in the window, enough ended `failed`
+ * (handed to the dialplan fallback or dropped by a fault) rather than answered or abandoned by the caller.
+ */
+export class IntakeWatch {
+  private outcomes: Array<{ at: number; failed: boolean }> = [];
+
+  constructor(private readonly s: IntakeWatchSettings) {}
+
+  record(outcome: string, at: number): void {
+    this.outcomes.push({ at, failed: outcome === 'failed' });
+  }
+
+  failing(now: number): boolean {
+    this.outcomes = this.outcomes.filter((o) => o.at > now - this.s.windowMs);
+    const failed = this.outcomes.filter((o) => o.failed).length;
+    return failed >= this.s.minFailed && failed / this.outcomes.length >= this.s.failedRatio;
+  }
+}

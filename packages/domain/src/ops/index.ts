@@ -1,0 +1,7 @@
+export * from './fault-level.js';
+export * from './incident.js';
+export * from './fault-time.js';
+export * from './fault.detector.js';
+export * from './inspection.js';
+export * from './ops.report.js';
+export * from './ops.jobs.js';
