@@ -4,6 +4,7 @@
 #   asterisk.sh start NAME         render asterisk-conf/ for instance NAME with the current CTI_* environment and start it
 #   asterisk.sh stop NAME          stop instance NAME (only the process this script started)
 #   asterisk.sh cli NAME CMD       run an Asterisk CLI command on instance NAME
+#   asterisk.sh logdir NAME        print instance NAME's log directory as this host sees it (queue_log lives there)
 # Several instances (demo, tests) run side by side: each has its own directories and ports.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -98,5 +99,6 @@ case "$cmd" in
   start) start "${1:?instance name}" ;;
   stop) stop "${1:?instance name}" ;;
   cli) cli "$@" ;;
-  *) echo "usage: $0 provision|start NAME|stop NAME|cli NAME CMD" >&2; exit 2 ;;
+  logdir) instance_paths "${1:?instance name}"; printf '%s\n' "$OUTER/log" ;;
+  *) echo "usage: $0 provision|start NAME|stop NAME|cli NAME CMD|logdir NAME" >&2; exit 2 ;;
 esac

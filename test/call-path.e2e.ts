@@ -105,10 +105,11 @@ describe('a citizen call end to end', () => {
     await redis.quit();
   });
 
-  it('sends a call to a seat through the dialplan fallback queue while the gateway is down', async () => {
+  it('sends a call to a seat through the dialplan fallback queue while the gateway is down, and records it afterwards', async () => {
+    const t0 = new Date();
     await stopGatewayByPidFile(pidFile(ctx.root, ctx.runId));
     try {
-      const run = await placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 1, holdMs: 4000, mediaPort: ctx.mediaBase });
+      const run = await placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_BACKUP as string, count: 1, holdMs: 4000, mediaPort: ctx.mediaBase });
       expect(run.successful).toBe(1);
       const queue = asteriskScript(ctx.root, ctx.env, 'cli', ctx.asteriskInstance, 'queue show cti-fallback');
       // C: completed calls, i.e. answered by a member seat of the native queue.
@@ -116,5 +117,9 @@ describe('a citizen call end to end', () => {
     } finally {
       await restartGateway(ctx.root, ctx.env, ctx.apiUrl);
     }
+    // The restarted gateway imports the call from queue_log: it counts like any other answered call.
+    await waitFor('fallback call recorded', async () => (await db.query(`SELECT 1 FROM "${ctx.runId}".calls WHERE via_fallback AND arrived_at >= $1`, [new Date(t0.getTime() - 1000)])).rowCount === 1, 20_000);
+    const row = (await db.query(`SELECT trunk, outcome, seat FROM "${ctx.runId}".calls WHERE via_fallback AND arrived_at >= $1`, [new Date(t0.getTime() - 1000)])).rows[0];
+    expect(row).toMatchObject({ trunk: 'backup', outcome: 'answered', seat: expect.stringMatching(/^seat-\d\d$/) });
   });
 });

@@ -24,6 +24,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   console.log(`[e2e] run ${runId} in port slot ${slot}; logs in .run/${runId}/`);
   asteriskScript(root, env, 'stop', INSTANCE); // a leftover of a run that died in this slot
   asteriskScript(root, env, 'start', INSTANCE);
+  env.CTI_QUEUE_LOG_FILE = `${asteriskScript(root, env, 'logdir', INSTANCE).trim()}/queue_log`;
 
   await migrate(env.CTI_DATABASE_URL as string, runId, `${root}/migrations`);
   const db = createDb(env.CTI_DATABASE_URL as string, runId, 2);

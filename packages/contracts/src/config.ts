@@ -90,6 +90,8 @@ export const configSchema = z.object({
   CTI_MISSED_CALLBACK_AFTER_S: z.coerce.number().int().min(0).max(3600).default(10),
   /** Outbound number prefix dialled on the trunks to reach a citizen (e.g. '' or '0'). */
   CTI_OUTBOUND_PREFIX: z.string().regex(/^[0-9]*$/).default(''),
+  /** Asterisk's queue_log as this host sees it; calls the dialplan fallback queue served are imported from it ('' = off). */
+  CTI_QUEUE_LOG_FILE: z.string().default(''),
   /** Directory of the durable local spool for call records Redis could not take. */
   CTI_SPOOL_DIR: z.string().default('.run/spool'),
   /** pino log level. */

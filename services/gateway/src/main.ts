@@ -11,6 +11,7 @@ import { createLogger } from './logger.js';
 import { CallService } from './call/call.service.js';
 import { CallStasisHandler } from './call/call.stasis.js';
 import { CallRecordPublisher, CallbackResultPublisher } from './records/call-record.publisher.js';
+import { FallbackQueueLogImporter } from './records/fallback-queue-log.importer.js';
 import { AgentService } from './agent/agent.service.js';
 import { AgentStateTracker } from './agent/agent-state.tracker.js';
 import { agentEventsFeature } from './agent/agent-events.feature.js';
@@ -176,6 +177,10 @@ async function main(): Promise<void> {
     tracker.sync();
   }, 1_000);
   const missedCallPoller = setInterval(() => void callbacks.pollMissedCalls(), 3_000);
+  // Calls the dialplan fallback served while this gateway was down (or could not serve them) become records too.
+  const fallbackImporter = new FallbackQueueLogImporter(config.CTI_QUEUE_LOG_FILE, config.CTI_SPOOL_DIR, 'cti-fallback', publisher, (seat) => acd.agents().find((a) => a.seat === seat && a.state !== 'logged_out')?.agentId, log);
+  void fallbackImporter.importNow();
+  const fallbackImports = setInterval(() => void fallbackImporter.importNow(), 5_000);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -184,6 +189,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'gateway stopping');
     clearInterval(ticker);
     clearInterval(missedCallPoller);
+    clearInterval(fallbackImports);
     await app.close();
     await kpiWiring.stop();
     // Calls stay in Asterisk (bridged calls go on; waiting callers stay in Stasis for the next gateway).

@@ -1,0 +1,51 @@
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CallRecord } from '@cti/domain';
+import { silentLogger } from '../call/call.fixtures.test.js';
+import { FallbackQueueLogImporter, fallbackCallRecord, parseQueueLogLine } from './fallback-queue-log.importer.js';
+
+// Lines as Asterisk 22 wrote them for an answered and an abandoned fallback call.
+const ANSWERED = [
+  '1795821275|1795821273.0|cti-fallback|NONE|ENTERQUEUE|backup:12345|139151|1',
+  '1795821276|1795821273.0|cti-fallback|PJSIP/seat-03|RINGNOANSWER|15000',
+  '1795821277|1795821273.0|cti-fallback|PJSIP/seat-27|CONNECT|2|1795821275.1|1',
+  '1795821279|1795821273.0|cti-fallback|PJSIP/seat-27|COMPLETECALLER|2|2|1',
+];
+const ABANDONED = [
+  '1795821282|1795821279.2|cti-fallback|NONE|ENTERQUEUE|primary:12345|139161|1',
+  '1795821282|1795821279.2|cti-fallback|PJSIP/seat-26|RINGCANCELED|566',
+  '1795821282|1795821279.2|cti-fallback|NONE|ABANDON|1|1|0',
+];
+
+describe('fallback calls from queue_log', () => {
+  it('turns an answered fallback call into a record with trunk, line, seat, agent and times', () => {
+    const r = fallbackCallRecord(ANSWERED.map((l) => parseQueueLogLine(l)!), (seat) => (seat === 'seat-27' ? 'a27' : undefined));
+    expect(r).toEqual({
+      linkedId: '1795821273.0', trunk: 'backup', callerNumber: '139151', did: '12345', language: 'mandarin',
+      arrivedAt: 1795821275000, queuedAt: 1795821275000, offeredAt: 1795821275000, answeredAt: 1795821277000, endedAt: 1795821279000,
+      agentId: 'a27', seat: 'seat-27', outcome: 'answered', endedBy: 'caller', offers: 2, viaFallback: true,
+    });
+  });
+
+  it('records a caller who left the native queue as abandoned', () => {
+    const r = fallbackCallRecord(ABANDONED.map((l) => parseQueueLogLine(l)!), () => undefined);
+    expect(r).toMatchObject({ linkedId: '1795821279.2', trunk: 'primary', outcome: 'abandoned', offers: 1 });
+    expect(r?.answeredAt).toBeUndefined();
+  });
+
+  it('imports each finished call once, keeps callers still queued for later, and only reads what was appended', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qlog-'));
+    const file = join(dir, 'queue_log');
+    writeFileSync(file, ['1795821272|NONE|NONE|NONE|QUEUESTART|', ...ANSWERED, ABANDONED[0], ABANDONED[1], '1795821290|x.9|other-queue|NONE|ENTERQUEUE|a|b|1'].join('\n') + '\n');
+    const published: CallRecord[] = [];
+    const importer = new FallbackQueueLogImporter(file, join(dir, 'state'), 'cti-fallback', { publish: async (r) => void published.push(r) }, () => undefined, silentLogger());
+    expect(await importer.importNow()).toBe(1);
+    expect(published.map((r) => r.linkedId)).toEqual(['1795821273.0']);
+    expect(await importer.importNow()).toBe(0); // nothing new, nothing twice
+    appendFileSync(file, ABANDONED[2] + '\n1795821299|half');
+    expect(await importer.importNow()).toBe(1);
+    expect(published.map((r) => [r.linkedId, r.outcome])).toEqual([['1795821273.0', 'answered'], ['1795821279.2', 'abandoned']]);
+  });
+});
