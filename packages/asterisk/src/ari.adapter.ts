@@ -14,7 +14,15 @@ export interface AriSettings {
   user: string;
   password: string;
   app: string;
+  /**
+   * Event types the application receives (ARI eventFilter). Asterisk otherwise sends every channel and bridge
+   * event — about 60 per call — and its outgoing queue backs up under load.
+   */
+  eventTypes?: readonly string[];
 }
+
+/** The events the gateway's features handle. */
+export const DEFAULT_ARI_EVENT_TYPES = ['StasisStart', 'StasisEnd', 'ChannelDestroyed', 'ChannelDtmfReceived', 'PlaybackFinished', 'RecordingFinished', 'RecordingFailed'] as const;
 
 function isNotFound(err: unknown): boolean {
   const msg = String((err as Error)?.message ?? err);
@@ -108,6 +116,9 @@ export class AriTelephony implements TelephonyPort {
     this.wire(client);
     try {
       await client.start(this.settings.app);
+      await client.applications
+        .filter({ applicationName: this.settings.app, filter: { allowed: (this.settings.eventTypes ?? DEFAULT_ARI_EVENT_TYPES).map((type) => ({ type })) } })
+        .catch((err: Error) => this.log.warn({ err: err.message }, 'ARI event filter not applied; receiving every event'));
       this.attempt = 0;
       this.log.info({ app: this.settings.app }, 'ARI application registered');
       this.setUp(true);

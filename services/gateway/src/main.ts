@@ -1,4 +1,5 @@
 // The gateway: Stasis application, ACD and HTTP API, wired once here.
+import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -33,6 +34,9 @@ import { createKpiWiring } from './kpi/kpi.feature.js';
 const config = loadConfig(process.env);
 const log = createLogger('gateway', config.CTI_LOG_LEVEL);
 const migrationsDir = fileURLToPath(new URL('../../../migrations', import.meta.url));
+// ari-client's REST calls use the global agent: keep connections alive and bounded, or every request in flight
+// opens its own connection and Asterisk's HTTP server refuses them under load.
+http.globalAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
 async function migrateWithRetry(): Promise<void> {
   for (let attempt = 1; ; attempt++) {
