@@ -297,6 +297,63 @@ export interface KpiReportsTable {
   summary: Json<Record<string, unknown>>;
 }
 
+/** Row of `ops_incidents`: one fault (level L1–L4) from start to recovery, detected or staff-reported (migration 0400). */
+export interface OpsIncidentsTable {
+  id: string;
+  level: 'L1' | 'L2' | 'L3' | 'L4';
+  source: 'detected' | 'staff';
+  condition: string | null;
+  title: string;
+  detail: Json<Record<string, unknown>>;
+  started_at: Timestamp;
+  opened_at: Timestamp;
+  opened_by: string | null;
+  acknowledged_at: Timestamp | null;
+  acknowledged_by: string | null;
+  resolved_at: Timestamp | null;
+  resolved_by: string | null;
+  resolution_note: string | null;
+}
+
+/** Row of `ops_incident_events`: one step in an incident's history. */
+export interface OpsIncidentEventsTable {
+  id: Generated<string>;
+  incident_id: string;
+  at: Timestamp;
+  kind: 'opened' | 'acknowledged' | 'resolved' | 'note';
+  actor: string | null;
+  note: string | null;
+  data: Json<Record<string, unknown>>;
+}
+
+/** Row of `ops_inspection_reports`: a daily inspection or a weekly/quarterly/annual operations report. */
+export interface OpsInspectionReportsTable {
+  id: Generated<string>;
+  kind: 'inspection' | 'weekly' | 'quarterly' | 'annual';
+  period_from: Timestamp;
+  period_to: Timestamp;
+  trigger: 'schedule' | 'manual';
+  overall: 'pass' | 'warn' | 'fail';
+  generated_at: Timestamp;
+  report: Json<Record<string, unknown>>;
+  text: string;
+  html: string;
+}
+
+/** Row of `ops_backups`: one database dump and its restore verification. */
+export interface OpsBackupsTable {
+  id: Generated<string>;
+  started_at: Timestamp;
+  finished_at: Timestamp;
+  file: string;
+  size_bytes: ColumnType<string, number | string, number | string>;
+  status: 'ok' | 'failed';
+  verified: boolean;
+  verification: Json<Record<string, unknown>>;
+  error: string | null;
+  pruned_at: Timestamp | null;
+}
+
 /** The database as Kysely sees it. */
 export interface Database {
   calls: CallsTable;
@@ -319,4 +376,8 @@ export interface Database {
   kpi_fault_windows: KpiFaultWindowsTable;
   kpi_alerts: KpiAlertsTable;
   kpi_reports: KpiReportsTable;
+  ops_incidents: OpsIncidentsTable;
+  ops_incident_events: OpsIncidentEventsTable;
+  ops_inspection_reports: OpsInspectionReportsTable;
+  ops_backups: OpsBackupsTable;
 }
