@@ -212,6 +212,52 @@ export const configSchema = z.object({
   CTI_WORKER_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   /** How often the worker moves outbox rows (SMS, pushes, deadline jobs) into BullMQ, in ms. */
   CTI_OUTBOX_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  /** Recovery deadline in minutes per fault level, `L1:60,L2:90,L3:120,L4:180` (DOMAIN.md §6). */
+  CTI_OPS_RECOVERY_MINUTES: z.string().regex(/^L[1-4]:\d+(\.\d+)?(,L[1-4]:\d+(\.\d+)?){3}$/, 'expected L1:60,L2:90,L3:120,L4:180').default('L1:60,L2:90,L3:120,L4:180'),
+  /** Cumulative fault time allowed per (Beijing) calendar year, in hours. */
+  CTI_OPS_YEARLY_FAULT_BUDGET_H: z.coerce.number().gt(0).max(8784).default(24),
+  /** Level of each detected fault kind, `kind:level` comma-separated; a kind left out is not detected. */
+  CTI_OPS_FAULT_LEVELS: z.string().default('ari_down:L1,trunks_down:L1,intake_failing:L2,trunk_down:L3,ami_down:L3'),
+  /** Seconds ARI must stay disconnected before an L1 incident opens. */
+  CTI_OPS_ARI_DOWN_S: z.coerce.number().min(0).max(3600).default(30),
+  /** Seconds AMI must stay disconnected before an incident opens. */
+  CTI_OPS_AMI_DOWN_S: z.coerce.number().min(0).max(3600).default(60),
+  /** Seconds a trunk must stay unreachable before an incident opens (one trunk, or both). */
+  CTI_OPS_TRUNK_DOWN_S: z.coerce.number().min(0).max(3600).default(60),
+  /** Window in seconds over which call outcomes are watched for failing intake. */
+  CTI_OPS_INTAKE_WINDOW_S: z.coerce.number().int().min(10).max(86400).default(300),
+  /** Failed calls within the window needed before intake counts as failing. */
+  CTI_OPS_INTAKE_MIN_FAILED: z.coerce.number().int().min(1).max(10000).default(5),
+  /** Share of the window's calls that must have failed for intake to count as failing. */
+  CTI_OPS_INTAKE_FAILED_RATIO: z.coerce.number().gt(0).max(1).default(0.5),
+  /** Seconds a detected fault must stay clear before its incident is auto-resolved (at the moment it cleared). */
+  CTI_OPS_RESOLVE_AFTER_S: z.coerce.number().min(0).max(3600).default(10),
+  /** When true the worker schedules inspections, weekly/quarterly/annual operations reports and backups (Beijing time). */
+  CTI_OPS_SCHEDULE: bool.default(true),
+  /** Cron pattern (Beijing time) of the daily automatic inspection (巡检). */
+  CTI_INSPECTION_CRON: z.string().min(9).default('0 8 * * *'),
+  /** Comma-separated directories whose disk free space the inspection reports; empty = the spool, backup and recordings directories. */
+  CTI_INSPECTION_DISK_PATHS: z.string().default(''),
+  /** JSON list of credentials/certificates to watch, `[{"name":"carrier-tls","expiresAt":"2027-03-01"}]`. */
+  CTI_INSPECTION_CREDENTIALS: z
+    .string()
+    .refine((s) => {
+      try {
+        const v: unknown = JSON.parse(s);
+        return Array.isArray(v) && v.every((c) => typeof c?.name === 'string' && !Number.isNaN(Date.parse(String(c?.expiresAt))));
+      } catch {
+        return false;
+      }
+    }, 'expected a JSON list of {name, expiresAt}')
+    .default('[]'),
+  /** Directory the backup job writes `pg_dump -Fc` files to. */
+  CTI_BACKUP_DIR: z.string().default('.run/backups'),
+  /** Cron pattern (Beijing time) of the database backup. */
+  CTI_BACKUP_CRON: z.string().min(9).default('0 3 * * *'),
+  /** Newest backup files kept; older ones are deleted after a verified backup. */
+  CTI_BACKUP_KEEP: z.coerce.number().int().min(1).max(1000).default(7),
+  /** Hours after which the inspection warns that the last verified backup is too old. */
+  CTI_BACKUP_MAX_AGE_H: z.coerce.number().gt(0).max(8760).default(26),
 });
 
 /** The validated, frozen configuration handed to every module that needs it. */

@@ -30,6 +30,7 @@ import { registerSupervisorRoutes } from './http/supervisor.routes.js';
 import { registerCallbackRoutes } from './http/callback.routes.js';
 import { EventBus } from './events/event-bus.js';
 import { createKpiWiring } from './kpi/kpi.feature.js';
+import { createOpsWiring } from './ops/ops.feature.js';
 
 const config = loadConfig(process.env);
 const log = createLogger('gateway', config.CTI_LOG_LEVEL);
@@ -144,6 +145,8 @@ async function main(): Promise<void> {
     amiUp: () => ami.isUp(),
     queues: [recordQueue, resultQueue],
   });
+  // Operations: incidents opened/resolved from ARI, AMI, trunk and intake state; inspections, reports and backups API.
+  const opsWiring = createOpsWiring({ db, config, bus, redis, log, now: systemClock.now, ariUp: () => ari.isUp(), amiUp: () => ami.isUp(), trunks: () => trunks.snapshot() });
   const app = await buildApp({
     logger: log,
     tokens,
@@ -156,6 +159,7 @@ async function main(): Promise<void> {
       (routes) => registerAcdRoutes(routes, acd),
       (routes) => registerCallbackRoutes(routes, callbackTasks, callbacks),
       ...kpiWiring.features,
+      ...opsWiring.features,
       agentEventsFeature(bus, tokens, { callerNumberOf: (id) => calls.findCall(id)?.callerNumber, recentTickets: (n, l) => tickets.recentForCaller(n, l) }, log),
     ],
     health: {
@@ -174,6 +178,7 @@ async function main(): Promise<void> {
 
   await app.listen({ host: config.CTI_HTTP_HOST, port: config.CTI_HTTP_PORT });
   kpiWiring.start();
+  opsWiring.start();
   ami.start();
   await ari.start();
   const ticker = setInterval(() => {
@@ -196,6 +201,7 @@ async function main(): Promise<void> {
     clearInterval(fallbackImports);
     await app.close();
     await kpiWiring.stop();
+    await opsWiring.stop();
     // Calls stay in Asterisk (bridged calls go on; waiting callers stay in Stasis for the next gateway).
     await ari.stop();
     ami.stop();

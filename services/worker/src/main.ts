@@ -12,6 +12,7 @@ import { AgentRepository, KpiRepository, ReportRepository, kpiOverridesFromConfi
 import { generateReport, scheduleReports } from './report/report.job.js';
 import { processCallbackResult } from './callback-result.processor.js';
 import { intakeDeadlineFrom, startTicketJobs } from './ticket-jobs.js';
+import { startOpsJobs } from './ops/ops.jobs.js';
 
 const config = loadConfig(process.env);
 const log = createLogger('worker', config.CTI_LOG_LEVEL);
@@ -87,6 +88,8 @@ async function main(): Promise<void> {
   reportWorker.on('failed', (job, err) => log.warn({ jobId: job?.id, err: err.message }, 'report job failed'));
   reportWorker.on('error', (err) => log.warn({ err: err.message }, 'report worker error'));
   const ticketJobs = await startTicketJobs(db, connection, config, log);
+  // Operations: daily inspections, weekly/quarterly/annual reports and verified database backups (scheduled and on demand).
+  const opsJobs = await startOpsJobs(db, connection, config, log);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -97,6 +100,7 @@ async function main(): Promise<void> {
     await reportWorker.close();
     await reportQueue.close();
     await ticketJobs.close();
+    await opsJobs.close();
     await connection.quit().catch(() => undefined);
     await db.destroy();
     log.info({}, 'worker stopped');

@@ -94,7 +94,11 @@ export class FaultDetector {
 
   /** Takes over incidents still open from before a restart, so recovery resolves them. */
   adopt(open: ReadonlyArray<{ condition: string; startedAt: number }>): void {
-    for (const o of open) this.tracked.set(o.condition, { since: o.startedAt, opened: true });
+    for (const o of open) {
+      const t = this.tracked.get(o.condition);
+      if (t?.opened) continue; // opened again by this process meanwhile; the store refuses a duplicate
+      this.tracked.set(o.condition, { since: Math.min(o.startedAt, t?.since ?? o.startedAt), opened: true });
+    }
   }
 
   /** Conditions with an open incident now. */
