@@ -55,6 +55,8 @@ export function e2eEnv(runId: string, slot = 0): Record<string, string> {
     CTI_VIRTUAL_HOLD_AFTER_S: '3',
     CTI_MISSED_CALLBACK_AFTER_S: '2',
     CTI_ANNOUNCE_INTERVAL_S: '5',
+    // A killed worker's jobs are taken over after this lock expires.
+    CTI_WORKER_LOCK_MS: '5000',
     CTI_SPOOL_DIR: `.run/${runId}/spool`,
     CTI_LOG_LEVEL: 'info',
     // Ticket engine (test/ticket*.e2e.ts, test/exchange*.e2e.ts): the reference 110 partner listens on 17190,

@@ -24,7 +24,7 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Stops the gateway whose pid is recorded, with `signal` (SIGKILL after 10 s). */
+/** Stops the process (gateway or worker) whose pid is recorded, with `signal` (SIGKILL after 10 s). */
 export async function stopGatewayByPidFile(file: string, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (!existsSync(file)) return;
   const pid = Number(readFileSync(file, 'utf8'));
@@ -41,4 +41,17 @@ export async function stopGatewayByPidFile(file: string, signal: NodeJS.Signals 
 export async function restartGateway(root: string, env: Record<string, string>, apiUrl: string): Promise<void> {
   startGateway(root, env);
   await waitFor('gateway healthy', async () => (await fetch(`${apiUrl}/healthz`)).status === 200, 30_000);
+}
+
+/** Where the pid of the worker under test is kept. */
+export function workerPidFile(root: string, runId: string): string {
+  return `${root}.run/${runId}/worker.pid`;
+}
+
+/** Starts the worker with `env` and records its pid. */
+export function startWorker(root: string, env: Record<string, string>): ChildProcess {
+  const runId = env.CTI_DB_SCHEMA as string;
+  const child = startProcess('node', ['services/worker/dist/main.js'], { cwd: root, env, log: `${root}.run/${runId}/worker.log` });
+  writeFileSync(workerPidFile(root, runId), String(child.pid));
+  return child;
 }

@@ -9,7 +9,7 @@ import { AgentRepository, TokenRepository, createDb, migrate } from '@cti/db';
 import { e2eEnv, e2eMediaBase } from './e2e.env.js';
 import { takeSlot } from './slot.lock.js';
 import { asteriskScript, startProcess, stopProcess, waitFor } from './processes.js';
-import { pidFile, startGateway, stopGatewayByPidFile } from './gateway.control.js';
+import { pidFile, startGateway, startWorker, stopGatewayByPidFile, workerPidFile } from './gateway.control.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -40,7 +40,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await db.destroy();
 
   const logDir = `${root}.run/${runId}`;
-  worker = startProcess('node', ['services/worker/dist/main.js'], { cwd: root, env, log: `${logDir}/worker.log` });
+  worker = startWorker(root, env);
   gateway = startGateway(root, env);
   const apiUrl = `http://127.0.0.1:${env.CTI_HTTP_PORT}`;
   await waitFor('gateway healthy', async () => (await fetch(`${apiUrl}/healthz`)).status === 200, 30_000);
@@ -52,6 +52,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await stopProcess(worker);
     // Tests that restart the gateway record the new pid in the pid file; stop that one too.
     await stopGatewayByPidFile(pidFile(root, runId));
+    await stopGatewayByPidFile(workerPidFile(root, runId));
     asteriskScript(root, env, 'stop', INSTANCE);
     const client = new pg.Client({ connectionString: env.CTI_DATABASE_URL });
     await client.connect();
