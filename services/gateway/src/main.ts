@@ -113,6 +113,7 @@ async function main(): Promise<void> {
   callbacks.redispatch = () => calls.dispatch();
   if (saved) {
     calls.restore(saved.calls);
+    isTrunkUp: (t) => trunks.snapshot()[`trunk-${t}`]?.status !== 'down',
     callbacks.restore(saved.callbacks);
     log.info({ waiting: acd.waitingCount(), calls: saved.calls.sessions.length, savedAt: saved.savedAt }, 'restored gateway state; reconciling with Asterisk before routing');
   }

@@ -3,7 +3,7 @@ import { AcdEngine, ManualClock, defaultAcdConfig, type OutboundCallbackRecord }
 import { FakeTelephony, channel, settle, silentLogger } from '../call/call.fixtures.test.js';
 import { OutboundCallbackService, type MissedCallTaskSource } from './outbound-callback.service.js';
 
-function fixture(tasks: MissedCallTaskSource = { claimNext: async () => undefined, release: async () => undefined }) {
+function fixture(tasks: MissedCallTaskSource = { claimNext: async () => undefined, release: async () => undefined }, primaryUp = true) {
   const clock = new ManualClock(1_000_000);
   const acd = new AcdEngine({ ...defaultAcdConfig, wrapUpSeconds: 0 }, clock);
   const telephony = new FakeTelephony();
@@ -15,6 +15,7 @@ function fixture(tasks: MissedCallTaskSource = { claimNext: async () => undefine
     outboundPrefix: '0',
     presentedNumber: '12345',
     callbackSkill: 'callback',
+    isTrunkUp: (t) => t === 'backup' || primaryUp,
   });
   // What CallService.dispatch does for work it does not own.
   service.redispatch = () => {
@@ -50,6 +51,18 @@ describe('OutboundCallbackService', () => {
     f.service.channelGone(citizenBackup.channelId);
     expect(f.results).toMatchObject([{ id: 'vh-c1', kind: 'virtual_hold', result: 'reached', trunk: 'backup', agentId: 'a1' }]);
     expect(f.acd.getAgent('a1').state).toBe('ready');
+  });
+
+  it('dials the citizen over the backup trunk at once when the primary is known to be down', async () => {
+    const f = fixture(undefined, false);
+    f.acd.enqueue({ callId: 'c1', line: '12345', language: 'mandarin' });
+    f.service.takeVirtualHold({ callId: 'c1', callerNumber: '13800001234', did: '12345', language: 'mandarin', trunk: 'primary', requestedAt: 1 });
+    f.acd.login({ agentId: 'a1', seat: 'seat-01', skills: { mandarin: 5 } });
+    f.acd.ready('a1');
+    f.service.redispatch();
+    const agentLeg = (f.telephony.argsOf('dial')[0] as [{ channelId: string }])[0].channelId;
+    await f.service.start(channel(agentLeg, { args: ['cb-agent', 'c1'] }));
+    expect((f.telephony.argsOf('dial')[1] as [{ endpoint: string }])[0].endpoint).toBe('PJSIP/013800001234@trunk-backup');
   });
 
   it('records an unreachable citizen when both trunks fail, and frees the agent', async () => {

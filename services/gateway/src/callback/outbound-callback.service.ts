@@ -51,6 +51,8 @@ export interface OutboundCallbackSettings {
   presentedNumber: string;
   /** Skill an agent needs for missed-call callbacks. */
   callbackSkill: string;
+  /** Whether a trunk is believed up (AMI qualify); a trunk known down is skipped. Defaults to always up. */
+  isTrunkUp?: (trunk: TrunkName) => boolean;
 }
 
 /**
@@ -187,7 +189,9 @@ export class OutboundCallbackService implements OutboundWork, StasisExtension {
     job.phase = 'citizen_ringing';
     job.dialledAt = this.clock.now();
     await this.telephony.startMoh(job.agentLeg as string).catch(() => undefined);
-    await this.dialCitizen(job, 'primary');
+    // The primary trunk first, unless it is known to be down; the backup when the primary fails the leg.
+    const primaryUp = this.settings.isTrunkUp?.('primary') ?? true;
+    await this.dialCitizen(job, primaryUp ? 'primary' : 'backup');
   }
 
   private async dialCitizen(job: CallbackJob, trunk: TrunkName): Promise<void> {
