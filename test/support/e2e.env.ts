@@ -68,6 +68,10 @@ export function e2eEnv(runId: string, slot = 0): Record<string, string> {
     CTI_OUTBOX_POLL_MS: '200',
     CTI_TICKET_URGENT_HOURS: '0.005',
     CTI_SMS_LOG_FILE: `.run/${runId}/sms.log`,
+    // Operations (test/ops.e2e.ts): an ARI outage of a few seconds opens an L1 incident; backups stay inside the run.
+    CTI_OPS_ARI_DOWN_S: '3',
+    CTI_OPS_RESOLVE_AFTER_S: '1',
+    CTI_BACKUP_DIR: `.run/${runId}/backups`,
   };
 }
 

@@ -128,9 +128,9 @@ export class IncidentRepository {
     return rows.map(toIncident);
   }
 
-  /** The incident's history, oldest first. */
+  /** The incident's history in the order it was recorded (a resolution may be back-dated to the recovery instant). */
   async events(id: string): Promise<IncidentEvent[]> {
-    const rows = await this.db.selectFrom('ops_incident_events').selectAll().where('incident_id', '=', id).orderBy('at').orderBy('id').execute();
+    const rows = await this.db.selectFrom('ops_incident_events').selectAll().where('incident_id', '=', id).orderBy('id').execute();
     return rows.map((r) => ({ at: new Date(r.at).getTime(), kind: r.kind, actor: r.actor, note: r.note, data: r.data }));
   }
 }

@@ -23,6 +23,15 @@ describe('AMI Command output parsing', () => {
     expect(commandLines({ response: 'Success', output: 'only' })).toEqual(['only']);
     expect(commandLines({ response: 'follows', content: 'Privilege: Command\nx\n' })).toEqual(['Privilege: Command', 'x']);
   });
+  it('parses Asterisk 22 task processors (with low/high time columns) by their header', () => {
+    const a22 = [
+      '',
+      'Processor                                                               Processed   In Queue  Max Depth  Low water High water Low time(us) High time(us)',
+      'app_voicemail                                                                   0          0          0        450        500          0          0',
+      'stasis/p:channel:all-00000051                                                 120          9         33        450        500         10         90',
+    ];
+    expect(parseTaskProcessors(a22)).toEqual([{ name: 'app_voicemail', queued: 0, maxDepth: 0 }, { name: 'stasis/p:channel:all-00000051', queued: 9, maxDepth: 33 }]);
+  });
   it('parses task processors, uptime and channel counts', () => {
     expect(parseTaskProcessors(TASKPROCESSORS)).toEqual([
       { name: 'app_voicemail', queued: 0, maxDepth: 0 },
@@ -47,11 +56,11 @@ describe('gatherInspectionFacts', () => {
       };
       return f.action === 'Ping' ? { response: 'Success', ping: 'Pong' } : { response: 'Success', output: out[String(f.command)] ?? [] };
     },
-    listAction: async () => [
-      { event: 'ContactList', aor: 'trunk-primary', status: 'Reachable', roundtripusec: '1500' },
-      { event: 'ContactList', aor: 'trunk-backup', status: 'Unreachable', roundtripusec: '0' },
-      { event: 'ContactList', aor: 'seat-01', status: 'NonQualified', roundtripusec: '0' },
-    ],
+    // PJSIPShowEndpoint lists the endpoint's permanent contacts as ContactStatusDetail rows.
+    listAction: async (f) =>
+      f.endpoint === 'trunk-primary'
+        ? [{ event: 'ContactStatusDetail', aor: 'trunk-primary', status: 'Reachable', roundtripusec: '1500' }]
+        : [{ event: 'ContactStatusDetail', aor: 'trunk-backup', status: 'Unreachable', roundtripusec: '0' }],
   });
   const deps = (over: Partial<Parameters<typeof gatherInspectionFacts>[0]> = {}) => ({
     ami: ami(),

@@ -47,12 +47,20 @@ export function commandLines(res: Record<string, unknown>): string[] {
   return (Array.isArray(out) ? out.map(String) : String(out).split('\n')).map((l) => l.replace(/^Output: /, '')).filter((l) => l.trim() !== '');
 }
 
-/** Parses `core show taskprocessors`: name, processed, in queue, max depth, low/high water. */
+/**
+ * Parses `core show taskprocessors`. Columns differ between versions (Asterisk 22 adds low/high times),
+ * so "In Queue" and "Max Depth" are located by the header; without one, they are the 2nd and 3rd numbers.
+ */
 export function parseTaskProcessors(lines: readonly string[]): Array<{ name: string; queued: number; maxDepth: number }> {
+  const header = lines.find((l) => /^\s*Processor\s/.test(l));
+  const cols = header ? header.trim().split(/\s{2,}/) : [];
+  const qi = cols.indexOf('In Queue') > 0 ? cols.indexOf('In Queue') : 2;
+  const mi = cols.indexOf('Max Depth') > 0 ? cols.indexOf('Max Depth') : 3;
   const out: Array<{ name: string; queued: number; maxDepth: number }> = [];
   for (const l of lines) {
-    const m = /^(\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*$/.exec(l.trim());
-    if (m) out.push({ name: m[1]!, queued: Number(m[3]), maxDepth: Number(m[4]) });
+    const t = l.trim().split(/\s+/);
+    if (t.length < 6 || !t.slice(1).every((x) => /^\d+$/.test(x))) continue;
+    out.push({ name: t[0]!, queued: Number(t[qi]), maxDepth: Number(t[mi]) });
   }
   return out;
 }
@@ -119,6 +127,15 @@ async function treeSize(dir: string, maxFiles = 200_000): Promise<{ bytes: numbe
   return { bytes, files };
 }
 
+/** Reachability of one trunk from its endpoint's contact status details (qualify results). */
+export async function trunkStatus(ami: AmiPort, name: string): Promise<{ name: string; status: 'up' | 'down' | 'unknown'; rttMs: number | null }> {
+  const rows = await ami.listAction({ action: 'PJSIPShowEndpoint', endpoint: name }, 'ContactStatusDetail');
+  const reachable = rows.find((r) => r.status === 'Reachable');
+  if (reachable) return { name, status: 'up', rttMs: Number(reachable.roundtripusec) > 0 ? Number(reachable.roundtripusec) / 1000 : null };
+  if (rows.length > 0 && rows.every((r) => r.status === 'Unreachable')) return { name, status: 'down', rttMs: null };
+  return { name, status: 'unknown', rttMs: null };
+}
+
 /** Reads every component once; never throws — an unreachable component becomes a failed probe. */
 export async function gatherInspectionFacts(
   deps: { ami: AmiPort; redis: RedisInfoPort; postgres: PostgresStatsPort; fetch: typeof fetch; now: () => number },
@@ -131,13 +148,8 @@ export async function gatherInspectionFacts(
   const [trunks, asterisk, ari, ami, redis, postgres] = await Promise.all([
     probe(async () => {
       amiReady();
-      const rows = await deps.ami.listAction({ action: 'PJSIPShowContacts' }, 'ContactList');
-      return t.trunks.map((name) => {
-        const row = rows.find((r) => r.aor === name);
-        const status: 'up' | 'down' | 'unknown' = !row ? 'unknown' : row.status === 'Reachable' ? 'up' : row.status === 'Unreachable' ? 'down' : 'unknown';
-        const rtt = row && Number(row.roundtripusec) > 0 ? Number(row.roundtripusec) / 1000 : null;
-        return { name, status, rttMs: rtt };
-      });
+      // Trunk contacts are permanent (in the AOR), which PJSIPShowContacts does not list: ask each endpoint.
+      return Promise.all(t.trunks.map((name) => trunkStatus(deps.ami, name)));
     }),
     probe(async () => {
       amiReady();
