@@ -79,6 +79,9 @@ const env: Record<string, string> = {
   // Nothing but routing while callers wait: no announcements, no callback offers, no overflow delay.
   CTI_MANDARIN_OVERFLOW_S: '0',
   CTI_ANNOUNCE_INTERVAL_S: '0',
+  // The bench measures routing, as app_queue has no language prompt: callers are queued at once.
+  CTI_LANGUAGE_WINDOW_S: '0',
+  CTI_LANGUAGE_MEMORY_DAYS: '0',
   CTI_VIRTUAL_HOLD_AFTER_S: '0',
   CTI_SPOOL_DIR: `.run/${runId}/spool`,
   CTI_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
