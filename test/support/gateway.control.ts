@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
-import { startProcess, waitFor } from './processes.js';
+import { alive, startProcess, waitFor } from './processes.js';
 
 /** Where the pid of the gateway under test is kept, so restarts by tests are still stopped at teardown. */
 export function pidFile(root: string, runId: string): string {
@@ -15,14 +15,6 @@ export function startGateway(root: string, env: Record<string, string>): ChildPr
   return child;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Stops the process (gateway or worker) whose pid is recorded, with `signal` (SIGKILL after 10 s). */
 export async function stopGatewayByPidFile(file: string, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {

@@ -40,3 +40,13 @@ export async function waitFor(what: string, check: () => Promise<boolean> | bool
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** Whether a process with this pid exists. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

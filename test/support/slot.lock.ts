@@ -1,17 +1,10 @@
 import { mkdirSync, openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { alive } from './processes.js';
 
 /** Machine-wide, so runs from different clones of the repository see each other. */
 const DIR = '/tmp/cti12345-e2e-slots';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
