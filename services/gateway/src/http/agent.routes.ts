@@ -25,61 +25,23 @@ export function registerAgentRoutes(routes: RouteRegistry, agents: AgentService)
     roles: ['supervisor', 'manager', 'admin', 'qa'],
     handler: async () => ({ items: await agents.list() }),
   });
-  routes.add({
-    method: 'POST',
-    url: '/api/v1/agents/:agentId/login',
-    summary: 'Log an agent in to a seat',
-    roles: ACTING,
-    params: agentParams,
-    body: z.object({ seat: z.string().regex(/^seat-\d{2,4}$/, 'seat must look like seat-01') }),
-    handler: async ({ params, body, principal }) => {
-      assertMayActFor(principal, params.agentId);
-      return agents.login(params.agentId, body.seat);
-    },
-  });
-  routes.add({
-    method: 'POST',
-    url: '/api/v1/agents/:agentId/logout',
-    summary: 'Log an agent out',
-    roles: ACTING,
-    params: agentParams,
-    handler: async ({ params, principal }) => {
-      assertMayActFor(principal, params.agentId);
-      return agents.logout(params.agentId);
-    },
-  });
-  routes.add({
-    method: 'POST',
-    url: '/api/v1/agents/:agentId/ready',
-    summary: 'Set an agent ready for calls',
-    roles: ACTING,
-    params: agentParams,
-    handler: async ({ params, principal }) => {
-      assertMayActFor(principal, params.agentId);
-      return agents.ready(params.agentId);
-    },
-  });
-  routes.add({
-    method: 'POST',
-    url: '/api/v1/agents/:agentId/pause',
-    summary: 'Pause an agent with a reason code',
-    roles: ACTING,
-    params: agentParams,
-    body: z.object({ reason: z.string().min(1).max(32) }),
-    handler: async ({ params, body, principal }) => {
-      assertMayActFor(principal, params.agentId);
-      return agents.pause(params.agentId, body.reason);
-    },
-  });
-  routes.add({
-    method: 'POST',
-    url: '/api/v1/agents/:agentId/wrap-up/end',
-    summary: 'End after-call work early',
-    roles: ACTING,
-    params: agentParams,
-    handler: async ({ params, principal }) => {
-      assertMayActFor(principal, params.agentId);
-      return agents.endWrapUp(params.agentId);
-    },
-  });
+  /** A state change an agent makes on their own seat (or a supervisor on any). */
+  const agentAction = <B extends z.ZodType>(path: string, summary: string, body: B | undefined, act: (agentId: string, body: z.infer<B>) => unknown) =>
+    routes.add({
+      method: 'POST',
+      url: `/api/v1/agents/:agentId/${path}`,
+      summary,
+      roles: ACTING,
+      params: agentParams,
+      ...(body && { body }),
+      handler: async ({ params, body: input, principal }) => {
+        assertMayActFor(principal, params.agentId);
+        return act(params.agentId, input as z.infer<B>);
+      },
+    });
+  agentAction('login', 'Log an agent in to a seat', z.object({ seat: z.string().regex(/^seat-\d{2,4}$/, 'seat must look like seat-01') }), (id, b) => agents.login(id, b.seat));
+  agentAction('logout', 'Log an agent out', undefined, (id) => agents.logout(id));
+  agentAction('ready', 'Set an agent ready for calls', undefined, (id) => agents.ready(id));
+  agentAction('pause', 'Pause an agent with a reason code', z.object({ reason: z.string().min(1).max(32) }), (id, b) => agents.pause(id, b.reason));
+  agentAction('wrap-up/end', 'End after-call work early', undefined, (id) => agents.endWrapUp(id));
 }
