@@ -278,6 +278,20 @@ export class AriTelephony implements TelephonyPort {
     await this.api.channels.setChannelVar({ channelId, variable: name, value });
   }
 
+  async bridgeMoh(bridgeId: string, on: boolean): Promise<void> {
+    if (on) await this.api.bridges.startMoh({ bridgeId, mohClass: 'default' });
+    else
+      await this.api.bridges.stopMoh({ bridgeId }).catch((err: unknown) => {
+        if (!isNotFound(err)) throw err;
+      });
+  }
+
+  async stopRecording(name: string): Promise<void> {
+    await this.api.recordings.stop({ recordingName: name }).catch((err: unknown) => {
+      if (!isNotFound(err)) throw err;
+    });
+  }
+
   async listBridges(): Promise<Array<{ id: string; channels: string[] }>> {
     const bridges: any[] = await this.api.bridges.list();
     return bridges.map((b) => ({ id: b.id, channels: b.channels ?? [] }));

@@ -61,6 +61,10 @@ export interface TelephonyPort {
   getVar(channelId: string, name: string): Promise<string | undefined>;
   /** Sets a channel variable. */
   setVar(channelId: string, name: string, value: string): Promise<void>;
+  /** Plays music on hold to everyone in a bridge (a caller held while their agent consults) or stops it. */
+  bridgeMoh(bridgeId: string, on: boolean): Promise<void>;
+  /** Stops a live recording (by its name), keeping the file; one already finished is not an error. */
+  stopRecording(name: string): Promise<void>;
 }
 
 /** Events from Asterisk the call logic reacts to. Handlers must not throw. */

@@ -258,6 +258,18 @@ export const configSchema = z.object({
   CTI_BACKUP_KEEP: z.coerce.number().int().min(1).max(1000).default(7),
   /** Hours after which the inspection warns that the last verified backup is too old. */
   CTI_BACKUP_MAX_AGE_H: z.coerce.number().gt(0).max(8760).default(26),
+  /** JSON file overriding the partner directory ({"110":{"numbers":["110"],"preferredTrunk":"primary","fallbackTrunk":"backup","ringTimeoutS":30},…}); empty = built-in defaults. */
+  CTI_PARTNERS_FILE: z.string().default(''),
+  /** Seconds a partner line rings before the linkage counts as not answered (default of every partner). */
+  CTI_PARTNER_RING_TIMEOUT_S: z.coerce.number().int().min(3).max(180).default(30),
+  /** Prefix dialled before transfer targets' external numbers on the trunks. */
+  CTI_TRANSFER_PREFIX: z.string().regex(/^[0-9*#]*$/).default(''),
+  /** Asterisk's recording spool directory as this host sees it (the chroot instance's `<rootfs>/run/cti/<instance>/spool/recording`). */
+  CTI_RECORDINGS_DIR: z.string().default('/var/spool/asterisk/recording'),
+  /** Days recordings are kept; the worker deletes older files daily (0 = keep for ever). */
+  CTI_RECORDING_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(180),
+  /** Whether every answered call is recorded (bridge recording from answer to end). */
+  CTI_RECORD_CALLS: bool.default(true),
 });
 
 /** The validated, frozen configuration handed to every module that needs it. */

@@ -13,3 +13,9 @@ export interface ReportJobData {
   from?: number;
   to?: number;
 }
+
+/** BullMQ queue carrying finished emergency/utility linkages from the gateway to the worker. */
+export const LINKAGES_QUEUE = 'linkages';
+
+/** BullMQ queue of the worker's daily recording retention sweep. */
+export const RECORDING_RETENTION_QUEUE = 'recording-retention';

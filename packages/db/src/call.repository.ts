@@ -61,6 +61,7 @@ export class CallRepository {
           offers: record.offers,
           via_fallback: record.viaFallback ?? false,
           callback_requested_at: ts(record.callbackRequestedAt),
+          recording: record.recording ?? null,
         })
         .onConflict((oc) => oc.column('linked_id').doNothing())
         .returning('linked_id')

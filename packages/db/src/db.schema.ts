@@ -23,6 +23,8 @@ export interface CallsTable {
   via_fallback: boolean;
   callback_requested_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   recorded_at: Generated<Date>;
+  /** The call's recording relative to the recordings directory (migration 0300). */
+  recording: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Row of `missed_call_tasks`: a citizen to call back after an abandoned call (one per number per day). */
@@ -355,6 +357,25 @@ export interface OpsBackupsTable {
 }
 
 /** The database as Kysely sees it. */
+/** Row of `linkages`: one emergency/utility linkage of a call (migration 0300). */
+export interface LinkagesTable {
+  id: string;
+  linked_id: string;
+  partner: string;
+  number: string;
+  mode: 'transfer' | 'three_way';
+  agent_id: string | null;
+  trunk: 'primary' | 'backup' | null;
+  dialled_at: Timestamp;
+  answered_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  agent_left_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  ended_at: Timestamp;
+  result: 'answered' | 'no_answer' | 'failed' | 'cancelled';
+  ticket_id: string | null;
+  ticket_state: string | null;
+  stored_at: Generated<Date>;
+}
+
 export interface Database {
   calls: CallsTable;
   missed_call_tasks: MissedCallTasksTable;
@@ -376,6 +397,7 @@ export interface Database {
   kpi_fault_windows: KpiFaultWindowsTable;
   kpi_alerts: KpiAlertsTable;
   kpi_reports: KpiReportsTable;
+  linkages: LinkagesTable;
   ops_incidents: OpsIncidentsTable;
   ops_incident_events: OpsIncidentEventsTable;
   ops_inspection_reports: OpsInspectionReportsTable;

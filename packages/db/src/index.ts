@@ -19,6 +19,8 @@ export * from './alert.repository.js';
 export * from './report.repository.js';
 export * from './callback-task.repository.js';
 export * from './kpi.periods.js';
+export * from './linkage.repository.js';
 export * from './incident.repository.js';
 export * from './inspection.repository.js';
 export * from './backup.repository.js';
+export * from './call-recording.repository.js';

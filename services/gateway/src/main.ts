@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import { CALLBACK_RESULTS_QUEUE, CALL_RECORDS_QUEUE, loadConfig } from '@cti/contracts';
+import { CALLBACK_RESULTS_QUEUE, CALL_RECORDS_QUEUE, LINKAGES_QUEUE, loadConfig } from '@cti/contracts';
 import { AcdEngine, systemClock } from '@cti/domain';
 import { AmiClient, AriTelephony, TrunkMonitor, seatName, type TelephonyEvents } from '@cti/asterisk';
 import { AgentRepository, AuditRepository, CallRepository, CallbackTaskRepository, TicketRepository, TokenRepository, createDb, migrate } from '@cti/db';
@@ -30,6 +30,8 @@ import { registerSupervisorRoutes } from './http/supervisor.routes.js';
 import { registerCallbackRoutes } from './http/callback.routes.js';
 import { EventBus } from './events/event-bus.js';
 import { createKpiWiring } from './kpi/kpi.feature.js';
+import { createCallControl } from './control/call-control.feature.js';
+import { TRANSFER_PAUSE_REASON } from './control/control.ports.js';
 import { createOpsWiring } from './ops/ops.feature.js';
 
 const config = loadConfig(process.env);
@@ -61,7 +63,8 @@ async function main(): Promise<void> {
   redis.on('error', (err) => log.debug({ err: err.message }, 'redis error'));
   const recordQueue = new Queue(CALL_RECORDS_QUEUE, { connection: redis, prefix: config.CTI_REDIS_PREFIX });
   const resultQueue = new Queue(CALLBACK_RESULTS_QUEUE, { connection: redis, prefix: config.CTI_REDIS_PREFIX });
-  for (const q of [recordQueue, resultQueue]) q.on('error', (err) => log.debug({ err: err.message }, 'queue error'));
+  const linkageQueue = new Queue(LINKAGES_QUEUE, { connection: redis, prefix: config.CTI_REDIS_PREFIX });
+  for (const q of [recordQueue, resultQueue, linkageQueue]) q.on('error', (err) => log.debug({ err: err.message }, 'queue error'));
   const publisher = new CallRecordPublisher(recordQueue, config.CTI_SPOOL_DIR, log);
   const callbackResults = new CallbackResultPublisher(resultQueue, config.CTI_SPOOL_DIR, log);
   publisher.startRedelivery();
@@ -78,7 +81,9 @@ async function main(): Promise<void> {
   });
   const stateStore = new GatewayStateStore(redis, `${config.CTI_REDIS_PREFIX}:gateway:state`, log);
   const saved = await stateStore.load();
-  const acd = saved ? AcdEngine.restore(routing.acd, systemClock, saved.acd) : new AcdEngine(routing.acd, systemClock);
+  // Call control holds a transfer's target agent with its own pause reason, so the ACD must know it.
+  const acdConfig = { ...routing.acd, pauseReasons: [...new Set([...routing.acd.pauseReasons, TRANSFER_PAUSE_REASON])] };
+  const acd = saved ? AcdEngine.restore(acdConfig, systemClock, saved.acd) : new AcdEngine(acdConfig, systemClock);
   const bus = new EventBus((err, e) => log.warn({ err: (err as Error).message, type: e.type }, 'event subscriber failed'));
   let handler: TelephonyEvents | undefined;
   const events: TelephonyEvents = {
@@ -124,7 +129,9 @@ async function main(): Promise<void> {
     stateStore.save(snapshot);
   };
   calls.onChange = persist;
-  handler = new CallStasisHandler(calls, log, () => undefined, [callbacks]);
+  // Call control: hold/mute/transfer, emergency linkage, recording, supervision (services/gateway/src/control).
+  const control = createCallControl({ config, telephony: ari, calls, acd, bus, log, linkageQueue, trunks: () => trunks.snapshot(), db });
+  handler = new CallStasisHandler(calls, log, () => undefined, [callbacks, ...control.extensions]);
 
   const ami = new AmiClient({ host: config.CTI_AMI_HOST, port: config.CTI_AMI_PORT, user: config.CTI_AMI_USER, password: config.CTI_AMI_PASSWORD }, log);
   ami.onConnection((up) => log.info({ up }, up ? 'AMI connected' : 'AMI disconnected'));
@@ -159,6 +166,7 @@ async function main(): Promise<void> {
       (routes) => registerCallRoutes(routes, calls, systemClock.now),
       (routes) => registerAcdRoutes(routes, acd),
       (routes) => registerCallbackRoutes(routes, callbackTasks, callbacks),
+      control.feature,
       ...kpiWiring.features,
       ...opsWiring.features,
       agentEventsFeature(bus, tokens, { callerNumberOf: (id) => calls.findCall(id)?.callerNumber, recentTickets: (n, l) => tickets.recentForCaller(n, l) }, log),
@@ -169,7 +177,7 @@ async function main(): Promise<void> {
       redis: () => Promise.race([redis.ping().then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), 1_000))]),
       postgres: () => sql`select 1`.execute(db).then(() => true, () => false),
       trunks: () => trunks.snapshot(),
-      spooledRecords: () => publisher.hasSpooled() || callbackResults.hasSpooled(),
+      spooledRecords: () => publisher.hasSpooled() || callbackResults.hasSpooled() || control.hasSpooled(),
     },
   });
   // Agent log-in, ready, pause change ACD state outside call events: persist and publish those too.
@@ -210,9 +218,10 @@ async function main(): Promise<void> {
     await stateStore.flush();
     publisher.stop();
     callbackResults.stop();
+    await control.stop();
     await publisher.flush().catch(() => 0);
     await callbackResults.flush().catch(() => 0);
-    await Promise.all([recordQueue.close(), resultQueue.close()]).catch(() => undefined);
+    await Promise.all([recordQueue.close(), resultQueue.close(), linkageQueue.close()]).catch(() => undefined);
     redis.disconnect();
     await db.destroy();
     log.info({}, 'gateway stopped');

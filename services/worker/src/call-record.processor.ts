@@ -29,6 +29,7 @@ export const callRecordSchema = z.object({
   offers: z.number().int().nonnegative(),
   viaFallback: z.boolean().optional(),
   callbackRequestedAt: ms.optional(),
+  recording: z.string().regex(/^[0-9A-Za-z._\/-]{1,200}$/).refine((r) => !r.split('/').includes('..'), 'no .. segments').optional(),
 });
 
 /** Opens missed-call callback tasks for abandoned calls (CallbackTaskRepository fits, with its threshold bound). */

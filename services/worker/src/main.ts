@@ -11,6 +11,10 @@ import { REPORTS_QUEUE, type ReportJobData } from '@cti/contracts';
 import { AgentRepository, KpiRepository, ReportRepository, kpiOverridesFromConfig } from '@cti/db';
 import { generateReport, scheduleReports } from './report/report.job.js';
 import { processCallbackResult } from './callback-result.processor.js';
+import { LINKAGES_QUEUE, RECORDING_RETENTION_QUEUE } from '@cti/contracts';
+import { LinkageRepository } from '@cti/db';
+import { processLinkage } from './linkage.processor.js';
+import { sweepRecordings } from './recording-retention.job.js';
 import { intakeDeadlineFrom, startTicketJobs } from './ticket-jobs.js';
 import { startOpsJobs } from './ops/ops.jobs.js';
 
@@ -91,6 +95,35 @@ async function main(): Promise<void> {
   // Operations: daily inspections, weekly/quarterly/annual reports and verified database backups (scheduled and on demand).
   const opsJobs = await startOpsJobs(db, connection, config, log);
 
+  // Call control: linkages with partner lines (ticket → transferred_emergency), and the daily recording retention sweep.
+  const linkageStore = new LinkageRepository(db);
+  const linkageWorker = new Worker(
+    LINKAGES_QUEUE,
+    async (job) => {
+      try {
+        return await processLinkage(job.data, linkageStore, log);
+      } catch (err) {
+        if (err instanceof CtiError && err.code === 'CTI_ERR_VALIDATION') throw new UnrecoverableError(err.message);
+        throw err;
+      }
+    },
+    { connection, prefix: config.CTI_REDIS_PREFIX, concurrency: 4 },
+  );
+  linkageWorker.on('failed', (job, err) => log.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'linkage job failed'));
+  linkageWorker.on('error', (err) => log.warn({ err: err.message }, 'linkage worker error'));
+  const retentionQueue = new Queue(RECORDING_RETENTION_QUEUE, { connection, prefix: config.CTI_REDIS_PREFIX });
+  await retentionQueue.upsertJobScheduler('daily', { pattern: '30 3 * * *', tz: 'Asia/Shanghai' }, { name: 'sweep' });
+  const retentionWorker = new Worker(
+    RECORDING_RETENTION_QUEUE,
+    async () => {
+      const r = await sweepRecordings(config.CTI_RECORDINGS_DIR, config.CTI_RECORDING_RETENTION_DAYS, Date.now());
+      log.info({ ...r, days: config.CTI_RECORDING_RETENTION_DAYS }, 'recording retention sweep');
+      return r;
+    },
+    { connection, prefix: config.CTI_REDIS_PREFIX, concurrency: 1 },
+  );
+  retentionWorker.on('error', (err) => log.warn({ err: err.message }, 'retention worker error'));
+
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -98,6 +131,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'draining worker');
     await Promise.all([worker.close(), callbackWorker.close()]);
     await reportWorker.close();
+    await Promise.all([linkageWorker.close(), retentionWorker.close(), retentionQueue.close()]);
     await reportQueue.close();
     await ticketJobs.close();
     await opsJobs.close();

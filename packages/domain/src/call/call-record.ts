@@ -40,4 +40,6 @@ export interface CallRecord {
    * Such a call is not answered; its callback's outcome is an OutboundCallbackResult.
    */
   callbackRequestedAt?: number;
+  /** The call's recording, relative to the recordings directory (`YYYY/MM/DD/<linkedId>.wav`), when recorded. */
+  recording?: string;
 }

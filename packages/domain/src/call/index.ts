@@ -2,3 +2,4 @@ export * from './call-record.js';
 export * from './phone-mask.js';
 export * from './outbound-callback.js';
 export * from './wait-estimate.js';
+export * from './linkage-record.js';

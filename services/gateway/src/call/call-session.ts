@@ -31,6 +31,8 @@ export interface CallSession {
   playbackId?: string;
   /** The caller accepted a callback that keeps their place; the channel is gone, the place is not. */
   callbackRequestedAt?: number;
+  /** Name of the call's recording (relative to the recordings directory), set by call control. */
+  recording?: string;
 }
 
 /** The call record of a session that ended now. */
@@ -53,5 +55,6 @@ export function toCallRecord(s: CallSession, endedAt: number, endedBy: CallRecor
     endedBy,
     offers: s.offers,
     ...(s.callbackRequestedAt !== undefined && { callbackRequestedAt: s.callbackRequestedAt }),
+    ...(s.recording !== undefined && { recording: s.recording }),
   };
 }

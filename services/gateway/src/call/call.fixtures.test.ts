@@ -94,6 +94,12 @@ export class FakeTelephony implements TelephonyPort {
   setVar(channelId: string, name: string, value: string) {
     return this.record('setVar', channelId, name, value);
   }
+  bridgeMoh(bridgeId: string, on: boolean) {
+    return this.record('bridgeMoh', bridgeId, on);
+  }
+  stopRecording(name: string) {
+    return this.record('stopRecording', name);
+  }
 }
 
 /** A sink that keeps what it was given. */

@@ -109,6 +109,90 @@ export class CallService {
     return this.sessions.get(callId);
   }
 
+  // ---- the port call control (services/gateway/src/control) uses; it never touches sessions otherwise ----
+
+  /** The connected call an agent is talking on (their leg attached), if any. */
+  findCallByAgent(agentId: string): CallSession | undefined {
+    for (const s of this.sessions.values()) if (s.phase === 'connected' && s.agentId === agentId && s.agentChannelId) return s;
+    return undefined;
+  }
+
+  /** Notes the call's recording name, referenced from its call record. */
+  noteRecording(callId: string, name: string): void {
+    const s = this.sessions.get(callId);
+    if (s && s.recording === undefined) s.recording = name;
+  }
+
+  /**
+   * The agent leaves a call that stays up (blind transfer, completed transfer): the agent is free in the ACD and
+   * their leg is forgotten, not hung up (the caller of this does that). The caller stays in the call's bridge until
+   * attachAgentLeg, requeue or handOff. Returns the released agent and leg.
+   */
+  releaseAgent(callId: string): { agentId: string; legId: string } | undefined {
+    const s = this.sessions.get(callId);
+    if (!s || s.phase !== 'connected' || !s.agentChannelId) return undefined;
+    const released = { agentId: s.agentId as string, legId: s.agentChannelId };
+    this.legs.delete(s.agentChannelId);
+    s.agentChannelId = undefined;
+    try {
+      this.acd.callEnded(released.agentId, callId);
+    } catch (err) {
+      this.log.warn({ callId, err: (err as Error).message }, 'ACD did not know the released call');
+    }
+    this.notifier.publish({ type: 'call.agent_released', at: this.clock.now(), callId, agentId: released.agentId });
+    this.changed();
+    this.dispatch();
+    return released;
+  }
+
+  /** Another agent answered for a call whose agent was released (transfer): their leg becomes the call's agent leg. */
+  attachAgentLeg(callId: string, agent: { agentId: string; seat: string; legId: string }): boolean {
+    const s = this.sessions.get(callId);
+    if (!s || s.phase !== 'connected' || s.agentChannelId) return false;
+    s.agentId = agent.agentId;
+    s.seat = agent.seat;
+    s.agentChannelId = agent.legId;
+    this.legs.set(agent.legId, callId);
+    this.notifier.publish({ type: 'call.connected', at: this.clock.now(), callId, agentId: agent.agentId, seat: agent.seat, transferred: true });
+    this.changed();
+    return true;
+  }
+
+  /**
+   * Blind transfer to a skill or back to the queue: the current agent (if any) is released and their leg hung up;
+   * the caller hears music in the call's bridge, first in line, until the next agent answers into that bridge.
+   */
+  async requeue(callId: string, target: { requiredSkill?: string } = {}): Promise<boolean> {
+    const s = this.sessions.get(callId);
+    if (!s || s.phase !== 'connected') return false;
+    const released = this.releaseAgent(callId);
+    if (released) await this.telephony.hangup(released.legId).catch(() => undefined);
+    s.phase = 'queued';
+    if (s.bridgeId) await this.telephony.bridgeMoh(s.bridgeId, true).catch(() => undefined);
+    this.acd.enqueue({ callId, line: s.did, language: s.language, priority: 1000, enqueuedAt: this.clock.now(), ...(target.requiredSkill && { requiredSkill: target.requiredSkill }) });
+    this.notifier.publish({ type: 'call.requeued', at: this.clock.now(), callId, requiredSkill: target.requiredSkill ?? null });
+    this.dispatch();
+    return true;
+  }
+
+  /**
+   * The call goes on without any agent (hand-off to a partner line, transfer to an outside number): the call record
+   * is published now, and the caller's channel and bridge belong to the caller of this from here on.
+   */
+  handOff(callId: string): CallSession | undefined {
+    const s = this.sessions.get(callId);
+    if (!s || s.phase !== 'connected') return undefined;
+    this.releaseAgent(callId);
+    s.phase = 'ended';
+    this.sessions.delete(callId);
+    const record = toCallRecord(s, this.clock.now(), 'agent');
+    this.log.info({ callId, agentId: s.agentId }, 'call handed off; the agent left');
+    this.notifier.publish({ type: 'call.ended', at: this.clock.now(), callId, outcome: record.outcome, agentId: record.agentId, handedOff: true });
+    void this.sink.publish(record);
+    this.changed();
+    return s;
+  }
+
   /** A citizen's call entered the Stasis app from a trunk: answer, hold music, queue. */
   async inbound(channel: ChannelInfo, trunk: TrunkName, did: string, adopted = false): Promise<void> {
     if (this.sessions.has(channel.id)) return;
@@ -298,14 +382,20 @@ export class CallService {
       return;
     }
     try {
+      const requeued = s.answeredAt !== undefined && s.bridgeId !== undefined; // a blind transfer: the caller waits in the call's bridge
       s.phase = 'connected';
-      s.answeredAt = this.clock.now();
-      this.recentAnswers.push(s.answeredAt);
+      s.answeredAt ??= this.clock.now();
+      if (!requeued) this.recentAnswers.push(s.answeredAt);
       if (this.recentAnswers.length > RECENT_ANSWERS) this.recentAnswers.shift();
       s.bridgeId = `bridge-${s.callId}`;
       this.acd.connected(s.agentId as string, s.callId);
-      await this.telephony.stopMoh(s.callId);
-      await this.telephony.bridge(s.bridgeId, [s.callId, legId]);
+      if (requeued) {
+        await this.telephony.bridgeMoh(s.bridgeId, false).catch(() => undefined);
+        await this.telephony.addToBridge(s.bridgeId, [legId]);
+      } else {
+        await this.telephony.stopMoh(s.callId);
+        await this.telephony.bridge(s.bridgeId, [s.callId, legId]);
+      }
       this.log.info({ callId: s.callId, agentId: s.agentId, seat: s.seat, waitMs: s.answeredAt - (s.queuedAt ?? s.arrivedAt) }, 'call answered');
       this.notifier.publish({ type: 'call.connected', at: this.clock.now(), callId: s.callId, agentId: s.agentId, seat: s.seat });
       this.changed();
@@ -368,7 +458,7 @@ export class CallService {
     this.sessions.delete(s.callId);
     if (phase === 'queued' || phase === 'ringing') {
       this.acd.removeCall(s.callId);
-    } else if (phase === 'connected') {
+    } else if (phase === 'connected' && s.agentChannelId) {
       try {
         this.acd.callEnded(s.agentId as string, s.callId);
       } catch (err) {

@@ -10,7 +10,8 @@ export interface StasisExtension {
   /** First Stasis arguments this extension owns. */
   kinds: readonly string[];
   start(channel: ChannelInfo): void | Promise<void>;
-  channelGone?(channelId: string): void;
+  /** A channel left Stasis or was destroyed; `cause` (Q.850) only comes with ChannelDestroyed. */
+  channelGone?(channelId: string, cause?: number): void;
   /** Returns true when the digit was consumed and must not reach the queue logic. */
   dtmf?(channelId: string, digit: string): boolean;
   playbackFinished?(playbackId: string): void;
@@ -46,13 +47,13 @@ export class CallStasisHandler implements TelephonyEvents {
     this.gone('StasisEnd', channelId);
   }
 
-  channelDestroyed(channelId: string): void {
-    this.gone('ChannelDestroyed', channelId);
+  channelDestroyed(channelId: string, cause?: number): void {
+    this.gone('ChannelDestroyed', channelId, cause);
   }
 
-  private gone(event: string, channelId: string): void {
+  private gone(event: string, channelId: string, cause?: number): void {
     this.guard(event, channelId, () => this.calls.channelGone(channelId));
-    for (const e of this.extensions) if (e.channelGone) this.guard(event, channelId, () => e.channelGone?.(channelId));
+    for (const e of this.extensions) if (e.channelGone) this.guard(event, channelId, () => e.channelGone?.(channelId, cause));
   }
 
   /** The caller's keys while waiting: 2 = Tibetan, 3 = back to Mandarin, 1 = call me back (when offered). */

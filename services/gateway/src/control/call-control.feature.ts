@@ -1,0 +1,67 @@
+import type { Kysely } from 'kysely';
+import type { Config } from '@cti/contracts';
+import { systemClock, type AcdEngine } from '@cti/domain';
+import type { TelephonyPort } from '@cti/asterisk';
+import { AuditRepository, CallRecordingRepository, type Database } from '@cti/db';
+import type { Logger } from '../logger.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { StasisExtension } from '../call/call.stasis.js';
+import type { RecordQueue } from '../records/durable.publisher.js';
+import type { RouteRegistry } from '../http/route.registry.js';
+import { registerCallControlRoutes } from '../http/call-control.routes.js';
+import { CallControlService } from './call-control.service.js';
+import { LinkageService } from './linkage.service.js';
+import { LinkagePublisher } from './linkage.publisher.js';
+import { PartnerDirectory } from './partner.directory.js';
+import { RecordingService } from './recording.service.js';
+import { SupervisionService } from './supervision.service.js';
+import type { ControlledCalls, TrunkStatusSource } from './control.ports.js';
+
+/** What call control needs from the gateway's wiring. */
+export interface CallControlWiringDeps {
+  config: Config;
+  telephony: TelephonyPort;
+  calls: ControlledCalls;
+  acd: AcdEngine;
+  bus: EventBus;
+  log: Logger;
+  linkageQueue: RecordQueue;
+  trunks: () => ReturnType<TrunkStatusSource['snapshot']>;
+  db: Kysely<Database>;
+}
+
+/** Builds call control (services, Stasis extensions, routes) once, for main.ts. */
+export function createCallControl(d: CallControlWiringDeps) {
+  const { config, telephony, calls, bus, log } = d;
+  const partners = PartnerDirectory.load(config.CTI_PARTNERS_FILE, config.CTI_PARTNER_RING_TIMEOUT_S);
+  const linkagePublisher = new LinkagePublisher(d.linkageQueue, config.CTI_SPOOL_DIR, log);
+  linkagePublisher.startRedelivery();
+  const linkages = new LinkageService(telephony, calls, partners, { snapshot: d.trunks }, linkagePublisher, bus, systemClock, log, { presentedNumber: '12345' });
+  const control = new CallControlService(telephony, calls, d.acd, bus, systemClock, log, { ringTimeoutSeconds: config.CTI_RING_TIMEOUT_S });
+  const recordings = new RecordingService(telephony, calls, systemClock, log, { enabled: config.CTI_RECORD_CALLS, directory: config.CTI_RECORDINGS_DIR, utcOffsetMinutes: 480 });
+  const supervision = new SupervisionService(telephony, calls, bus, systemClock, log, { ringTimeoutSeconds: config.CTI_RING_TIMEOUT_S });
+  const unsubscribe = [bus.subscribe((e) => recordings.onEvent(e)), bus.subscribe((e) => control.onEvent(e))];
+  const extensions: StasisExtension[] = [control, linkages, supervision];
+  return {
+    extensions,
+    feature: (routes: RouteRegistry) =>
+      registerCallControlRoutes(routes, {
+        calls,
+        control,
+        linkages,
+        recordings,
+        recordingLookup: new CallRecordingRepository(d.db),
+        supervision,
+        partners,
+        audit: new AuditRepository(d.db),
+        now: systemClock.now,
+        seatOf: (agentId) => d.acd.findAgent(agentId)?.seat,
+      }),
+    hasSpooled: () => linkagePublisher.hasSpooled(),
+    async stop(): Promise<void> {
+      for (const u of unsubscribe) u();
+      linkagePublisher.stop();
+      await linkagePublisher.flush().catch(() => 0);
+    },
+  };
+}

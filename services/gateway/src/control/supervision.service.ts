@@ -1,0 +1,180 @@
+import { CtiError, type Clock } from '@cti/domain';
+import type { ChannelInfo, TelephonyPort } from '@cti/asterisk';
+import type { Logger } from '../logger.js';
+import type { EventPublisher } from '../events/event-bus.js';
+import type { StasisExtension } from '../call/call.stasis.js';
+import type { ControlledCalls } from './control.ports.js';
+
+/** How a supervisor joins an agent's call. */
+export type SupervisionMode = 'monitor' | 'whisper' | 'barge';
+
+type Direction = 'none' | 'in' | 'out' | 'both';
+
+/**
+ * Snoop directions on the AGENT's channel. `spy` is what the supervisor hears: `in` = audio coming from the
+ * agent's phone, `out` = audio going to it (the caller, a partner); `both` = the whole conversation. `whisper` is
+ * where the supervisor's voice goes: `out` = into the audio sent to the agent's phone, so only the agent hears it;
+ * `both` = also into the audio the agent sends into the call, so the caller hears it too (barge).
+ */
+export const SNOOP_DIRECTIONS: Readonly<Record<SupervisionMode, { spy: Direction; whisper: Direction }>> = {
+  monitor: { spy: 'both', whisper: 'none' },
+  whisper: { spy: 'both', whisper: 'out' },
+  barge: { spy: 'both', whisper: 'both' },
+};
+
+/** One supervisor's session on one call. */
+export interface SupervisionSession {
+  id: string;
+  callId: string;
+  agentId: string;
+  agentLeg: string;
+  supervisor: string;
+  seat: string;
+  mode: SupervisionMode;
+  phase: 'ringing' | 'active';
+  seatLeg: string;
+  snoopId?: string;
+  bridgeId: string;
+  startedAt: number;
+}
+
+/** Settings of supervision. */
+export interface SupervisionSettings {
+  ringTimeoutSeconds: number;
+}
+
+/**
+ * Supervisor monitor / whisper / barge through ARI snoop channels: the supervisor's own seat is rung; when it
+ * answers, a snoop channel on the agent's channel (directions per mode) and the seat leg share a private bridge.
+ * Switching mode replaces the snoop channel (ARI cannot change a snoop's directions); stop hangs up both.
+ */
+export class SupervisionService implements StasisExtension {
+  readonly kinds = ['sv-seat', 'sv-snoop'] as const;
+  private readonly sessions = new Map<string, SupervisionSession>();
+  private readonly byChannel = new Map<string, string>();
+  private seq = 0;
+
+  constructor(
+    private readonly telephony: TelephonyPort,
+    private readonly calls: ControlledCalls,
+    private readonly events: EventPublisher,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly settings: SupervisionSettings,
+  ) {}
+
+  /** Sessions in progress. */
+  list(): SupervisionSession[] {
+    return [...this.sessions.values()];
+  }
+
+  /** The session; CTI_ERR_NOT_FOUND when it ended. */
+  get(id: string): SupervisionSession {
+    const s = this.sessions.get(id);
+    if (!s) throw new CtiError('CTI_ERR_NOT_FOUND', `no supervision session ${id}`, { id });
+    return s;
+  }
+
+  /** Rings the supervisor's seat to supervise the agent's current call in `mode`. */
+  async begin(o: { agentId: string; supervisor: string; seat: string; mode: SupervisionMode }): Promise<SupervisionSession> {
+    const call = this.calls.findCallByAgent(o.agentId);
+    if (!call?.agentChannelId) throw new CtiError('CTI_ERR_NO_SUCH_CALL', `agent ${o.agentId} is not on a call`, { agentId: o.agentId });
+    if (call.seat === o.seat) throw new CtiError('CTI_ERR_VALIDATION', 'the supervisor seat is the agent\'s own seat', { seat: o.seat });
+    const id = `sv-${call.callId}-${++this.seq}`;
+    const session: SupervisionSession = {
+      id,
+      callId: call.callId,
+      agentId: o.agentId,
+      agentLeg: call.agentChannelId,
+      supervisor: o.supervisor,
+      seat: o.seat,
+      mode: o.mode,
+      phase: 'ringing',
+      seatLeg: `${id}-seat`,
+      bridgeId: `${id}-bridge`,
+      startedAt: this.clock.now(),
+    };
+    this.sessions.set(id, session);
+    this.byChannel.set(session.seatLeg, id);
+    try {
+      await this.telephony.dial({ channelId: session.seatLeg, endpoint: `PJSIP/${o.seat}`, callerNumber: 'supervise', timeoutSeconds: this.settings.ringTimeoutSeconds, appArgs: ['sv-seat', id] });
+    } catch (err) {
+      this.end(session, 'seat_unreachable');
+      throw new CtiError('CTI_ERR_UNAVAILABLE', `seat ${o.seat} could not be rung`, { seat: o.seat, reason: (err as Error).message });
+    }
+    this.events.publish({ type: 'supervision.ringing', at: this.clock.now(), sessionId: id, callId: call.callId, agentId: o.agentId, supervisor: o.supervisor, mode: o.mode });
+    return session;
+  }
+
+  /** StasisExtension: the supervisor's seat answered, or a snoop channel arrived. */
+  async start(channel: ChannelInfo): Promise<void> {
+    const [kind, id] = channel.args;
+    const s = id ? this.sessions.get(id) : undefined;
+    if (!s) {
+      await this.telephony.hangup(channel.id).catch(() => undefined);
+      return;
+    }
+    if (kind === 'sv-seat' && channel.id === s.seatLeg && s.phase === 'ringing') {
+      s.phase = 'active';
+      await this.telephony.bridge(s.bridgeId, [s.seatLeg]);
+      await this.snoop(s);
+      return;
+    }
+    if (kind === 'sv-snoop' && channel.id === s.snoopId) {
+      await this.telephony.addToBridge(s.bridgeId, [channel.id]);
+      this.events.publish({ type: 'supervision.active', at: this.clock.now(), sessionId: s.id, callId: s.callId, agentId: s.agentId, mode: s.mode, snoopId: s.snoopId });
+      return;
+    }
+    await this.telephony.hangup(channel.id).catch(() => undefined);
+  }
+
+  private async snoop(s: SupervisionSession): Promise<void> {
+    const snoopId = `${s.id}-snoop${++this.seq}`;
+    const previous = s.snoopId;
+    s.snoopId = snoopId;
+    this.byChannel.set(snoopId, s.id);
+    const { spy, whisper } = SNOOP_DIRECTIONS[s.mode];
+    await this.telephony.snoop(s.agentLeg, { snoopId, spy, whisper, appArgs: ['sv-snoop', s.id] });
+    if (previous) {
+      this.byChannel.delete(previous);
+      await this.telephony.removeFromBridge(s.bridgeId, [previous]).catch(() => undefined);
+      await this.telephony.hangup(previous).catch((err: Error) => this.log.warn({ sessionId: s.id, err: err.message }, 'previous snoop channel not hung up'));
+    }
+  }
+
+  /** Switches the session's mode (monitor ↔ whisper ↔ barge) with a new snoop channel. */
+  async switchMode(id: string, mode: SupervisionMode): Promise<SupervisionSession> {
+    const s = this.get(id);
+    if (s.mode === mode) return s;
+    s.mode = mode;
+    if (s.phase === 'active') await this.snoop(s);
+    this.events.publish({ type: 'supervision.mode', at: this.clock.now(), sessionId: s.id, callId: s.callId, mode });
+    return s;
+  }
+
+  /** Ends the session: the supervisor's seat and the snoop channel are hung up. */
+  stop(id: string): void {
+    this.end(this.get(id), 'stopped');
+  }
+
+  channelGone(channelId: string): void {
+    for (const s of [...this.sessions.values()]) if (s.agentLeg === channelId) this.end(s, 'call_ended');
+    const id = this.byChannel.get(channelId);
+    const s = id ? this.sessions.get(id) : undefined;
+    if (!s) return;
+    // The snoop being replaced is not the end; the seat leg, the agent leg or the current snoop are.
+    if (channelId === s.seatLeg || channelId === s.snoopId) this.end(s, channelId === s.seatLeg ? 'supervisor_left' : 'call_ended');
+  }
+
+  private end(s: SupervisionSession, reason: string): void {
+    if (!this.sessions.delete(s.id)) return;
+    for (const ch of [s.seatLeg, s.snoopId]) {
+      if (!ch) continue;
+      this.byChannel.delete(ch);
+      void this.telephony.hangup(ch).catch(() => undefined);
+    }
+    void this.telephony.destroyBridge(s.bridgeId).catch(() => undefined);
+    this.log.info({ sessionId: s.id, callId: s.callId, reason }, 'supervision ended');
+    this.events.publish({ type: 'supervision.ended', at: this.clock.now(), sessionId: s.id, callId: s.callId, reason });
+  }
+}
