@@ -203,6 +203,10 @@ export class AriTelephony implements TelephonyPort {
     });
   }
 
+  async createBridge(bridgeId: string): Promise<void> {
+    await this.api.bridges.create({ type: 'mixing', bridgeId, name: bridgeId });
+  }
+
   async bridge(bridgeId: string, channelIds: string[]): Promise<void> {
     await this.api.bridges.create({ type: 'mixing', bridgeId, name: bridgeId });
     await this.api.bridges.addChannel({ bridgeId, channel: channelIds.join(',') });

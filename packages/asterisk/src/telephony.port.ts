@@ -31,6 +31,8 @@ export interface TelephonyPort {
   /** Hangs up; a channel that is already gone is not an error. */
   hangup(channelId: string): Promise<void>;
   dial(options: DialOptions): Promise<void>;
+  /** Creates an empty mixing bridge. */
+  createBridge(bridgeId: string): Promise<void>;
   /** Creates a mixing bridge holding the channels. */
   bridge(bridgeId: string, channelIds: string[]): Promise<void>;
   /** Destroys a bridge; a bridge already gone is not an error. */

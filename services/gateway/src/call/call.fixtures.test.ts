@@ -46,6 +46,9 @@ export class FakeTelephony implements TelephonyPort {
   dial(options: DialOptions) {
     return this.record('dial', options);
   }
+  createBridge(bridgeId: string) {
+    return this.record('createBridge', bridgeId);
+  }
   bridge(bridgeId: string, channelIds: string[]) {
     return this.record('bridge', bridgeId, channelIds);
   }

@@ -46,7 +46,9 @@ describe('CallService: answer and bridge', () => {
     await f.service.agentAnswered('c1-leg1', 'c1');
 
     expect(f.telephony.argsOf('stopMoh')).toEqual([['c1']]);
-    expect(f.telephony.argsOf('bridge')).toEqual([['bridge-c1', ['c1', 'c1-leg1']]]);
+    // The bridge was made while the caller was answered; connecting is one addChannel.
+    expect(f.telephony.argsOf('createBridge')).toEqual([['bridge-c1']]);
+    expect(f.telephony.argsOf('addToBridge')).toEqual([['bridge-c1', ['c1', 'c1-leg1']]]);
     expect(f.service.findCall('c1')).toMatchObject({ phase: 'connected', answeredAt: 1_004_000, bridgeId: 'bridge-c1' });
     expect(f.acd.getAgent('a1').state).toBe('on_call');
     expect(f.events.map((e) => e.type)).toEqual(['call.queued', 'call.offered', 'call.connected']);
@@ -193,11 +195,21 @@ describe('CallService: failures send the caller to the dialplan fallback', () =>
     expect(f.telephony.argsOf('continueInDialplan')).toEqual([['c1', 'cti-fallback', '12345', 1]]);
   });
 
+  it('creates the bridge when connecting if it could not be made on arrival', async () => {
+    const f = callFixture();
+    f.readyAgent('a1', 'seat-01');
+    f.telephony.failOn('createBridge');
+    await f.service.inbound(channel('c1'), 'primary', '12345');
+    await f.service.agentAnswered('c1-leg1', 'c1');
+    expect(f.telephony.argsOf('bridge')).toEqual([['bridge-c1', ['c1', 'c1-leg1']]]);
+    expect(f.service.findCall('c1')).toMatchObject({ phase: 'connected' });
+  });
+
   it('sends the caller to the fallback and frees the agent when bridging fails', async () => {
     const f = callFixture();
     f.readyAgent('a1', 'seat-01');
     await f.service.inbound(channel('c1'), 'primary', '12345');
-    f.telephony.failOn('bridge');
+    f.telephony.failOn('addToBridge');
     await f.service.agentAnswered('c1-leg1', 'c1');
 
     expect(f.telephony.argsOf('continueInDialplan')).toEqual([['c1', 'cti-fallback', '12345', 1]]);

@@ -211,22 +211,32 @@ export class CallService {
     this.log.info({ callId: session.callId, trunk, did, caller: maskPhone(session.callerNumber) }, 'call arrived');
     try {
       const answering = adopted && channel.state === 'Up' ? Promise.resolve() : this.telephony.answer(session.callId);
-      const [, remembered] = await Promise.all([answering, this.rememberedLanguage(session.callerNumber)]);
-      if (session.phase !== 'queued') return; // hung up while we answered
+      // The call's bridge is made while the caller is answered, so connecting an agent later is one round trip.
+      const bridgeId = `bridge-${session.callId}`;
+      const bridging = adopted ? Promise.resolve(false) : this.telephony.createBridge(bridgeId).then(() => true, () => false);
+      const [, remembered, bridged] = await Promise.all([answering, this.rememberedLanguage(session.callerNumber), bridging]);
+      if (bridged) session.bridgeId = bridgeId;
+      if (session.phase !== 'queued') {
+        if (bridged) void this.telephony.destroyBridge(bridgeId).catch(() => undefined); // hung up while we answered
+        return;
+      }
       if (remembered) session.language = remembered;
       // An adopted caller (found waiting after a restart) keeps the place and the wait since arrival.
       session.queuedAt = adopted ? session.arrivedAt : this.clock.now();
       session.lastAnnouncedAt = session.queuedAt;
-      await this.telephony.startMoh(session.callId);
-      if (session.phase !== 'queued') return;
       const wait = this.settings.wait;
       if (!adopted && wait && wait.languageWindowSeconds > 0 && !remembered) {
+        await this.telephony.startMoh(session.callId);
+        if (session.phase !== 'queued') return;
         // A new caller first hears the one short language prompt; silence means Mandarin once the window passes.
         session.languagePendingUntil = session.queuedAt + wait.languageWindowSeconds * 1000;
         if (wait.prompts.language.length) await this.announce(session, wait.prompts.language);
         return;
       }
+      // Ring a seat without waiting for the hold music to start.
+      const moh = this.telephony.startMoh(session.callId);
       this.enterQueue(session);
+      await moh;
       if (session.phase !== 'queued' || adopted) return; // a seat is ringing already, or the caller heard the prompt before
       const prompt = remembered === 'tibetan' ? (wait?.prompts.languageRemembered ?? []) : [];
       if (prompt.length) await this.announce(session, prompt);
@@ -387,14 +397,15 @@ export class CallService {
       s.answeredAt ??= this.clock.now();
       if (!requeued) this.recentAnswers.push(s.answeredAt);
       if (this.recentAnswers.length > RECENT_ANSWERS) this.recentAnswers.shift();
-      s.bridgeId = `bridge-${s.callId}`;
       this.acd.connected(s.agentId as string, s.callId);
       if (requeued) {
-        await this.telephony.bridgeMoh(s.bridgeId, false).catch(() => undefined);
-        await this.telephony.addToBridge(s.bridgeId, [legId]);
+        await this.telephony.bridgeMoh(s.bridgeId as string, false).catch(() => undefined);
+        await this.telephony.addToBridge(s.bridgeId as string, [legId]);
+      } else if (s.bridgeId) {
+        await Promise.all([this.telephony.stopMoh(s.callId), this.telephony.addToBridge(s.bridgeId, [s.callId, legId])]);
       } else {
-        await this.telephony.stopMoh(s.callId);
-        await this.telephony.bridge(s.bridgeId, [s.callId, legId]);
+        s.bridgeId = `bridge-${s.callId}`;
+        await Promise.all([this.telephony.stopMoh(s.callId), this.telephony.bridge(s.bridgeId, [s.callId, legId])]);
       }
       this.log.info({ callId: s.callId, agentId: s.agentId, seat: s.seat, waitMs: s.answeredAt - (s.queuedAt ?? s.arrivedAt) }, 'call answered');
       this.notifier.publish({ type: 'call.connected', at: this.clock.now(), callId: s.callId, agentId: s.agentId, seat: s.seat });

@@ -20,7 +20,7 @@ describe('CallStasisHandler', () => {
     await settle();
     handler.stasisStart(channel('c1-leg1', { name: 'PJSIP/seat-01-00000001', args: ['agent', 'c1'] }));
     await settle();
-    expect(f.telephony.argsOf('bridge')).toEqual([['bridge-c1', ['c1', 'c1-leg1']]]);
+    expect(f.telephony.argsOf('addToBridge')).toEqual([['bridge-c1', ['c1', 'c1-leg1']]]);
   });
 
   it('sets the caller’s language to Tibetan on DTMF 2 and back to Mandarin on 3', async () => {
