@@ -40,67 +40,56 @@ export class CallRepository {
   async storeCallRecord(record: CallRecord): Promise<StoreCallResult> {
     const acceptedAt = record.answeredAt ?? record.endedAt;
     const deadline = record.outcome === 'answered' ? await this.intakeDeadline(acceptedAt) : null;
-    return this.db.transaction().execute(async (trx) => {
-      const inserted = await trx
-        .insertInto('calls')
-        .values({
-          linked_id: record.linkedId,
-          trunk: record.trunk,
-          caller_number: record.callerNumber,
-          did: record.did,
-          language: record.language,
-          arrived_at: new Date(record.arrivedAt),
-          queued_at: ts(record.queuedAt),
-          offered_at: ts(record.offeredAt),
-          answered_at: ts(record.answeredAt),
-          ended_at: new Date(record.endedAt),
-          agent_id: record.agentId ?? null,
-          seat: record.seat ?? null,
-          outcome: record.outcome,
-          ended_by: record.endedBy ?? null,
-          offers: record.offers,
-          via_fallback: record.viaFallback ?? false,
-          callback_requested_at: ts(record.callbackRequestedAt),
-          recording: record.recording ?? null,
-        })
-        .onConflict((oc) => oc.column('linked_id').doNothing())
-        .returning('linked_id')
-        .executeTakeFirst();
-      if (record.outcome !== 'answered') return { callCreated: inserted !== undefined, ticketId: null, ticketCreated: false };
-
-      const ticket = await trx
-        .insertInto('tickets')
-        .values({
-          state: 'intake',
-          caller_number: record.callerNumber,
-          language: record.language,
-          source_call_id: record.linkedId,
-          accepted_at: new Date(acceptedAt),
-          deadline_at: deadline === null ? null : new Date(deadline),
-          created_by: record.agentId ?? null,
-        })
-        .onConflict((oc) => oc.column('source_call_id').doNothing())
-        .returning('id')
-        .executeTakeFirst();
-      if (!ticket) {
-        const existing = await trx.selectFrom('tickets').select('id').where('source_call_id', '=', record.linkedId).executeTakeFirstOrThrow();
-        return { callCreated: inserted !== undefined, ticketId: existing.id, ticketCreated: false };
-      }
-      await trx.insertInto('ticket_calls').values({ ticket_id: ticket.id, linked_id: record.linkedId }).execute();
-      await trx
-        .insertInto('ticket_history')
-        .values({
-          ticket_id: ticket.id,
-          action: 'open_from_call',
-          from_state: null,
-          to_state: 'intake',
-          actor_role: 'system',
-          actor_id: record.agentId ?? null,
-          data: JSON.stringify({ linkedId: record.linkedId }),
-        })
-        .execute();
-      return { callCreated: inserted !== undefined, ticketId: ticket.id, ticketCreated: true };
-    });
+    // One statement (data-modifying CTEs) instead of a six-round-trip transaction: the call, its intake ticket,
+    // the ticket link and the first history line are written atomically, and a redelivery changes nothing.
+    const insertCall = this.db
+      .insertInto('calls')
+      .values({
+        linked_id: record.linkedId,
+        trunk: record.trunk,
+        caller_number: record.callerNumber,
+        did: record.did,
+        language: record.language,
+        arrived_at: new Date(record.arrivedAt),
+        queued_at: ts(record.queuedAt),
+        offered_at: ts(record.offeredAt),
+        answered_at: ts(record.answeredAt),
+        ended_at: new Date(record.endedAt),
+        agent_id: record.agentId ?? null,
+        seat: record.seat ?? null,
+        outcome: record.outcome,
+        ended_by: record.endedBy ?? null,
+        offers: record.offers,
+        via_fallback: record.viaFallback ?? false,
+        callback_requested_at: ts(record.callbackRequestedAt),
+        recording: record.recording ?? null,
+      })
+      .onConflict((oc) => oc.column('linked_id').doNothing())
+      .returning('linked_id');
+    if (record.outcome !== 'answered') {
+      const inserted = await insertCall.executeTakeFirst();
+      return { callCreated: inserted !== undefined, ticketId: null, ticketCreated: false };
+    }
+    const result = await sql<{ call_created: number; ticket_id: string | null }>`
+      WITH c AS (${insertCall}),
+      t AS (
+        INSERT INTO tickets (state, caller_number, language, source_call_id, accepted_at, deadline_at, created_by)
+        VALUES ('intake', ${record.callerNumber}, ${record.language}, ${record.linkedId}, ${new Date(acceptedAt)}, ${deadline === null ? null : new Date(deadline)}, ${record.agentId ?? null})
+        ON CONFLICT (source_call_id) DO NOTHING
+        RETURNING id
+      ),
+      tc AS (INSERT INTO ticket_calls (ticket_id, linked_id) SELECT id, ${record.linkedId} FROM t),
+      h AS (
+        INSERT INTO ticket_history (ticket_id, action, from_state, to_state, actor_role, actor_id, data)
+        SELECT id, 'open_from_call', NULL, 'intake', 'system', ${record.agentId ?? null}, ${JSON.stringify({ linkedId: record.linkedId })}::jsonb FROM t
+      )
+      SELECT (SELECT count(*) FROM c)::int AS call_created, (SELECT id FROM t) AS ticket_id`.execute(this.db);
+    const row = result.rows[0];
+    const callCreated = (row?.call_created ?? 0) > 0;
+    if (row?.ticket_id) return { callCreated, ticketId: String(row.ticket_id), ticketCreated: true };
+    // Delivered before (or concurrently, committed after this statement's snapshot): read the ticket that exists.
+    const existing = await this.db.selectFrom('tickets').select('id').where('source_call_id', '=', record.linkedId).executeTakeFirstOrThrow();
+    return { callCreated, ticketId: existing.id, ticketCreated: false };
   }
 
   /** Counts offered (entered the agent queue), answered and abandoned calls that arrived in [from, to). */

@@ -10,9 +10,9 @@ import {
   type Config,
 } from '@cti/contracts';
 import { CachedWorkingCalendar, CalendarRepository, ExchangeRepository, QaRepository, SmsRepository, TicketRepository, type Database, type IntakeDeadline } from '@cti/db';
-import { computeDeadline } from '@cti/domain';
+import { computeDeadline, isOpenState, type TicketState } from '@cti/domain';
 import type { Logger } from './logger.js';
-import { processDeadlineJob, type DeadlineJobData } from './deadline-job.processor.js';
+import { deadlineJobs, processDeadlineJob, type DeadlineJobData } from './deadline-job.processor.js';
 import { processExchangePush } from './exchange-push.processor.js';
 import { sweepOutbox } from './outbox.sweeper.js';
 import { LogFileSmsAdapter, type SmsPort } from './sms.log-adapter.js';
@@ -49,7 +49,22 @@ export async function startTicketJobs(db: Kysely<Database>, connection: Redis, c
   const qaQueue = new Queue<{ period?: string }>(QA_SAMPLING_QUEUE, { connection, prefix });
 
   const workers = [
-    new Worker<DeadlineJobData>(TICKET_DEADLINES_QUEUE, async (job) => processDeadlineJob(job.data, tickets, Date.now()), { connection, prefix, concurrency: 8 }),
+    new Worker<DeadlineJobData>(
+      TICKET_DEADLINES_QUEUE,
+      async (job) => {
+        const result = await processDeadlineJob(job.data, tickets, Date.now());
+        if (job.data.level === 'yellow') {
+          // Chain the red job while the ticket is open with the same deadline (idempotent id: redelivery adds nothing).
+          const row = await tickets.findById(job.data.ticketId);
+          if (row && isOpenState(row.state as TicketState) && row.deadline_at?.getTime() === job.data.deadline) {
+            const red = deadlineJobs(row.id, row.accepted_at.getTime(), job.data.deadline, Date.now(), settings.warningPolicy)[1];
+            if (red) await deadlineQueue.add('red', red.data, { jobId: red.id, delay: red.delay, removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 7 * 86400 } });
+          }
+        }
+        return result;
+      },
+      { connection, prefix, concurrency: 8 },
+    ),
     new Worker<{ smsId: string }>(
       SMS_QUEUE,
       async (job) => {
