@@ -445,6 +445,10 @@ async function main(): Promise<void> {
   log(`starting Asterisk instance ${INSTANCE}`);
   asteriskStarted = true;
   asterisk('start', INSTANCE);
+  // Calls are recorded as in production; the recordings go under this instance's spool.
+  const astLog = asterisk('logdir', INSTANCE).trim();
+  env.CTI_RECORDINGS_DIR = `${astLog.replace(/\/log$/, '')}/spool/recording`;
+  env.CTI_QUEUE_LOG_FILE = `${astLog}/queue_log`;
 
   schemaCreated = true;
   await migrate(env.CTI_DATABASE_URL as string, runId, join(root, 'migrations'));

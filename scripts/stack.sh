@@ -45,8 +45,8 @@ up() {
   ensure_services
   [ "$DEMO" = 1 ] && ensure_packages "sipp:sip-tester"
   bash scripts/asterisk.sh start demo
-  CTI_QUEUE_LOG_FILE=$(bash scripts/asterisk.sh logdir demo)/queue_log
-  export CTI_QUEUE_LOG_FILE
+  local astlog; astlog=$(bash scripts/asterisk.sh logdir demo)
+  export CTI_QUEUE_LOG_FILE=$astlog/queue_log CTI_RECORDINGS_DIR=${astlog%/log}/spool/recording
   trap stop_all INT TERM EXIT
   node services/worker/dist/migrate.main.js >/dev/null
   node services/worker/dist/main.js >"$RUN/worker.log" 2>&1 &

@@ -24,7 +24,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   console.log(`[e2e] run ${runId} in port slot ${slot}; logs in .run/${runId}/`);
   asteriskScript(root, env, 'stop', INSTANCE); // a leftover of a run that died in this slot
   asteriskScript(root, env, 'start', INSTANCE);
-  env.CTI_QUEUE_LOG_FILE = `${asteriskScript(root, env, 'logdir', INSTANCE).trim()}/queue_log`;
+  const logDir = asteriskScript(root, env, 'logdir', INSTANCE).trim();
+  env.CTI_QUEUE_LOG_FILE = `${logDir}/queue_log`;
+  // Asterisk writes call recordings under its spool directory; the gateway serves them from there.
+  env.CTI_RECORDINGS_DIR = `${logDir.replace(/\/log$/, '')}/spool/recording`;
 
   await migrate(env.CTI_DATABASE_URL as string, runId, `${root}/migrations`);
   const db = createDb(env.CTI_DATABASE_URL as string, runId, 2);
@@ -39,7 +42,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const supervisorToken = await new TokenRepository(db).create('supervisor', 'e2e', null);
   await db.destroy();
 
-  const logDir = `${root}.run/${runId}`;
   worker = startWorker(root, env);
   gateway = startGateway(root, env);
   const apiUrl = `http://127.0.0.1:${env.CTI_HTTP_PORT}`;
