@@ -169,49 +169,18 @@ export const configSchema = z.object({
   CTI_WORKER_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   /** How often the worker moves outbox rows (SMS, pushes, deadline jobs) into BullMQ, in ms. */
   CTI_OUTBOX_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
-  /** Ticket deadlines in working days per category, `category:days` comma-separated (DOMAIN.md §3, Sichuan rules). */
-  CTI_TICKET_DEADLINE_DAYS: z
-    .string()
-    .regex(/^([a-z]+:\d{1,3})(,[a-z]+:\d{1,3})*$/, 'expected category:days,category:days')
-    .default('consultation:3,help:7,suggestion:7,complaint:15,report:15,praise:15,other:15'),
-  /** Clock hours within which an urgent ticket must be handled. */
-  CTI_TICKET_URGENT_HOURS: z.coerce.number().gt(0).max(720).default(24),
-  /** A ticket turns yellow when at most this fraction of its allowance remains. */
-  CTI_TICKET_YELLOW_FRACTION: z.coerce.number().min(0).max(1).default(0.2),
-  /** A ticket turns yellow when at most this many hours remain (0 = off). */
-  CTI_TICKET_YELLOW_HOURS: z.coerce.number().min(0).max(720).default(24),
-  /** Unreachable result callbacks (回访) after which a ticket is closed as "callback failed". */
-  CTI_CALLBACK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
-  /** Minutes between result-callback attempts. */
-  CTI_CALLBACK_RETRY_MINUTES: z.coerce.number().gt(0).max(10080).default(120),
-  /** Share of a month's answered calls sampled for QA review (national practice: at least 0.1). */
-  CTI_QA_SAMPLE_RATE: z.coerce.number().gt(0).max(1).default(0.1),
-  /** Comma-separated agent ids of QA staff; agents holding a `qa` token are added to them. */
-  CTI_QA_STAFF: z.string().default(''),
-  /** JSON file with the QA rubric ({items:[{id,label,weight,critical?}],passThreshold}); empty = built-in rubric. */
-  CTI_QA_RUBRIC_FILE: z.string().default(''),
-  /** File the log SMS adapter appends one JSON line per message to (receipts, callback notices). */
-  CTI_SMS_LOG_FILE: z.string().default('.run/sms.log'),
-  /** Base URL of the 110 platform's exchange API (pushes go to `<url>/incidents`); empty = pushes stay pending. */
-  CTI_EXCHANGE_110_URL: z.string().default(''),
-  /** HMAC-SHA256 secret signing our pushes to the 110 platform; never logged. */
-  CTI_EXCHANGE_OUTBOUND_SECRET: z.string().min(16).default('outbound-secret-change-me'),
-  /** HMAC-SHA256 secret the 110 platform signs its pushes to us with; never logged. */
-  CTI_EXCHANGE_INBOUND_SECRET: z.string().min(16).default('inbound-secret-change-me'),
-  /** Seconds a signed exchange request's timestamp may differ from our clock. */
-  CTI_EXCHANGE_WINDOW_S: z.coerce.number().int().min(5).max(3600).default(300),
-  /** Attempts of one outbound push before it is marked failed (exponential backoff between them). */
-  CTI_EXCHANGE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
-  /** First backoff delay of a failed push in ms; doubles on every attempt. */
-  CTI_EXCHANGE_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(2000),
-  /** Timeout of one outbound push HTTP request in ms. */
-  CTI_EXCHANGE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
-  /** Call records the worker stores in parallel. */
-  CTI_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(512).default(16),
-  /** BullMQ lock of an active job in ms; a killed worker's jobs are redelivered after about this long. */
-  CTI_WORKER_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
-  /** How often the worker moves outbox rows (SMS, pushes, deadline jobs) into BullMQ, in ms. */
-  CTI_OUTBOX_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  /** JSON file overriding the partner directory ({"110":{"numbers":["110"],"preferredTrunk":"primary","fallbackTrunk":"backup","ringTimeoutS":30},…}); empty = built-in defaults. */
+  CTI_PARTNERS_FILE: z.string().default(''),
+  /** Seconds a partner line rings before the linkage counts as not answered (default of every partner). */
+  CTI_PARTNER_RING_TIMEOUT_S: z.coerce.number().int().min(3).max(180).default(30),
+  /** Prefix dialled before transfer targets' external numbers on the trunks. */
+  CTI_TRANSFER_PREFIX: z.string().regex(/^[0-9*#]*$/).default(''),
+  /** Asterisk's recording spool directory as this host sees it (the chroot instance's `<rootfs>/run/cti/<instance>/spool/recording`). */
+  CTI_RECORDINGS_DIR: z.string().default('/var/spool/asterisk/recording'),
+  /** Days recordings are kept; the worker deletes older files daily (0 = keep for ever). */
+  CTI_RECORDING_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(180),
+  /** Whether every answered call is recorded (bridge recording from answer to end). */
+  CTI_RECORD_CALLS: bool.default(true),
   /** Recovery deadline in minutes per fault level, `L1:60,L2:90,L3:120,L4:180` (DOMAIN.md §6). */
   CTI_OPS_RECOVERY_MINUTES: z.string().regex(/^L[1-4]:\d+(\.\d+)?(,L[1-4]:\d+(\.\d+)?){3}$/, 'expected L1:60,L2:90,L3:120,L4:180').default('L1:60,L2:90,L3:120,L4:180'),
   /** Cumulative fault time allowed per (Beijing) calendar year, in hours. */
@@ -258,18 +227,6 @@ export const configSchema = z.object({
   CTI_BACKUP_KEEP: z.coerce.number().int().min(1).max(1000).default(7),
   /** Hours after which the inspection warns that the last verified backup is too old. */
   CTI_BACKUP_MAX_AGE_H: z.coerce.number().gt(0).max(8760).default(26),
-  /** JSON file overriding the partner directory ({"110":{"numbers":["110"],"preferredTrunk":"primary","fallbackTrunk":"backup","ringTimeoutS":30},…}); empty = built-in defaults. */
-  CTI_PARTNERS_FILE: z.string().default(''),
-  /** Seconds a partner line rings before the linkage counts as not answered (default of every partner). */
-  CTI_PARTNER_RING_TIMEOUT_S: z.coerce.number().int().min(3).max(180).default(30),
-  /** Prefix dialled before transfer targets' external numbers on the trunks. */
-  CTI_TRANSFER_PREFIX: z.string().regex(/^[0-9*#]*$/).default(''),
-  /** Asterisk's recording spool directory as this host sees it (the chroot instance's `<rootfs>/run/cti/<instance>/spool/recording`). */
-  CTI_RECORDINGS_DIR: z.string().default('/var/spool/asterisk/recording'),
-  /** Days recordings are kept; the worker deletes older files daily (0 = keep for ever). */
-  CTI_RECORDING_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(180),
-  /** Whether every answered call is recorded (bridge recording from answer to end). */
-  CTI_RECORD_CALLS: bool.default(true),
 });
 
 /** The validated, frozen configuration handed to every module that needs it. */

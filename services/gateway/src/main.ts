@@ -36,10 +36,10 @@ import { createOpsWiring } from './ops/ops.feature.js';
 
 const config = loadConfig(process.env);
 const log = createLogger('gateway', config.CTI_LOG_LEVEL);
-const migrationsDir = fileURLToPath(new URL('../../../migrations', import.meta.url));
 // ari-client's REST calls use the global agent: keep connections alive and bounded, or every request in flight
 // opens its own connection and Asterisk's HTTP server refuses them under load.
 http.globalAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+const migrationsDir = fileURLToPath(new URL('../../../migrations', import.meta.url));
 
 async function migrateWithRetry(): Promise<void> {
   for (let attempt = 1; ; attempt++) {
@@ -113,12 +113,12 @@ async function main(): Promise<void> {
     outboundPrefix: config.CTI_OUTBOUND_PREFIX,
     presentedNumber: '12345',
     callbackSkill: 'callback',
+    isTrunkUp: (t) => trunks.snapshot()[`trunk-${t}`]?.status !== 'down',
   });
   calls.attachOutbound(callbacks);
   callbacks.redispatch = () => calls.dispatch();
   if (saved) {
     calls.restore(saved.calls);
-    isTrunkUp: (t) => trunks.snapshot()[`trunk-${t}`]?.status !== 'down',
     callbacks.restore(saved.callbacks);
     log.info({ waiting: acd.waitingCount(), calls: saved.calls.sessions.length, savedAt: saved.savedAt }, 'restored gateway state; reconciling with Asterisk before routing');
   }
