@@ -134,6 +134,27 @@ describe('emergency linkage over the trunks', () => {
     }
   }, 90_000);
 
+  it('blind-transfers a call to an outside number: the agent leaves when it answers, the ticket is not an emergency transfer', async () => {
+    const outside = startUas(ctx.root, primaryIp, Number(primaryPort), 'seat');
+    try {
+      await trunkUp('trunk-primary');
+      const { run, callId } = await callToA01(`${backupIp}:${ctx.mediaBase + 390}`, 10_000);
+      const started = await as('a01', 'POST', '/api/v1/agents/a01/call/transfer/external', { number: '13900001111', mode: 'blind' });
+      expect(started.status, JSON.stringify(started.body)).toBe(200);
+      await waitFor('caller and the outside number', async () => {
+        const members = await bridgeMembers(`bridge-${callId}`);
+        return members.length === 2 && !members.includes('PJSIP/seat-01');
+      }, 10_000);
+      expect((await as('a01', 'GET', '/api/v1/agents/a01/call')).status).toBe(404); // the agent is free
+      expect((await run).successful).toBe(1);
+      await waitFor('linkage stored', async () => (await q('SELECT 1 FROM $S.linkages WHERE linked_id = $1', [callId])).length === 1, 20_000);
+      const [row] = await q('SELECT partner, number, mode, result, ticket_state FROM $S.linkages WHERE linked_id = $1', [callId]);
+      expect(row).toMatchObject({ partner: 'external', number: '13900001111', mode: 'transfer', result: 'answered', ticket_state: 'intake' });
+    } finally {
+      outside.kill('SIGKILL');
+    }
+  }, 90_000);
+
   it('carries the partner leg on the backup trunk when the primary fails it (503)', async () => {
     const failing = startUas(ctx.root, primaryIp, Number(primaryPort), 'partner-503');
     const partner = startUas(ctx.root, backupIp, Number(backupPort), 'seat');

@@ -14,7 +14,8 @@ export interface StoreLinkageResult {
 
 /** Whether a linkage hands the matter wholly to the partner: a one-click transfer answered, or any answered linkage the agent left. */
 export function handsMatterToPartner(r: LinkageRecord): boolean {
-  return r.result === 'answered' && (r.mode === 'transfer' || r.agentLeftAt !== undefined);
+  // A transfer to an outside number is not a hand-over to an emergency or utility line.
+  return r.partner !== 'external' && r.result === 'answered' && (r.mode === 'transfer' || r.agentLeftAt !== undefined);
 }
 
 /** Emergency/utility linkages of calls, and their effect on the call's ticket. */
@@ -51,7 +52,7 @@ export class LinkageRepository {
       }
       return {
         ticket: domainTicket,
-        history: [{ action: 'emergency_linkage', from: domainTicket.state, to: domainTicket.state, actorRole: actor.role, actorId: actor.id, data: history, at: now }],
+        history: [{ action: r.partner === 'external' ? 'external_transfer' : 'emergency_linkage', from: domainTicket.state, to: domainTicket.state, actorRole: actor.role, actorId: actor.id, data: history, at: now }],
         after: (trx) => this.insert(trx, r, current.id, domainTicket.state),
       };
     });

@@ -14,7 +14,8 @@ const ms = z.number().int().nonnegative();
 export const linkageRecordSchema = z.object({
   id: z.string().min(1).max(200),
   linkedId: z.string().min(1).max(128),
-  partner: z.enum(['110', '119', '120', '122', 'water', 'power', 'gas', 'heating']),
+  /** A directory line, or `external` for a transfer to an outside number. */
+  partner: z.enum(['110', '119', '120', '122', 'water', 'power', 'gas', 'heating', 'external']),
   number: z.string().regex(/^[0-9*#+]{1,32}$/),
   mode: z.enum(['transfer', 'three_way']),
   agentId: z.string().max(64).optional(),

@@ -36,7 +36,7 @@ export function createCallControl(d: CallControlWiringDeps) {
   const partners = PartnerDirectory.load(config.CTI_PARTNERS_FILE, config.CTI_PARTNER_RING_TIMEOUT_S);
   const linkagePublisher = new LinkagePublisher(d.linkageQueue, config.CTI_SPOOL_DIR, log);
   linkagePublisher.startRedelivery();
-  const linkages = new LinkageService(telephony, calls, partners, { snapshot: d.trunks }, linkagePublisher, bus, systemClock, log, { presentedNumber: '12345' });
+  const linkages = new LinkageService(telephony, calls, partners, { snapshot: d.trunks }, linkagePublisher, bus, systemClock, log, { presentedNumber: '12345', transferPrefix: config.CTI_TRANSFER_PREFIX, externalRingTimeoutS: config.CTI_PARTNER_RING_TIMEOUT_S });
   const control = new CallControlService(telephony, calls, d.acd, bus, systemClock, log, { ringTimeoutSeconds: config.CTI_RING_TIMEOUT_S });
   const recordings = new RecordingService(telephony, calls, systemClock, log, { enabled: config.CTI_RECORD_CALLS, directory: config.CTI_RECORDINGS_DIR, utcOffsetMinutes: 480 });
   const supervision = new SupervisionService(telephony, calls, bus, systemClock, log, { ringTimeoutSeconds: config.CTI_RING_TIMEOUT_S });

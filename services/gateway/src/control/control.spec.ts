@@ -42,7 +42,7 @@ function linkageFixture(trunks: Record<string, { status: 'up' | 'down' | 'unknow
   const records: LinkageRecord[] = [];
   const events: Array<{ type: string; [k: string]: unknown }> = [];
   const clock = new ManualClock(10_000);
-  const service = new LinkageService(telephony, calls, PartnerDirectory.fromConfig(30), { snapshot: () => trunks }, { publish: async (r) => void records.push(r) }, { publish: (e) => void events.push(e) }, clock, silentLogger(), { presentedNumber: '12345' });
+  const service = new LinkageService(telephony, calls, PartnerDirectory.fromConfig(30), { snapshot: () => trunks }, { publish: async (r) => void records.push(r) }, { publish: (e) => void events.push(e) }, clock, silentLogger(), { presentedNumber: '12345', transferPrefix: '0', externalRingTimeoutS: 25 });
   return { telephony, calls, records, events, clock, service };
 }
 
@@ -80,6 +80,16 @@ describe('LinkageService', () => {
     expect(f.records[0]).toMatchObject({ result: 'no_answer', trunk: 'backup' });
     expect(f.events.some((e) => e.type === 'linkage.failed')).toBe(true);
     expect(f.calls.handedOff).toEqual([]); // the caller still talks with the agent
+  });
+
+  it('blind-transfers to an outside number: dialled with the prefix over the primary trunk, the agent leaves when it answers', async () => {
+    const f = linkageFixture();
+    const l = await f.service.beginExternal('a01', '13900001111', true);
+    expect(f.telephony.argsOf('dial')[0]?.[0]).toMatchObject({ endpoint: 'PJSIP/013900001111@trunk-primary', timeoutSeconds: 25 });
+    await f.service.start({ id: l.legId, name: 'PJSIP/trunk-primary-1', state: 'Up', callerNumber: '', args: ['linkage', l.id], exten: '', createdAt: 0 });
+    expect(f.calls.handedOff).toEqual(['C1']);
+    f.service.channelGone('C1');
+    expect(f.records[0]).toMatchObject({ partner: 'external', number: '013900001111', mode: 'transfer', result: 'answered' });
   });
 
   it('starts on the backup trunk when the primary is known down', async () => {

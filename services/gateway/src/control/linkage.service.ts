@@ -29,13 +29,24 @@ export interface Linkage {
   legDialledAt: number;
   answeredAt?: number;
   agentLeftAt?: number;
+  /** A transfer to an outside number: the agent leaves as soon as the far end answers. */
+  autoHandOff?: boolean;
+  /** The line dialled: a directory partner, or an outside number. */
+  line: PartnerLine;
 }
 
 /** Settings of linkages. */
 export interface LinkageSettings {
   /** Number presented to the partner (the hotline). */
   presentedNumber: string;
+  /** Digits dialled before an outside number an agent transfers to (CTI_TRANSFER_PREFIX). */
+  transferPrefix?: string;
+  /** Ring time of an outside number, seconds. */
+  externalRingTimeoutS?: number;
 }
+
+/** Partner key of transfers to an outside number (not a directory line; never an emergency hand-over of the ticket). */
+export const EXTERNAL_PARTNER = 'external';
 
 /**
  * Emergency and utility linkage (DOMAIN.md §4). The partner is dialled over its preferred trunk (the fallback one
@@ -74,11 +85,31 @@ export class LinkageService implements StasisExtension {
 
   /** Starts a linkage from the agent's current call; `numberIndex` picks another of the partner's numbers. */
   async begin(agentId: string, o: { partner: string; mode: LinkageMode; numberIndex?: number }): Promise<Linkage> {
-    const line = this.partners.get(o.partner);
+    return this.startLinkage(agentId, this.partners.get(o.partner), o.mode, o.numberIndex ?? 0, false);
+  }
+
+  /**
+   * Transfers the agent's call to an outside number over the trunks (primary, backup on failure): the caller keeps
+   * talking with the agent while it rings; on answer the agent leaves at once (`blind`) or stays (`three_way`).
+   */
+  async beginExternal(agentId: string, number: string, leave: boolean): Promise<Linkage> {
+    const line: PartnerLine = {
+      key: EXTERNAL_PARTNER,
+      name: number,
+      numbers: [`${this.settings.transferPrefix ?? ''}${number}`],
+      preferredTrunk: 'primary',
+      fallbackTrunk: 'backup',
+      ringTimeoutS: this.settings.externalRingTimeoutS ?? 30,
+    };
+    return this.startLinkage(agentId, line, leave ? 'transfer' : 'three_way', 0, leave);
+  }
+
+  private async startLinkage(agentId: string, line: PartnerLine, mode: LinkageMode, numberIndex: number, autoHandOff: boolean): Promise<Linkage> {
+    const o = { mode, numberIndex };
     const call = this.calls.findCallByAgent(agentId);
     if (!call || !call.bridgeId || !call.agentChannelId) throw new CtiError('CTI_ERR_NO_SUCH_CALL', `agent ${agentId} is not on a call`, { agentId });
     if (this.byCall.has(call.callId)) throw new CtiError('CTI_ERR_CONFLICT', 'a linkage is already in progress on this call', { callId: call.callId });
-    const number = line.numbers[o.numberIndex ?? 0];
+    const number = line.numbers[o.numberIndex];
     if (number === undefined) throw new CtiError('CTI_ERR_VALIDATION', `partner ${line.key} has ${line.numbers.length} number(s)`, { numberIndex: o.numberIndex });
     const now = this.clock.now();
     const trunk = this.firstTrunk(line);
@@ -97,6 +128,8 @@ export class LinkageService implements StasisExtension {
       legId: '',
       dialledAt: now,
       legDialledAt: now,
+      line,
+      ...(autoHandOff && { autoHandOff }),
     };
     this.byCall.set(call.callId, linkage);
     this.log.info({ callId: call.callId, partner: line.key, mode: o.mode, trunk, caller: maskPhone(call.callerNumber) }, 'linkage started');
@@ -153,6 +186,7 @@ export class LinkageService implements StasisExtension {
     }
     this.log.info({ callId: l.callId, partner: l.partner, trunk: l.trunk }, 'partner answered; three-way');
     this.events.publish({ type: 'linkage.answered', at: l.answeredAt, callId: l.callId, linkageId: l.id, agentId: l.agentId, partner: l.partner, trunk: l.trunk });
+    if (l.autoHandOff) await this.handOff(l.agentId).catch((err: Error) => this.log.warn({ callId: l.callId, err: err.message }, 'automatic hand-off failed; the agent stays'));
   }
 
   /** StasisExtension: the partner leg entered Stasis on answer. */
@@ -202,7 +236,7 @@ export class LinkageService implements StasisExtension {
   /** A ringing leg ended without answer: the other trunk when it failed on the trunk, else the agent is told. */
   private legFailed(l: Linkage, legId: string, trunkFailure: boolean, cause?: number): void {
     if (l.legId !== legId || l.phase !== 'ringing' || !this.byCall.has(l.callId)) return;
-    const line = this.partners.get(l.partner);
+    const line = l.line;
     const other = l.trunk === line.preferredTrunk ? line.fallbackTrunk : line.preferredTrunk;
     if (trunkFailure && other && !l.trunksTried.includes(other)) {
       this.log.warn({ callId: l.callId, partner: l.partner, trunk: l.trunk, cause }, 'partner leg failed on the trunk; trying the other trunk');
@@ -247,7 +281,7 @@ export class LinkageService implements StasisExtension {
   }
 
   private nextIndex(l: Linkage): number | null {
-    const numbers = this.partners.get(l.partner).numbers;
+    const numbers = l.line.numbers;
     const i = numbers.indexOf(l.number);
     return i >= 0 && i + 1 < numbers.length ? i + 1 : null;
   }

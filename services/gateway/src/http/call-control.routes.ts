@@ -136,6 +136,19 @@ export function registerCallControlRoutes(routes: RouteRegistry, d: CallControlR
       return { id: l.id, callId: l.callId, partner: l.partner, number: l.number, mode: l.mode, phase: l.phase, trunk: l.trunk };
     },
   });
+  routes.add({
+    method: 'POST',
+    url: '/api/v1/agents/:agentId/call/transfer/external',
+    summary: 'Transfer the call to an outside number over the trunks; the caller talks with the agent while it rings; blind = the agent leaves on answer',
+    roles: ACTING,
+    params: agentParams,
+    body: z.object({ number: z.string().regex(/^\d{3,20}$/, 'number must be 3–20 digits'), mode: z.enum(['blind', 'three_way']).default('blind') }),
+    handler: async ({ params, body, principal }) => {
+      assertMayActFor(principal, params.agentId);
+      const l = await d.linkages.beginExternal(params.agentId, body.number, body.mode === 'blind');
+      return { id: l.id, callId: l.callId, number: l.number, mode: body.mode, phase: l.phase, trunk: l.trunk };
+    },
+  });
   agentAction('linkage/hand-off', 'Leave the caller with the partner (the agent is free)', async (a) => {
     const l = await d.linkages.handOff(a);
     return { id: l.id, phase: l.phase, agentLeftAt: l.agentLeftAt };
