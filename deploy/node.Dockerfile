@@ -2,6 +2,8 @@
 # service chooses the command. Build context: the repository root.
 FROM node:20-bookworm-slim
 WORKDIR /app
+# pg_dump/pg_restore for the worker's verified database backups (same major version as the postgres:15 service).
+RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client-15 && rm -rf /var/lib/apt/lists/*
 
 # Manifests first, so the dependency layer is rebuilt only when they change.
 COPY package.json package-lock.json ./
