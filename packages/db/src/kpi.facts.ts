@@ -81,6 +81,9 @@ export interface TicketFactRow {
   satisfaction: string | null;
   /** Arrival of the second call linked to the ticket (a repeat call on the same matter). */
   repeat_call_at: Date | null;
+  /** Whether a QA review of the ticket's call is done, and whether every done review passed (null: none). */
+  qa_reviewed?: boolean;
+  qa_passed?: boolean | null;
 }
 
 const satisfactionLevels = new Set(['very_satisfied', 'satisfied', 'basically_satisfied', 'dissatisfied', 'very_dissatisfied']);
@@ -88,7 +91,7 @@ const satisfactionLevels = new Set(['very_satisfied', 'satisfied', 'basically_sa
 /** Ticket category used when intake has not categorised it yet. */
 export const UNCATEGORIZED = 'uncategorized';
 
-/** A ticket and its history as a TicketFact; QA review facts come from the QA module once it stores them. */
+/** A ticket, its history and its QA reviews as a TicketFact. */
 export function toTicketFact(row: TicketFactRow): kpi.TicketFact {
   const acceptedAt = ms(row.created_at) as number;
   const dueAt = ms(row.deadline_at);
@@ -104,7 +107,8 @@ export function toTicketFact(row: TicketFactRow): kpi.TicketFact {
     returnedOrReassigned: row.returned || row.dispatches > 1,
     ...(dueAt !== undefined && { dueAt }),
     ...(closedAt !== undefined && { closedAt }),
-    qaReviewed: false,
+    qaReviewed: row.qa_reviewed === true,
+    ...(row.qa_reviewed === true && row.qa_passed !== null && row.qa_passed !== undefined && { qaPassed: row.qa_passed }),
     ...(row.satisfaction !== null && satisfactionLevels.has(row.satisfaction) && { satisfaction: row.satisfaction as kpi.TicketFact['satisfaction'] }),
     firstCallResolved: resolvedAtIntake,
     callerNumber: row.caller_number ?? '',

@@ -106,6 +106,27 @@ describe('KPI facts from PostgreSQL', () => {
     expect(ivs.find((i) => i.agentId === 'y1')?.to).toBe(s(500));
   });
 
+  it('feeds completed QA reviews into QA coverage and ticket-form accuracy', async () => {
+    const t1 = await db.selectFrom('tickets').select('id').where('source_call_id', '=', 'c1').executeTakeFirstOrThrow();
+    const t3 = await db.selectFrom('tickets').select('id').where('source_call_id', '=', 'c3').executeTakeFirstOrThrow();
+    await db
+      .insertInto('qa_reviews')
+      .values([
+        { period: '2026-11', call_id: 'c1', agent_id: 'a1', ticket_id: t1.id, assigned_to: 'qa1', status: 'done', score: '92', passed: true },
+        { period: '2026-11', call_id: 'c3', agent_id: 'a2', ticket_id: t3.id, assigned_to: 'qa1', status: 'done', score: '60', passed: false },
+        { period: '2026-11', call_id: 'c4', agent_id: 'a1', assigned_to: 'qa1', status: 'pending' },
+      ] as never)
+      .execute();
+    const all = await facts.facts(period.from, period.to, period.to);
+    expect(all.qaReviews.map((r) => [r.callId, r.score]).sort()).toEqual([['c1', 92], ['c3', 60]]);
+    const cfg = await facts.kpiConfig({}, period.from, period.to);
+    expect(kpi.qaCoverage(all.calls, all.qaReviews, cfg, period)).toMatchObject({ numerator: 2, denominator: 3 }); // c1, c3 of 3 answered
+    // Tickets count in the period they were accepted in: these were opened when the records were stored, i.e. now.
+    const today = { from: Date.now() - 3_600_000, to: Date.now() + 3_600_000 };
+    const tickets = await facts.ticketFacts(today.from, today.to);
+    expect(kpi.formAccuracyRate(tickets, cfg, today)).toMatchObject({ numerator: 1, denominator: 2 });
+  });
+
   it('counts overdue tickets: past the deadline and not finished', async () => {
     await db.insertInto('tickets').values([
       { state: 'in_progress', deadline_at: new Date(s(10)) },

@@ -55,10 +55,23 @@ export class KpiRepository {
     return kpi.createKpiConfig({ ...overrides, faultWindows: windows.map((w) => ({ from: w.from, to: w.to })) });
   }
 
-  /** Every fact of a period the contract KPI table needs (QA reviews: none stored yet). */
+  /** Every fact of a period the contract KPI table needs. */
   async facts(from: number, to: number, now: number): Promise<kpi.KpiFacts> {
-    const [calls, agentIntervals, tickets] = await Promise.all([this.callFacts(from, to), this.agentIntervals(from, to, now), this.ticketFacts(from, to)]);
-    return { calls, agentIntervals, tickets, qaReviews: [] };
+    const [calls, agentIntervals, tickets, qaReviews] = await Promise.all([this.callFacts(from, to), this.agentIntervals(from, to, now), this.ticketFacts(from, to), this.qaReviews(from, to)]);
+    return { calls, agentIntervals, tickets, qaReviews };
+  }
+
+  /** Completed QA reviews of calls that entered the queue in [from, to) (QA coverage, per-agent QA score). */
+  async qaReviews(from: number, to: number): Promise<kpi.QaReview[]> {
+    const rows = await this.db
+      .selectFrom('qa_reviews as q')
+      .innerJoin('calls as c', 'c.linked_id', 'q.call_id')
+      .select(['q.call_id', 'q.agent_id', 'q.score'])
+      .where('q.status', '=', 'done')
+      .where('c.queued_at', '>=', new Date(from))
+      .where('c.queued_at', '<', new Date(to))
+      .execute();
+    return rows.map((r) => ({ callId: r.call_id, agentId: r.agent_id, score: Number(r.score ?? 0) }));
   }
 
   /** Calls that entered the agent queue in [from, to), with their rings at agents. */
@@ -100,7 +113,9 @@ export class KpiRepository {
         (SELECT h.data->>'satisfaction' FROM ticket_history h WHERE h.ticket_id = t.id AND h.action = 'record_callback'
           AND h.data ? 'satisfaction' ORDER BY h.id DESC LIMIT 1) AS satisfaction,
         (SELECT c.arrived_at FROM ticket_calls tc JOIN calls c ON c.linked_id = tc.linked_id
-          WHERE tc.ticket_id = t.id ORDER BY c.arrived_at OFFSET 1 LIMIT 1) AS repeat_call_at
+          WHERE tc.ticket_id = t.id ORDER BY c.arrived_at OFFSET 1 LIMIT 1) AS repeat_call_at,
+        EXISTS (SELECT 1 FROM qa_reviews q WHERE q.ticket_id = t.id AND q.status = 'done') AS qa_reviewed,
+        (SELECT bool_and(q.passed) FROM qa_reviews q WHERE q.ticket_id = t.id AND q.status = 'done') AS qa_passed
       FROM tickets t
       WHERE (t.created_at >= ${f} AND t.created_at < ${t}) OR (t.deadline_at >= ${f} AND t.deadline_at < ${t})`.execute(this.db);
     return rows.rows.map(toTicketFact);
