@@ -1,18 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { sql, type Kysely } from 'kysely';
-import pg from 'pg';
 import type { CallRecord } from '@cti/domain';
 import { CallRepository } from './call.repository.js';
 import { TokenRepository } from './token.repository.js';
 import { AgentRepository } from './agent.repository.js';
-import { createDb } from './db.connection.js';
 import { migrate } from './migration.runner.js';
 import type { Database } from './db.schema.js';
+import { MIGRATIONS_DIR, TEST_DATABASE_URL, useTestSchema } from './test-schema.fixtures.test.js';
 
-const DATABASE_URL = process.env.CTI_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const MIGRATIONS = fileURLToPath(new URL('../../../migrations', import.meta.url));
-const schema = `it_${Date.now()}_${Math.random().toString(36).slice(2, 8)}`;
+const testSchema = useTestSchema('it', 25);
 
 let db: Kysely<Database>;
 let calls: CallRepository;
@@ -43,22 +39,14 @@ const count = async (table: 'calls' | 'tickets' | 'ticket_history' | 'ticket_cal
 };
 
 beforeAll(async () => {
-  await migrate(DATABASE_URL, schema, MIGRATIONS);
-  db = createDb(DATABASE_URL, schema, 25);
+  db = testSchema.db();
   calls = new CallRepository(db);
 });
 
-afterAll(async () => {
-  await db?.destroy();
-  const client = new pg.Client({ connectionString: DATABASE_URL });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await client.end();
-});
 
 describe('migrate', () => {
   it('applies nothing on a second run', async () => {
-    expect(await migrate(DATABASE_URL, schema, MIGRATIONS)).toEqual({ applied: [] });
+    expect(await migrate(TEST_DATABASE_URL, testSchema.name, MIGRATIONS_DIR)).toEqual({ applied: [] });
   });
 });
 

@@ -1,20 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Kysely } from 'kysely';
-import pg from 'pg';
 import { kpi, type CallRecord } from '@cti/domain';
 import { AgentStateRepository } from './agent-state.repository.js';
 import { AlertRepository } from './alert.repository.js';
 import { CallRepository } from './call.repository.js';
-import { createDb } from './db.connection.js';
 import type { Database } from './db.schema.js';
 import { KpiRepository } from './kpi.repository.js';
-import { migrate } from './migration.runner.js';
 import { ReportRepository } from './report.repository.js';
+import { useTestSchema } from './test-schema.fixtures.test.js';
 
-const DATABASE_URL = process.env.CTI_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const MIGRATIONS = fileURLToPath(new URL('../../../migrations', import.meta.url));
-const schema = `it_kpi_${Date.now()}_${Math.random().toString(36).slice(2, 8)}`;
+const testSchema = useTestSchema('it_kpi', 5);
 const T0 = Date.parse('2026-11-10T02:00:00Z');
 const s = (n: number) => T0 + n * 1000;
 
@@ -28,8 +23,7 @@ const record = (linkedId: string, over: Partial<CallRecord>): CallRecord => ({
 });
 
 beforeAll(async () => {
-  await migrate(DATABASE_URL, schema, MIGRATIONS);
-  db = createDb(DATABASE_URL, schema, 5);
+  db = testSchema.db();
   states = new AgentStateRepository(db);
   facts = new KpiRepository(db);
   const calls = new CallRepository(db);
@@ -44,13 +38,6 @@ beforeAll(async () => {
   await states.resolveOffer('c1', 'a1', true, s(13));
 });
 
-afterAll(async () => {
-  await db?.destroy();
-  const client = new pg.Client({ connectionString: DATABASE_URL });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await client.end();
-});
 
 describe('KPI facts from PostgreSQL', () => {
   const period = { from: T0, to: T0 + 3_600_000 };

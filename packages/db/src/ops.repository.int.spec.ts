@@ -1,18 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Kysely } from 'kysely';
-import pg from 'pg';
 import { CtiError, ops } from '@cti/domain';
 import { BackupRepository } from './backup.repository.js';
-import { createDb } from './db.connection.js';
 import type { Database } from './db.schema.js';
 import { IncidentRepository } from './incident.repository.js';
 import { InspectionRepository } from './inspection.repository.js';
-import { migrate } from './migration.runner.js';
+import { useTestSchema } from './test-schema.fixtures.test.js';
 
-const DATABASE_URL = process.env.CTI_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const MIGRATIONS = fileURLToPath(new URL('../../../migrations', import.meta.url));
-const schema = `it_ops_${Date.now()}_${Math.random().toString(36).slice(2, 8)}`;
+const testSchema = useTestSchema('it_ops', 5);
 const T0 = Date.parse('2026-11-10T02:00:00Z');
 const M = 60_000;
 
@@ -20,18 +15,10 @@ let db: Kysely<Database>;
 let incidents: IncidentRepository;
 
 beforeAll(async () => {
-  await migrate(DATABASE_URL, schema, MIGRATIONS);
-  db = createDb(DATABASE_URL, schema, 5);
+  db = testSchema.db();
   incidents = new IncidentRepository(db);
 });
 
-afterAll(async () => {
-  await db?.destroy();
-  const client = new pg.Client({ connectionString: DATABASE_URL });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await client.end();
-});
 
 describe('IncidentRepository on PostgreSQL', () => {
   it('stores a detected incident once however often the open is retried, and refuses a second open one for the condition', async () => {

@@ -1,7 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import pg from 'pg';
 import { sql, type Kysely } from 'kysely';
 import { loadConfig, ticketSettingsFromConfig } from '@cti/contracts';
 import {
@@ -13,17 +11,16 @@ import {
   SmsRepository,
   TicketCallbackRepository,
   TicketRepository,
-  createDb,
-  migrate,
   type Database,
   type Principal,
 } from '@cti/db';
 import { CtiError, ManualClock, TICKET_ACTIONS, TICKET_STATES, isOpenState, type TicketActionName, type TicketState } from '@cti/domain';
 import { TicketService } from './ticket.service.js';
+import { useTestSchema } from '../../../../packages/db/src/test-schema.fixtures.test.js';
 
-const DATABASE_URL = process.env.CTI_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const MIGRATIONS = fileURLToPath(new URL('../../../../migrations', import.meta.url));
-const schema = `it_tkt_${Date.now()}_${Math.random().toString(36).slice(2, 8)}`;
+// The db package's fixture: a migrated schema of this file's own, dropped afterwards.
+const testSchema = useTestSchema('it_tkt', 20);
+const schema = testSchema.name;
 
 const clock = new ManualClock(Date.parse('2026-09-28T02:00:00Z')); // Mon 28 Sep 2026, 10:00 Beijing
 const settings = ticketSettingsFromConfig(loadConfig({}));
@@ -42,8 +39,7 @@ const count = async (table: 'ticket_history' | 'callback_tasks' | 'sms_messages'
 const newTicket = () => service.create({ category: 'complaint', urgency: 'normal', callerNumber: '13800001111', summary: '噪音扰民', content: '夜间施工噪音' }, agent);
 
 beforeAll(async () => {
-  await migrate(DATABASE_URL, schema, MIGRATIONS);
-  db = createDb(DATABASE_URL, schema, 20);
+  db = testSchema.db();
   tickets = new TicketRepository(db);
   const departments = new DepartmentRepository(db);
   await departments.create({ id: 'housing', name: '住建局', phone: null });
@@ -67,13 +63,6 @@ beforeAll(async () => {
   );
 });
 
-afterAll(async () => {
-  await db?.destroy();
-  const client = new pg.Client({ connectionString: DATABASE_URL });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await client.end();
-});
 
 describe('TicketService on PostgreSQL', () => {
   it('creates a complaint due after 15 working days on the seeded 2026 calendar (golden week skipped, adjusted Saturday counted)', async () => {
