@@ -38,27 +38,10 @@ export function callView(c: CallRecord, now: number, position: number): WaitingC
   return view;
 }
 
-/** JSON image of an agent; undefined fields are omitted so restore+snapshot is byte-identical. */
+/** JSON image of an agent: its view plus what restore needs; undefined fields are omitted so restore+snapshot is byte-identical. */
 export function agentSnapshot(a: AgentRecord): AgentSnapshot {
-  const s: AgentSnapshot = {
-    agentId: a.agentId,
-    seat: a.seat,
-    skills: { ...a.skills },
-    backup: a.backup,
-    seq: a.seq,
-    state: a.state,
-    stateSince: a.stateSince,
-    idleSince: a.idleSince,
-    callsAnswered: a.callsAnswered,
-    talkMs: a.talkMs,
-    missesInRow: a.missesInRow,
-  };
-  if (a.pauseReason !== undefined) s.pauseReason = a.pauseReason;
-  if (a.pendingPauseReason !== undefined) s.pendingPauseReason = a.pendingPauseReason;
-  if (a.currentCallId !== undefined) s.currentCallId = a.currentCallId;
-  if (a.lastCallEndedAt !== undefined) s.lastCallEndedAt = a.lastCallEndedAt;
+  const s: AgentSnapshot = { ...agentView(a), seq: a.seq };
   if (a.connectedAt !== undefined) s.connectedAt = a.connectedAt;
-  if (a.wrapUpEndsAt !== undefined) s.wrapUpEndsAt = a.wrapUpEndsAt;
   return s;
 }
 
