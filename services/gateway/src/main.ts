@@ -79,7 +79,7 @@ async function main(): Promise<void> {
       resolve();
     });
   });
-  const stateStore = new GatewayStateStore(redis, `${config.CTI_REDIS_PREFIX}:gateway:state`, log, 100);
+  const stateStore = new GatewayStateStore(redis, `${config.CTI_REDIS_PREFIX}:gateway:state`, log);
   const saved = await stateStore.load();
   // Call control holds a transfer's target agent with its own pause reason, so the ACD must know it.
   const acdConfig = { ...routing.acd, pauseReasons: [...new Set([...routing.acd.pauseReasons, TRANSFER_PAUSE_REASON])] };

@@ -25,16 +25,6 @@ describe('GatewayStateStore', () => {
     expect(JSON.parse(writes.at(-1) as string).savedAt).toBe(50);
   });
 
-  it('spaces writes by the minimum interval, so a burst costs one serialisation', async () => {
-    const writes: number[] = [];
-    const store = new GatewayStateStore({ get: async () => null, set: async (_k: string, v: string) => (writes.push(JSON.parse(v).savedAt), 'OK') } as never, 'k', silentLogger(), 50);
-    store.save(() => state(1));
-    await new Promise((r) => setTimeout(r, 5));
-    for (let i = 2; i <= 20; i++) store.save(() => state(i));
-    await new Promise((r) => setTimeout(r, 120));
-    expect(writes).toEqual([1, 20]);
-  });
-
   it('loads what it saved, and nothing when Redis is away', async () => {
     const data = new Map<string, string>();
     const store = new GatewayStateStore({ get: async (k: string) => data.get(k) ?? null, set: async (k: string, v: string) => (data.set(k, v), 'OK') } as never, 'k', silentLogger());

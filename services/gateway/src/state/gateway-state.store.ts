@@ -14,22 +14,17 @@ export interface GatewayState {
 }
 
 /**
- * Keeps the gateway's state in Redis. Saves are coalesced (at most one in flight, the newest state wins) and
- * spaced by `minIntervalMs`, so a burst of call events costs one serialisation of the whole queue, not one per
- * event (with hundreds waiting that would grow with the square of the load); when Redis is away the state stays
- * in memory and calls go on. A restart loses at most the last interval's changes, which reconciliation with
- * Asterisk repairs (callers unknown to the saved state are adopted in arrival order).
+ * Keeps the gateway's state in Redis. Saves are coalesced (at most one in flight, the newest state wins) so a
+ * burst of call events costs one write; when Redis is away the state stays in memory and calls go on.
  */
 export class GatewayStateStore {
   private pending: (() => GatewayState) | undefined;
   private writing = false;
-  private lastWriteAt = 0;
 
   constructor(
     private readonly redis: Pick<Redis, 'get' | 'set'>,
     private readonly key: string,
     private readonly log: Logger,
-    private readonly minIntervalMs = 0,
   ) {}
 
   /** The last saved state, or undefined (none, unreadable, or Redis away). */
@@ -48,20 +43,16 @@ export class GatewayStateStore {
   /** Schedules a save of the state `take()` returns when the write happens. */
   save(take: () => GatewayState): void {
     this.pending = take;
-    if (!this.writing) void this.flush(false);
+    if (!this.writing) void this.flush();
   }
 
   /** Writes pending state now (also used at shutdown). */
-  async flush(force = true): Promise<void> {
+  async flush(): Promise<void> {
     this.writing = true;
     try {
       while (this.pending) {
-        const wait = this.lastWriteAt + this.minIntervalMs - Date.now();
-        if (!force && wait > 0) await new Promise((r) => setTimeout(r, wait));
         const take = this.pending;
-        if (!take) break;
         this.pending = undefined;
-        this.lastWriteAt = Date.now();
         try {
           await this.redis.set(this.key, JSON.stringify(take()));
         } catch (err) {
