@@ -64,6 +64,23 @@ describe('a citizen call end to end', () => {
     expect(tickets.body.items[0].callerNumber).toMatch(/^\*+\d{4}$/);
   });
 
+  it('without a language prompt, rings the caller until the agent answers and connects them then', async () => {
+    await stopGatewayByPidFile(pidFile(ctx.root, ctx.runId));
+    await restartGateway(ctx.root, { ...ctx.env, CTI_LANGUAGE_WINDOW_S: '0' }, ctx.apiUrl);
+    try {
+      await loginAllAgents(ctx);
+      const before = await answerRate(ctx);
+      const run = await placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 5, rate: 5, holdMs: 2000, mediaPort: ctx.mediaBase });
+      expect(run.successful, run.output.slice(-1500)).toBe(5);
+      await waitFor('5 answered', async () => (await answerRate(ctx)).answered === before.answered + 5, 15_000);
+      expect((await answerRate(ctx)).abandoned).toBe(before.abandoned);
+    } finally {
+      await stopGatewayByPidFile(pidFile(ctx.root, ctx.runId));
+      await restartGateway(ctx.root, ctx.env, ctx.apiUrl);
+      await loginAllAgents(ctx);
+    }
+  });
+
   it('records a caller who hangs up while queued as abandoned, and the answer rate drops', async () => {
     const before = await answerRate(ctx);
     const ticketsBefore = await ticketCount();

@@ -21,6 +21,8 @@ export interface CallSession {
   agentChannelId?: string;
   bridgeId?: string;
   offers: number;
+  /** The caller's channel was answered (callers an agent takes at once only hear ringing until the agent answers). */
+  callerAnswered?: boolean;
   /** A new caller hears the language prompt; they are queued (as Mandarin unless they press 2) at this time. */
   languagePendingUntil?: number;
   /** When the caller last heard a position/wait announcement (or was queued). */

@@ -34,6 +34,9 @@ export class FakeTelephony implements TelephonyPort {
   answer(channelId: string) {
     return this.record('answer', channelId);
   }
+  ring(channelId: string) {
+    return this.record('ring', channelId);
+  }
   startMoh(channelId: string) {
     return this.record('startMoh', channelId);
   }

@@ -2,13 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { callFixture, channel, settle } from './call.fixtures.test.js';
 
 describe('CallService: queue and offer', () => {
-  it('dials a queued call to the ready agent’s seat with Stasis args [agent, callId]', async () => {
+  it('dials a queued call to the ready agent’s seat with Stasis args [agent, callId], the caller only ringing meanwhile', async () => {
     const f = callFixture();
     f.readyAgent('a1', 'seat-03');
     await f.service.inbound(channel('c1'), 'primary', '12345');
 
-    expect(f.telephony.argsOf('answer')).toEqual([['c1']]);
-    expect(f.telephony.argsOf('startMoh')).toEqual([['c1']]);
+    // No prompt to play and an agent free at once: not answered yet, ringing (180) until the agent answers.
+    expect(f.telephony.argsOf('answer')).toEqual([]);
+    expect(f.telephony.argsOf('ring')).toEqual([['c1']]);
+    expect(f.telephony.argsOf('startMoh')).toEqual([]);
     expect(f.telephony.argsOf('dial')).toEqual([
       [{ channelId: 'c1-leg1', endpoint: 'PJSIP/seat-03', callerNumber: '13800001234', timeoutSeconds: 15, appArgs: ['agent', 'c1'] }],
     ]);
@@ -38,15 +40,16 @@ describe('CallService: queue and offer', () => {
 });
 
 describe('CallService: answer and bridge', () => {
-  it('bridges caller and agent leg and stops hold music when the agent leg enters Stasis', async () => {
+  it('answers a caller who was only ringing and bridges them with the agent leg when it enters Stasis', async () => {
     const f = callFixture();
     f.readyAgent('a1', 'seat-01');
     await f.service.inbound(channel('c1'), 'primary', '12345');
     f.clock.advance(4_000);
     await f.service.agentAnswered('c1-leg1', 'c1');
 
-    expect(f.telephony.argsOf('stopMoh')).toEqual([['c1']]);
-    // The bridge was made while the caller was answered; connecting is one addChannel.
+    expect(f.telephony.argsOf('answer')).toEqual([['c1']]);
+    expect(f.telephony.argsOf('stopMoh')).toEqual([]);
+    // The bridge was made on arrival; connecting is one addChannel.
     expect(f.telephony.argsOf('createBridge')).toEqual([['bridge-c1']]);
     expect(f.telephony.argsOf('addToBridge')).toEqual([['bridge-c1', ['c1', 'c1-leg1']]]);
     expect(f.service.findCall('c1')).toMatchObject({ phase: 'connected', answeredAt: 1_004_000, bridgeId: 'bridge-c1' });
@@ -177,7 +180,6 @@ describe('CallService: hang-ups', () => {
 describe('CallService: failures send the caller to the dialplan fallback', () => {
   it('continues the caller in cti-fallback at its DID, priority 1, when answer() rejects', async () => {
     const f = callFixture();
-    f.readyAgent('a1', 'seat-01');
     f.telephony.failOn('answer');
     await f.service.inbound(channel('c1'), 'primary', '12399');
 
@@ -185,6 +187,16 @@ describe('CallService: failures send the caller to the dialplan fallback', () =>
     expect(f.service.findCall('c1')).toBeUndefined();
     expect(f.acd.queue()).toEqual([]);
     expect(f.telephony.argsOf('dial')).toEqual([]);
+  });
+
+  it('sends the caller to the fallback and frees the agent when answering at connect fails', async () => {
+    const f = callFixture();
+    f.readyAgent('a1', 'seat-01');
+    await f.service.inbound(channel('c1'), 'primary', '12399');
+    f.telephony.failOn('answer');
+    await f.service.agentAnswered('c1-leg1', 'c1');
+    expect(f.telephony.argsOf('continueInDialplan')).toEqual([['c1', 'cti-fallback', '12399', 1]]);
+    expect(f.telephony.argsOf('hangup')).toContainEqual(['c1-leg1']);
     expect(f.acd.getAgent('a1').state).toBe('ready');
   });
 
@@ -222,16 +234,18 @@ describe('CallService: failures send the caller to the dialplan fallback', () =>
 
   it('does not hand a caller who hung up during answer() to the fallback', async () => {
     const f = callFixture();
-    let release!: () => void;
+    let release: (() => void) | undefined;
     f.telephony.answer = async () => new Promise<void>((r) => (release = r));
     const arriving = f.service.inbound(channel('c1'), 'primary', '12345');
+    while (!release) await settle(); // nobody is free: the caller is queued, then answered to wait
     f.service.channelGone('c1');
     release();
     await arriving;
     expect(f.acd.queue()).toEqual([]);
     expect(f.telephony.argsOf('continueInDialplan')).toEqual([]);
     expect(f.sink.records).toHaveLength(1);
-    expect(f.sink.records[0]).toMatchObject({ outcome: 'failed' });
+    // Queued before it was answered (nobody free): a caller who hangs up then has abandoned the queue.
+    expect(f.sink.records[0]).toMatchObject({ outcome: 'abandoned' });
   });
 });
 

@@ -209,8 +209,11 @@ export class CallService {
     };
     this.sessions.set(session.callId, session);
     this.log.info({ callId: session.callId, trunk, did, caller: maskPhone(session.callerNumber) }, 'call arrived');
+    const wait = this.settings.wait;
+    if (!adopted && (!wait || wait.languageWindowSeconds === 0)) return this.inboundWithoutPrompt(session);
     try {
       const answering = adopted && channel.state === 'Up' ? Promise.resolve() : this.telephony.answer(session.callId);
+      session.callerAnswered = true;
       // The call's bridge is made while the caller is answered, so connecting an agent later is one round trip.
       const bridgeId = `bridge-${session.callId}`;
       const bridging = adopted ? Promise.resolve(false) : this.telephony.createBridge(bridgeId).then(() => true, () => false);
@@ -224,7 +227,6 @@ export class CallService {
       // An adopted caller (found waiting after a restart) keeps the place and the wait since arrival.
       session.queuedAt = adopted ? session.arrivedAt : this.clock.now();
       session.lastAnnouncedAt = session.queuedAt;
-      const wait = this.settings.wait;
       if (!adopted && wait && wait.languageWindowSeconds > 0 && !remembered) {
         await this.telephony.startMoh(session.callId);
         if (session.phase !== 'queued') return;
@@ -243,6 +245,44 @@ export class CallService {
     } catch (err) {
       await this.sendToFallback(session, err);
     }
+  }
+
+  /**
+   * Without a language prompt to play, a caller an agent can take at once is not answered yet: they hear ringing
+   * (180) while the seat rings and are answered when the agent answers. Only a caller who must wait is answered and
+   * hears hold music. This spares Asterisk the answer, the music and its stop for most calls at busy times.
+   */
+  private async inboundWithoutPrompt(session: CallSession): Promise<void> {
+    try {
+      const bridgeId = `bridge-${session.callId}`;
+      const [remembered, bridged] = await Promise.all([
+        this.rememberedLanguage(session.callerNumber),
+        this.telephony.createBridge(bridgeId).then(() => true, () => false),
+      ]);
+      if (bridged) session.bridgeId = bridgeId;
+      if (session.phase !== 'queued') {
+        if (bridged) void this.telephony.destroyBridge(bridgeId).catch(() => undefined);
+        return;
+      }
+      if (remembered) session.language = remembered;
+      session.queuedAt = this.clock.now();
+      session.lastAnnouncedAt = session.queuedAt;
+      this.enterQueue(session);
+      const phase = session.phase as CallSession['phase']; // dispatch() may have moved it on
+      if (phase === 'ringing') await this.telephony.ring(session.callId);
+      else if (phase === 'queued') await this.holdCaller(session);
+    } catch (err) {
+      await this.sendToFallback(session, err);
+    }
+  }
+
+  /** A caller who must wait: answered (if not yet) and given hold music. */
+  private async holdCaller(s: CallSession): Promise<void> {
+    if (!s.callerAnswered) {
+      s.callerAnswered = true;
+      await this.telephony.answer(s.callId);
+    }
+    if (s.phase === 'queued') await this.telephony.startMoh(s.callId);
   }
 
   /** Puts the caller into the ACD queue at the place of their arrival and routes. */
@@ -401,6 +441,12 @@ export class CallService {
       if (requeued) {
         await this.telephony.bridgeMoh(s.bridgeId as string, false).catch(() => undefined);
         await this.telephony.addToBridge(s.bridgeId as string, [legId]);
+      } else if (!s.callerAnswered) {
+        // Connected straight from ringing: answer the caller now, then join the agent.
+        s.callerAnswered = true;
+        await this.telephony.answer(s.callId);
+        if (s.bridgeId) await this.telephony.addToBridge(s.bridgeId, [s.callId, legId]);
+        else await this.telephony.bridge((s.bridgeId = `bridge-${s.callId}`), [s.callId, legId]);
       } else if (s.bridgeId) {
         await Promise.all([this.telephony.stopMoh(s.callId), this.telephony.addToBridge(s.bridgeId, [s.callId, legId])]);
       } else {
@@ -457,6 +503,8 @@ export class CallService {
       s.agentChannelId = undefined;
       this.notifier.publish({ type: 'call.ring_no_answer', at: this.clock.now(), callId, agentId: s.agentId });
       this.dispatch();
+      // Now the caller waits: answer them (if they were only ringing) and play hold music.
+      if (s.phase === 'queued' && !s.callerAnswered) void this.holdCaller(s).catch((err) => this.sendToFallback(s, err));
     } else if (s.phase === 'connected') {
       this.endCall(s, 'agent');
     }
@@ -585,5 +633,7 @@ export class CallService {
     s.phase = 'queued';
     s.agentChannelId = undefined;
     this.acd.enqueue({ callId: s.callId, line: s.did, language: s.language, enqueuedAt: s.queuedAt ?? s.arrivedAt });
+    // A caller who was only ringing now waits: answer them and play hold music.
+    if (!s.callerAnswered) void this.holdCaller(s).catch((err) => this.sendToFallback(s, err));
   }
 }
