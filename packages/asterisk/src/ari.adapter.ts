@@ -13,7 +13,8 @@ export interface AriSettings {
   url: string;
   user: string;
   password: string;
-  app: string;
+  /** The Stasis applications to register (all on one connection; calls are spread over them by the dialplan). */
+  apps: string[];
   /**
    * Event types the application receives (ARI eventFilter). Asterisk otherwise sends every channel and bridge
    * event — about 60 per call — and its outgoing queue backs up under load.
@@ -115,12 +116,17 @@ export class AriTelephony implements TelephonyPort {
     this.client = client;
     this.wire(client);
     try {
-      await client.start(this.settings.app);
-      await client.applications
-        .filter({ applicationName: this.settings.app, filter: { allowed: (this.settings.eventTypes ?? DEFAULT_ARI_EVENT_TYPES).map((type) => ({ type })) } })
-        .catch((err: Error) => this.log.warn({ err: err.message }, 'ARI event filter not applied; receiving every event'));
+      await client.start(this.settings.apps);
+      const allowed = (this.settings.eventTypes ?? DEFAULT_ARI_EVENT_TYPES).map((type) => ({ type }));
+      await Promise.all(
+        this.settings.apps.map((applicationName) =>
+          client.applications
+            .filter({ applicationName, filter: { allowed } })
+            .catch((err: Error) => this.log.warn({ err: err.message, app: applicationName }, 'ARI event filter not applied; receiving every event')),
+        ),
+      );
       this.attempt = 0;
-      this.log.info({ app: this.settings.app }, 'ARI application registered');
+      this.log.info({ apps: this.settings.apps }, 'ARI applications registered');
       this.setUp(true);
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'ARI WebSocket failed, will retry');
@@ -167,6 +173,14 @@ export class AriTelephony implements TelephonyPort {
     });
   }
 
+  private appTurn = 0;
+
+  /** Originated legs are spread over the applications like the dialplan spreads inbound calls. */
+  private nextApp(): string {
+    const apps = this.settings.apps;
+    return apps[this.appTurn++ % apps.length] as string;
+  }
+
   private get api(): any {
     if (!this.client) throw new Error('ARI not connected');
     return this.client;
@@ -199,7 +213,7 @@ export class AriTelephony implements TelephonyPort {
   async dial(o: DialOptions): Promise<void> {
     await this.api.channels.originate({
       endpoint: o.endpoint,
-      app: this.settings.app,
+      app: this.nextApp(),
       appArgs: o.appArgs.join(','),
       callerId: o.callerNumber,
       timeout: o.timeoutSeconds,
@@ -227,8 +241,8 @@ export class AriTelephony implements TelephonyPort {
   }
 
   async listAppChannels(): Promise<ChannelInfo[]> {
-    const app = await this.api.applications.get({ applicationName: this.settings.app });
-    const ids = new Set<string>((app.channel_ids ?? []) as string[]);
+    const apps: any[] = await Promise.all(this.settings.apps.map((applicationName) => this.api.applications.get({ applicationName })));
+    const ids = new Set<string>(apps.flatMap((a) => (a.channel_ids ?? []) as string[]));
     const channels: any[] = await this.api.channels.list();
     return channels.filter((c) => ids.has(c.id)).map((c) => toChannelInfo(c));
   }
@@ -265,7 +279,7 @@ export class AriTelephony implements TelephonyPort {
   }
 
   async snoop(channelId: string, o: { snoopId: string; spy: 'none' | 'in' | 'out' | 'both'; whisper: 'none' | 'in' | 'out' | 'both'; appArgs: string[] }): Promise<void> {
-    await this.api.channels.snoopChannelWithId({ channelId, snoopId: o.snoopId, spy: o.spy, whisper: o.whisper, app: this.settings.app, appArgs: o.appArgs.join(',') });
+    await this.api.channels.snoopChannelWithId({ channelId, snoopId: o.snoopId, spy: o.spy, whisper: o.whisper, app: this.nextApp(), appArgs: o.appArgs.join(',') });
   }
 
   async recordBridge(bridgeId: string, name: string, format: string): Promise<void> {

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { loadConfig } from '@cti/contracts';
-import { renderAsteriskConf, seatName } from './asterisk-conf.render.js';
+import { ariAppNames, renderAsteriskConf, seatName } from './asterisk-conf.render.js';
 
 const templateDir = fileURLToPath(new URL('../../../asterisk-conf', import.meta.url));
 const templates: Record<string, string> = Object.fromEntries(
@@ -49,11 +49,18 @@ describe('renderAsteriskConf with the real templates', () => {
     }
   });
 
-  it('sends inbound calls to the Stasis app and falls back to a native Queue()', () => {
+  it('sends inbound calls to one of the sharded Stasis apps at random and falls back to a native Queue()', () => {
     const ext = out['extensions.conf'] as string;
-    expect(ext).toContain('Stasis(cti12345,inbound,${CTI_TRUNK},${EXTEN})');
+    expect(ext).toContain('Stasis(cti12345-${RAND(0,3)},inbound,${CTI_TRUNK},${EXTEN})');
+    expect(ariAppNames(loadConfig({}))).toEqual(['cti12345-0', 'cti12345-1', 'cti12345-2', 'cti12345-3']);
     expect(ext).toMatch(/\[cti-fallback\][\s\S]*Queue\(cti-fallback/);
     expect(out['queues.conf']).toContain('member => PJSIP/seat-27');
+  });
+
+  it('uses the plain app name when not sharded', () => {
+    const one = loadConfig({ CTI_ARI_APP_SHARDS: '1' });
+    expect(renderAsteriskConf(templates, one, '/run/cti/t')['extensions.conf']).toContain('Stasis(cti12345,inbound,${CTI_TRUNK},${EXTEN})');
+    expect(ariAppNames(one)).toEqual(['cti12345']);
   });
 
   it('fills instance paths and credentials', () => {

@@ -15,6 +15,12 @@ function hostOf(hostPort: string): string {
   return hostPort.split(':')[0] ?? hostPort;
 }
 
+/** The Stasis application names the gateway registers: `<app>-0` … when sharded, else `<app>`. */
+export function ariAppNames(config: Pick<Config, 'CTI_ARI_APP' | 'CTI_ARI_APP_SHARDS'>): string[] {
+  const n = config.CTI_ARI_APP_SHARDS;
+  return n <= 1 ? [config.CTI_ARI_APP] : Array.from({ length: n }, (_, i) => `${config.CTI_ARI_APP}-${i}`);
+}
+
 /** The placeholder values for one Asterisk instance rooted at `instanceRoot` (a path inside Asterisk's filesystem). */
 export function templateVars(config: Config, instanceRoot: string): TemplateVars {
   const ari = new URL(config.CTI_ARI_URL);
@@ -24,6 +30,8 @@ export function templateVars(config: Config, instanceRoot: string): TemplateVars
     ARI_USER: config.CTI_ARI_USER,
     ARI_PASSWORD: config.CTI_ARI_PASSWORD,
     ARI_APP: config.CTI_ARI_APP,
+    // The dialplan picks one of the applications at random per call.
+    ARI_STASIS_APP: config.CTI_ARI_APP_SHARDS <= 1 ? config.CTI_ARI_APP : `${config.CTI_ARI_APP}-\${RAND(0,${config.CTI_ARI_APP_SHARDS - 1})}`,
     AMI_PORT: String(config.CTI_AMI_PORT),
     AMI_USER: config.CTI_AMI_USER,
     AMI_PASSWORD: config.CTI_AMI_PASSWORD,

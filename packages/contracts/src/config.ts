@@ -30,6 +30,11 @@ export const configSchema = z.object({
   CTI_ARI_PASSWORD: z.string().min(8).default('cti-ari-secret'),
   /** Name of the Stasis application the dialplan sends calls to. */
   CTI_ARI_APP: z.string().regex(/^[A-Za-z0-9_-]+$/).default('cti12345'),
+  /**
+   * Stasis applications calls are spread over (`<app>-0` … `<app>-N-1`; 1 = just `<app>`). Asterisk processes each
+   * application's messages on one thread, so at high call rates several applications use several cores.
+   */
+  CTI_ARI_APP_SHARDS: z.coerce.number().int().min(1).max(16).default(4),
   /** AMI host. */
   CTI_AMI_HOST: z.string().default('127.0.0.1'),
   /** AMI port (manager.conf). */

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { CALLBACK_RESULTS_QUEUE, CALL_RECORDS_QUEUE, LINKAGES_QUEUE, loadConfig } from '@cti/contracts';
 import { AcdEngine, systemClock } from '@cti/domain';
-import { AmiClient, AriTelephony, TrunkMonitor, seatName, type TelephonyEvents } from '@cti/asterisk';
+import { AmiClient, AriTelephony, TrunkMonitor, ariAppNames, seatName, type TelephonyEvents } from '@cti/asterisk';
 import { AgentRepository, AuditRepository, CallRepository, CallbackTaskRepository, TicketRepository, TokenRepository, createDb, migrate } from '@cti/db';
 import { createLogger } from './logger.js';
 import { CallService } from './call/call.service.js';
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
     playbackFinished: (id) => handler?.playbackFinished(id),
     connection: (up) => handler?.connection(up),
   };
-  const ari = new AriTelephony({ url: config.CTI_ARI_URL, user: config.CTI_ARI_USER, password: config.CTI_ARI_PASSWORD, app: config.CTI_ARI_APP }, events, log);
+  const ari = new AriTelephony({ url: config.CTI_ARI_URL, user: config.CTI_ARI_USER, password: config.CTI_ARI_PASSWORD, apps: ariAppNames(config) }, events, log);
   const languages = new RedisLanguageMemory(redis, config.CTI_REDIS_PREFIX, config.CTI_LANGUAGE_MEMORY_DAYS);
   const calls = new CallService(
     ari,
