@@ -24,14 +24,19 @@ function fixture(tasks: MissedCallTaskSource = { claimNext: async () => undefine
   return { clock, acd, telephony, results, events, service };
 }
 
+/** Caller c1 chose a callback keeping their place; agent a1 at seat-01 becomes ready and the queue reaches the job. */
+function virtualHoldReachesAgent(f: ReturnType<typeof fixture>, requestedAt: number): void {
+  f.acd.enqueue({ callId: 'c1', line: '12345', language: 'mandarin' });
+  f.service.takeVirtualHold({ callId: 'c1', callerNumber: '13800001234', did: '12345', language: 'mandarin', trunk: 'primary', requestedAt });
+  f.acd.login({ agentId: 'a1', seat: 'seat-01', skills: { mandarin: 5 } });
+  f.acd.ready('a1');
+  f.service.redispatch();
+}
+
 describe('OutboundCallbackService', () => {
   it('rings the agent first, then the citizen over the primary trunk, falls back to the backup, and bridges on answer', async () => {
     const f = fixture();
-    f.acd.enqueue({ callId: 'c1', line: '12345', language: 'mandarin' });
-    f.service.takeVirtualHold({ callId: 'c1', callerNumber: '13800001234', did: '12345', language: 'mandarin', trunk: 'primary', requestedAt: 1_000_000 });
-    f.acd.login({ agentId: 'a1', seat: 'seat-01', skills: { mandarin: 5 } });
-    f.acd.ready('a1');
-    f.service.redispatch();
+    virtualHoldReachesAgent(f, 1_000_000);
     const [agentDial] = f.telephony.argsOf('dial') as Array<[{ channelId: string; endpoint: string; appArgs: string[] }]>;
     expect(agentDial?.[0]).toMatchObject({ endpoint: 'PJSIP/seat-01', appArgs: ['cb-agent', 'c1'] });
 
@@ -55,11 +60,7 @@ describe('OutboundCallbackService', () => {
 
   it('dials the citizen over the backup trunk at once when the primary is known to be down', async () => {
     const f = fixture(undefined, false);
-    f.acd.enqueue({ callId: 'c1', line: '12345', language: 'mandarin' });
-    f.service.takeVirtualHold({ callId: 'c1', callerNumber: '13800001234', did: '12345', language: 'mandarin', trunk: 'primary', requestedAt: 1 });
-    f.acd.login({ agentId: 'a1', seat: 'seat-01', skills: { mandarin: 5 } });
-    f.acd.ready('a1');
-    f.service.redispatch();
+    virtualHoldReachesAgent(f, 1);
     const agentLeg = (f.telephony.argsOf('dial')[0] as [{ channelId: string }])[0].channelId;
     await f.service.start(channel(agentLeg, { args: ['cb-agent', 'c1'] }));
     expect((f.telephony.argsOf('dial')[1] as [{ endpoint: string }])[0].endpoint).toBe('PJSIP/013800001234@trunk-backup');
@@ -67,11 +68,7 @@ describe('OutboundCallbackService', () => {
 
   it('records an unreachable citizen when both trunks fail, and frees the agent', async () => {
     const f = fixture();
-    f.acd.enqueue({ callId: 'c1', line: '12345', language: 'mandarin' });
-    f.service.takeVirtualHold({ callId: 'c1', callerNumber: '13800001234', did: '12345', language: 'mandarin', trunk: 'primary', requestedAt: 1 });
-    f.acd.login({ agentId: 'a1', seat: 'seat-01', skills: { mandarin: 5 } });
-    f.acd.ready('a1');
-    f.service.redispatch();
+    virtualHoldReachesAgent(f, 1);
     const agentLeg = (f.telephony.argsOf('dial')[0] as [{ channelId: string }])[0].channelId;
     await f.service.start(channel(agentLeg, { args: ['cb-agent', 'c1'] }));
     f.service.channelGone((f.telephony.argsOf('dial')[1] as [{ channelId: string }])[0].channelId);
