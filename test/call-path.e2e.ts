@@ -1,21 +1,20 @@
 // The foundation's call path on real parts: SIPp callers on the primary and backup trunks → Asterisk →
 // Stasis → ACD → SIPp seats; call records through BullMQ to PostgreSQL tickets.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { ChildProcess } from 'node:child_process';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { CALL_RECORDS_QUEUE } from '@cti/contracts';
 import type { CallRecord } from '@cti/domain';
 import { api, answerRate, loginAllAgents } from './support/api.js';
-import { placeCalls, startSeats } from './support/sipp.js';
+import { placeCalls } from './support/sipp.js';
+import { useCallStack } from './support/call-stack.fixture.js';
 import { asteriskScript, waitFor } from './support/processes.js';
 import { pidFile, restartGateway, stopGatewayByPidFile } from './support/gateway.control.js';
 
 const ctx = inject('e2e');
 const sipTarget = `127.0.0.1:${ctx.env.CTI_SIP_PORT}`;
-const seatPorts = Array.from({ length: 27 }, (_, i) => Number(ctx.env.CTI_SEAT_BASE_PORT) + i + 1);
-let seats: ChildProcess[] = [];
+const stack = useCallStack(ctx);
 let db: pg.Client;
 
 async function ticketCount(): Promise<number> {
@@ -28,16 +27,8 @@ async function callsByTrunk(): Promise<Record<string, number>> {
   return Object.fromEntries(r.rows.map((row) => [row.trunk, row.n]));
 }
 
-beforeAll(async () => {
-  db = new pg.Client({ connectionString: ctx.env.CTI_DATABASE_URL });
-  await db.connect();
-  seats = startSeats(ctx.root, seatPorts);
-  await loginAllAgents(ctx);
-});
-
-afterAll(async () => {
-  for (const s of seats) s.kill('SIGKILL');
-  await db.end();
+beforeAll(() => {
+  db = stack.db();
 });
 
 describe('a citizen call end to end', () => {

@@ -1,15 +1,15 @@
 // Faults the system must ride through, each injected for real: Redis and PostgreSQL taken away (through a TCP proxy
 // the test cuts), the worker and the gateway killed, Asterisk restarted, a clean SIGTERM. Calls are real SIPp calls.
 // CTI_FAULT_OUTAGE_S sets how long Redis/PostgreSQL stay away (15 s here; `npm run faults` runs the contract's 60 s).
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { ChildProcess } from 'node:child_process';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { CALL_RECORDS_QUEUE } from '@cti/contracts';
 import { api, loginAllAgents } from './support/api.js';
-import { placeCalls, startSeats } from './support/sipp.js';
+import { placeCalls } from './support/sipp.js';
+import { useCallStack } from './support/call-stack.fixture.js';
 import { asteriskScript, waitFor } from './support/processes.js';
 import { FaultProxy } from './support/fault.proxy.js';
 import { pidFile, restartGateway, startWorker, stopGatewayByPidFile, workerPidFile } from './support/gateway.control.js';
@@ -17,8 +17,7 @@ import { pidFile, restartGateway, startWorker, stopGatewayByPidFile, workerPidFi
 const ctx = inject('e2e');
 const OUTAGE_S = Number(process.env.CTI_FAULT_OUTAGE_S ?? 15);
 const sipTarget = `127.0.0.1:${ctx.env.CTI_SIP_PORT}`;
-const seatPorts = Array.from({ length: 27 }, (_, i) => Number(ctx.env.CTI_SEAT_BASE_PORT) + i + 1);
-let seats: ChildProcess[] = [];
+const stack = useCallStack(ctx);
 let db: pg.Client;
 
 const prefix = () => `137${String(Math.floor(Math.random() * 1e5)).padStart(5, '0')}`;
@@ -63,16 +62,8 @@ async function restartBoth(env: Record<string, string>): Promise<void> {
   await loginAllAgents(ctx);
 }
 
-beforeAll(async () => {
-  db = new pg.Client({ connectionString: ctx.env.CTI_DATABASE_URL });
-  await db.connect();
-  seats = startSeats(ctx.root, seatPorts);
-  await loginAllAgents(ctx);
-});
-
-afterAll(async () => {
-  for (const s of seats) s.kill('SIGKILL');
-  await db.end();
+beforeAll(() => {
+  db = stack.db();
 });
 
 describe('faults the system rides through', () => {
