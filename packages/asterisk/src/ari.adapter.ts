@@ -190,10 +190,6 @@ export class AriTelephony implements TelephonyPort {
     await this.api.channels.answer({ channelId });
   }
 
-  async ring(channelId: string): Promise<void> {
-    await this.api.channels.ring({ channelId });
-  }
-
   async startMoh(channelId: string): Promise<void> {
     await this.api.channels.startMoh({ channelId, mohClass: 'default' });
   }

@@ -26,8 +26,6 @@ export interface DialOptions {
 /** Call control the gateway needs from Asterisk (ARI). Methods reject with a CtiError-like Error on failure. */
 export interface TelephonyPort {
   answer(channelId: string): Promise<void>;
-  /** Sends ringing (180) to an unanswered channel. */
-  ring(channelId: string): Promise<void>;
   startMoh(channelId: string): Promise<void>;
   stopMoh(channelId: string): Promise<void>;
   /** Hangs up; a channel that is already gone is not an error. */

@@ -17,6 +17,18 @@ export class FakeTelephony implements TelephonyPort {
   channels: ChannelInfo[] = [];
   bridges: Array<{ id: string; channels: string[] }> = [];
 
+  /** Methods that wait until the test calls the returned function before they settle. */
+  readonly held = new Map<Method, Promise<void>>();
+
+  holdOn(method: Method): () => void {
+    let release = () => undefined as void;
+    this.held.set(method, new Promise<void>((resolve) => (release = resolve)));
+    return () => {
+      this.held.delete(method);
+      release();
+    };
+  }
+
   failOn(method: Method, message = `${method} failed`): void {
     this.failures.set(method, new Error(message));
   }
@@ -27,15 +39,13 @@ export class FakeTelephony implements TelephonyPort {
 
   private async record(method: Method, ...args: unknown[]): Promise<void> {
     this.calls.push({ method, args });
+    await this.held.get(method);
     const err = this.failures.get(method);
     if (err) throw err;
   }
 
   answer(channelId: string) {
     return this.record('answer', channelId);
-  }
-  ring(channelId: string) {
-    return this.record('ring', channelId);
   }
   startMoh(channelId: string) {
     return this.record('startMoh', channelId);

@@ -7,9 +7,8 @@ describe('CallService: queue and offer', () => {
     f.readyAgent('a1', 'seat-03');
     await f.service.inbound(channel('c1'), 'primary', '12345');
 
-    // No prompt to play and an agent free at once: not answered yet, ringing (180) until the agent answers.
+    // No prompt to play and an agent free at once: not answered yet (the dialplan's 180 goes on) until the agent answers.
     expect(f.telephony.argsOf('answer')).toEqual([]);
-    expect(f.telephony.argsOf('ring')).toEqual([['c1']]);
     expect(f.telephony.argsOf('startMoh')).toEqual([]);
     expect(f.telephony.argsOf('dial')).toEqual([
       [{ channelId: 'c1-leg1', endpoint: 'PJSIP/seat-03', callerNumber: '13800001234', timeoutSeconds: 15, appArgs: ['agent', 'c1'] }],
@@ -55,6 +54,37 @@ describe('CallService: answer and bridge', () => {
     expect(f.service.findCall('c1')).toMatchObject({ phase: 'connected', answeredAt: 1_004_000, bridgeId: 'bridge-c1' });
     expect(f.acd.getAgent('a1').state).toBe('on_call');
     expect(f.events.map((e) => e.type)).toEqual(['call.queued', 'call.offered', 'call.connected']);
+  });
+
+  it('dials the seat without waiting for the call’s bridge, and connects the agent once the bridge is made', async () => {
+    const f = callFixture();
+    f.readyAgent('a1', 'seat-01');
+    const bridgeMade = f.telephony.holdOn('createBridge');
+    await f.service.inbound(channel('c1'), 'primary', '12345');
+    expect(f.telephony.argsOf('dial')).toHaveLength(1);
+    expect(f.service.findCall('c1')?.bridgeId).toBeUndefined();
+
+    const connecting = f.service.agentAnswered('c1-leg1', 'c1');
+    await settle();
+    expect(f.telephony.argsOf('addToBridge')).toEqual([]);
+    bridgeMade();
+    await connecting;
+    expect(f.telephony.argsOf('addToBridge')).toEqual([['bridge-c1', ['c1', 'c1-leg1']]]);
+    expect(f.telephony.argsOf('bridge')).toEqual([]);
+    expect(f.service.findCall('c1')).toMatchObject({ phase: 'connected', bridgeId: 'bridge-c1' });
+  });
+
+  it('destroys a bridge made in advance when the caller hung up before it existed', async () => {
+    const f = callFixture();
+    f.readyAgent('a1', 'seat-01');
+    const bridgeMade = f.telephony.holdOn('createBridge');
+    await f.service.inbound(channel('c1'), 'primary', '12345');
+    f.service.channelGone('c1');
+    expect(f.telephony.argsOf('destroyBridge')).toEqual([]);
+    bridgeMade();
+    await settle();
+    expect(f.telephony.argsOf('destroyBridge')).toEqual([['bridge-c1']]);
+    expect(f.acd.getAgent('a1').state).toBe('ready');
   });
 
   it('hangs up an agent leg that answers a call it no longer owns', async () => {

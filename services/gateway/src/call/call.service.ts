@@ -53,6 +53,8 @@ export class CallService {
   private readonly sessions = new Map<string, CallSession>();
   /** Agent leg channel id → call id. */
   private readonly legs = new Map<string, string>();
+  /** Bridges being created in advance, by call id (see prepareBridge). */
+  private readonly bridging = new Map<string, Promise<void>>();
   private legSeq = 0;
   /** Playback id → what to do when it finishes. */
   private readonly playbacks = new Map<string, { callId: string; then: 'moh' | 'hangup' }>();
@@ -249,31 +251,37 @@ export class CallService {
 
   /**
    * Without a language prompt to play, a caller an agent can take at once is not answered yet: they hear ringing
-   * (180) while the seat rings and are answered when the agent answers. Only a caller who must wait is answered and
-   * hears hold music. This spares Asterisk the answer, the music and its stop for most calls at busy times.
+   * (the dialplan sends 180 before Stasis) while the seat rings and are answered when the agent answers. Only a caller
+   * who must wait is answered and hears hold music. The call's bridge is made meanwhile, off the path to the seat:
+   * the seat is dialled without waiting for it, and connecting the agent waits for it.
    */
   private async inboundWithoutPrompt(session: CallSession): Promise<void> {
     try {
-      const bridgeId = `bridge-${session.callId}`;
-      const [remembered, bridged] = await Promise.all([
-        this.rememberedLanguage(session.callerNumber),
-        this.telephony.createBridge(bridgeId).then(() => true, () => false),
-      ]);
-      if (bridged) session.bridgeId = bridgeId;
-      if (session.phase !== 'queued') {
-        if (bridged) void this.telephony.destroyBridge(bridgeId).catch(() => undefined);
-        return;
-      }
+      this.prepareBridge(session);
+      const remembered = await this.rememberedLanguage(session.callerNumber);
+      if (session.phase !== 'queued') return;
       if (remembered) session.language = remembered;
       session.queuedAt = this.clock.now();
       session.lastAnnouncedAt = session.queuedAt;
       this.enterQueue(session);
-      const phase = session.phase as CallSession['phase']; // dispatch() may have moved it on
-      if (phase === 'ringing') await this.telephony.ring(session.callId);
-      else if (phase === 'queued') await this.holdCaller(session);
+      if (session.phase === 'queued') await this.holdCaller(session); // dispatch() may have moved it on
     } catch (err) {
       await this.sendToFallback(session, err);
     }
+  }
+
+  /** Creates the call's bridge in the background; connecting an agent awaits it (see bridgeOf). */
+  private prepareBridge(s: CallSession): void {
+    const bridgeId = `bridge-${s.callId}`;
+    const pending = this.telephony.createBridge(bridgeId).then(
+      () => {
+        if (s.phase === 'ended') void this.telephony.destroyBridge(bridgeId).catch(() => undefined); // hung up meanwhile
+        else s.bridgeId ??= bridgeId;
+      },
+      (err: Error) => this.log.warn({ callId: s.callId, err: err.message }, 'call bridge not made in advance; made at connect'),
+    );
+    this.bridging.set(s.callId, pending);
+    void pending.finally(() => this.bridging.delete(s.callId));
   }
 
   /** A caller who must wait: answered (if not yet) and given hold music. */
@@ -438,6 +446,8 @@ export class CallService {
       if (!requeued) this.recentAnswers.push(s.answeredAt);
       if (this.recentAnswers.length > RECENT_ANSWERS) this.recentAnswers.shift();
       this.acd.connected(s.agentId as string, s.callId);
+      await this.bridging.get(s.callId);
+      if ((s.phase as CallSession['phase']) === 'ended') return; // the caller hung up meanwhile; endCall freed the agent
       if (requeued) {
         await this.telephony.bridgeMoh(s.bridgeId as string, false).catch(() => undefined);
         await this.telephony.addToBridge(s.bridgeId as string, [legId]);
