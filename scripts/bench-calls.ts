@@ -5,10 +5,12 @@
  * Run (as root, like the e2e tests): npm run bench:calls   — the last line printed is one JSON object.
  *
  * WHAT IS MEASURED, AND HOW (identically for both systems)
- *   Both systems answer the CALLER before any seat does: the gateway answers on arrival (hold music), and the bench
- *   dialplan entry (DID 12399, appended to asterisk-conf/extensions.conf) does Answer() then Queue(cti-fallback),
- *   as the fallback context does. So the caller's own INVITE→200 OK says nothing about routing. The figure reported
- *   is INVITE (caller) → 200 OK (seat): the time from the caller sending its INVITE to a seat answering it.
+ *   The caller's own INVITE→200 OK says nothing about routing: the bench dialplan entry (DID 12399, in
+ *   asterisk-conf/extensions.conf) answers at once then runs Queue(cti-fallback) as the fallback context does, while
+ *   the gateway answers a caller an agent takes at once only when the agent answers. The figure reported is
+ *   INVITE (caller) → 200 OK (seat): the time from the caller sending its INVITE to a seat answering it.
+ *   Neither side records calls unless BENCH_RECORD=1 (then both do: the gateway's bridge recording, and MixMonitor
+ *   before app_queue's Queue()), so the two do the same work apart from routing.
  *   - test/sipp/bench-caller.xml logs the wall-clock time (SIPp <gettimeofday>) just before it sends each INVITE,
  *     with the call's caller number 138<run:2><talk ms:4><n>, unique within a bench.
  *   - test/sipp/bench-seat.xml (27 processes, one per seat, answering at once: 180 then 200 OK, no ring time) logs
@@ -26,7 +28,7 @@
  *   talk = min(1000 ms, 10 000 / rate) → 1000 ms at 10/s, 200 ms at 50/s, 100 ms at 100/s. Calls per run:
  *   rate × BENCH_SECONDS (default 10; 200 at 10/s — at least 20 s — 500 at 50/s, 1000 at 100/s). Before the measured
  *   runs each system takes a short unmeasured warm-up. Override: BENCH_RATES=10,50,100 BENCH_SECONDS=10 BENCH_TALK_MS=…
- *   BENCH_SYSTEMS=acd (or app_queue) runs one side only, for investigations.
+ *   BENCH_SYSTEMS=acd (or app_queue) runs one side only, for investigations; BENCH_PROFILE=1 profiles the gateway.
  *   ACD agents are all Mandarin-only with the same skills, so the ACD may use every seat at once, like app_queue.
  *
  * WHAT IT STARTS (and stops at the end, also on error or Ctrl-C)
@@ -55,6 +57,7 @@ const SEATS = 27;
 const ACD_DID = '12345';
 const APP_QUEUE_DID = '12399';
 const API = 'http://127.0.0.1:8280';
+const RECORD = process.env.BENCH_RECORD === '1';
 
 const env: Record<string, string> = {
   CTI_HTTP_HOST: '127.0.0.1',
@@ -445,9 +448,12 @@ async function main(): Promise<void> {
   log(`starting Asterisk instance ${INSTANCE}`);
   asteriskStarted = true;
   asterisk('start', INSTANCE);
-  // Calls are recorded as in production; the recordings go under this instance's spool.
+  // Recording is the same work whoever routes the call: by default neither side records (the figures are routing);
+  // BENCH_RECORD=1 makes both record every answered call (the gateway's bridge recording, MixMonitor on app_queue's).
   const astLog = asterisk('logdir', INSTANCE).trim();
   env.CTI_RECORDINGS_DIR = `${astLog.replace(/\/log$/, '')}/spool/recording`;
+  env.CTI_RECORD_CALLS = RECORD ? 'true' : 'false';
+  asterisk('cli', INSTANCE, `dialplan set global CTI_BENCH_RECORD ${RECORD ? 1 : 0}`);
   env.CTI_QUEUE_LOG_FILE = `${astLog}/queue_log`;
 
   schemaCreated = true;
@@ -464,7 +470,9 @@ async function main(): Promise<void> {
   await db.destroy();
 
   worker = startLogged('node', ['services/worker/dist/main.js'], join(runDir, 'worker.log'));
-  gateway = startLogged('node', ['services/gateway/dist/main.js'], join(runDir, 'gateway.log'));
+  // BENCH_PROFILE=1: the gateway writes a V8 CPU profile (.cpuprofile) into the run's folder when it stops.
+  const profile = process.env.BENCH_PROFILE === '1' ? ['--cpu-prof', `--cpu-prof-dir=${runDir}`] : [];
+  gateway = startLogged('node', [...profile, 'services/gateway/dist/main.js'], join(runDir, 'gateway.log'));
   await waitFor('gateway healthy', async () => (await fetch(`${API}/healthz`)).status === 200, 30_000);
 
   seatProcs = Array.from({ length: SEATS }, (_, i) => {
@@ -559,6 +567,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
 
   const json = {
+    recording: RECORD,
     runs: results.map((r) => ({ system: r.system, rate_cps: r.rate, calls: r.calls, answered: r.answered, p50_ms: Math.round(r.p50 * 10) / 10, p99_ms: Math.round(r.p99 * 10) / 10 })),
     ratios,
   };
