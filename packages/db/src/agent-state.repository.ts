@@ -16,6 +16,12 @@ export interface AgentStateChange {
 
 const KPI_STATES = new Set(['ready', 'reserved', 'on_call', 'wrap_up', 'paused', 'logged_in_other']);
 
+/** One write of the KPI facts, in the order the events happened (see AgentStateRepository.recordBatch). */
+export type KpiWrite =
+  | { kind: 'state'; change: AgentStateChange }
+  | { kind: 'offer'; callId: string; agentId: string; at: number }
+  | { kind: 'resolve'; callId: string; agentId: string; answered: boolean; at: number };
+
 /** Agent state intervals and the rings of calls at agents: the facts behind utilization and per-agent efficiency. */
 export class AgentStateRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -35,6 +41,64 @@ export class AgentStateRepository {
         .insertInto('agent_state_intervals')
         .values({ agent_id: change.agentId, seat: change.seat, state: change.to as kpi.AgentState, reason: change.reason ?? null, started_at: at })
         .execute();
+    });
+  }
+
+  /**
+   * Stores many writes in one transaction with a few set-based statements instead of several per write, with the
+   * same result as applying them one by one in order (a busy centre changes agent states several times per call).
+   * State changes: each agent's open interval is closed at its first change; every change but `logged_out` opens an
+   * interval that the agent's next change in the batch closes. Rings: a ring answered or missed within the batch is
+   * stored resolved; the first resolution of a call at an agent also closes its open rings stored before the batch.
+   */
+  async recordBatch(writes: readonly KpiWrite[]): Promise<void> {
+    if (writes.length === 0) return;
+    const firstChange = new Map<string, number>();
+    const intervals: Array<{ agent_id: string; seat: string | null; state: kpi.AgentState; reason: string | null; started_at: Date; ended_at: Date | null }> = [];
+    const openByAgent = new Map<string, (typeof intervals)[number]>();
+    const offers: Array<{ call_id: string; agent_id: string; offered_at: Date; answered: boolean | null; resolved_at: Date | null }> = [];
+    const earlierResolves: Array<{ callId: string; agentId: string; answered: boolean; at: number }> = [];
+    const resolved = new Set<string>();
+    for (const w of writes) {
+      if (w.kind === 'state') {
+        const c = w.change;
+        if (!firstChange.has(c.agentId)) firstChange.set(c.agentId, c.at);
+        const open = openByAgent.get(c.agentId);
+        if (open) open.ended_at = new Date(Math.max(open.started_at.getTime(), c.at));
+        openByAgent.delete(c.agentId);
+        if (!KPI_STATES.has(c.to)) continue;
+        const row = { agent_id: c.agentId, seat: c.seat, state: c.to as kpi.AgentState, reason: c.reason ?? null, started_at: new Date(c.at), ended_at: null };
+        intervals.push(row);
+        openByAgent.set(c.agentId, row);
+      } else if (w.kind === 'offer') {
+        offers.push({ call_id: w.callId, agent_id: w.agentId, offered_at: new Date(w.at), answered: null, resolved_at: null });
+      } else {
+        for (const o of offers) {
+          if (o.call_id === w.callId && o.agent_id === w.agentId && o.answered === null) Object.assign(o, { answered: w.answered, resolved_at: new Date(w.at) });
+        }
+        // Open rings stored before the batch: only the first resolution of this call at this agent can find them open.
+        const key = `${w.callId}\u0000${w.agentId}`;
+        if (!resolved.has(key)) earlierResolves.push(w);
+        resolved.add(key);
+      }
+    }
+    await this.db.transaction().execute(async (trx) => {
+      if (firstChange.size) {
+        const v = sql.join([...firstChange].map(([agent, at]) => sql`(${agent}::text, ${new Date(at)}::timestamptz)`));
+        await sql`UPDATE agent_state_intervals AS i SET ended_at = greatest(i.started_at, v.at)
+                  FROM (VALUES ${v}) AS v(agent_id, at) WHERE i.agent_id = v.agent_id AND i.ended_at IS NULL`.execute(trx);
+      }
+      if (intervals.length) await trx.insertInto('agent_state_intervals').values(intervals).execute();
+      for (const r of earlierResolves) {
+        await trx
+          .updateTable('call_offers')
+          .set({ answered: r.answered, resolved_at: new Date(r.at) })
+          .where('call_id', '=', r.callId)
+          .where('agent_id', '=', r.agentId)
+          .where('answered', 'is', null)
+          .execute();
+      }
+      if (offers.length) await trx.insertInto('call_offers').values(offers).onConflict((oc) => oc.columns(['call_id', 'agent_id', 'offered_at']).doNothing()).execute();
     });
   }
 

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Kysely } from 'kysely';
 import { kpi, type CallRecord } from '@cti/domain';
-import { AgentStateRepository } from './agent-state.repository.js';
+import { AgentStateRepository, type KpiWrite } from './agent-state.repository.js';
 import { AlertRepository } from './alert.repository.js';
 import { CallRepository } from './call.repository.js';
 import type { Database } from './db.schema.js';
@@ -81,6 +81,59 @@ describe('KPI facts from PostgreSQL', () => {
     expect([u.numerator, u.denominator]).toEqual([180_000, 300_000]);
     const f = kpi.agentFigures([], ivs, [], kpi.defaultKpiConfig, period)[0];
     expect(f?.pauseMsByReason).toEqual({ meal: 60_000 });
+  });
+
+  it('stores a batch of writes exactly as the same writes one by one would', async () => {
+    // The same story twice, under the prefixes `q` (one write at a time) and `b` (one batch after the same start).
+    const story = (p: string): KpiWrite[] => [
+      { kind: 'state', change: { agentId: `${p}1`, seat: 'seat-08', to: 'reserved', at: s(10) } },
+      { kind: 'offer', callId: `${p}c1`, agentId: `${p}1`, at: s(10) },
+      { kind: 'state', change: { agentId: `${p}2`, seat: 'seat-09', to: 'paused', reason: 'meal', at: s(11) } },
+      { kind: 'resolve', callId: `${p}c0`, agentId: `${p}2`, answered: false, at: s(11) }, // a ring stored before
+      { kind: 'resolve', callId: `${p}c1`, agentId: `${p}1`, answered: false, at: s(14) },
+      { kind: 'state', change: { agentId: `${p}1`, seat: 'seat-08', to: 'ready', at: s(14) } },
+      { kind: 'state', change: { agentId: `${p}1`, seat: 'seat-08', to: 'reserved', at: s(15) } },
+      { kind: 'offer', callId: `${p}c1`, agentId: `${p}1`, at: s(15) }, // the same call rings the same agent again
+      { kind: 'resolve', callId: `${p}c1`, agentId: `${p}1`, answered: true, at: s(16) },
+      { kind: 'state', change: { agentId: `${p}1`, seat: 'seat-08', to: 'on_call', at: s(16) } },
+      { kind: 'offer', callId: `${p}c2`, agentId: `${p}2`, at: s(17) }, // still ringing at the end
+      { kind: 'state', change: { agentId: `${p}2`, seat: 'seat-09', to: 'logged_out', at: s(18) } },
+    ];
+    for (const p of ['q', 'b']) {
+      await states.recordChange({ agentId: `${p}1`, seat: 'seat-08', to: 'ready', at: s(0) });
+      await states.recordChange({ agentId: `${p}2`, seat: 'seat-09', to: 'ready', at: s(0) });
+      await states.recordOffer(`${p}c0`, `${p}2`, s(5));
+    }
+    for (const w of story('q')) {
+      if (w.kind === 'state') await states.recordChange(w.change);
+      else if (w.kind === 'offer') await states.recordOffer(w.callId, w.agentId, w.at);
+      else await states.resolveOffer(w.callId, w.agentId, w.answered, w.at);
+    }
+    await states.recordBatch(story('b'));
+
+    const rows = async (p: string) => {
+      const ivs = (await db.selectFrom('agent_state_intervals').selectAll().where('agent_id', 'like', `${p}%`).orderBy('id').execute()).map(
+        (r) => ({ agent: r.agent_id.slice(1), state: r.state, reason: r.reason, from: r.started_at.getTime(), to: r.ended_at?.getTime() ?? null }),
+      );
+      const rings = (await db.selectFrom('call_offers').selectAll().where('call_id', 'like', `${p}%`).orderBy('offered_at').execute()).map(
+        (r) => ({ call: r.call_id.slice(1), agent: r.agent_id.slice(1), at: r.offered_at.getTime(), answered: r.answered, resolved: r.resolved_at?.getTime() ?? null }),
+      );
+      return { ivs: [...ivs].sort((x, y) => x.agent.localeCompare(y.agent) || x.from - y.from), rings };
+    };
+    const one = await rows('q');
+    expect(one.ivs).toHaveLength(7);
+    expect(one.rings).toEqual([
+      { call: 'c0', agent: '2', at: s(5), answered: false, resolved: s(11) },
+      { call: 'c1', agent: '1', at: s(10), answered: false, resolved: s(14) },
+      { call: 'c1', agent: '1', at: s(15), answered: true, resolved: s(16) },
+      { call: 'c2', agent: '2', at: s(17), answered: null, resolved: null },
+    ]);
+    expect(await rows('b')).toEqual(one);
+
+    // Both agents log out: no interval stays open for the tests after this one.
+    await states.recordBatch(['q1', 'b1'].map((agentId) => ({ kind: 'state', change: { agentId, seat: 'seat-08', to: 'logged_out', at: s(30) } })));
+    const open = await db.selectFrom('agent_state_intervals').select('agent_id').where('ended_at', 'is', null).where('agent_id', 'in', ['q1', 'b1']).execute();
+    expect(open).toEqual([]);
   });
 
   it('counts an open interval until now and closes stale ones at start except for logged-in agents', async () => {

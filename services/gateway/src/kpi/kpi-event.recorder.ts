@@ -1,8 +1,10 @@
 import type { LiveEvent } from '../events/event-bus.js';
-import type { AgentStateChange } from '@cti/db';
+import type { AgentStateChange, KpiWrite } from '@cti/db';
 
 /** Where agent state changes and rings are stored (AgentStateRepository fits). */
 export interface KpiEventStore {
+  /** Many writes at once, with the result of applying them in order. */
+  recordBatch(writes: readonly KpiWrite[]): Promise<void>;
   recordChange(change: AgentStateChange): Promise<void>;
   recordOffer(callId: string, agentId: string, at: number): Promise<void>;
   resolveOffer(callId: string, agentId: string, answered: boolean, at: number): Promise<void>;
@@ -11,15 +13,23 @@ export interface KpiEventStore {
 /** When an agent's current ACD state began, if the ACD knows (more exact than the event's publish time). */
 export type StateSince = (agentId: string, state: string) => number | undefined;
 
+type Queued = { write: KpiWrite; event: LiveEvent } | { task: () => Promise<unknown>; onError: (err: unknown) => void };
+
+/** Most writes stored in one batch. */
+const MAX_BATCH = 500;
+
 /**
  * Persists the live events the KPI engine needs and the call records lack: agent state intervals (`agent.state`)
  * and each ring at an agent (`call.offered` → `call.connected` | `call.ring_no_answer`).
- * Writes run one at a time in event order, so an interval is never closed before it was opened; a failed write is
- * reported and skipped, never allowed to stall the ones behind it or the call path.
+ * Writes are stored in event order, one batch at a time: whatever arrived while a batch was being stored goes into
+ * the next one (at 100 calls/s that is a few statements per batch instead of about 14 per call). A failed batch is
+ * retried write by write, so a bad write is reported and skipped alone, never allowed to stall the ones behind it
+ * or the call path; an interval is never closed before it was opened.
  */
 export class KpiEventRecorder {
-  private chain: Promise<void> = Promise.resolve();
-  private pending = 0;
+  private readonly queue: Queued[] = [];
+  private flushing: Promise<void> | undefined;
+  private inFlight = 0;
 
   constructor(
     private readonly store: KpiEventStore,
@@ -31,33 +41,65 @@ export class KpiEventRecorder {
   readonly handle = (e: LiveEvent): void => {
     const write = this.toWrite(e);
     if (!write) return;
-    this.pending++;
-    this.chain = this.chain
-      .then(write)
-      .catch((err) => this.onError(err, e))
-      .finally(() => void this.pending--);
+    this.queue.push({ write, event: e });
+    this.kick();
   };
 
   /** Queues a write of the caller's own behind the event writes (e.g. tidying intervals at start). */
-  run(write: () => Promise<unknown>, onError: (err: unknown) => void): void {
-    this.pending++;
-    this.chain = this.chain
-      .then(async () => void (await write()))
-      .catch(onError)
-      .finally(() => void this.pending--);
+  run(task: () => Promise<unknown>, onError: (err: unknown) => void): void {
+    this.queue.push({ task, onError });
+    this.kick();
   }
 
   /** Writes queued but not yet done (for metrics and tests). */
   backlog(): number {
-    return this.pending;
+    return this.queue.length + this.inFlight;
   }
 
   /** Resolves once every write queued so far is done. */
-  drain(): Promise<void> {
-    return this.chain;
+  async drain(): Promise<void> {
+    while (this.flushing) await this.flushing;
   }
 
-  private toWrite(e: LiveEvent): (() => Promise<void>) | undefined {
+  private kick(): void {
+    if (this.flushing) return;
+    this.flushing = this.flush().finally(() => {
+      this.flushing = undefined;
+      if (this.queue.length) this.kick();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    while (this.queue.length) {
+      const head = this.queue[0] as Queued;
+      if ('task' in head) {
+        this.queue.shift();
+        this.inFlight = 1;
+        await head.task().then(() => undefined, head.onError);
+        this.inFlight = 0;
+        continue;
+      }
+      let n = 0;
+      while (n < this.queue.length && n < MAX_BATCH && 'write' in (this.queue[n] as Queued)) n++;
+      const batch = this.queue.splice(0, n) as Array<{ write: KpiWrite; event: LiveEvent }>;
+      this.inFlight = batch.length;
+      try {
+        await this.store.recordBatch(batch.map((b) => b.write));
+      } catch (err) {
+        if (batch.length === 1) this.onError(err, (batch[0] as { event: LiveEvent }).event);
+        else for (const b of batch) await this.one(b.write).catch((e) => this.onError(e, b.event));
+      }
+      this.inFlight = 0;
+    }
+  }
+
+  private one(w: KpiWrite): Promise<void> {
+    if (w.kind === 'state') return this.store.recordChange(w.change);
+    if (w.kind === 'offer') return this.store.recordOffer(w.callId, w.agentId, w.at);
+    return this.store.resolveOffer(w.callId, w.agentId, w.answered, w.at);
+  }
+
+  private toWrite(e: LiveEvent): KpiWrite | undefined {
     const str = (k: string) => (typeof e[k] === 'string' ? (e[k] as string) : undefined);
     const agentId = str('agentId');
     const callId = str('callId');
@@ -68,14 +110,14 @@ export class KpiEventRecorder {
         const since = this.stateSince(agentId, to);
         const at = since !== undefined && since <= e.at ? since : e.at;
         const reason = str('reason');
-        return () => this.store.recordChange({ agentId, seat: str('seat') ?? null, to: to as AgentStateChange['to'], ...(reason !== undefined && { reason }), at });
+        return { kind: 'state', change: { agentId, seat: str('seat') ?? null, to: to as AgentStateChange['to'], ...(reason !== undefined && { reason }), at } };
       }
       case 'call.offered':
-        return agentId && callId ? () => this.store.recordOffer(callId, agentId, e.at) : undefined;
+        return agentId && callId ? { kind: 'offer', callId, agentId, at: e.at } : undefined;
       case 'call.connected':
-        return agentId && callId ? () => this.store.resolveOffer(callId, agentId, true, e.at) : undefined;
+        return agentId && callId ? { kind: 'resolve', callId, agentId, answered: true, at: e.at } : undefined;
       case 'call.ring_no_answer':
-        return agentId && callId ? () => this.store.resolveOffer(callId, agentId, false, e.at) : undefined;
+        return agentId && callId ? { kind: 'resolve', callId, agentId, answered: false, at: e.at } : undefined;
       default:
         return undefined;
     }
