@@ -1,4 +1,5 @@
 import ari from 'ari-client';
+import { AriRest, seg, type AriQuery } from './ari.rest.js';
 import type { ChannelInfo, DialOptions, TelephonyEvents, TelephonyPort } from './telephony.port.js';
 
 /** The slice of a logger the adapters use (pino fits). */
@@ -26,6 +27,7 @@ export interface AriSettings {
 export const DEFAULT_ARI_EVENT_TYPES = ['StasisStart', 'StasisEnd', 'ChannelDestroyed', 'ChannelDtmfReceived', 'PlaybackFinished', 'RecordingFinished', 'RecordingFailed'] as const;
 
 function isNotFound(err: unknown): boolean {
+  if ((err as { status?: number })?.status === 404) return true;
   const msg = String((err as Error)?.message ?? err);
   return /not found|404|Channel not in Stasis/i.test(msg);
 }
@@ -54,11 +56,16 @@ export class AriTelephony implements TelephonyPort {
   private up = false;
   private retryTimer: NodeJS.Timeout | undefined;
 
+  /** REST calls go straight over HTTP (see AriRest); ari-client runs the event WebSocket and the registration. */
+  private readonly rest: AriRest;
+
   constructor(
     private readonly settings: AriSettings,
     private readonly events: TelephonyEvents,
     private readonly log: AdapterLogger,
-  ) {}
+  ) {
+    this.rest = new AriRest(settings.url, settings.user, settings.password);
+  }
 
   /** Whether the event WebSocket is connected now. */
   isUp(): boolean {
@@ -75,6 +82,7 @@ export class AriTelephony implements TelephonyPort {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    this.rest.close();
     try {
       this.client?.stop();
     } catch {
@@ -186,28 +194,35 @@ export class AriTelephony implements TelephonyPort {
     return this.client;
   }
 
+  private post(path: string, query?: AriQuery): Promise<unknown> {
+    return this.rest.request('POST', path, query);
+  }
+
+  /** DELETE that treats "already gone" (404, not in Stasis) as done. */
+  private async remove(path: string, query?: AriQuery): Promise<void> {
+    await this.rest.request('DELETE', path, query).catch((err: unknown) => {
+      if (!isNotFound(err)) throw err;
+    });
+  }
+
   async answer(channelId: string): Promise<void> {
-    await this.api.channels.answer({ channelId });
+    await this.post(`/channels/${seg(channelId)}/answer`);
   }
 
   async startMoh(channelId: string): Promise<void> {
-    await this.api.channels.startMoh({ channelId, mohClass: 'default' });
+    await this.post(`/channels/${seg(channelId)}/moh`, { mohClass: 'default' });
   }
 
   async stopMoh(channelId: string): Promise<void> {
-    await this.api.channels.stopMoh({ channelId }).catch((err: unknown) => {
-      if (!isNotFound(err)) throw err;
-    });
+    await this.remove(`/channels/${seg(channelId)}/moh`);
   }
 
   async hangup(channelId: string): Promise<void> {
-    await this.api.channels.hangup({ channelId }).catch((err: unknown) => {
-      if (!isNotFound(err)) throw err;
-    });
+    await this.remove(`/channels/${seg(channelId)}`);
   }
 
   async dial(o: DialOptions): Promise<void> {
-    await this.api.channels.originate({
+    await this.post('/channels', {
       endpoint: o.endpoint,
       app: this.nextApp(),
       appArgs: o.appArgs.join(','),
@@ -218,73 +233,68 @@ export class AriTelephony implements TelephonyPort {
   }
 
   async createBridge(bridgeId: string): Promise<void> {
-    await this.api.bridges.create({ type: 'mixing', bridgeId, name: bridgeId });
+    await this.post(`/bridges/${seg(bridgeId)}`, { type: 'mixing', name: bridgeId });
   }
 
   async bridge(bridgeId: string, channelIds: string[]): Promise<void> {
-    await this.api.bridges.create({ type: 'mixing', bridgeId, name: bridgeId });
-    await this.api.bridges.addChannel({ bridgeId, channel: channelIds.join(',') });
+    await this.createBridge(bridgeId);
+    await this.addToBridge(bridgeId, channelIds);
   }
 
   async destroyBridge(bridgeId: string): Promise<void> {
-    await this.api.bridges.destroy({ bridgeId }).catch((err: unknown) => {
-      if (!isNotFound(err)) throw err;
-    });
+    await this.remove(`/bridges/${seg(bridgeId)}`);
   }
 
   async continueInDialplan(channelId: string, context: string, exten: string, priority: number): Promise<void> {
-    await this.api.channels.continueInDialplan({ channelId, context, extension: exten, priority });
+    await this.post(`/channels/${seg(channelId)}/continue`, { context, extension: exten, priority });
   }
 
   async listAppChannels(): Promise<ChannelInfo[]> {
-    const apps: any[] = await Promise.all(this.settings.apps.map((applicationName) => this.api.applications.get({ applicationName })));
-    const ids = new Set<string>(apps.flatMap((a) => (a.channel_ids ?? []) as string[]));
-    const channels: any[] = await this.api.channels.list();
+    const apps = await Promise.all(this.settings.apps.map((name) => this.rest.request<{ channel_ids?: string[] }>('GET', `/applications/${seg(name)}`)));
+    const ids = new Set<string>(apps.flatMap((a) => a?.channel_ids ?? []));
+    const channels = (await this.rest.request<any[]>('GET', '/channels')) ?? [];
     return channels.filter((c) => ids.has(c.id)).map((c) => toChannelInfo(c));
   }
 
   async play(channelId: string, playbackId: string, media: string[]): Promise<void> {
-    await this.api.channels.play({ channelId, playbackId, media: media.join(',') });
+    await this.post(`/channels/${seg(channelId)}/play/${seg(playbackId)}`, { media: media.join(',') });
   }
 
   async stopPlayback(playbackId: string): Promise<void> {
-    await this.api.playbacks.stop({ playbackId }).catch((err: unknown) => {
-      if (!isNotFound(err)) throw err;
-    });
+    await this.remove(`/playbacks/${seg(playbackId)}`);
   }
 
   async hold(channelId: string, on: boolean): Promise<void> {
     // ARI hold only signals; music on hold is what the held party should hear.
-    if (on) await this.api.channels.startMoh({ channelId, mohClass: 'default' });
-    else await this.api.channels.stopMoh({ channelId });
+    if (on) await this.startMoh(channelId);
+    else await this.rest.request('DELETE', `/channels/${seg(channelId)}/moh`);
   }
 
   async mute(channelId: string, on: boolean, direction: 'in' | 'out' | 'both'): Promise<void> {
-    if (on) await this.api.channels.mute({ channelId, direction });
-    else await this.api.channels.unmute({ channelId, direction });
+    await this.rest.request(on ? 'POST' : 'DELETE', `/channels/${seg(channelId)}/mute`, { direction });
   }
 
   async addToBridge(bridgeId: string, channelIds: string[]): Promise<void> {
-    await this.api.bridges.addChannel({ bridgeId, channel: channelIds.join(',') });
+    await this.post(`/bridges/${seg(bridgeId)}/addChannel`, { channel: channelIds.join(',') });
   }
 
   async removeFromBridge(bridgeId: string, channelIds: string[]): Promise<void> {
-    await this.api.bridges.removeChannel({ bridgeId, channel: channelIds.join(',') }).catch((err: unknown) => {
+    await this.post(`/bridges/${seg(bridgeId)}/removeChannel`, { channel: channelIds.join(',') }).catch((err: unknown) => {
       if (!isNotFound(err) && !/not in bridge|422/i.test(String((err as Error)?.message))) throw err;
     });
   }
 
   async snoop(channelId: string, o: { snoopId: string; spy: 'none' | 'in' | 'out' | 'both'; whisper: 'none' | 'in' | 'out' | 'both'; appArgs: string[] }): Promise<void> {
-    await this.api.channels.snoopChannelWithId({ channelId, snoopId: o.snoopId, spy: o.spy, whisper: o.whisper, app: this.nextApp(), appArgs: o.appArgs.join(',') });
+    await this.post(`/channels/${seg(channelId)}/snoop/${seg(o.snoopId)}`, { spy: o.spy, whisper: o.whisper, app: this.nextApp(), appArgs: o.appArgs.join(',') });
   }
 
   async recordBridge(bridgeId: string, name: string, format: string): Promise<void> {
-    await this.api.bridges.record({ bridgeId, name, format, ifExists: 'overwrite', beep: false, terminateOn: 'none' });
+    await this.post(`/bridges/${seg(bridgeId)}/record`, { name, format, ifExists: 'overwrite', beep: false, terminateOn: 'none' });
   }
 
   async getVar(channelId: string, name: string): Promise<string | undefined> {
     try {
-      const r = await this.api.channels.getChannelVar({ channelId, variable: name });
+      const r = await this.rest.request<{ value?: string }>('GET', `/channels/${seg(channelId)}/variable`, { variable: name });
       return r?.value ?? undefined;
     } catch (err) {
       if (isNotFound(err)) return undefined;
@@ -293,25 +303,22 @@ export class AriTelephony implements TelephonyPort {
   }
 
   async setVar(channelId: string, name: string, value: string): Promise<void> {
-    await this.api.channels.setChannelVar({ channelId, variable: name, value });
+    await this.post(`/channels/${seg(channelId)}/variable`, { variable: name, value });
   }
 
   async bridgeMoh(bridgeId: string, on: boolean): Promise<void> {
-    if (on) await this.api.bridges.startMoh({ bridgeId, mohClass: 'default' });
-    else
-      await this.api.bridges.stopMoh({ bridgeId }).catch((err: unknown) => {
-        if (!isNotFound(err)) throw err;
-      });
+    if (on) await this.post(`/bridges/${seg(bridgeId)}/moh`, { mohClass: 'default' });
+    else await this.remove(`/bridges/${seg(bridgeId)}/moh`);
   }
 
   async stopRecording(name: string): Promise<void> {
-    await this.api.recordings.stop({ recordingName: name }).catch((err: unknown) => {
+    await this.post(`/recordings/live/${seg(name)}/stop`).catch((err: unknown) => {
       if (!isNotFound(err)) throw err;
     });
   }
 
   async listBridges(): Promise<Array<{ id: string; channels: string[] }>> {
-    const bridges: any[] = await this.api.bridges.list();
+    const bridges = (await this.rest.request<any[]>('GET', '/bridges')) ?? [];
     return bridges.map((b) => ({ id: b.id, channels: b.channels ?? [] }));
   }
 }

@@ -1,0 +1,62 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AriRest, AriRestError, seg } from './ari.rest.js';
+
+/** A stand-in for Asterisk's HTTP server: records each request and answers from a table. */
+const seen: Array<{ method: string; url: string; auth: string | undefined; connection: number }> = [];
+let server: http.Server;
+let base: string;
+let connections = 0;
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    const connection = (req.socket as { n?: number }).n ?? ((req.socket as { n?: number }).n = ++connections);
+    seen.push({ method: req.method ?? '', url: req.url ?? '', auth: req.headers.authorization, connection });
+    const path = (req.url ?? '').split('?')[0];
+    if (path === '/ari/channels/c%2F1/answer') return void res.writeHead(204).end();
+    if (path === '/ari/bridges') return void res.writeHead(200, { 'content-type': 'application/json' }).end('[{"id":"b1","channels":["c1"]}]');
+    if (path === '/ari/channels/gone') return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"Channel not found"}');
+    if (path === '/ari/slow') return; // never answers
+    res.writeHead(500).end('not json');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+});
+
+describe('AriRest', () => {
+  it('sends the parameters in the query string with basic auth, below /ari, and reuses its connection', async () => {
+    const rest = new AriRest(base, 'cti', 's3cret');
+    await rest.request('POST', `/channels/${seg('c/1')}/answer`, { mohClass: 'default', timeout: 15, beep: false, skipped: undefined });
+    const bridges = await rest.request('GET', '/bridges');
+    rest.close();
+    expect(bridges).toEqual([{ id: 'b1', channels: ['c1'] }]);
+    const [answer, list] = seen.slice(-2);
+    expect(answer).toMatchObject({ method: 'POST', url: '/ari/channels/c%2F1/answer?mohClass=default&timeout=15&beep=false', auth: `Basic ${Buffer.from('cti:s3cret').toString('base64')}` });
+    expect(list?.connection).toBe(answer?.connection);
+  });
+
+  it("rejects with the status and Asterisk's reason, or the status text when the body is not JSON", async () => {
+    const rest = new AriRest(base, 'cti', 'x');
+    const gone = await rest.request('DELETE', '/channels/gone').catch((e: unknown) => e);
+    expect(gone).toBeInstanceOf(AriRestError);
+    expect(gone).toMatchObject({ status: 404, message: '404 Channel not found' });
+    await expect(rest.request('POST', '/other')).rejects.toMatchObject({ status: 500, message: '500 Internal Server Error' });
+    rest.close();
+  });
+
+  it('gives up on a request Asterisk does not answer in time', async () => {
+    const rest = new AriRest(base, 'cti', 'x', 200);
+    await expect(rest.request('GET', '/slow')).rejects.toThrow(/ARI GET \/slow timed out after 200 ms/);
+    rest.close();
+  });
+
+  it('refuses a URL that is not plain http', () => {
+    expect(() => new AriRest('ws://127.0.0.1:8088', 'u', 'p')).toThrow(/must be http/);
+  });
+});
