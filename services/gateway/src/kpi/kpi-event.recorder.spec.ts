@@ -43,7 +43,7 @@ describe('KpiEventRecorder', () => {
     const store = new FakeStore();
     let open = () => undefined as void;
     store.gate = new Promise<void>((r) => (open = r));
-    const recorder = new KpiEventRecorder(store, () => undefined);
+    const recorder = new KpiEventRecorder(store, () => undefined, undefined, 0);
     recorder.handle(state('a1', 'reserved'));
     recorder.handle(offered('c1'));
     recorder.handle({ type: 'call.queued', at: 1, callId: 'c2' }); // not a KPI fact: ignored
@@ -60,7 +60,7 @@ describe('KpiEventRecorder', () => {
     const store = new FakeStore();
     store.badCall = 'c9';
     const errors: Array<{ err: string; type: string }> = [];
-    const recorder = new KpiEventRecorder(store, (err, e) => errors.push({ err: (err as Error).message, type: e.type }));
+    const recorder = new KpiEventRecorder(store, (err, e) => errors.push({ err: (err as Error).message, type: e.type }), undefined, 0);
     store.gate = new Promise<void>((r) => setTimeout(r, 5));
     recorder.handle(state('a0', 'ready')); // first batch, alone
     recorder.handle(state('a1', 'reserved'));
@@ -74,7 +74,7 @@ describe('KpiEventRecorder', () => {
   it('runs a task of its own at its place in the order, and reports its failure without stopping the writes', async () => {
     const store = new FakeStore();
     const failures: string[] = [];
-    const recorder = new KpiEventRecorder(store, () => undefined);
+    const recorder = new KpiEventRecorder(store, () => undefined, undefined, 0);
     recorder.run(async () => void store.log.push('tidy'), () => undefined);
     recorder.handle(state('a1', 'ready'));
     recorder.run(async () => Promise.reject(new Error('no database')), (err) => failures.push((err as Error).message));
@@ -84,11 +84,22 @@ describe('KpiEventRecorder', () => {
     expect(failures).toEqual(['no database']);
   });
 
+  it('waits lingerMs after the first write so that what follows shares its batch', async () => {
+    const store = new FakeStore();
+    const recorder = new KpiEventRecorder(store, () => undefined, undefined, 30);
+    recorder.handle(state('a1', 'reserved'));
+    await new Promise((r) => setTimeout(r, 5));
+    recorder.handle(offered('c1'));
+    recorder.handle(connected('c1'));
+    await recorder.drain();
+    expect(store.log).toEqual(['batch a1:reserved offer:c1 resolve:c1']);
+  });
+
   it('dates a state change from when the ACD says the state began, not when the event was published', async () => {
     const store = new FakeStore();
     const batches: KpiWrite[][] = [];
     store.recordBatch = async (w) => void batches.push([...w]);
-    const recorder = new KpiEventRecorder(store, () => undefined, (agentId, s) => (agentId === 'a1' && s === 'ready' ? 900 : undefined));
+    const recorder = new KpiEventRecorder(store, () => undefined, (agentId, s) => (agentId === 'a1' && s === 'ready' ? 900 : undefined), 0);
     recorder.handle(state('a1', 'ready', 1000));
     recorder.handle(state('a2', 'ready', 1000));
     await recorder.drain();

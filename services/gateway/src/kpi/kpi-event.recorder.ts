@@ -21,8 +21,9 @@ const MAX_BATCH = 500;
 /**
  * Persists the live events the KPI engine needs and the call records lack: agent state intervals (`agent.state`)
  * and each ring at an agent (`call.offered` → `call.connected` | `call.ring_no_answer`).
- * Writes are stored in event order, one batch at a time: whatever arrived while a batch was being stored goes into
- * the next one (at 100 calls/s that is a few statements per batch instead of about 14 per call). A failed batch is
+ * Writes are stored in event order, one batch at a time: a batch takes what arrived within `lingerMs` of its first
+ * write, and whatever arrives while it is being stored goes into the next one (a few statements per batch instead of
+ * about 14 per call). A failed batch is
  * retried write by write, so a bad write is reported and skipped alone, never allowed to stall the ones behind it
  * or the call path; an interval is never closed before it was opened.
  */
@@ -35,6 +36,8 @@ export class KpiEventRecorder {
     private readonly store: KpiEventStore,
     private readonly onError: (err: unknown, event: LiveEvent) => void,
     private readonly stateSince: StateSince = () => undefined,
+    /** How long the first write waits for company before its batch is stored (the facts are for reports, not calls). */
+    private readonly lingerMs = 100,
   ) {}
 
   /** Bus subscriber. */
@@ -70,6 +73,7 @@ export class KpiEventRecorder {
   }
 
   private async flush(): Promise<void> {
+    if (this.lingerMs > 0) await new Promise((r) => setTimeout(r, this.lingerMs));
     while (this.queue.length) {
       const head = this.queue[0] as Queued;
       if ('task' in head) {
