@@ -86,6 +86,9 @@ const env: Record<string, string> = {
   CTI_LANGUAGE_WINDOW_S: '0',
   CTI_LANGUAGE_MEMORY_DAYS: '0',
   CTI_VIRTUAL_HOLD_AFTER_S: '0',
+  // …and no surge message either (it would play to every waiting caller once 30 wait; app_queue plays none).
+  CTI_SURGE_WAITING_CALLS: '100000',
+  CTI_SURGE_PREDICTED_WAIT_S: '36000',
   CTI_SPOOL_DIR: `.run/${runId}/spool`,
   CTI_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
 };
