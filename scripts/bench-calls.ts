@@ -26,9 +26,13 @@
  *   seats and the figure would be queueing time (Erlang C), the same for any router. To measure the routers rather
  *   than the seat shortage, talk time is scaled to keep the offered load at about 10 Erlangs (37% of the seats):
  *   talk = min(1000 ms, 10 000 / rate) → 1000 ms at 10/s, 200 ms at 50/s, 100 ms at 100/s. Calls per run:
- *   rate × BENCH_SECONDS (default 10; 200 at 10/s — at least 20 s — 500 at 50/s, 1000 at 100/s). Before the measured
- *   runs each system takes a short unmeasured warm-up. Override: BENCH_RATES=10,50,100 BENCH_SECONDS=10 BENCH_TALK_MS=…
+ *   rate × BENCH_SECONDS (default 10; 200 at 10/s — at least 20 s — 500 at 50/s, 1000 at 100/s) per round, in
+ *   BENCH_ROUNDS rounds (default 2) per rate with the systems alternating (app_queue, acd, then acd, app_queue), so that
+ *   a busy spell of the shared machine falls on both; a system's rounds at a rate are pooled into one result (2000
+ *   calls at 100/s). Before the measured runs each system takes a short unmeasured warm-up. Override: BENCH_RATES=10,50,100 BENCH_SECONDS=10 BENCH_TALK_MS=…
  *   BENCH_SYSTEMS=acd (or app_queue) runs one side only, for investigations; BENCH_PROFILE=1 profiles the gateway.
+ *   BENCH_SEAT_PROCESSES=1 lets one SIPp answer for all 27 seat endpoints instead of one SIPp per seat (27 processes
+ *   take about 45% of a 2-core machine away from Asterisk and the gateway; the 27 endpoints are the same).
  *   ACD agents are all Mandarin-only with the same skills, so the ACD may use every seat at once, like app_queue.
  *
  * WHAT IT STARTS (and stops at the end, also on error or Ctrl-C)
@@ -58,6 +62,7 @@ const ACD_DID = '12345';
 const APP_QUEUE_DID = '12399';
 const API = 'http://127.0.0.1:8280';
 const RECORD = process.env.BENCH_RECORD === '1';
+const ONE_SEAT_PROCESS = process.env.BENCH_SEAT_PROCESSES === '1';
 
 const env: Record<string, string> = {
   CTI_HTTP_HOST: '127.0.0.1',
@@ -73,6 +78,7 @@ const env: Record<string, string> = {
   CTI_TRUNK_PRIMARY: `${TRUNK_IP}:${TRUNK_PORT}`,
   CTI_TRUNK_BACKUP: `127.0.0.32:${TRUNK_PORT}`,
   CTI_SEATS: String(SEATS),
+  ...(process.env.BENCH_SEAT_PROCESSES === '1' && { CTI_SEAT_CONTACT: `sip:seat-{n}@127.0.0.1:${18200}` }),
   CTI_SEAT_BASE_PORT: String(SEAT_BASE),
   CTI_PARTNER_BASE_PORT: '18300',
   CTI_RTP_START: '44000',
@@ -97,9 +103,14 @@ type System = 'acd' | 'app_queue';
 interface RunResult {
   system: System;
   rate: number;
+  /** Rounds merged into this result (see BENCH_ROUNDS). */
+  rounds: number;
   calls: number;
   talkMs: number;
   answered: number;
+  /** INVITE→seat 200 OK of each answered call, and INVITE→caller 200 OK, sorted (ms). */
+  latencies: number[];
+  callerOks: number[];
   p50: number;
   p90: number;
   p99: number;
@@ -399,9 +410,12 @@ async function runLoad(system: System, rate: number, calls: number, talkMs: numb
   const r: RunResult = {
     system,
     rate,
+    rounds: 1,
     calls: invites.size,
     talkMs,
     answered: lat.length,
+    latencies: lat,
+    callerOks: callerOk,
     p50: percentile(lat, 0.5),
     p90: percentile(lat, 0.9),
     p99: percentile(lat, 0.99),
@@ -425,6 +439,49 @@ async function runLoad(system: System, rate: number, calls: number, talkMs: numb
       `; ARI events/call ${r.ariEventsPerCall.toFixed(1)}, ARI event queue max depth ${r.ariQueueMaxDepth}, HTTP sessions refused ${r.httpRefused}; load ${r.loadavg.toFixed(1)}`,
   );
   return r;
+}
+
+/** One result from a system's rounds at one rate: counts added, latencies pooled, CPU averaged, worst load kept. */
+function mergeRounds(rs: RunResult[]): RunResult {
+  const first = rs[0];
+  if (!first) throw new Error('no rounds to merge');
+  if (rs.length === 1) return first;
+  const sum = (f: (r: RunResult) => number) => rs.reduce((a, r) => a + f(r), 0);
+  const lat = rs.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const callerOk = rs.flatMap((r) => r.callerOks).sort((a, b) => a - b);
+  const cpu: Record<string, number> = {};
+  for (const k of Object.keys(first.cpu)) cpu[k] = sum((r) => r.cpu[k] ?? 0) / rs.length;
+  const gateways = rs.map((r) => r.gateway).filter((g): g is NonNullable<RunResult['gateway']> => g !== undefined);
+  return {
+    ...first,
+    rounds: rs.length,
+    calls: sum((r) => r.calls),
+    answered: lat.length,
+    latencies: lat,
+    callerOks: callerOk,
+    p50: percentile(lat, 0.5),
+    p90: percentile(lat, 0.9),
+    p99: percentile(lat, 0.99),
+    max: lat.at(-1) ?? Number.NaN,
+    callerOkP50: percentile(callerOk, 0.5),
+    sippOk: sum((r) => r.sippOk),
+    sippFailed: sum((r) => r.sippFailed),
+    durationS: sum((r) => r.durationS),
+    cpu,
+    ...(gateways.length && {
+      gateway: {
+        arrived: gateways.reduce((a, g) => a + g.arrived, 0),
+        answered: gateways.reduce((a, g) => a + g.answered, 0),
+        fallbacks: gateways.reduce((a, g) => a + g.fallbacks, 0),
+        ringNoAnswer: gateways.reduce((a, g) => a + g.ringNoAnswer, 0),
+        errors: gateways.reduce((a, g) => a + g.errors, 0),
+      },
+    }),
+    ariEventsPerCall: sum((r) => r.ariEventsPerCall * r.calls) / Math.max(1, sum((r) => r.calls)),
+    ariQueueMaxDepth: Math.max(...rs.map((r) => r.ariQueueMaxDepth)),
+    httpRefused: sum((r) => r.httpRefused),
+    loadavg: Math.max(...rs.map((r) => r.loadavg)),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -478,7 +535,13 @@ async function main(): Promise<void> {
   gateway = startLogged('node', [...profile, 'services/gateway/dist/main.js'], join(runDir, 'gateway.log'));
   await waitFor('gateway healthy', async () => (await fetch(`${API}/healthz`)).status === 200, 30_000);
 
-  seatProcs = Array.from({ length: SEATS }, (_, i) => {
+  // BENCH_SEAT_PROCESSES=1: one SIPp answers for all 27 seat endpoints (CTI_SEAT_CONTACT points every seat at it, the
+  // Request-URI user tells them apart). The 27 SIPp processes otherwise take about 45% of this 2-core machine, which
+  // Asterisk and the gateway then lack; both systems ring the same 27 endpoints either way.
+  seatProcs = ONE_SEAT_PROCESS
+    ? [startLogged('sipp', ['-sf', join(root, 'test/sipp/bench-seat.xml'), '-i', '127.0.0.1', '-p', String(SEAT_BASE), '-mp', '46100', '-l', '1000', '-aa', '-nostdin',
+        '-trace_logs', '-log_file', join(runDir, 'seat-00.log')], join(runDir, 'seat-00.out'))]
+    : Array.from({ length: SEATS }, (_, i) => {
     const n = i + 1;
     const nn = String(n).padStart(2, '0');
     return startLogged(
@@ -508,9 +571,14 @@ async function main(): Promise<void> {
   // Unmeasured warm-up of both paths (JIT, first-call allocations in Asterisk and the gateway).
   for (const system of systems) await runLoad(system, 20, 60, 200, false);
 
+  // Each rate runs in rounds, the systems alternating (app_queue first in even rounds, acd first in odd ones), so that
+  // a busy spell of this shared machine falls on both; each system's rounds are merged into one result.
+  const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 2));
   const results: RunResult[] = [];
   for (const rate of rates) {
-    for (const system of systems) {
+    const perSystem = new Map<System, RunResult[]>(systems.map((x) => [x, []]));
+    for (let round = 0; round < rounds; round++) {
+    for (const system of round % 2 === 0 ? systems : [...systems].reverse()) {
       if (system === 'acd') {
         const list = await api(token, 'GET', '/api/v1/agents');
         const rows: any[] = Array.isArray(list.body) ? list.body : (list.body?.agents ?? []);
@@ -522,8 +590,10 @@ async function main(): Promise<void> {
           }
         }
       }
-      results.push(await runLoad(system, rate, callsFor(rate), talkFor(rate), true));
+      perSystem.get(system)?.push(await runLoad(system, rate, callsFor(rate), talkFor(rate), true));
     }
+    }
+    for (const system of systems) results.push(mergeRounds(perSystem.get(system) ?? []));
   }
 
   // ---- report
@@ -571,6 +641,7 @@ async function main(): Promise<void> {
 
   const json = {
     recording: RECORD,
+    rounds,
     runs: results.map((r) => ({ system: r.system, rate_cps: r.rate, calls: r.calls, answered: r.answered, p50_ms: Math.round(r.p50 * 10) / 10, p99_ms: Math.round(r.p99 * 10) / 10 })),
     ratios,
   };
