@@ -413,14 +413,7 @@ async function runLoad(system: System, rate: number, calls: number, talkMs: numb
     rounds: 1,
     calls: invites.size,
     talkMs,
-    answered: lat.length,
-    latencies: lat,
-    callerOks: callerOk,
-    p50: percentile(lat, 0.5),
-    p90: percentile(lat, 0.9),
-    p99: percentile(lat, 0.99),
-    max: lat.at(-1) ?? Number.NaN,
-    callerOkP50: percentile(callerOk, 0.5),
+    ...latencyFigures(lat, callerOk),
     sippOk: lastNum('Successful call'),
     sippFailed: lastNum('Failed call'),
     durationS: (ended - started) / 1000,
@@ -441,6 +434,20 @@ async function runLoad(system: System, rate: number, calls: number, talkMs: numb
   return r;
 }
 
+/** The figures of sorted latencies: INVITE→seat 200 OK of the answered calls, and INVITE→caller 200 OK. */
+function latencyFigures(lat: number[], callerOk: number[]) {
+  return {
+    answered: lat.length,
+    latencies: lat,
+    callerOks: callerOk,
+    p50: percentile(lat, 0.5),
+    p90: percentile(lat, 0.9),
+    p99: percentile(lat, 0.99),
+    max: lat.at(-1) ?? Number.NaN,
+    callerOkP50: percentile(callerOk, 0.5),
+  };
+}
+
 /** One result from a system's rounds at one rate: counts added, latencies pooled, CPU averaged, worst load kept. */
 function mergeRounds(rs: RunResult[]): RunResult {
   const first = rs[0];
@@ -456,14 +463,7 @@ function mergeRounds(rs: RunResult[]): RunResult {
     ...first,
     rounds: rs.length,
     calls: sum((r) => r.calls),
-    answered: lat.length,
-    latencies: lat,
-    callerOks: callerOk,
-    p50: percentile(lat, 0.5),
-    p90: percentile(lat, 0.9),
-    p99: percentile(lat, 0.99),
-    max: lat.at(-1) ?? Number.NaN,
-    callerOkP50: percentile(callerOk, 0.5),
+    ...latencyFigures(lat, callerOk),
     sippOk: sum((r) => r.sippOk),
     sippFailed: sum((r) => r.sippFailed),
     durationS: sum((r) => r.durationS),
