@@ -232,6 +232,23 @@ describe('transfers between seats', () => {
     expect((await run).successful).toBe(1);
     await api(ctx, 'POST', '/api/v1/agents/a02/pause', { reason: 'meeting' });
   }, 60_000);
+
+  it('attended transfer: when a01 hangs up during the consultation, the caller goes on with a02', async () => {
+    const { run, callId } = await callToA01(`${backupIp}:${ctx.mediaBase + 390}`, 12_000);
+    expect((await api(ctx, 'POST', '/api/v1/agents/a02/ready')).status).toBe(200);
+    const t = await as('a01', 'POST', '/api/v1/agents/a01/call/transfer', { kind: 'attended', toAgent: 'a02' });
+    expect(t.status, JSON.stringify(t.body)).toBe(200);
+    await waitFor('consulting', async () => (await as('a01', 'GET', '/api/v1/agents/a01/call')).body.transfer?.phase === 'consulting', 10_000);
+    expect((await as('a01', 'POST', '/api/v1/agents/a01/call/hangup')).status).toBe(200);
+    await waitFor('a02 with the caller', async () => (await bridgeMembers(`bridge-${callId}`)).includes('PJSIP/seat-02'), 5_000);
+    expect((await bridgeMembers(`bridge-${callId}`)).sort()).toEqual(['PJSIP/seat-02', 'PJSIP/trunk-backup']);
+    expect((await as('a02', 'GET', '/api/v1/agents/a02/call')).body).toMatchObject({ callId });
+    expect((await run).successful).toBe(1); // the caller was never cut off
+    await waitFor('record', async () => (await q('SELECT agent_id FROM $S.calls WHERE linked_id = $1', [callId])).length === 1, 10_000);
+    const [row] = await q('SELECT agent_id, outcome FROM $S.calls WHERE linked_id = $1', [callId]);
+    expect(row).toMatchObject({ agent_id: 'a02', outcome: 'answered' });
+    await api(ctx, 'POST', '/api/v1/agents/a02/pause', { reason: 'meeting' });
+  }, 60_000);
 });
 
 describe('supervisor monitor, whisper and barge', () => {

@@ -47,6 +47,21 @@ describe('CallStasisHandler', () => {
     expect(f.sink.records).toHaveLength(1);
   });
 
+  it('does not tell the call service of a channel an extension claims, but still tells every extension', async () => {
+    const f = callFixture();
+    const gone: string[] = [];
+    const claimer = { kinds: ['xfer'], start: () => undefined, claimsGone: (id: string) => id === 'c1', channelGone: (id: string) => void gone.push(id) };
+    const handler = new CallStasisHandler(f.service, f.log, () => undefined, [claimer]);
+    handler.stasisStart(channel('c1'));
+    handler.stasisStart(channel('c2'));
+    await settle();
+    handler.stasisEnd('c1');
+    handler.stasisEnd('c2');
+    expect(f.service.findCall('c1')?.phase).toBe('queued');
+    expect(f.service.findCall('c2')).toBeUndefined();
+    expect(gone).toEqual(['c1', 'c2']);
+  });
+
   it('reconciles on every ARI (re)connect and reports the connection state', async () => {
     const f = callFixture();
     const seen: boolean[] = [];

@@ -12,6 +12,11 @@ export interface StasisExtension {
   start(channel: ChannelInfo): void | Promise<void>;
   /** A channel left Stasis or was destroyed; `cause` (Q.850) only comes with ChannelDestroyed. */
   channelGone?(channelId: string, cause?: number): void;
+  /**
+   * Asked first when a channel goes: true means the extension takes the departure over and the call service is not
+   * told (e.g. the first agent hanging up during an attended transfer does not end the call).
+   */
+  claimsGone?(channelId: string): boolean;
   /** Returns true when the digit was consumed and must not reach the queue logic. */
   dtmf?(channelId: string, digit: string): boolean;
   playbackFinished?(playbackId: string): void;
@@ -52,7 +57,9 @@ export class CallStasisHandler implements TelephonyEvents {
   }
 
   private gone(event: string, channelId: string, cause?: number): void {
-    this.guard(event, channelId, () => this.calls.channelGone(channelId));
+    let claimed = false;
+    for (const e of this.extensions) if (!claimed && e.claimsGone) this.guard(event, channelId, () => void (claimed = e.claimsGone?.(channelId) ?? false));
+    if (!claimed) this.guard(event, channelId, () => this.calls.channelGone(channelId));
     for (const e of this.extensions) if (e.channelGone) this.guard(event, channelId, () => e.channelGone?.(channelId, cause));
   }
 

@@ -258,6 +258,36 @@ export class CallControlService implements StasisExtension {
     else await this.calls.requeue(t.callId).catch(() => false);
   }
 
+  /**
+   * StasisExtension: the first agent hung up during an attended transfer. The caller is not cut off: a consultation
+   * completes the transfer (the target takes the caller, as if the agent had pressed complete); while the target
+   * still rings, it goes on as a blind transfer (the caller holds with music until the target answers, or is queued
+   * again if they do not).
+   */
+  claimsGone(channelId: string): boolean {
+    const t = [...this.transfers.values()].find((x) => x.kind === 'attended' && x.fromLeg === channelId);
+    if (!t) return false;
+    const released = this.calls.releaseAgent(t.callId);
+    this.log.info({ callId: t.callId, agentId: t.fromAgentId, toAgentId: t.toAgentId, phase: t.phase }, 'first agent hung up during an attended transfer; handing the caller to the target');
+    void this.telephony.destroyBridge(t.consultBridgeId).catch(() => undefined);
+    if (t.phase === 'ringing') {
+      t.kind = 'blind';
+      return true;
+    }
+    this.finishTransfer(t);
+    void (async () => {
+      await this.telephony.bridgeMoh(t.bridgeId, false).catch(() => undefined);
+      await this.telephony.addToBridge(t.bridgeId, [t.toLeg]);
+      this.calls.attachAgentLeg(t.callId, { agentId: t.toAgentId, seat: t.toSeat, legId: t.toLeg });
+      this.events.publish({ type: 'transfer.completed', at: this.clock.now(), callId: t.callId, transferId: t.id, toAgentId: t.toAgentId, by: 'first_agent_hangup' });
+    })().catch((err: Error) => {
+      // The target cannot take the caller (their leg went too): the caller is queued again rather than left alone.
+      this.log.warn({ callId: t.callId, err: err.message, released: released?.agentId }, 'transfer after the first agent hung up failed; queueing the caller again');
+      void this.calls.requeue(t.callId).catch(() => false);
+    });
+    return true;
+  }
+
   channelGone(channelId: string): void {
     const t = this.byLeg.get(channelId);
     if (t) {
