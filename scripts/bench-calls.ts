@@ -624,7 +624,14 @@ async function main(): Promise<void> {
   if (top) {
     lines.push('', `goals at ${top.rate} cps (issue 3):`);
     lines.push(`  100% answered ........ ${top.answered === top.calls ? 'met' : 'MISSED'} (${top.answered}/${top.calls})`);
-    lines.push(`  p50 within 3× app_queue ${topRatio?.p50_ratio !== null && (topRatio?.p50_ratio ?? Infinity) <= 3 ? 'met' : 'MISSED'} (×${topRatio?.p50_ratio ?? '—'})`);
+    const base = results.find((r) => r.system === 'app_queue' && r.rate === top.rate);
+    // A ratio to an app_queue that itself could not answer every call compares two collapses, not two routers.
+    const comparable = base !== undefined && base.answered === base.calls;
+    lines.push(
+      comparable
+        ? `  p50 within 3× app_queue ${topRatio?.p50_ratio !== null && (topRatio?.p50_ratio ?? Infinity) <= 3 ? 'met' : 'MISSED'} (×${topRatio?.p50_ratio ?? '—'})`
+        : `  p50 within 3× app_queue not comparable: app_queue itself answered ${base ? `${base.answered}/${base.calls}` : 'no run'} (the machine is saturated at this rate)`,
+    );
     lines.push(`  p99 under 100 ms ..... ${top.p99 < 100 ? 'met' : 'MISSED'} (${f(top.p99)} ms)`);
   }
   lines.push('', 'diagnostics (ARI events/call = events Asterisk queued for the Stasis app per offered call; HTTP refused = ARI connections over http.conf sessionlimit)');
