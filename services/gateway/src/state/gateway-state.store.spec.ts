@@ -25,6 +25,36 @@ describe('GatewayStateStore', () => {
     expect(JSON.parse(writes.at(-1) as string).savedAt).toBe(50);
   });
 
+  it('spaces the saves of a state that is slow to serialise (4× its serialising time, at most 100 ms), not of a quick one', async () => {
+    const writes: number[] = [];
+    const waits: number[] = [];
+    let clock = 0;
+    let serialiseMs = 10;
+    const pace = { now: () => clock, sleep: async (ms: number) => void waits.push(ms) };
+    const redis = { get: async () => null, set: async (_k: string, v: string) => (writes.push(JSON.parse(v).savedAt), 'OK' as const) };
+    const store = new GatewayStateStore(redis as never, 'k', silentLogger(), pace);
+    const slow = (n: number) => () => {
+      clock += serialiseMs;
+      if (n === 1) store.save(slow(2)); // a change arrives while the first state is being written
+      return state(n);
+    };
+    store.save(slow(1));
+    await store.flush();
+    expect(writes).toEqual([1, 2]);
+    expect(waits).toEqual([40]);
+
+    serialiseMs = 60; // a very large state: the gap is capped
+    store.save(slow(1));
+    await store.flush();
+    expect(waits).toEqual([40, 100]);
+
+    serialiseMs = 0.1; // a small state: saved again at once
+    store.save(slow(1));
+    await store.flush();
+    expect(waits).toEqual([40, 100]);
+    expect(writes).toEqual([1, 2, 1, 2, 1, 2]);
+  });
+
   it('loads what it saved, and nothing when Redis is away', async () => {
     const data = new Map<string, string>();
     const store = new GatewayStateStore({ get: async (k: string) => data.get(k) ?? null, set: async (k: string, v: string) => (data.set(k, v), 'OK') } as never, 'k', silentLogger());
