@@ -210,12 +210,17 @@ describe('transfers between seats', () => {
     await api(ctx, 'POST', '/api/v1/agents/a02/pause', { reason: 'meeting' });
   }, 60_000);
 
+  /** a01 starts an attended transfer to a02 and the two are consulting (a02 answered). */
+  async function consultA02(): Promise<void> {
+    const t = await as('a01', 'POST', '/api/v1/agents/a01/call/transfer', { kind: 'attended', toAgent: 'a02' });
+    expect(t.status, JSON.stringify(t.body)).toBe(200);
+    await waitFor('consulting', async () => (await as('a01', 'GET', '/api/v1/agents/a01/call')).body.transfer?.phase === 'consulting', 10_000);
+  }
+
   it('attended transfer: cancel returns the caller to a01, complete hands it to a02', async () => {
     const { run, callId } = await callToA01(`${backupIp}:${ctx.mediaBase + 390}`, 14_000);
     expect((await api(ctx, 'POST', '/api/v1/agents/a02/ready')).status).toBe(200);
-    let t = await as('a01', 'POST', '/api/v1/agents/a01/call/transfer', { kind: 'attended', toAgent: 'a02' });
-    expect(t.status, JSON.stringify(t.body)).toBe(200);
-    await waitFor('consulting', async () => (await as('a01', 'GET', '/api/v1/agents/a01/call')).body.transfer?.phase === 'consulting', 10_000);
+    await consultA02();
     // The caller holds alone in the call's bridge (with music) while the agents consult.
     expect(await bridgeMembers(`bridge-${callId}`)).toEqual(['PJSIP/trunk-backup']);
     expect((await as('a01', 'POST', '/api/v1/agents/a01/call/transfer/cancel')).status).toBe(200);
@@ -223,9 +228,7 @@ describe('transfers between seats', () => {
     expect((await bridgeMembers(`bridge-${callId}`)).sort()).toEqual(['PJSIP/seat-01', 'PJSIP/trunk-backup']);
     await waitFor('a02 ready', async () => (await api(ctx, 'GET', '/api/v1/agents')).body.items.find((a: any) => a.agentId === 'a02')?.live?.state === 'ready', 5_000);
 
-    t = await as('a01', 'POST', '/api/v1/agents/a01/call/transfer', { kind: 'attended', toAgent: 'a02' });
-    expect(t.status, JSON.stringify(t.body)).toBe(200);
-    await waitFor('consulting again', async () => (await as('a01', 'GET', '/api/v1/agents/a01/call')).body.transfer?.phase === 'consulting', 10_000);
+    await consultA02();
     expect((await as('a01', 'POST', '/api/v1/agents/a01/call/transfer/complete')).status).toBe(200);
     await waitFor('a02 with the caller', async () => (await bridgeMembers(`bridge-${callId}`)).includes('PJSIP/seat-02'), 5_000);
     expect((await bridgeMembers(`bridge-${callId}`)).sort()).toEqual(['PJSIP/seat-02', 'PJSIP/trunk-backup']);
@@ -236,9 +239,7 @@ describe('transfers between seats', () => {
   it('attended transfer: when a01 hangs up during the consultation, the caller goes on with a02', async () => {
     const { run, callId } = await callToA01(`${backupIp}:${ctx.mediaBase + 390}`, 12_000);
     expect((await api(ctx, 'POST', '/api/v1/agents/a02/ready')).status).toBe(200);
-    const t = await as('a01', 'POST', '/api/v1/agents/a01/call/transfer', { kind: 'attended', toAgent: 'a02' });
-    expect(t.status, JSON.stringify(t.body)).toBe(200);
-    await waitFor('consulting', async () => (await as('a01', 'GET', '/api/v1/agents/a01/call')).body.transfer?.phase === 'consulting', 10_000);
+    await consultA02();
     expect((await as('a01', 'POST', '/api/v1/agents/a01/call/hangup')).status).toBe(200);
     await waitFor('a02 with the caller', async () => (await bridgeMembers(`bridge-${callId}`)).includes('PJSIP/seat-02'), 5_000);
     expect((await bridgeMembers(`bridge-${callId}`)).sort()).toEqual(['PJSIP/seat-02', 'PJSIP/trunk-backup']);
