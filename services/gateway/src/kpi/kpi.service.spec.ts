@@ -22,6 +22,29 @@ function source(calls: kpi.CallFact[], faults: kpi.FaultWindow[] = []): KpiFactS
 const staffing = { historyDays: 28, serviceLevelGoal: 0.8, patienceSeconds: 60, shrinkage: 0, defaultAhtSeconds: 240 };
 
 describe('KPI service', () => {
+  it('reads the earlier days of the live window once per 5 minutes and today every time, with the same figures', async () => {
+    const calls = [call('y1', NOW - 86_400_000, 'abandoned', 30), call('w1', NOW - 3 * 86_400_000, 'answered'), call('t1', NOW - 600_000, 'answered')];
+    const reads: Array<[number, number]> = [];
+    const src = source(calls);
+    const counting: KpiFactSource = { ...src, callFacts: (from, to) => (reads.push([from, to]), src.callFacts(from, to)) };
+    let now = NOW;
+    const svc = new KpiService(counting, {}, staffing, () => now, () => 10);
+    const first = await svc.live();
+    expect(reads).toHaveLength(2); // the days before today, then today
+    const todayStart = reads[1]?.[0] as number;
+    expect(reads[0]?.[1]).toBe(todayStart);
+    now += 60_000;
+    const second = await svc.live();
+    expect(reads).toHaveLength(3);
+    expect(reads[2]).toEqual([todayStart, now + 1]);
+    expect([second.month.offered, second.month.answered]).toEqual([first.month.offered, first.month.answered]);
+    expect([first.month.offered, first.month.answered]).toEqual([3, 2]); // y1, w1 and t1 are all in November
+    now += 5 * 60_000; // past the 5 minutes: the earlier days are read again
+    await svc.live();
+    expect(reads).toHaveLength(5);
+  });
+
+
   it('splits today from the rest of the month and applies the short-abandon exclusion', async () => {
     const calls = [
       call('y1', NOW - 86_400_000, 'abandoned', 30), // yesterday

@@ -74,11 +74,19 @@ function figures(calls: readonly kpi.CallFact[], config: kpi.KpiConfig, p: KpiPe
   };
 }
 
+/** How long the call facts of days before today are reused before they are read again. */
+const PAST_FACTS_TTL_MS = 5 * 60_000;
+
 /**
  * KPI figures over the stored facts, computed with the domain's KPI engine: answer rates, the month-end projection,
  * per-agent figures, the contract table and Erlang C staffing. Reads only; the clock is injected.
+ * The live figures (wallboard every few seconds, alerts) read only today's calls each time: the calls of the days
+ * before today in their window are read once and reused for up to 5 minutes (a record of an earlier day that
+ * arrives late, e.g. from the spool, counts within those 5 minutes).
  */
 export class KpiService {
+  private readonly past = new Map<string, { loadedAt: number; calls: kpi.CallFact[] }>();
+
   constructor(
     private readonly facts: KpiFactSource,
     private readonly overrides: Partial<kpi.KpiConfig>,
@@ -87,6 +95,21 @@ export class KpiService {
     /** Agents logged in right now (from the ACD). */
     private readonly loggedInNow: () => number,
   ) {}
+
+  /** Call facts of [from, now]: today's read now, the earlier days' from the cache (see the class comment). */
+  private async callFactsUntilNow(from: number, now: number): Promise<kpi.CallFact[]> {
+    const today = dayPeriod(now).from;
+    if (from >= today) return this.facts.callFacts(from, now + 1);
+    const key = `${from}:${today}`;
+    let past = this.past.get(key);
+    if (!past || now - past.loadedAt >= PAST_FACTS_TTL_MS) {
+      const calls = await this.facts.callFacts(from, today);
+      for (const [k, v] of this.past) if (k.split(':')[1] !== String(today) || now - v.loadedAt >= PAST_FACTS_TTL_MS) this.past.delete(k);
+      past = { loadedAt: now, calls };
+      this.past.set(key, past);
+    }
+    return [...past.calls, ...(await this.facts.callFacts(today, now + 1))];
+  }
 
   /** Answer rate of any period. */
   async answerRate(p: KpiPeriod): Promise<AnswerRateFigures> {
@@ -104,8 +127,8 @@ export class KpiService {
   async live(): Promise<{ today: AnswerRateFigures; month: AnswerRateFigures; projection: ProjectionFigures }> {
     const now = this.now();
     const month = monthPeriod(now);
-    const from = Math.min(month.from, now - 7 * DAY_MS);
-    const [config, calls] = await Promise.all([this.facts.kpiConfig(this.overrides, from, now + 1), this.facts.callFacts(from, now + 1)]);
+    const from = Math.min(month.from, dayPeriod(now - 7 * DAY_MS).from);
+    const [config, calls] = await Promise.all([this.facts.kpiConfig(this.overrides, from, now + 1), this.callFactsUntilNow(from, now)]);
     const today = dayPeriod(now);
     return {
       today: figures(calls, config, { from: today.from, to: now + 1 }),
@@ -117,8 +140,8 @@ export class KpiService {
   /** Month-end answer-rate projection and alert for the current month. */
   async projection(): Promise<ProjectionFigures> {
     const now = this.now();
-    const from = Math.min(monthPeriod(now).from, now - 7 * DAY_MS);
-    const [config, calls] = await Promise.all([this.facts.kpiConfig(this.overrides, from, now + 1), this.facts.callFacts(from, now + 1)]);
+    const from = Math.min(monthPeriod(now).from, dayPeriod(now - 7 * DAY_MS).from);
+    const [config, calls] = await Promise.all([this.facts.kpiConfig(this.overrides, from, now + 1), this.callFactsUntilNow(from, now)]);
     return this.project(calls, config, now);
   }
 
@@ -161,7 +184,7 @@ export class KpiService {
     const from = today.from - s.historyDays * DAY_MS;
     const [config, calls, intervals] = await Promise.all([
       this.facts.kpiConfig(this.overrides, from, now + 1),
-      this.facts.callFacts(from, now + 1),
+      this.callFactsUntilNow(from, now),
       this.facts.agentIntervals(today.from, now + 1, now),
     ]);
     const counted = kpi.selectCountedCalls(calls, config, { from, to: now + 1 }).counted;
