@@ -189,11 +189,6 @@ export class AriTelephony implements TelephonyPort {
     return apps[this.appTurn++ % apps.length] as string;
   }
 
-  private get api(): any {
-    if (!this.client) throw new Error('ARI not connected');
-    return this.client;
-  }
-
   private post(path: string, query?: AriQuery): Promise<unknown> {
     return this.rest.request('POST', path, query);
   }

@@ -270,7 +270,7 @@ export class CallService {
     }
   }
 
-  /** Creates the call's bridge in the background; connecting an agent awaits it (see bridgeOf). */
+  /** Creates the call's bridge in the background; agentAnswered awaits it (`bridging`) before connecting the agent. */
   private prepareBridge(s: CallSession): void {
     const bridgeId = `bridge-${s.callId}`;
     const pending = this.telephony.createBridge(bridgeId).then(
