@@ -85,7 +85,8 @@ const PAST_FACTS_TTL_MS = 5 * 60_000;
  * arrives late, e.g. from the spool, counts within those 5 minutes).
  */
 export class KpiService {
-  private readonly past = new Map<string, { loadedAt: number; calls: kpi.CallFact[] }>();
+  /** Calls of the days before today, by the start of the window they were read for. */
+  private readonly past = new Map<number, { today: number; loadedAt: number; calls: kpi.CallFact[] }>();
 
   constructor(
     private readonly facts: KpiFactSource,
@@ -100,15 +101,21 @@ export class KpiService {
   private async callFactsUntilNow(from: number, now: number): Promise<kpi.CallFact[]> {
     const today = dayPeriod(now).from;
     if (from >= today) return this.facts.callFacts(from, now + 1);
-    const key = `${from}:${today}`;
-    let past = this.past.get(key);
-    if (!past || now - past.loadedAt >= PAST_FACTS_TTL_MS) {
-      const calls = await this.facts.callFacts(from, today);
-      for (const [k, v] of this.past) if (k.split(':')[1] !== String(today) || now - v.loadedAt >= PAST_FACTS_TTL_MS) this.past.delete(k);
-      past = { loadedAt: now, calls };
-      this.past.set(key, past);
+    const fresh = (v: { today: number; loadedAt: number }) => v.today === today && now - v.loadedAt < PAST_FACTS_TTL_MS;
+    let past = this.past.get(from);
+    if (!past || !fresh(past)) {
+      past = { today, loadedAt: now, calls: await this.facts.callFacts(from, today) };
+      for (const [k, v] of this.past) if (!fresh(v)) this.past.delete(k);
+      this.past.set(from, past);
     }
     return [...past.calls, ...(await this.facts.callFacts(today, now + 1))];
+  }
+
+  /** The KPI config and calls of the live window: this month, and at least the last 7 days for the projection. */
+  private async liveWindow(now: number): Promise<{ config: kpi.KpiConfig; calls: kpi.CallFact[] }> {
+    const from = Math.min(monthPeriod(now).from, dayPeriod(now - 7 * DAY_MS).from);
+    const [config, calls] = await Promise.all([this.facts.kpiConfig(this.overrides, from, now + 1), this.callFactsUntilNow(from, now)]);
+    return { config, calls };
   }
 
   /** Answer rate of any period. */
@@ -127,8 +134,7 @@ export class KpiService {
   async live(): Promise<{ today: AnswerRateFigures; month: AnswerRateFigures; projection: ProjectionFigures }> {
     const now = this.now();
     const month = monthPeriod(now);
-    const from = Math.min(month.from, dayPeriod(now - 7 * DAY_MS).from);
-    const [config, calls] = await Promise.all([this.facts.kpiConfig(this.overrides, from, now + 1), this.callFactsUntilNow(from, now)]);
+    const { config, calls } = await this.liveWindow(now);
     const today = dayPeriod(now);
     return {
       today: figures(calls, config, { from: today.from, to: now + 1 }),
@@ -140,8 +146,7 @@ export class KpiService {
   /** Month-end answer-rate projection and alert for the current month. */
   async projection(): Promise<ProjectionFigures> {
     const now = this.now();
-    const from = Math.min(monthPeriod(now).from, dayPeriod(now - 7 * DAY_MS).from);
-    const [config, calls] = await Promise.all([this.facts.kpiConfig(this.overrides, from, now + 1), this.callFactsUntilNow(from, now)]);
+    const { config, calls } = await this.liveWindow(now);
     return this.project(calls, config, now);
   }
 
