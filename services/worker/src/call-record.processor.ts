@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { CtiError, maskPhone, type CallRecord } from '@cti/domain';
+import { maskPhone, type CallRecord } from '@cti/domain';
 import type { StoreCallResult } from '@cti/db';
+import { ms, parsePayload } from './job-payload.js';
 import type { Logger } from './logger.js';
 
 /** The storage the processor needs (CallRepository fits). */
@@ -8,7 +9,6 @@ export interface CallRecordStore {
   storeCallRecord(record: CallRecord): Promise<StoreCallResult>;
 }
 
-const ms = z.number().int().nonnegative();
 
 /** A call record as it arrives from the queue; anything else is rejected, not guessed at. */
 export const callRecordSchema = z.object({
@@ -39,11 +39,7 @@ export interface MissedCallTasks {
 
 /** Turns one queued call record into a call row and (for answered calls) an intake ticket, idempotently. */
 export async function processCallRecord(data: unknown, store: CallRecordStore, log: Logger, missed?: MissedCallTasks): Promise<StoreCallResult> {
-  const parsed = callRecordSchema.safeParse(data);
-  if (!parsed.success) {
-    throw new CtiError('CTI_ERR_VALIDATION', 'invalid call record', { issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
-  }
-  const record = parsed.data as CallRecord;
+  const record = parsePayload(callRecordSchema, data, 'call record') as CallRecord;
   const result = await store.storeCallRecord(record);
   // After the call row exists (the task refers to it); idempotent: one task per number per day.
   const taskId = missed ? await missed.openForAbandoned(record) : null;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { CtiError, maskPhone, type OutboundCallbackRecord } from '@cti/domain';
+import { maskPhone, type OutboundCallbackRecord } from '@cti/domain';
+import { ms, parsePayload } from './job-payload.js';
 import type { Logger } from './logger.js';
 
 /** Stores callback outcomes (CallbackTaskRepository fits, with its retry limit bound). */
@@ -7,7 +8,6 @@ export interface CallbackResultStore {
   storeResult(record: OutboundCallbackRecord): Promise<void>;
 }
 
-const ms = z.number().int().nonnegative();
 
 /** An outbound callback outcome as it arrives from the queue. */
 export const callbackResultSchema = z.object({
@@ -27,11 +27,7 @@ export const callbackResultSchema = z.object({
 
 /** Validates and stores one callback outcome, idempotently by its id. */
 export async function processCallbackResult(data: unknown, store: CallbackResultStore, log: Logger): Promise<void> {
-  const parsed = callbackResultSchema.safeParse(data);
-  if (!parsed.success) {
-    throw new CtiError('CTI_ERR_VALIDATION', 'invalid callback result', { issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
-  }
-  const r = parsed.data as OutboundCallbackRecord;
+  const r = parsePayload(callbackResultSchema, data, 'callback result') as OutboundCallbackRecord;
   await store.storeResult(r);
   log.info({ callbackId: r.id, kind: r.kind, result: r.result, caller: maskPhone(r.callerNumber) }, 'callback result stored');
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { CtiError, type LinkageRecord } from '@cti/domain';
+import type { LinkageRecord } from '@cti/domain';
 import type { StoreLinkageResult } from '@cti/db';
+import { ms, parsePayload } from './job-payload.js';
 import type { Logger } from './logger.js';
 
 /** Stores linkages and applies them to the call's ticket (LinkageRepository fits). */
@@ -8,7 +9,6 @@ export interface LinkageStore {
   store(record: LinkageRecord): Promise<StoreLinkageResult>;
 }
 
-const ms = z.number().int().nonnegative();
 
 /** A linkage as it arrives from the queue. */
 export const linkageRecordSchema = z.object({
@@ -32,11 +32,7 @@ export const linkageRecordSchema = z.object({
  * on its way): the store throws CTI_ERR_NOT_FOUND and BullMQ retries the job with backoff.
  */
 export async function processLinkage(data: unknown, store: LinkageStore, log: Logger): Promise<StoreLinkageResult> {
-  const parsed = linkageRecordSchema.safeParse(data);
-  if (!parsed.success) {
-    throw new CtiError('CTI_ERR_VALIDATION', 'invalid linkage record', { issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
-  }
-  const r = parsed.data as LinkageRecord;
+  const r = parsePayload(linkageRecordSchema, data, 'linkage record') as LinkageRecord;
   const result = await store.store(r);
   log.info({ linkageId: r.id, callId: r.linkedId, partner: r.partner, result: r.result, ticketId: result.ticketId, ticketState: result.ticketState, duplicate: !result.created }, 'linkage stored');
   return result;
