@@ -7,12 +7,17 @@ export function pidFile(root: string, runId: string): string {
   return `${root}.run/${runId}/gateway.pid`;
 }
 
+/** Starts services/<name>/dist/main.js with `env`, logging to the run's folder, and records its pid in `pidPath`. */
+function startService(root: string, env: Record<string, string>, name: 'gateway' | 'worker', pidPath: (root: string, runId: string) => string): ChildProcess {
+  const runId = env.CTI_DB_SCHEMA as string;
+  const child = startProcess('node', [`services/${name}/dist/main.js`], { cwd: root, env, log: `${root}.run/${runId}/${name}.log` });
+  writeFileSync(pidPath(root, runId), String(child.pid));
+  return child;
+}
+
 /** Starts the gateway with the test environment and records its pid. */
 export function startGateway(root: string, env: Record<string, string>): ChildProcess {
-  const runId = env.CTI_DB_SCHEMA as string;
-  const child = startProcess('node', ['services/gateway/dist/main.js'], { cwd: root, env, log: `${root}.run/${runId}/gateway.log` });
-  writeFileSync(pidFile(root, runId), String(child.pid));
-  return child;
+  return startService(root, env, 'gateway', pidFile);
 }
 
 
@@ -42,8 +47,5 @@ export function workerPidFile(root: string, runId: string): string {
 
 /** Starts the worker with `env` and records its pid. */
 export function startWorker(root: string, env: Record<string, string>): ChildProcess {
-  const runId = env.CTI_DB_SCHEMA as string;
-  const child = startProcess('node', ['services/worker/dist/main.js'], { cwd: root, env, log: `${root}.run/${runId}/worker.log` });
-  writeFileSync(workerPidFile(root, runId), String(child.pid));
-  return child;
+  return startService(root, env, 'worker', workerPidFile);
 }
