@@ -33,6 +33,14 @@ const idParam = z.object({ id: z.string().min(1).max(64) });
 
 /** Operations API: incidents with SLA status, yearly fault time, inspections and reports, backups. */
 export function registerOpsRoutes(routes: RouteRegistry, incidents: IncidentService, reports: OpsReportsPort, now: () => number): void {
+  /** Runs an inspection or report job on the worker and returns the report it stored (503 `missing` if none). */
+  const runAndShow = async (job: ops.OpsJobData, missing: string) => {
+    const out = (await reports.runJob(job)) as { id?: string } | undefined;
+    const r = out?.id ? await reports.findReport(out.id) : undefined;
+    if (!r) throw new CtiError('CTI_ERR_UNAVAILABLE', missing);
+    return { ...headerView(r), report: r.report };
+  };
+
   routes.add({
     method: 'GET',
     url: '/api/v1/ops/incidents',
@@ -154,11 +162,9 @@ export function registerOpsRoutes(routes: RouteRegistry, incidents: IncidentServ
     summary: 'Run an inspection now on the worker and return its report',
     roles: LEADS,
     handler: async ({ reply }) => {
-      const out = (await reports.runJob({ kind: 'inspection', trigger: 'manual' })) as { id?: string } | undefined;
-      const r = out?.id ? await reports.findReport(out.id) : undefined;
-      if (!r) throw new CtiError('CTI_ERR_UNAVAILABLE', 'inspection ran but its report was not stored');
+      const view = await runAndShow({ kind: 'inspection', trigger: 'manual' }, 'inspection ran but its report was not stored');
       reply.status(201);
-      return { ...headerView(r), report: r.report };
+      return view;
     },
   });
 
@@ -170,11 +176,9 @@ export function registerOpsRoutes(routes: RouteRegistry, incidents: IncidentServ
     body: z.object({ kind: z.enum(['weekly', 'quarterly', 'annual']), date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'date must be YYYY-MM-DD').optional() }),
     handler: async ({ body, reply }) => {
       const p = body.date ? ops.opsPeriodContaining(body.kind, Date.parse(`${body.date}T12:00:00+08:00`)) : undefined;
-      const out = (await reports.runJob({ kind: 'report', report: body.kind, ...(p && { from: p.from, to: p.to }) })) as { id?: string } | undefined;
-      const r = out?.id ? await reports.findReport(out.id) : undefined;
-      if (!r) throw new CtiError('CTI_ERR_UNAVAILABLE', 'report ran but was not stored');
+      const view = await runAndShow({ kind: 'report', report: body.kind, ...(p && { from: p.from, to: p.to }) }, 'report ran but was not stored');
       reply.status(201);
-      return { ...headerView(r), report: r.report };
+      return view;
     },
   });
 
