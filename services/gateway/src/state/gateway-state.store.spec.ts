@@ -15,7 +15,7 @@ describe('GatewayStateStore', () => {
         release = () => resolve('OK');
       }),
     };
-    const store = new GatewayStateStore(redis as never, 'k', silentLogger());
+    const store = new GatewayStateStore(redis as never, 'k', silentLogger(), { now: () => 0, sleep: async () => undefined });
     for (let i = 1; i <= 50; i++) store.save(() => state(i));
     release();
     await new Promise((r) => setImmediate(r));
@@ -25,7 +25,7 @@ describe('GatewayStateStore', () => {
     expect(JSON.parse(writes.at(-1) as string).savedAt).toBe(50);
   });
 
-  it('spaces the saves of a state that is slow to serialise (4× its serialising time, at most 100 ms), not of a quick one', async () => {
+  it('spaces saves while changes keep coming: 20 ms, or 4× the serialising time of a large state, at most 100 ms', async () => {
     const writes: number[] = [];
     const waits: number[] = [];
     let clock = 0;
@@ -48,10 +48,10 @@ describe('GatewayStateStore', () => {
     await store.flush();
     expect(waits).toEqual([40, 100]);
 
-    serialiseMs = 0.1; // a small state: saved again at once
+    serialiseMs = 0.1; // a small state: 20 ms apart
     store.save(slow(1));
     await store.flush();
-    expect(waits).toEqual([40, 100]);
+    expect(waits).toEqual([40, 100, 20]);
     expect(writes).toEqual([1, 2, 1, 2, 1, 2]);
   });
 
