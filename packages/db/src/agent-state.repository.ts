@@ -89,14 +89,12 @@ export class AgentStateRepository {
                   FROM (VALUES ${v}) AS v(agent_id, at) WHERE i.agent_id = v.agent_id AND i.ended_at IS NULL`.execute(trx);
       }
       if (intervals.length) await trx.insertInto('agent_state_intervals').values(intervals).execute();
-      for (const r of earlierResolves) {
-        await trx
-          .updateTable('call_offers')
-          .set({ answered: r.answered, resolved_at: new Date(r.at) })
-          .where('call_id', '=', r.callId)
-          .where('agent_id', '=', r.agentId)
-          .where('answered', 'is', null)
-          .execute();
+      if (earlierResolves.length) {
+        // One statement for all of them (each call/agent pair appears once: only its first resolution is kept).
+        const v = sql.join(earlierResolves.map((r) => sql`(${r.callId}::text, ${r.agentId}::text, ${r.answered}::boolean, ${new Date(r.at)}::timestamptz)`));
+        await sql`UPDATE call_offers AS o SET answered = v.answered, resolved_at = v.at
+                  FROM (VALUES ${v}) AS v(call_id, agent_id, answered, at)
+                  WHERE o.call_id = v.call_id AND o.agent_id = v.agent_id AND o.answered IS NULL`.execute(trx);
       }
       if (offers.length) await trx.insertInto('call_offers').values(offers).onConflict((oc) => oc.columns(['call_id', 'agent_id', 'offered_at']).doNothing()).execute();
     });
