@@ -178,7 +178,7 @@ describe('CallService: hang-ups', () => {
     await f.service.agentAnswered('c1-leg1', 'c1');
     f.service.channelGone('c1-leg1');
 
-    expect(f.telephony.argsOf('hangup')).toContainEqual(['c1']);
+    expect(f.telephony.argsOf('hangup')).toEqual([['c1']]); // not the agent's leg, which is gone already
     expect(f.telephony.argsOf('destroyBridge')).toEqual([['bridge-c1']]);
     expect(f.sink.records).toHaveLength(1);
     expect(f.sink.records[0]).toMatchObject({ outcome: 'answered', agentId: 'a1', answeredAt: 1_000_000, endedBy: 'agent' });

@@ -516,11 +516,12 @@ export class CallService {
       // Now the caller waits: answer them (if they were only ringing) and play hold music.
       if (s.phase === 'queued' && !s.callerAnswered) void this.holdCaller(s).catch((err) => this.sendToFallback(s, err));
     } else if (s.phase === 'connected') {
-      this.endCall(s, 'agent');
+      this.endCall(s, 'agent', legId);
     }
   }
 
-  private endCall(s: CallSession, endedBy: 'caller' | 'agent' | 'system'): void {
+  /** `goneLeg`: the agent leg whose hang-up ended the call (not hung up again: that request could only fail). */
+  private endCall(s: CallSession, endedBy: 'caller' | 'agent' | 'system', goneLeg?: string): void {
     if (s.phase === 'ended') return;
     const phase = s.phase;
     s.phase = 'ended';
@@ -536,7 +537,7 @@ export class CallService {
     }
     if (s.agentChannelId) {
       this.legs.delete(s.agentChannelId);
-      void this.telephony.hangup(s.agentChannelId).catch(() => undefined);
+      if (s.agentChannelId !== goneLeg) void this.telephony.hangup(s.agentChannelId).catch(() => undefined);
     }
     if (endedBy !== 'caller') void this.telephony.hangup(s.callId).catch(() => undefined);
     if (s.bridgeId) void this.telephony.destroyBridge(s.bridgeId).catch(() => undefined);
