@@ -30,7 +30,7 @@
  *   BENCH_ROUNDS rounds (default 2) per rate with the systems alternating (app_queue, acd, then acd, app_queue), so that
  *   a busy spell of the shared machine falls on both; a system's rounds at a rate are pooled into one result (2000
  *   calls at 100/s). Before the measured runs each system takes a short unmeasured warm-up. Override: BENCH_RATES=10,50,100 BENCH_SECONDS=10 BENCH_TALK_MS=…
- *   BENCH_SYSTEMS=acd (or app_queue) runs one side only, for investigations; BENCH_PROFILE=1 profiles the gateway.
+ *   BENCH_SYSTEMS=acd (or app_queue) runs one side only, for investigations; BENCH_PROFILE=1 profiles the gateway and the worker.
  *   BENCH_SEAT_PROCESSES=1 lets one SIPp answer for all 27 seat endpoints instead of one SIPp per seat (27 processes
  *   take about 45% of a 2-core machine away from Asterisk and the gateway; the 27 endpoints are the same).
  *   ACD agents are all Mandarin-only with the same skills, so the ACD may use every seat at once, like app_queue.
@@ -529,10 +529,10 @@ async function main(): Promise<void> {
   const token = await new TokenRepository(db).create('supervisor', 'bench-calls', null);
   await db.destroy();
 
-  worker = startLogged('node', ['services/worker/dist/main.js'], join(runDir, 'worker.log'));
-  // BENCH_PROFILE=1: the gateway writes a V8 CPU profile (.cpuprofile) into the run's folder when it stops.
-  const profile = process.env.BENCH_PROFILE === '1' ? ['--cpu-prof', `--cpu-prof-dir=${runDir}`] : [];
-  gateway = startLogged('node', [...profile, 'services/gateway/dist/main.js'], join(runDir, 'gateway.log'));
+  // BENCH_PROFILE=1: the gateway and the worker write V8 CPU profiles (.cpuprofile) into the run's folder when they stop.
+  const profile = (name: string) => (process.env.BENCH_PROFILE === '1' ? ['--cpu-prof', `--cpu-prof-dir=${runDir}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
+  worker = startLogged('node', [...profile('worker'), 'services/worker/dist/main.js'], join(runDir, 'worker.log'));
+  gateway = startLogged('node', [...profile('gateway'), 'services/gateway/dist/main.js'], join(runDir, 'gateway.log'));
   await waitFor('gateway healthy', async () => (await fetch(`${API}/healthz`)).status === 200, 30_000);
 
   // BENCH_SEAT_PROCESSES=1: one SIPp answers for all 27 seat endpoints (CTI_SEAT_CONTACT points every seat at it, the
