@@ -102,4 +102,28 @@ describe('IntakeWatch', () => {
     expect(w.failing(6_000)).toBe(false);
     expect(w.failing(200_000)).toBe(false);
   });
+
+  it('agrees with counting the whole window afresh over a long run (pruning and compaction included)', () => {
+    const settings = { windowMs: 10_000, minFailed: 5, failedRatio: 0.3 };
+    const w = new IntakeWatch(settings);
+    const all: Array<{ at: number; failed: boolean }> = [];
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    let at = 0;
+    let failingSeen = 0;
+    for (let i = 0; i < 20_000; i++) {
+      at += Math.floor(rand() * 20);
+      // Failures come in bursts: a quarter of the run fails often, the rest rarely.
+      const failed = rand() < (Math.floor(at / 50_000) % 4 === 1 ? 0.6 : 0.05);
+      w.record(failed ? 'failed' : 'answered', at);
+      all.push({ at, failed });
+      if (i % 97 !== 0) continue;
+      const inWindow = all.filter((o) => o.at > at - settings.windowMs);
+      const nFailed = inWindow.filter((o) => o.failed).length;
+      const expected = nFailed >= settings.minFailed && nFailed / inWindow.length >= settings.failedRatio;
+      expect(w.failing(at)).toBe(expected);
+      if (expected) failingSeen++;
+    }
+    expect(failingSeen).toBeGreaterThan(10); // both answers were exercised
+  });
 });

@@ -155,17 +155,31 @@ export interface IntakeWatchSettings {
  * (handed to the dialplan fallback or dropped by a fault) rather than answered or abandoned by the caller.
  */
 export class IntakeWatch {
+  /** Outcomes in the order recorded (call ends arrive in time order), oldest first from `head`. */
   private outcomes: Array<{ at: number; failed: boolean }> = [];
+  private head = 0;
+  private failed = 0;
 
   constructor(private readonly s: IntakeWatchSettings) {}
 
   record(outcome: string, at: number): void {
-    this.outcomes.push({ at, failed: outcome === 'failed' });
+    const failed = outcome === 'failed';
+    this.outcomes.push({ at, failed });
+    if (failed) this.failed++;
   }
 
+  /** O(1) amortised: checked at every call end, over a window that holds tens of thousands of calls at peak. */
   failing(now: number): boolean {
-    this.outcomes = this.outcomes.filter((o) => o.at > now - this.s.windowMs);
-    const failed = this.outcomes.filter((o) => o.failed).length;
-    return failed >= this.s.minFailed && failed / this.outcomes.length >= this.s.failedRatio;
+    const from = now - this.s.windowMs;
+    while (this.head < this.outcomes.length && (this.outcomes[this.head] as { at: number }).at <= from) {
+      if ((this.outcomes[this.head] as { failed: boolean }).failed) this.failed--;
+      this.head++;
+    }
+    if (this.head > 1024 && this.head * 2 > this.outcomes.length) {
+      this.outcomes = this.outcomes.slice(this.head);
+      this.head = 0;
+    }
+    const inWindow = this.outcomes.length - this.head;
+    return this.failed >= this.s.minFailed && this.failed / inWindow >= this.s.failedRatio;
   }
 }
