@@ -23,6 +23,21 @@ describe('AcdEngine agent states', () => {
     expect(engine.assign()).toEqual([{ callId: 'c1', agentId: 'a1', seat: 'seat-a1' }]);
   });
 
+  it('lists the agents whose state changed since it was last asked, each once, in order of first change', () => {
+    const { engine, clock, config } = newEngine();
+    engine.login(mandarinAgent('a1'));
+    engine.login(mandarinAgent('a2'));
+    engine.ready('a2');
+    engine.ready('a1');
+    expect(engine.takeChangedAgents().map((a) => [a.agentId, a.state])).toEqual([['a1', 'ready'], ['a2', 'ready']]);
+    expect(engine.takeChangedAgents()).toEqual([]);
+    engine.enqueue({ callId: 'c1', line: '12345', language: 'mandarin' });
+    const [offer] = engine.assign();
+    expect(engine.takeChangedAgents()).toEqual([expect.objectContaining({ agentId: offer?.agentId, state: 'reserved' })]);
+    const restored = AcdEngine.restore(config, clock, engine.snapshot());
+    expect(restored.takeChangedAgents().map((a) => a.agentId).sort()).toEqual(['a1', 'a2']);
+  });
+
   it('logging in an agent who is already logged in is a conflict', () => {
     const { engine } = newEngine();
     engine.login(mandarinAgent('a1'));

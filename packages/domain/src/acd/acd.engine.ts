@@ -39,6 +39,8 @@ function nonEmpty(value: unknown, field: string): asserts value is string {
  */
 export class AcdEngine {
   private readonly agentsById = new Map<string, AgentRecord>();
+  /** Agents whose state changed since takeChangedAgents() last ran (a Set keeps the order of first change). */
+  private readonly changedAgents = new Set<AgentRecord>();
   private readonly calls = new Map<string, CallRecord>();
   private readonly pools = new Map<string, AgentPool>();
   private readonly classes = new Map<string, CallClass>();
@@ -118,6 +120,7 @@ export class AcdEngine {
         wrapUpSlot: -1,
       };
       engine.agentsById.set(agent.agentId, agent);
+      engine.changedAgents.add(agent);
       if (agent.state === 'ready') agent.pool.add(agent);
       if (agent.state === 'wrap_up') engine.wrapUps.push(agent);
     }
@@ -443,6 +446,16 @@ export class AcdEngine {
     return [...this.agentsById.values()].map(agentView);
   }
 
+  /**
+   * The agents whose state changed (or who were restored) since the last call, in order of their first change;
+   * lets an observer publish state changes without comparing all 1,000 agents after every call event.
+   */
+  takeChangedAgents(): AgentView[] {
+    const views = [...this.changedAgents].map(agentView);
+    this.changedAgents.clear();
+    return views;
+  }
+
   /** Waiting calls in routing order, with 1-based position and wait so far. */
   queue(): WaitingCallView[] {
     const now = this.clock.now();
@@ -500,6 +513,7 @@ export class AcdEngine {
     }
     agent.state = next;
     agent.stateSince = now;
+    this.changedAgents.add(agent);
     agent.pauseReason = next === 'paused' ? pauseReason : undefined;
     if (next === 'ready') {
       if (idleSince !== undefined) agent.idleSince = idleSince;

@@ -14,9 +14,9 @@ export class AgentStateTracker {
     private readonly now: () => number,
   ) {}
 
-  /** Compares every agent with the last published state and publishes the differences. */
+  /** Compares the agents whose state changed with the last published state and publishes the differences. */
   sync(): void {
-    for (const a of this.acd.agents()) {
+    for (const a of this.acd.takeChangedAgents()) {
       const prev = this.last.get(a.agentId);
       const reason = a.pauseReason;
       if (prev && prev.state === a.state && prev.reason === reason) continue;
