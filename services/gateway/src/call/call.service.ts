@@ -253,17 +253,18 @@ export class CallService {
    * Without a language prompt to play, a caller an agent can take at once is not answered yet: they hear ringing
    * (the dialplan sends 180 before Stasis) while the seat rings and are answered when the agent answers. Only a caller
    * who must wait is answered and hears hold music. The call's bridge is made meanwhile, off the path to the seat:
-   * the seat is dialled without waiting for it, and connecting the agent waits for it.
+   * the seat is dialled first, and connecting the agent waits for the bridge.
    */
   private async inboundWithoutPrompt(session: CallSession): Promise<void> {
     try {
-      this.prepareBridge(session);
       const remembered = await this.rememberedLanguage(session.callerNumber);
       if (session.phase !== 'queued') return;
       if (remembered) session.language = remembered;
       session.queuedAt = this.clock.now();
       session.lastAnnouncedAt = session.queuedAt;
       this.enterQueue(session);
+      // After the seat's dial request (enterQueue → dispatch), so that request goes out first.
+      if ((session.phase as CallSession['phase']) !== 'ended') this.prepareBridge(session);
       if (session.phase === 'queued') await this.holdCaller(session); // dispatch() may have moved it on
     } catch (err) {
       await this.sendToFallback(session, err);
