@@ -23,6 +23,9 @@ export interface AriSettings {
   eventTypes?: readonly string[];
 }
 
+/** The events the adapter passes on (TelephonyEvents). */
+const HANDLED_EVENTS = ['StasisStart', 'StasisEnd', 'ChannelDestroyed', 'ChannelDtmfReceived', 'PlaybackFinished'] as const;
+
 /** The events the gateway's features handle. */
 export const DEFAULT_ARI_EVENT_TYPES = ['StasisStart', 'StasisEnd', 'ChannelDestroyed', 'ChannelDtmfReceived', 'PlaybackFinished', 'RecordingFinished', 'RecordingFailed'] as const;
 
@@ -143,26 +146,10 @@ export class AriTelephony implements TelephonyPort {
   }
 
   private wire(client: any): void {
-    const guard = (name: string, fn: () => void) => {
-      try {
-        fn();
-      } catch (err) {
-        this.log.error({ err: (err as Error).message, event: name }, 'ARI event handler failed');
-      }
-    };
-    client.on('StasisStart', (event: any, channel: any) =>
-      guard('StasisStart', () => this.events.stasisStart(toChannelInfo(channel ?? event.channel, event.args ?? []))),
-    );
-    client.on('StasisEnd', (event: any) => guard('StasisEnd', () => this.events.stasisEnd(event.channel.id)));
-    client.on('ChannelDestroyed', (event: any) =>
-      guard('ChannelDestroyed', () => this.events.channelDestroyed(event.channel.id, Number(event.cause ?? 0))),
-    );
-    client.on('ChannelDtmfReceived', (event: any) =>
-      guard('ChannelDtmfReceived', () => this.events.dtmf(event.channel.id, String(event.digit))),
-    );
-    client.on('PlaybackFinished', (event: any) =>
-      guard('PlaybackFinished', () => this.events.playbackFinished(String(event.playback?.id ?? ''))),
-    );
+    // The events the gateway handles. ari-client would build a resource object (with a closure per ARI operation)
+    // for every channel in every event; on each (re)connect the adapter reads the WebSocket's frames itself instead
+    // (takeOverEvents), and these listeners only serve if that is not possible.
+    for (const type of HANDLED_EVENTS) client.on(type, (event: any) => this.dispatch(event));
     client.on('WebSocketReconnecting', () => {
       if (client !== this.client) return;
       this.log.warn({}, 'ARI WebSocket lost, ari-client reconnecting');
@@ -170,6 +157,7 @@ export class AriTelephony implements TelephonyPort {
     });
     client.on('WebSocketConnected', () => {
       if (client !== this.client) return;
+      this.takeOverEvents(client);
       this.attempt = 0;
       this.setUp(true);
     });
@@ -179,6 +167,55 @@ export class AriTelephony implements TelephonyPort {
       this.setUp(false);
       this.scheduleReconnect();
     });
+  }
+
+  /**
+   * Reads the event frames of the client's WebSocket directly (ari-client still connects, reconnects and pings).
+   * Runs in ari-client's 'open' handler, before any frame can arrive on the new socket.
+   */
+  private takeOverEvents(client: any): void {
+    const ws = client._ws;
+    if (!ws || typeof ws.removeAllListeners !== 'function' || typeof ws.on !== 'function') {
+      if (!this.warnedNoTakeover) this.log.warn({}, 'ari-client WebSocket not reachable; events go through ari-client');
+      this.warnedNoTakeover = true;
+      return;
+    }
+    ws.removeAllListeners('message');
+    ws.on('message', (data: unknown) => {
+      let event: any;
+      try {
+        event = JSON.parse(String(data));
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'ARI sent a frame that is not JSON; ignored');
+        return;
+      }
+      this.dispatch(event);
+    });
+  }
+
+  private warnedNoTakeover = false;
+
+  /** One ARI event to the gateway's handlers; a handler that throws is logged, never raised into the WebSocket. */
+  private dispatch(event: any): void {
+    const type = event?.type;
+    try {
+      switch (type) {
+        case 'StasisStart':
+          return this.events.stasisStart(toChannelInfo(event.channel, event.args ?? []));
+        case 'StasisEnd':
+          return this.events.stasisEnd(event.channel.id);
+        case 'ChannelDestroyed':
+          return this.events.channelDestroyed(event.channel.id, Number(event.cause ?? 0));
+        case 'ChannelDtmfReceived':
+          return this.events.dtmf(event.channel.id, String(event.digit));
+        case 'PlaybackFinished':
+          return this.events.playbackFinished(String(event.playback?.id ?? ''));
+        default:
+          return undefined;
+      }
+    } catch (err) {
+      this.log.error({ err: (err as Error).message, event: type }, 'ARI event handler failed');
+    }
   }
 
   private appTurn = 0;
