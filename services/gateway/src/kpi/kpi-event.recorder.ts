@@ -36,8 +36,12 @@ export class KpiEventRecorder {
     private readonly store: KpiEventStore,
     private readonly onError: (err: unknown, event: LiveEvent) => void,
     private readonly stateSince: StateSince = () => undefined,
-    /** How long the first write waits for company before its batch is stored (the facts are for reports, not calls). */
-    private readonly lingerMs = 100,
+    /**
+     * How long the first write waits for company before its batch is stored (the facts are for reports, not calls).
+     * 250 ms: at 100 calls/s a batch holds ~125 writes, four statements and a commit, four times a second; each
+     * statement's round trip cost the gateway more CPU than building it.
+     */
+    private readonly lingerMs = 250,
   ) {}
 
   /** Bus subscriber. */
