@@ -29,7 +29,9 @@
  *   rate × BENCH_SECONDS (default 10; 200 at 10/s — at least 20 s — 500 at 50/s, 1000 at 100/s) per round, in
  *   BENCH_ROUNDS rounds (default 2) per rate with the systems alternating (app_queue, acd, then acd, app_queue), so that
  *   a busy spell of the shared machine falls on both; a system's rounds at a rate are pooled into one result (2000
- *   calls at 100/s). Before the measured runs each system takes a short unmeasured warm-up. Override: BENCH_RATES=10,50,100 BENCH_SECONDS=10 BENCH_TALK_MS=…
+ *   calls at 100/s). Before the measured runs each system takes a short unmeasured warm-up. Every run starts once
+ *   Asterisk, the gateway and the worker are quiet (settle(): the worker may still be storing the previous run's
+ *   records and tickets, which would otherwise load the next run, whichever system it measures). Override: BENCH_RATES=10,50,100 BENCH_SECONDS=10 BENCH_TALK_MS=…
  *   BENCH_SYSTEMS=acd (or app_queue) runs one side only, for investigations; BENCH_PROFILE=1 profiles the gateway and the worker.
  *   BENCH_SEAT_PROCESSES=1 lets one SIPp answer for all 27 seat endpoints instead of one SIPp per seat (27 processes
  *   take about 45% of a 2-core machine away from Asterisk and the gateway; the 27 endpoints are the same).
@@ -235,6 +237,9 @@ function percentile(sorted: number[], q: number): number {
   return sorted[i] as number;
 }
 
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
+const TICKS_PER_S = 100;
+
 /** CPU ticks (user+system) of a pid, or 0 when it is gone. */
 function cpuTicks(pid: number | undefined): number {
   if (!pid) return 0;
@@ -264,6 +269,28 @@ function cpuSnapshot(caller?: ChildProcess): Record<string, number> {
     seats: seatProcs.reduce((s, p) => s + cpuTicks(p.pid), 0),
     caller: cpuTicks(caller?.pid),
   };
+}
+
+/**
+ * Waits until Asterisk, the gateway and the worker are quiet (under 15% of one core together over a second, at most
+ * 60 s), so that a run does not start while the worker still stores the previous run's records (tickets, deadline
+ * jobs) — the same for both systems: app_queue's calls are imported and stored too.
+ */
+async function settle(name: string): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    const a = cpuSnapshot();
+    await sleep(1_000);
+    const b = cpuSnapshot();
+    const busy = (['asterisk', 'gateway', 'worker'] as const).reduce((sum, k) => sum + ((b[k] ?? 0) - (a[k] ?? 0)), 0) / TICKS_PER_S;
+    if (busy < 0.15) break;
+    if (Date.now() - started > 60_000) {
+      log(`${name}: the machine did not become quiet in 60 s (last second ${Math.round(busy * 100)}% of a core); starting anyway`);
+      return;
+    }
+  }
+  const waited = Date.now() - started;
+  if (waited > 1_500) log(`${name}: waited ${(waited / 1000).toFixed(1)} s for the previous run's work to finish`);
 }
 
 async function activeChannels(): Promise<number> {
@@ -345,6 +372,7 @@ async function runLoad(system: System, rate: number, calls: number, talkMs: numb
     '-recv_timeout', '30000', '-timeout', String(Math.ceil(calls / rate) + 60),
   ];
   const out = join(runDir, `caller-${tag}-${name}.out`);
+  await settle(name);
   // Reset the counters so that max depth is this run's; the baseline is read after the reset in case it is not supported.
   const tpName = ariQueueStats().name;
   if (tpName) asterisk('cli', INSTANCE, `core reset taskprocessor ${tpName}`);
@@ -403,10 +431,9 @@ async function runLoad(system: System, rate: number, calls: number, talkMs: numb
     const m = /(\d+)\s*$/.exec((lines.at(-1) ?? '').trim());
     return m ? Number(m[1]) : 0;
   };
-  const hz = 100;
   const wall = (loadEnded - started) / 1000;
   const cpu: Record<string, number> = {};
-  for (const k of Object.keys(before)) cpu[k] = Math.max(0, ((after[k] as number) - (before[k] as number)) / hz / wall);
+  for (const k of Object.keys(before)) cpu[k] = Math.max(0, ((after[k] as number) - (before[k] as number)) / TICKS_PER_S / wall);
   const r: RunResult = {
     system,
     rate,
