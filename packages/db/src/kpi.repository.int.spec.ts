@@ -57,6 +57,22 @@ describe('KPI facts from PostgreSQL', () => {
     expect(await facts.faultWindows(period.from, period.to)).toEqual([]);
   });
 
+  it('reads calls without rings, and only those stored after a given time', async () => {
+    const all = await facts.callFactsStored(period.from, period.to);
+    expect(all.map((r) => r.fact.callId).sort()).toEqual(['c1', 'c2', 'c3', 'c4']);
+    expect(all.find((r) => r.fact.callId === 'c1')?.fact.offersToAgents).toBeUndefined();
+    const withRings = (await facts.callFacts(period.from, period.to)).find((c) => c.callId === 'c1');
+    expect(withRings?.offersToAgents).toHaveLength(2);
+    // Backdate when c1..c3 were stored: only c4 was stored after the cut.
+    const cut = Date.now() - 60_000;
+    await db.updateTable('calls').set({ recorded_at: new Date(cut - 1_000) }).where('linked_id', 'in', ['c1', 'c2', 'c3']).execute();
+    const newer = await facts.callFactsStored(period.from, period.to, cut);
+    expect(newer.map((r) => r.fact.callId)).toEqual(['c4']);
+    expect(newer[0]?.storedAt).toBeGreaterThan(cut);
+    const { offersToAgents: _rings, ...c4 } = (await facts.callFacts(period.from, period.to)).find((c) => c.callId === 'c4') as kpi.CallFact;
+    expect(newer[0]?.fact).toEqual(c4);
+  });
+
   it('gives per-agent answer efficiency from the stored rings', async () => {
     const calls = await facts.callFacts(period.from, period.to);
     const figures = kpi.agentFigures(calls, [], [], kpi.defaultKpiConfig, period);

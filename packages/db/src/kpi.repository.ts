@@ -74,6 +74,22 @@ export class KpiRepository {
     return rows.map((r) => ({ callId: r.call_id, agentId: r.agent_id, score: Number(r.score ?? 0) }));
   }
 
+  /**
+   * Calls that entered the agent queue in [from, to), without their rings (the answer rate, the projection and
+   * staffing do not use them), each with when it was stored; only those stored after `storedAfter` when given, so
+   * that a live view reads what is new since its last read instead of the whole day.
+   */
+  async callFactsStored(from: number, to: number, storedAfter?: number): Promise<Array<{ fact: kpi.CallFact; storedAt: number }>> {
+    let q = this.db
+      .selectFrom('calls')
+      .select(['linked_id', 'did', 'trunk', 'queued_at', 'answered_at', 'ended_at', 'outcome', 'agent_id', 'recorded_at'])
+      .where('queued_at', '>=', new Date(from))
+      .where('queued_at', '<', new Date(to));
+    if (storedAfter !== undefined) q = q.where('recorded_at', '>', new Date(storedAfter));
+    const rows = await q.execute();
+    return rows.map((r) => ({ fact: toCallFact(r), storedAt: r.recorded_at.getTime() }));
+  }
+
   /** Calls that entered the agent queue in [from, to), with their rings at agents. */
   async callFacts(from: number, to: number): Promise<kpi.CallFact[]> {
     const rows = await this.db

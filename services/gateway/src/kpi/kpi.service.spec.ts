@@ -10,10 +10,17 @@ const call = (id: string, offeredAt: number, outcome: 'answered' | 'abandoned', 
   endedAt: offeredAt + (waitS + (outcome === 'answered' ? talkS : 0)) * 1000,
 });
 
+/** When each call was stored (default: when it ended). */
+const storedAt = new Map<string, number>();
+const stored = (c: kpi.CallFact) => storedAt.get(c.callId) ?? c.endedAt;
+
 function source(calls: kpi.CallFact[], faults: kpi.FaultWindow[] = []): KpiFactSource {
+  const queuedIn = (c: kpi.CallFact, from: number, to: number) => c.offeredAt !== undefined && c.offeredAt >= from && c.offeredAt < to;
   return {
     kpiConfig: async (o) => kpi.createKpiConfig({ ...o, faultWindows: faults }),
-    callFacts: async (from, to) => calls.filter((c) => c.offeredAt !== undefined && c.offeredAt >= from && c.offeredAt < to),
+    callFacts: async (from, to) => calls.filter((c) => queuedIn(c, from, to)),
+    callFactsStored: async (from, to, after) =>
+      calls.filter((c) => queuedIn(c, from, to) && (after === undefined || stored(c) > after)).map((c) => ({ fact: c, storedAt: stored(c) })),
     agentIntervals: async () => [],
     facts: async () => ({ calls, agentIntervals: [], tickets: [], qaReviews: [] }),
     overdueTicketCount: async () => 0,
@@ -22,28 +29,36 @@ function source(calls: kpi.CallFact[], faults: kpi.FaultWindow[] = []): KpiFactS
 const staffing = { historyDays: 28, serviceLevelGoal: 0.8, patienceSeconds: 60, shrinkage: 0, defaultAhtSeconds: 240 };
 
 describe('KPI service', () => {
-  it('reads the earlier days of the live window once per 5 minutes and today every time, with the same figures', async () => {
+  it('reads the earlier days once per 5 minutes, and of today only the calls stored since the last read', async () => {
     const calls = [call('y1', NOW - 86_400_000, 'abandoned', 30), call('w1', NOW - 3 * 86_400_000, 'answered'), call('t1', NOW - 600_000, 'answered')];
-    const reads: Array<[number, number]> = [];
+    const reads: Array<[number, number, number | undefined]> = [];
     const src = source(calls);
-    const counting: KpiFactSource = { ...src, callFacts: (from, to) => (reads.push([from, to]), src.callFacts(from, to)) };
+    const counting: KpiFactSource = { ...src, callFactsStored: (from, to, after) => (reads.push([from, to, after]), src.callFactsStored(from, to, after)) };
     let now = NOW;
     const svc = new KpiService(counting, {}, staffing, () => now, () => 10);
     const first = await svc.live();
-    expect(reads).toHaveLength(2); // the days before today, then today
-    const todayStart = reads[1]?.[0] as number;
-    expect(reads[0]?.[1]).toBe(todayStart);
+    expect([first.month.offered, first.month.answered]).toEqual([3, 2]); // y1, w1 and t1 are all in November
+    expect(reads).toHaveLength(2); // today (whole), then the days before today
+    const [todayStart, todayEnd, after] = reads[0] as [number, number, number | undefined];
+    expect([todayEnd - todayStart, after]).toEqual([86_400_000, undefined]);
+    expect(reads[1]?.[1]).toBe(todayStart);
+
+    // A call stored a minute later, and one queued earlier today but stored only now (late, e.g. from the spool).
     now += 60_000;
+    calls.push(call('t2', now - 30_000, 'abandoned', 20), call('t3', NOW - 3_000_000, 'answered'));
+    storedAt.set('t3', now);
     const second = await svc.live();
     expect(reads).toHaveLength(3);
-    expect(reads[2]).toEqual([todayStart, now + 1]);
-    expect([second.month.offered, second.month.answered]).toEqual([first.month.offered, first.month.answered]);
-    expect([first.month.offered, first.month.answered]).toEqual([3, 2]); // y1, w1 and t1 are all in November
-    now += 5 * 60_000; // past the 5 minutes: the earlier days are read again
-    await svc.live();
-    expect(reads).toHaveLength(5);
-  });
+    expect(reads[2]).toEqual([todayStart, todayEnd, stored(calls[2] as kpi.CallFact) - 5_000]); // newest seen, less the slack
+    expect([second.today.offered, second.today.answered, second.month.offered]).toEqual([3, 2, 5]);
+    // The same figures as a service that reads everything afresh.
+    const whole = await new KpiService(source(calls), {}, staffing, () => now, () => 10).live();
+    expect(second).toEqual(whole);
 
+    now += 5 * 60_000; // past the 5 minutes: the earlier days and the whole of today are read again
+    await svc.live();
+    expect(reads.slice(3).map((r) => r[2])).toEqual([undefined, undefined]);
+  });
 
   it('splits today from the rest of the month and applies the short-abandon exclusion', async () => {
     const calls = [

@@ -5,7 +5,7 @@ const DAY_MS = 86_400_000;
 const HALF_HOUR_MS = 1_800_000;
 
 /** The stored facts the KPI service reads (KpiRepository fits). */
-export type KpiFactSource = Pick<KpiRepository, 'kpiConfig' | 'callFacts' | 'agentIntervals' | 'facts' | 'overdueTicketCount'>;
+export type KpiFactSource = Pick<KpiRepository, 'kpiConfig' | 'callFacts' | 'callFactsStored' | 'agentIntervals' | 'facts' | 'overdueTicketCount'>;
 
 /** Staffing choices (from configuration). */
 export interface StaffingSettings {
@@ -76,17 +76,36 @@ function figures(calls: readonly kpi.CallFact[], config: kpi.KpiConfig, p: KpiPe
 
 /** How long the call facts of days before today are reused before they are read again. */
 const PAST_FACTS_TTL_MS = 5 * 60_000;
+/** Today's calls are read whole again this often (a safety net under the incremental reads). */
+const TODAY_FULL_READ_MS = 5 * 60_000;
+/**
+ * An incremental read of today's calls also takes those stored up to this long before the newest one seen: a row
+ * whose insert started earlier but committed after the previous read is not missed (the worker's inserts take ms).
+ */
+const STORED_SLACK_MS = 5_000;
+
+interface TodaysCalls {
+  day: number;
+  fullReadAt: number;
+  byId: Map<string, kpi.CallFact>;
+  newestStoredAt: number | undefined;
+}
 
 /**
  * KPI figures over the stored facts, computed with the domain's KPI engine: answer rates, the month-end projection,
  * per-agent figures, the contract table and Erlang C staffing. Reads only; the clock is injected.
- * The live figures (wallboard every few seconds, alerts) read only today's calls each time: the calls of the days
- * before today in their window are read once and reused for up to 5 minutes (a record of an earlier day that
- * arrives late, e.g. from the spool, counts within those 5 minutes).
+ * The live figures (wallboard every few seconds, alerts, staffing) need the calls without their rings, and read only
+ * what is new each time: today's calls stored since the previous read (a whole read of today every 5 minutes), and
+ * the days before today in their window once per 5 minutes (a record of an earlier day that arrives late, e.g. from
+ * the spool, counts within those 5 minutes). A busy centre stores tens of thousands of calls a day; reading them all
+ * every few seconds was the gateway's largest periodic cost and stalled call handling.
  */
 export class KpiService {
   /** Calls of the days before today, by the start of the window they were read for. */
   private readonly past = new Map<number, { today: number; loadedAt: number; calls: kpi.CallFact[] }>();
+  private today: TodaysCalls | undefined;
+  /** The read of today's calls in progress (concurrent live views share it). */
+  private todayRead: Promise<kpi.CallFact[]> | undefined;
 
   constructor(
     private readonly facts: KpiFactSource,
@@ -97,18 +116,40 @@ export class KpiService {
     private readonly loggedInNow: () => number,
   ) {}
 
-  /** Call facts of [from, now]: today's read now, the earlier days' from the cache (see the class comment). */
+  /** Call facts (without rings) of [from, now]: today's from the incremental read, earlier days' from the cache. */
   private async callFactsUntilNow(from: number, now: number): Promise<kpi.CallFact[]> {
     const today = dayPeriod(now).from;
-    if (from >= today) return this.facts.callFacts(from, now + 1);
+    const todays = await this.todaysCalls(now);
+    if (from >= today) return todays.filter((c) => (c.offeredAt as number) >= from);
     const fresh = (v: { today: number; loadedAt: number }) => v.today === today && now - v.loadedAt < PAST_FACTS_TTL_MS;
     let past = this.past.get(from);
     if (!past || !fresh(past)) {
-      past = { today, loadedAt: now, calls: await this.facts.callFacts(from, today) };
+      past = { today, loadedAt: now, calls: (await this.facts.callFactsStored(from, today)).map((r) => r.fact) };
       for (const [k, v] of this.past) if (!fresh(v)) this.past.delete(k);
       this.past.set(from, past);
     }
-    return [...past.calls, ...(await this.facts.callFacts(today, now + 1))];
+    return [...past.calls, ...todays];
+  }
+
+  /** Today's calls queued until now; one read at a time. */
+  private todaysCalls(now: number): Promise<kpi.CallFact[]> {
+    this.todayRead ??= this.readToday(now).finally(() => (this.todayRead = undefined));
+    return this.todayRead;
+  }
+
+  private async readToday(now: number): Promise<kpi.CallFact[]> {
+    const day = dayPeriod(now).from;
+    let t = this.today;
+    if (!t || t.day !== day || now - t.fullReadAt >= TODAY_FULL_READ_MS) t = { day, fullReadAt: now, byId: new Map(), newestStoredAt: undefined };
+    const rows = await this.facts.callFactsStored(day, day + DAY_MS, t.newestStoredAt === undefined ? undefined : t.newestStoredAt - STORED_SLACK_MS);
+    for (const { fact, storedAt } of rows) {
+      t.byId.set(fact.callId, fact);
+      if (t.newestStoredAt === undefined || storedAt > t.newestStoredAt) t.newestStoredAt = storedAt;
+    }
+    this.today = t;
+    const calls: kpi.CallFact[] = [];
+    for (const c of t.byId.values()) if ((c.offeredAt as number) <= now) calls.push(c);
+    return calls;
   }
 
   /** The KPI config and calls of the live window: this month, and at least the last 7 days for the projection. */
