@@ -98,4 +98,37 @@ describe('KPI service', () => {
     expect(current?.gap).toBe(7 - (current?.scheduledNeeded ?? 0));
     expect(current?.agentsNeeded).toBe(Math.max(current?.neededForServiceLevel ?? 0, current?.neededForAnswerRate ?? 0));
   });
+
+  it('counts agents logged in per ended half-hour from the state intervals, reading an ended one only until it settled', async () => {
+    // NOW is 10:10 Beijing; 09:30–10:00 ended 10 minutes ago. Two agents all day, a third from 09:45.
+    const reads: Array<[number, number]> = [];
+    const dayStart = Date.parse('2026-11-26T16:00:00Z'); // 00:00 Beijing
+    const ivs: kpi.AgentStateInterval[] = [
+      { agentId: 'a1', state: 'ready', from: dayStart, to: NOW },
+      { agentId: 'a2', state: 'on_call', from: dayStart, to: NOW },
+      { agentId: 'a3', state: 'ready', from: NOW - 25 * 60_000, to: NOW },
+    ];
+    const src = source([]);
+    const counting: KpiFactSource = {
+      ...src,
+      agentIntervals: async (from, to) => (reads.push([from, to]), ivs.filter((i) => i.from < to && i.to > from)),
+    };
+    let now = NOW;
+    const svc = new KpiService(counting, {}, staffing, () => now, () => 3);
+    const slot = (plan: Awaited<ReturnType<KpiService['staffing']>>, hhmm: string) =>
+      plan.intervals.find((i) => i.start === Date.parse(`2026-11-27T${hhmm}:00+08:00`))?.loggedIn;
+    const first = await svc.staffing();
+    expect([slot(first, '09:00'), slot(first, '09:30'), slot(first, '10:00')]).toEqual([2, 3, 3]); // 2 + ½ → 3; live 3 now
+    expect(reads).toEqual([[dayStart, Date.parse('2026-11-27T10:00:00+08:00')]]); // 20 ended half-hours, once
+    await svc.staffing();
+    expect(reads).toHaveLength(1); // all settled: not read again
+    now = Date.parse('2026-11-27T10:30:30+08:00'); // 10:00–10:30 ended 30 s ago: read until it settles
+    await svc.staffing();
+    await svc.staffing();
+    now += 60_000;
+    await svc.staffing();
+    await svc.staffing();
+    const tenThirty = Date.parse('2026-11-27T10:30:00+08:00');
+    expect(reads.slice(1)).toEqual([[tenThirty - 1_800_000, tenThirty], [tenThirty - 1_800_000, tenThirty], [tenThirty - 1_800_000, tenThirty]]);
+  });
 });

@@ -83,6 +83,8 @@ const TODAY_FULL_READ_MS = 5 * 60_000;
  * whose insert started earlier but committed after the previous read is not missed (the worker's inserts take ms).
  */
 const STORED_SLACK_MS = 5_000;
+/** An ended half-hour's logged-in agents are kept once it ended this long ago (its state changes stored by then). */
+const SLOT_SETTLED_MS = 60_000;
 
 interface TodaysCalls {
   day: number;
@@ -104,6 +106,8 @@ export class KpiService {
   /** Calls of the days before today, by the start of the window they were read for. */
   private readonly past = new Map<number, { today: number; loadedAt: number; calls: kpi.CallFact[] }>();
   private today: TodaysCalls | undefined;
+  /** Agents logged in per ended half-hour of today (see loggedInBySlot). */
+  private slots: { day: number; loggedIn: Map<number, number> } | undefined;
   /** The read of today's calls in progress (concurrent live views share it). */
   private todayRead: Promise<kpi.CallFact[]> | undefined;
 
@@ -214,6 +218,34 @@ export class KpiService {
     return kpi.contractKpiTable(facts, config, p);
   }
 
+  /**
+   * Agents logged in during each half-hour of today begun so far: the live count for the current one; for an ended
+   * one, the logged-in time in it over its length. An ended half-hour is worked out once, a minute after it ended
+   * (its last state changes stored by then), instead of from all of today's state intervals at every refresh.
+   */
+  private async loggedInBySlot(dayStart: number, now: number): Promise<Map<number, number>> {
+    if (this.slots?.day !== dayStart) this.slots = { day: dayStart, loggedIn: new Map() };
+    const done = this.slots.loggedIn;
+    const toRead: number[] = [];
+    for (let start = dayStart; start + HALF_HOUR_MS <= now; start += HALF_HOUR_MS) if (!done.has(start)) toRead.push(start);
+    const loggedIn = new Map(done);
+    if (toRead.length) {
+      const first = toRead[0] as number;
+      const last = toRead[toRead.length - 1] as number;
+      const intervals = await this.facts.agentIntervals(first, last + HALF_HOUR_MS, now);
+      for (const start of toRead) {
+        let ms = 0;
+        for (const iv of intervals) ms += kpi.overlapMs(iv.from, iv.to, { from: start, to: start + HALF_HOUR_MS });
+        const agents = Math.round(ms / HALF_HOUR_MS);
+        loggedIn.set(start, agents);
+        if (now >= start + HALF_HOUR_MS + SLOT_SETTLED_MS) done.set(start, agents);
+      }
+    }
+    const current = dayStart + Math.floor((now - dayStart) / HALF_HOUR_MS) * HALF_HOUR_MS;
+    loggedIn.set(current, this.loggedInNow());
+    return loggedIn;
+  }
+
   /** Tickets past their deadline and still open. */
   overdueTickets(): Promise<number> {
     return this.facts.overdueTicketCount(this.now());
@@ -228,11 +260,7 @@ export class KpiService {
     const s = this.staffingSettings;
     const today = dayPeriod(now);
     const from = today.from - s.historyDays * DAY_MS;
-    const [config, calls, intervals] = await Promise.all([
-      this.facts.kpiConfig(this.overrides, from, now + 1),
-      this.callFactsUntilNow(from, now),
-      this.facts.agentIntervals(today.from, now + 1, now),
-    ]);
+    const [config, calls] = await Promise.all([this.facts.kpiConfig(this.overrides, from, now + 1), this.callFactsUntilNow(from, now)]);
     const counted = kpi.selectCountedCalls(calls, config, { from, to: now + 1 }).counted;
     const bySlot = new Array<number>(48).fill(0);
     let firstAt = now;
@@ -251,17 +279,7 @@ export class KpiService {
       days = Math.max(1, days);
       traffic.push({ start, offered: bySlot[i]! / days, ahtSeconds });
     }
-    const loggedIn = new Map<number, number>();
-    for (const t of traffic) {
-      if (t.start > now) continue;
-      if (now < t.start + HALF_HOUR_MS) {
-        loggedIn.set(t.start, this.loggedInNow());
-        continue;
-      }
-      let ms = 0;
-      for (const iv of intervals) ms += kpi.overlapMs(iv.from, iv.to, { from: t.start, to: t.start + HALF_HOUR_MS });
-      loggedIn.set(t.start, Math.round(ms / HALF_HOUR_MS));
-    }
+    const loggedIn = await this.loggedInBySlot(today.from, now);
     const common = { intervalSeconds: HALF_HOUR_MS / 1000, shrinkage: s.shrinkage, maxOccupancy: 0.9 };
     const bySl = kpi.staffingPlan(traffic, { ...common, targetSeconds: config.serviceLevelSeconds, serviceLevelGoal: s.serviceLevelGoal }, loggedIn);
     const byRate = kpi.staffingPlan(traffic, { ...common, targetSeconds: s.patienceSeconds, serviceLevelGoal: Math.min(0.999, config.answerRateTarget) }, loggedIn);
