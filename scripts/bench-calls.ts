@@ -13,7 +13,7 @@
  *   before app_queue's Queue()), so the two do the same work apart from routing.
  *   - test/sipp/bench-caller.xml logs the wall-clock time (SIPp <gettimeofday>) just before it sends each INVITE,
  *     with the call's caller number 138<run:2><talk ms:4><n>, unique within a bench.
- *   - test/sipp/bench-seat.xml (27 processes, one per seat, answering at once: 180 then 200 OK, no ring time) logs
+ *   - test/sipp/bench-seat.xml (answering at once: 180 then 200 OK, no ring time; see SEATS below) logs
  *     the wall-clock time at which the INVITE reached it, i.e. when it sends its 200 OK, with the caller number from
  *     From. Asterisk puts the caller number in From on both paths (app_queue's Dial, and the gateway's ARI originate
  *     with callerId), so the two logs join on it. Same machine, same clock.
@@ -33,9 +33,14 @@
  *   Asterisk, the gateway and the worker are quiet (settle(): the worker may still be storing the previous run's
  *   records and tickets, which would otherwise load the next run, whichever system it measures). Override: BENCH_RATES=10,50,100 BENCH_SECONDS=10 BENCH_TALK_MS=…
  *   BENCH_SYSTEMS=acd (or app_queue) runs one side only, for investigations; BENCH_PROFILE=1 profiles the gateway and the worker.
- *   BENCH_SEAT_PROCESSES=1 lets one SIPp answer for all 27 seat endpoints instead of one SIPp per seat (27 processes
- *   take about 45% of a 2-core machine away from Asterisk and the gateway; the 27 endpoints are the same).
  *   ACD agents are all Mandarin-only with the same skills, so the ACD may use every seat at once, like app_queue.
+ *
+ * SEATS
+ *   Both systems ring the same 27 seat endpoints (PJSIP endpoints seat-01…27, each its own AOR and contact). By default
+ *   one SIPp process answers for all 27 (CTI_SEAT_CONTACT gives each seat the contact sip:seat-NN@127.0.0.1:18200; the
+ *   Request-URI user tells them apart): an idle SIPp wakes every millisecond, and 27 of them took 19–45% of this
+ *   2-core machine away from Asterisk, the gateway and the worker — harness load that penalises whichever system needs
+ *   more CPU. BENCH_SEAT_PROCESSES=27 runs one SIPp per seat instead (ports 18201…18227), as earlier figures did.
  *
  * WHAT IT STARTS (and stops at the end, also on error or Ctrl-C)
  *   Asterisk instance `bench` (scripts/asterisk.sh) on SIP 5360, ARI 8388, AMI 5239, RTP 44000-45999; trunks
@@ -64,7 +69,9 @@ const ACD_DID = '12345';
 const APP_QUEUE_DID = '12399';
 const API = 'http://127.0.0.1:8280';
 const RECORD = process.env.BENCH_RECORD === '1';
-const ONE_SEAT_PROCESS = process.env.BENCH_SEAT_PROCESSES === '1';
+const SEAT_PROCESSES = Number(process.env.BENCH_SEAT_PROCESSES ?? '1');
+if (SEAT_PROCESSES !== 1 && SEAT_PROCESSES !== 27) throw new Error(`BENCH_SEAT_PROCESSES must be 1 (one SIPp for the 27 seats) or 27 (one per seat), not ${process.env.BENCH_SEAT_PROCESSES}`);
+const ONE_SEAT_PROCESS = SEAT_PROCESSES === 1;
 
 const env: Record<string, string> = {
   CTI_HTTP_HOST: '127.0.0.1',
@@ -80,7 +87,7 @@ const env: Record<string, string> = {
   CTI_TRUNK_PRIMARY: `${TRUNK_IP}:${TRUNK_PORT}`,
   CTI_TRUNK_BACKUP: `127.0.0.32:${TRUNK_PORT}`,
   CTI_SEATS: String(SEATS),
-  ...(process.env.BENCH_SEAT_PROCESSES === '1' && { CTI_SEAT_CONTACT: `sip:seat-{n}@127.0.0.1:${18200}` }),
+  ...(ONE_SEAT_PROCESS && { CTI_SEAT_CONTACT: `sip:seat-{n}@127.0.0.1:${18200}` }),
   CTI_SEAT_BASE_PORT: String(SEAT_BASE),
   CTI_PARTNER_BASE_PORT: '18300',
   CTI_RTP_START: '44000',
@@ -562,9 +569,7 @@ async function main(): Promise<void> {
   gateway = startLogged('node', [...profile('gateway'), 'services/gateway/dist/main.js'], join(runDir, 'gateway.log'));
   await waitFor('gateway healthy', async () => (await fetch(`${API}/healthz`)).status === 200, 30_000);
 
-  // BENCH_SEAT_PROCESSES=1: one SIPp answers for all 27 seat endpoints (CTI_SEAT_CONTACT points every seat at it, the
-  // Request-URI user tells them apart). The 27 SIPp processes otherwise take about 45% of this 2-core machine, which
-  // Asterisk and the gateway then lack; both systems ring the same 27 endpoints either way.
+  // One SIPp answers for the 27 seat endpoints, or one per seat with BENCH_SEAT_PROCESSES=27 (see SEATS above).
   seatProcs = ONE_SEAT_PROCESS
     ? [startLogged('sipp', ['-sf', join(root, 'test/sipp/bench-seat.xml'), '-i', '127.0.0.1', '-p', String(SEAT_BASE), '-mp', '46100', '-l', '1000', '-aa', '-nostdin',
         '-trace_logs', '-log_file', join(runDir, 'seat-00.log')], join(runDir, 'seat-00.out'))]
@@ -675,6 +680,7 @@ async function main(): Promise<void> {
 
   const json = {
     recording: RECORD,
+    seat_processes: SEAT_PROCESSES,
     rounds,
     runs: results.map((r) => ({ system: r.system, rate_cps: r.rate, calls: r.calls, answered: r.answered, p50_ms: Math.round(r.p50 * 10) / 10, p99_ms: Math.round(r.p99 * 10) / 10 })),
     ratios,
