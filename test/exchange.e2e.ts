@@ -66,6 +66,31 @@ describe('outbound push to the 110 platform', () => {
     const history = (await call(agentToken, 'GET', `/api/v1/tickets/${created.body.id}/history`)).body.items.map((h: { action: string }) => h.action);
     expect(history).toEqual(['create', 'exchange_push', 'exchange_feedback']);
   });
+
+  it('takes back a matter the 110 platform rejects: the transferred ticket waits for dispatch again, with a new deadline', async () => {
+    const created = await call(agentToken, 'POST', '/api/v1/tickets', { category: 'complaint', callerNumber: '13900005678', summary: '邻里噪音', content: '楼上深夜装修', address: '康定市' });
+    expect(created.status).toBe(201);
+    const transferred = await call(agentToken, 'POST', `/api/v1/tickets/${created.body.id}/actions/transfer_emergency`, { data: { partnerLine: '110', method: 'push' } });
+    expect(transferred.status).toBe(200);
+    expect(transferred.body.ticket.state).toBe('transferred_emergency');
+    await waitFor('incident number on the ticket', async () => (await call(agentToken, 'GET', `/api/v1/tickets/${created.body.id}`)).body.partner?.incidentNo !== undefined, 30_000);
+    const ticket = (await call(agentToken, 'GET', `/api/v1/tickets/${created.body.id}`)).body;
+
+    const before = Date.now();
+    const rejected = await pushTo12345(ctx.apiUrl, partnerToken, { type: 'feedback', incidentNo: ticket.partner.incidentNo, ticketNo: ticket.ticketNo, status: 'rejected', result: '非警情，请12345办理' }, { secret: inboundSecret });
+    expect(rejected.status).toBe(200);
+    const after = (await call(agentToken, 'GET', `/api/v1/tickets/${created.body.id}`)).body;
+    expect(after).toMatchObject({ state: 'awaiting_dispatch', partner: { status: 'rejected', result: '非警情，请12345办理' } });
+    expect(Date.parse(after.deadlineAt)).toBeGreaterThan(before);
+    const history = (await call(agentToken, 'GET', `/api/v1/tickets/${created.body.id}/history`)).body.items;
+    expect(history.map((h: { action: string }) => h.action)).toEqual(['create', 'transfer_emergency', 'exchange_feedback', 'partner_returned']);
+    expect(history.at(-1)).toMatchObject({ from: 'transferred_emergency', to: 'awaiting_dispatch', data: { partnerLine: '110', incidentNo: ticket.partner.incidentNo, reason: '非警情，请12345办理' } });
+
+    // Later feedback on a ticket that is back with 12345 is stored, and changes nothing else.
+    const late = await pushTo12345(ctx.apiUrl, partnerToken, { type: 'feedback', incidentNo: ticket.partner.incidentNo, ticketNo: ticket.ticketNo, status: 'rejected' }, { secret: inboundSecret });
+    expect(late.status).toBe(200);
+    expect((await call(agentToken, 'GET', `/api/v1/tickets/${created.body.id}`)).body.state).toBe('awaiting_dispatch');
+  });
 });
 
 describe('inbound endpoint for the 110 platform', () => {

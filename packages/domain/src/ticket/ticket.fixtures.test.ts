@@ -63,6 +63,8 @@ export function validData(action: TicketActionName, ticket: Ticket, now: number)
       return { parentTicketId: 'T-parent' };
     case 'reopen':
       return { relatedCallId: 'call-9', target: 'awaiting_dispatch', deadline: now + 3 * DAY };
+    case 'partner_returned':
+      return { partnerLine: '110', incidentNo: 'JJ-2026-0001', reason: '非公安职责', deadline: now + 3 * DAY };
     case 'sign':
     case 'start':
     case 'supervise':
@@ -103,6 +105,7 @@ export const PATHS = {
   closed: ['submit_for_dispatch', 'dispatch', 'sign', 'start', 'reply', 'review_reply', 'record_callback'] as Step[],
   dissatisfied: ['submit_for_dispatch', 'dispatch', 'sign', 'start', 'reply', 'review_reply', ['record_callback', { satisfaction: 'dissatisfied' }]] as Step[],
   returnRequested: ['submit_for_dispatch', 'dispatch', 'request_return'] as Step[],
+  transferred_emergency: ['transfer_emergency'] as Step[],
   extensionRequested: ['submit_for_dispatch', 'dispatch', 'sign', 'start', 'request_extension'] as Step[],
 };
 

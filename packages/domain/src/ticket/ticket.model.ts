@@ -147,5 +147,6 @@ export type TicketActionName =
   | 'review_dissatisfied'
   | 'merge_into'
   | 'reopen'
+  | 'partner_returned'
   | 'supervise'
   | 'remind';

@@ -335,6 +335,22 @@ export const TICKET_TRANSITIONS: Readonly<Record<TicketActionName, TransitionRul
       ...(d['target'] === 'awaiting_dispatch' ? { leadDepartment: null, coHandlers: [] } : {}),
     }),
   },
+  // The partner line sends back a matter transferred to it (110 feedback `rejected`): not theirs, so 12345 must
+  // handle it after all; it waits for dispatch again with a new deadline (the caller computes it, as for reopen).
+  partner_returned: {
+    from: ['transferred_emergency'],
+    to: 'awaiting_dispatch',
+    roles: ['partner'],
+    dataKeys: ['partnerLine', 'incidentNo', 'reason', 'deadline'],
+    validate: (d, _t, now) =>
+      firstProblem(
+        () => requireOneOf(d, 'partnerLine', PARTNER_LINES),
+        () => requireText(d, 'incidentNo'),
+        () => (d['reason'] === undefined ? null : requireText(d, 'reason')),
+        () => ((epoch(d, 'deadline') ?? -Infinity) > now ? null : 'deadline must be a future epoch millisecond number (use computeDeadline)'),
+      ),
+    effect: (t, d) => ({ deadline: epoch(d, 'deadline') ?? t.deadline, closeReason: null, replyText: null, leadDepartment: null, coHandlers: [] }),
+  },
   supervise: {
     from: OPEN_AFTER_INTAKE,
     to: 'same',

@@ -57,6 +57,7 @@ const CASES: Case[] = [
   { action: 'review_dissatisfied', setup: PATHS.dissatisfied, to: 'in_progress', wrongState: PATHS.awaiting_callback, badData: { decision: 'close' } },
   { action: 'merge_into', setup: PATHS.intake, to: 'merged', wrongState: PATHS.in_progress, badData: { parentTicketId: 'T-1' } },
   { action: 'reopen', setup: PATHS.closed, to: 'awaiting_dispatch', wrongState: PATHS.in_progress, badData: { relatedCallId: 'c', target: 'awaiting_dispatch', deadline: 0 } },
+  { action: 'partner_returned', setup: PATHS.transferred_emergency, to: 'awaiting_dispatch', wrongState: PATHS.closed, badData: { partnerLine: '110', incidentNo: 'JJ-1', deadline: 0 } },
   { action: 'supervise', setup: PATHS.in_progress, to: 'in_progress', wrongState: PATHS.intake },
   { action: 'remind', setup: PATHS.dispatched, to: 'dispatched', wrongState: PATHS.replied },
 ];

@@ -191,7 +191,7 @@ export class TicketService {
         throw err instanceof CtiError && err.code === 'CTI_ERR_NOT_FOUND' ? new CtiError('CTI_ERR_VALIDATION', `no parent ticket ${String(data.parentTicketId)}`) : err;
       });
     }
-    const calendar = action === 'reopen' ? await this.calendar.get() : undefined;
+    const calendar = action === 'reopen' || action === 'partner_returned' ? await this.calendar.get() : undefined;
     const now = this.now();
 
     return this.store.change(id, req.expectedVersion, (row, ticket) => {
@@ -241,6 +241,11 @@ export class TicketService {
     if (action === 'transfer_emergency' && data.method === 'push' && data.partnerLine === '110' && before.state === 'intake') {
       await this.effects.enqueuePush({ ticketId: row.id, partnerLine: '110', idempotencyKey: `push:${row.id}`, body: pushBody(row) }, trx);
     }
+  }
+
+  /** A new deadline for a ticket that must be handled again from now (reopen, a matter the partner line sent back). */
+  async deadlineFrom(ticket: Pick<Ticket, 'category' | 'urgency'>, now: number): Promise<number> {
+    return computeDeadline(ticket.category, ticket.urgency, now, await this.calendar.get(), this.settings.deadlinePolicy);
   }
 
   /** Queues a push of the ticket to the 110 platform (工单互派), once per ticket. */
