@@ -11,7 +11,7 @@ import { waitFor } from './support/processes.js';
 const ctx = inject('e2e');
 const tag = Date.now().toString(36);
 let db: Kysely<Database>;
-const tok: Record<'agent' | 'supervisor' | 'manager' | 'callback' | 'qa', string> = { agent: '', supervisor: ctx.supervisorToken, manager: '', callback: '', qa: '' };
+const tok: Record<'agent' | 'supervisor' | 'manager' | 'callback' | 'qa' | 'heat' | 'market', string> = { agent: '', supervisor: ctx.supervisorToken, manager: '', callback: '', qa: '', heat: '', market: '' };
 
 async function call(who: keyof typeof tok, method: string, path: string, body?: unknown, raw?: string): Promise<{ status: number; body: any }> {
   const res = await fetch(`${ctx.apiUrl}${path}`, {
@@ -51,6 +51,9 @@ beforeAll(async () => {
   ]) {
     expect((await call('manager', 'POST', '/api/v1/departments', { id, name })).status).toBe(201);
   }
+  // The handling units' own tokens (role department).
+  tok.heat = await tokens.create('department', 'e2e heat office', null, dep('heat'));
+  tok.market = await tokens.create('department', 'e2e market bureau', null, dep('market'));
 });
 
 afterAll(async () => {
@@ -122,6 +125,39 @@ describe('ticket lifecycle over HTTP', () => {
 
     const search = await call('agent', 'GET', `/api/v1/tickets?state=closed&category=complaint&department=${dep('market')}&caller=13811112222`);
     expect(search.body.items.map((x: { id: string }) => x.id)).toContain(t.id);
+  });
+
+  it('lets a department work its own tickets with its own token, and only those', async () => {
+    const mine = await openTicket({ summary: '暖气片漏水' });
+    const other = await openTicket({ summary: '商铺短斤少两' });
+    await act(mine.id, 'submit_for_dispatch', 'agent');
+    await act(other.id, 'submit_for_dispatch', 'agent');
+    expect((await act(mine.id, 'dispatch', 'agent', { leadDepartment: dep('heat') })).status).toBe(200);
+    expect((await act(other.id, 'dispatch', 'agent', { leadDepartment: dep('market') })).status).toBe(200);
+
+    // It sees its own tickets, not the other unit's (403), and cannot list another unit's.
+    const listed = (await call('heat', 'GET', '/api/v1/tickets?state=dispatched')).body.items.map((x: { id: string }) => x.id);
+    expect(listed).toContain(mine.id);
+    expect(listed).not.toContain(other.id);
+    expect((await call('heat', 'GET', `/api/v1/tickets?department=${dep('market')}`)).status).toBe(403);
+    expect((await call('heat', 'GET', `/api/v1/tickets/${other.id}`)).status).toBe(403);
+    expect((await call('heat', 'GET', `/api/v1/tickets/${other.id}/history`)).status).toBe(403);
+    expect((await call('heat', 'GET', `/api/v1/tickets/${mine.id}`)).body.summary).toBe('暖气片漏水');
+
+    // Its steps on its own ticket, recorded as the department itself; another unit's token is refused.
+    expect((await act(mine.id, 'sign', 'market')).status).toBe(403);
+    for (const [action, data] of [['sign', {}], ['start', {}], ['reply', { replyText: '已更换暖气片阀门' }]] as const) {
+      expect((await act(mine.id, action, 'heat', data)).status).toBe(200);
+    }
+    // Staff-only steps and acting for another department stay closed to it.
+    expect((await act(mine.id, 'review_reply', 'heat', { decision: 'accept' })).status).toBe(403);
+    expect((await act(other.id, 'sign', 'heat', {}, { asDepartment: dep('market') })).status).toBe(403);
+    const history = (await call('agent', 'GET', `/api/v1/tickets/${mine.id}/history`)).body.items;
+    expect(history.slice(-3).map((h: { action: string; actor: { role: string; id: string } }) => [h.action, h.actor.role, h.actor.id])).toEqual([
+      ['sign', 'department', dep('heat')],
+      ['start', 'department', dep('heat')],
+      ['reply', 'department', dep('heat')],
+    ]);
   });
 
   it('offers open tickets of the same caller for linking, merges a duplicate under its parent, and links a stored call', async () => {

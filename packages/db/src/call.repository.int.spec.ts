@@ -120,4 +120,16 @@ describe('TokenRepository', () => {
     await db.updateTable('api_tokens').set({ revoked_at: new Date() }).where('id', '=', principal?.tokenId as string).execute();
     expect(await tokens.findPrincipal(token)).toBeUndefined();
   });
+
+  it('gives a department token the department it speaks for, and refuses a department id on any other role', async () => {
+    await db.insertInto('departments').values({ id: 'tok-dept', name: '水务局' }).execute();
+    const tokens = new TokenRepository(db);
+    const token = await tokens.create('department', 'water bureau', null, 'tok-dept');
+    expect(await tokens.findPrincipal(token)).toEqual({ tokenId: expect.any(String), role: 'department', agentId: null, label: 'water bureau', departmentId: 'tok-dept' });
+    await expect(tokens.create('department', 'no unit', null)).rejects.toThrow(/needs a department id/);
+    await expect(tokens.create('agent', 'desk', null, 'tok-dept')).rejects.toThrow(/only a department token/);
+    // The table enforces it too.
+    await expect(db.insertInto('api_tokens').values({ token_hash: 'x1', role: 'department', label: 'raw', agent_id: null }).execute()).rejects.toThrow(/api_tokens_department_check/);
+    await expect(db.insertInto('api_tokens').values({ token_hash: 'x2', role: 'department', label: 'raw', agent_id: null, department_id: 'no-such-dept' }).execute()).rejects.toThrow(/foreign key/);
+  });
 });

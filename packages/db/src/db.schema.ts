@@ -230,6 +230,8 @@ export interface ApiTokensTable {
   token_hash: string;
   role: string;
   agent_id: string | null;
+  /** The department a `department` token speaks for (migration 0600). */
+  department_id: Generated<string | null>;
   label: string;
   created_at: Generated<Date>;
   revoked_at: Timestamp | null;

@@ -1,5 +1,6 @@
 // Administration CLI:
-//   cti-admin token create --role ROLE --label TEXT [--agent AGENT_ID]   prints a new bearer token (shown once)
+//   cti-admin token create --role ROLE --label TEXT [--agent AGENT_ID] [--department DEPT_ID]   prints a new bearer token
+//     (shown once); role `department` needs --department: the handling unit the token speaks for
 //   cti-admin agent add --id ID --name NAME [--skills mandarin:5,tibetan:8] [--backup]
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +11,7 @@ const config = loadConfig(process.env);
 const [noun, verb, ...rest] = process.argv.slice(2);
 const { values } = parseArgs({
   args: rest,
-  options: { role: { type: 'string' }, label: { type: 'string' }, agent: { type: 'string' }, id: { type: 'string' }, name: { type: 'string' }, skills: { type: 'string' }, backup: { type: 'boolean' } },
+  options: { role: { type: 'string' }, label: { type: 'string' }, agent: { type: 'string' }, department: { type: 'string' }, id: { type: 'string' }, name: { type: 'string' }, skills: { type: 'string' }, backup: { type: 'boolean' } },
 });
 
 function fail(msg: string): never {
@@ -27,7 +28,9 @@ async function main(): Promise<void> {
       if (!ROLES.includes(role)) fail(`--role must be one of ${ROLES.join(', ')}`);
       if (!values.label) fail('--label is required');
       if (values.agent && !(await new AgentRepository(db).findById(values.agent))) fail(`no agent ${values.agent}`);
-      console.log(await new TokenRepository(db).create(role, values.label, values.agent ?? null));
+      if ((role === 'department') !== (values.department !== undefined)) fail(role === 'department' ? '--department is required for a department token' : '--department only goes with --role department');
+      if (values.department && !(await db.selectFrom('departments').select('id').where('id', '=', values.department).executeTakeFirst())) fail(`no department ${values.department}`);
+      console.log(await new TokenRepository(db).create(role, values.label, values.agent ?? null, values.department ?? null));
     } else if (noun === 'agent' && verb === 'add') {
       if (!values.id || !values.name) fail('--id and --name are required');
       const skills: Record<string, number> = {};
@@ -40,7 +43,7 @@ async function main(): Promise<void> {
       await new AgentRepository(db).upsert({ id: values.id, name: values.name, skills, backup: values.backup ?? false });
       console.log(JSON.stringify({ id: values.id, skills }));
     } else {
-      fail('usage: cti-admin token create --role ROLE --label TEXT [--agent ID] | agent add --id ID --name NAME [--skills s:l,...] [--backup]');
+      fail('usage: cti-admin token create --role ROLE --label TEXT [--agent ID] [--department ID] | agent add --id ID --name NAME [--skills s:l,...] [--backup]');
     }
   } finally {
     await db.destroy();

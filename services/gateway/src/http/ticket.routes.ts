@@ -13,7 +13,7 @@ import {
   type TicketState,
   type WarningPolicy,
 } from '@cti/domain';
-import type { Role, TicketFilter, TicketHistoryRow, TicketRow } from '@cti/db';
+import type { Principal, Role, TicketFilter, TicketHistoryRow, TicketRow } from '@cti/db';
 import type { RouteRegistry } from './route.registry.js';
 import type { TicketService } from '../ticket/ticket.service.js';
 
@@ -92,8 +92,20 @@ export const ACTION_DATA: Record<TicketActionName, z.ZodType<Record<string, unkn
 export function actionRoles(action: TicketActionName): Role[] {
   const rule = TICKET_TRANSITIONS[action];
   const roles = new Set<Role>(rule.roles.filter((r): r is Role => STAFF.includes(r as (typeof STAFF)[number])));
-  if (rule.roles.includes('department')) ['supervisor', 'manager'].forEach((r) => roles.add(r as Role));
+  // A department's step: its own token (role department), or a supervisor/manager recording it with asDepartment.
+  if (rule.roles.includes('department')) ['department', 'supervisor', 'manager'].forEach((r) => roles.add(r as Role));
   return [...roles];
+}
+
+/** Roles that may read tickets: the staff, and departments (only the tickets they lead or co-handle). */
+const READERS = [...STAFF, 'department'] as const;
+
+/** A department token sees only the tickets its department leads or co-handles (403 otherwise). */
+export function assertTicketVisible(principal: Principal, t: Pick<TicketRow, 'id' | 'department_id' | 'co_handlers'>): void {
+  if (principal.role !== 'department') return;
+  const dept = principal.departmentId;
+  if (dept && (t.department_id === dept || t.co_handlers.includes(dept))) return;
+  throw new CtiError('CTI_ERR_FORBIDDEN', `ticket ${t.id} is not with department ${dept ?? '?'}`, { id: t.id });
 }
 
 /** A ticket as the API shows it; list views mask the caller's number. */
@@ -138,7 +150,7 @@ export function registerTicketRoutes(routes: RouteRegistry, tickets: TicketReade
     method: 'GET',
     url: '/api/v1/tickets',
     summary: 'Search tickets, newest first: state, category, department (lead or co-handler), deadline status, caller, creation date',
-    roles: STAFF,
+    roles: READERS,
     query: z.object({
       state: z.enum(TICKET_STATES as unknown as [string, ...string[]]).optional(),
       category: z.enum(CATEGORIES as unknown as [string, ...string[]]).optional(),
@@ -150,13 +162,18 @@ export function registerTicketRoutes(routes: RouteRegistry, tickets: TicketReade
       limit: z.coerce.number().int().min(1).max(500).default(50),
       offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
     }),
-    handler: async ({ query }) => {
+    handler: async ({ query, principal }) => {
       const now = options.now();
+      // A department lists its own tickets only.
+      const department = principal.role === 'department' ? principal.departmentId : query.department;
+      if (principal.role === 'department' && query.department !== undefined && query.department !== department) {
+        throw new CtiError('CTI_ERR_FORBIDDEN', `a department token lists its own department's tickets only`, { department: query.department });
+      }
       const { total, items } = await tickets.list({
         ...(query.state && { state: query.state }),
         ...(query.category && { category: query.category }),
         ...(query.caller && { callerNumber: query.caller }),
-        ...(query.department && { departmentId: query.department }),
+        ...(department && { departmentId: department }),
         ...(query.deadlineStatus && { deadlineStatus: query.deadlineStatus, now: new Date(now), warningPolicy: options.warningPolicy }),
         ...(query.from && { createdFrom: new Date(query.from) }),
         ...(query.to && { createdTo: new Date(query.to) }),
@@ -170,11 +187,12 @@ export function registerTicketRoutes(routes: RouteRegistry, tickets: TicketReade
     method: 'GET',
     url: '/api/v1/tickets/:id',
     summary: 'One ticket',
-    roles: STAFF,
+    roles: READERS,
     params: ticketId,
-    handler: async ({ params }) => {
+    handler: async ({ params, principal }) => {
       const t = await tickets.findById(params.id);
       if (!t) throw new CtiError('CTI_ERR_NOT_FOUND', `no ticket ${params.id}`, { id: params.id });
+      assertTicketVisible(principal, t);
       return presentTicket(t, true, options.warningPolicy, options.now());
     },
   });
@@ -263,10 +281,12 @@ export function registerTicketEngineRoutes(routes: RouteRegistry, service: Ticke
     method: 'GET',
     url: '/api/v1/tickets/:id/history',
     summary: "The ticket's history: who, when, action, from, to, data",
-    roles: STAFF,
+    roles: READERS,
     params: ticketId,
-    handler: async ({ params }) => {
-      if (!(await tickets.findById(params.id))) throw new CtiError('CTI_ERR_NOT_FOUND', `no ticket ${params.id}`, { id: params.id });
+    handler: async ({ params, principal }) => {
+      const t = await tickets.findById(params.id);
+      if (!t) throw new CtiError('CTI_ERR_NOT_FOUND', `no ticket ${params.id}`, { id: params.id });
+      assertTicketVisible(principal, t);
       const [history, calls] = await Promise.all([tickets.history(params.id), tickets.linkedCallIds(params.id)]);
       return {
         linkedCallIds: calls,

@@ -86,6 +86,7 @@ const DATE_KEYS = ['requestedDeadline', 'newDeadline'];
 
 /** Who the principal is to the ticket rules. */
 export function actorOf(principal: Principal): Actor {
+  if (principal.role === 'department') return { role: 'department', id: principal.departmentId ?? `token:${principal.tokenId}` };
   return { role: principal.role as DomainRole, id: principal.agentId ?? `token:${principal.tokenId}` };
 }
 
