@@ -82,7 +82,7 @@ export const ACTION_DATA: Record<TicketActionName, z.ZodType<Record<string, unkn
   review_dissatisfied: z.object({ decision: z.enum(['redo', 'close']), reason: text(2000).optional() }).strict(),
   merge_into: z.object({ parentTicketId: z.string().regex(/^\d{1,18}$/) }).strict(),
   reopen: z.object({ relatedCallId: text(128), target: z.enum(['in_progress', 'awaiting_dispatch']) }).strict(),
-  // The partner's own step (its token): the deadline is computed by the server, as for reopen.
+  // No staff route takes it (partner role only): the 110 inbound feedback `rejected` applies it, deadline computed by the server.
   partner_returned: z.object({ partnerLine: z.enum(PARTNER_LINES), incidentNo: text(64), reason: text(4000).optional() }).strict(),
   supervise: z.object({ note: z.string().max(2000).optional() }).strict(),
   remind: z.object({ note: z.string().max(2000).optional() }).strict(),
