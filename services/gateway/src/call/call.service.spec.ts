@@ -315,6 +315,30 @@ describe('CallService.reconcile', () => {
     // No miss is counted against the agent whose seat was ringing: events were lost, not the agent's fault.
     expect(f.acd.getAgent('a1').missesInRow).toBe(0);
   });
+
+  it('rings no seat for restored callers until the first reconcile has finished, then rings them in order', async () => {
+    const f = callFixture();
+    await f.service.inbound(channel('c1'), 'primary', '12345');
+    await f.service.inbound(channel('c2'), 'primary', '12345');
+    const g = callFixture();
+    g.service.restore(JSON.parse(JSON.stringify(f.service.snapshot())));
+    for (const c of f.acd.queue()) g.acd.enqueue({ callId: c.callId, line: '12345', language: 'mandarin', enqueuedAt: c.enqueuedAt });
+    g.telephony.channels = [channel('c1'), channel('c2')];
+    // An agent becomes ready (an API call) before ARI is back: nothing is rung yet.
+    g.readyAgent('a1', 'seat-01');
+    g.service.dispatch();
+    expect(g.telephony.argsOf('dial')).toEqual([]);
+    // Nor while the reconcile waits for Asterisk's channel list: a seat answered meanwhile would look like a vanished leg.
+    const listed = g.telephony.holdOn('listAppChannels');
+    const reconciling = g.service.reconcile();
+    g.readyAgent('a2', 'seat-02');
+    g.service.dispatch();
+    expect(g.telephony.argsOf('dial')).toEqual([]);
+    listed();
+    await reconciling;
+    expect(g.telephony.argsOf('dial').map((a) => (a[0] as { channelId: string }).channelId.split('-')[0])).toEqual(['c1', 'c2']);
+    expect(g.sink.records).toEqual([]); // nobody was ended by the reconcile
+  });
 });
 
 describe('CallService.languageChosen', () => {

@@ -62,6 +62,12 @@ export class CallService {
   /** When recent calls were answered, for the estimated wait. */
   private recentAnswers: number[] = [];
   private outbound: OutboundWork | undefined;
+  /**
+   * No seat is rung while restored state waits for its first reconcile, nor while a reconcile runs: reconcile works
+   * from one listing of Asterisk's channels, and a seat rung (and answered) meanwhile would look like a vanished leg.
+   */
+  private routingHeld = false;
+  private reconciling = 0;
   /** Called after every change of calls or ACD state (persistence hooks here). */
   onChange: () => void = () => undefined;
 
@@ -88,6 +94,7 @@ export class CallService {
 
   /** Restores persisted state (before the first ARI connection; reconcile() then checks it against Asterisk). */
   restore(snapshot: CallServiceSnapshot): void {
+    this.routingHeld = true; // until reconcile() has checked the restored calls against Asterisk
     this.sessions.clear();
     this.legs.clear();
     for (const s of snapshot.sessions) this.sessions.set(s.callId, { ...s, playbackId: undefined });
@@ -385,8 +392,9 @@ export class CallService {
     this.dispatch();
   }
 
-  /** Offers every call the ACD can match now to its agent's seat. */
+  /** Offers every call the ACD can match now to its agent's seat (held while restored state is being reconciled). */
   dispatch(): void {
+    if (this.routingHeld || this.reconciling > 0) return;
     for (const a of this.acd.assign()) {
       if (!this.sessions.has(a.callId) && this.outbound?.owns(a.callId)) {
         this.outbound.assigned(a);
@@ -604,6 +612,17 @@ export class CallService {
    * in the application unknown to us are adopted in arrival order; agent legs nobody owns are hung up.
    */
   async reconcile(): Promise<void> {
+    this.reconciling++;
+    try {
+      await this.reconcileWithAsterisk();
+    } finally {
+      this.reconciling--;
+      if (this.reconciling === 0) this.routingHeld = false; // also after a failed reconcile: never stop routing for good
+    }
+    this.dispatch();
+  }
+
+  private async reconcileWithAsterisk(): Promise<void> {
     const channels = await this.telephony.listAppChannels();
     const present = new Set(channels.map((c) => c.id));
     const bridges = await this.telephony.listBridges();
@@ -636,7 +655,6 @@ export class CallService {
         await this.telephony.hangup(c.id).catch(() => undefined);
       }
     }
-    this.dispatch();
   }
 
   /** Puts a call whose seat stopped ringing back in the queue where it was, without counting a miss against the agent. */
