@@ -23,9 +23,6 @@ export interface AriSettings {
   eventTypes?: readonly string[];
 }
 
-/** The events the adapter passes on (TelephonyEvents). */
-const HANDLED_EVENTS = ['StasisStart', 'StasisEnd', 'ChannelDestroyed', 'ChannelDtmfReceived', 'PlaybackFinished'] as const;
-
 /** The events the gateway's features handle. */
 export const DEFAULT_ARI_EVENT_TYPES = ['StasisStart', 'StasisEnd', 'ChannelDestroyed', 'ChannelDtmfReceived', 'PlaybackFinished', 'RecordingFinished', 'RecordingFailed'] as const;
 
@@ -146,10 +143,10 @@ export class AriTelephony implements TelephonyPort {
   }
 
   private wire(client: any): void {
-    // The events the gateway handles. ari-client would build a resource object (with a closure per ARI operation)
-    // for every channel in every event; on each (re)connect the adapter reads the WebSocket's frames itself instead
-    // (takeOverEvents), and these listeners only serve if that is not possible.
-    for (const type of HANDLED_EVENTS) client.on(type, (event: any) => this.dispatch(event));
+    // ari-client would build a resource object (with a closure per ARI operation) for every channel in every event; on
+    // each (re)connect the adapter reads the WebSocket's frames itself instead (takeOverEvents), and this listener only
+    // serves if that is not possible. dispatch() picks the events the gateway handles.
+    client.on('*', (event: any) => this.dispatch(event));
     client.on('WebSocketReconnecting', () => {
       if (client !== this.client) return;
       this.log.warn({}, 'ARI WebSocket lost, ari-client reconnecting');
