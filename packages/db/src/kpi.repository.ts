@@ -80,24 +80,13 @@ export class KpiRepository {
    * that a live view reads what is new since its last read instead of the whole day.
    */
   async callFactsStored(from: number, to: number, storedAfter?: number): Promise<Array<{ fact: kpi.CallFact; storedAt: number }>> {
-    let q = this.db
-      .selectFrom('calls')
-      .select(['linked_id', 'did', 'trunk', 'queued_at', 'answered_at', 'ended_at', 'outcome', 'agent_id', 'recorded_at'])
-      .where('queued_at', '>=', new Date(from))
-      .where('queued_at', '<', new Date(to));
-    if (storedAfter !== undefined) q = q.where('recorded_at', '>', new Date(storedAfter));
-    const rows = await q.execute();
+    const rows = await this.callRows(from, to, storedAfter);
     return rows.map((r) => ({ fact: toCallFact(r), storedAt: r.recorded_at.getTime() }));
   }
 
   /** Calls that entered the agent queue in [from, to), with their rings at agents. */
   async callFacts(from: number, to: number): Promise<kpi.CallFact[]> {
-    const rows = await this.db
-      .selectFrom('calls')
-      .select(['linked_id', 'did', 'trunk', 'queued_at', 'answered_at', 'ended_at', 'outcome', 'agent_id'])
-      .where('queued_at', '>=', new Date(from))
-      .where('queued_at', '<', new Date(to))
-      .execute();
+    const rows = await this.callRows(from, to);
     if (rows.length === 0) return [];
     // Rings happen after queueing; a 1-day margin covers calls that waited long and keeps the index usable.
     const offers = await this.db
@@ -109,6 +98,17 @@ export class KpiRepository {
     const byCall = new Map<string, CallOfferRow[]>();
     for (const o of offers) byCall.set(o.call_id, [...(byCall.get(o.call_id) ?? []), o]);
     return rows.map((r) => toCallFact(r, byCall.get(r.linked_id)));
+  }
+
+  /** The columns of the calls queued in [from, to) that a CallFact needs, and when each was stored. */
+  private callRows(from: number, to: number, storedAfter?: number) {
+    let q = this.db
+      .selectFrom('calls')
+      .select(['linked_id', 'did', 'trunk', 'queued_at', 'answered_at', 'ended_at', 'outcome', 'agent_id', 'recorded_at'])
+      .where('queued_at', '>=', new Date(from))
+      .where('queued_at', '<', new Date(to));
+    if (storedAfter !== undefined) q = q.where('recorded_at', '>', new Date(storedAfter));
+    return q.execute();
   }
 
   /** Agent state intervals overlapping [from, to); open ones count until `now`. */
