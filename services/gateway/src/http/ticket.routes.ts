@@ -100,11 +100,13 @@ export function actionRoles(action: TicketActionName): Role[] {
 /** Roles that may read tickets: the staff, and departments (only the tickets they lead or co-handle). */
 const READERS = [...STAFF, 'department'] as const;
 
-/** A department token sees only the tickets its department leads or co-handles (403 otherwise). */
-export function assertTicketVisible(principal: Principal, t: Pick<TicketRow, 'id' | 'department_id' | 'co_handlers'>): void {
-  if (principal.role !== 'department') return;
+/** The ticket (404 if none); a department token sees only the tickets its department leads or co-handles (403). */
+async function visibleTicket(tickets: { findById(id: string): Promise<TicketRow | undefined> }, id: string, principal: Principal): Promise<TicketRow> {
+  const t = await tickets.findById(id);
+  if (!t) throw new CtiError('CTI_ERR_NOT_FOUND', `no ticket ${id}`, { id });
+  if (principal.role !== 'department') return t;
   const dept = principal.departmentId;
-  if (dept && (t.department_id === dept || t.co_handlers.includes(dept))) return;
+  if (dept && (t.department_id === dept || t.co_handlers.includes(dept))) return t;
   throw new CtiError('CTI_ERR_FORBIDDEN', `ticket ${t.id} is not with department ${dept ?? '?'}`, { id: t.id });
 }
 
@@ -189,12 +191,7 @@ export function registerTicketRoutes(routes: RouteRegistry, tickets: TicketReade
     summary: 'One ticket',
     roles: READERS,
     params: ticketId,
-    handler: async ({ params, principal }) => {
-      const t = await tickets.findById(params.id);
-      if (!t) throw new CtiError('CTI_ERR_NOT_FOUND', `no ticket ${params.id}`, { id: params.id });
-      assertTicketVisible(principal, t);
-      return presentTicket(t, true, options.warningPolicy, options.now());
-    },
+    handler: async ({ params, principal }) => presentTicket(await visibleTicket(tickets, params.id, principal), true, options.warningPolicy, options.now()),
   });
 }
 
@@ -284,9 +281,7 @@ export function registerTicketEngineRoutes(routes: RouteRegistry, service: Ticke
     roles: READERS,
     params: ticketId,
     handler: async ({ params, principal }) => {
-      const t = await tickets.findById(params.id);
-      if (!t) throw new CtiError('CTI_ERR_NOT_FOUND', `no ticket ${params.id}`, { id: params.id });
-      assertTicketVisible(principal, t);
+      await visibleTicket(tickets, params.id, principal);
       const [history, calls] = await Promise.all([tickets.history(params.id), tickets.linkedCallIds(params.id)]);
       return {
         linkedCallIds: calls,
