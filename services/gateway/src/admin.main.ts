@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@cti/contracts';
-import { AgentRepository, ROLES, TokenRepository, createDb, migrate, type Role } from '@cti/db';
+import { AgentRepository, DepartmentRepository, ROLES, TokenRepository, createDb, migrate, type Role } from '@cti/db';
 
 const config = loadConfig(process.env);
 const [noun, verb, ...rest] = process.argv.slice(2);
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
       if (!values.label) fail('--label is required');
       if (values.agent && !(await new AgentRepository(db).findById(values.agent))) fail(`no agent ${values.agent}`);
       if ((role === 'department') !== (values.department !== undefined)) fail(role === 'department' ? '--department is required for a department token' : '--department only goes with --role department');
-      if (values.department && !(await db.selectFrom('departments').select('id').where('id', '=', values.department).executeTakeFirst())) fail(`no department ${values.department}`);
+      if (values.department && !(await new DepartmentRepository(db).findById(values.department))) fail(`no department ${values.department}`);
       console.log(await new TokenRepository(db).create(role, values.label, values.agent ?? null, values.department ?? null));
     } else if (noun === 'agent' && verb === 'add') {
       if (!values.id || !values.name) fail('--id and --name are required');
