@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { applyTicketAction, CtiError, type Ticket } from '@cti/domain';
+import { applyTicketAction, CtiError } from '@cti/domain';
 import { checkExchangeSignature } from '@cti/contracts';
 import type { Database, Principal, TicketRow } from '@cti/db';
 import { actorOf, type NewTicketInput, type TicketService, type TicketStore } from './ticket.service.js';
@@ -75,15 +75,15 @@ export class ExchangeService {
     const at = msg.at !== undefined ? new Date(msg.at) : new Date(now);
     // `rejected` on a matter we transferred: not the partner's, so it comes back to 12345 for dispatch (new deadline).
     const sentBack = msg.status === 'rejected' && target.state === 'transferred_emergency';
-    const deadline = sentBack ? await this.tickets.deadlineFrom({ category: (target.category ?? 'other') as Ticket['category'], urgency: target.urgency as Ticket['urgency'] }, now) : undefined;
+    const deadlineFor = sentBack ? await this.tickets.deadlines() : undefined;
     const { row } = await this.store.change(target.id, undefined, (_r, ticket) => {
       const feedback = { action: 'exchange_feedback', from: ticket.state, to: ticket.state, actorRole: actor.role, actorId: actor.id, data: { incidentNo: msg.incidentNo, status: msg.status, ...(msg.result !== undefined && { result: msg.result }) }, at: now };
       const change = {
         partner: { line: '110', incidentNo: msg.incidentNo, status: msg.status, result: msg.result ?? null, at },
         after: (trx: Kysely<Database>, saved: TicketRow) => this.inbox.recordInbound({ partnerLine: '110', kind: 'feedback', idempotencyKey: key, ticketId: saved.id, incidentNo: msg.incidentNo, body }, trx),
       };
-      if (deadline === undefined || ticket.state !== 'transferred_emergency') return { ticket, history: [feedback], ...change };
-      const data = { partnerLine: '110', incidentNo: msg.incidentNo, deadline, ...(msg.result !== undefined && msg.result.trim() !== '' && { reason: msg.result }) };
+      if (!deadlineFor || ticket.state !== 'transferred_emergency') return { ticket, history: [feedback], ...change };
+      const data = { partnerLine: '110', incidentNo: msg.incidentNo, deadline: deadlineFor(ticket, now), ...(msg.result !== undefined && msg.result.trim() !== '' && { reason: msg.result }) };
       const { ticket: next, historyEntry } = applyTicketAction(ticket, 'partner_returned', actor, data, now);
       const returned = { action: 'partner_returned', from: historyEntry.from, to: historyEntry.to, actorRole: actor.role, actorId: actor.id, data: { ...historyEntry.data }, at: now };
       return { ticket: next, history: [feedback, returned], ...change };

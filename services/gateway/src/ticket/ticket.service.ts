@@ -124,7 +124,7 @@ export class TicketService {
 
   /** Edits intake fields of an open ticket; a new category or urgency before dispatch recomputes the deadline. */
   async updateFields(id: string, expectedVersion: number, fields: TicketIntakeFields, principal: Principal): Promise<TicketRow> {
-    const calendar = await this.calendar.get();
+    const deadlineFor = await this.deadlines();
     const actor = actorOf(principal);
     const { row } = await this.store.change(id, expectedVersion, (row, ticket) => {
       if (!isOpenState(ticket.state)) throw new CtiError('CTI_ERR_INVALID_TRANSITION', `ticket ${id} is ${ticket.state}; finished tickets are not edited`, { id, state: ticket.state });
@@ -133,7 +133,7 @@ export class TicketService {
       const urgency = fields.urgency ?? ticket.urgency;
       const classificationChanged = (fields.category !== undefined && fields.category !== row.category) || urgency !== ticket.urgency;
       if (classificationChanged && category !== null && EDITABLE_DEADLINE_STATES.has(ticket.state) && ticket.extensionCount === 0) {
-        next = { ...ticket, category, urgency, deadline: computeDeadline(category, urgency, ticket.acceptedAt, calendar, this.settings.deadlinePolicy) };
+        next = { ...ticket, category, urgency, deadline: deadlineFor({ category, urgency }, ticket.acceptedAt) };
       }
       const changed = Object.keys(fields).filter((k) => (fields as Record<string, unknown>)[k] !== undefined);
       return {
@@ -192,12 +192,12 @@ export class TicketService {
         throw err instanceof CtiError && err.code === 'CTI_ERR_NOT_FOUND' ? new CtiError('CTI_ERR_VALIDATION', `no parent ticket ${String(data.parentTicketId)}`) : err;
       });
     }
-    const calendar = action === 'reopen' || action === 'partner_returned' ? await this.calendar.get() : undefined;
+    const deadlineFor = action === 'reopen' ? await this.deadlines() : undefined;
     const now = this.now();
 
     return this.store.change(id, req.expectedVersion, (row, ticket) => {
       if (parent) assertMergeable(ticket, { id: parent.id, state: parent.state as Ticket['state'], parentTicketId: parent.parent_ticket_id });
-      if (calendar) data.deadline = computeDeadline(ticket.category, ticket.urgency, now, calendar, this.settings.deadlinePolicy);
+      if (deadlineFor) data.deadline = deadlineFor(ticket, now);
       const { ticket: next, historyEntry } = applyTicketAction(ticket, action, actor, data, now);
       const historyData: Record<string, unknown> = { ...historyEntry.data };
       if (req.asDepartment !== undefined) historyData.recordedBy = `${principal.role}:${principal.agentId ?? principal.label}`;
@@ -244,9 +244,13 @@ export class TicketService {
     }
   }
 
-  /** A new deadline for a ticket that must be handled again from now (reopen, a matter the partner line sent back). */
-  async deadlineFrom(ticket: Pick<Ticket, 'category' | 'urgency'>, now: number): Promise<number> {
-    return computeDeadline(ticket.category, ticket.urgency, now, await this.calendar.get(), this.settings.deadlinePolicy);
+  /**
+   * A ticket's deadline counted from a given time (its acceptance, or now for a reopen or a matter the partner line
+   * sent back), with the working calendar loaded once, so that it can be computed inside a ticket change.
+   */
+  async deadlines(): Promise<(ticket: Pick<Ticket, 'category' | 'urgency'>, from: number) => number> {
+    const calendar = await this.calendar.get();
+    return (ticket, from) => computeDeadline(ticket.category, ticket.urgency, from, calendar, this.settings.deadlinePolicy);
   }
 
   /** Queues a push of the ticket to the 110 platform (工单互派), once per ticket. */
