@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CtiError } from '@cti/domain';
 import type { Principal, Role } from '@cti/db';
+import { findNul } from './input.rules.js';
 
 /** A route: its contract (validated with zod, published in OpenAPI) and its handler. */
 export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
@@ -23,8 +24,21 @@ export interface TokenVerifier {
 
 const anonymous: Principal = { tokenId: '', role: 'admin', agentId: null, label: 'anonymous' };
 
+function invalid(where: string, field: string, reason: string): CtiError {
+  return new CtiError('CTI_ERR_VALIDATION', `invalid ${where}: ${field ? field + ': ' : ''}${reason}`, { where, issues: [{ field, reason }] });
+}
+
+/** A value with no keys: what a client may send to a route that takes no body. */
+const isEmpty = (v: unknown) => v === undefined || v === null || v === '' || (typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0);
+
 function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where: string): z.infer<T> {
-  if (!schema) return undefined as z.infer<T>;
+  // PostgreSQL refuses U+0000 in text and jsonb: refused here, in every value and key of every route, with its path.
+  const nul = findNul(value, where === 'body' ? 'body' : where === 'query' ? 'query' : 'params');
+  if (nul !== null) throw invalid(where, nul.split('.').slice(1).join('.'), 'must not contain the NUL character (U+0000)');
+  if (!schema) {
+    if (where === 'body' && !isEmpty(value)) throw invalid(where, '', 'this route takes no body');
+    return undefined as z.infer<T>;
+  }
   const r = schema.safeParse(value ?? {});
   if (!r.success) {
     const first = r.error.issues[0];
@@ -37,6 +51,14 @@ function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where
   return r.data;
 }
 
+/**
+ * A body object refuses keys it does not declare (a misspelt field is a 400, not silently dropped); a schema that
+ * already says what to do with unknown keys (strict, passthrough, catchall) is left as it is.
+ */
+function strictObject<B extends z.ZodType>(body: B): B {
+  return body instanceof z.ZodObject && body._zod.def.catchall === undefined ? (body.strict() as unknown as B) : body;
+}
+
 /** Registers routes on Fastify with one authentication and validation path, and builds their OpenAPI document. */
 export class RouteRegistry {
   private readonly specs: RouteSpec<z.ZodType, z.ZodType, z.ZodType>[] = [];
@@ -46,13 +68,19 @@ export class RouteRegistry {
     private readonly tokens: TokenVerifier,
   ) {}
 
-  add<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined>(spec: RouteSpec<P, Q, B>): void {
+  add<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined>(input: RouteSpec<P, Q, B>): void {
+    const spec = { ...input, ...(input.body && { body: strictObject(input.body) }) } as RouteSpec<P, Q, B>;
     this.specs.push(spec as unknown as RouteSpec<z.ZodType, z.ZodType, z.ZodType>);
+    const principals = new WeakMap<FastifyRequest, Principal>();
+    const roles = spec.roles;
     this.app.route({
       method: spec.method,
       url: spec.url,
+      // Authenticated before the body is read: a stranger's request never gets its body buffered or parsed.
+      ...(roles !== null && { onRequest: async (req: FastifyRequest) => void principals.set(req, await this.authenticate(req, roles)) }),
       handler: async (req, reply) => {
-        const principal = spec.roles === null ? anonymous : await this.authenticate(req, spec.roles);
+        const principal = roles === null ? anonymous : principals.get(req);
+        if (!principal) throw new CtiError('CTI_ERR_UNAUTHORIZED', 'request was not authenticated');
         const params = parse(spec.params, req.params, 'path parameters');
         const query = parse(spec.query, req.query, 'query');
         const body = parse(spec.body, req.body, 'body');
