@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CtiError, createWorkingCalendar } from '@cti/domain';
 import type { CalendarDay } from '@cti/db';
 import type { RouteRegistry } from './route.registry.js';
+import { calendarDay } from './input.rules.js';
 
 /** Calendar storage (CalendarRepository fits) and the cache to drop after a change. */
 export interface CalendarAdmin {
@@ -13,7 +14,7 @@ export interface CalendarAdmin {
 
 const STAFF = ['agent', 'supervisor', 'qa', 'callback', 'manager', 'admin'] as const;
 const ADMINS = ['manager', 'admin'] as const;
-const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'date must be YYYY-MM-DD');
+const date = calendarDay;
 
 /** The holiday calendar as data: public holidays and adjusted working days; managers administer it. */
 export function registerCalendarRoutes(routes: RouteRegistry, calendar: CalendarAdmin, invalidate: () => void): void {

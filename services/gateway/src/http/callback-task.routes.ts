@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { TicketCallbackTaskRow } from '@cti/db';
 import type { RouteRegistry } from './route.registry.js';
+import { pageOffset } from './input.rules.js';
 
 /** Result-callback task storage (TicketCallbackRepository fits). */
 export interface TicketCallbackReader {
@@ -33,7 +34,7 @@ export function registerCallbackTaskRoutes(routes: RouteRegistry, tasks: TicketC
     url: '/api/v1/ticket-callbacks',
     summary: 'Result-callback tasks (pending, review, done, failed); due=true lists pending tasks whose next attempt is due',
     roles: WORKERS,
-    query: z.object({ status: z.enum(['pending', 'done', 'review', 'failed', 'cancelled']).optional(), due: z.enum(['true', 'false']).default('false'), limit: z.coerce.number().int().min(1).max(500).default(100), offset: z.coerce.number().int().min(0).default(0) }),
+    query: z.object({ status: z.enum(['pending', 'done', 'review', 'failed', 'cancelled']).optional(), due: z.enum(['true', 'false']).default('false'), limit: z.coerce.number().int().min(1).max(500).default(100), offset: pageOffset() }),
     handler: async ({ query }) => ({
       items: (await tasks.list({ ...(query.status && { status: query.status }), ...(query.due === 'true' && { dueBefore: new Date(now()) }), limit: query.limit, offset: query.offset })).map(present),
     }),

@@ -3,15 +3,15 @@ import { CtiError } from '@cti/domain';
 import { dayPeriod, monthPeriodOf, type FaultWindowRow, type KpiAlert, type KpiPeriod } from '@cti/db';
 import type { KpiService } from '../kpi/kpi.service.js';
 import type { RouteRegistry } from './route.registry.js';
+import { calendarDay } from './input.rules.js';
 
 const STAFF = ['supervisor', 'manager', 'admin', 'qa', 'agent', 'callback'] as const;
 const SUPERVISORS = ['supervisor', 'manager', 'admin', 'qa'] as const;
-const BEIJING_DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Query selecting a period: `month=YYYY-MM`, `date=YYYY-MM-DD` (Beijing) or `from`/`to` instants; default this month so far. */
 export const periodQuery = z.object({
   month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'month must be YYYY-MM').optional(),
-  date: z.string().regex(BEIJING_DAY, 'date must be YYYY-MM-DD').optional(),
+  date: calendarDay.optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
 });

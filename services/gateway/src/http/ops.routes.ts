@@ -3,6 +3,7 @@ import { CtiError, ops } from '@cti/domain';
 import type { BackupRecord, InspectionReportHeader, InspectionReportKind, StoredInspectionReport } from '@cti/db';
 import type { IncidentService, IncidentView } from '../ops/incident.service.js';
 import type { RouteRegistry } from './route.registry.js';
+import { calendarDay } from './input.rules.js';
 
 const READERS = ['supervisor', 'manager', 'admin', 'qa'] as const;
 const LEADS = ['supervisor', 'manager', 'admin'] as const;
@@ -173,7 +174,7 @@ export function registerOpsRoutes(routes: RouteRegistry, incidents: IncidentServ
     url: '/api/v1/ops/reports',
     summary: 'Generate a weekly inspection report or a quarterly/annual operations report now (period containing date, default the last complete one)',
     roles: LEADS,
-    body: z.object({ kind: z.enum(['weekly', 'quarterly', 'annual']), date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'date must be YYYY-MM-DD').optional() }),
+    body: z.object({ kind: z.enum(['weekly', 'quarterly', 'annual']), date: calendarDay.optional() }),
     handler: async ({ body, reply }) => {
       const p = body.date ? ops.opsPeriodContaining(body.kind, Date.parse(`${body.date}T12:00:00+08:00`)) : undefined;
       const view = await runAndShow({ kind: 'report', report: body.kind, ...(p && { from: p.from, to: p.to }) }, 'report ran but was not stored');

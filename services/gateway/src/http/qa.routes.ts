@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CtiError, scoreQaReview, type QaRubric } from '@cti/domain';
 import type { QaReport, QaReviewRow } from '@cti/db';
 import type { RouteRegistry } from './route.registry.js';
+import { pageOffset } from './input.rules.js';
 
 /** QA storage (QaRepository fits). */
 export interface QaStore {
@@ -63,7 +64,7 @@ export function registerQaRoutes(routes: RouteRegistry, store: QaStore, settings
     url: '/api/v1/qa/reviews',
     summary: 'QA reviews; QA staff see their own',
     roles: READERS,
-    query: z.object({ period: period.optional(), status: z.enum(['pending', 'done']).optional(), assignedTo: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100), offset: z.coerce.number().int().min(0).default(0) }),
+    query: z.object({ period: period.optional(), status: z.enum(['pending', 'done']).optional(), assignedTo: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100), offset: pageOffset() }),
     handler: async ({ query, principal }) => {
       const assignedTo = principal.role === 'qa' ? (principal.agentId ?? '-') : query.assignedTo;
       const items = await store.list({ ...(query.period && { period: query.period }), ...(query.status && { status: query.status }), ...(assignedTo && { assignedTo }), limit: query.limit, offset: query.offset });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { periodContaining, type ReportKind, type StoredReport } from '@cti/db';
 import type { RouteRegistry } from './route.registry.js';
+import { calendarDay } from './input.rules.js';
 
 /** Report reads and on-demand generation (ReportRequester and ReportRepository fit). */
 export interface ReportAccess {
@@ -31,7 +32,7 @@ export function registerReportRoutes(routes: RouteRegistry, reports: ReportAcces
     roles: ROLES,
     params: z.object({ kind: z.enum(['daily', 'weekly', 'monthly']) }),
     query: z.object({
-      date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'date must be YYYY-MM-DD').optional(),
+      date: calendarDay.optional(),
       format: z.enum(['html', 'csv', 'json']).default('html'),
       regenerate: z.enum(['true', 'false']).optional(),
     }),

@@ -15,6 +15,7 @@ import {
 } from '@cti/domain';
 import type { Principal, Role, TicketFilter, TicketHistoryRow, TicketRow } from '@cti/db';
 import type { RouteRegistry } from './route.registry.js';
+import { calendarDay, pageOffset } from './input.rules.js';
 import type { TicketService } from '../ticket/ticket.service.js';
 
 /** Reads tickets (TicketRepository fits). */
@@ -38,7 +39,7 @@ export interface TicketListOptions {
 
 const STAFF = ['agent', 'supervisor', 'qa', 'callback', 'manager', 'admin'] as const;
 const LEADS = ['supervisor', 'manager', 'admin'] as const;
-const isoDate = z.string().datetime({ offset: true }).or(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'date must be YYYY-MM-DD or ISO 8601'));
+const isoDate = z.string().datetime({ offset: true }).or(calendarDay);
 const ticketId = z.object({ id: z.string().regex(/^\d{1,18}$/, 'id must be a number') });
 const text = (max: number) => z.string().trim().min(1).max(max);
 const departmentId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'department id: lower-case letters, digits, - and _');
@@ -162,7 +163,7 @@ export function registerTicketRoutes(routes: RouteRegistry, tickets: TicketReade
       from: isoDate.optional(),
       to: isoDate.optional(),
       limit: z.coerce.number().int().min(1).max(500).default(50),
-      offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+      offset: pageOffset(),
     }),
     handler: async ({ query, principal }) => {
       const now = options.now();
