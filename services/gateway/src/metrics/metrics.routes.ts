@@ -1,10 +1,12 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { CtiError } from '@cti/domain';
 import type { MetricsCollector } from './metrics.collector.js';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from './prometheus.text.js';
 
-const same = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+/** Constant-time equality of two tokens of any length or alphabet (timingSafeEqual needs equal byte lengths). */
+const same = (a: string, b: string) => timingSafeEqual(digest(a), digest(b));
 
 /** `GET /metrics` in the Prometheus text format; with a token configured, Prometheus must send it as a bearer token. */
 export function registerMetricsRoutes(app: FastifyInstance, collector: MetricsCollector, token: string): void {
