@@ -1,10 +1,13 @@
 // Ticket exchange with the 110 platform (工单互派) through the running gateway and worker, against the reference partner.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { request } from 'node:http';
+import { readFileSync, writeFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { sql, type Kysely } from 'kysely';
 import { TokenRepository, createDb, type Database } from '@cti/db';
 import { Partner110Server, pushTo12345 } from './partner-110/partner-110.server.js';
 import { waitFor } from './support/processes.js';
+import { pidFile } from './support/gateway.control.js';
 
 const ctx = inject('e2e');
 const inboundSecret = ctx.env.CTI_EXCHANGE_INBOUND_SECRET as string;
@@ -27,6 +30,64 @@ const counts = async () => {
   const row = await sql<{ t: string; h: string; x: string }>`SELECT (SELECT count(*) FROM tickets) t, (SELECT count(*) FROM ticket_history) h, (SELECT count(*) FROM exchange_messages) x`.execute(db);
   return row.rows[0];
 };
+
+/** The gateway's peak resident memory (KiB) since resetPeakRss. */
+const gatewayPid = () => Number(readFileSync(pidFile(ctx.root, ctx.runId), 'utf8'));
+const peakRssKiB = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+const resetPeakRss = (pid: number) => writeFileSync(`/proc/${pid}/clear_refs`, '5');
+
+/** How many requests to the inbound endpoint the gateway's log shows answered with `status`. */
+const gatewayLog = () => `${ctx.root}.run/${ctx.runId}/gateway.log`;
+const inboundAnswered = (status: number) =>
+  readFileSync(gatewayLog(), 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('"url":"/api/v1/exchange/110/inbound"') && l.includes(`"status":${status},`)).length;
+
+/**
+ * POSTs a chunked body of `total` bytes to the inbound endpoint, writing only as fast as the gateway reads, and stops
+ * writing when the answer arrives. Returns the status (0 when the gateway's close reset the connection before the
+ * answer could be read: it stops reading, so unread bytes make its close a reset) and the body bytes handed over.
+ */
+function streamToInbound(headers: Record<string, string>, total: number): Promise<{ status: number; sent: number }> {
+  const url = new URL(`${ctx.apiUrl}/api/v1/exchange/110/inbound`);
+  return new Promise((resolve) => {
+    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'transfer-encoding': 'chunked' } });
+    const chunk = Buffer.alloc(64 * 1024, 'a');
+    let sent = 0;
+    let answered = false;
+    req.on('response', (res) => {
+      answered = true;
+      res.on('error', () => undefined);
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, sent });
+    });
+    req.on('error', () => {
+      if (!answered) resolve({ status: 0, sent });
+      answered = true;
+    });
+    // One chunk per turn of the event loop, so that an answer is read as soon as it arrives, between two writes.
+    const pump = (): void => {
+      if (answered) return;
+      if (sent >= total) return void req.end();
+      sent += chunk.length;
+      if (req.write(chunk)) setImmediate(pump);
+      else req.once('drain', pump);
+    };
+    req.write('{"type":"ticket","content":"');
+    pump();
+  });
+}
+
+/** Streams the body and checks the gateway refused it with `status` (from the answer, or its log after a reset). */
+async function refusedWhileStreaming(headers: Record<string, string>, total: number, status: number): Promise<number> {
+  const logged = inboundAnswered(status);
+  const r = await streamToInbound(headers, total);
+  if (r.status !== 0) expect(r.status).toBe(status);
+  await waitFor(`the gateway's log of the ${status}`, async () => inboundAnswered(status) === logged + 1, 10_000);
+  // Answered while most of the body was still unsent (what was in flight sat in the sockets' buffers).
+  expect(r.sent).toBeLessThan(total / 2);
+  return r.sent;
+}
 
 const newIncident = () => `JJ-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
 
@@ -122,6 +183,47 @@ describe('inbound endpoint for the 110 platform', () => {
     expect(replay.status).toBe(409);
     expect(replay.body.error).toBe('CTI_ERR_CONFLICT');
     expect(await counts()).toEqual(afterFirst);
+  });
+
+  it('refuses a signed body replayed under a fresh idempotency key (the key is signed): 401, nothing written', async () => {
+    const before = await counts();
+    const res = await pushTo12345(ctx.apiUrl, partnerToken, ticketBody(), { secret: inboundSecret, idempotencyKey: `fresh-${Date.now()}`, signedKey: `captured-${Date.now()}` });
+    expect(res.status).toBe(401);
+    expect(res.body.message).toMatch(/signature does not match/);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('refuses feedback on a ticket that was never sent to 110 (409), leaving the ticket and its history as they were', async () => {
+    const created = await call(agentToken, 'POST', '/api/v1/tickets', { category: 'consultation', callerNumber: '13900007777', summary: '社保咨询', content: '询问社保转移手续' });
+    expect(created.status).toBe(201);
+    const before = await counts();
+    const res = await pushTo12345(ctx.apiUrl, partnerToken, { type: 'feedback', incidentNo: newIncident(), ticketNo: created.body.ticketNo, status: 'closed', result: '已处置' }, { secret: inboundSecret });
+    expect(res.status).toBe(409);
+    expect(res.body.message).toMatch(/never exchanged with the 110 platform/);
+    expect(await counts()).toEqual(before);
+    const t = (await call(agentToken, 'GET', `/api/v1/tickets/${created.body.id}`)).body;
+    expect(t.partner ?? null).toBeNull();
+  });
+
+  it('answers a 20 MiB chunked body with 413 at the limit, without reading it whole, and with bounded memory', async () => {
+    const pid = gatewayPid();
+    const ts = String(Math.floor(Date.now() / 1000));
+    const signed = { authorization: `Bearer ${partnerToken}`, 'x-cti-timestamp': ts, 'x-cti-signature': `sha256=${'0'.repeat(64)}`, 'idempotency-key': `big-${Date.now()}` };
+    const total = 20 * 1024 * 1024;
+    const before = await counts();
+    resetPeakRss(pid);
+    const baseline = peakRssKiB(pid);
+    await refusedWhileStreaming(signed, total, 413);
+    // Buffering it whole took several times 20 MiB (chunks, their concatenation, the string).
+    expect(peakRssKiB(pid) - baseline).toBeLessThan(16 * 1024);
+
+    // A stranger, or stale signing headers, are refused before a byte of the body is read.
+    await refusedWhileStreaming({ ...signed, authorization: 'Bearer no-such-token' }, total, 401);
+    await refusedWhileStreaming({ ...signed, 'x-cti-timestamp': String(Number(ts) - 3600) }, total, 401);
+    expect(peakRssKiB(pid) - baseline).toBeLessThan(16 * 1024);
+    expect(await counts()).toEqual(before);
+    // The gateway still serves the partner afterwards.
+    expect((await pushTo12345(ctx.apiUrl, partnerToken, ticketBody(), { secret: inboundSecret })).status).toBe(201);
   });
 
   it('needs the partner role as well as the signature', async () => {

@@ -53,7 +53,8 @@ export class Partner110Server {
         };
         if (req.method !== 'POST' || req.url !== '/incidents') return send(404, { error: 'not found' });
         const key = String(req.headers['idempotency-key'] ?? '');
-        const problem = checkExchangeSignature(this.options.inboundSecret, req.headers['x-cti-timestamp'] as string | undefined, req.headers['x-cti-signature'] as string | undefined, raw, Date.now(), this.options.windowSeconds ?? 300);
+        const signed = { timestamp: req.headers['x-cti-timestamp'] as string | undefined, signature: req.headers['x-cti-signature'] as string | undefined, idempotencyKey: key, body: raw };
+        const problem = checkExchangeSignature(this.options.inboundSecret, signed, Date.now(), this.options.windowSeconds ?? 300);
         let body: Record<string, unknown> = {};
         try {
           body = JSON.parse(raw) as Record<string, unknown>;
@@ -89,13 +90,16 @@ export interface SignOptions {
   timestamp?: number;
   idempotencyKey?: string;
   tamper?: boolean;
+  /** Sign under this key but send `idempotencyKey`: a captured request replayed under a fresh key. */
+  signedKey?: string;
 }
 
 /** POSTs a message to 12345's inbound endpoint as the 110 platform would: partner token, signature, idempotency key. */
 export async function pushTo12345(apiUrl: string, partnerToken: string, body: unknown, sign: SignOptions): Promise<{ status: number; body: any }> {
   const raw = typeof body === 'string' ? body : JSON.stringify(body);
   const ts = String(sign.timestamp ?? Math.floor(Date.now() / 1000));
-  let signature = signExchange(sign.secret, ts, raw);
+  const key = sign.idempotencyKey ?? `k-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  let signature = signExchange(sign.secret, ts, sign.signedKey ?? key, raw);
   if (sign.tamper) signature = signature.slice(0, -1) + (signature.endsWith('0') ? '1' : '0');
   const res = await fetch(`${apiUrl}/api/v1/exchange/110/inbound`, {
     method: 'POST',
@@ -104,7 +108,7 @@ export async function pushTo12345(apiUrl: string, partnerToken: string, body: un
       'content-type': 'application/json',
       'x-cti-timestamp': ts,
       'x-cti-signature': signature,
-      'idempotency-key': sign.idempotencyKey ?? `k-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+      'idempotency-key': key,
     },
     body: raw,
   });

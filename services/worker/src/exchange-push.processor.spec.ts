@@ -25,14 +25,17 @@ const answering = (status: number, body: unknown, seen: Parameters<HttpPost>[] =
 };
 
 describe('processExchangePush', () => {
-  it('posts the body signed over timestamp.body with the idempotency key, and stores the incident number', async () => {
+  it('posts the body signed over timestamp.key.body with the idempotency key, and stores the incident number', async () => {
     const { box, calls } = outbox();
     const seen: Parameters<HttpPost>[] = [];
     expect(await processExchangePush('5', 1, box, settings, answering(201, { incidentNo: 'JJ-1' }, seen), now)).toBe('sent');
     const [url, init] = seen[0] ?? [];
     expect(url).toBe('http://partner.test/incidents');
     expect(init?.headers['idempotency-key']).toBe('push:9');
-    expect(checkExchangeSignature(secret, init?.headers['x-cti-timestamp'], init?.headers['x-cti-signature'], init?.body ?? '', now, 300)).toBeNull();
+    const signed = { timestamp: init?.headers['x-cti-timestamp'], signature: init?.headers['x-cti-signature'], idempotencyKey: 'push:9', body: init?.body ?? '' };
+    expect(checkExchangeSignature(secret, signed, now, 300)).toBeNull();
+    // The key is signed: the same signed body under another key does not verify.
+    expect(checkExchangeSignature(secret, { ...signed, idempotencyKey: 'push:10' }, now, 300)).toBe('signature does not match');
     expect(calls).toEqual(['sent 5 1 JJ-1']);
   });
 

@@ -21,7 +21,7 @@ export interface PushSettings {
 export type HttpPost = (url: string, init: { method: 'POST'; headers: Record<string, string>; body: string; signal: AbortSignal }) => Promise<{ status: number; text(): Promise<string> }>;
 
 /**
- * Delivers one outbound push to the 110 platform: signed body, Idempotency-Key, partner's incident number stored.
+ * Delivers one outbound push to the 110 platform: body and Idempotency-Key signed, partner's incident number stored.
  * Throws on failure so BullMQ retries with backoff; a 4xx answer (other than 408/429) will not heal and is final.
  */
 export async function processExchangePush(messageId: string, attempt: number, outbox: PushOutbox, settings: PushSettings, post: HttpPost, nowMs: number): Promise<'sent' | 'skipped'> {
@@ -38,7 +38,7 @@ export async function processExchangePush(messageId: string, attempt: number, ou
       headers: {
         'content-type': 'application/json',
         [EXCHANGE_TIMESTAMP_HEADER]: timestamp,
-        [EXCHANGE_SIGNATURE_HEADER]: signExchange(settings.secret, timestamp, body),
+        [EXCHANGE_SIGNATURE_HEADER]: signExchange(settings.secret, timestamp, msg.idempotency_key, body),
         [EXCHANGE_IDEMPOTENCY_HEADER]: msg.idempotency_key,
       },
       body,

@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { Transform, type TransformCallback } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CATEGORIES } from '@cti/domain';
@@ -8,11 +8,46 @@ import type { ExchangeService, InboundExchangeMessage } from '../ticket/exchange
 
 const INBOUND_URL = '/api/v1/exchange/110/inbound';
 const RAW_BODY = Symbol('rawBody');
+
+/**
+ * Passes a request body through to the JSON parser while keeping a copy of its bytes for the signature check, and
+ * fails with 413 the moment more than `limit` bytes have arrived: nothing past the limit is read or kept.
+ */
+class SignedBodyCapture extends Transform {
+  /** Read by Fastify's body parser, which enforces the same limit on it. */
+  receivedEncodedLength = 0;
+  private readonly chunks: Buffer[] = [];
+
+  constructor(private readonly limit: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer | string, _encoding: BufferEncoding, done: TransformCallback): void {
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+    this.receivedEncodedLength += bytes.length;
+    if (this.receivedEncodedLength > this.limit) {
+      done(Object.assign(new Error(`request body is larger than ${this.limit} bytes`), { statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE' }));
+      return;
+    }
+    this.chunks.push(bytes);
+    done(null, bytes);
+  }
+
+  /** The body as received, decoded once. */
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
 const text = (max: number) => z.string().trim().min(1).max(max);
 const header = (req: FastifyRequest, name: string): string | undefined => {
   const v = req.headers[name];
   return typeof v === 'string' ? v : undefined;
 };
+const signingHeaders = (req: FastifyRequest) => ({
+  timestamp: header(req, EXCHANGE_TIMESTAMP_HEADER),
+  signature: header(req, EXCHANGE_SIGNATURE_HEADER),
+  idempotencyKey: header(req, EXCHANGE_IDEMPOTENCY_HEADER),
+});
 
 /** The body the 110 platform may push: a new matter for 12345, or status feedback on a ticket we pushed. */
 export const inboundExchangeBody = z.discriminatedUnion('type', [
@@ -43,34 +78,29 @@ export const inboundExchangeBody = z.discriminatedUnion('type', [
 ]);
 
 /**
- * The partner's inbound endpoint: `partner` bearer token AND HMAC-SHA256 signature over `timestamp + "." + raw body`,
- * timestamp window, idempotency key (a replay is 409), then a validated body that creates or updates a ticket.
+ * The partner's inbound endpoint: `partner` bearer token AND HMAC-SHA256 signature over
+ * `timestamp + "." + idempotency key + "." + raw body`, timestamp window, idempotency key (a replay is 409), then a
+ * validated body that creates or updates a ticket. Token and headers are checked before the body is read.
  */
 export function registerExchangeRoutes(routes: RouteRegistry, app: FastifyInstance, exchange: ExchangeService): void {
-  // The signature covers the exact bytes sent, so keep them for this one route before JSON parsing.
+  // The signature covers the exact bytes sent, so keep them for this one route while they stream to the parser.
+  // By now the partner token has been checked (the registry authenticates in onRequest); the signing headers are
+  // checked here, before a byte of the body is read; the body is then counted as it arrives and cut at the limit.
   app.addHook('preParsing', async (req, _reply, payload) => {
-    if (req.url.split('?')[0] !== INBOUND_URL) return payload;
-    const chunks: Buffer[] = [];
-    for await (const chunk of payload) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-    const raw = Buffer.concat(chunks);
-    (req as unknown as Record<symbol, string>)[RAW_BODY] = raw.toString('utf8');
-    const replay = Readable.from([raw]) as Readable & { receivedEncodedLength?: number };
-    replay.receivedEncodedLength = raw.length;
-    return replay;
+    if (req.method !== 'POST' || req.url.split('?')[0] !== INBOUND_URL) return payload;
+    exchange.checkHeaders(signingHeaders(req));
+    const capture = new SignedBodyCapture(req.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit ?? 1_048_576);
+    (req as unknown as Record<symbol, SignedBodyCapture>)[RAW_BODY] = capture;
+    return payload.pipe(capture);
   });
   routes.add({
     method: 'POST',
     url: INBOUND_URL,
-    summary: `110 platform → 12345 (工单互派): headers ${EXCHANGE_TIMESTAMP_HEADER} (Unix s), ${EXCHANGE_SIGNATURE_HEADER} (sha256=hex HMAC over timestamp.body), ${EXCHANGE_IDEMPOTENCY_HEADER}; 401 bad signature or stale timestamp, 409 replay`,
+    summary: `110 platform → 12345 (工单互派): headers ${EXCHANGE_TIMESTAMP_HEADER} (Unix s), ${EXCHANGE_SIGNATURE_HEADER} (sha256=hex HMAC over timestamp.key.body), ${EXCHANGE_IDEMPOTENCY_HEADER}; 401 bad signature or stale timestamp (checked before the body is read), 413 over the body limit, 409 replay or feedback on a ticket never exchanged with 110`,
     roles: ['partner'],
     body: inboundExchangeBody,
     handler: async ({ body, req, principal, reply }) => {
-      const key = await exchange.verify({
-        rawBody: (req as unknown as Record<symbol, string | undefined>)[RAW_BODY] ?? '',
-        timestamp: header(req, EXCHANGE_TIMESTAMP_HEADER),
-        signature: header(req, EXCHANGE_SIGNATURE_HEADER),
-        idempotencyKey: header(req, EXCHANGE_IDEMPOTENCY_HEADER),
-      });
+      const key = await exchange.verify({ rawBody: (req as unknown as Record<symbol, SignedBodyCapture | undefined>)[RAW_BODY]?.text() ?? '', ...signingHeaders(req) });
       const result = await exchange.apply(key, body as InboundExchangeMessage, principal);
       reply.status(result.created ? 201 : 200);
       return result;

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { applyTicketAction, CtiError } from '@cti/domain';
-import { checkExchangeSignature } from '@cti/contracts';
+import { checkExchangeSignature, checkExchangeTimestamp } from '@cti/contracts';
 import type { Database, Principal, TicketRow } from '@cti/db';
 import { actorOf, type NewTicketInput, type TicketService, type TicketStore } from './ticket.service.js';
 
@@ -23,12 +23,16 @@ export interface InboundExchangeSettings {
   windowSeconds: number;
 }
 
-/** A verified signed request's headers and raw body. */
-export interface SignedRequest {
-  rawBody: string;
+/** The signing headers of a request, all that can be checked before its body is read. */
+export interface SignedHeaders {
   timestamp: string | undefined;
   signature: string | undefined;
   idempotencyKey: string | undefined;
+}
+
+/** A signed request's headers and raw body. */
+export interface SignedRequest extends SignedHeaders {
+  rawBody: string;
 }
 
 const KEY_PATTERN = /^[A-Za-z0-9_.:-]{8,128}$/;
@@ -43,12 +47,24 @@ export class ExchangeService {
     private readonly now: () => number,
   ) {}
 
-  /** Verifies the request (401 codes) and its key (400/409); throws before anything is written. */
-  async verify(req: SignedRequest): Promise<string> {
-    const problem = checkExchangeSignature(this.settings.secret, req.timestamp, req.signature, req.rawBody, this.now(), this.settings.windowSeconds);
-    if (problem !== null) throw new CtiError('CTI_ERR_UNAUTHORIZED', `exchange request refused: ${problem}`);
-    const key = req.idempotencyKey;
+  /**
+   * The checks that need no body (timestamp window, signature present, key well-formed; 401/400), so that a request
+   * that will be refused anyway is refused before its body is read. Returns the idempotency key.
+   */
+  checkHeaders(h: SignedHeaders): string {
+    const stale = checkExchangeTimestamp(h.timestamp, this.now(), this.settings.windowSeconds);
+    if (stale !== null) throw new CtiError('CTI_ERR_UNAUTHORIZED', `exchange request refused: ${stale}`);
+    if (!h.signature) throw new CtiError('CTI_ERR_UNAUTHORIZED', 'exchange request refused: missing signature');
+    const key = h.idempotencyKey;
     if (key === undefined || !KEY_PATTERN.test(key)) throw new CtiError('CTI_ERR_VALIDATION', 'Idempotency-Key header must be 8–128 characters of [A-Za-z0-9_.:-]');
+    return key;
+  }
+
+  /** Verifies the request: headers, then the signature over timestamp, key and body (401), then replay (409); throws before anything is written. */
+  async verify(req: SignedRequest): Promise<string> {
+    const key = this.checkHeaders(req);
+    const problem = checkExchangeSignature(this.settings.secret, { timestamp: req.timestamp, signature: req.signature, idempotencyKey: key, body: req.rawBody }, this.now(), this.settings.windowSeconds);
+    if (problem !== null) throw new CtiError('CTI_ERR_UNAUTHORIZED', `exchange request refused: ${problem}`);
     if (await this.inbox.inboundKeySeen(key)) throw new CtiError('CTI_ERR_CONFLICT', 'replayed exchange message (idempotency key already used)', { idempotencyKey: key });
     return key;
   }
@@ -67,7 +83,11 @@ export class ExchangeService {
     }
     const target = (msg.ticketNo !== undefined ? await this.inbox.findTicketByNo(msg.ticketNo) : undefined) ?? (await this.inbox.findTicketByIncident('110', msg.incidentNo));
     if (!target) throw new CtiError('CTI_ERR_NOT_FOUND', `no ticket for incident ${msg.incidentNo}`, { incidentNo: msg.incidentNo });
-    if (target.partner_incident_no !== null && target.partner_incident_no !== msg.incidentNo) {
+    // Feedback is only about a matter the two platforms share: one we sent to 110 (or 110 sent us), with its number stored.
+    if (target.partner_line !== '110' || target.partner_incident_no === null) {
+      throw new CtiError('CTI_ERR_CONFLICT', `ticket ${target.ticket_no} was never exchanged with the 110 platform`, { ticketNo: target.ticket_no, incidentNo: msg.incidentNo });
+    }
+    if (target.partner_incident_no !== msg.incidentNo) {
       throw new CtiError('CTI_ERR_VALIDATION', `ticket ${target.ticket_no} belongs to incident ${target.partner_incident_no}`, { ticketNo: target.ticket_no });
     }
     const actor = actorOf(principal);

@@ -126,12 +126,24 @@ describe('ExchangeService.verify', () => {
   const body = '{"type":"feedback"}';
 
   it('accepts a signed request with a fresh key and refuses tampering, staleness and replays with their codes', async () => {
-    const sig = signExchange(secret, ts, body);
+    const sig = signExchange(secret, ts, 'key-000001', body);
     await expect(service().verify({ rawBody: body, timestamp: ts, signature: sig, idempotencyKey: 'key-000001' })).resolves.toBe('key-000001');
     await expect(service().verify({ rawBody: `${body} `, timestamp: ts, signature: sig, idempotencyKey: 'key-000001' })).rejects.toMatchObject({ code: 'CTI_ERR_UNAUTHORIZED' });
     const old = String(now / 1000 - 301);
-    await expect(service().verify({ rawBody: body, timestamp: old, signature: signExchange(secret, old, body), idempotencyKey: 'key-000001' })).rejects.toMatchObject({ code: 'CTI_ERR_UNAUTHORIZED' });
+    await expect(service().verify({ rawBody: body, timestamp: old, signature: signExchange(secret, old, 'key-000001', body), idempotencyKey: 'key-000001' })).rejects.toMatchObject({ code: 'CTI_ERR_UNAUTHORIZED' });
     await expect(service(['key-000001']).verify({ rawBody: body, timestamp: ts, signature: sig, idempotencyKey: 'key-000001' })).rejects.toMatchObject({ code: 'CTI_ERR_CONFLICT' });
     await expect(service().verify({ rawBody: body, timestamp: ts, signature: sig, idempotencyKey: 'short' })).rejects.toMatchObject({ code: 'CTI_ERR_VALIDATION' });
+  });
+
+  it('refuses a signed body replayed under a fresh idempotency key (the key is signed)', async () => {
+    const sig = signExchange(secret, ts, 'key-000001', body);
+    await expect(service(['key-000001']).verify({ rawBody: body, timestamp: ts, signature: sig, idempotencyKey: 'key-000002' })).rejects.toMatchObject({ code: 'CTI_ERR_UNAUTHORIZED' });
+  });
+
+  it('checks timestamp, signature presence and key format from the headers alone', () => {
+    expect(service().checkHeaders({ timestamp: ts, signature: 'sha256=00', idempotencyKey: 'key-000001' })).toBe('key-000001');
+    expect(() => service().checkHeaders({ timestamp: String(now / 1000 - 301), signature: 'sha256=00', idempotencyKey: 'key-000001' })).toThrow(expect.objectContaining({ code: 'CTI_ERR_UNAUTHORIZED' }));
+    expect(() => service().checkHeaders({ timestamp: ts, signature: undefined, idempotencyKey: 'key-000001' })).toThrow(expect.objectContaining({ code: 'CTI_ERR_UNAUTHORIZED' }));
+    expect(() => service().checkHeaders({ timestamp: ts, signature: 'sha256=00', idempotencyKey: undefined })).toThrow(expect.objectContaining({ code: 'CTI_ERR_VALIDATION' }));
   });
 });
