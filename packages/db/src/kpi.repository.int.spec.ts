@@ -50,11 +50,36 @@ describe('KPI facts from PostgreSQL', () => {
     const cfg = await facts.kpiConfig({ shortAbandonSeconds: 5, excludedLines: ['99999'] }, period.from, period.to);
     expect(kpi.answerRate(calls, cfg, period)).toMatchObject({ numerator: 2, denominator: 2, excludedShortAbandon: 1, excludedLine: 1 });
     expect(kpi.answeredWithin(calls, cfg, period)).toMatchObject({ numerator: 1, denominator: 2 }); // c1 waited 12 s, c3 20 s
-    const w = await facts.addFaultWindow(s(0), s(2), 'SBC restart', 'sup1');
+    const w = await facts.addFaultWindow(s(0), s(2), 'SBC restart', { role: 'supervisor', id: 'sup1' });
     const faulty = await facts.kpiConfig({}, period.from, period.to);
     expect(kpi.answerRate(calls, faulty, period)).toMatchObject({ excludedFaultWindow: 4, denominator: 0 });
-    expect(await facts.deleteFaultWindow(w.id)).toBe(true);
+    expect(await facts.deleteFaultWindow(w.id, 'declared by mistake', { role: 'manager', id: 'mgr1' })).toBe(true);
     expect(await facts.faultWindows(period.from, period.to)).toEqual([]);
+  });
+
+  it('aggregates the answer-rate tallies in SQL exactly as the KPI engine counts the same calls', async () => {
+    const calls = await facts.callFacts(period.from, period.to);
+    for (const over of [{}, { shortAbandonSeconds: 5, excludedLines: ['99999'] }, { shortAbandonSeconds: 3 }, { faultWindows: [{ from: s(1), to: s(2) }], serviceLevelSeconds: 12 }, { faultWindows: [{ from: s(0), to: s(1) }, { from: s(1), to: s(5) }] }]) {
+      const cfg = kpi.createKpiConfig(over);
+      const { answeredWithin, ...counts } = await facts.answerRateCounts(period.from, period.to, cfg);
+      expect(counts, JSON.stringify(over)).toEqual(kpi.answerRateCounts(calls, cfg, period));
+      expect(answeredWithin, JSON.stringify(over)).toBe(kpi.answeredWithin(calls, cfg, period).numerator);
+    }
+    expect(await facts.countQueuedCalls(period.from, period.to)).toBe(4);
+    expect(await facts.answerRateCounts(period.to, period.to + 1000, kpi.createKpiConfig({}))).toMatchObject({ offeredInPeriod: 0, answered: 0 });
+  });
+
+  it('writes an audit row with who and why when a fault window is declared and when it is withdrawn', async () => {
+    const w = await facts.addFaultWindow(s(10), s(20), 'trunk outage', { role: 'supervisor', id: 'sup2' });
+    expect(await facts.deleteFaultWindow(w.id, 'outage was on the test line only', { role: 'admin', id: 'ops' })).toBe(true);
+    expect(await facts.deleteFaultWindow(w.id, 'again', { role: 'admin', id: 'ops' })).toBe(false);
+    const rows = await db.selectFrom('audit_log').selectAll().where('target', '=', w.id).where('action', 'like', 'kpi.fault_window.%').orderBy('id').execute();
+    expect(rows.map((r) => [r.action, r.actor_role, r.actor_id])).toEqual([
+      ['kpi.fault_window.add', 'supervisor', 'sup2'],
+      ['kpi.fault_window.delete', 'admin', 'ops'],
+    ]);
+    expect(rows[0]?.data).toMatchObject({ reason: 'trunk outage', from: new Date(s(10)).toISOString(), to: new Date(s(20)).toISOString() });
+    expect(rows[1]?.data).toMatchObject({ reason: 'outage was on the test line only', withdrawn: { reason: 'trunk outage', declaredBy: 'sup2' } });
   });
 
   it('reads calls without rings, and only those stored after a given time', async () => {

@@ -3,6 +3,7 @@ import { kpi } from '@cti/domain';
 import type { Config } from '@cti/contracts';
 import type { Database } from './db.schema.js';
 import { AgentStateRepository } from './agent-state.repository.js';
+import { AuditRepository } from './audit.repository.js';
 import { isFinishedTicketState, isOverdue, toCallFact, toTicketFact, UNCATEGORIZED, type CallOfferRow, type TicketFactRow } from './kpi.facts.js';
 
 /** A declared system fault as stored. */
@@ -12,6 +13,12 @@ export interface FaultWindowRow {
   to: number;
   reason: string;
   declaredBy: string | null;
+}
+
+/** Who declares or withdraws a fault window (written to the audit log). */
+export interface FaultWindowActor {
+  role: string;
+  id: string | null;
 }
 
 /** Tickets of one category by deadline status. */
@@ -82,6 +89,62 @@ export class KpiRepository {
   async callFactsStored(from: number, to: number, storedAfter?: number): Promise<Array<{ fact: kpi.CallFact; storedAt: number }>> {
     const rows = await this.callRows(from, to, storedAfter);
     return rows.map((r) => ({ fact: toCallFact(r), storedAt: r.recorded_at.getTime() }));
+  }
+
+  /**
+   * The answer-rate tallies of the calls queued in [from, to), aggregated in PostgreSQL with the KPI engine's rules
+   * (kpi.selectCountedCalls: excluded line, then fault window, then short abandon), plus the counted answered calls
+   * that waited at most `config.serviceLevelSeconds`: one row back however many calls the period holds.
+   */
+  async answerRateCounts(from: number, to: number, config: kpi.KpiConfig): Promise<kpi.AnswerRateCounts & { answeredWithin: number }> {
+    const lines = [...(config.excludedLines ?? [])];
+    const faultFrom = config.faultWindows.map((w) => new Date(w.from));
+    const faultTo = config.faultWindows.map((w) => new Date(w.to));
+    const shortMs = config.shortAbandonSeconds * 1000;
+    const withinMs = config.serviceLevelSeconds * 1000;
+    const ms = (a: string, b: string) => sql<number>`extract(epoch FROM (${sql.ref(a)} - ${sql.ref(b)})) * 1000`;
+    const r = await sql<{ [k: string]: number }>`
+      WITH c AS (
+        SELECT outcome, answered_at, ended_at, queued_at,
+          CASE
+            WHEN did = ANY(${lines}::text[]) THEN 'line'
+            WHEN EXISTS (SELECT 1 FROM unnest(${faultFrom}::timestamptz[], ${faultTo}::timestamptz[]) AS w(f, t) WHERE queued_at >= w.f AND queued_at < w.t) THEN 'fault'
+            WHEN outcome = 'abandoned' AND ${shortMs}::float8 > 0 AND ${ms('ended_at', 'queued_at')} <= ${shortMs}::float8 THEN 'short'
+            ELSE 'counted'
+          END AS class
+        FROM calls
+        WHERE queued_at >= ${new Date(from)} AND queued_at < ${new Date(to)}
+      )
+      SELECT count(*)::int AS "offeredInPeriod",
+        (count(*) FILTER (WHERE class = 'line'))::int AS "excludedLine",
+        (count(*) FILTER (WHERE class = 'fault'))::int AS "excludedFaultWindow",
+        (count(*) FILTER (WHERE class = 'short'))::int AS "excludedShortAbandon",
+        (count(*) FILTER (WHERE class = 'counted' AND outcome = 'answered'))::int AS "answered",
+        (count(*) FILTER (WHERE class = 'counted' AND outcome = 'abandoned'))::int AS "abandoned",
+        (count(*) FILTER (WHERE class = 'counted' AND outcome = 'failed'))::int AS "failed",
+        (count(*) FILTER (WHERE class = 'counted' AND outcome = 'answered'
+          AND greatest(0, extract(epoch FROM (coalesce(answered_at, ended_at) - queued_at)) * 1000) <= ${withinMs}::float8))::int AS "answeredWithin"
+      FROM c`.execute(this.db);
+    const row = r.rows[0] ?? {};
+    const n = (k: string) => Number(row[k] ?? 0);
+    // Call-backs are not stored on the call row (CallFacts read from it carry none either).
+    return {
+      offeredInPeriod: n('offeredInPeriod'),
+      excludedLine: n('excludedLine'),
+      excludedFaultWindow: n('excludedFaultWindow'),
+      excludedShortAbandon: n('excludedShortAbandon'),
+      answered: n('answered'),
+      abandoned: n('abandoned'),
+      failed: n('failed'),
+      abandonedCalledBack: 0,
+      answeredWithin: n('answeredWithin'),
+    };
+  }
+
+  /** How many calls were queued in [from, to) (to refuse a period too large to read row by row). */
+  async countQueuedCalls(from: number, to: number): Promise<number> {
+    const r = await this.db.selectFrom('calls').select((eb) => eb.fn.countAll<string>().as('n')).where('queued_at', '>=', new Date(from)).where('queued_at', '<', new Date(to)).executeTakeFirst();
+    return Number(r?.n ?? 0);
   }
 
   /** Calls that entered the agent queue in [from, to), with their rings at agents. */
@@ -180,19 +243,30 @@ export class KpiRepository {
     return rows.map((r) => ({ id: r.id, from: new Date(r.from_at).getTime(), to: new Date(r.to_at).getTime(), reason: r.reason, declaredBy: r.declared_by }));
   }
 
-  /** Declares a fault window. */
-  async addFaultWindow(from: number, to: number, reason: string, declaredBy: string | null): Promise<FaultWindowRow> {
-    const r = await this.db
-      .insertInto('kpi_fault_windows')
-      .values({ from_at: new Date(from), to_at: new Date(to), reason, declared_by: declaredBy })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return { id: r.id, from, to, reason, declaredBy };
+  /**
+   * Declares a fault window and, in the same transaction, an audit row saying who and why: a fault window removes
+   * calls from the contractual answer rate, so it is never declared without a trace.
+   */
+  async addFaultWindow(from: number, to: number, reason: string, actor: FaultWindowActor): Promise<FaultWindowRow> {
+    return this.db.transaction().execute(async (trx) => {
+      const r = await trx
+        .insertInto('kpi_fault_windows')
+        .values({ from_at: new Date(from), to_at: new Date(to), reason, declared_by: actor.id })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await new AuditRepository(trx).record({ actorRole: actor.role, actorId: actor.id, action: 'kpi.fault_window.add', target: r.id, data: { from: new Date(from).toISOString(), to: new Date(to).toISOString(), reason } });
+      return { id: r.id, from, to, reason, declaredBy: actor.id };
+    });
   }
 
-  /** Withdraws a fault window; false when there was none. */
-  async deleteFaultWindow(id: string): Promise<boolean> {
-    const r = await this.db.deleteFrom('kpi_fault_windows').where('id', '=', id).executeTakeFirst();
-    return Number(r.numDeletedRows) > 0;
+  /** Withdraws a fault window with an audit row (who, why, and the window withdrawn); false when there was none. */
+  async deleteFaultWindow(id: string, reason: string, actor: FaultWindowActor): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const w = await trx.deleteFrom('kpi_fault_windows').where('id', '=', id).returningAll().executeTakeFirst();
+      if (!w) return false;
+      const withdrawn = { from: new Date(w.from_at).toISOString(), to: new Date(w.to_at).toISOString(), reason: w.reason, declaredBy: w.declared_by };
+      await new AuditRepository(trx).record({ actorRole: actor.role, actorId: actor.id, action: 'kpi.fault_window.delete', target: id, data: { reason, withdrawn } });
+      return true;
+    });
   }
 }

@@ -21,8 +21,26 @@ export interface AnswerRateResult extends KpiResult {
   readonly abandonedCalledBack: number;
 }
 
-/** 接通率: calls answered by an agent ÷ calls offered to the queue, after the configured exclusions. */
-export function answerRate(calls: readonly CallFact[], config: KpiConfig, period: Period): AnswerRateResult {
+/**
+ * The tallies an answer rate is computed from, so that the figure is the same whether they were counted here over
+ * CallFacts or aggregated by the database over stored calls (with the same exclusions in the same order).
+ */
+export interface AnswerRateCounts {
+  /** Calls offered to the queue in the period, before exclusions. */
+  readonly offeredInPeriod: number;
+  readonly excludedLine: number;
+  readonly excludedFaultWindow: number;
+  readonly excludedShortAbandon: number;
+  /** Counted calls by outcome (answered + abandoned + failed = counted). */
+  readonly answered: number;
+  readonly abandoned: number;
+  readonly failed: number;
+  /** Counted abandoned calls later reached by a call-back. */
+  readonly abandonedCalledBack: number;
+}
+
+/** Tallies the calls of a period for the answer rate (selectCountedCalls' exclusions, then outcomes). */
+export function answerRateCounts(calls: readonly CallFact[], config: KpiConfig, period: Period): AnswerRateCounts {
   const selection = selectCountedCalls(calls, config, period);
   let answered = 0;
   let abandoned = 0;
@@ -36,15 +54,35 @@ export function answerRate(calls: readonly CallFact[], config: KpiConfig, period
     } else failed++;
   }
   return {
-    ...kpiResult(answered, selection.counted.length, config.answerRateTarget),
     offeredInPeriod: selection.offeredInPeriod,
     excludedLine: selection.excludedLine,
     excludedFaultWindow: selection.excludedFaultWindow,
     excludedShortAbandon: selection.excludedShortAbandon,
+    answered,
     abandoned,
     failed,
     abandonedCalledBack,
   };
+}
+
+/** 接通率 from its tallies: answered ÷ counted (answered + abandoned + failed), against the configured target. */
+export function answerRateFromCounts(counts: AnswerRateCounts, config: KpiConfig): AnswerRateResult {
+  const { answered, abandoned, failed } = counts;
+  return {
+    ...kpiResult(answered, answered + abandoned + failed, config.answerRateTarget),
+    offeredInPeriod: counts.offeredInPeriod,
+    excludedLine: counts.excludedLine,
+    excludedFaultWindow: counts.excludedFaultWindow,
+    excludedShortAbandon: counts.excludedShortAbandon,
+    abandoned,
+    failed,
+    abandonedCalledBack: counts.abandonedCalledBack,
+  };
+}
+
+/** 接通率: calls answered by an agent ÷ calls offered to the queue, after the configured exclusions. */
+export function answerRate(calls: readonly CallFact[], config: KpiConfig, period: Period): AnswerRateResult {
+  return answerRateFromCounts(answerRateCounts(calls, config, period), config);
 }
 
 /** Abandon rate: counted calls the caller abandoned ÷ counted calls offered (same exclusions as the answer rate). */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CtiError } from '@cti/domain';
-import { dayPeriod, monthPeriodOf, type FaultWindowRow, type KpiAlert, type KpiPeriod } from '@cti/db';
+import { dayPeriod, monthPeriodOf, type FaultWindowActor, type FaultWindowRow, type KpiAlert, type KpiPeriod, type Principal } from '@cti/db';
 import type { KpiService } from '../kpi/kpi.service.js';
 import type { RouteRegistry } from './route.registry.js';
 import { calendarDay } from './input.rules.js';
@@ -16,7 +16,10 @@ export const periodQuery = z.object({
   to: z.iso.datetime({ offset: true }).optional(),
 });
 
-/** The period a periodQuery names, clipped to now (figures of the future are not yet known). */
+/** The longest period a KPI route computes over: a year (leap years included). */
+export const MAX_KPI_PERIOD_DAYS = 366;
+
+/** The period a periodQuery names, clipped to now (figures of the future are not yet known); at most MAX_KPI_PERIOD_DAYS. */
 export function periodOf(q: z.infer<typeof periodQuery>, now: number): KpiPeriod {
   let p: KpiPeriod;
   if (q.from || q.to) {
@@ -28,14 +31,19 @@ export function periodOf(q: z.infer<typeof periodQuery>, now: number): KpiPeriod
     p = monthPeriodOf(q.month ?? new Date(now + 8 * 3_600_000).toISOString().slice(0, 7));
   }
   if (!(p.from < p.to)) throw new CtiError('CTI_ERR_VALIDATION', 'period must have from < to', { field: 'to' });
+  if (p.to - p.from > MAX_KPI_PERIOD_DAYS * 86_400_000) {
+    throw new CtiError('CTI_ERR_VALIDATION', `period is longer than ${MAX_KPI_PERIOD_DAYS} days: ask for it in parts`, { field: 'to', maxDays: MAX_KPI_PERIOD_DAYS });
+  }
   return { from: p.from, to: Math.max(p.from + 1, Math.min(p.to, now + 1)) };
 }
 
 /** Fault windows and alerts as the routes need them (KpiRepository and AlertRepository fit). */
 export interface KpiAdminStore {
   faultWindows(from: number, to: number): Promise<FaultWindowRow[]>;
-  addFaultWindow(from: number, to: number, reason: string, declaredBy: string | null): Promise<FaultWindowRow>;
-  deleteFaultWindow(id: string): Promise<boolean>;
+  /** Declares a window and writes the audit row (who, why) with it. */
+  addFaultWindow(from: number, to: number, reason: string, actor: FaultWindowActor): Promise<FaultWindowRow>;
+  /** Withdraws a window and writes the audit row (who, why) with it; false when there was none. */
+  deleteFaultWindow(id: string, reason: string, actor: FaultWindowActor): Promise<boolean>;
   listOpenAlerts(): Promise<KpiAlert[]>;
   listRecentAlerts(limit: number): Promise<KpiAlert[]>;
   /** Runs the answer-rate alert check now. */
@@ -43,6 +51,8 @@ export interface KpiAdminStore {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+const actorOf = (p: Principal): FaultWindowActor => ({ role: p.role, id: p.agentId ?? p.label });
+const reason = z.string().trim().min(1, 'reason is required').max(500);
 const faultView = (w: FaultWindowRow) => ({ id: w.id, from: iso(w.from), to: iso(w.to), reason: w.reason, declaredBy: w.declaredBy });
 const alertView = (a: KpiAlert) => ({ ...a, raisedAt: iso(a.raisedAt), updatedAt: iso(a.updatedAt), clearedAt: a.clearedAt === null ? null : iso(a.clearedAt) });
 
@@ -112,26 +122,28 @@ export function registerKpiRoutes(routes: RouteRegistry, kpis: KpiService, admin
   routes.add({
     method: 'POST',
     url: '/api/v1/kpi/fault-windows',
-    summary: 'Declare a system fault window [from, to)',
+    summary: 'Declare a system fault window [from, to) with a reason (audited: it removes calls from the answer rate)',
     roles: ['supervisor', 'manager', 'admin'],
-    body: z.object({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }), reason: z.string().min(1).max(500) }),
+    body: z.object({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }), reason }),
     handler: async ({ body, principal, reply }) => {
       const from = Date.parse(body.from);
       const to = Date.parse(body.to);
       if (!(from < to)) throw new CtiError('CTI_ERR_VALIDATION', 'fault window must have from < to', { field: 'to' });
+      if (to - from > MAX_KPI_PERIOD_DAYS * 86_400_000) throw new CtiError('CTI_ERR_VALIDATION', `fault window is longer than ${MAX_KPI_PERIOD_DAYS} days`, { field: 'to' });
       reply.status(201);
-      return faultView(await admin.addFaultWindow(from, to, body.reason, principal.agentId ?? principal.label));
+      return faultView(await admin.addFaultWindow(from, to, body.reason, actorOf(principal)));
     },
   });
 
   routes.add({
     method: 'DELETE',
     url: '/api/v1/kpi/fault-windows/:id',
-    summary: 'Withdraw a fault window',
+    summary: 'Withdraw a fault window; body {reason} (audited)',
     roles: ['supervisor', 'manager', 'admin'],
-    params: z.object({ id: z.string().regex(/^\d+$/, 'id must be a number') }),
-    handler: async ({ params }) => {
-      if (!(await admin.deleteFaultWindow(params.id))) throw new CtiError('CTI_ERR_NOT_FOUND', `no fault window ${params.id}`, { id: params.id });
+    params: z.object({ id: z.string().regex(/^\d{1,18}$/, 'id must be a number') }),
+    body: z.object({ reason }),
+    handler: async ({ params, body, principal }) => {
+      if (!(await admin.deleteFaultWindow(params.id, body.reason, actorOf(principal)))) throw new CtiError('CTI_ERR_NOT_FOUND', `no fault window ${params.id}`, { id: params.id });
       return { deleted: params.id };
     },
   });

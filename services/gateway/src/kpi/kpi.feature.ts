@@ -163,8 +163,8 @@ export function createKpiWiring(d: KpiWiringDeps): KpiWiring {
       (routes) =>
         registerKpiRoutes(routes, kpis, {
           faultWindows: (f, t) => facts.faultWindows(f, t),
-          addFaultWindow: (f, t, r, by) => facts.addFaultWindow(f, t, r, by),
-          deleteFaultWindow: (id) => facts.deleteFaultWindow(id),
+          addFaultWindow: (f, t, r, actor) => facts.addFaultWindow(f, t, r, actor),
+          deleteFaultWindow: (id, r, actor) => facts.deleteFaultWindow(id, r, actor),
           listOpenAlerts: () => alerts.listOpen(),
           listRecentAlerts: (n) => alerts.listRecent(n),
           checkAlerts: () => monitor.check(),

@@ -18,6 +18,8 @@ function source(calls: kpi.CallFact[], faults: kpi.FaultWindow[] = []): KpiFactS
   const queuedIn = (c: kpi.CallFact, from: number, to: number) => c.offeredAt !== undefined && c.offeredAt >= from && c.offeredAt < to;
   return {
     kpiConfig: async (o) => kpi.createKpiConfig({ ...o, faultWindows: faults }),
+    answerRateCounts: async (from, to, config) => ({ ...kpi.answerRateCounts(calls, config, { from, to }), answeredWithin: kpi.answeredWithin(calls, config, { from, to }).numerator }),
+    countQueuedCalls: async (from, to) => calls.filter((c) => queuedIn(c, from, to)).length,
     callFacts: async (from, to) => calls.filter((c) => queuedIn(c, from, to)),
     callFactsStored: async (from, to, after) =>
       calls.filter((c) => queuedIn(c, from, to) && (after === undefined || stored(c) > after)).map((c) => ({ fact: c, storedAt: stored(c) })),
@@ -130,5 +132,30 @@ describe('KPI service', () => {
     await svc.staffing();
     const tenThirty = Date.parse('2026-11-27T10:30:00+08:00');
     expect(reads.slice(1)).toEqual([[tenThirty - 1_800_000, tenThirty], [tenThirty - 1_800_000, tenThirty], [tenThirty - 1_800_000, tenThirty]]);
+  });
+
+  it('takes the answer rate of a period from the database tallies, without reading a call row', async () => {
+    const calls = [call('a', NOW - 86_400_000, 'answered', 5), call('b', NOW - 3_600_000, 'answered', 30), call('c', NOW - 600_000, 'abandoned', 40)];
+    const src = source(calls);
+    const rowReads: string[] = [];
+    const counting: KpiFactSource = { ...src, callFacts: (f, t) => (rowReads.push('callFacts'), src.callFacts(f, t)), callFactsStored: (f, t, a) => (rowReads.push('stored'), src.callFactsStored(f, t, a)) };
+    const period = { from: NOW - 7 * 86_400_000, to: NOW };
+    const r = await new KpiService(counting, {}, staffing, () => NOW, () => 3).answerRate(period);
+    expect(r).toMatchObject({ offered: 3, answered: 2, abandoned: 1, answeredWithin: { seconds: 15, count: 1, rate: 0.5 } });
+    expect(r.rate).toBeCloseTo(2 / 3);
+    expect(rowReads).toEqual([]);
+  });
+
+  it('refuses per-agent figures and the contract table (400) for a period holding more calls than it reads at once', async () => {
+    const calls = [call('a', NOW - 3_600_000, 'answered'), call('b', NOW - 1_800_000, 'answered'), call('c', NOW - 600_000, 'abandoned')];
+    const src = source(calls);
+    let loaded = 0;
+    const counting: KpiFactSource = { ...src, facts: async (f, t, n) => (loaded++, src.facts(f, t, n)) };
+    const svc = new KpiService(counting, {}, staffing, () => NOW, () => 3, 2);
+    const period = { from: NOW - 86_400_000, to: NOW };
+    await expect(svc.agents(period)).rejects.toMatchObject({ code: 'CTI_ERR_VALIDATION', details: { calls: 3, maxCalls: 2 } });
+    await expect(svc.contractTable(period)).rejects.toMatchObject({ code: 'CTI_ERR_VALIDATION' });
+    expect(loaded).toBe(0);
+    await expect(svc.agents({ from: NOW - 2_000_000, to: NOW })).resolves.toBeDefined();
   });
 });

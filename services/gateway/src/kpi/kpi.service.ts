@@ -1,11 +1,14 @@
-import { kpi } from '@cti/domain';
+import { CtiError, kpi } from '@cti/domain';
 import { beijingHalfHour, beijingMonth, dayPeriod, monthPeriod, monthPeriodOf, type KpiPeriod, type KpiRepository } from '@cti/db';
 
 const DAY_MS = 86_400_000;
 const HALF_HOUR_MS = 1_800_000;
 
 /** The stored facts the KPI service reads (KpiRepository fits). */
-export type KpiFactSource = Pick<KpiRepository, 'kpiConfig' | 'callFacts' | 'callFactsStored' | 'agentIntervals' | 'facts' | 'overdueTicketCount'>;
+export type KpiFactSource = Pick<KpiRepository, 'kpiConfig' | 'answerRateCounts' | 'countQueuedCalls' | 'callFacts' | 'callFactsStored' | 'agentIntervals' | 'facts' | 'overdueTicketCount'>;
+
+/** The most calls a figure that needs them row by row (per agent, the contract table) reads for one request. */
+export const MAX_KPI_CALL_ROWS = 500_000;
 
 /** Staffing choices (from configuration). */
 export interface StaffingSettings {
@@ -55,8 +58,12 @@ export interface StaffingFigures extends kpi.StaffingRow {
 }
 
 function figures(calls: readonly kpi.CallFact[], config: kpi.KpiConfig, p: KpiPeriod): AnswerRateFigures {
-  const r = kpi.answerRate(calls, config, p);
-  const within = kpi.answeredWithin(calls, config, p);
+  return figuresOf({ ...kpi.answerRateCounts(calls, config, p), answeredWithin: kpi.answeredWithin(calls, config, p).numerator }, config, p);
+}
+
+function figuresOf(counts: kpi.AnswerRateCounts & { answeredWithin: number }, config: kpi.KpiConfig, p: KpiPeriod): AnswerRateFigures {
+  const r = kpi.answerRateFromCounts(counts, config);
+  const within = kpi.kpiResult(counts.answeredWithin, counts.answered);
   return {
     from: p.from,
     to: p.to,
@@ -118,6 +125,8 @@ export class KpiService {
     private readonly now: () => number,
     /** Agents logged in right now (from the ACD). */
     private readonly loggedInNow: () => number,
+    /** Per-agent figures and the contract table refuse periods holding more calls than this. */
+    private readonly maxCallRows = MAX_KPI_CALL_ROWS,
   ) {}
 
   /** Call facts (without rings) of [from, now]: today's from the incremental read, earlier days' from the cache. */
@@ -163,10 +172,18 @@ export class KpiService {
     return { config, calls };
   }
 
-  /** Answer rate of any period. */
+  /** Answer rate of any period, tallied by the database (no call rows are loaded, however long the period). */
   async answerRate(p: KpiPeriod): Promise<AnswerRateFigures> {
-    const [config, calls] = await Promise.all([this.facts.kpiConfig(this.overrides, p.from, p.to), this.facts.callFacts(p.from, p.to)]);
-    return figures(calls, config, p);
+    const config = await this.facts.kpiConfig(this.overrides, p.from, p.to);
+    return figuresOf(await this.facts.answerRateCounts(p.from, p.to, config), config, p);
+  }
+
+  /** Refuses (400) a period holding more calls than a row-by-row figure reads at once. */
+  private async assertReadable(p: KpiPeriod): Promise<void> {
+    const n = await this.facts.countQueuedCalls(p.from, p.to);
+    if (n > this.maxCallRows) {
+      throw new CtiError('CTI_ERR_VALIDATION', `period holds ${n} calls, more than the ${this.maxCallRows} this figure reads at once: ask for a shorter period`, { calls: n, maxCalls: this.maxCallRows });
+    }
   }
 
   /** Answer rate of a Beijing month 'YYYY-MM' (month-to-date for the current month). */
@@ -208,12 +225,14 @@ export class KpiService {
 
   /** Per-agent figures for a period. */
   async agents(p: KpiPeriod): Promise<kpi.AgentFigures[]> {
+    await this.assertReadable(p);
     const [config, facts] = await Promise.all([this.facts.kpiConfig(this.overrides, p.from, p.to), this.facts.facts(p.from, p.to, this.now())]);
     return kpi.agentFigures(facts.calls, facts.agentIntervals, facts.qaReviews, config, p);
   }
 
   /** The contract KPI table for a period. */
   async contractTable(p: KpiPeriod): Promise<kpi.ContractKpiRow[]> {
+    await this.assertReadable(p);
     const [config, facts] = await Promise.all([this.facts.kpiConfig(this.overrides, p.from, p.to), this.facts.facts(p.from, p.to, this.now())]);
     return kpi.contractKpiTable(facts, config, p);
   }
