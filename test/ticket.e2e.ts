@@ -225,39 +225,134 @@ describe('QA sampling and reviews', () => {
   });
 });
 
-describe('write endpoints under 500 random malformed bodies', () => {
-  it('answer 4xx only, never 5xx, and write nothing', async () => {
+describe('input that PostgreSQL or the calendar would refuse is a 400, not a 500 or another day', () => {
+  it('refuses U+0000 in ticket and department text, naming the field, and writes nothing', async () => {
     const t = await openTicket();
-    const counts = async () => (await sql<{ n: string }>`SELECT (SELECT count(*) FROM tickets) + (SELECT count(*) FROM ticket_history WHERE ticket_id = ${t.id}) + (SELECT count(*) FROM departments) + (SELECT count(*) FROM calendar_days) + (SELECT count(*) FROM qa_reviews WHERE status = 'done') + (SELECT count(*) FROM ticket_calls WHERE ticket_id = ${t.id}) || ':' || (SELECT coalesce(max(version), 0) FROM tickets WHERE id = ${t.id}) AS n`.execute(db)).rows[0]?.n;
-    const endpoints: [keyof typeof tok, string, string][] = [
-      ['agent', 'POST', '/api/v1/tickets'],
-      ['agent', 'PATCH', `/api/v1/tickets/${t.id}`],
-      ['agent', 'POST', `/api/v1/tickets/${t.id}/actions/direct_answer`],
-      ['agent', 'POST', `/api/v1/tickets/${t.id}/actions/dispatch`],
-      ['agent', 'POST', `/api/v1/tickets/${t.id}/calls`],
-      ['manager', 'POST', '/api/v1/departments'],
-      ['manager', 'PATCH', `/api/v1/departments/${dep('market')}`],
-      ['manager', 'PUT', '/api/v1/calendar/days/2032-01-05'],
-      ['qa', 'POST', '/api/v1/qa/reviews/1'],
-      ['supervisor', 'POST', '/api/v1/qa/samples'],
-    ];
-    // Malformed: not JSON, wrong types, unknown keys, or missing what each endpoint requires.
-    const junk = fc.oneof(
-      fc.string().map((s) => ({ raw: `{${s}` })),
-      fc.anything().filter((v) => typeof v !== 'object' || v === null || Array.isArray(v)).map((v) => ({ raw: JSON.stringify(v) ?? 'null' })),
-      fc.dictionary(fc.string({ maxLength: 12 }).map((k) => `x_${k}`), fc.anything(), { minKeys: 1, maxKeys: 4 }).map((v) => ({ raw: JSON.stringify(v) })),
-      fc.record({ category: fc.string(), callerNumber: fc.integer(), expectedVersion: fc.string(), data: fc.anything(), id: fc.integer(), kind: fc.integer(), marks: fc.string(), period: fc.integer() }, { requiredKeys: [] }).map((v) => ({ raw: JSON.stringify(v) })),
-    );
-    const before = await counts();
-    for (const [who, method, path] of endpoints) {
-      await fc.assert(
-        fc.asyncProperty(junk, async ({ raw }) => {
-          const res = await call(who, method, path, undefined, raw);
-          if (res.status < 400 || res.status >= 500) throw new Error(`${method} ${path} answered ${res.status} to ${raw}: ${JSON.stringify(res.body)}`);
+    const before = (await sql<{ n: string }>`SELECT (SELECT count(*) FROM tickets) || ':' || (SELECT md5(string_agg(d::text, ',' ORDER BY d.id)) FROM departments d) AS n`.execute(db)).rows[0]?.n;
+    const created = await call('agent', 'POST', '/api/v1/tickets', { category: 'complaint', callerNumber: '13811112222', summary: '供暖\u0000不热', content: '小区供暖温度不达标' });
+    expect(created.status).toBe(400);
+    expect(created.body.details.issues[0]).toMatchObject({ field: 'summary', reason: expect.stringMatching(/NUL/) });
+    expect((await call('agent', 'PATCH', `/api/v1/tickets/${t.id}`, { expectedVersion: t.version, elements: { who: '张\u0000先生' } })).status).toBe(400);
+    expect((await call('manager', 'POST', '/api/v1/departments', { id: dep('nul'), name: '住建\u0000局' })).status).toBe(400);
+    expect((await call('manager', 'PATCH', `/api/v1/departments/${dep('market')}`, { name: '市场\u0000监管局' })).status).toBe(400);
+    const after = (await sql<{ n: string }>`SELECT (SELECT count(*) FROM tickets) || ':' || (SELECT md5(string_agg(d::text, ',' ORDER BY d.id)) FROM departments d) AS n`.execute(db)).rows[0]?.n;
+    expect(after).toBe(before);
+  });
+
+  it('refuses impossible dates, unbounded offsets and over-long KPI periods with 400', async () => {
+    for (const path of [
+      '/api/v1/reports/daily?date=2026-02-30&format=json',
+      '/api/v1/kpi/answer-rate?date=2026-04-31',
+      '/api/v1/tickets?from=2026-02-30',
+      '/api/v1/qa/reviews?offset=1e30',
+      '/api/v1/ticket-callbacks?offset=99999999999',
+      '/api/v1/kpi/answer-rate?from=2020-01-01T00:00:00%2B08:00&to=2026-01-01T00:00:00%2B08:00',
+      '/api/v1/kpi/contract?from=2020-01-01T00:00:00%2B08:00&to=2026-01-01T00:00:00%2B08:00',
+    ]) {
+      const res = await call('supervisor', 'GET', path);
+      expect(res.status, path).toBe(400);
+      expect(res.body.error, path).toBe('CTI_ERR_VALIDATION');
+    }
+    // A year is still one request, and its answer rate is tallied by the database.
+    const year = await call('supervisor', 'GET', '/api/v1/kpi/answer-rate?from=2025-01-01T00:00:00%2B08:00&to=2026-01-01T00:00:00%2B08:00');
+    expect(year.status).toBe(200);
+    expect(year.body).toMatchObject({ offered: expect.any(Number), excluded: expect.any(Object) });
+  });
+});
+
+/** A JSON schema as the OpenAPI document (built from the route registry) gives it. */
+interface JsonSchema {
+  type?: string | string[];
+  enum?: unknown[];
+  const?: unknown;
+  pattern?: string;
+  properties?: Record<string, JsonSchema>;
+  additionalProperties?: unknown;
+}
+
+/** A JSON value whose type the schema does not allow, or undefined when the schema allows any type. */
+function wrongTypeFor(schema: JsonSchema): unknown {
+  if (schema.enum || schema.const !== undefined) return { notOneOf: true };
+  const types = Array.isArray(schema.type) ? schema.type : schema.type ? [schema.type] : [];
+  if (types.length === 0) return undefined;
+  for (const [type, value] of [['number', 12345], ['string', 'not-the-type'], ['boolean', true], ['array', ['x']], ['object', { x: 1 }]] as const) {
+    if (!types.includes(type) && !(type === 'number' && types.includes('integer'))) return value;
+  }
+  return undefined;
+}
+
+/** A path parameter value: a real target where the test has one (so a body that slipped through would write). */
+function pathValue(path: string, name: string, schema: JsonSchema, real: Record<string, string>): string {
+  const known = Object.entries(real).find(([prefix]) => path.startsWith(prefix));
+  if (name === 'id' && known) return known[1];
+  if (name === 'agentId') return 'a27';
+  if (schema.enum?.length) return String(schema.enum[0]);
+  if (name === 'date') return '2032-01-05';
+  return schema.pattern?.includes('\\d') ? '1' : 'fuzz-target';
+}
+
+describe('every write route of the registry under random malformed bodies', () => {
+  it('answers 4xx only, never 5xx, and writes nothing', async () => {
+    const t = await openTicket();
+    const window = await call('supervisor', 'POST', '/api/v1/kpi/fault-windows', { from: '2031-01-01T00:00:00+08:00', to: '2031-01-01T01:00:00+08:00', reason: 'fuzz target' });
+    expect(window.status).toBe(201);
+    const tokens = new TokenRepository(db);
+    const byRole: Record<string, string> = { agent: tok.agent, supervisor: tok.supervisor, manager: tok.manager, callback: tok.callback, qa: tok.qa, department: tok.heat, admin: await tokens.create('admin', 'e2e fuzz', null), partner: await tokens.create('partner', 'e2e fuzz', null) };
+    const real: Record<string, string> = { '/api/v1/tickets/': t.id, '/api/v1/departments/': dep('market'), '/api/v1/kpi/fault-windows/': window.body.id };
+    const fingerprint = async () =>
+      (
+        await sql<{ n: string }>`SELECT concat_ws(':',
+          (SELECT count(*) FROM tickets), (SELECT count(*) FROM ticket_history WHERE ticket_id = ${t.id}), (SELECT count(*) FROM ticket_calls WHERE ticket_id = ${t.id}),
+          (SELECT version FROM tickets WHERE id = ${t.id}), (SELECT md5(string_agg(d::text, ',' ORDER BY d.id)) FROM departments d),
+          (SELECT md5(string_agg(c::text, ',' ORDER BY c.day)) FROM calendar_days c), (SELECT count(*) FROM qa_reviews WHERE status = 'done'),
+          (SELECT md5(string_agg(w::text, ',' ORDER BY w.id)) FROM kpi_fault_windows w), (SELECT count(*) FROM audit_log), (SELECT count(*) FROM exchange_messages),
+          (SELECT count(*) FROM ops_incidents), (SELECT count(*) FROM ops_inspection_reports), (SELECT count(*) FROM ops_backups),
+          (SELECT count(*) FROM agent_state_intervals WHERE agent_id = 'a27')) AS n`.execute(db)
+      ).rows[0]?.n;
+    const agentState = async () => JSON.stringify((await call('supervisor', 'GET', '/api/v1/agents')).body.items?.find((a: { agentId: string }) => a.agentId === 'a27'));
+
+    // Every POST/PUT/PATCH/DELETE the gateway publishes: a new write route is fuzzed without touching this test.
+    const doc = (await call('supervisor', 'GET', '/api/v1/openapi.json')).body as { paths: Record<string, Record<string, { 'x-roles'?: string[]; parameters?: Array<{ name: string; in: string; schema: JsonSchema }>; requestBody?: { content: { 'application/json': { schema: JsonSchema } } } }>> };
+    const prefer = ['supervisor', 'manager', 'admin', 'qa', 'agent', 'callback', 'department', 'partner'];
+    const writes = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops)
+        .filter(([method]) => ['post', 'put', 'patch', 'delete'].includes(method))
+        .map(([method, op]) => {
+          const role = prefer.find((r) => op['x-roles']?.includes(r));
+          const url = path.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(pathValue(path, name, op.parameters?.find((p) => p.in === 'path' && p.name === name)?.schema ?? {}, real)));
+          return { method: method.toUpperCase(), url, role, body: op.requestBody?.content['application/json'].schema };
         }),
-        { numRuns: 500 },
+    );
+    expect(writes.length).toBeGreaterThan(30);
+    expect(writes.every((w) => w.role !== undefined)).toBe(true);
+
+    const before = [await fingerprint(), await agentState()];
+    const statuses = new Map<number, number>();
+    for (const w of writes) {
+      const props = Object.entries(w.body?.properties ?? {});
+      // A junk body must be invalid for this route whatever the generator draws, so that "nothing written" is meaningful.
+      const strict = w.body === undefined || w.body.additionalProperties === false;
+      const wrongTyped = props.map(([k, v]) => [k, wrongTypeFor(v)] as const).filter(([, v]) => v !== undefined);
+      const strings = props.filter(([, v]) => v.type === 'string' && !v.enum).map(([k]) => k);
+      const families = [
+        // Not JSON (a key starting x_ when it happens to close into JSON, which no route declares).
+        fc.string().map((s) => `{"x_${s}`),
+        // JSON, but not an object (null is "no body").
+        fc.oneof(fc.integer(), fc.double({ noNaN: true }), fc.boolean(), fc.string(), fc.array(fc.anything(), { maxLength: 3 })).map((v) => JSON.stringify(v)),
+        ...(strict ? [fc.tuple(fc.dictionary(fc.string({ maxLength: 8 }).map((k) => `x_${k}`), fc.anything(), { minKeys: 1, maxKeys: 3 }), fc.dictionary(fc.constantFrom(...(props.length ? props.map(([k]) => k) : ['x_none'])), fc.anything(), { maxKeys: 3 })).map(([junk, declared]) => JSON.stringify({ ...declared, ...junk }))] : []),
+        ...(wrongTyped.length ? [fc.subarray(wrongTyped, { minLength: 1 }).map((kv) => JSON.stringify(Object.fromEntries(kv)))] : []),
+        ...(strings.length ? [fc.tuple(fc.constantFrom(...strings), fc.string(), fc.string()).map(([k, a, b]) => JSON.stringify({ [k]: `${a}\u0000${b}` }))] : []),
+      ];
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(...families), async (raw) => {
+          const res = await fetch(`${ctx.apiUrl}${w.url}`, { method: w.method, headers: { authorization: `Bearer ${byRole[w.role as string]}`, 'content-type': 'application/json' }, body: raw }).then(async (r) => ({ status: r.status, body: await r.text() }));
+          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+          if (res.status < 400 || res.status >= 500) throw new Error(`${w.method} ${w.url} answered ${res.status} to ${raw}: ${res.body}`);
+        }),
+        { numRuns: 60 },
       );
     }
-    expect(await counts()).toBe(before);
-  }, 120_000);
+    expect([await fingerprint(), await agentState()]).toEqual(before);
+    expect(statuses.get(400)).toBeGreaterThan(0);
+  }, 240_000);
 });

@@ -29,7 +29,7 @@ function invalid(where: string, field: string, reason: string): CtiError {
 }
 
 /** A value with no keys: what a client may send to a route that takes no body. */
-const isEmpty = (v: unknown) => v === undefined || v === null || v === '' || (typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0);
+const isEmpty = (v: unknown) => v === undefined || v === null || (typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0);
 
 function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where: string): z.infer<T> {
   // PostgreSQL refuses U+0000 in text and jsonb: refused here, in every value and key of every route, with its path.
