@@ -91,6 +91,8 @@ export function registerExchangeRoutes(routes: RouteRegistry, app: FastifyInstan
     exchange.checkHeaders(signingHeaders(req));
     const capture = new SignedBodyCapture(req.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit ?? 1_048_576);
     (req as unknown as Record<symbol, SignedBodyCapture>)[RAW_BODY] = capture;
+    // A client that aborts mid-body ends the parse with its error (pipe() alone would leave the parser waiting).
+    payload.once('error', (err) => capture.destroy(err));
     return payload.pipe(capture);
   });
   routes.add({
