@@ -260,6 +260,25 @@ describe('input that PostgreSQL or the calendar would refuse is a 400, not a 500
   });
 });
 
+describe('KPI fault windows (they remove calls from the contractual answer rate)', () => {
+  it('writes an audit row with who and why when one is declared and when it is withdrawn, and needs a reason to withdraw', async () => {
+    const declared = await call('supervisor', 'POST', '/api/v1/kpi/fault-windows', { from: '2030-03-01T10:00:00+08:00', to: '2030-03-01T10:20:00+08:00', reason: '主中继故障' });
+    expect(declared.status).toBe(201);
+    const id = declared.body.id as string;
+    expect((await call('supervisor', 'DELETE', `/api/v1/kpi/fault-windows/${id}`)).status).toBe(400);
+    expect((await call('supervisor', 'DELETE', `/api/v1/kpi/fault-windows/${id}`, { reason: ' ' })).status).toBe(400);
+    expect((await call('agent', 'DELETE', `/api/v1/kpi/fault-windows/${id}`, { reason: 'not mine to withdraw' })).status).toBe(403);
+    expect((await call('supervisor', 'DELETE', `/api/v1/kpi/fault-windows/${id}`, { reason: '误报：故障在测试线路' })).status).toBe(200);
+    const rows = await db.selectFrom('audit_log').select(['action', 'actor_role', 'data']).where('target', '=', id).where('action', 'like', 'kpi.fault_window.%').orderBy('id').execute();
+    expect(rows.map((r) => [r.action, r.actor_role])).toEqual([
+      ['kpi.fault_window.add', 'supervisor'],
+      ['kpi.fault_window.delete', 'supervisor'],
+    ]);
+    expect(rows[0]?.data).toMatchObject({ reason: '主中继故障' });
+    expect(rows[1]?.data).toMatchObject({ reason: '误报：故障在测试线路', withdrawn: { reason: '主中继故障' } });
+  });
+});
+
 /** A JSON schema as the OpenAPI document (built from the route registry) gives it. */
 interface JsonSchema {
   type?: string | string[];
