@@ -201,7 +201,7 @@ describe('inbound endpoint for the 110 platform', () => {
     expect(res.status).toBe(409);
     expect(res.body.message).toMatch(/never exchanged with the 110 platform/);
     expect(await counts()).toEqual(before);
-    const t = (await call(agentToken, 'GET', `/api/v1/tickets/${created.body.id}`)).body;
+    const t = (await call(ctx.supervisorToken, 'GET', `/api/v1/tickets/${created.body.id}`)).body;
     expect(t.partner ?? null).toBeNull();
   });
 

@@ -68,9 +68,10 @@ export class RouteRegistry {
     private readonly tokens: TokenVerifier,
   ) {}
 
-  add<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined>(input: RouteSpec<P, Q, B>): void {
-    const spec = { ...input, ...(input.body && { body: strictObject(input.body) }) } as RouteSpec<P, Q, B>;
+  add<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined>(spec: RouteSpec<P, Q, B>): void {
     this.specs.push(spec as unknown as RouteSpec<z.ZodType, z.ZodType, z.ZodType>);
+
+    const bodySchema = spec.body && strictObject(spec.body);
     const principals = new WeakMap<FastifyRequest, Principal>();
     const roles = spec.roles;
     this.app.route({
@@ -83,7 +84,7 @@ export class RouteRegistry {
         if (!principal) throw new CtiError('CTI_ERR_UNAUTHORIZED', 'request was not authenticated');
         const params = parse(spec.params, req.params, 'path parameters');
         const query = parse(spec.query, req.query, 'query');
-        const body = parse(spec.body, req.body, 'body');
+        const body = parse(bodySchema, req.body, 'body');
         const result = await spec.handler({ params, query, body, principal, req, reply });
         return result;
       },
@@ -120,7 +121,7 @@ export class RouteRegistry {
         summary: s.summary,
         ...(s.roles && { security: [{ bearer: [] }], 'x-roles': s.roles }),
         ...(parameters.length && { parameters }),
-        ...(s.body && { requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(s.body, { io: 'input', unrepresentable: 'any' }) } } } }),
+        ...(s.body && { requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(strictObject(s.body), { io: 'input', unrepresentable: 'any' }) } } } }),
         responses: { '200': { description: 'OK' }, '400': { description: 'invalid input' }, '401': { description: 'no valid token' }, '403': { description: 'role not allowed' } },
       };
     }
