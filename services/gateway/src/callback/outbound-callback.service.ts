@@ -168,7 +168,7 @@ export class OutboundCallbackService implements OutboundWork, StasisExtension {
     this.legs.set(leg, job.acdCallId);
     this.events.publish({ type: 'call.offered', at: this.clock.now(), callId: job.acdCallId, agentId: a.agentId, seat: a.seat, caller: maskPhone(job.callerNumber), language: job.language, line: job.did, callback: job.kind });
     this.telephony
-      .dial({ channelId: leg, endpoint: `PJSIP/${a.seat}`, callerNumber: job.callerNumber, timeoutSeconds: this.settings.ringTimeoutSeconds, appArgs: ['cb-agent', job.acdCallId] })
+      .dial({ channelId: leg, endpoint: `PJSIP/${a.seat}`, callerNumber: job.callerNumber, timeoutSeconds: this.settings.ringTimeoutSeconds, appArgs: ['cb-agent', job.acdCallId], role: 'callback-seat', owner: job.acdCallId })
       .catch((err: Error) => {
         this.log.warn({ callbackId: job.recordId, seat: a.seat, err: err.message }, 'seat could not be dialled for a callback');
         this.channelGone(leg);
@@ -207,6 +207,8 @@ export class OutboundCallbackService implements OutboundWork, StasisExtension {
         callerNumber: this.settings.presentedNumber,
         timeoutSeconds: this.settings.citizenRingSeconds,
         appArgs: ['cb-citizen', job.acdCallId],
+        role: 'callback-citizen',
+        owner: job.acdCallId,
       });
     } catch (err) {
       this.log.warn({ callbackId: job.recordId, trunk, err: (err as Error).message }, 'citizen leg could not be placed');

@@ -164,7 +164,7 @@ describe('SupervisionService', () => {
     const s = await sv.begin({ agentId: 'a01', supervisor: 'lead', seat: 'seat-27', mode: 'monitor' });
     expect(telephony.argsOf('dial')[0]?.[0]).toMatchObject({ endpoint: 'PJSIP/seat-27', appArgs: ['sv-seat', s.id] });
     await sv.start({ id: s.seatLeg, name: 'PJSIP/seat-27-1', state: 'Up', callerNumber: '', args: ['sv-seat', s.id], exten: '', createdAt: 0 });
-    expect(telephony.argsOf('snoop')[0]).toEqual(['C1-leg1', { snoopId: s.snoopId, spy: 'both', whisper: 'none', appArgs: ['sv-snoop', s.id] }]);
+    expect(telephony.argsOf('snoop')[0]).toEqual(['C1-leg1', { snoopId: s.snoopId, spy: 'both', whisper: 'none', appArgs: ['sv-snoop', s.id], owner: 'C1' }]);
     const first = s.snoopId;
     await sv.switchMode(s.id, 'whisper');
     expect(telephony.argsOf('snoop')[1]?.[1]).toMatchObject({ spy: 'both', whisper: 'out' });

@@ -161,6 +161,8 @@ export class LinkageService implements StasisExtension {
         callerNumber: this.settings.presentedNumber,
         timeoutSeconds: line.ringTimeoutS,
         appArgs: ['linkage', l.id],
+        role: 'partner',
+        owner: l.callId,
       });
     } catch (err) {
       this.log.warn({ callId: l.callId, partner: l.partner, trunk, err: (err as Error).message }, 'partner leg could not be placed');
