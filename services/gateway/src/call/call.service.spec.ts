@@ -350,6 +350,19 @@ describe('CallService.reconcile', () => {
     expect(f.acd.getAgent('a1').state).not.toBe('on_call');
   });
 
+  it('ends a connected call whose caller vanished and hangs up its seat leg once, as the call's leg, not as an unknown one', async () => {
+    const f = callFixture();
+    f.readyAgent('a1', 'seat-01');
+    await f.service.inbound(channel('C2'), 'primary', '12345');
+    await f.service.agentAnswered('C2-leg1', 'C2');
+    f.telephony.channels = [channel('C2-leg1', { name: 'PJSIP/seat-01-1', args: [] })];
+    f.telephony.vars.set('C2-leg1', { CTI_ROLE: 'seat', CTI_OWNER: 'C2' });
+    await f.service.reconcile();
+    expect(f.sink.records.map((r) => r.linkedId)).toEqual(['C2']);
+    expect(f.telephony.argsOf('hangup')).toEqual([['C2-leg1']]);
+    expect(f.telephony.argsOf('getVar')).toEqual([]);
+  });
+
   it('leaves a citizen talking in a bridge no live call owns, and ends that bridge when a party leaves', async () => {
     const f = callFixture();
     f.telephony.channels = [channel('C5', { state: 'Up' }), channel('C5-lkleg2', { name: 'PJSIP/trunk-primary-2', args: [] })];

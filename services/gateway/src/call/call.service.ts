@@ -657,6 +657,8 @@ export class CallService {
     const bridges = await this.telephony.listBridges();
     const bridgeOf = new Map<string, { id: string; channels: string[] }>();
     for (const b of bridges) for (const c of b.channels) bridgeOf.set(c, b);
+    // Channels of calls we know: ending one of them below must not make its legs look unknown.
+    const known = new Set<string>([...this.sessions.keys(), ...this.legs.keys(), ...this.ownedLegs.keys(), ...this.orphans.keys()]);
     for (const s of [...this.sessions.values()]) {
       if (!present.has(s.callId)) {
         this.endCall(s, 'caller');
@@ -677,7 +679,7 @@ export class CallService {
     for (const [legId] of [...this.legs]) if (!present.has(legId)) this.legGone(legId);
     for (const [legId] of [...this.ownedLegs]) if (!present.has(legId)) this.ownedLegs.delete(legId);
     const unknown = channels
-      .filter((c) => !this.sessions.has(c.id) && !this.legs.has(c.id) && !this.ownedLegs.has(c.id) && !this.orphans.has(c.id) && !this.outbound?.owns(c.id))
+      .filter((c) => !known.has(c.id) && !this.outbound?.owns(c.id))
       .sort((a, b) => a.createdAt - b.createdAt);
     if (!unknown.length) return;
     // What each channel is for, from the tags set at origination (outbound legs) or by the dialplan (inbound calls).
