@@ -131,7 +131,7 @@ export const configSchema = z.object({
   CTI_STAFFING_DEFAULT_AHT_S: z.coerce.number().int().min(1).max(7200).default(240),
   /** When true the worker schedules daily, weekly and monthly reports (BullMQ repeatable jobs, Beijing time). */
   CTI_REPORTS_SCHEDULE: bool.default(true),
-  /** Ticket deadlines in working days per category, `category:days` comma-separated (DOMAIN.md §3, Sichuan rules). */
+  /** Ticket deadlines in working days per category, `category:days` comma-separated (docs/domain.md §3, Sichuan rules). */
   CTI_TICKET_DEADLINE_DAYS: z
     .string()
     .regex(/^([a-z]+:\d{1,3})(,[a-z]+:\d{1,3})*$/, 'expected category:days,category:days')
@@ -186,7 +186,7 @@ export const configSchema = z.object({
   CTI_RECORDING_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(180),
   /** Whether every answered call is recorded (bridge recording from answer to end). */
   CTI_RECORD_CALLS: bool.default(true),
-  /** Recovery deadline in minutes per fault level, `L1:60,L2:90,L3:120,L4:180` (DOMAIN.md §6). */
+  /** Recovery deadline in minutes per fault level, `L1:60,L2:90,L3:120,L4:180` (docs/domain.md §6). */
   CTI_OPS_RECOVERY_MINUTES: z.string().regex(/^L[1-4]:\d+(\.\d+)?(,L[1-4]:\d+(\.\d+)?){3}$/, 'expected L1:60,L2:90,L3:120,L4:180').default('L1:60,L2:90,L3:120,L4:180'),
   /** Cumulative fault time allowed per (Beijing) calendar year, in hours. */
   CTI_OPS_YEARLY_FAULT_BUDGET_H: z.coerce.number().gt(0).max(8784).default(24),

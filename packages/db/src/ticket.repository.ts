@@ -23,7 +23,7 @@ export interface TicketFilter {
   offset: number;
 }
 
-/** Free-text intake fields besides the rule-relevant ones (DOMAIN.md §3: five elements, address, summary, …). */
+/** Free-text intake fields besides the rule-relevant ones (docs/domain.md §3: five elements, address, summary, …). */
 export interface TicketIntakeFields {
   category?: Category | null;
   urgency?: Urgency;

@@ -49,7 +49,7 @@ export interface LinkageSettings {
 export const EXTERNAL_PARTNER = 'external';
 
 /**
- * Emergency and utility linkage (DOMAIN.md §4). The partner is dialled over its preferred trunk (the fallback one
+ * Emergency and utility linkage (docs/domain.md §4). The partner is dialled over its preferred trunk (the fallback one
  * when the preferred is down, or when the leg fails on the trunk) while the caller keeps talking with the agent;
  * on answer the partner joins the call's bridge (three parties); the agent may then hand off (leave caller and
  * partner together) or stay. A partner that does not answer is reported (`linkage.failed`); the caller never
