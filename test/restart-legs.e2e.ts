@@ -162,6 +162,8 @@ describe('a gateway restart and the legs it placed', () => {
       expect((await api(ctx, 'GET', '/api/v1/queue')).body.items).toEqual([]);
       const lines = logLinesSince(offset);
       expect(lines.filter((l) => l.msg === 'adopting a waiting caller found in Stasis')).toEqual([]);
+      // The restarted gateway reads the trunks' state at once (the partner answers the primary's qualify).
+      await waitFor('trunk-primary known up', async () => (await (await fetch(`${ctx.apiUrl}/healthz`)).json()).trunks['trunk-primary']?.status === 'up', 10_000);
       // Nothing was cut while the call is up: the same five channels.
       expect((await channels()).map((c) => c.id).sort()).toEqual(before.map((c) => c.id).sort());
       const kept = lines.filter((l) => l.msg === 'keeping a leg of a live call found in Stasis').map((l) => l.role).sort();
