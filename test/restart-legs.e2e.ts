@@ -67,6 +67,8 @@ async function callToA01(mediaOffset: number): Promise<{ run: Promise<CallerRun>
 }
 
 async function threeWayWith119(callId: string): Promise<void> {
+  // Asterisk places no call to a trunk whose qualify says unreachable: wait until it has seen the partner answer.
+  await waitFor('trunk-primary up', async () => (await (await fetch(`${ctx.apiUrl}/healthz`)).json()).trunks['trunk-primary']?.status === 'up', 40_000, 500);
   const started = await asA01('POST', '/api/v1/agents/a01/call/linkage', { partner: '119', mode: 'three_way' });
   expect(started.status, JSON.stringify(started.body)).toBe(200);
   await waitFor('partner in the call', async () => (await ari('GET', `/bridges/bridge-${callId}`))?.channels.length === 3, 20_000);
@@ -90,8 +92,8 @@ beforeAll(async () => {
   const kdb = createDb(ctx.env.CTI_DATABASE_URL as string, ctx.runId, 1);
   agentToken = await new TokenRepository(kdb).create('agent', 'e2e-restart-legs-a01', 'a01');
   await kdb.destroy();
-  // a01 takes the calls; seat-27 is the supervisor's phone.
-  seats = [startUas(ctx.root, '127.0.0.1', seatPort(1), 'seat'), startUas(ctx.root, '127.0.0.1', seatPort(27), 'seat')];
+  // a01 takes the calls, a02 is a transfer target, seat-27 is the supervisor's phone.
+  seats = [1, 2, 27].map((n) => startUas(ctx.root, '127.0.0.1', seatPort(n), 'seat'));
   for (const id of ctx.agentIds) await api(ctx, 'POST', `/api/v1/agents/${id}/login`, { seat: `seat-${id.slice(1)}` });
   await setReady(['a01']);
 }, 60_000);
@@ -178,5 +180,37 @@ describe('a gateway restart and the legs it placed', () => {
     } finally {
       partner.kill('SIGKILL');
     }
+  }, 120_000);
+
+  it('across a restart during an attended transfer’s consultation, takes neither agent’s leg for a caller, and frees both agents when the call ends', async () => {
+    await setReady(['a01']);
+    const { run, callId } = await callToA01(388);
+    expect((await api(ctx, 'POST', '/api/v1/agents/a02/ready')).status).toBe(200);
+    const t = await asA01('POST', '/api/v1/agents/a01/call/transfer', { kind: 'attended', toAgent: 'a02' });
+    expect(t.status, JSON.stringify(t.body)).toBe(200);
+    await waitFor('consulting', async () => (await asA01('GET', '/api/v1/agents/a01/call')).body.transfer?.phase === 'consulting', 20_000);
+    const before = await channels();
+    // Caller (alone in the call's bridge), a01's and a02's seats (in the consultation bridge).
+    expect(before.filter((c) => c.inStasis)).toHaveLength(3);
+
+    await killGateway();
+    const offset = logSize();
+    await restartGateway(ctx.root, ctx.env, ctx.apiUrl);
+    await waitFor('call restored', async () => (await api(ctx, 'GET', '/api/v1/control/calls')).body.items.length === 1, 20_000);
+    expect((await api(ctx, 'GET', '/api/v1/control/calls')).body.items.map((c: any) => [c.callId, c.phase, c.agentId])).toEqual([[callId, 'connected', 'a01']]);
+    expect((await api(ctx, 'GET', '/api/v1/queue')).body.items).toEqual([]);
+    const lines = logLinesSince(offset);
+    expect(lines.filter((l) => l.msg === 'adopting a waiting caller found in Stasis')).toEqual([]);
+    expect(lines.filter((l) => l.msg === 'keeping a leg of a live call found in Stasis').map((l) => l.role)).toEqual(['transfer']);
+    expect((await channels()).map((c) => c.id).sort()).toEqual(before.map((c) => c.id).sort());
+
+    await ari('DELETE', `/channels/${callId}`);
+    await waitFor('every leg ended', async () => (await channels()).length === 0, 20_000);
+    await run;
+    await waitFor('both agents free', async () => {
+      const items = (await api(ctx, 'GET', '/api/v1/agents')).body.items as Array<{ agentId: string; live: { state: string } | null }>;
+      return items.filter((a) => ['a01', 'a02'].includes(a.agentId)).every((a) => a.live && !['reserved', 'on_call'].includes(a.live.state));
+    }, 20_000);
+    await api(ctx, 'POST', '/api/v1/agents/a02/pause', { reason: 'meeting' });
   }, 120_000);
 });
