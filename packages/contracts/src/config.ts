@@ -99,6 +99,12 @@ export const configSchema = z.object({
   CTI_QUEUE_LOG_FILE: z.string().default(''),
   /** Directory of the durable local spool for call records Redis could not take. */
   CTI_SPOOL_DIR: z.string().default('.run/spool'),
+  /** Bound of each spool file (call records, callback results, linkages) in MiB; past it records wait in memory. */
+  CTI_SPOOL_MAX_MB: z.coerce.number().gt(0).max(1_048_576).default(256),
+  /** Share of CTI_SPOOL_MAX_MB at which a spool opens a `spool_at_risk` incident, before the bound or the disk is reached. */
+  CTI_SPOOL_ALERT_RATIO: z.coerce.number().gt(0).max(1).default(0.8),
+  /** Records each spool keeps in memory while the disk refuses them (full, or the bound reached); beyond it they are lost, loudly. */
+  CTI_SPOOL_MEMORY_RECORDS: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
   /** pino log level. */
   CTI_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** When true, agents logged in through the demo seeding are set ready at once. */
@@ -191,7 +197,7 @@ export const configSchema = z.object({
   /** Cumulative fault time allowed per (Beijing) calendar year, in hours. */
   CTI_OPS_YEARLY_FAULT_BUDGET_H: z.coerce.number().gt(0).max(8784).default(24),
   /** Level of each detected fault kind, `kind:level` comma-separated; a kind left out is not detected. */
-  CTI_OPS_FAULT_LEVELS: z.string().regex(/^([a-z_]+:L[1-4](,[a-z_]+:L[1-4])*)?$/, 'expected kind:level,… e.g. ari_down:L1').default('ari_down:L1,trunks_down:L1,intake_failing:L2,trunk_down:L3,ami_down:L3'),
+  CTI_OPS_FAULT_LEVELS: z.string().regex(/^([a-z_]+:L[1-4](,[a-z_]+:L[1-4])*)?$/, 'expected kind:level,… e.g. ari_down:L1').default('ari_down:L1,trunks_down:L1,intake_failing:L2,trunk_down:L3,ami_down:L3,records_lost:L2,spool_at_risk:L3'),
   /** Seconds ARI must stay disconnected before an L1 incident opens. */
   CTI_OPS_ARI_DOWN_S: z.coerce.number().min(0).max(3600).default(30),
   /** Seconds AMI must stay disconnected before an incident opens. */

@@ -12,6 +12,8 @@ import { createLogger } from './logger.js';
 import { CallService } from './call/call.service.js';
 import { CallStasisHandler } from './call/call.stasis.js';
 import { CallRecordPublisher, CallbackResultPublisher } from './records/call-record.publisher.js';
+import { spoolLimitsFromConfig, spoolSignal } from './records/durable.publisher.js';
+import { guardUnhandledRejections } from './process.guards.js';
 import { FallbackQueueLogImporter } from './records/fallback-queue-log.importer.js';
 import { AgentService } from './agent/agent.service.js';
 import { AgentStateTracker } from './agent/agent-state.tracker.js';
@@ -36,6 +38,7 @@ import { createOpsWiring } from './ops/ops.feature.js';
 
 const config = loadConfig(process.env);
 const log = createLogger('gateway', config.CTI_LOG_LEVEL);
+guardUnhandledRejections(process, log);
 // ari-client's REST calls use the global agent: keep connections alive and bounded, or every request in flight
 // opens its own connection and Asterisk's HTTP server refuses them under load.
 http.globalAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -65,8 +68,10 @@ async function main(): Promise<void> {
   const resultQueue = new Queue(CALLBACK_RESULTS_QUEUE, { connection: redis, prefix: config.CTI_REDIS_PREFIX });
   const linkageQueue = new Queue(LINKAGES_QUEUE, { connection: redis, prefix: config.CTI_REDIS_PREFIX });
   for (const q of [recordQueue, resultQueue, linkageQueue]) q.on('error', (err) => log.debug({ err: err.message }, 'queue error'));
-  const publisher = new CallRecordPublisher(recordQueue, config.CTI_SPOOL_DIR, log);
-  const callbackResults = new CallbackResultPublisher(resultQueue, config.CTI_SPOOL_DIR, log);
+  const spoolOptions = { limits: spoolLimitsFromConfig(config) };
+  const publisher = new CallRecordPublisher(recordQueue, config.CTI_SPOOL_DIR, log, 2_000, spoolOptions);
+  const callbackResults = new CallbackResultPublisher(resultQueue, config.CTI_SPOOL_DIR, log, 2_000, spoolOptions);
+  const spoolStatus = () => [publisher.status(), callbackResults.status()];
   publisher.startRedelivery();
   callbackResults.startRedelivery();
 
@@ -152,9 +157,10 @@ async function main(): Promise<void> {
     ariUp: () => ari.isUp(),
     amiUp: () => ami.isUp(),
     queues: [recordQueue, resultQueue],
+    recordSpools: spoolStatus,
   });
   // Operations: incidents opened/resolved from ARI, AMI, trunk and intake state; inspections, reports and backups API.
-  const opsWiring = createOpsWiring({ db, config, bus, redis, log, now: systemClock.now, ariUp: () => ari.isUp(), amiUp: () => ami.isUp(), trunks: () => trunks.snapshot() });
+  const opsWiring = createOpsWiring({ db, config, bus, redis, log, now: systemClock.now, ariUp: () => ari.isUp(), amiUp: () => ami.isUp(), trunks: () => trunks.snapshot(), spools: () => spoolStatus().map(spoolSignal) });
   const app = await buildApp({
     logger: log,
     tokens,
@@ -216,11 +222,9 @@ async function main(): Promise<void> {
     ami.stop();
     stateStore.save(snapshot);
     await stateStore.flush();
-    publisher.stop();
-    callbackResults.stop();
     await control.stop();
-    await publisher.flush().catch(() => 0);
-    await callbackResults.flush().catch(() => 0);
+    await publisher.close();
+    await callbackResults.close();
     await Promise.all([recordQueue.close(), resultQueue.close(), linkageQueue.close()]).catch(() => undefined);
     redis.disconnect();
     await db.destroy();

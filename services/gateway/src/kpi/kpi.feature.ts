@@ -10,7 +10,7 @@ import type { Logger } from '../logger.js';
 import { registerKpiRoutes } from '../http/kpi.routes.js';
 import { registerReportRoutes } from '../http/report.routes.js';
 import { registerStaffingRoutes } from '../http/staffing.routes.js';
-import { MetricsCollector, type QueueLag } from '../metrics/metrics.collector.js';
+import { MetricsCollector, type QueueLag, type RecordSpoolReading } from '../metrics/metrics.collector.js';
 import { registerMetricsRoutes } from '../metrics/metrics.routes.js';
 import { WallboardFeed, type WallboardAlert } from '../wallboard/wallboard.feed.js';
 import { registerWallboardRoutes } from '../wallboard/wallboard.routes.js';
@@ -35,6 +35,8 @@ export interface KpiWiringDeps {
   redis: Redis;
   /** BullMQ queues whose lag /metrics reports. */
   queues: ReadonlyArray<Queue>;
+  /** Local record spools /metrics reports. */
+  recordSpools?: () => readonly RecordSpoolReading[];
   log: Logger;
   now: () => number;
 }
@@ -128,6 +130,7 @@ export function createKpiWiring(d: KpiWiringDeps): KpiWiring {
     ami: d.amiUp,
     queues: () => withTimeout(queueLag(), 1_500),
     kpiWriteBacklog: () => recorder.backlog(),
+    recordSpools: d.recordSpools,
   });
   d.bus.subscribe(metrics.handle);
 
