@@ -350,7 +350,7 @@ describe('CallService.reconcile', () => {
     expect(f.acd.getAgent('a1').state).not.toBe('on_call');
   });
 
-  it('ends a connected call whose caller vanished and hangs up its seat leg once, as the call's leg, not as an unknown one', async () => {
+  it('ends a connected call whose caller vanished and hangs up its seat leg once, as the call’s leg, not as an unknown one', async () => {
     const f = callFixture();
     f.readyAgent('a1', 'seat-01');
     await f.service.inbound(channel('C2'), 'primary', '12345');
