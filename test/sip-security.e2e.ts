@@ -2,8 +2,9 @@
 // registering seat needs its own generated password (a second Asterisk instance with registering seats).
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { AmiClient } from '@cti/asterisk';
 import { api } from './support/api.js';
-import { asteriskScript } from './support/processes.js';
+import { asteriskScript, waitFor } from './support/processes.js';
 import { runScenario } from './support/sipp.js';
 
 const ctx = inject('e2e');
@@ -83,5 +84,25 @@ describe('registering seats (a second Asterisk instance with CTI_SEAT_CONTACT em
     const run = await register('seat-01', secrets['seat-01'] as string, '127.0.0.9');
     expect(run.successful).toBe(0);
     expect(run.failed, run.output.slice(-2000)).toBe(1);
+  });
+});
+
+describe('the AMI user', () => {
+  it('may send the actions the code uses but neither CLI commands nor Originate', async () => {
+    const quiet = { info() {}, warn() {}, error() {} };
+    const ami = new AmiClient(
+      { host: '127.0.0.1', port: Number(ctx.env.CTI_AMI_PORT), user: ctx.env.CTI_AMI_USER ?? 'cti', password: ctx.env.CTI_AMI_PASSWORD ?? 'cti-ami-secret' },
+      quiet,
+    );
+    ami.start();
+    try {
+      await waitFor('AMI login', () => ami.isUp(), 10_000, 50);
+      expect((await ami.action({ action: 'CoreSettings' })).asteriskversion).toMatch(/^22\./);
+      expect(Array.isArray(await ami.listAction({ action: 'PJSIPShowEndpoint', endpoint: 'trunk-primary' }, 'ContactStatusDetail'))).toBe(true);
+      await expect(ami.action({ action: 'Command', command: 'core show version' })).rejects.toThrow(/Permission denied/);
+      await expect(ami.action({ action: 'Originate', channel: 'Local/12345@cti-inbound', application: 'Wait', data: '1' })).rejects.toThrow(/Permission denied/);
+    } finally {
+      ami.stop();
+    }
   });
 });
