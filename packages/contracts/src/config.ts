@@ -2,6 +2,16 @@ import { z } from 'zod';
 import { asteriskHost, asteriskName, asteriskSecret, ipv4Address, ipv4Networks, trunkAddress } from './asterisk-value.schema.js';
 
 const port = z.coerce.number().int().min(1).max(65535);
+/** Comma-separated regular expressions (dial policy), each checked to compile. */
+const dialPatterns = z.string().superRefine((list, ctx) => {
+  for (const p of list.split(',').map((x) => x.trim()).filter((x) => x !== '')) {
+    try {
+      new RegExp(p);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `pattern ${JSON.stringify(p)} is not a valid regular expression` });
+    }
+  }
+});
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -194,6 +204,17 @@ export const configSchema = z.object({
   CTI_PARTNER_RING_TIMEOUT_S: z.coerce.number().int().min(3).max(180).default(30),
   /** Prefix dialled before transfer targets' external numbers on the trunks. */
   CTI_TRANSFER_PREFIX: z.string().regex(/^[0-9*#]*$/).default(''),
+  /**
+   * Outside numbers that may be dialled (agent transfers, callbacks), comma-separated regular expressions matched in
+   * full against the digits-only national number: mainland mobiles, Ganzi (0836) fixed lines, local 7-digit lines.
+   */
+  CTI_DIAL_ALLOWED: dialPatterns.default('1[3-9]\\d{9},0836\\d{7},[2-8]\\d{6}'),
+  /** Outside numbers refused even when allowed (checked first): international (00…) and 160/168 information-service lines. */
+  CTI_DIAL_REFUSED: dialPatterns.default('00\\d*,(0836)?16[08]\\d*'),
+  /** Outside dials (transfers to outside numbers) one agent may place within CTI_DIAL_WINDOW_S. */
+  CTI_DIAL_MAX_PER_AGENT: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Window of the per-agent outside-dial limit, seconds. */
+  CTI_DIAL_WINDOW_S: z.coerce.number().int().min(1).max(86400).default(3600),
   /** Asterisk's recording spool directory as this host sees it (the chroot instance's `<rootfs>/run/cti/<instance>/spool/recording`). */
   CTI_RECORDINGS_DIR: z.string().default('/var/spool/asterisk/recording'),
   /** Days recordings are kept; the worker deletes older files daily (0 = keep for ever). */
