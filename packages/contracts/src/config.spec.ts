@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from './config.js';
+import { DEFAULT_DIAL_ALLOWED, DEFAULT_DIAL_REFUSED, loadConfig } from './config.js';
 
 describe('loadConfig', () => {
   it('fills every default from an empty environment', () => {
@@ -105,5 +105,19 @@ describe('loadConfig: CTI_ENV=production', () => {
 
   it('accepts the shipped defaults in development', () => {
     expect(loadConfig({}).CTI_ENV).toBe('development');
+  });
+});
+
+describe('loadConfig: dial policy', () => {
+  it('uses the built-in patterns when CTI_DIAL_ALLOWED / CTI_DIAL_REFUSED are empty or unset', () => {
+    for (const env of [{}, { CTI_DIAL_ALLOWED: '', CTI_DIAL_REFUSED: ' ' }]) {
+      const c = loadConfig(env);
+      expect([c.CTI_DIAL_ALLOWED, c.CTI_DIAL_REFUSED]).toEqual([DEFAULT_DIAL_ALLOWED, DEFAULT_DIAL_REFUSED]);
+    }
+    expect(DEFAULT_DIAL_ALLOWED).toBe('1[3-9]\\d{9},0836\\d{7},[2-8]\\d{6}');
+  });
+
+  it('names a dial pattern that does not compile', () => {
+    expect(() => loadConfig({ CTI_DIAL_ALLOWED: '1[3-9\\d{9}' })).toThrow(/CTI_DIAL_ALLOWED: pattern "1\[3-9\\\\d\{9\}" is not a valid regular expression/);
   });
 });

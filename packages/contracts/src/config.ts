@@ -2,6 +2,11 @@ import { z } from 'zod';
 import { asteriskHost, asteriskName, asteriskSecret, ipv4Address, ipv4Networks, trunkAddress } from './asterisk-value.schema.js';
 
 const port = z.coerce.number().int().min(1).max(65535);
+/** Dialable outside numbers: mainland mobiles, Ganzi fixed lines with the 0836 area code, local 7-digit Ganzi lines. */
+export const DEFAULT_DIAL_ALLOWED = '1[3-9]\\d{9},0836\\d{7},[2-8]\\d{6}';
+/** Numbers refused even when allowed: international (00…) and 160/168 information-service (premium) lines. */
+export const DEFAULT_DIAL_REFUSED = '00\\d*,(0836)?16[08]\\d*';
+
 /** Comma-separated regular expressions (dial policy), each checked to compile. */
 const dialPatterns = z.string().superRefine((list, ctx) => {
   for (const p of list.split(',').map((x) => x.trim()).filter((x) => x !== '')) {
@@ -206,11 +211,11 @@ export const configSchema = z.object({
   CTI_TRANSFER_PREFIX: z.string().regex(/^[0-9*#]*$/).default(''),
   /**
    * Outside numbers that may be dialled (agent transfers, callbacks), comma-separated regular expressions matched in
-   * full against the digits-only national number: mainland mobiles, Ganzi (0836) fixed lines, local 7-digit lines.
+   * full against the digits-only national number; empty = DEFAULT_DIAL_ALLOWED (mainland mobiles, Ganzi 0836 lines).
    */
-  CTI_DIAL_ALLOWED: dialPatterns.default('1[3-9]\\d{9},0836\\d{7},[2-8]\\d{6}'),
-  /** Outside numbers refused even when allowed (checked first): international (00…) and 160/168 information-service lines. */
-  CTI_DIAL_REFUSED: dialPatterns.default('00\\d*,(0836)?16[08]\\d*'),
+  CTI_DIAL_ALLOWED: dialPatterns.default('').transform((v) => (v.trim() === '' ? DEFAULT_DIAL_ALLOWED : v)),
+  /** Outside numbers refused even when allowed (checked first); empty = DEFAULT_DIAL_REFUSED (international, 160/168 lines). */
+  CTI_DIAL_REFUSED: dialPatterns.default('').transform((v) => (v.trim() === '' ? DEFAULT_DIAL_REFUSED : v)),
   /** Outside dials (transfers to outside numbers) one agent may place within CTI_DIAL_WINDOW_S. */
   CTI_DIAL_MAX_PER_AGENT: z.coerce.number().int().min(1).max(1000).default(10),
   /** Window of the per-agent outside-dial limit, seconds. */
