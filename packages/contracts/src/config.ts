@@ -9,7 +9,8 @@ export const DEFAULT_DIAL_REFUSED = '00\\d*,(0836)?16[08]\\d*';
 
 /** Comma-separated regular expressions (dial policy), each checked to compile. */
 const dialPatterns = z.string().superRefine((list, ctx) => {
-  for (const p of list.split(',').map((x) => x.trim()).filter((x) => x !== '')) {
+  // Split as parseDialPatterns (packages/domain) does: a comma inside a quantifier (`\d{6,12}`) is the pattern's.
+  for (const p of list.split(/,(?![^{}]*\})/).map((x) => x.trim()).filter((x) => x !== '')) {
     try {
       new RegExp(p);
     } catch {

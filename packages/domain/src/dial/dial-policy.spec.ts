@@ -61,6 +61,12 @@ describe('parseDialPatterns', () => {
     expect(p?.test('083628221239')).toBe(false);
   });
 
+  it('keeps a comma inside a quantifier as part of its pattern', () => {
+    const patterns = parseDialPatterns('1[3-9]\\d{6,12},0836\\d{7}');
+    expect(patterns.map(String)).toEqual(['/^(?:1[3-9]\\d{6,12})$/', '/^(?:0836\\d{7})$/']);
+    expect(decideDial({ allowed: patterns, refused: [] }, '139773011')).toEqual({ ok: true, number: '139773011' });
+  });
+
   it('names a pattern that does not compile', () => {
     expect(() => parseDialPatterns('1[3-9\\d{9}')).toThrow('dial pattern "1[3-9\\\\d{9}" is not a valid regular expression');
   });

@@ -16,8 +16,9 @@ export type DialDecision = { ok: true; number: string } | { ok: false; reason: D
 
 /** Comma-separated regular expressions as full-match patterns; throws naming the pattern that does not compile. */
 export function parseDialPatterns(list: string): RegExp[] {
+  // A comma inside a quantifier (`\d{6,12}`) belongs to the pattern, not the list.
   return list
-    .split(',')
+    .split(/,(?![^{}]*\})/)
     .map((p) => p.trim())
     .filter((p) => p !== '')
     .map((p) => {
