@@ -18,19 +18,24 @@ async function ariChannels(): Promise<Array<{ name: string; caller: { number: st
 }
 
 describe('a stranger posing as the carrier trunk', () => {
-  it('is refused when its INVITE comes from a non-trunk address with the trunk name in From, and no call reaches Stasis', async () => {
-    const run = await runScenario(ctx.root, {
-      target: `127.0.0.1:${ctx.env.CTI_SIP_PORT}`,
-      from: `127.0.0.9:${5170 + slot}`,
-      scenario: 'spoofed-trunk',
-      args: ['-s', '12345'],
-    });
-    expect(run.successful, run.output.slice(-2000)).toBe(1);
-    expect(await ariChannels()).toEqual([]);
-    const live = await api(ctx, 'GET', '/api/v1/control/calls');
-    expect(live.status).toBe(200);
-    expect(live.body.items).toEqual([]);
-  });
+  // The trunks' names (what Asterisk's default username identification matched), a partner's, a seat's (its ACL
+  // admits 127.0.0.1 only), an anonymous caller and an unknown citizen number.
+  it.each(['trunk-primary', 'trunk-backup', 'partner-110', 'seat-01', 'anonymous', '13900001111'])(
+    'is refused when its INVITE comes from a non-trunk address with %s in From, and no call reaches Stasis',
+    async (fromUser) => {
+      const run = await runScenario(ctx.root, {
+        target: `127.0.0.1:${ctx.env.CTI_SIP_PORT}`,
+        from: `127.0.0.9:${5170 + slot}`,
+        scenario: 'spoofed-trunk',
+        args: ['-s', '12345', '-key', 'from_user', fromUser],
+      });
+      expect(run.successful, run.output.slice(-2000)).toBe(1);
+      expect(await ariChannels()).toEqual([]);
+      const live = await api(ctx, 'GET', '/api/v1/control/calls');
+      expect(live.status).toBe(200);
+      expect(live.body.items).toEqual([]);
+    },
+  );
 });
 
 describe('registering seats (a second Asterisk instance with CTI_SEAT_CONTACT empty)', () => {
