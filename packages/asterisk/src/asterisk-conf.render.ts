@@ -76,7 +76,7 @@ function seatBlocks(config: Config, secrets: SeatSecrets): string {
         '{port}',
         String(config.CTI_SEAT_BASE_PORT + n),
       );
-      blocks.push(`[${name}](seat-defaults)\naors = ${name}\n\n[${name}]\ntype = aor\ncontact = ${contact}\n`);
+      blocks.push(`[${name}](seat-defaults)\naors = ${name}\n\n[${name}]\ntype = aor\ncontact = ${confValue('CTI_SEAT_CONTACT', contact)}\n`);
     } else {
       blocks.push(
         `[${name}](seat-defaults)\naors = ${name}\nauth = ${name}\n\n[${name}]\ntype = auth\nauth_type = userpass\n` +
