@@ -33,11 +33,13 @@ describe('OutsideDialGuard', () => {
     expect(await codeOf(f.transfer('08361681234'))).toBe('CTI_ERR_FORBIDDEN:refused_pattern');
     expect(await codeOf(f.transfer('02888881234'))).toBe('CTI_ERR_FORBIDDEN:not_allowed');
     expect(await codeOf(f.transfer('139*0000;1111'))).toBe('CTI_ERR_VALIDATION:not_digits');
+    expect(await codeOf(f.transfer('139\u0000\n1111'))).toBe('CTI_ERR_VALIDATION:not_digits');
     expect(f.rows.map((r) => [r.target, r.data?.allowed, r.data?.reason])).toEqual([
       ['0012125550100', false, 'refused_pattern'],
       ['08361681234', false, 'refused_pattern'],
       ['02888881234', false, 'not_allowed'],
       ['139*0000;1111', false, 'not_digits'],
+      ['139??1111', false, 'not_digits'],
     ]);
   });
 

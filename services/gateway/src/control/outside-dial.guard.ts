@@ -63,7 +63,9 @@ export class OutsideDialGuard {
     const digits = decision.number;
     // A transfer target is a line an agent chose (kept whole for the toll-fraud trail); a callback dials the
     // citizen's own caller ID, which the call record already holds: the audit keeps it masked.
-    const shown = r.purpose === 'transfer' ? (digits ?? r.number.slice(0, 40)) : maskPhone(digits ?? r.number.slice(0, 40));
+    // What was refused as not a number is kept readable and storable (no NUL or control characters, 40 at most).
+    const raw = r.number.slice(0, 40).replace(/[^\x20-\x7e]/g, '?');
+    const shown = r.purpose === 'transfer' ? (digits ?? raw) : maskPhone(digits ?? raw);
     const entry = {
       actorRole: r.actorRole,
       actorId: r.actorId,
