@@ -1,6 +1,23 @@
 import { z } from 'zod';
+import { asteriskHost, asteriskName, asteriskSecret, ipv4Address, ipv4Networks, trunkAddress } from './asterisk-value.schema.js';
 
 const port = z.coerce.number().int().min(1).max(65535);
+/** Dialable outside numbers: mainland mobiles, Ganzi fixed lines with the 0836 area code, local 7-digit Ganzi lines. */
+export const DEFAULT_DIAL_ALLOWED = '1[3-9]\\d{9},0836\\d{7},[2-8]\\d{6}';
+/** Numbers refused even when allowed: international (00…) and 160/168 information-service (premium) lines. */
+export const DEFAULT_DIAL_REFUSED = '00\\d*,(0836)?16[08]\\d*';
+
+/** Comma-separated regular expressions (dial policy), each checked to compile. */
+const dialPatterns = z.string().superRefine((list, ctx) => {
+  // Split as parseDialPatterns (packages/domain) does: a comma inside a quantifier (`\d{6,12}`) is the pattern's.
+  for (const p of list.split(/,(?![^{}]*\})/).map((x) => x.trim()).filter((x) => x !== '')) {
+    try {
+      new RegExp(p);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `pattern ${JSON.stringify(p)} is not a valid regular expression` });
+    }
+  }
+});
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -10,6 +27,11 @@ const bool = z
  * The README's configuration table mirrors this schema; keep them in step.
  */
 export const configSchema = z.object({
+  /**
+   * `production` refuses to start while a shipped default secret (ARI, AMI, 110 exchange) is in use or GET /metrics
+   * has no token; `development` (default) accepts them for local runs and tests.
+   */
+  CTI_ENV: z.enum(['development', 'production']).default('development'),
   /** Address the gateway's HTTP API binds to. */
   CTI_HTTP_HOST: z.string().default('127.0.0.1'),
   /** Port of the gateway's HTTP API. */
@@ -25,9 +47,9 @@ export const configSchema = z.object({
   /** Asterisk ARI base URL. */
   CTI_ARI_URL: z.string().url().default('http://127.0.0.1:8188'),
   /** ARI user name (ari.conf). */
-  CTI_ARI_USER: z.string().min(1).default('cti'),
+  CTI_ARI_USER: asteriskName.default('cti'),
   /** ARI password (ari.conf); never logged. */
-  CTI_ARI_PASSWORD: z.string().min(8).default('cti-ari-secret'),
+  CTI_ARI_PASSWORD: asteriskSecret(8).default('cti-ari-secret'),
   /** Name of the Stasis application the dialplan sends calls to. */
   CTI_ARI_APP: z.string().regex(/^[A-Za-z0-9_-]+$/).default('cti12345'),
   /**
@@ -40,30 +62,38 @@ export const configSchema = z.object({
   /** AMI port (manager.conf). */
   CTI_AMI_PORT: port.default(5039),
   /** AMI user name. */
-  CTI_AMI_USER: z.string().min(1).default('cti'),
+  CTI_AMI_USER: asteriskName.default('cti'),
   /** AMI password; never logged. */
-  CTI_AMI_PASSWORD: z.string().min(8).default('cti-ami-secret'),
+  CTI_AMI_PASSWORD: asteriskSecret(8).default('cti-ami-secret'),
   /** Port Asterisk's PJSIP UDP transport binds to on 127.0.0.1 (or CTI_SIP_BIND). */
   CTI_SIP_PORT: port.default(5160),
   /** Address Asterisk's SIP transport binds to. */
-  CTI_SIP_BIND: z.string().default('127.0.0.1'),
+  CTI_SIP_BIND: asteriskHost.default('127.0.0.1'),
   /** Source address (and SIP port) of the carrier's primary 12345 trunk. */
-  CTI_TRUNK_PRIMARY: z.string().default('127.0.0.11:5070'),
+  CTI_TRUNK_PRIMARY: trunkAddress.default('127.0.0.11:5070'),
   /** Source address (and SIP port) of the carrier's backup 12345 trunk. */
-  CTI_TRUNK_BACKUP: z.string().default('127.0.0.12:5070'),
+  CTI_TRUNK_BACKUP: trunkAddress.default('127.0.0.12:5070'),
   /** Number of agent seats (PJSIP endpoints seat-01 … seat-NN). */
   CTI_SEATS: z.coerce.number().int().min(1).max(2000).default(27),
   /**
    * Static contact of each seat, `{n}` is the seat number (1-based) and `{port}` is CTI_SEAT_BASE_PORT + n.
    * Empty means seats register with a password (production softphones).
    */
-  CTI_SEAT_CONTACT: z.string().default('sip:seat@127.0.0.1:{port}'),
+  CTI_SEAT_CONTACT: z
+    .string()
+    .regex(/^(sips?:[A-Za-z0-9{}@:._+-]+)?$/, 'expected a SIP URI without parameters, e.g. sip:seat@10.0.0.5:{port}')
+    .default('sip:seat@127.0.0.1:{port}'),
   /** Base of the seats' static contact ports (seat n listens on base + n). */
   CTI_SEAT_BASE_PORT: port.default(16000),
-  /** Password of seats that register (when CTI_SEAT_CONTACT is empty); never logged. */
-  CTI_SEAT_PASSWORD: z.string().default('seat-secret-change-me'),
-  /** Address (host:port) where the emergency/utility partners' SIP endpoints answer in the test topology. */
-  CTI_PARTNER_HOST: z.string().default('127.0.0.1'),
+  /**
+   * JSON file of the registering seats' SIP passwords (`{"seat-01":"…"}`, one random password per seat, created and
+   * extended by render-asterisk with mode 0600; used when CTI_SEAT_CONTACT is empty). Keep it outside the repository.
+   */
+  CTI_SEAT_SECRETS_FILE: z.string().min(1).default('/var/lib/cti12345/seat-secrets.json'),
+  /** Networks seats may send SIP from (pjsip ACL of every seat endpoint), comma-separated CIDRs; the default is loopback and the private ranges. */
+  CTI_SEAT_NETWORKS: ipv4Networks.default('127.0.0.0/8,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16'),
+  /** IPv4 address where the emergency/utility partners' SIP endpoints answer (their requests are admitted from it only). */
+  CTI_PARTNER_HOST: ipv4Address.default('127.0.0.1'),
   /** Base port of partner endpoints (110 → base+0, 119 → +1, 120 → +2, 122 → +3). */
   CTI_PARTNER_BASE_PORT: port.default(17000),
   /** First and last RTP port Asterisk uses. */
@@ -186,6 +216,17 @@ export const configSchema = z.object({
   CTI_PARTNER_RING_TIMEOUT_S: z.coerce.number().int().min(3).max(180).default(30),
   /** Prefix dialled before transfer targets' external numbers on the trunks. */
   CTI_TRANSFER_PREFIX: z.string().regex(/^[0-9*#]*$/).default(''),
+  /**
+   * Outside numbers that may be dialled (agent transfers, callbacks), comma-separated regular expressions matched in
+   * full against the digits-only national number; empty = DEFAULT_DIAL_ALLOWED (mainland mobiles, Ganzi 0836 lines).
+   */
+  CTI_DIAL_ALLOWED: dialPatterns.default('').transform((v) => (v.trim() === '' ? DEFAULT_DIAL_ALLOWED : v)),
+  /** Outside numbers refused even when allowed (checked first); empty = DEFAULT_DIAL_REFUSED (international, 160/168 lines). */
+  CTI_DIAL_REFUSED: dialPatterns.default('').transform((v) => (v.trim() === '' ? DEFAULT_DIAL_REFUSED : v)),
+  /** Outside dials (transfers to outside numbers) one agent may place within CTI_DIAL_WINDOW_S. */
+  CTI_DIAL_MAX_PER_AGENT: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Window of the per-agent outside-dial limit, seconds. */
+  CTI_DIAL_WINDOW_S: z.coerce.number().int().min(1).max(86400).default(3600),
   /** Asterisk's recording spool directory as this host sees it (the chroot instance's `<rootfs>/run/cti/<instance>/spool/recording`). */
   CTI_RECORDINGS_DIR: z.string().default('/var/spool/asterisk/recording'),
   /** Days recordings are kept; the worker deletes older files daily (0 = keep for ever). */
@@ -243,12 +284,29 @@ export const configSchema = z.object({
 /** The validated, frozen configuration handed to every module that needs it. */
 export type Config = Readonly<z.infer<typeof configSchema>>;
 
-/** Parses the environment once; throws with every invalid field named. */
+/** Secrets whose shipped defaults are public (they are in this repository): production refuses them. */
+export const SHIPPED_SECRETS = ['CTI_ARI_PASSWORD', 'CTI_AMI_PASSWORD', 'CTI_EXCHANGE_OUTBOUND_SECRET', 'CTI_EXCHANGE_INBOUND_SECRET'] as const;
+
+/** What keeps `config` from running in production: shipped default secrets and an open /metrics (empty when none). */
+export function productionProblems(config: Config): string[] {
+  const defaults = configSchema.parse({});
+  const problems: string[] = SHIPPED_SECRETS.filter((k) => config[k] === defaults[k]).map((k) => `${k} is the shipped default`);
+  if (config.CTI_METRICS_TOKEN === '') problems.push('CTI_METRICS_TOKEN is empty (GET /metrics would be open)');
+  else if (config.CTI_METRICS_TOKEN.length < 16) problems.push('CTI_METRICS_TOKEN is shorter than 16 characters');
+  return problems;
+}
+
+/** Parses the environment once; throws with every invalid field named, and in production with every default secret. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = configSchema.safeParse(env);
   if (!parsed.success) {
     const fields = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`invalid configuration: ${fields}`);
   }
-  return Object.freeze(parsed.data);
+  const config = Object.freeze(parsed.data);
+  if (config.CTI_ENV === 'production') {
+    const problems = productionProblems(config);
+    if (problems.length > 0) throw new Error(`refusing to start with CTI_ENV=production: ${problems.join('; ')}`);
+  }
+  return config;
 }

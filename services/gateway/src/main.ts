@@ -33,6 +33,7 @@ import { registerCallbackRoutes } from './http/callback.routes.js';
 import { EventBus } from './events/event-bus.js';
 import { createKpiWiring } from './kpi/kpi.feature.js';
 import { createCallControl } from './control/call-control.feature.js';
+import { OutsideDialGuard } from './control/outside-dial.guard.js';
 import { TRANSFER_PAUSE_REASON } from './control/control.ports.js';
 import { createOpsWiring } from './ops/ops.feature.js';
 
@@ -112,6 +113,8 @@ async function main(): Promise<void> {
     languages,
   );
   const callbackTasks = new CallbackTaskRepository(db);
+  // Toll-fraud guard: every dial to an outside number (transfers, callbacks) passes the dial policy and is audited.
+  const dialGuard = OutsideDialGuard.fromConfig(config, new AuditRepository(db), systemClock, log);
   const callbacks = new OutboundCallbackService(ari, acd, callbackResults, callbackTasks, bus, systemClock, log, {
     ringTimeoutSeconds: config.CTI_RING_TIMEOUT_S,
     citizenRingSeconds: 30,
@@ -119,6 +122,7 @@ async function main(): Promise<void> {
     presentedNumber: '12345',
     callbackSkill: 'callback',
     isTrunkUp: (t) => trunks.snapshot()[`trunk-${t}`]?.status !== 'down',
+    dialGuard,
   });
   calls.attachOutbound(callbacks);
   callbacks.redispatch = () => calls.dispatch();
@@ -135,7 +139,7 @@ async function main(): Promise<void> {
   };
   calls.onChange = persist;
   // Call control: hold/mute/transfer, emergency linkage, recording, supervision (services/gateway/src/control).
-  const control = createCallControl({ config, telephony: ari, calls, acd, bus, log, linkageQueue, trunks: () => trunks.snapshot(), db });
+  const control = createCallControl({ config, telephony: ari, calls, acd, bus, log, linkageQueue, trunks: () => trunks.snapshot(), db, dialGuard });
   handler = new CallStasisHandler(calls, log, () => undefined, [callbacks, ...control.extensions]);
 
   const ami = new AmiClient({ host: config.CTI_AMI_HOST, port: config.CTI_AMI_PORT, user: config.CTI_AMI_USER, password: config.CTI_AMI_PASSWORD }, log);

@@ -16,6 +16,7 @@ import { PartnerDirectory } from './partner.directory.js';
 import { RecordingService } from './recording.service.js';
 import { SupervisionService } from './supervision.service.js';
 import type { ControlledCalls, TrunkStatusSource } from './control.ports.js';
+import type { OutsideDialGuard } from './outside-dial.guard.js';
 
 /** What call control needs from the gateway's wiring. */
 export interface CallControlWiringDeps {
@@ -28,6 +29,8 @@ export interface CallControlWiringDeps {
   linkageQueue: RecordQueue;
   trunks: () => ReturnType<TrunkStatusSource['snapshot']>;
   db: Kysely<Database>;
+  /** Dial policy, per-agent limit and audit of outside numbers (shared with callbacks). */
+  dialGuard: Pick<OutsideDialGuard, 'authorize'>;
 }
 
 /** Builds call control (services, Stasis extensions, routes) once, for main.ts. */
@@ -54,6 +57,7 @@ export function createCallControl(d: CallControlWiringDeps) {
         supervision,
         partners,
         audit: new AuditRepository(d.db),
+        dialGuard: d.dialGuard,
         now: systemClock.now,
         seatOf: (agentId) => d.acd.findAgent(agentId)?.seat,
       }),

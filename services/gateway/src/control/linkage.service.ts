@@ -95,6 +95,8 @@ export class LinkageService implements StasisExtension {
    * talking with the agent while it rings; on answer the agent leaves at once (`blind`) or stays (`three_way`).
    */
   async beginExternal(agentId: string, number: string, leave: boolean): Promise<Linkage> {
+    // Only digits (OutsideDialGuard's output) ever reach the dial string `PJSIP/<number>@trunk-…`.
+    if (!/^\d{3,20}$/.test(number)) throw new CtiError('CTI_ERR_VALIDATION', 'an outside number must be 3–20 digits', {});
     const line: PartnerLine = {
       key: EXTERNAL_PARTNER,
       name: number,
