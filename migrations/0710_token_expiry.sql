@@ -6,3 +6,6 @@ ALTER TABLE api_tokens ALTER COLUMN expires_at SET NOT NULL;
 -- Who read which tickets is asked by ticket (a citizen's complaint) and by reader (an audit of one token).
 CREATE INDEX audit_log_target_idx ON audit_log (target, at);
 CREATE INDEX audit_log_actor_idx ON audit_log (actor_id, at);
+-- An agent reads the tickets they opened or worked on (ticket_history.actor_id) or whose calls they answered.
+CREATE INDEX ticket_history_actor_idx ON ticket_history (actor_id, ticket_id);
+CREATE INDEX calls_agent_id_idx ON calls (agent_id);

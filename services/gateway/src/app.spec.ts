@@ -47,7 +47,7 @@ function fixture(health: Partial<HealthProbes> = {}) {
     features: [
       (routes) => registerAgentRoutes(routes, agents),
       (routes) => registerStatsRoutes(routes, { answerCounts: async (from, to) => (countsAsked.push({ from, to }), counts) }, () => clock.now()),
-      (routes) => registerTicketRoutes(routes, { list: async () => ({ total: 0, items: [] }), findById: async () => undefined }),
+      (routes) => registerTicketRoutes(routes, { list: async () => ({ total: 0, items: [] }), findById: async () => undefined, inAgentScope: async () => new Set<string>() }, openAccess),
       (routes) => registerCallRoutes(routes, { liveCalls: () => [] }, () => clock.now()),
       (routes) => registerAcdRoutes(routes, acd),
     ],
@@ -66,6 +66,9 @@ async function start(health: Partial<HealthProbes> = {}) {
   app = await buildApp(f.deps);
   return { ...f, app };
 }
+
+/** Ticket reads in these tests: everything allowed and counted nowhere (the access model has its own tests). */
+const openAccess = { warningPolicy: { yellowRemainingFraction: 0.2, yellowWithinHours: 24 }, now: Date.now, access: { audit: { record: async () => undefined }, budget: { remaining: () => 1000, charge: () => undefined }, liveCallerOf: () => undefined } };
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
@@ -272,8 +275,8 @@ describe('other routes', () => {
 
   it('hides the details of an unexpected error behind a 500', async () => {
     const f = fixture();
-    const failing = { list: async () => Promise.reject(new Error('password=hunter2 connection refused')), findById: async () => undefined };
-    app = await buildApp({ ...f.deps, features: [(routes) => registerTicketRoutes(routes, failing)] });
+    const failing = { list: async () => Promise.reject(new Error('password=hunter2 connection refused')), findById: async () => undefined, inAgentScope: async () => new Set<string>() };
+    app = await buildApp({ ...f.deps, features: [(routes) => registerTicketRoutes(routes, failing, openAccess)] });
     const res = await app.inject({ method: 'GET', url: '/api/v1/tickets', headers: bearer('tok-a1') });
     expect(res.statusCode).toBe(500);
     expect(res.body).not.toContain('hunter2');

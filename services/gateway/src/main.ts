@@ -17,6 +17,7 @@ import { AgentService } from './agent/agent.service.js';
 import { AgentStateTracker } from './agent/agent-state.tracker.js';
 import { agentEventsFeature } from './agent/agent-events.feature.js';
 import { TokenWatch } from './http/token.watch.js';
+import { TicketReadAudit } from './ticket/ticket-read.audit.js';
 import { OutboundCallbackService } from './callback/outbound-callback.service.js';
 import { GatewayStateStore, type GatewayState } from './state/gateway-state.store.js';
 import { RedisLanguageMemory } from './state/redis-language.memory.js';
@@ -147,6 +148,7 @@ async function main(): Promise<void> {
   // Streams (agent feeds, wallboards) close when their token is revoked or expires.
   const tokenWatch = new TokenWatch(tokens, config.CTI_TOKEN_RECHECK_S * 1000, log);
   const tickets = new TicketRepository(db);
+  const offerAudit = new TicketReadAudit(new AuditRepository(db));
   // KPIs, staffing, reports, wallboard and /metrics: persists agent states and rings, listens to the bus.
   const kpiWiring = createKpiWiring({
     db, config, bus, acd, redis, log, now: systemClock.now,
@@ -167,14 +169,24 @@ async function main(): Promise<void> {
       (routes) => registerAgentRoutes(routes, agents),
       (routes) => registerSupervisorRoutes(routes, agents, new AuditRepository(db)),
       (routes) => registerStatsRoutes(routes, new CallRepository(db), systemClock.now),
-      ...ticketFeatures(db, config, systemClock.now),
+      ...ticketFeatures(db, config, systemClock.now, (agentId) => calls.findCallByAgent(agentId)?.callerNumber),
       (routes) => registerCallRoutes(routes, calls, systemClock.now),
       (routes) => registerAcdRoutes(routes, acd),
       (routes) => registerCallbackRoutes(routes, callbackTasks, callbacks),
       control.feature,
       ...kpiWiring.features,
       ...opsWiring.features,
-      agentEventsFeature(bus, tokens, { callerNumberOf: (id) => calls.findCall(id)?.callerNumber, recentTickets: (n, l) => tickets.recentForCaller(n, l) }, log, tokenWatch),
+      agentEventsFeature(
+        bus,
+        tokens,
+        {
+          callerNumberOf: (id) => calls.findCall(id)?.callerNumber,
+          recentTickets: (n, l) => tickets.recentForCaller(n, l),
+          auditShown: (reader, ids) => (ids.length ? offerAudit.record({ principal: reader, action: 'ticket.offer', route: 'WS /api/v1/agents/:agentId/events call.offered', ticketIds: ids }) : Promise.resolve()),
+        },
+        log,
+        tokenWatch,
+      ),
     ],
     health: {
       ari: () => ari.isUp(),

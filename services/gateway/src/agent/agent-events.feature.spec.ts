@@ -59,7 +59,7 @@ async function start(opts: { lookup?: (token: string) => Promise<Principal | und
     logger: log,
     tokens: { findPrincipal: lookup },
     health: { ari: () => true, ami: () => true, redis: async () => true, postgres: async () => true, trunks: () => ({}), spooledRecords: () => false },
-    features: [agentEventsFeature(bus, { findPrincipal: lookup }, { callerNumberOf: () => undefined, recentTickets: async () => [] }, log, watch)],
+    features: [agentEventsFeature(bus, { findPrincipal: lookup }, { callerNumberOf: () => undefined, recentTickets: async () => [], auditShown: async () => undefined }, log, watch)],
   });
   const base = (await app.listen({ host: '127.0.0.1', port: 0 })).replace(/^http/, 'ws');
   const connect = (path: string) => new WebSocketClient(`${base}${path}`);

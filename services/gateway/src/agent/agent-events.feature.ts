@@ -1,7 +1,7 @@
 import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import { CtiError, maskPhone } from '@cti/domain';
-import type { TicketRow } from '@cti/db';
+import type { Principal, TicketRow } from '@cti/db';
 import type { EventBus, LiveEvent } from '../events/event-bus.js';
 import type { TokenVerifier } from '../http/route.registry.js';
 import type { TokenWatch } from '../http/token.watch.js';
@@ -13,6 +13,8 @@ export interface OfferContext {
   callerNumberOf(callId: string): string | undefined;
   /** The caller's newest tickets. */
   recentTickets(callerNumber: string, limit: number): Promise<TicketRow[]>;
+  /** Audits that these tickets were shown to the feed's reader with an offer; nothing is sent unless it succeeds. */
+  auditShown(reader: Principal, ticketIds: string[]): Promise<void>;
 }
 
 const AGENT_EVENT_TYPES = new Set(['call.offered', 'call.connected', 'call.ended', 'call.ring_no_answer', 'agent.state', 'callback.connected', 'callback.ended']);
@@ -39,9 +41,9 @@ export function agentEventsFeature(bus: EventBus, tokens: TokenVerifier, offers:
       const header = req.headers.authorization;
       const token = (header && /^Bearer\s+(\S+)$/i.exec(header)?.[1]) || req.query.token;
       const agentId = req.params.agentId;
-      let principal;
+      let found: Principal | undefined;
       try {
-        principal = token ? await tokens.findPrincipal(token) : undefined;
+        found = token ? await tokens.findPrincipal(token) : undefined;
       } catch (err) {
         log.warn({ err: (err as Error).message, agentId }, 'agent feed: token lookup failed');
         socket.close(1011, 'token check unavailable');
@@ -49,6 +51,7 @@ export function agentEventsFeature(bus: EventBus, tokens: TokenVerifier, offers:
       }
       // The client may have gone while the token was looked up: subscribing now would leave a listener for ever.
       if (socket.readyState !== socket.OPEN) return;
+      const principal = found;
       if (!principal) {
         socket.close(4401, 'unauthorized');
         return;
@@ -67,6 +70,10 @@ export function agentEventsFeature(bus: EventBus, tokens: TokenVerifier, offers:
         if (!number) return send({ ...e, recentTickets: [] });
         offers
           .recentTickets(number, 3)
+          .then(async (tickets) => {
+            await offers.auditShown(principal, tickets.map((t) => t.id));
+            return tickets;
+          })
           .then((tickets) => send({ ...e, caller: maskPhone(number), recentTickets: tickets.map((t) => ({ id: t.id, ticketNo: t.ticket_no, state: t.state, category: t.category, summary: t.summary, createdAt: t.created_at })) }))
           .catch((err: Error) => {
             log.warn({ err: err.message }, 'recent tickets unavailable for an offer');
