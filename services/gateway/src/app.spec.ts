@@ -72,6 +72,26 @@ const openAccess = { warningPolicy: { yellowRemainingFraction: 0.2, yellowWithin
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
+describe('access decisions', () => {
+  it('refuses to build an app with a route nobody decided the access of, and lists declared raw routes in OpenAPI', async () => {
+    const f = fixture();
+    const undeclared = buildApp({ ...f.deps, features: [(_routes, a) => void a.get('/debug/dump', async () => 'everything')] });
+    await expect(undeclared).rejects.toThrow(/without an access decision.*GET \/debug\/dump/);
+    app = await buildApp({
+      ...f.deps,
+      features: [
+        (routes, a) => {
+          routes.declareRaw({ method: 'GET', url: '/debug/dump', summary: 'test page', access: { kind: 'public' } });
+          a.get('/debug/dump', async () => 'ok');
+        },
+      ],
+    });
+    const doc = (await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
+    expect(doc.paths['/debug/dump'].get['x-access']).toEqual({ kind: 'public' });
+    expect(doc.paths['/api/v1/openapi.json'].get['x-access']).toEqual({ kind: 'public' });
+  });
+});
+
 describe('authentication and roles', () => {
   it('answers 401 without a token', async () => {
     const { app } = await start();
@@ -242,6 +262,7 @@ describe('other routes', () => {
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
         '/healthz',
+        '/api/v1/openapi.json',
         '/api/v1/agents',
         '/api/v1/agents/{agentId}/login',
         '/api/v1/agents/{agentId}/logout',

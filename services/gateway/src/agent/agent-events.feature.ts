@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { CtiError, maskPhone } from '@cti/domain';
 import type { Principal, TicketRow } from '@cti/db';
 import type { EventBus, LiveEvent } from '../events/event-bus.js';
-import type { TokenVerifier } from '../http/route.registry.js';
+import type { RouteRegistry, TokenVerifier } from '../http/route.registry.js';
 import type { TokenWatch } from '../http/token.watch.js';
 import type { Logger } from '../logger.js';
 
@@ -35,7 +35,13 @@ export const AGENT_FEED_MAX_PAYLOAD = 4096;
  * expired.
  */
 export function agentEventsFeature(bus: EventBus, tokens: TokenVerifier, offers: OfferContext, log: Logger, watch: TokenWatch) {
-  return async (_routes: unknown, app: FastifyInstance): Promise<void> => {
+  return async (routes: RouteRegistry, app: FastifyInstance): Promise<void> => {
+    routes.declareRaw({
+      method: 'GET',
+      url: '/api/v1/agents/:agentId/events',
+      summary: "The agent desktop's live feed (WebSocket; `?token=` or Authorization); closes 4401 without a valid token, 4403 for another seat or role",
+      access: { kind: 'websocket', roles: AGENT_FEED_ROLES, note: 'an agent only for their own seat' },
+    });
     await app.register(websocket, { options: { maxPayload: AGENT_FEED_MAX_PAYLOAD } });
     app.get<{ Params: { agentId: string }; Querystring: { token?: string } }>('/api/v1/agents/:agentId/events', { websocket: true }, async (socket, req) => {
       const header = req.headers.authorization;

@@ -177,7 +177,10 @@ export function createKpiWiring(d: KpiWiringDeps): KpiWiring {
       (routes) => registerStaffingRoutes(routes, kpis),
       (routes) => registerReportRoutes(routes, { get: (k, f, t, r) => requester.get(k, f, t, r), list: (k, n) => reports.list(k, n) }, d.now),
       (routes, app) => registerWallboardRoutes(routes, app, feed, tickets, d.now, d.tokenWatch, d.tokenValidity),
-      (_routes, app) => registerMetricsRoutes(app, metrics, c.CTI_METRICS_TOKEN),
+      (routes, app) => {
+        routes.declareRaw({ method: 'GET', url: '/metrics', summary: 'Prometheus metrics (Bearer CTI_METRICS_TOKEN when set)', access: { kind: 'metrics-token' } });
+        registerMetricsRoutes(app, metrics, c.CTI_METRICS_TOKEN);
+      },
     ],
     start() {
       feed.start();

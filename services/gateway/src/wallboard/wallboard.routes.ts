@@ -46,6 +46,8 @@ export function registerWallboardRoutes(routes: RouteRegistry, app: FastifyInsta
     handler: async () => feed.snapshot(),
   });
 
+  routes.declareRaw({ method: 'GET', url: '/wallboard', summary: 'The wallboard page (needs ?ticket=)', access: { kind: 'wallboard-ticket' } });
+  routes.declareRaw({ method: 'GET', url: '/wallboard/events', summary: "The wallboard's Server-Sent Events (needs ?ticket=)", access: { kind: 'wallboard-ticket' } });
   app.get('/wallboard', async (req, reply) => {
     const ok = (await admit(req.query)) !== undefined;
     return reply
