@@ -119,15 +119,18 @@ const READERS = [...STAFF, 'department'] as const;
  * The ticket (404 if none) when the principal's read scope covers it (403 otherwise): a department sees the tickets it
  * leads or co-handles, an agent those of its scope (ticket.access.ts). Counts against the token's read budget.
  */
-async function visibleTicket(tickets: Pick<TicketReader, 'findById' | 'inAgentScope'>, id: string, principal: Principal, access: TicketAccess): Promise<TicketRow> {
+async function visibleTicket(tickets: Pick<TicketReader, 'findById' | 'inAgentScope'>, id: string, principal: Principal, access: TicketAccess, route: string): Promise<TicketRow> {
   const scope = readScopeOf(principal, access.liveCallerOf);
   access.budget.remaining(principal.tokenId);
   const t = await tickets.findById(id);
   if (!t) throw new CtiError('CTI_ERR_NOT_FOUND', `no ticket ${id}`, { id });
+  const denied = () => access.audit.record({ principal, action: 'ticket.denied', route, ticketIds: [t.id] });
   if (scope.kind === 'department' && !(t.department_id === scope.departmentId || t.co_handlers.includes(scope.departmentId))) {
+    await denied();
     throw new CtiError('CTI_ERR_FORBIDDEN', `ticket ${t.id} is not with department ${scope.departmentId}`, { id: t.id });
   }
   if (scope.kind === 'agent' && !(await tickets.inAgentScope([t.id], scope.scope)).has(t.id)) {
+    await denied();
     throw new CtiError('CTI_ERR_FORBIDDEN', `ticket ${t.id} is not one of yours: agents read the tickets they opened or worked on, of calls they answered, and the current caller's`, { id: t.id });
   }
   access.budget.charge(principal.tokenId, 1);
@@ -233,7 +236,7 @@ export function registerTicketRoutes(routes: RouteRegistry, tickets: TicketReade
     roles: READERS,
     params: ticketId,
     handler: async ({ params, principal }) => {
-      const t = await visibleTicket(tickets, params.id, principal, access);
+      const t = await visibleTicket(tickets, params.id, principal, access, 'GET /api/v1/tickets/:id');
       await access.audit.record({ principal, action: 'ticket.read', route: 'GET /api/v1/tickets/:id', ticketIds: [t.id] });
       return presentTicket(t, true, options.warningPolicy, options.now(), showsFullNumber(principal));
     },
@@ -327,7 +330,7 @@ export function registerTicketEngineRoutes(routes: RouteRegistry, service: Ticke
     roles: READERS,
     params: ticketId,
     handler: async ({ params, principal }) => {
-      await visibleTicket(tickets, params.id, principal, access);
+      await visibleTicket(tickets, params.id, principal, access, 'GET /api/v1/tickets/:id/history');
       await access.audit.record({ principal, action: 'ticket.read', route: 'GET /api/v1/tickets/:id/history', ticketIds: [params.id] });
       const [history, calls] = await Promise.all([tickets.history(params.id), tickets.linkedCallIds(params.id)]);
       return {

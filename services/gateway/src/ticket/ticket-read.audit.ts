@@ -8,8 +8,11 @@ export interface AuditSink {
 /** One read of citizens' data: who, which tickets, through which route and with which query. */
 export interface TicketRead {
   principal: Principal;
-  /** `ticket.read` (one ticket's detail or history), `ticket.search` (a list), `ticket.offer` (tickets pushed with a call offer). */
-  action: 'ticket.read' | 'ticket.search' | 'ticket.offer';
+  /**
+   * `ticket.read` (one ticket's detail or history), `ticket.search` (a list), `ticket.offer` (tickets pushed with a call
+   * offer), `ticket.denied` (a ticket outside the reader's scope was asked for: guessing ids shows here).
+   */
+  action: 'ticket.read' | 'ticket.search' | 'ticket.offer' | 'ticket.denied';
   /** The route or channel, e.g. `GET /api/v1/tickets/:id/history`. */
   route: string;
   ticketIds: readonly string[];

@@ -130,7 +130,7 @@ describe('audit of reads', () => {
     await get('qa', `/api/v1/tickets/${a1Ticket}`);
     await get('qa', `/api/v1/tickets/${a1Ticket}/history`);
     await get('cb', `/api/v1/tickets?caller=13811112222`);
-    await get('a1', `/api/v1/tickets/${otherTicket}`); // refused: nothing was read
+    await get('a1', `/api/v1/tickets/${otherTicket}`); // refused: nothing was read, the attempt is recorded
     const reads = await audit('ticket.read');
     expect(reads).toEqual([
       { role: 'qa', actor: expect.stringMatching(/^token:\d+$/), target: a1Ticket, data: expect.objectContaining({ route: 'GET /api/v1/tickets/:id', ticketIds: [a1Ticket], label: 'it qa' }) },
@@ -138,6 +138,8 @@ describe('audit of reads', () => {
     ]);
     const searches = await audit('ticket.search');
     expect(searches).toEqual([{ role: 'callback', actor: expect.stringMatching(/^token:/), target: a1Ticket, data: expect.objectContaining({ route: 'GET /api/v1/tickets', ticketIds: [a1Ticket], query: expect.objectContaining({ caller: '13811112222' }) }) }]);
+    // The refused read is recorded as such: someone guessing ids shows in the audit.
+    expect(await audit('ticket.denied')).toEqual([{ role: 'agent', actor: 'a1', target: otherTicket, data: expect.objectContaining({ route: 'GET /api/v1/tickets/:id' }) }]);
     const at = await db.selectFrom('audit_log').select('at').executeTakeFirstOrThrow();
     expect(at.at).toBeInstanceOf(Date);
   });
