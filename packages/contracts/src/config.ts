@@ -155,6 +155,15 @@ export const configSchema = z.object({
   CTI_WALLBOARD_STATS_S: z.coerce.number().int().min(1).max(300).default(5),
   /** Bearer token Prometheus must send to GET /metrics; empty = no authentication (bind the API to a private address). */
   CTI_METRICS_TOKEN: z.string().default(''),
+  /** Default lifetime of a new bearer token in days per role, `role:days` comma-separated; an expired token gets 401. */
+  CTI_TOKEN_LIFETIME_DAYS: z
+    .string()
+    .regex(/^(agent|supervisor|qa|callback|manager|admin|partner|department):\d{1,4}(,(agent|supervisor|qa|callback|manager|admin|partner|department):\d{1,4})*$/, 'expected role:days,role:days')
+    .default('agent:30,supervisor:30,qa:30,callback:30,manager:30,admin:7,partner:365,department:180'),
+  /** Seconds between re-checks of the tokens behind open WebSocket and SSE streams; a revoked or expired token's streams close. */
+  CTI_TOKEN_RECHECK_S: z.coerce.number().int().min(1).max(300).default(5),
+  /** Ticket rows one token may read per rolling hour (lists, details, histories); beyond it reads get 429. */
+  CTI_TICKET_READ_BUDGET_PER_HOUR: z.coerce.number().int().min(10).max(1_000_000).default(3000),
   /** Days of history the staffing forecast averages per half-hour of the day. */
   CTI_STAFFING_HISTORY_DAYS: z.coerce.number().int().min(1).max(365).default(28),
   /** Share of calls to answer within the service-level threshold (15 s) that staffing plans for. */
@@ -309,4 +318,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if (problems.length > 0) throw new Error(`refusing to start with CTI_ENV=production: ${problems.join('; ')}`);
   }
   return config;
+}
+
+/** CTI_TOKEN_LIFETIME_DAYS as role → days. */
+export function tokenLifetimeDays(config: Pick<Config, 'CTI_TOKEN_LIFETIME_DAYS'>): Record<string, number> {
+  return Object.fromEntries(config.CTI_TOKEN_LIFETIME_DAYS.split(',').map((p) => [p.split(':')[0] as string, Number(p.split(':')[1])]));
 }

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import { CALLBACK_RESULTS_QUEUE, CALL_RECORDS_QUEUE, LINKAGES_QUEUE, loadConfig } from '@cti/contracts';
+import { CALLBACK_RESULTS_QUEUE, CALL_RECORDS_QUEUE, LINKAGES_QUEUE, loadConfig, tokenLifetimeDays } from '@cti/contracts';
 import { AcdEngine, systemClock } from '@cti/domain';
 import { AmiClient, AriTelephony, TrunkMonitor, ariAppNames, seatName, type TelephonyEvents } from '@cti/asterisk';
 import { AgentRepository, AuditRepository, CallRepository, CallbackTaskRepository, TicketRepository, TokenRepository, createDb, migrate } from '@cti/db';
@@ -18,6 +18,8 @@ import { FallbackQueueLogImporter } from './records/fallback-queue-log.importer.
 import { AgentService } from './agent/agent.service.js';
 import { AgentStateTracker } from './agent/agent-state.tracker.js';
 import { agentEventsFeature } from './agent/agent-events.feature.js';
+import { TokenWatch } from './http/token.watch.js';
+import { TicketReadAudit } from './ticket/ticket-read.audit.js';
 import { OutboundCallbackService } from './callback/outbound-callback.service.js';
 import { GatewayStateStore, type GatewayState } from './state/gateway-state.store.js';
 import { RedisLanguageMemory } from './state/redis-language.memory.js';
@@ -151,8 +153,11 @@ async function main(): Promise<void> {
 
   const seats = new Set(Array.from({ length: config.CTI_SEATS }, (_, i) => seatName(i + 1)));
   const agents = new AgentService(acd, new AgentRepository(db), seats, () => calls.dispatch());
-  const tokens = new TokenRepository(db);
+  const tokens = new TokenRepository(db, tokenLifetimeDays(config));
+  // Streams (agent feeds, wallboards) close when their token is revoked or expires.
+  const tokenWatch = new TokenWatch(tokens, config.CTI_TOKEN_RECHECK_S * 1000, log);
   const tickets = new TicketRepository(db);
+  const offerAudit = new TicketReadAudit(new AuditRepository(db));
   // KPIs, staffing, reports, wallboard and /metrics: persists agent states and rings, listens to the bus.
   const kpiWiring = createKpiWiring({
     db, config, bus, acd, redis, log, now: systemClock.now,
@@ -162,6 +167,8 @@ async function main(): Promise<void> {
     amiUp: () => ami.isUp(),
     queues: [recordQueue, resultQueue],
     recordSpools: spoolStatus,
+    tokenWatch,
+    tokenValidity: tokens,
   });
   // Operations: incidents opened/resolved from ARI, AMI, trunk and intake state; inspections, reports and backups API.
   const opsWiring = createOpsWiring({ db, config, bus, redis, log, now: systemClock.now, ariUp: () => ari.isUp(), amiUp: () => ami.isUp(), trunks: () => trunks.snapshot(), spools: () => spoolStatus().map(spoolSignal) });
@@ -172,14 +179,24 @@ async function main(): Promise<void> {
       (routes) => registerAgentRoutes(routes, agents),
       (routes) => registerSupervisorRoutes(routes, agents, new AuditRepository(db)),
       (routes) => registerStatsRoutes(routes, new CallRepository(db), systemClock.now),
-      ...ticketFeatures(db, config, systemClock.now),
+      ...ticketFeatures(db, config, systemClock.now, (agentId) => calls.findCallByAgent(agentId)?.callerNumber),
       (routes) => registerCallRoutes(routes, calls, systemClock.now),
       (routes) => registerAcdRoutes(routes, acd),
       (routes) => registerCallbackRoutes(routes, callbackTasks, callbacks),
       control.feature,
       ...kpiWiring.features,
       ...opsWiring.features,
-      agentEventsFeature(bus, tokens, { callerNumberOf: (id) => calls.findCall(id)?.callerNumber, recentTickets: (n, l) => tickets.recentForCaller(n, l) }, log),
+      agentEventsFeature(
+        bus,
+        tokens,
+        {
+          callerNumberOf: (id) => calls.findCall(id)?.callerNumber,
+          recentTickets: (n, l) => tickets.recentForCaller(n, l),
+          auditShown: (reader, ids) => (ids.length ? offerAudit.record({ principal: reader, action: 'ticket.offer', route: 'WS /api/v1/agents/:agentId/events call.offered', ticketIds: ids }) : Promise.resolve()),
+        },
+        log,
+        tokenWatch,
+      ),
     ],
     health: {
       ari: () => ari.isUp(),
@@ -218,6 +235,7 @@ async function main(): Promise<void> {
     clearInterval(ticker);
     clearInterval(missedCallPoller);
     clearInterval(fallbackImports);
+    tokenWatch.stop();
     await app.close();
     await kpiWiring.stop();
     await opsWiring.stop();
