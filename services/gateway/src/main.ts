@@ -74,7 +74,9 @@ async function main(): Promise<void> {
   const spoolOptions = { limits: spoolLimitsFromConfig(config) };
   const publisher = new CallRecordPublisher(recordQueue, config.CTI_SPOOL_DIR, log, 2_000, spoolOptions);
   const callbackResults = new CallbackResultPublisher(resultQueue, config.CTI_SPOOL_DIR, log, 2_000, spoolOptions);
-  const spoolStatus = () => [publisher.status(), callbackResults.status()];
+  // The linkage spool joins once call control is built (below).
+  const spoolStatuses: Array<() => ReturnType<typeof publisher.status>> = [() => publisher.status(), () => callbackResults.status()];
+  const spoolStatus = () => spoolStatuses.map((status) => status());
   publisher.startRedelivery();
   callbackResults.startRedelivery();
 
@@ -142,6 +144,7 @@ async function main(): Promise<void> {
   calls.onChange = persist;
   // Call control: hold/mute/transfer, emergency linkage, recording, supervision (services/gateway/src/control).
   const control = createCallControl({ config, telephony: ari, calls, acd, bus, log, linkageQueue, trunks: () => trunks.snapshot(), db, dialGuard });
+  spoolStatuses.push(control.spoolStatus);
   handler = new CallStasisHandler(calls, log, () => undefined, [callbacks, ...control.extensions]);
 
   const ami = new AmiClient({ host: config.CTI_AMI_HOST, port: config.CTI_AMI_PORT, user: config.CTI_AMI_USER, password: config.CTI_AMI_PASSWORD }, log);

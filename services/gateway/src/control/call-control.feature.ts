@@ -12,6 +12,7 @@ import { registerCallControlRoutes } from '../http/call-control.routes.js';
 import { CallControlService } from './call-control.service.js';
 import { LinkageService } from './linkage.service.js';
 import { LinkagePublisher } from './linkage.publisher.js';
+import { spoolLimitsFromConfig } from '../records/durable.publisher.js';
 import { PartnerDirectory } from './partner.directory.js';
 import { RecordingService } from './recording.service.js';
 import { SupervisionService } from './supervision.service.js';
@@ -37,7 +38,8 @@ export interface CallControlWiringDeps {
 export function createCallControl(d: CallControlWiringDeps) {
   const { config, telephony, calls, bus, log } = d;
   const partners = PartnerDirectory.load(config.CTI_PARTNERS_FILE, config.CTI_PARTNER_RING_TIMEOUT_S);
-  const linkagePublisher = new LinkagePublisher(d.linkageQueue, config.CTI_SPOOL_DIR, log);
+  // The same spool bound, alert share and memory hold as the call records (config CTI_SPOOL_*).
+  const linkagePublisher = new LinkagePublisher(d.linkageQueue, config.CTI_SPOOL_DIR, log, 2_000, { limits: spoolLimitsFromConfig(config) });
   linkagePublisher.startRedelivery();
   const linkages = new LinkageService(telephony, calls, partners, { snapshot: d.trunks }, linkagePublisher, bus, systemClock, log, { presentedNumber: '12345', transferPrefix: config.CTI_TRANSFER_PREFIX, externalRingTimeoutS: config.CTI_PARTNER_RING_TIMEOUT_S });
   const control = new CallControlService(telephony, calls, d.acd, bus, systemClock, log, { ringTimeoutSeconds: config.CTI_RING_TIMEOUT_S });
@@ -62,6 +64,8 @@ export function createCallControl(d: CallControlWiringDeps) {
         seatOf: (agentId) => d.acd.findAgent(agentId)?.seat,
       }),
     hasSpooled: () => linkagePublisher.hasSpooled(),
+    /** The linkage spool's state, for the fault monitor and /metrics. */
+    spoolStatus: () => linkagePublisher.status(),
     async stop(): Promise<void> {
       for (const u of unsubscribe) u();
       linkagePublisher.stop();
