@@ -17,7 +17,7 @@ export default defineConfig({
     projects: [
       {
         resolve: { alias },
-        test: { name: 'unit', include: ['packages/*/src/**/*.spec.ts', 'services/*/src/**/*.spec.ts'], exclude: ['**/*.int.spec.ts', '**/node_modules/**'] },
+        test: { name: 'unit', include: ['packages/*/src/**/*.spec.ts', 'services/*/src/**/*.spec.ts', 'scripts/**/*.spec.ts'], exclude: ['**/*.int.spec.ts', '**/node_modules/**'] },
       },
       {
         resolve: { alias },
@@ -30,6 +30,8 @@ export default defineConfig({
           // One Asterisk per run: e2e files share it and must not run in parallel.
           fileParallelism: false,
           globalSetup: ['test/support/global-setup.ts'],
+          // Each file must leave Asterisk and the gateway clean (checked after its own afterAll hooks).
+          setupFiles: ['test/support/clean-stack.setup.ts'],
         },
       },
     ],

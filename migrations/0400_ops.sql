@@ -1,6 +1,6 @@
 -- Operations: fault incidents with their history, inspection and operations reports, database backups.
 
--- One fault from start to recovery (DOMAIN.md §6). Ids come from the gateway (uuid) so a retried open is idempotent.
+-- One fault from start to recovery (docs/domain.md §6). Ids come from the gateway (uuid) so a retried open is idempotent.
 CREATE TABLE ops_incidents (
   id               text PRIMARY KEY,
   level            text NOT NULL CHECK (level IN ('L1', 'L2', 'L3', 'L4')),

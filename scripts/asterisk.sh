@@ -28,6 +28,12 @@ apt_mirror() {
 provision() {
   if use_host; then log "using the installed $(asterisk -V)"; return; fi
   if [ -x "$ROOTFS/usr/sbin/asterisk" ]; then log "reusing cached root filesystem $ROOTFS"; return; fi
+  # One build at a time on this machine: a second provision (another run, the demo) waits for the first instead of
+  # deleting its half-built root filesystem.
+  mkdir -p "$(dirname "$ROOTFS")"
+  exec 9>"$ROOTFS.lock"
+  if ! flock -n 9; then log "another provision is building $ROOTFS; waiting for it"; flock 9; fi
+  if [ -x "$ROOTFS/usr/sbin/asterisk" ]; then log "root filesystem $ROOTFS built by another provision"; exec 9>&-; return; fi
   command -v debootstrap >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null; }
   log "building a Debian $SUITE root filesystem with Asterisk in $ROOTFS (about a minute)"
   rm -rf "$ROOTFS.tmp"; mkdir -p "$(dirname "$ROOTFS")"
@@ -36,6 +42,7 @@ provision() {
   debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$ROOTFS.tmp" "$(apt_mirror)" "$script" >"${TMPDIR:-/tmp}/cti-debootstrap.log" 2>&1 \
     || { log "debootstrap failed, see ${TMPDIR:-/tmp}/cti-debootstrap.log"; exit 1; }
   mv "$ROOTFS.tmp" "$ROOTFS"
+  exec 9>&-
 }
 
 # Paths as Asterisk sees them (inside the chroot) and as this host sees them.

@@ -115,6 +115,10 @@ describe('the ACD on real calls', () => {
       const [cb] = await q('SELECT kind, result, trunk, agent_id, answered_at FROM $S.outbound_callbacks WHERE linked_id = $1', [call?.linked_id]);
       expect(cb).toMatchObject({ kind: 'virtual_hold', result: 'reached', trunk: 'primary', agent_id: 'a03' });
       expect(cb.answered_at).not.toBeNull();
+      // The callback passed the dial policy and left its audit row (the citizen's number masked).
+      const audit = await q(`SELECT actor_role, actor_id, target, data FROM $S.audit_log WHERE action = 'dial.outside' AND data->>'callId' = $1`, [call?.linked_id]);
+      expect(audit).toMatchObject([{ actor_role: 'system', actor_id: 'a03', data: { purpose: 'callback', allowed: true } }]);
+      expect(audit[0].target).toMatch(/^\*+\d{4}$/);
     } finally {
       citizen.kill('SIGKILL');
     }

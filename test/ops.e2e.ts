@@ -24,7 +24,10 @@ describe('operations: inspections, incidents and SLA', () => {
     const facts = run.body.report.facts;
     expect(facts.asterisk.ok).toBe(true);
     expect(facts.asterisk.value.uptimeSeconds).toBeGreaterThan(0);
-    expect(facts.asterisk.value.taskProcessors.length).toBeGreaterThan(10);
+    expect(facts.asterisk.value.activeChannels).toBeGreaterThanOrEqual(0);
+    // Task-processor queues are shown only by the CLI, and the AMI user has no `command` privilege: not reported.
+    expect(facts.asterisk.value.taskProcessors).toBeNull();
+    expect(byId.has('asterisk:taskprocessors')).toBe(false);
     expect(byId.get('asterisk:uptime')?.value).toMatch(/^\d+d \d+h \d+m$/);
     expect(byId.has('trunk:trunk-primary'), JSON.stringify(facts.trunks)).toBe(true);
     expect(byId.has('trunk:trunk-backup')).toBe(true);

@@ -43,6 +43,11 @@ export function e2eEnv(runId: string, slot = 0): Record<string, string> {
     CTI_TRUNK_PRIMARY: `127.0.0.21:${5170 + slot}`,
     CTI_TRUNK_BACKUP: `127.0.0.22:${5170 + slot}`,
     CTI_SEATS: '27',
+    // The SIPp seats answer on 127.0.0.1; SIP from any other address is refused for a seat.
+    CTI_SEAT_NETWORKS: '127.0.0.1/32',
+    // Test citizens are a random prefix plus SIPp's call number (8–12 digits, see support/sipp.ts), not 11-digit
+    // mobiles: callbacks to them must pass the dial policy. International and premium numbers stay refused.
+    CTI_DIAL_ALLOWED: '1[3-9]\\d{6,12},0836\\d{7},[2-8]\\d{6}',
     CTI_SEAT_BASE_PORT: String(16100 + slot * 100),
     CTI_PARTNER_BASE_PORT: String(17100 + slot * 10),
     CTI_RTP_START: String(32000 + slot * 1000),

@@ -51,3 +51,23 @@ export function startUas(root: string, ip: string, port: number, scenario: strin
     stdio: 'ignore',
   });
 }
+
+/** Runs one SIPp UAC call of `scenario` against `target` from `from` (ip:port) with extra arguments; resolves with its tally. */
+export function runScenario(root: string, o: { target: string; from: string; scenario: string; args?: string[]; timeoutS?: number }): Promise<CallerRun> {
+  const [ip, port] = o.from.split(':') as [string, string];
+  const args = [
+    o.target, '-sf', join(root, `test/sipp/${o.scenario}.xml`), '-i', ip, '-p', port, '-m', '1', '-nostdin',
+    '-timeout', String(o.timeoutS ?? 20), '-timeout_error', '-recv_timeout', String((o.timeoutS ?? 20) * 1000), ...(o.args ?? []),
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn('sipp', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('error', reject);
+    child.on('exit', () => {
+      const last = (label: string) => Number(/(\d+)\s*$/.exec((output.split('\n').filter((l) => l.includes(label)).at(-1) ?? '').trim())?.[1] ?? 0);
+      resolve({ successful: last('Successful call'), failed: last('Failed call'), output });
+    });
+  });
+}

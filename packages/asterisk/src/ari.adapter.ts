@@ -1,6 +1,6 @@
 import ari from 'ari-client';
 import { AriRest, seg, type AriQuery } from './ari.rest.js';
-import type { ChannelInfo, DialOptions, TelephonyEvents, TelephonyPort } from './telephony.port.js';
+import { LEG_VARS, type ChannelInfo, type DialOptions, type SnoopOptions, type TelephonyEvents, type TelephonyPort } from './telephony.port.js';
 
 /** The slice of a logger the adapters use (pino fits). */
 export interface AdapterLogger {
@@ -25,6 +25,9 @@ export interface AriSettings {
 
 /** The events the gateway's features handle. */
 export const DEFAULT_ARI_EVENT_TYPES = ['StasisStart', 'StasisEnd', 'ChannelDestroyed', 'ChannelDtmfReceived', 'PlaybackFinished', 'RecordingFinished', 'RecordingFailed'] as const;
+
+/** Tries of a hang-up that fails on the way (see hangup). */
+const HANGUP_ATTEMPTS = 3;
 
 function isNotFound(err: unknown): boolean {
   if ((err as { status?: number })?.status === 404) return true;
@@ -247,18 +250,28 @@ export class AriTelephony implements TelephonyPort {
   }
 
   async hangup(channelId: string): Promise<void> {
-    await this.remove(`/channels/${seg(channelId)}`);
+    // A hang-up lost on the way (a time-out or a reset connection on a busy machine) would leave a caller, a partner
+    // or a seat on the line and a leg in Stasis that nobody owns: retried, unless Asterisk itself refused it.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.remove(`/channels/${seg(channelId)}`);
+        return;
+      } catch (err) {
+        const status = (err as { status?: number }).status;
+        if (attempt >= HANGUP_ATTEMPTS || (status !== undefined && status < 500)) throw err;
+        this.log.warn({ channelId, attempt, err: (err as Error).message }, 'hang-up failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
+    }
   }
 
   async dial(o: DialOptions): Promise<void> {
-    await this.post('/channels', {
-      endpoint: o.endpoint,
-      app: this.nextApp(),
-      appArgs: o.appArgs.join(','),
-      callerId: o.callerNumber,
-      timeout: o.timeoutSeconds,
-      channelId: o.channelId,
-    });
+    await this.rest.request(
+      'POST',
+      '/channels',
+      { endpoint: o.endpoint, app: this.nextApp(), appArgs: o.appArgs.join(','), callerId: o.callerNumber, timeout: o.timeoutSeconds, channelId: o.channelId },
+      { variables: { [LEG_VARS.role]: o.role, [LEG_VARS.owner]: o.owner } },
+    );
   }
 
   async createBridge(bridgeId: string): Promise<void> {
@@ -313,8 +326,10 @@ export class AriTelephony implements TelephonyPort {
     });
   }
 
-  async snoop(channelId: string, o: { snoopId: string; spy: 'none' | 'in' | 'out' | 'both'; whisper: 'none' | 'in' | 'out' | 'both'; appArgs: string[] }): Promise<void> {
+  async snoop(channelId: string, o: SnoopOptions): Promise<void> {
     await this.post(`/channels/${seg(channelId)}/snoop/${seg(o.snoopId)}`, { spy: o.spy, whisper: o.whisper, app: this.nextApp(), appArgs: o.appArgs.join(',') });
+    // Snoop takes no variables: tag it right after (an untagged snoop found by a restarted gateway is hung up anyway).
+    await Promise.all([this.setVar(o.snoopId, LEG_VARS.role, 'snoop'), this.setVar(o.snoopId, LEG_VARS.owner, o.owner)]).catch(() => undefined);
   }
 
   async recordBridge(bridgeId: string, name: string, format: string): Promise<void> {

@@ -42,14 +42,21 @@ export class AriRest {
     this.agent = new http.Agent({ keepAlive: true, maxSockets });
   }
 
-  /** `path` is below /ari, with its segments already encoded (see seg). Resolves with the parsed JSON body, if any. */
-  request<T = unknown>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, query: AriQuery = {}): Promise<T> {
+  /**
+   * `path` is below /ari, with its segments already encoded (see seg). `body` is for ARI's few body parameters
+   * (`variables` of an originate). Resolves with the parsed JSON body, if any.
+   */
+  request<T = unknown>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, query: AriQuery = {}, body?: object): Promise<T> {
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined) qs.append(k, String(v));
     const q = qs.toString();
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const headers: http.OutgoingHttpHeaders = payload
+      ? { authorization: this.auth, 'content-type': 'application/json', 'content-length': payload.length }
+      : { authorization: this.auth, 'content-length': 0 };
     return new Promise<T>((resolve, reject) => {
       const req = http.request(
-        { agent: this.agent, host: this.host, port: this.port, method, path: `${this.prefix}${path}${q ? `?${q}` : ''}`, headers: { authorization: this.auth, 'content-length': 0 } },
+        { agent: this.agent, host: this.host, port: this.port, method, path: `${this.prefix}${path}${q ? `?${q}` : ''}`, headers },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -71,7 +78,7 @@ export class AriRest {
       );
       req.setTimeout(this.timeoutMs, () => req.destroy(new Error(`ARI ${method} ${path} timed out after ${this.timeoutMs} ms`)));
       req.on('error', reject);
-      req.end();
+      req.end(payload);
     });
   }
 

@@ -75,16 +75,60 @@ describe('renderAsteriskConf with the real templates', () => {
     expect(three['queues.conf']?.match(/member => /g)).toHaveLength(3);
   });
 
-  it('renders registering seats with auth when CTI_SEAT_CONTACT is empty', () => {
-    const reg = renderAsteriskConf(templates, loadConfig({ CTI_SEATS: '2', CTI_SEAT_CONTACT: '', CTI_SEAT_PASSWORD: 'pw-123456' }), '/x');
+  it('renders registering seats with auth, each with its own password, when CTI_SEAT_CONTACT is empty', () => {
+    const reg = renderAsteriskConf(templates, loadConfig({ CTI_SEATS: '2', CTI_SEAT_CONTACT: '' }), '/x', { 'seat-01': 'pw-one-123456', 'seat-02': 'pw-two-654321' });
     const pjsip = reg['pjsip.conf'] as string;
     expect(seatSections(pjsip, 'auth').map(([n, b]) => [n, /username = (.*)/.exec(b)?.[1], /password = (.*)/.exec(b)?.[1]])).toEqual([
-      ['seat-01', 'seat-01', 'pw-123456'],
-      ['seat-02', 'seat-02', 'pw-123456'],
+      ['seat-01', 'seat-01', 'pw-one-123456'],
+      ['seat-02', 'seat-02', 'pw-two-654321'],
     ]);
     expect(seatSections(pjsip, 'endpoint').every(([n, b]) => b.includes(`auth = ${n}`))).toBe(true);
     const aors = seatSections(pjsip, 'aor').map(([, b]) => b);
     expect(aors.every((b) => b.includes('max_contacts = 1') && !b.includes('contact = sip:'))).toBe(true);
+  });
+
+  it('refuses to render a registering seat without a password of its own', () => {
+    expect(() => renderAsteriskConf(templates, loadConfig({ CTI_SEATS: '2', CTI_SEAT_CONTACT: '' }), '/x', { 'seat-01': 'pw-one-123456' })).toThrow(
+      'no SIP password for registering seat seat-02 (CTI_SEAT_SECRETS_FILE)',
+    );
+  });
+
+  it('inserts values literally: $& and other replacement patterns in a password stay as they are', () => {
+    const secrets = { 'seat-01': "a$&b$'c$`d$$e$1" };
+    const reg = renderAsteriskConf(templates, loadConfig({ CTI_SEATS: '1', CTI_SEAT_CONTACT: '', CTI_AMI_PASSWORD: "ami$&$'$`$$-1" }), '/x', secrets);
+    expect(reg['pjsip.conf']).toContain("password = a$&b$'c$`d$$e$1\n");
+    expect(reg['manager.conf']).toContain("secret = ami$&$'$`$$-1\n");
+    expect(reg['pjsip.conf']).not.toContain(';@SEATS@');
+  });
+
+  it('refuses a seat password from the secrets file that would add a line to pjsip.conf', () => {
+    expect(() => renderAsteriskConf(templates, loadConfig({ CTI_SEATS: '1', CTI_SEAT_CONTACT: '' }), '/x', { 'seat-01': 'pw\n[evil]' })).toThrow(
+      /the SIP password of seat-01 \(CTI_SEAT_SECRETS_FILE\) must not contain control characters/,
+    );
+  });
+
+  it('identifies trunks by source address only, with no anonymous identifier, and admits each trunk from its host only', () => {
+    const pjsip = out['pjsip.conf'] as string;
+    const global = sections(pjsip).find(([n]) => n === 'global')?.[1] ?? '';
+    expect(global).toMatch(/^endpoint_identifier_order = ip,username$/m);
+    expect(out['modules.conf']).toMatch(/^noload => res_pjsip_endpoint_identifier_anonymous\.so$/m);
+    expect(sections(pjsip).find(([n]) => n === 'trunk-defaults')?.[1]).toMatch(/^identify_by = ip$/m);
+    for (const [trunk, host] of [['trunk-primary', '127.0.0.11'], ['trunk-backup', '127.0.0.12']] as const) {
+      const endpoint = sections(pjsip).find(([n, b]) => n === trunk && b.includes('(trunk-defaults)'))?.[1] ?? '';
+      expect(endpoint).toContain(`deny = 0.0.0.0/0.0.0.0\npermit = ${host}/255.255.255.255\n`);
+    }
+    for (const [name, body] of sections(pjsip).filter(([n, b]) => n.startsWith('partner-') && b.includes('(trunk-defaults)'))) {
+      expect(body, name).toContain('deny = 0.0.0.0/0.0.0.0\npermit = 127.0.0.1/32\n');
+    }
+  });
+
+  it('identifies seats by user name and admits their requests and contacts only from CTI_SEAT_NETWORKS', () => {
+    const pjsip = renderAsteriskConf(templates, loadConfig({ CTI_SEAT_NETWORKS: '10.1.0.0/16,192.168.5.0/24' }), '/x')['pjsip.conf'] as string;
+    const defaults = sections(pjsip).find(([n]) => n === 'seat-defaults')?.[1] ?? '';
+    expect(defaults).toMatch(/^identify_by = username$/m);
+    expect(defaults).toContain(
+      'deny = 0.0.0.0/0.0.0.0\npermit = 10.1.0.0/16\npermit = 192.168.5.0/24\ncontact_deny = 0.0.0.0/0.0.0.0\ncontact_permit = 10.1.0.0/16\ncontact_permit = 192.168.5.0/24\n',
+    );
   });
 
   it('throws naming the file and placeholder for an unknown {{X}}', () => {

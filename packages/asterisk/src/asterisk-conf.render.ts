@@ -1,10 +1,23 @@
-import type { Config } from '@cti/contracts';
+import { asteriskValueProblem, type Config } from '@cti/contracts';
 
 /** Emergency and utility partners that get a SIP endpoint of their own, in port order. */
 export const PARTNER_KEYS = ['110', '119', '120', '122', 'water', 'power', 'gas', 'heating'] as const;
 
 /** Values substituted for `{{NAME}}` placeholders in asterisk-conf/ templates. */
 export type TemplateVars = Record<string, string>;
+
+/** SIP password of each registering seat by endpoint name (`seat-01` → secret); see seat-secrets.store.ts. */
+export type SeatSecrets = Readonly<Record<string, string>>;
+
+/**
+ * Config validation already refuses such values; this second check keeps a value that slipped past it (a new
+ * placeholder, a hand-edited secrets file) from reaching Asterisk as an extra line, comment or section.
+ */
+function confValue(what: string, value: string): string {
+  const problem = asteriskValueProblem(value);
+  if (problem) throw new Error(`${what} ${problem}`);
+  return value;
+}
 
 /** Seat endpoint names, `seat-01` … (two digits at least so they sort). */
 export function seatName(n: number): string {
@@ -47,7 +60,14 @@ export function templateVars(config: Config, instanceRoot: string): TemplateVars
   };
 }
 
-function seatBlocks(config: Config): string {
+/** pjsip ACL lines admitting requests (and registered contacts) only from `networks`. */
+function aclLines(networks: readonly string[], contacts: boolean): string {
+  const lines = ['deny = 0.0.0.0/0.0.0.0', ...networks.map((n) => `permit = ${n}`)];
+  if (contacts) lines.push('contact_deny = 0.0.0.0/0.0.0.0', ...networks.map((n) => `contact_permit = ${n}`));
+  return lines.join('\n');
+}
+
+function seatBlocks(config: Config, secrets: SeatSecrets): string {
   const blocks: string[] = [];
   for (let n = 1; n <= config.CTI_SEATS; n++) {
     const name = seatName(n);
@@ -56,22 +76,33 @@ function seatBlocks(config: Config): string {
         '{port}',
         String(config.CTI_SEAT_BASE_PORT + n),
       );
-      blocks.push(`[${name}](seat-defaults)\naors = ${name}\n\n[${name}]\ntype = aor\ncontact = ${contact}\n`);
+      blocks.push(`[${name}](seat-defaults)\naors = ${name}\n\n[${name}]\ntype = aor\ncontact = ${confValue('CTI_SEAT_CONTACT', contact)}\n`);
     } else {
       blocks.push(
         `[${name}](seat-defaults)\naors = ${name}\nauth = ${name}\n\n[${name}]\ntype = auth\nauth_type = userpass\n` +
-          `username = ${name}\npassword = ${config.CTI_SEAT_PASSWORD}\n\n[${name}]\ntype = aor\nmax_contacts = 1\nremove_existing = yes\n`,
+          `username = ${name}\npassword = ${seatSecret(secrets, name)}\n\n[${name}]\ntype = aor\nmax_contacts = 1\nremove_existing = yes\n`,
       );
     }
   }
   return blocks.join('\n');
 }
 
+function seatSecret(secrets: SeatSecrets, name: string): string {
+  const secret = secrets[name];
+  if (!secret) throw new Error(`no SIP password for registering seat ${name} (CTI_SEAT_SECRETS_FILE)`);
+  return confValue(`the SIP password of ${name} (CTI_SEAT_SECRETS_FILE)`, secret);
+}
+
+// Partners are only called out to: identify_by = ip (trunk-defaults) without an identify section means no request
+// is ever taken as coming from one, and the ACL admits in-dialog requests (BYE) from the partner host only.
 function partnerBlocks(config: Config): string {
   return PARTNER_KEYS.map((key, i) => {
     const name = `partner-${key}`;
     const contact = `sip:${key}@${config.CTI_PARTNER_HOST}:${config.CTI_PARTNER_BASE_PORT + i}`;
-    return `[${name}](trunk-defaults)\ncontext = from-partner\naors = ${name}\n\n[${name}]\ntype = aor\ncontact = ${contact}\n`;
+    return (
+      `[${name}](trunk-defaults)\ncontext = from-partner\naors = ${name}\n${aclLines([`${config.CTI_PARTNER_HOST}/32`], false)}\n\n` +
+      `[${name}]\ntype = aor\ncontact = ${contact}\n`
+    );
   }).join('\n');
 }
 
@@ -83,17 +114,21 @@ function queueMembers(config: Config): string {
 
 /**
  * Renders every template: `{{NAME}}` placeholders from `vars`, and the generated blocks
- * (`;@SEATS@`, `;@PARTNERS@`, `;@QUEUE_MEMBERS@`). An unknown placeholder is an error,
- * so a typo never reaches Asterisk as a literal.
+ * (`;@SEATS@`, `;@SEAT_ACL@`, `;@PARTNERS@`, `;@QUEUE_MEMBERS@`). An unknown placeholder is an error,
+ * so a typo never reaches Asterisk as a literal. `seatSecrets` holds the passwords of registering seats
+ * (needed only when CTI_SEAT_CONTACT is empty). Values are inserted literally: no `$&`-style replacement
+ * pattern of String.replace applies to them.
  */
 export function renderAsteriskConf(
   templates: Record<string, string>,
   config: Config,
   instanceRoot: string,
+  seatSecrets: SeatSecrets = {},
 ): Record<string, string> {
   const vars = templateVars(config, instanceRoot);
   const generated: Record<string, string> = {
-    ';@SEATS@': seatBlocks(config),
+    ';@SEATS@': seatBlocks(config, seatSecrets),
+    ';@SEAT_ACL@': aclLines(config.CTI_SEAT_NETWORKS.split(','), true),
     ';@PARTNERS@': partnerBlocks(config),
     ';@QUEUE_MEMBERS@': queueMembers(config),
   };
@@ -102,9 +137,9 @@ export function renderAsteriskConf(
     let rendered = text.replace(/\{\{([A-Z_]+)\}\}/g, (_m, name: string) => {
       const value = vars[name];
       if (value === undefined) throw new Error(`asterisk-conf/${file}: unknown placeholder {{${name}}}`);
-      return value;
+      return confValue(`asterisk-conf/${file}: {{${name}}}`, value);
     });
-    for (const [marker, block] of Object.entries(generated)) rendered = rendered.replace(marker, block);
+    for (const [marker, block] of Object.entries(generated)) rendered = rendered.split(marker).join(block);
     out[file] = rendered;
   }
   return out;

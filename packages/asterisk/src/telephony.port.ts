@@ -11,6 +11,20 @@ export interface ChannelInfo {
   createdAt: number;
 }
 
+/**
+ * What a leg the gateway originates is for. It is set on the channel at origination (channel variable
+ * `CTI_ROLE`, with the owning call in `CTI_OWNER`) so that a restarted gateway, which lost its memory of the leg,
+ * can tell it from a citizen's call: the dialplan marks inbound calls `CTI_ROLE=inbound`, and only those are ever
+ * adopted as callers.
+ */
+export type LegRole = 'seat' | 'transfer' | 'partner' | 'callback-seat' | 'callback-citizen' | 'supervisor-seat' | 'snoop';
+
+/** Channel variable names of the leg tags (see LegRole). */
+export const LEG_VARS = { role: 'CTI_ROLE', owner: 'CTI_OWNER', trunk: 'CTI_TRUNK' } as const;
+
+/** The role the dialplan gives a citizen's inbound call. */
+export const INBOUND_ROLE = 'inbound';
+
 /** Options for ringing an endpoint into the Stasis application. */
 export interface DialOptions {
   /** Channel id to create, so events can be matched before originate returns. */
@@ -21,6 +35,20 @@ export interface DialOptions {
   timeoutSeconds: number;
   /** Stasis arguments the answered channel arrives with. */
   appArgs: string[];
+  /** What the leg is for, set on the channel as CTI_ROLE. */
+  role: LegRole;
+  /** The call that owns the leg (its caller's channel id, or the callback's queue id), set as CTI_OWNER. */
+  owner: string;
+}
+
+/** A snoop channel on a call's leg into our app (the snoop channel is tagged role `snoop`, owned by `owner`). */
+export interface SnoopOptions {
+  snoopId: string;
+  spy: 'none' | 'in' | 'out' | 'both';
+  whisper: 'none' | 'in' | 'out' | 'both';
+  appArgs: string[];
+  /** The call being supervised. */
+  owner: string;
 }
 
 /** Call control the gateway needs from Asterisk (ARI). Methods reject with a CtiError-like Error on failure. */
@@ -56,7 +84,7 @@ export interface TelephonyPort {
   /** Removes channels from a bridge; a channel already gone is not an error. */
   removeFromBridge(bridgeId: string, channelIds: string[]): Promise<void>;
   /** Creates a snoop channel on `channelId` into our app: spy hears, whisper speaks (`none`, `in`, `out`, `both`). */
-  snoop(channelId: string, o: { snoopId: string; spy: 'none' | 'in' | 'out' | 'both'; whisper: 'none' | 'in' | 'out' | 'both'; appArgs: string[] }): Promise<void>;
+  snoop(channelId: string, o: SnoopOptions): Promise<void>;
   /** Starts recording a bridge to `name` (relative to Asterisk's recording directory) in `format`. */
   recordBridge(bridgeId: string, name: string, format: string): Promise<void>;
   /** Reads a channel variable; undefined when unset. */

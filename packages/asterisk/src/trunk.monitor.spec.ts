@@ -14,9 +14,11 @@ class FakeAmi {
   onConnection(l: (up: boolean) => void) {
     this.connections.push(l);
   }
-  async listAction(_fields: Record<string, string | number>, _row: string): Promise<AmiEvent[]> {
+  /** Like Asterisk: PJSIPShowContacts lists no static (AOR `contact=`) contacts; PJSIPShowEndpoint gives each one's status. */
+  async listAction(fields: Record<string, string | number>, row: string): Promise<AmiEvent[]> {
     if (this.failList) throw new Error('AMI down');
-    return this.contacts;
+    if (fields.action !== 'PJSIPShowEndpoint' || row !== 'ContactStatusDetail') return [];
+    return this.contacts.filter((c) => c.aor === fields.endpoint);
   }
   emit(e: Record<string, string>) {
     for (const l of this.events) l({ event: 'ContactStatus', ...e });
@@ -80,8 +82,8 @@ describe('TrunkMonitor', () => {
   it('reads every contact when AMI (re)connects', async () => {
     const { ami, monitor } = fixture();
     ami.contacts = [
-      { event: 'ContactList', aor: 'trunk-primary', status: 'Reachable', roundtripusec: '7000' },
-      { event: 'ContactList', aor: 'trunk-backup', status: 'Unreachable', roundtripusec: '0' },
+      { event: 'ContactStatusDetail', aor: 'trunk-primary', status: 'Reachable', roundtripusec: '7000' },
+      { event: 'ContactStatusDetail', aor: 'trunk-backup', status: 'Unreachable', roundtripusec: '0' },
     ];
     ami.connect();
     await new Promise((r) => setImmediate(r));

@@ -13,7 +13,7 @@ const REACHABLE = new Set(['Reachable', 'Created', 'Updated']);
 
 /**
  * Tracks the primary and backup trunks from AMI ContactStatus events (these only come when the
- * AOR has qualify_frequency set) and a PJSIPShowContacts snapshot at every (re)connect.
+ * AOR has qualify_frequency set) and a PJSIPShowEndpoint snapshot of each trunk at every (re)connect.
  */
 export class TrunkMonitor {
   private readonly trunks = new Map<string, TrunkStatus>();
@@ -39,7 +39,9 @@ export class TrunkMonitor {
   /** Re-reads every contact's status. */
   async refresh(): Promise<void> {
     try {
-      const rows = await this.ami.listAction({ action: 'PJSIPShowContacts' }, 'ContactList');
+      // PJSIPShowContacts lists no static (AOR `contact=`) contacts — "No Contacts found" for the trunks — so a
+      // restarted gateway never learned a trunk's state until it changed; PJSIPShowEndpoint reports each one's status.
+      const rows = (await Promise.all(this.names.map((endpoint) => this.ami.listAction({ action: 'PJSIPShowEndpoint', endpoint }, 'ContactStatusDetail')))).flat();
       for (const row of rows) this.update(row.aor ?? '', row.status === 'Reachable' ? 'up' : row.status === 'Unreachable' ? 'down' : 'unknown', row.roundtripusec);
     } catch {
       /* AMI dropped again; the next connect refreshes */

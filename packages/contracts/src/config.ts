@@ -1,6 +1,23 @@
 import { z } from 'zod';
+import { asteriskHost, asteriskName, asteriskSecret, ipv4Address, ipv4Networks, trunkAddress } from './asterisk-value.schema.js';
 
 const port = z.coerce.number().int().min(1).max(65535);
+/** Dialable outside numbers: mainland mobiles, Ganzi fixed lines with the 0836 area code, local 7-digit Ganzi lines. */
+export const DEFAULT_DIAL_ALLOWED = '1[3-9]\\d{9},0836\\d{7},[2-8]\\d{6}';
+/** Numbers refused even when allowed: international (00…) and 160/168 information-service (premium) lines. */
+export const DEFAULT_DIAL_REFUSED = '00\\d*,(0836)?16[08]\\d*';
+
+/** Comma-separated regular expressions (dial policy), each checked to compile. */
+const dialPatterns = z.string().superRefine((list, ctx) => {
+  // Split as parseDialPatterns (packages/domain) does: a comma inside a quantifier (`\d{6,12}`) is the pattern's.
+  for (const p of list.split(/,(?![^{}]*\})/).map((x) => x.trim()).filter((x) => x !== '')) {
+    try {
+      new RegExp(p);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `pattern ${JSON.stringify(p)} is not a valid regular expression` });
+    }
+  }
+});
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -10,6 +27,11 @@ const bool = z
  * The README's configuration table mirrors this schema; keep them in step.
  */
 export const configSchema = z.object({
+  /**
+   * `production` refuses to start while a shipped default secret (ARI, AMI, 110 exchange) is in use or GET /metrics
+   * has no token; `development` (default) accepts them for local runs and tests.
+   */
+  CTI_ENV: z.enum(['development', 'production']).default('development'),
   /** Address the gateway's HTTP API binds to. */
   CTI_HTTP_HOST: z.string().default('127.0.0.1'),
   /** Port of the gateway's HTTP API. */
@@ -25,9 +47,9 @@ export const configSchema = z.object({
   /** Asterisk ARI base URL. */
   CTI_ARI_URL: z.string().url().default('http://127.0.0.1:8188'),
   /** ARI user name (ari.conf). */
-  CTI_ARI_USER: z.string().min(1).default('cti'),
+  CTI_ARI_USER: asteriskName.default('cti'),
   /** ARI password (ari.conf); never logged. */
-  CTI_ARI_PASSWORD: z.string().min(8).default('cti-ari-secret'),
+  CTI_ARI_PASSWORD: asteriskSecret(8).default('cti-ari-secret'),
   /** Name of the Stasis application the dialplan sends calls to. */
   CTI_ARI_APP: z.string().regex(/^[A-Za-z0-9_-]+$/).default('cti12345'),
   /**
@@ -40,30 +62,38 @@ export const configSchema = z.object({
   /** AMI port (manager.conf). */
   CTI_AMI_PORT: port.default(5039),
   /** AMI user name. */
-  CTI_AMI_USER: z.string().min(1).default('cti'),
+  CTI_AMI_USER: asteriskName.default('cti'),
   /** AMI password; never logged. */
-  CTI_AMI_PASSWORD: z.string().min(8).default('cti-ami-secret'),
+  CTI_AMI_PASSWORD: asteriskSecret(8).default('cti-ami-secret'),
   /** Port Asterisk's PJSIP UDP transport binds to on 127.0.0.1 (or CTI_SIP_BIND). */
   CTI_SIP_PORT: port.default(5160),
   /** Address Asterisk's SIP transport binds to. */
-  CTI_SIP_BIND: z.string().default('127.0.0.1'),
+  CTI_SIP_BIND: asteriskHost.default('127.0.0.1'),
   /** Source address (and SIP port) of the carrier's primary 12345 trunk. */
-  CTI_TRUNK_PRIMARY: z.string().default('127.0.0.11:5070'),
+  CTI_TRUNK_PRIMARY: trunkAddress.default('127.0.0.11:5070'),
   /** Source address (and SIP port) of the carrier's backup 12345 trunk. */
-  CTI_TRUNK_BACKUP: z.string().default('127.0.0.12:5070'),
+  CTI_TRUNK_BACKUP: trunkAddress.default('127.0.0.12:5070'),
   /** Number of agent seats (PJSIP endpoints seat-01 … seat-NN). */
   CTI_SEATS: z.coerce.number().int().min(1).max(2000).default(27),
   /**
    * Static contact of each seat, `{n}` is the seat number (1-based) and `{port}` is CTI_SEAT_BASE_PORT + n.
    * Empty means seats register with a password (production softphones).
    */
-  CTI_SEAT_CONTACT: z.string().default('sip:seat@127.0.0.1:{port}'),
+  CTI_SEAT_CONTACT: z
+    .string()
+    .regex(/^(sips?:[A-Za-z0-9{}@:._+-]+)?$/, 'expected a SIP URI without parameters, e.g. sip:seat@10.0.0.5:{port}')
+    .default('sip:seat@127.0.0.1:{port}'),
   /** Base of the seats' static contact ports (seat n listens on base + n). */
   CTI_SEAT_BASE_PORT: port.default(16000),
-  /** Password of seats that register (when CTI_SEAT_CONTACT is empty); never logged. */
-  CTI_SEAT_PASSWORD: z.string().default('seat-secret-change-me'),
-  /** Address (host:port) where the emergency/utility partners' SIP endpoints answer in the test topology. */
-  CTI_PARTNER_HOST: z.string().default('127.0.0.1'),
+  /**
+   * JSON file of the registering seats' SIP passwords (`{"seat-01":"…"}`, one random password per seat, created and
+   * extended by render-asterisk with mode 0600; used when CTI_SEAT_CONTACT is empty). Keep it outside the repository.
+   */
+  CTI_SEAT_SECRETS_FILE: z.string().min(1).default('/var/lib/cti12345/seat-secrets.json'),
+  /** Networks seats may send SIP from (pjsip ACL of every seat endpoint), comma-separated CIDRs; the default is loopback and the private ranges. */
+  CTI_SEAT_NETWORKS: ipv4Networks.default('127.0.0.0/8,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16'),
+  /** IPv4 address where the emergency/utility partners' SIP endpoints answer (their requests are admitted from it only). */
+  CTI_PARTNER_HOST: ipv4Address.default('127.0.0.1'),
   /** Base port of partner endpoints (110 → base+0, 119 → +1, 120 → +2, 122 → +3). */
   CTI_PARTNER_BASE_PORT: port.default(17000),
   /** First and last RTP port Asterisk uses. */
@@ -99,6 +129,12 @@ export const configSchema = z.object({
   CTI_QUEUE_LOG_FILE: z.string().default(''),
   /** Directory of the durable local spool for call records Redis could not take. */
   CTI_SPOOL_DIR: z.string().default('.run/spool'),
+  /** Bound of each spool file (call records, callback results, linkages) in MiB; past it records wait in memory. */
+  CTI_SPOOL_MAX_MB: z.coerce.number().gt(0).max(1_048_576).default(256),
+  /** Share of CTI_SPOOL_MAX_MB at which a spool opens a `spool_at_risk` incident, before the bound or the disk is reached. */
+  CTI_SPOOL_ALERT_RATIO: z.coerce.number().gt(0).max(1).default(0.8),
+  /** Records each spool keeps in memory while the disk refuses them (full, or the bound reached); beyond it they are lost, loudly. */
+  CTI_SPOOL_MEMORY_RECORDS: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
   /** pino log level. */
   CTI_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** When true, agents logged in through the demo seeding are set ready at once. */
@@ -119,6 +155,15 @@ export const configSchema = z.object({
   CTI_WALLBOARD_STATS_S: z.coerce.number().int().min(1).max(300).default(5),
   /** Bearer token Prometheus must send to GET /metrics; empty = no authentication (bind the API to a private address). */
   CTI_METRICS_TOKEN: z.string().default(''),
+  /** Default lifetime of a new bearer token in days per role, `role:days` comma-separated; an expired token gets 401. */
+  CTI_TOKEN_LIFETIME_DAYS: z
+    .string()
+    .regex(/^(agent|supervisor|qa|callback|manager|admin|partner|department):\d{1,4}(,(agent|supervisor|qa|callback|manager|admin|partner|department):\d{1,4})*$/, 'expected role:days,role:days')
+    .default('agent:30,supervisor:30,qa:30,callback:30,manager:30,admin:7,partner:365,department:180'),
+  /** Seconds between re-checks of the tokens behind open WebSocket and SSE streams; a revoked or expired token's streams close. */
+  CTI_TOKEN_RECHECK_S: z.coerce.number().int().min(1).max(300).default(5),
+  /** Ticket rows one token may read per rolling hour (lists, details, histories); beyond it reads get 429. */
+  CTI_TICKET_READ_BUDGET_PER_HOUR: z.coerce.number().int().min(10).max(1_000_000).default(3000),
   /** Days of history the staffing forecast averages per half-hour of the day. */
   CTI_STAFFING_HISTORY_DAYS: z.coerce.number().int().min(1).max(365).default(28),
   /** Share of calls to answer within the service-level threshold (15 s) that staffing plans for. */
@@ -131,7 +176,7 @@ export const configSchema = z.object({
   CTI_STAFFING_DEFAULT_AHT_S: z.coerce.number().int().min(1).max(7200).default(240),
   /** When true the worker schedules daily, weekly and monthly reports (BullMQ repeatable jobs, Beijing time). */
   CTI_REPORTS_SCHEDULE: bool.default(true),
-  /** Ticket deadlines in working days per category, `category:days` comma-separated (DOMAIN.md §3, Sichuan rules). */
+  /** Ticket deadlines in working days per category, `category:days` comma-separated (docs/domain.md §3, Sichuan rules). */
   CTI_TICKET_DEADLINE_DAYS: z
     .string()
     .regex(/^([a-z]+:\d{1,3})(,[a-z]+:\d{1,3})*$/, 'expected category:days,category:days')
@@ -180,18 +225,29 @@ export const configSchema = z.object({
   CTI_PARTNER_RING_TIMEOUT_S: z.coerce.number().int().min(3).max(180).default(30),
   /** Prefix dialled before transfer targets' external numbers on the trunks. */
   CTI_TRANSFER_PREFIX: z.string().regex(/^[0-9*#]*$/).default(''),
+  /**
+   * Outside numbers that may be dialled (agent transfers, callbacks), comma-separated regular expressions matched in
+   * full against the digits-only national number; empty = DEFAULT_DIAL_ALLOWED (mainland mobiles, Ganzi 0836 lines).
+   */
+  CTI_DIAL_ALLOWED: dialPatterns.default('').transform((v) => (v.trim() === '' ? DEFAULT_DIAL_ALLOWED : v)),
+  /** Outside numbers refused even when allowed (checked first); empty = DEFAULT_DIAL_REFUSED (international, 160/168 lines). */
+  CTI_DIAL_REFUSED: dialPatterns.default('').transform((v) => (v.trim() === '' ? DEFAULT_DIAL_REFUSED : v)),
+  /** Outside dials (transfers to outside numbers) one agent may place within CTI_DIAL_WINDOW_S. */
+  CTI_DIAL_MAX_PER_AGENT: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Window of the per-agent outside-dial limit, seconds. */
+  CTI_DIAL_WINDOW_S: z.coerce.number().int().min(1).max(86400).default(3600),
   /** Asterisk's recording spool directory as this host sees it (the chroot instance's `<rootfs>/run/cti/<instance>/spool/recording`). */
   CTI_RECORDINGS_DIR: z.string().default('/var/spool/asterisk/recording'),
   /** Days recordings are kept; the worker deletes older files daily (0 = keep for ever). */
   CTI_RECORDING_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(180),
   /** Whether every answered call is recorded (bridge recording from answer to end). */
   CTI_RECORD_CALLS: bool.default(true),
-  /** Recovery deadline in minutes per fault level, `L1:60,L2:90,L3:120,L4:180` (DOMAIN.md §6). */
+  /** Recovery deadline in minutes per fault level, `L1:60,L2:90,L3:120,L4:180` (docs/domain.md §6). */
   CTI_OPS_RECOVERY_MINUTES: z.string().regex(/^L[1-4]:\d+(\.\d+)?(,L[1-4]:\d+(\.\d+)?){3}$/, 'expected L1:60,L2:90,L3:120,L4:180').default('L1:60,L2:90,L3:120,L4:180'),
   /** Cumulative fault time allowed per (Beijing) calendar year, in hours. */
   CTI_OPS_YEARLY_FAULT_BUDGET_H: z.coerce.number().gt(0).max(8784).default(24),
   /** Level of each detected fault kind, `kind:level` comma-separated; a kind left out is not detected. */
-  CTI_OPS_FAULT_LEVELS: z.string().regex(/^([a-z_]+:L[1-4](,[a-z_]+:L[1-4])*)?$/, 'expected kind:level,… e.g. ari_down:L1').default('ari_down:L1,trunks_down:L1,intake_failing:L2,trunk_down:L3,ami_down:L3'),
+  CTI_OPS_FAULT_LEVELS: z.string().regex(/^([a-z_]+:L[1-4](,[a-z_]+:L[1-4])*)?$/, 'expected kind:level,… e.g. ari_down:L1').default('ari_down:L1,trunks_down:L1,intake_failing:L2,trunk_down:L3,ami_down:L3,records_lost:L2,spool_at_risk:L3'),
   /** Seconds ARI must stay disconnected before an L1 incident opens. */
   CTI_OPS_ARI_DOWN_S: z.coerce.number().min(0).max(3600).default(30),
   /** Seconds AMI must stay disconnected before an incident opens. */
@@ -237,12 +293,34 @@ export const configSchema = z.object({
 /** The validated, frozen configuration handed to every module that needs it. */
 export type Config = Readonly<z.infer<typeof configSchema>>;
 
-/** Parses the environment once; throws with every invalid field named. */
+/** Secrets whose shipped defaults are public (they are in this repository): production refuses them. */
+export const SHIPPED_SECRETS = ['CTI_ARI_PASSWORD', 'CTI_AMI_PASSWORD', 'CTI_EXCHANGE_OUTBOUND_SECRET', 'CTI_EXCHANGE_INBOUND_SECRET'] as const;
+
+/** What keeps `config` from running in production: shipped default secrets and an open /metrics (empty when none). */
+export function productionProblems(config: Config): string[] {
+  const defaults = configSchema.parse({});
+  const problems: string[] = SHIPPED_SECRETS.filter((k) => config[k] === defaults[k]).map((k) => `${k} is the shipped default`);
+  if (config.CTI_METRICS_TOKEN === '') problems.push('CTI_METRICS_TOKEN is empty (GET /metrics would be open)');
+  else if (config.CTI_METRICS_TOKEN.length < 16) problems.push('CTI_METRICS_TOKEN is shorter than 16 characters');
+  return problems;
+}
+
+/** Parses the environment once; throws with every invalid field named, and in production with every default secret. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = configSchema.safeParse(env);
   if (!parsed.success) {
     const fields = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`invalid configuration: ${fields}`);
   }
-  return Object.freeze(parsed.data);
+  const config = Object.freeze(parsed.data);
+  if (config.CTI_ENV === 'production') {
+    const problems = productionProblems(config);
+    if (problems.length > 0) throw new Error(`refusing to start with CTI_ENV=production: ${problems.join('; ')}`);
+  }
+  return config;
+}
+
+/** CTI_TOKEN_LIFETIME_DAYS as role → days. */
+export function tokenLifetimeDays(config: Pick<Config, 'CTI_TOKEN_LIFETIME_DAYS'>): Record<string, number> {
+  return Object.fromEntries(config.CTI_TOKEN_LIFETIME_DAYS.split(',').map((p) => [p.split(':')[0] as string, Number(p.split(':')[1])]));
 }

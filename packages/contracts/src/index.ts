@@ -2,3 +2,4 @@ export * from './config.js';
 export * from './queues.js';
 export * from './ticket.settings.js';
 export * from './exchange.signature.js';
+export { asteriskValueProblem } from './asterisk-value.schema.js';

@@ -112,7 +112,7 @@ describe('TokenRepository', () => {
     const token = await tokens.create('agent', 'desk 7', 'tok-agent');
     expect(token).toMatch(/^cti_[A-Za-z0-9_-]{32}$/);
     const principal = await tokens.findPrincipal(token);
-    expect(principal).toEqual({ tokenId: expect.any(String), role: 'agent', agentId: 'tok-agent', label: 'desk 7' });
+    expect(principal).toEqual({ tokenId: expect.any(String), role: 'agent', agentId: 'tok-agent', label: 'desk 7', expiresAt: expect.any(Date) });
     const stored = await db.selectFrom('api_tokens').select('token_hash').where('id', '=', principal?.tokenId as string).executeTakeFirstOrThrow();
     expect(stored.token_hash).not.toContain(token);
     expect(await tokens.findPrincipal('cti_unknown')).toBeUndefined();
@@ -125,11 +125,11 @@ describe('TokenRepository', () => {
     await db.insertInto('departments').values({ id: 'tok-dept', name: '水务局' }).execute();
     const tokens = new TokenRepository(db);
     const token = await tokens.create('department', 'water bureau', null, 'tok-dept');
-    expect(await tokens.findPrincipal(token)).toEqual({ tokenId: expect.any(String), role: 'department', agentId: null, label: 'water bureau', departmentId: 'tok-dept' });
+    expect(await tokens.findPrincipal(token)).toEqual({ tokenId: expect.any(String), role: 'department', agentId: null, label: 'water bureau', departmentId: 'tok-dept', expiresAt: expect.any(Date) });
     await expect(tokens.create('department', 'no unit', null)).rejects.toThrow(/needs a department id/);
     await expect(tokens.create('agent', 'desk', null, 'tok-dept')).rejects.toThrow(/only a department token/);
     // The table enforces it too.
-    await expect(db.insertInto('api_tokens').values({ token_hash: 'x1', role: 'department', label: 'raw', agent_id: null }).execute()).rejects.toThrow(/api_tokens_department_check/);
-    await expect(db.insertInto('api_tokens').values({ token_hash: 'x2', role: 'department', label: 'raw', agent_id: null, department_id: 'no-such-dept' }).execute()).rejects.toThrow(/foreign key/);
+    await expect(db.insertInto('api_tokens').values({ token_hash: 'x1', role: 'department', label: 'raw', agent_id: null, expires_at: new Date(Date.now() + 86_400_000) }).execute()).rejects.toThrow(/api_tokens_department_check/);
+    await expect(db.insertInto('api_tokens').values({ token_hash: 'x2', role: 'department', label: 'raw', agent_id: null, department_id: 'no-such-dept', expires_at: new Date(Date.now() + 86_400_000) }).execute()).rejects.toThrow(/foreign key/);
   });
 });

@@ -235,6 +235,8 @@ export interface ApiTokensTable {
   label: string;
   created_at: Generated<Date>;
   revoked_at: Timestamp | null;
+  /** After this the token is refused (migration 0710). */
+  expires_at: Timestamp;
 }
 
 /** Row of `audit_log`: who did what sensitive thing. */

@@ -45,7 +45,7 @@ export class QaRepository {
 
   /** Agent ids holding an active `qa` token, to add to the configured QA staff. */
   async qaStaffFromTokens(): Promise<string[]> {
-    const rows = await this.db.selectFrom('api_tokens').select('agent_id').distinct().where('role', '=', 'qa').where('revoked_at', 'is', null).where('agent_id', 'is not', null).execute();
+    const rows = await this.db.selectFrom('api_tokens').select('agent_id').distinct().where('role', '=', 'qa').where('revoked_at', 'is', null).where('expires_at', '>', sql<Date>`now()`).where('agent_id', 'is not', null).execute();
     return rows.map((r) => r.agent_id as string).sort();
   }
 

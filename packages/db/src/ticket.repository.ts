@@ -7,8 +7,33 @@ export type TicketRow = Selectable<TicketsTable>;
 /** One history line as read from the database. */
 export type TicketHistoryRow = Selectable<TicketHistoryTable>;
 
+/**
+ * The tickets an agent may read (README: Security → citizens' data): those they opened or acted on (`actorId` in the
+ * history), those of calls they answered (`agentId`: the source call or a linked call), and — while a call is
+ * connected to them — the caller's tickets (`liveCaller`, matched on the last 11 digits).
+ */
+export interface AgentTicketScope {
+  actorId: string;
+  agentId: string | null;
+  liveCaller?: string;
+}
+
+/** The SQL predicate of an agent's scope over `tickets`. */
+function agentScopeSql(scope: AgentTicketScope) {
+  const live = (scope.liveCaller ?? '').replace(/\D/g, '').slice(-11);
+  return sql<boolean>`(
+    EXISTS (SELECT 1 FROM ticket_history h WHERE h.ticket_id = tickets.id AND h.actor_id = ${scope.actorId})
+    OR (${scope.agentId}::text IS NOT NULL AND EXISTS (
+      SELECT 1 FROM calls c WHERE c.agent_id = ${scope.agentId}::text
+        AND (c.linked_id = tickets.source_call_id OR c.linked_id IN (SELECT tc.linked_id FROM ticket_calls tc WHERE tc.ticket_id = tickets.id))))
+    OR (${live}::text <> '' AND length(${live}::text) >= 7 AND right(regexp_replace(coalesce(tickets.caller_number, ''), '[^0-9]', '', 'g'), 11) = ${live}::text)
+  )`;
+}
+
 /** Filters of the ticket search; every field optional. */
 export interface TicketFilter {
+  /** Only the tickets this agent may read. */
+  agentScope?: AgentTicketScope;
   state?: string;
   category?: string;
   callerNumber?: string;
@@ -23,7 +48,7 @@ export interface TicketFilter {
   offset: number;
 }
 
-/** Free-text intake fields besides the rule-relevant ones (DOMAIN.md §3: five elements, address, summary, …). */
+/** Free-text intake fields besides the rule-relevant ones (docs/domain.md §3: five elements, address, summary, …). */
 export interface TicketIntakeFields {
   category?: Category | null;
   urgency?: Urgency;
@@ -160,6 +185,7 @@ export class TicketRepository {
   /** Tickets matching the filter, newest first, with the total count. */
   async list(filter: TicketFilter): Promise<{ total: number; items: TicketRow[] }> {
     let q = this.db.selectFrom('tickets');
+    if (filter.agentScope) q = q.where(agentScopeSql(filter.agentScope));
     if (filter.state) q = q.where('state', '=', filter.state);
     if (filter.category) q = q.where('category', '=', filter.category);
     if (filter.callerNumber) q = q.where('caller_number', '=', filter.callerNumber);
@@ -183,6 +209,13 @@ export class TicketRepository {
       q.select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow(),
     ]);
     return { total: Number(total.n), items };
+  }
+
+  /** Of the given ticket ids, those within the agent's scope. */
+  async inAgentScope(ids: readonly string[], scope: AgentTicketScope): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.db.selectFrom('tickets').select('id').where('id', 'in', ids).where(agentScopeSql(scope)).execute();
+    return new Set(rows.map((r) => String(r.id)));
   }
 
   /** One ticket by id, or undefined. */

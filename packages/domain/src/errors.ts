@@ -9,7 +9,9 @@ export type CtiErrorCode =
   | 'CTI_ERR_UNAUTHORIZED'
   | 'CTI_ERR_CONFLICT'
   | 'CTI_ERR_INVALID_TRANSITION'
-  | 'CTI_ERR_UNAVAILABLE';
+  | 'CTI_ERR_UNAVAILABLE'
+  /** A per-principal quota is used up (e.g. ticket rows read per hour). */
+  | 'CTI_ERR_RATE_LIMITED';
 
 /** A domain error with a stable code and details safe to show to the caller. */
 export class CtiError extends Error {

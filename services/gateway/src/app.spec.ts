@@ -47,7 +47,7 @@ function fixture(health: Partial<HealthProbes> = {}) {
     features: [
       (routes) => registerAgentRoutes(routes, agents),
       (routes) => registerStatsRoutes(routes, { answerCounts: async (from, to) => (countsAsked.push({ from, to }), counts) }, () => clock.now()),
-      (routes) => registerTicketRoutes(routes, { list: async () => ({ total: 0, items: [] }), findById: async () => undefined }),
+      (routes) => registerTicketRoutes(routes, { list: async () => ({ total: 0, items: [] }), findById: async () => undefined, inAgentScope: async () => new Set<string>() }, openAccess),
       (routes) => registerCallRoutes(routes, { liveCalls: () => [] }, () => clock.now()),
       (routes) => registerAcdRoutes(routes, acd),
     ],
@@ -67,7 +67,30 @@ async function start(health: Partial<HealthProbes> = {}) {
   return { ...f, app };
 }
 
+/** Ticket reads in these tests: everything allowed and counted nowhere (the access model has its own tests). */
+const openAccess = { warningPolicy: { yellowRemainingFraction: 0.2, yellowWithinHours: 24 }, now: Date.now, access: { audit: { record: async () => undefined }, budget: { remaining: () => 1000, charge: () => undefined }, liveCallerOf: () => undefined } };
+
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+describe('access decisions', () => {
+  it('refuses to build an app with a route nobody decided the access of, and lists declared raw routes in OpenAPI', async () => {
+    const f = fixture();
+    const undeclared = buildApp({ ...f.deps, features: [(_routes, a) => void a.get('/debug/dump', async () => 'everything')] });
+    await expect(undeclared).rejects.toThrow(/without an access decision.*GET \/debug\/dump/);
+    app = await buildApp({
+      ...f.deps,
+      features: [
+        (routes, a) => {
+          routes.declareRaw({ method: 'GET', url: '/debug/dump', summary: 'test page', access: { kind: 'public' } });
+          a.get('/debug/dump', async () => 'ok');
+        },
+      ],
+    });
+    const doc = (await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
+    expect(doc.paths['/debug/dump'].get['x-access']).toEqual({ kind: 'public' });
+    expect(doc.paths['/api/v1/openapi.json'].get['x-access']).toEqual({ kind: 'public' });
+  });
+});
 
 describe('authentication and roles', () => {
   it('answers 401 without a token', async () => {
@@ -239,6 +262,7 @@ describe('other routes', () => {
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
         '/healthz',
+        '/api/v1/openapi.json',
         '/api/v1/agents',
         '/api/v1/agents/{agentId}/login',
         '/api/v1/agents/{agentId}/logout',
@@ -272,8 +296,8 @@ describe('other routes', () => {
 
   it('hides the details of an unexpected error behind a 500', async () => {
     const f = fixture();
-    const failing = { list: async () => Promise.reject(new Error('password=hunter2 connection refused')), findById: async () => undefined };
-    app = await buildApp({ ...f.deps, features: [(routes) => registerTicketRoutes(routes, failing)] });
+    const failing = { list: async () => Promise.reject(new Error('password=hunter2 connection refused')), findById: async () => undefined, inAgentScope: async () => new Set<string>() };
+    app = await buildApp({ ...f.deps, features: [(routes) => registerTicketRoutes(routes, failing, openAccess)] });
     const res = await app.inject({ method: 'GET', url: '/api/v1/tickets', headers: bearer('tok-a1') });
     expect(res.statusCode).toBe(500);
     expect(res.body).not.toContain('hunter2');

@@ -23,6 +23,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const routes = new RouteRegistry(app, deps.tokens);
   registerHealthRoutes(routes, deps.health);
   for (const feature of deps.features) await feature(routes, app);
+  routes.declareRaw({ method: 'GET', url: '/api/v1/openapi.json', summary: 'This OpenAPI document (every route with its roles or access)', access: { kind: 'public' } });
   app.get('/api/v1/openapi.json', async () => routes.openApi());
+  routes.verifyDeclared();
   return app;
 }

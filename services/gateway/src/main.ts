@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import { CALLBACK_RESULTS_QUEUE, CALL_RECORDS_QUEUE, LINKAGES_QUEUE, loadConfig } from '@cti/contracts';
+import { CALLBACK_RESULTS_QUEUE, CALL_RECORDS_QUEUE, LINKAGES_QUEUE, loadConfig, tokenLifetimeDays } from '@cti/contracts';
 import { AcdEngine, systemClock } from '@cti/domain';
 import { AmiClient, AriTelephony, TrunkMonitor, ariAppNames, seatName, type TelephonyEvents } from '@cti/asterisk';
 import { AgentRepository, AuditRepository, CallRepository, CallbackTaskRepository, TicketRepository, TokenRepository, createDb, migrate } from '@cti/db';
@@ -12,10 +12,14 @@ import { createLogger } from './logger.js';
 import { CallService } from './call/call.service.js';
 import { CallStasisHandler } from './call/call.stasis.js';
 import { CallRecordPublisher, CallbackResultPublisher } from './records/call-record.publisher.js';
+import { spoolLimitsFromConfig, spoolSignal } from './records/durable.publisher.js';
+import { guardUnhandledRejections } from './process.guards.js';
 import { FallbackQueueLogImporter } from './records/fallback-queue-log.importer.js';
 import { AgentService } from './agent/agent.service.js';
 import { AgentStateTracker } from './agent/agent-state.tracker.js';
 import { agentEventsFeature } from './agent/agent-events.feature.js';
+import { TokenWatch } from './http/token.watch.js';
+import { TicketReadAudit } from './ticket/ticket-read.audit.js';
 import { OutboundCallbackService } from './callback/outbound-callback.service.js';
 import { GatewayStateStore, type GatewayState } from './state/gateway-state.store.js';
 import { RedisLanguageMemory } from './state/redis-language.memory.js';
@@ -31,11 +35,13 @@ import { registerCallbackRoutes } from './http/callback.routes.js';
 import { EventBus } from './events/event-bus.js';
 import { createKpiWiring } from './kpi/kpi.feature.js';
 import { createCallControl } from './control/call-control.feature.js';
+import { OutsideDialGuard } from './control/outside-dial.guard.js';
 import { TRANSFER_PAUSE_REASON } from './control/control.ports.js';
 import { createOpsWiring } from './ops/ops.feature.js';
 
 const config = loadConfig(process.env);
 const log = createLogger('gateway', config.CTI_LOG_LEVEL);
+guardUnhandledRejections(process, log);
 // ari-client's REST calls use the global agent: keep connections alive and bounded, or every request in flight
 // opens its own connection and Asterisk's HTTP server refuses them under load.
 http.globalAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -65,8 +71,12 @@ async function main(): Promise<void> {
   const resultQueue = new Queue(CALLBACK_RESULTS_QUEUE, { connection: redis, prefix: config.CTI_REDIS_PREFIX });
   const linkageQueue = new Queue(LINKAGES_QUEUE, { connection: redis, prefix: config.CTI_REDIS_PREFIX });
   for (const q of [recordQueue, resultQueue, linkageQueue]) q.on('error', (err) => log.debug({ err: err.message }, 'queue error'));
-  const publisher = new CallRecordPublisher(recordQueue, config.CTI_SPOOL_DIR, log);
-  const callbackResults = new CallbackResultPublisher(resultQueue, config.CTI_SPOOL_DIR, log);
+  const spoolOptions = { limits: spoolLimitsFromConfig(config) };
+  const publisher = new CallRecordPublisher(recordQueue, config.CTI_SPOOL_DIR, log, 2_000, spoolOptions);
+  const callbackResults = new CallbackResultPublisher(resultQueue, config.CTI_SPOOL_DIR, log, 2_000, spoolOptions);
+  // The linkage spool joins once call control is built (below).
+  const spoolStatuses: Array<() => ReturnType<typeof publisher.status>> = [() => publisher.status(), () => callbackResults.status()];
+  const spoolStatus = () => spoolStatuses.map((status) => status());
   publisher.startRedelivery();
   callbackResults.startRedelivery();
 
@@ -107,6 +117,8 @@ async function main(): Promise<void> {
     languages,
   );
   const callbackTasks = new CallbackTaskRepository(db);
+  // Toll-fraud guard: every dial to an outside number (transfers, callbacks) passes the dial policy and is audited.
+  const dialGuard = OutsideDialGuard.fromConfig(config, new AuditRepository(db), systemClock, log);
   const callbacks = new OutboundCallbackService(ari, acd, callbackResults, callbackTasks, bus, systemClock, log, {
     ringTimeoutSeconds: config.CTI_RING_TIMEOUT_S,
     citizenRingSeconds: 30,
@@ -114,6 +126,7 @@ async function main(): Promise<void> {
     presentedNumber: '12345',
     callbackSkill: 'callback',
     isTrunkUp: (t) => trunks.snapshot()[`trunk-${t}`]?.status !== 'down',
+    dialGuard,
   });
   calls.attachOutbound(callbacks);
   callbacks.redispatch = () => calls.dispatch();
@@ -130,7 +143,8 @@ async function main(): Promise<void> {
   };
   calls.onChange = persist;
   // Call control: hold/mute/transfer, emergency linkage, recording, supervision (services/gateway/src/control).
-  const control = createCallControl({ config, telephony: ari, calls, acd, bus, log, linkageQueue, trunks: () => trunks.snapshot(), db });
+  const control = createCallControl({ config, telephony: ari, calls, acd, bus, log, linkageQueue, trunks: () => trunks.snapshot(), db, dialGuard });
+  spoolStatuses.push(control.spoolStatus);
   handler = new CallStasisHandler(calls, log, () => undefined, [callbacks, ...control.extensions]);
 
   const ami = new AmiClient({ host: config.CTI_AMI_HOST, port: config.CTI_AMI_PORT, user: config.CTI_AMI_USER, password: config.CTI_AMI_PASSWORD }, log);
@@ -142,8 +156,11 @@ async function main(): Promise<void> {
 
   const seats = new Set(Array.from({ length: config.CTI_SEATS }, (_, i) => seatName(i + 1)));
   const agents = new AgentService(acd, new AgentRepository(db), seats, () => calls.dispatch());
-  const tokens = new TokenRepository(db);
+  const tokens = new TokenRepository(db, tokenLifetimeDays(config));
+  // Streams (agent feeds, wallboards) close when their token is revoked or expires.
+  const tokenWatch = new TokenWatch(tokens, config.CTI_TOKEN_RECHECK_S * 1000, log);
   const tickets = new TicketRepository(db);
+  const offerAudit = new TicketReadAudit(new AuditRepository(db));
   // KPIs, staffing, reports, wallboard and /metrics: persists agent states and rings, listens to the bus.
   const kpiWiring = createKpiWiring({
     db, config, bus, acd, redis, log, now: systemClock.now,
@@ -152,9 +169,12 @@ async function main(): Promise<void> {
     ariUp: () => ari.isUp(),
     amiUp: () => ami.isUp(),
     queues: [recordQueue, resultQueue],
+    recordSpools: spoolStatus,
+    tokenWatch,
+    tokenValidity: tokens,
   });
   // Operations: incidents opened/resolved from ARI, AMI, trunk and intake state; inspections, reports and backups API.
-  const opsWiring = createOpsWiring({ db, config, bus, redis, log, now: systemClock.now, ariUp: () => ari.isUp(), amiUp: () => ami.isUp(), trunks: () => trunks.snapshot() });
+  const opsWiring = createOpsWiring({ db, config, bus, redis, log, now: systemClock.now, ariUp: () => ari.isUp(), amiUp: () => ami.isUp(), trunks: () => trunks.snapshot(), spools: () => spoolStatus().map(spoolSignal) });
   const app = await buildApp({
     logger: log,
     tokens,
@@ -162,14 +182,24 @@ async function main(): Promise<void> {
       (routes) => registerAgentRoutes(routes, agents),
       (routes) => registerSupervisorRoutes(routes, agents, new AuditRepository(db)),
       (routes) => registerStatsRoutes(routes, new CallRepository(db), systemClock.now),
-      ...ticketFeatures(db, config, systemClock.now),
+      ...ticketFeatures(db, config, systemClock.now, (agentId) => calls.findCallByAgent(agentId)?.callerNumber),
       (routes) => registerCallRoutes(routes, calls, systemClock.now),
       (routes) => registerAcdRoutes(routes, acd),
       (routes) => registerCallbackRoutes(routes, callbackTasks, callbacks),
       control.feature,
       ...kpiWiring.features,
       ...opsWiring.features,
-      agentEventsFeature(bus, tokens, { callerNumberOf: (id) => calls.findCall(id)?.callerNumber, recentTickets: (n, l) => tickets.recentForCaller(n, l) }, log),
+      agentEventsFeature(
+        bus,
+        tokens,
+        {
+          callerNumberOf: (id) => calls.findCall(id)?.callerNumber,
+          recentTickets: (n, l) => tickets.recentForCaller(n, l),
+          auditShown: (reader, ids) => (ids.length ? offerAudit.record({ principal: reader, action: 'ticket.offer', route: 'WS /api/v1/agents/:agentId/events call.offered', ticketIds: ids }) : Promise.resolve()),
+        },
+        log,
+        tokenWatch,
+      ),
     ],
     health: {
       ari: () => ari.isUp(),
@@ -208,6 +238,7 @@ async function main(): Promise<void> {
     clearInterval(ticker);
     clearInterval(missedCallPoller);
     clearInterval(fallbackImports);
+    tokenWatch.stop();
     await app.close();
     await kpiWiring.stop();
     await opsWiring.stop();
@@ -216,11 +247,9 @@ async function main(): Promise<void> {
     ami.stop();
     stateStore.save(snapshot);
     await stateStore.flush();
-    publisher.stop();
-    callbackResults.stop();
     await control.stop();
-    await publisher.flush().catch(() => 0);
-    await callbackResults.flush().catch(() => 0);
+    await publisher.close();
+    await callbackResults.close();
     await Promise.all([recordQueue.close(), resultQueue.close(), linkageQueue.close()]).catch(() => undefined);
     redis.disconnect();
     await db.destroy();

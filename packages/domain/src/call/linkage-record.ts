@@ -1,6 +1,6 @@
 import type { TrunkName } from './call-record.js';
 
-/** How a matter goes to a partner line (DOMAIN.md §4): wholly theirs, or a three-way call to agree who takes it. */
+/** How a matter goes to a partner line (docs/domain.md §4): wholly theirs, or a three-way call to agree who takes it. */
 export type LinkageMode = 'transfer' | 'three_way';
 
 /** How a linkage attempt ended: the partner answered, did not answer, could not be reached on either trunk, or was cancelled. */

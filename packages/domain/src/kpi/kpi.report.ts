@@ -72,7 +72,7 @@ function row(key: ContractKpiKey, nameZh: string, r: KpiResult): ContractKpiRow 
   };
 }
 
-/** The contract KPI table for a period, in the order of the contract (DOMAIN.md §2). */
+/** The contract KPI table for a period, in the order of the contract (docs/domain.md §2). */
 export function contractKpiTable(facts: KpiFacts, config: KpiConfig, period: Period): ContractKpiRow[] {
   const answer = answerRate(facts.calls, config, period);
   return [

@@ -1,6 +1,6 @@
 import { CtiError } from '../errors.js';
 
-/** Contract fault levels (DOMAIN.md §6): L1 intake/network down … L4 information or support request. */
+/** Contract fault levels (docs/domain.md §6): L1 intake/network down … L4 information or support request. */
 export type FaultLevel = 'L1' | 'L2' | 'L3' | 'L4';
 
 export const FAULT_LEVELS: readonly FaultLevel[] = ['L1', 'L2', 'L3', 'L4'];

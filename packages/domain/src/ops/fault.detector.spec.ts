@@ -16,6 +16,22 @@ describe('classifyFaults', () => {
   it('does not treat an unknown trunk (AMI away) as down', () => {
     expect(classifyFaults({ ...healthy, ami: false, trunks: { 'trunk-primary': 'unknown', 'trunk-backup': 'down' } }).map((c) => c.key)).toEqual(['ami_down', 'trunk_down:trunk-backup']);
   });
+  it('turns a spool at risk into a per-spool condition and lost records into a separate one', () => {
+    const spools = [
+      { name: 'call-records', atRisk: 'held_in_memory' as const, lostRecords: 0, detail: { memoryRecords: 3, lastWriteError: 'ENOSPC' } },
+      { name: 'callback-results', atRisk: undefined, lostRecords: 0, detail: {} },
+      { name: 'linkages', atRisk: 'near_bound' as const, lostRecords: 2, detail: { bytes: 900 } },
+    ];
+    const got = classifyFaults({ ...healthy, spools });
+    expect(got.map((c) => [c.key, c.kind])).toEqual([
+      ['spool_at_risk:call-records', 'spool_at_risk'],
+      ['spool_at_risk:linkages', 'spool_at_risk'],
+      ['records_lost:linkages', 'records_lost'],
+    ]);
+    expect(got[0]!.detail).toEqual({ spool: 'call-records', reason: 'held_in_memory', memoryRecords: 3, lastWriteError: 'ENOSPC' });
+    expect(got[2]!.detail).toMatchObject({ spool: 'linkages', lostRecords: 2 });
+    expect(DEFAULT_FAULT_LEVELS).toMatchObject({ spool_at_risk: 'L3', records_lost: 'L2' });
+  });
   it('classifies by the configured levels: ARI/both trunks L1, intake L2, one trunk L3', () => {
     expect(DEFAULT_FAULT_LEVELS).toMatchObject({ ari_down: 'L1', trunks_down: 'L1', intake_failing: 'L2', trunk_down: 'L3' });
     expect(parseFaultLevels('ari_down:L2, trunk_down:L4')).toEqual({ ari_down: 'L2', trunk_down: 'L4' });

@@ -2,9 +2,21 @@ import { CtiError } from '../errors.js';
 import { isFaultLevel, type FaultLevel } from './fault-level.js';
 
 /** Kinds of fault the gateway can see for itself. */
-export type FaultKind = 'ari_down' | 'ami_down' | 'trunks_down' | 'trunk_down' | 'intake_failing';
+export type FaultKind = 'ari_down' | 'ami_down' | 'trunks_down' | 'trunk_down' | 'intake_failing' | 'spool_at_risk' | 'records_lost';
 
-export const FAULT_KINDS: readonly FaultKind[] = ['ari_down', 'ami_down', 'trunks_down', 'trunk_down', 'intake_failing'];
+export const FAULT_KINDS: readonly FaultKind[] = ['ari_down', 'ami_down', 'trunks_down', 'trunk_down', 'intake_failing', 'spool_at_risk', 'records_lost'];
+
+/** A local record spool (records Redis could not take) as the detector sees it. */
+export interface SpoolSignal {
+  /** Spool name, e.g. `call-records`. */
+  name: string;
+  /** Why its records are at risk now: past the alert share of its bound, or held in memory because the disk refused them. */
+  atRisk: 'near_bound' | 'held_in_memory' | undefined;
+  /** Records dropped since the gateway started because even the memory bound was exceeded. */
+  lostRecords: number;
+  /** Figures copied into the incident (bytes, bound, records in memory, last write error). */
+  detail: Record<string, unknown>;
+}
 
 /** What the detector watches, sampled from the live gateway. */
 export interface FaultSignals {
@@ -14,6 +26,8 @@ export interface FaultSignals {
   trunks: Readonly<Record<string, 'up' | 'down' | 'unknown'>>;
   /** Calls are failing to reach agents (see IntakeWatch). */
   intakeFailing: boolean;
+  /** Local record spools; absent when none is watched. */
+  spools?: readonly SpoolSignal[];
 }
 
 /** A fault condition holding now; `key` is unique per condition (e.g. `trunk_down:trunk-primary`). */
@@ -34,13 +48,18 @@ export interface DetectionRules {
   resolveAfterMs: number;
 }
 
-/** Both trunks or ARI down → L1; intake failing → L2; one trunk or AMI down → L3. */
+/**
+ * Both trunks or ARI down → L1; intake failing or call records lost → L2; one trunk or AMI down, or a record
+ * spool near its bound / refused by a full disk (calls still served, records not yet lost) → L3.
+ */
 export const DEFAULT_FAULT_LEVELS: Readonly<Record<FaultKind, FaultLevel>> = Object.freeze({
   ari_down: 'L1',
   trunks_down: 'L1',
   intake_failing: 'L2',
+  records_lost: 'L2',
   trunk_down: 'L3',
   ami_down: 'L3',
+  spool_at_risk: 'L3',
 });
 
 /** Parses `ari_down:L1,trunk_down:L3,…` (kinds not named are not detected). */
@@ -68,6 +87,18 @@ export function classifyFaults(s: FaultSignals): ActiveCondition[] {
   }
   for (const n of down) out.push({ key: `trunk_down:${n}`, kind: 'trunk_down', title: `Trunk ${n} down`, detail: { trunk: n } });
   if (s.intakeFailing) out.push({ key: 'intake_failing', kind: 'intake_failing', title: 'Call intake failing: calls not reaching agents', detail: {} });
+  for (const sp of s.spools ?? []) {
+    if (sp.atRisk) {
+      const title = sp.atRisk === 'near_bound'
+        ? `Record spool ${sp.name} near its size bound: restore Redis or free disk space before records are held in memory`
+        : `Record spool ${sp.name} refused by the disk (full, or its bound reached): records held in memory only`;
+      out.push({ key: `spool_at_risk:${sp.name}`, kind: 'spool_at_risk', title, detail: { spool: sp.name, reason: sp.atRisk, ...sp.detail } });
+    }
+    // Lost records cannot come back: the condition holds until the gateway restarts or staff resolve it.
+    if (sp.lostRecords > 0) {
+      out.push({ key: `records_lost:${sp.name}`, kind: 'records_lost', title: `Records lost: spool ${sp.name} exceeded its memory bound while the disk refused it`, detail: { spool: sp.name, lostRecords: sp.lostRecords, ...sp.detail } });
+    }
+  }
   return out;
 }
 

@@ -42,6 +42,11 @@ describe('evaluateInspection', () => {
     const deep = evaluateInspection(facts({ asterisk: { ok: true, value: { version: 'x', uptimeSeconds: 1, activeChannels: 0, activeCalls: 0, taskProcessors: [{ name: 'q', queued: 5_000, maxDepth: 5_000 }] } } }));
     expect(deep.checks.find((c) => c.id === 'asterisk:taskprocessors')?.status).toBe('fail');
   });
+  it('reports no task-processor check when the queues could not be observed', () => {
+    const r = evaluateInspection(facts({ asterisk: { ok: true, value: { version: 'x', uptimeSeconds: 1, activeChannels: 0, activeCalls: 0, taskProcessors: null } } }));
+    expect(r.checks.map((c) => c.id)).not.toContain('asterisk:taskprocessors');
+    expect(r.checks.find((c) => c.id === 'asterisk:version')?.status).toBe('pass');
+  });
   it('fails an expired credential and a failed last backup', () => {
     const r = evaluateInspection(facts({
       credentials: [{ name: 'old', expiresAt: NOW - 1 }],

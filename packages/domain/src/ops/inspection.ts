@@ -10,8 +10,11 @@ export interface InspectionFacts {
     uptimeSeconds: number | null;
     activeChannels: number | null;
     activeCalls: number | null;
-    /** Task processors with their current queue depth and high-water mark. */
-    taskProcessors: Array<{ name: string; queued: number; maxDepth: number }>;
+    /**
+     * Task processors with their current queue depth and high-water mark; null when not observable (AMI offers them
+     * only through the CLI `Command` action, a privilege the system's AMI user does not have).
+     */
+    taskProcessors: Array<{ name: string; queued: number; maxDepth: number }> | null;
   }>;
   ari: Probe<{ latencyMs: number; version: string | null }>;
   ami: Probe<{ latencyMs: number }>;
@@ -95,13 +98,15 @@ export function evaluateInspection(f: InspectionFacts, t: InspectionThresholds =
     checks.push({ id: 'asterisk:version', area: 'asterisk', label: 'Asterisk version', status: 'pass', value: a.version });
     checks.push({ id: 'asterisk:uptime', area: 'asterisk', label: 'Asterisk uptime', status: a.uptimeSeconds === null ? 'warn' : 'pass', value: a.uptimeSeconds === null ? 'unknown' : dur(a.uptimeSeconds) });
     checks.push({ id: 'asterisk:channels', area: 'asterisk', label: 'Active channels / calls', status: 'pass', value: `${a.activeChannels ?? '?'} / ${a.activeCalls ?? '?'}` });
-    const deepest = [...a.taskProcessors].sort((x, y) => y.queued - x.queued)[0];
-    const q = deepest?.queued ?? 0;
-    checks.push({
-      id: 'asterisk:taskprocessors', area: 'asterisk', label: 'Task-processor queues',
-      status: q >= t.taskQueueFail ? 'fail' : q >= t.taskQueueWarn ? 'warn' : 'pass',
-      value: `${a.taskProcessors.length} processors, deepest queue ${q}${deepest ? ` (${deepest.name})` : ''}`,
-    });
+    if (a.taskProcessors) {
+      const deepest = [...a.taskProcessors].sort((x, y) => y.queued - x.queued)[0];
+      const q = deepest?.queued ?? 0;
+      checks.push({
+        id: 'asterisk:taskprocessors', area: 'asterisk', label: 'Task-processor queues',
+        status: q >= t.taskQueueFail ? 'fail' : q >= t.taskQueueWarn ? 'warn' : 'pass',
+        value: `${a.taskProcessors.length} processors, deepest queue ${q}${deepest ? ` (${deepest.name})` : ''}`,
+      });
+    }
   } else failed('asterisk', 'asterisk', 'Asterisk', f.asterisk.error);
 
   if (f.ari.ok) checks.push({ id: 'ari', area: 'ari', label: 'ARI', status: 'pass', value: `reachable in ${f.ari.value.latencyMs} ms` });

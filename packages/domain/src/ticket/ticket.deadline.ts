@@ -4,7 +4,7 @@ import { CATEGORIES } from './ticket.model.js';
 import { addHours, addWorkingDays } from './working-calendar.js';
 import type { WorkingCalendar } from './working-calendar.js';
 
-/** Handling time limits; configuration, because Sichuan's rules change (DOMAIN.md §3). */
+/** Handling time limits; configuration, because Sichuan's rules change (docs/domain.md §3). */
 export interface DeadlinePolicy {
   /** Working days allowed per category, counted as addWorkingDays defines. */
   readonly byCategory: Readonly<Record<Category, { readonly workingDays: number }>>;

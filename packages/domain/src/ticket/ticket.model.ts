@@ -1,4 +1,4 @@
-/** Lifecycle states of a 12345 ticket (工单); DOMAIN.md §3. */
+/** Lifecycle states of a 12345 ticket (工单); docs/domain.md §3. */
 export type TicketState =
   | 'intake'
   | 'direct_answered'

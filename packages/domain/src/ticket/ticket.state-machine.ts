@@ -39,7 +39,7 @@ export interface TransitionRule {
   readonly effect: (ticket: Ticket, data: ActionData, now: number) => TicketPatch;
 }
 
-/** Partner lines a ticket can be handed to at intake (DOMAIN.md §4: emergency lines and utility hotlines). */
+/** Partner lines a ticket can be handed to at intake (docs/domain.md §4: emergency lines and utility hotlines). */
 export const PARTNER_LINES = ['110', '119', '120', '122', 'water', 'power', 'gas', 'heating'] as const;
 
 /** How a matter reached the partner line. */

@@ -1,9 +1,10 @@
 import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import { CtiError, maskPhone } from '@cti/domain';
-import type { TicketRow } from '@cti/db';
+import type { Principal, TicketRow } from '@cti/db';
 import type { EventBus, LiveEvent } from '../events/event-bus.js';
-import type { TokenVerifier } from '../http/route.registry.js';
+import type { RouteRegistry, TokenVerifier } from '../http/route.registry.js';
+import type { TokenWatch } from '../http/token.watch.js';
 import type { Logger } from '../logger.js';
 
 /** What the agent push needs to enrich an offer. */
@@ -12,29 +13,56 @@ export interface OfferContext {
   callerNumberOf(callId: string): string | undefined;
   /** The caller's newest tickets. */
   recentTickets(callerNumber: string, limit: number): Promise<TicketRow[]>;
+  /** Audits that these tickets were shown to the feed's reader with an offer; nothing is sent unless it succeeds. */
+  auditShown(reader: Principal, ticketIds: string[]): Promise<void>;
 }
 
 const AGENT_EVENT_TYPES = new Set(['call.offered', 'call.connected', 'call.ended', 'call.ring_no_answer', 'agent.state', 'callback.connected', 'callback.ended']);
 const SUPERVISING = new Set(['supervisor', 'manager', 'admin']);
+/** Roles that may open the feed: an agent (own seat only) and those who supervise seats. */
+export const AGENT_FEED_ROLES = ['agent', 'supervisor', 'manager', 'admin'] as const;
+/**
+ * The desktop sends nothing but pings on this socket, so a frame above this is abuse: ws closes it with 1009 instead
+ * of buffering up to its 100 MiB default.
+ */
+export const AGENT_FEED_MAX_PAYLOAD = 4096;
 
 /**
  * `GET /api/v1/agents/:agentId/events` (WebSocket): the agent desktop's live feed — call offered (masked number,
  * language, line, the caller's last 3 tickets), connected, ended, state changed. Browsers cannot set headers on a
- * WebSocket, so the token may come as `?token=`; an agent may only listen to their own seat.
+ * WebSocket, so the token may come as `?token=`; an agent may only listen to their own seat. The feed subscribes only
+ * once the token is checked and the socket is still open, and closes (4401) when `watch` finds the token revoked or
+ * expired.
  */
-export function agentEventsFeature(bus: EventBus, tokens: TokenVerifier, offers: OfferContext, log: Logger) {
-  return async (_routes: unknown, app: FastifyInstance): Promise<void> => {
-    await app.register(websocket);
+export function agentEventsFeature(bus: EventBus, tokens: TokenVerifier, offers: OfferContext, log: Logger, watch: TokenWatch) {
+  return async (routes: RouteRegistry, app: FastifyInstance): Promise<void> => {
+    routes.declareRaw({
+      method: 'GET',
+      url: '/api/v1/agents/:agentId/events',
+      summary: "The agent desktop's live feed (WebSocket; `?token=` or Authorization); closes 4401 without a valid token, 4403 for another seat or role",
+      access: { kind: 'websocket', roles: AGENT_FEED_ROLES, note: 'an agent only for their own seat' },
+    });
+    await app.register(websocket, { options: { maxPayload: AGENT_FEED_MAX_PAYLOAD } });
     app.get<{ Params: { agentId: string }; Querystring: { token?: string } }>('/api/v1/agents/:agentId/events', { websocket: true }, async (socket, req) => {
       const header = req.headers.authorization;
       const token = (header && /^Bearer\s+(\S+)$/i.exec(header)?.[1]) || req.query.token;
-      const principal = token ? await tokens.findPrincipal(token) : undefined;
       const agentId = req.params.agentId;
+      let found: Principal | undefined;
+      try {
+        found = token ? await tokens.findPrincipal(token) : undefined;
+      } catch (err) {
+        log.warn({ err: (err as Error).message, agentId }, 'agent feed: token lookup failed');
+        socket.close(1011, 'token check unavailable');
+        return;
+      }
+      // The client may have gone while the token was looked up: subscribing now would leave a listener for ever.
+      if (socket.readyState !== socket.OPEN) return;
+      const principal = found;
       if (!principal) {
         socket.close(4401, 'unauthorized');
         return;
       }
-      if (!SUPERVISING.has(principal.role) && principal.agentId !== agentId) {
+      if (!(AGENT_FEED_ROLES as readonly string[]).includes(principal.role) || (!SUPERVISING.has(principal.role) && principal.agentId !== agentId)) {
         socket.close(4403, new CtiError('CTI_ERR_FORBIDDEN', 'not your seat').message);
         return;
       }
@@ -48,13 +76,21 @@ export function agentEventsFeature(bus: EventBus, tokens: TokenVerifier, offers:
         if (!number) return send({ ...e, recentTickets: [] });
         offers
           .recentTickets(number, 3)
+          .then(async (tickets) => {
+            await offers.auditShown(principal, tickets.map((t) => t.id));
+            return tickets;
+          })
           .then((tickets) => send({ ...e, caller: maskPhone(number), recentTickets: tickets.map((t) => ({ id: t.id, ticketNo: t.ticket_no, state: t.state, category: t.category, summary: t.summary, createdAt: t.created_at })) }))
           .catch((err: Error) => {
             log.warn({ err: err.message }, 'recent tickets unavailable for an offer');
             send({ ...e, recentTickets: [] });
           });
       });
-      socket.on('close', unsubscribe);
+      const unwatch = watch.watch(principal.tokenId, () => socket.close(4401, 'token revoked or expired'));
+      socket.on('close', () => {
+        unsubscribe();
+        unwatch();
+      });
       send({ type: 'hello', at: Date.now(), agentId });
     });
   };

@@ -1,7 +1,7 @@
 // Fakes shared by the call specs; `.test.ts` so tsc skips it and the unit project does not collect it (as in domain/acd).
 import { vi } from 'vitest';
 import { AcdEngine, ManualClock, defaultAcdConfig, type CallRecord } from '@cti/domain';
-import type { ChannelInfo, DialOptions, TelephonyPort } from '@cti/asterisk';
+import type { ChannelInfo, DialOptions, SnoopOptions, TelephonyPort } from '@cti/asterisk';
 import type { Logger } from '../logger.js';
 import type { CallRecordSink } from './call-record.sink.js';
 import { CallService } from './call.service.js';
@@ -15,6 +15,8 @@ export class FakeTelephony implements TelephonyPort {
   readonly calls: Array<{ method: Method; args: unknown[] }> = [];
   readonly failures = new Map<Method, Error>();
   channels: ChannelInfo[] = [];
+  /** Channel variables by channel id (getVar reads them). */
+  readonly vars = new Map<string, Record<string, string>>();
   bridges: Array<{ id: string; channels: string[] }> = [];
 
   /** Methods that wait until the test calls the returned function before they settle. */
@@ -97,7 +99,7 @@ export class FakeTelephony implements TelephonyPort {
   removeFromBridge(bridgeId: string, channelIds: string[]) {
     return this.record('removeFromBridge', bridgeId, channelIds);
   }
-  snoop(channelId: string, o: { snoopId: string; spy: 'none' | 'in' | 'out' | 'both'; whisper: 'none' | 'in' | 'out' | 'both'; appArgs: string[] }) {
+  snoop(channelId: string, o: SnoopOptions) {
     return this.record('snoop', channelId, o);
   }
   recordBridge(bridgeId: string, name: string, format: string) {
@@ -105,7 +107,7 @@ export class FakeTelephony implements TelephonyPort {
   }
   async getVar(channelId: string, name: string): Promise<string | undefined> {
     await this.record('getVar', channelId, name);
-    return undefined;
+    return this.vars.get(channelId)?.[name];
   }
   setVar(channelId: string, name: string, value: string) {
     return this.record('setVar', channelId, name, value);

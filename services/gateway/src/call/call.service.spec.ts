@@ -11,7 +11,7 @@ describe('CallService: queue and offer', () => {
     expect(f.telephony.argsOf('answer')).toEqual([]);
     expect(f.telephony.argsOf('startMoh')).toEqual([]);
     expect(f.telephony.argsOf('dial')).toEqual([
-      [{ channelId: 'c1-leg1', endpoint: 'PJSIP/seat-03', callerNumber: '13800001234', timeoutSeconds: 15, appArgs: ['agent', 'c1'] }],
+      [{ channelId: 'c1-leg1', endpoint: 'PJSIP/seat-03', callerNumber: '13800001234', timeoutSeconds: 15, appArgs: ['agent', 'c1'], role: 'seat', owner: 'c1' }],
     ]);
     expect(f.service.findCall('c1')).toMatchObject({ phase: 'ringing', agentId: 'a1', seat: 'seat-03', agentChannelId: 'c1-leg1', offers: 1 });
     expect(f.acd.getAgent('a1').state).toBe('reserved');
@@ -280,7 +280,7 @@ describe('CallService: failures send the caller to the dialplan fallback', () =>
 });
 
 describe('CallService.reconcile', () => {
-  it('ends sessions whose channels vanished and adopts unknown trunk channels in creation order', async () => {
+  it('ends sessions whose channels vanished and adopts unknown inbound calls in creation order', async () => {
     const f = callFixture();
     await f.service.inbound(channel('gone'), 'primary', '12345');
     await f.service.inbound(channel('kept'), 'primary', '12345');
@@ -291,6 +291,9 @@ describe('CallService.reconcile', () => {
       channel('orphan-seat', { name: 'PJSIP/seat-05-00000003', createdAt: 700 }),
       channel('bridged-seat', { name: 'PJSIP/seat-06-00000004', createdAt: 600 }),
     ];
+    f.telephony.vars.set('late', { CTI_ROLE: 'inbound', CTI_TRUNK: 'backup' });
+    f.telephony.vars.set('early', { CTI_ROLE: 'inbound', CTI_TRUNK: 'primary' });
+    f.telephony.vars.set('orphan-seat', { CTI_ROLE: 'seat', CTI_OWNER: 'long-gone' });
     f.telephony.bridges = [{ id: 'b', channels: ['bridged-seat'] }];
     await f.service.reconcile();
 
@@ -299,7 +302,79 @@ describe('CallService.reconcile', () => {
     expect(f.acd.queue().map((c) => c.callId)).toEqual(['early', 'late', 'kept']);
     expect(f.service.findCall('early')).toMatchObject({ trunk: 'primary', did: '12345', arrivedAt: 800 });
     expect(f.service.findCall('late')).toMatchObject({ trunk: 'backup', did: '12399' });
-    expect(f.telephony.argsOf('hangup')).toEqual([['orphan-seat']]);
+    // Legs nobody owns are hung up, bridged or not.
+    expect(f.telephony.argsOf('hangup').sort()).toEqual([['bridged-seat'], ['orphan-seat']]);
+  });
+
+  it('never takes a leg the gateway placed on a trunk for a caller: a partner leg left after its call ended is hung up, no seat is rung', async () => {
+    const f = callFixture();
+    f.readyAgent('a1', 'seat-01');
+    // The leg a 119 linkage placed over the backup trunk: on a trunk, in Stasis, dialplan extension `s`.
+    f.telephony.channels = [channel('C9-lkleg7', { name: 'PJSIP/trunk-backup-0000001a', state: 'Up', callerNumber: '*2345', exten: 's', args: [] })];
+    f.telephony.vars.set('C9-lkleg7', { CTI_ROLE: 'partner', CTI_OWNER: 'C9' });
+    await f.service.reconcile();
+    expect(f.service.liveCalls()).toEqual([]);
+    expect(f.acd.queue()).toEqual([]);
+    expect(f.telephony.argsOf('dial')).toEqual([]);
+    expect(f.telephony.argsOf('hangup')).toEqual([['C9-lkleg7']]);
+    expect(f.acd.getAgent('a1').state).toBe('ready');
+  });
+
+  it('hangs up, and never adopts, a trunk channel without the inbound tag', async () => {
+    const f = callFixture();
+    f.telephony.channels = [channel('x1', { name: 'PJSIP/trunk-primary-0000001b', args: [] })];
+    await f.service.reconcile();
+    expect(f.service.liveCalls()).toEqual([]);
+    expect(f.telephony.argsOf('hangup')).toEqual([['x1']]);
+  });
+
+  it('keeps every kind of leg of a live call and hangs them up when the call ends; the same legs without a live call are hung up at once', async () => {
+    const roles = ['seat', 'transfer', 'partner', 'callback-seat', 'callback-citizen', 'supervisor-seat', 'snoop'];
+    const f = callFixture();
+    f.readyAgent('a1', 'seat-01');
+    await f.service.inbound(channel('C1'), 'primary', '12345');
+    await f.service.agentAnswered('C1-leg1', 'C1');
+    f.telephony.channels = [channel('C1'), channel('C1-leg1', { name: 'PJSIP/seat-01-1' })];
+    f.telephony.bridges = [{ id: 'bridge-C1', channels: ['C1', 'C1-leg1'] }];
+    for (const role of roles) {
+      f.telephony.channels.push(channel(`${role}-of-C1`, { name: `PJSIP/x-${role}`, args: [] }), channel(`${role}-of-C0`, { name: `PJSIP/y-${role}`, args: [] }));
+      f.telephony.vars.set(`${role}-of-C1`, { CTI_ROLE: role, CTI_OWNER: 'C1' });
+      f.telephony.vars.set(`${role}-of-C0`, { CTI_ROLE: role, CTI_OWNER: 'C0' });
+    }
+    await f.service.reconcile();
+    expect(f.service.liveCalls().map((c) => c.callId)).toEqual(['C1']);
+    expect(f.telephony.argsOf('hangup').map((a) => a[0]).sort()).toEqual(roles.map((r) => `${r}-of-C0`).sort());
+    f.telephony.calls.length = 0;
+    f.service.channelGone('C1');
+    expect(f.telephony.argsOf('hangup').map((a) => a[0]).sort()).toEqual(['C1-leg1', ...roles.map((r) => `${r}-of-C1`)].sort());
+    expect(f.acd.getAgent('a1').state).not.toBe('on_call');
+  });
+
+  it('ends a connected call whose caller vanished and hangs up its seat leg once, as the call’s leg, not as an unknown one', async () => {
+    const f = callFixture();
+    f.readyAgent('a1', 'seat-01');
+    await f.service.inbound(channel('C2'), 'primary', '12345');
+    await f.service.agentAnswered('C2-leg1', 'C2');
+    f.telephony.channels = [channel('C2-leg1', { name: 'PJSIP/seat-01-1', args: [] })];
+    f.telephony.vars.set('C2-leg1', { CTI_ROLE: 'seat', CTI_OWNER: 'C2' });
+    await f.service.reconcile();
+    expect(f.sink.records.map((r) => r.linkedId)).toEqual(['C2']);
+    expect(f.telephony.argsOf('hangup')).toEqual([['C2-leg1']]);
+    expect(f.telephony.argsOf('getVar')).toEqual([]);
+  });
+
+  it('leaves a citizen talking in a bridge no live call owns, and ends that bridge when a party leaves', async () => {
+    const f = callFixture();
+    f.telephony.channels = [channel('C5', { state: 'Up' }), channel('C5-lkleg2', { name: 'PJSIP/trunk-primary-2', args: [] })];
+    f.telephony.vars.set('C5', { CTI_ROLE: 'inbound', CTI_TRUNK: 'primary' });
+    f.telephony.vars.set('C5-lkleg2', { CTI_ROLE: 'partner', CTI_OWNER: 'C5' });
+    f.telephony.bridges = [{ id: 'bridge-C5', channels: ['C5', 'C5-lkleg2'] }];
+    await f.service.reconcile();
+    expect(f.telephony.argsOf('hangup')).toEqual([]);
+    expect(f.service.liveCalls()).toEqual([]);
+    f.service.channelGone('C5');
+    expect(f.telephony.argsOf('hangup')).toEqual([['C5-lkleg2']]);
+    expect(f.telephony.argsOf('destroyBridge')).toEqual([['bridge-C5']]);
   });
 
   it('hangs up a seat that was ringing while ARI was away and offers the call again from its original place', async () => {

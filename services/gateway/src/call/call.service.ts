@@ -1,5 +1,5 @@
 import { estimateWaitSeconds, maskPhone, type AcdEngine, type Assignment, type Clock, type Language, type TrunkName } from '@cti/domain';
-import type { ChannelInfo, TelephonyPort } from '@cti/asterisk';
+import { INBOUND_ROLE, LEG_VARS, type ChannelInfo, type TelephonyPort } from '@cti/asterisk';
 import type { Logger } from '../logger.js';
 import type { CallRecordSink } from './call-record.sink.js';
 import type { EventPublisher } from '../events/event-bus.js';
@@ -43,6 +43,22 @@ export interface CallServiceSnapshot {
 }
 
 const RECENT_ANSWERS = 50;
+/** Channels a reconcile asks Asterisk about at once (their tags): bounded, not one awaited request after another. */
+const RECONCILE_CONCURRENCY = 16;
+
+/** Maps items with at most `limit` promises in flight; results in input order. */
+async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
 
 /**
  * The life of inbound calls: queue, ring an agent's seat, bridge, end, record.
@@ -56,6 +72,10 @@ export class CallService {
   /** Bridges being created in advance, by call id (see prepareBridge). */
   private readonly bridging = new Map<string, Promise<void>>();
   private legSeq = 0;
+  /** Legs of live calls found by a reconcile that no feature remembers (channel id → call id): hung up with the call. */
+  private readonly ownedLegs = new Map<string, string>();
+  /** Parties of bridges no live call owns (see watchOrphanBridge), by channel id. */
+  private readonly orphans = new Map<string, { bridgeId: string; members: Set<string> }>();
   /** Playback id → what to do when it finishes. */
   private readonly playbacks = new Map<string, { callId: string; then: 'moh' | 'hangup' }>();
   private playbackSeq = 0;
@@ -423,7 +443,7 @@ export class CallService {
       }
       this.notifier.publish({ type: 'call.offered', at: this.clock.now(), callId: s.callId, agentId: a.agentId, seat: a.seat, caller: maskPhone(s.callerNumber), language: s.language, line: s.did });
       this.telephony
-        .dial({ channelId: legId, endpoint: `PJSIP/${a.seat}`, callerNumber: s.callerNumber, timeoutSeconds: this.settings.ringTimeoutSeconds, appArgs: ['agent', s.callId] })
+        .dial({ channelId: legId, endpoint: `PJSIP/${a.seat}`, callerNumber: s.callerNumber, timeoutSeconds: this.settings.ringTimeoutSeconds, appArgs: ['agent', s.callId], role: 'seat', owner: s.callId })
         .catch((err: Error) => {
           this.log.warn({ callId: s.callId, seat: a.seat, err: err.message }, 'seat could not be dialled');
           this.legGone(legId);
@@ -502,6 +522,8 @@ export class CallService {
 
   /** A channel left Stasis or was destroyed; idempotent (both events arrive for most channels). */
   channelGone(channelId: string): void {
+    this.ownedLegs.delete(channelId);
+    this.orphanGone(channelId);
     if (this.sessions.has(channelId)) {
       this.endCall(this.sessions.get(channelId) as CallSession, 'caller');
       return;
@@ -549,6 +571,11 @@ export class CallService {
       if (s.agentChannelId !== goneLeg) void this.telephony.hangup(s.agentChannelId).catch(() => undefined);
     }
     if (endedBy !== 'caller') void this.telephony.hangup(s.callId).catch(() => undefined);
+    for (const [leg, owner] of [...this.ownedLegs]) {
+      if (owner !== s.callId) continue;
+      this.ownedLegs.delete(leg);
+      void this.telephony.hangup(leg).catch(() => undefined);
+    }
     if (s.bridgeId) void this.telephony.destroyBridge(s.bridgeId).catch(() => undefined);
     const record = toCallRecord(s, this.clock.now(), endedBy);
     this.log.info({ callId: s.callId, outcome: record.outcome, endedBy, agentId: record.agentId }, 'call ended');
@@ -608,8 +635,10 @@ export class CallService {
   /**
    * After (re)connecting to ARI — and after a restart with restored state — make our view match Asterisk:
    * sessions whose caller vanished while we were blind are ended and recorded; a seat that was ringing is
-   * hung up and its call goes back to its original place (events for it may have been lost); callers found
-   * in the application unknown to us are adopted in arrival order; agent legs nobody owns are hung up.
+   * hung up and its call goes back to its original place (events for it may have been lost). Channels unknown to
+   * us are told apart by the tags set when they were created (see LegRole): only citizens' inbound calls
+   * (`CTI_ROLE=inbound`, set by the dialplan) are adopted as callers, in arrival order; a leg of a live call is kept
+   * and ends with that call; any other leg is hung up and logged, never queued.
    */
   async reconcile(): Promise<void> {
     this.reconciling++;
@@ -626,7 +655,10 @@ export class CallService {
     const channels = await this.telephony.listAppChannels();
     const present = new Set(channels.map((c) => c.id));
     const bridges = await this.telephony.listBridges();
-    const bridged = new Set(bridges.flatMap((b) => b.channels));
+    const bridgeOf = new Map<string, { id: string; channels: string[] }>();
+    for (const b of bridges) for (const c of b.channels) bridgeOf.set(c, b);
+    // Channels of calls we know: ending one of them below must not make its legs look unknown.
+    const known = new Set<string>([...this.sessions.keys(), ...this.legs.keys(), ...this.ownedLegs.keys(), ...this.orphans.keys()]);
     for (const s of [...this.sessions.values()]) {
       if (!present.has(s.callId)) {
         this.endCall(s, 'caller');
@@ -637,7 +669,7 @@ export class CallService {
           await this.telephony.hangup(leg).catch(() => undefined);
         }
         this.requeueAtOriginalPlace(s);
-      } else if (s.phase === 'connected' && (!s.agentChannelId || !present.has(s.agentChannelId) || !bridged.has(s.callId))) {
+      } else if (s.phase === 'connected' && (!s.agentChannelId || !present.has(s.agentChannelId) || !bridgeOf.has(s.callId))) {
         this.endCall(s, s.agentChannelId && present.has(s.agentChannelId) ? 'caller' : 'agent');
       } else if (s.phase === 'queued') {
         s.playbackId = undefined;
@@ -645,16 +677,65 @@ export class CallService {
       }
     }
     for (const [legId] of [...this.legs]) if (!present.has(legId)) this.legGone(legId);
-    const unknown = channels.filter((c) => !this.sessions.has(c.id) && !this.legs.has(c.id)).sort((a, b) => a.createdAt - b.createdAt);
-    for (const c of unknown) {
-      const trunk = /^PJSIP\/trunk-(primary|backup)-/.exec(c.name)?.[1] as TrunkName | undefined;
-      if (trunk && !bridged.has(c.id)) {
+    for (const [legId] of [...this.ownedLegs]) if (!present.has(legId)) this.ownedLegs.delete(legId);
+    const unknown = channels
+      .filter((c) => !known.has(c.id) && !this.outbound?.owns(c.id))
+      .sort((a, b) => a.createdAt - b.createdAt);
+    if (!unknown.length) return;
+    // What each channel is for, from the tags set at origination (outbound legs) or by the dialplan (inbound calls).
+    const tagged = await mapBounded(unknown, RECONCILE_CONCURRENCY, async (c) => ({ channel: c, tags: await this.tagsOf(c.id) }));
+    const inboundIds = new Set(tagged.filter((t) => t.tags.role === INBOUND_ROLE).map((t) => t.channel.id));
+    // A citizen talking with someone the gateway no longer knows (a hand-off to a partner, say): never cut them off;
+    // watch the bridge and end it when either side leaves.
+    for (const b of bridges) {
+      if (b.channels.length >= 2 && b.channels.some((c) => inboundIds.has(c)) && !b.channels.some((c) => this.sessions.has(c))) this.watchOrphanBridge(b);
+    }
+    for (const { channel: c, tags } of tagged) {
+      if (this.orphans.has(c.id)) continue;
+      const bridge = bridgeOf.get(c.id);
+      if (tags.role === INBOUND_ROLE) {
+        if (bridge) await this.telephony.removeFromBridge(bridge.id, [c.id]).catch(() => undefined);
+        const trunk: TrunkName = tags.trunk === 'backup' ? 'backup' : 'primary';
         this.log.info({ callId: c.id, trunk }, 'adopting a waiting caller found in Stasis');
         await this.inbound(c, trunk, c.exten || '12345', true);
-      } else if (!trunk && !bridged.has(c.id) && !this.outbound?.owns(c.id)) {
-        await this.telephony.hangup(c.id).catch(() => undefined);
+      } else if (tags.owner !== undefined && (this.sessions.has(tags.owner) || this.outbound?.owns(tags.owner))) {
+        // A leg of a call that is still up (a partner in a three-way call, say): it ends when that call ends.
+        if (this.sessions.has(tags.owner)) this.ownedLegs.set(c.id, tags.owner);
+        this.log.info({ channelId: c.id, channel: c.name, role: tags.role, owner: tags.owner }, 'keeping a leg of a live call found in Stasis');
+      } else {
+        this.log.warn({ channelId: c.id, channel: c.name, role: tags.role ?? null, owner: tags.owner ?? null }, 'hanging up a leg found in Stasis that no live call owns (never queued as a caller)');
+        await this.telephony.hangup(c.id).catch((err: Error) => this.log.warn({ channelId: c.id, err: err.message }, 'unowned leg could not be hung up'));
       }
     }
+  }
+
+  /** The CTI_ROLE/CTI_OWNER/CTI_TRUNK tags of a channel (see LegRole); a channel already gone has none. */
+  private async tagsOf(channelId: string): Promise<{ role?: string; owner?: string; trunk?: string }> {
+    const read = (name: string) => this.telephony.getVar(channelId, name).catch(() => undefined);
+    const role = await read(LEG_VARS.role);
+    const other = await read(role === INBOUND_ROLE ? LEG_VARS.trunk : LEG_VARS.owner);
+    return { ...(role !== undefined && { role }), ...(other !== undefined && (role === INBOUND_ROLE ? { trunk: other } : { owner: other })) };
+  }
+
+  private watchOrphanBridge(b: { id: string; channels: string[] }): void {
+    const members = new Set(b.channels);
+    for (const c of members) this.orphans.set(c, { bridgeId: b.id, members });
+    this.log.warn({ bridgeId: b.id, channels: b.channels }, 'a caller is talking in a bridge no live call owns; it ends when a party leaves');
+  }
+
+  /** A party of an orphan bridge left: when at most one is left, they are hung up and the bridge goes. */
+  private orphanGone(channelId: string): void {
+    const group = this.orphans.get(channelId);
+    if (!group) return;
+    this.orphans.delete(channelId);
+    group.members.delete(channelId);
+    if (group.members.size > 1) return;
+    for (const c of group.members) {
+      this.orphans.delete(c);
+      void this.telephony.hangup(c).catch(() => undefined);
+    }
+    group.members.clear();
+    void this.telephony.destroyBridge(group.bridgeId).catch(() => undefined);
   }
 
   /** Puts a call whose seat stopped ringing back in the queue where it was, without counting a miss against the agent. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { maskPhone, type AcdEngine, type Assignment, type Clock, type Language, type OutboundCallbackKind, type OutboundCallbackRecord, type OutboundCallbackResult, type TrunkName } from '@cti/domain';
+import { maskPhone, normalizeDialNumber, type AcdEngine, type Assignment, type Clock, type Language, type OutboundCallbackKind, type OutboundCallbackRecord, type OutboundCallbackResult, type TrunkName } from '@cti/domain';
 import type { ChannelInfo, TelephonyPort } from '@cti/asterisk';
 import type { Logger } from '../logger.js';
 import type { EventPublisher } from '../events/event-bus.js';
@@ -53,6 +53,8 @@ export interface OutboundCallbackSettings {
   callbackSkill: string;
   /** Whether a trunk is believed up (AMI qualify); a trunk known down is skipped. Defaults to always up. */
   isTrunkUp?: (trunk: TrunkName) => boolean;
+  /** Dial policy and audit of the citizen's number (OutsideDialGuard fits); without it, digits-only normalisation alone. */
+  dialGuard?: { authorize(r: { purpose: 'callback'; number: string; actorRole: string; actorId: string | null; callId?: string }): Promise<string> };
 }
 
 /**
@@ -168,7 +170,7 @@ export class OutboundCallbackService implements OutboundWork, StasisExtension {
     this.legs.set(leg, job.acdCallId);
     this.events.publish({ type: 'call.offered', at: this.clock.now(), callId: job.acdCallId, agentId: a.agentId, seat: a.seat, caller: maskPhone(job.callerNumber), language: job.language, line: job.did, callback: job.kind });
     this.telephony
-      .dial({ channelId: leg, endpoint: `PJSIP/${a.seat}`, callerNumber: job.callerNumber, timeoutSeconds: this.settings.ringTimeoutSeconds, appArgs: ['cb-agent', job.acdCallId] })
+      .dial({ channelId: leg, endpoint: `PJSIP/${a.seat}`, callerNumber: job.callerNumber, timeoutSeconds: this.settings.ringTimeoutSeconds, appArgs: ['cb-agent', job.acdCallId], role: 'callback-seat', owner: job.acdCallId })
       .catch((err: Error) => {
         this.log.warn({ callbackId: job.recordId, seat: a.seat, err: err.message }, 'seat could not be dialled for a callback');
         this.channelGone(leg);
@@ -194,7 +196,22 @@ export class OutboundCallbackService implements OutboundWork, StasisExtension {
     await this.dialCitizen(job, primaryUp ? 'primary' : 'backup');
   }
 
+  /** The citizen's number as digits the dial policy allows, or undefined when refused (audited by the guard). */
+  private async citizenDigits(job: CallbackJob): Promise<string | undefined> {
+    if (!this.settings.dialGuard) return normalizeDialNumber(job.callerNumber);
+    return this.settings.dialGuard
+      .authorize({ purpose: 'callback', number: job.callerNumber, actorRole: 'system', actorId: job.agentId ?? null, callId: job.linkedId })
+      .catch(() => undefined);
+  }
+
   private async dialCitizen(job: CallbackJob, trunk: TrunkName): Promise<void> {
+    const digits = await this.citizenDigits(job);
+    // The agent may have hung up while the policy was checked: the job is finished and nobody is to be dialled.
+    if (this.jobs.get(job.acdCallId) !== job || job.phase !== 'citizen_ringing') return;
+    if (digits === undefined) {
+      this.log.warn({ callbackId: job.recordId, caller: maskPhone(job.callerNumber) }, 'callback number refused by the dial policy');
+      return this.finish(job, 'cancelled');
+    }
     const leg = `${job.acdCallId}-cbc${++this.legSeq}`;
     job.citizenLeg = leg;
     job.trunk = trunk;
@@ -203,10 +220,12 @@ export class OutboundCallbackService implements OutboundWork, StasisExtension {
     try {
       await this.telephony.dial({
         channelId: leg,
-        endpoint: `PJSIP/${this.settings.outboundPrefix}${job.callerNumber}@trunk-${trunk}`,
+        endpoint: `PJSIP/${this.settings.outboundPrefix}${digits}@trunk-${trunk}`,
         callerNumber: this.settings.presentedNumber,
         timeoutSeconds: this.settings.citizenRingSeconds,
         appArgs: ['cb-citizen', job.acdCallId],
+        role: 'callback-citizen',
+        owner: job.acdCallId,
       });
     } catch (err) {
       this.log.warn({ callbackId: job.recordId, trunk, err: (err as Error).message }, 'citizen leg could not be placed');

@@ -12,10 +12,12 @@ import { registerCallControlRoutes } from '../http/call-control.routes.js';
 import { CallControlService } from './call-control.service.js';
 import { LinkageService } from './linkage.service.js';
 import { LinkagePublisher } from './linkage.publisher.js';
+import { spoolLimitsFromConfig } from '../records/durable.publisher.js';
 import { PartnerDirectory } from './partner.directory.js';
 import { RecordingService } from './recording.service.js';
 import { SupervisionService } from './supervision.service.js';
 import type { ControlledCalls, TrunkStatusSource } from './control.ports.js';
+import type { OutsideDialGuard } from './outside-dial.guard.js';
 
 /** What call control needs from the gateway's wiring. */
 export interface CallControlWiringDeps {
@@ -28,13 +30,16 @@ export interface CallControlWiringDeps {
   linkageQueue: RecordQueue;
   trunks: () => ReturnType<TrunkStatusSource['snapshot']>;
   db: Kysely<Database>;
+  /** Dial policy, per-agent limit and audit of outside numbers (shared with callbacks). */
+  dialGuard: Pick<OutsideDialGuard, 'authorize'>;
 }
 
 /** Builds call control (services, Stasis extensions, routes) once, for main.ts. */
 export function createCallControl(d: CallControlWiringDeps) {
   const { config, telephony, calls, bus, log } = d;
   const partners = PartnerDirectory.load(config.CTI_PARTNERS_FILE, config.CTI_PARTNER_RING_TIMEOUT_S);
-  const linkagePublisher = new LinkagePublisher(d.linkageQueue, config.CTI_SPOOL_DIR, log);
+  // The same spool bound, alert share and memory hold as the call records (config CTI_SPOOL_*).
+  const linkagePublisher = new LinkagePublisher(d.linkageQueue, config.CTI_SPOOL_DIR, log, 2_000, { limits: spoolLimitsFromConfig(config) });
   linkagePublisher.startRedelivery();
   const linkages = new LinkageService(telephony, calls, partners, { snapshot: d.trunks }, linkagePublisher, bus, systemClock, log, { presentedNumber: '12345', transferPrefix: config.CTI_TRANSFER_PREFIX, externalRingTimeoutS: config.CTI_PARTNER_RING_TIMEOUT_S });
   const control = new CallControlService(telephony, calls, d.acd, bus, systemClock, log, { ringTimeoutSeconds: config.CTI_RING_TIMEOUT_S });
@@ -54,10 +59,13 @@ export function createCallControl(d: CallControlWiringDeps) {
         supervision,
         partners,
         audit: new AuditRepository(d.db),
+        dialGuard: d.dialGuard,
         now: systemClock.now,
         seatOf: (agentId) => d.acd.findAgent(agentId)?.seat,
       }),
     hasSpooled: () => linkagePublisher.hasSpooled(),
+    /** The linkage spool's state, for the fault monitor and /metrics. */
+    spoolStatus: () => linkagePublisher.status(),
     async stop(): Promise<void> {
       for (const u of unsubscribe) u();
       linkagePublisher.stop();

@@ -150,7 +150,7 @@ export class CallControlService implements StasisExtension {
     }
     this.events.publish({ type: 'transfer.ringing', at: this.clock.now(), callId: call.callId, transferId: id, kind, fromAgentId: agentId, toAgentId: target });
     try {
-      await this.telephony.dial({ channelId: t.toLeg, endpoint: `PJSIP/${t.toSeat}`, callerNumber: call.callerNumber, timeoutSeconds: this.settings.ringTimeoutSeconds, appArgs: ['xfer', id] });
+      await this.telephony.dial({ channelId: t.toLeg, endpoint: `PJSIP/${t.toSeat}`, callerNumber: call.callerNumber, timeoutSeconds: this.settings.ringTimeoutSeconds, appArgs: ['xfer', id], role: 'transfer', owner: call.callId });
     } catch (err) {
       this.log.warn({ callId: call.callId, seat: t.toSeat, err: (err as Error).message }, 'transfer target could not be rung');
       await this.targetGone(t);

@@ -92,6 +92,43 @@ describe('LinkageService', () => {
     expect(f.records[0]).toMatchObject({ partner: 'external', number: '013900001111', mode: 'transfer', result: 'answered' });
   });
 
+  it('ends the partner leg in every mode when the call ends, on either trunk, and writes the record once', async () => {
+    const answered = (f: ReturnType<typeof linkageFixture>, l: { id: string; legId: string }) =>
+      f.service.start({ id: l.legId, name: 'PJSIP/trunk-x-1', state: 'Up', callerNumber: '', args: ['linkage', l.id], exten: '', createdAt: 0 });
+    for (const mode of ['ringing', 'three_way', 'handed_off', 'cancelled', 'backup_three_way'] as const) {
+      const f = linkageFixture();
+      const l = await f.service.begin('a01', { partner: '119', mode: mode === 'handed_off' ? 'transfer' : 'three_way' });
+      if (mode === 'backup_three_way') f.service.channelGone(l.legId, 34); // the primary failed the leg
+      if (mode !== 'ringing' && mode !== 'cancelled') await answered(f, l);
+      if (mode === 'handed_off') await f.service.handOff('a01');
+      if (mode === 'cancelled') await f.service.cancel('a01');
+      await Promise.resolve();
+      f.service.channelGone('C1'); // the caller hangs up
+      f.service.channelGone('C1'); // StasisEnd and ChannelDestroyed both come
+      f.service.channelGone(l.legId);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(f.telephony.argsOf('hangup').map((a) => a[0]), mode).toContain(l.legId);
+      expect(f.records, mode).toHaveLength(1);
+      expect(f.service.list(), mode).toEqual([]);
+    }
+  });
+
+  it('hangs up a partner leg whose originate was still on its way when the call ended, once it returns', async () => {
+    const f = linkageFixture();
+    const release = f.telephony.holdOn('dial');
+    const beginning = f.service.begin('a01', { partner: '110', mode: 'three_way' });
+    await Promise.resolve();
+    const l = f.service.list()[0];
+    f.service.channelGone('C1');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(f.telephony.argsOf('hangup')).toEqual([]); // not before Asterisk has the channel
+    release();
+    await beginning;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(f.telephony.argsOf('hangup')).toEqual([[l?.legId]]);
+    expect(f.records).toHaveLength(1);
+  });
+
   it('starts on the backup trunk when the primary is known down', async () => {
     const f = linkageFixture({ 'trunk-primary': { status: 'down' }, 'trunk-backup': { status: 'up' } });
     await f.service.begin('a01', { partner: '120', mode: 'three_way' });
@@ -164,7 +201,7 @@ describe('SupervisionService', () => {
     const s = await sv.begin({ agentId: 'a01', supervisor: 'lead', seat: 'seat-27', mode: 'monitor' });
     expect(telephony.argsOf('dial')[0]?.[0]).toMatchObject({ endpoint: 'PJSIP/seat-27', appArgs: ['sv-seat', s.id] });
     await sv.start({ id: s.seatLeg, name: 'PJSIP/seat-27-1', state: 'Up', callerNumber: '', args: ['sv-seat', s.id], exten: '', createdAt: 0 });
-    expect(telephony.argsOf('snoop')[0]).toEqual(['C1-leg1', { snoopId: s.snoopId, spy: 'both', whisper: 'none', appArgs: ['sv-snoop', s.id] }]);
+    expect(telephony.argsOf('snoop')[0]).toEqual(['C1-leg1', { snoopId: s.snoopId, spy: 'both', whisper: 'none', appArgs: ['sv-snoop', s.id], owner: 'C1' }]);
     const first = s.snoopId;
     await sv.switchMode(s.id, 'whisper');
     expect(telephony.argsOf('snoop')[1]?.[1]).toMatchObject({ spy: 'both', whisper: 'out' });

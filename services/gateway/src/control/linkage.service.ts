@@ -49,7 +49,7 @@ export interface LinkageSettings {
 export const EXTERNAL_PARTNER = 'external';
 
 /**
- * Emergency and utility linkage (DOMAIN.md §4). The partner is dialled over its preferred trunk (the fallback one
+ * Emergency and utility linkage (docs/domain.md §4). The partner is dialled over its preferred trunk (the fallback one
  * when the preferred is down, or when the leg fails on the trunk) while the caller keeps talking with the agent;
  * on answer the partner joins the call's bridge (three parties); the agent may then hand off (leave caller and
  * partner together) or stay. A partner that does not answer is reported (`linkage.failed`); the caller never
@@ -59,6 +59,8 @@ export class LinkageService implements StasisExtension {
   readonly kinds = ['linkage'] as const;
   private readonly byCall = new Map<string, Linkage>();
   private readonly byLeg = new Map<string, Linkage>();
+  /** Originate requests still on their way, by leg id: a hang-up sent before one returns could miss the leg. */
+  private readonly dialling = new Map<string, Promise<void>>();
   private seq = 0;
 
   constructor(
@@ -93,6 +95,8 @@ export class LinkageService implements StasisExtension {
    * talking with the agent while it rings; on answer the agent leaves at once (`blind`) or stays (`three_way`).
    */
   async beginExternal(agentId: string, number: string, leave: boolean): Promise<Linkage> {
+    // Only digits (OutsideDialGuard's output) ever reach the dial string `PJSIP/<number>@trunk-…`.
+    if (!/^\d{3,20}$/.test(number)) throw new CtiError('CTI_ERR_VALIDATION', 'an outside number must be 3–20 digits', {});
     const line: PartnerLine = {
       key: EXTERNAL_PARTNER,
       name: number,
@@ -154,18 +158,30 @@ export class LinkageService implements StasisExtension {
     l.trunksTried.push(trunk);
     l.legDialledAt = this.clock.now();
     this.byLeg.set(legId, l);
+    const dialled = this.telephony.dial({
+      channelId: legId,
+      endpoint: `PJSIP/${l.number}@trunk-${trunk}`,
+      callerNumber: this.settings.presentedNumber,
+      timeoutSeconds: line.ringTimeoutS,
+      appArgs: ['linkage', l.id],
+      role: 'partner',
+      owner: l.callId,
+    });
+    this.dialling.set(legId, dialled.catch(() => undefined));
     try {
-      await this.telephony.dial({
-        channelId: legId,
-        endpoint: `PJSIP/${l.number}@trunk-${trunk}`,
-        callerNumber: this.settings.presentedNumber,
-        timeoutSeconds: line.ringTimeoutS,
-        appArgs: ['linkage', l.id],
-      });
+      await dialled;
     } catch (err) {
       this.log.warn({ callId: l.callId, partner: l.partner, trunk, err: (err as Error).message }, 'partner leg could not be placed');
       this.legFailed(l, legId, true);
+    } finally {
+      this.dialling.delete(legId);
     }
+  }
+
+  /** Hangs up a partner leg, after its originate has returned if it is still on its way (or the leg would ring on). */
+  private hangupLeg(legId: string): void {
+    const pending = this.dialling.get(legId) ?? Promise.resolve();
+    void pending.then(() => this.telephony.hangup(legId)).catch((err: Error) => this.log.warn({ legId, err: err.message }, 'partner leg could not be hung up'));
   }
 
   /** The partner answered: into the call's bridge, three parties. */
@@ -252,7 +268,7 @@ export class LinkageService implements StasisExtension {
     this.byCall.delete(l.callId);
     this.byLeg.delete(l.legId);
     const now = this.clock.now();
-    void this.telephony.hangup(l.legId).catch(() => undefined);
+    this.hangupLeg(l.legId);
     if (l.phase === 'handed_off') {
       // Nobody else owns the call any more: the caller and the bridge end with the linkage.
       void this.telephony.hangup(l.callId).catch(() => undefined);

@@ -47,7 +47,7 @@ const entrySchema = z.object({
 });
 const fileSchema = z.partialRecord(z.enum(['110', '119', '120', '122', 'water', 'power', 'gas', 'heating']), entrySchema);
 
-/** The partner lines (DOMAIN.md §4), from the defaults and an optional JSON file overriding any field of any line. */
+/** The partner lines (docs/domain.md §4), from the defaults and an optional JSON file overriding any field of any line. */
 export class PartnerDirectory {
   private constructor(private readonly lines: ReadonlyMap<string, PartnerLine>) {}
 

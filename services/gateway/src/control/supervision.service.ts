@@ -97,7 +97,7 @@ export class SupervisionService implements StasisExtension {
     this.sessions.set(id, session);
     this.byChannel.set(session.seatLeg, id);
     try {
-      await this.telephony.dial({ channelId: session.seatLeg, endpoint: `PJSIP/${o.seat}`, callerNumber: 'supervise', timeoutSeconds: this.settings.ringTimeoutSeconds, appArgs: ['sv-seat', id] });
+      await this.telephony.dial({ channelId: session.seatLeg, endpoint: `PJSIP/${o.seat}`, callerNumber: 'supervise', timeoutSeconds: this.settings.ringTimeoutSeconds, appArgs: ['sv-seat', id], role: 'supervisor-seat', owner: call.callId });
     } catch (err) {
       this.end(session, 'seat_unreachable');
       throw new CtiError('CTI_ERR_UNAVAILABLE', `seat ${o.seat} could not be rung`, { seat: o.seat, reason: (err as Error).message });
@@ -134,7 +134,7 @@ export class SupervisionService implements StasisExtension {
     s.snoopId = snoopId;
     this.byChannel.set(snoopId, s.id);
     const { spy, whisper } = SNOOP_DIRECTIONS[s.mode];
-    await this.telephony.snoop(s.agentLeg, { snoopId, spy, whisper, appArgs: ['sv-snoop', s.id] });
+    await this.telephony.snoop(s.agentLeg, { snoopId, spy, whisper, appArgs: ['sv-snoop', s.id], owner: s.callId });
     if (previous) {
       this.byChannel.delete(previous);
       await this.telephony.removeFromBridge(s.bridgeId, [previous]).catch(() => undefined);

@@ -30,6 +30,11 @@ export class EventBus implements EventPublisher {
     }
   }
 
+  /** Listeners subscribed right now (a leak shows here). */
+  subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
   /** Subscribes; returns the unsubscribe function. */
   subscribe(listener: (e: LiveEvent) => void): () => void {
     this.subscribers.add(listener);

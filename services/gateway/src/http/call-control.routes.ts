@@ -10,6 +10,7 @@ import type { RecordingService } from '../control/recording.service.js';
 import type { SupervisionService } from '../control/supervision.service.js';
 import type { PartnerDirectory } from '../control/partner.directory.js';
 import type { ControlledCalls } from '../control/control.ports.js';
+import type { OutsideDialGuard } from '../control/outside-dial.guard.js';
 
 /** Stored calls' recordings and handling agents (CallRecordingRepository fits). */
 export interface RecordingLookup {
@@ -27,6 +28,8 @@ export interface CallControlRouteDeps {
   supervision: SupervisionService;
   partners: PartnerDirectory;
   audit: AuditTrail;
+  /** Dial policy, per-agent limit and audit of outside numbers (OutsideDialGuard fits). */
+  dialGuard: Pick<OutsideDialGuard, 'authorize'>;
   now: () => number;
   /** The seat an agent is logged in at (AcdEngine.findAgent fits), for a supervisor's own seat. */
   seatOf: (agentId: string) => string | undefined;
@@ -139,13 +142,16 @@ export function registerCallControlRoutes(routes: RouteRegistry, d: CallControlR
   routes.add({
     method: 'POST',
     url: '/api/v1/agents/:agentId/call/transfer/external',
-    summary: 'Transfer the call to an outside number over the trunks; the caller talks with the agent while it rings; blind = the agent leaves on answer',
+    summary:
+      'Transfer the call to an outside number over the trunks (dial policy, per-agent limit, audited); the caller talks with the agent while it rings; blind = the agent leaves on answer',
     roles: ACTING,
     params: agentParams,
-    body: z.object({ number: z.string().regex(/^\d{3,20}$/, 'number must be 3–20 digits'), mode: z.enum(['blind', 'three_way']).default('blind') }),
+    // Separators and +86 are accepted and normalised by the dial guard, which refuses (and audits) anything else.
+    body: z.object({ number: z.string().min(1).max(40), mode: z.enum(['blind', 'three_way']).default('blind') }),
     handler: async ({ params, body, principal }) => {
       assertMayActFor(principal, params.agentId);
-      const l = await d.linkages.beginExternal(params.agentId, body.number, body.mode === 'blind');
+      const number = await d.dialGuard.authorize({ purpose: 'transfer', number: body.number, actorRole: principal.role, actorId: actor(principal), limitedAgent: params.agentId });
+      const l = await d.linkages.beginExternal(params.agentId, number, body.mode === 'blind');
       return { id: l.id, callId: l.callId, number: l.number, mode: body.mode, phase: l.phase, trunk: l.trunk };
     },
   });

@@ -12,6 +12,7 @@ const STATUS: Record<CtiErrorCode, number> = {
   CTI_ERR_INVALID_STATE: 409,
   CTI_ERR_INVALID_TRANSITION: 409,
   CTI_ERR_UNAVAILABLE: 503,
+  CTI_ERR_RATE_LIMITED: 429,
 };
 
 /** The one place that maps coded errors to HTTP statuses; 5xx details are logged, never returned. */

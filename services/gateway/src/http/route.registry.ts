@@ -17,6 +17,21 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   handler: (input: { params: z.infer<P>; query: z.infer<Q>; body: z.infer<B>; principal: Principal; req: FastifyRequest; reply: FastifyReply }) => Promise<unknown>;
 }
 
+/**
+ * How a route outside the registry's bearer-token check is protected: `public` (anyone), `wallboard-ticket` (a signed
+ * wallboard ticket in the URL; bearer tokens do not count), `metrics-token` (CTI_METRICS_TOKEN, open when empty),
+ * `websocket` (a bearer token of one of `roles`, checked when the socket opens; refusals close it with 4401/4403).
+ */
+export type RawAccess = { kind: 'public' } | { kind: 'wallboard-ticket' } | { kind: 'metrics-token' } | { kind: 'websocket'; roles: readonly Role[]; note?: string };
+
+/** A route a feature registers on Fastify itself (pages, streams, sockets, /metrics), with its access decision. */
+export interface RawRouteDeclaration {
+  method: 'GET' | 'POST';
+  url: string;
+  summary: string;
+  access: RawAccess;
+}
+
 /** Authenticates a bearer token (TokenRepository fits). */
 export interface TokenVerifier {
   findPrincipal(token: string): Promise<Principal | undefined>;
@@ -62,11 +77,33 @@ function strictObject<B extends z.ZodType>(body: B): B {
 /** Registers routes on Fastify with one authentication and validation path, and builds their OpenAPI document. */
 export class RouteRegistry {
   private readonly specs: RouteSpec<z.ZodType, z.ZodType, z.ZodType>[] = [];
+  private readonly raw: RawRouteDeclaration[] = [];
+  /** Every route Fastify got, however it was added: each must have an access decision (verifyDeclared). */
+  private readonly mounted: Array<{ method: string; url: string }> = [];
 
   constructor(
     private readonly app: FastifyInstance,
     private readonly tokens: TokenVerifier,
-  ) {}
+  ) {
+    app.addHook('onRoute', (r) => {
+      for (const method of Array.isArray(r.method) ? r.method : [r.method]) this.mounted.push({ method: String(method), url: r.url });
+    });
+  }
+
+  /** Declares the access decision of a route a feature registers on Fastify directly (it also goes into OpenAPI). */
+  declareRaw(route: RawRouteDeclaration): void {
+    this.raw.push(route);
+  }
+
+  /**
+   * Throws unless every mounted route was added here or declared with declareRaw: a route nobody decided the access
+   * of stops the gateway from starting (and so fails every test), instead of going live open.
+   */
+  verifyDeclared(): void {
+    const known = new Set([...this.specs.map((s) => `${s.method} ${s.url}`), ...this.raw.map((r) => `${r.method} ${r.url}`)]);
+    const undeclared = this.mounted.filter((m) => !known.has(`${m.method} ${m.url}`) && !(m.method === 'HEAD' && known.has(`GET ${m.url}`)));
+    if (undeclared.length) throw new Error(`routes without an access decision (add them with RouteRegistry.add or declareRaw): ${undeclared.map((m) => `${m.method} ${m.url}`).join(', ')}`);
+  }
 
   add<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined>(spec: RouteSpec<P, Q, B>): void {
     this.specs.push(spec as unknown as RouteSpec<z.ZodType, z.ZodType, z.ZodType>);
@@ -123,6 +160,16 @@ export class RouteRegistry {
         ...(parameters.length && { parameters }),
         ...(s.body && { requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(strictObject(s.body), { io: 'input', unrepresentable: 'any' }) } } } }),
         responses: { '200': { description: 'OK' }, '400': { description: 'invalid input' }, '401': { description: 'no valid token' }, '403': { description: 'role not allowed' } },
+      };
+    }
+    for (const r of this.raw) {
+      const path = r.url.replace(/:([A-Za-z_]+)/g, '{$1}');
+      paths[path] ??= {};
+      (paths[path] as Record<string, unknown>)[r.method.toLowerCase()] = {
+        summary: r.summary,
+        'x-access': r.access,
+        ...(r.access.kind === 'websocket' && { security: [{ bearer: [] }], 'x-roles': r.access.roles }),
+        responses: { '200': { description: 'OK' }, '401': { description: 'no valid credential' } },
       };
     }
     return {

@@ -13,15 +13,29 @@ import {
   type TicketState,
   type WarningPolicy,
 } from '@cti/domain';
-import type { Principal, Role, TicketFilter, TicketHistoryRow, TicketRow } from '@cti/db';
+import type { AgentTicketScope, Principal, Role, TicketFilter, TicketHistoryRow, TicketRow } from '@cti/db';
 import type { RouteRegistry } from './route.registry.js';
 import { calendarDay, pageOffset } from './input.rules.js';
 import type { TicketService } from '../ticket/ticket.service.js';
+import { readScopeOf, showsFullNumber, type LiveCallerOf } from '../ticket/ticket.access.js';
+import type { TicketRead } from '../ticket/ticket-read.audit.js';
+import type { TicketReadBudget } from '../ticket/ticket-read.budget.js';
 
 /** Reads tickets (TicketRepository fits). */
 export interface TicketReader {
   list(filter: TicketFilter): Promise<{ total: number; items: TicketRow[] }>;
   findById(id: string): Promise<TicketRow | undefined>;
+  /** Of the given ids, those within an agent's read scope. */
+  inAgentScope(ids: readonly string[], scope: AgentTicketScope): Promise<Set<string>>;
+}
+
+/** Protection of citizens' data on every ticket read: scope by role, audit, and a cap on rows read per token. */
+export interface TicketAccess {
+  /** Records each read in the audit log (TicketReadAudit fits). */
+  audit: { record(read: TicketRead): Promise<void> };
+  budget: Pick<TicketReadBudget, 'remaining' | 'charge'>;
+  /** The caller on the call connected to an agent now: the agent may read that caller's tickets during the call. */
+  liveCallerOf: LiveCallerOf;
 }
 
 /** Reads what the engine routes show besides the ticket itself (TicketRepository fits). */
@@ -31,10 +45,11 @@ export interface TicketDetailReader extends TicketReader {
   overdue(now: Date, limit: number): Promise<TicketRow[]>;
 }
 
-/** How the list computes live warning levels. */
+/** How the list computes live warning levels, and how reads are protected. */
 export interface TicketListOptions {
   warningPolicy: WarningPolicy;
   now: () => number;
+  access: TicketAccess;
 }
 
 const STAFF = ['agent', 'supervisor', 'qa', 'callback', 'manager', 'admin'] as const;
@@ -101,18 +116,41 @@ export function actionRoles(action: TicketActionName): Role[] {
 /** Roles that may read tickets: the staff, and departments (only the tickets they lead or co-handle). */
 const READERS = [...STAFF, 'department'] as const;
 
-/** The ticket (404 if none); a department token sees only the tickets its department leads or co-handles (403). */
-async function visibleTicket(tickets: { findById(id: string): Promise<TicketRow | undefined> }, id: string, principal: Principal): Promise<TicketRow> {
+/**
+ * The ticket (404 if none) when the principal's read scope covers it (403 otherwise): a department sees the tickets it
+ * leads or co-handles, an agent those of its scope (ticket.access.ts). Counts against the token's read budget.
+ */
+async function visibleTicket(tickets: Pick<TicketReader, 'findById' | 'inAgentScope'>, id: string, principal: Principal, access: TicketAccess, route: string): Promise<TicketRow> {
+  const scope = readScopeOf(principal, access.liveCallerOf);
+  access.budget.remaining(principal.tokenId);
   const t = await tickets.findById(id);
   if (!t) throw new CtiError('CTI_ERR_NOT_FOUND', `no ticket ${id}`, { id });
-  if (principal.role !== 'department') return t;
-  const dept = principal.departmentId;
-  if (dept && (t.department_id === dept || t.co_handlers.includes(dept))) return t;
-  throw new CtiError('CTI_ERR_FORBIDDEN', `ticket ${t.id} is not with department ${dept ?? '?'}`, { id: t.id });
+  const denied = () => access.audit.record({ principal, action: 'ticket.denied', route, ticketIds: [t.id] });
+  if (scope.kind === 'department' && !(t.department_id === scope.departmentId || t.co_handlers.includes(scope.departmentId))) {
+    await denied();
+    throw new CtiError('CTI_ERR_FORBIDDEN', `ticket ${t.id} is not with department ${scope.departmentId}`, { id: t.id });
+  }
+  if (scope.kind === 'agent' && !(await tickets.inAgentScope([t.id], scope.scope)).has(t.id)) {
+    await denied();
+    throw new CtiError('CTI_ERR_FORBIDDEN', `ticket ${t.id} is not one of yours: agents read the tickets they opened or worked on, of calls they answered, and the current caller's`, { id: t.id });
+  }
+  access.budget.charge(principal.tokenId, 1);
+  return t;
 }
 
-/** A ticket as the API shows it; list views mask the caller's number. */
-export function presentTicket(t: TicketRow, full: boolean, warning: WarningPolicy = DEFAULT_WARNING, now: number = Date.now()) {
+/** The list filter part of a principal's scope (a department's own tickets, an agent's scope). */
+function scopeFilter(principal: Principal, access: TicketAccess): Pick<TicketFilter, 'agentScope' | 'departmentId'> {
+  const scope = readScopeOf(principal, access.liveCallerOf);
+  if (scope.kind === 'agent') return { agentScope: scope.scope };
+  if (scope.kind === 'department') return { departmentId: scope.departmentId };
+  return {};
+}
+
+/**
+ * A ticket as the API shows it. `full` adds the free-text fields (detail views); the caller's number is masked unless
+ * `fullNumber` (a detail view for a role that phones the citizen: ticket.access.ts).
+ */
+export function presentTicket(t: TicketRow, full: boolean, warning: WarningPolicy = DEFAULT_WARNING, now: number = Date.now(), fullNumber = false) {
   return {
     id: t.id,
     ticketNo: t.ticket_no,
@@ -121,7 +159,7 @@ export function presentTicket(t: TicketRow, full: boolean, warning: WarningPolic
     source: t.source,
     category: t.category,
     urgency: t.urgency,
-    callerNumber: full ? t.caller_number : maskPhone(t.caller_number),
+    callerNumber: full && fullNumber ? t.caller_number : maskPhone(t.caller_number),
     language: t.language,
     summary: t.summary,
     ...(full && { content: t.content, address: t.address, elements: t.elements, replyText: t.reply_text, closeReason: t.close_reason, recordingRef: t.recording_ref }),
@@ -148,11 +186,12 @@ export function presentTicket(t: TicketRow, full: boolean, warning: WarningPolic
 }
 
 /** Ticket search and detail (read side). */
-export function registerTicketRoutes(routes: RouteRegistry, tickets: TicketReader, options: TicketListOptions = { warningPolicy: DEFAULT_WARNING, now: Date.now }): void {
+export function registerTicketRoutes(routes: RouteRegistry, tickets: TicketReader, options: TicketListOptions): void {
+  const { access } = options;
   routes.add({
     method: 'GET',
     url: '/api/v1/tickets',
-    summary: 'Search tickets, newest first: state, category, department (lead or co-handler), deadline status, caller, creation date',
+    summary: "Search tickets, newest first: state, category, department (lead or co-handler), deadline status, caller, creation date. Agents search their own scope, departments their own tickets; every search is audited",
     roles: READERS,
     query: z.object({
       state: z.enum(TICKET_STATES as unknown as [string, ...string[]]).optional(),
@@ -167,12 +206,15 @@ export function registerTicketRoutes(routes: RouteRegistry, tickets: TicketReade
     }),
     handler: async ({ query, principal }) => {
       const now = options.now();
+      const scope = scopeFilter(principal, access);
       // A department lists its own tickets only.
-      const department = principal.role === 'department' ? principal.departmentId : query.department;
-      if (principal.role === 'department' && query.department !== undefined && query.department !== department) {
+      if (scope.departmentId !== undefined && query.department !== undefined && query.department !== scope.departmentId) {
         throw new CtiError('CTI_ERR_FORBIDDEN', `a department token lists its own department's tickets only`, { department: query.department });
       }
+      const department = scope.departmentId ?? query.department;
+      const left = access.budget.remaining(principal.tokenId);
       const { total, items } = await tickets.list({
+        ...(scope.agentScope && { agentScope: scope.agentScope }),
         ...(query.state && { state: query.state }),
         ...(query.category && { category: query.category }),
         ...(query.caller && { callerNumber: query.caller }),
@@ -180,25 +222,32 @@ export function registerTicketRoutes(routes: RouteRegistry, tickets: TicketReade
         ...(query.deadlineStatus && { deadlineStatus: query.deadlineStatus, now: new Date(now), warningPolicy: options.warningPolicy }),
         ...(query.from && { createdFrom: new Date(query.from) }),
         ...(query.to && { createdTo: new Date(query.to) }),
-        limit: query.limit,
+        limit: Math.min(query.limit, left),
         offset: query.offset,
       });
+      access.budget.charge(principal.tokenId, items.length);
+      await access.audit.record({ principal, action: 'ticket.search', route: 'GET /api/v1/tickets', ticketIds: items.map((t) => t.id), query });
       return { total, items: items.map((t) => presentTicket(t, false, options.warningPolicy, now)) };
     },
   });
   routes.add({
     method: 'GET',
     url: '/api/v1/tickets/:id',
-    summary: 'One ticket',
+    summary: "One ticket (audited); the caller's number in full only for supervisors, managers, the callback desk and the handling department",
     roles: READERS,
     params: ticketId,
-    handler: async ({ params, principal }) => presentTicket(await visibleTicket(tickets, params.id, principal), true, options.warningPolicy, options.now()),
+    handler: async ({ params, principal }) => {
+      const t = await visibleTicket(tickets, params.id, principal, access, 'GET /api/v1/tickets/:id');
+      await access.audit.record({ principal, action: 'ticket.read', route: 'GET /api/v1/tickets/:id', ticketIds: [t.id] });
+      return presentTicket(t, true, options.warningPolicy, options.now(), showsFullNumber(principal));
+    },
   });
 }
 
 /** Ticket writes (create, edit, act, link, push to 110), history, overdue list and link candidates. */
 export function registerTicketEngineRoutes(routes: RouteRegistry, service: TicketService, tickets: TicketDetailReader, options: TicketListOptions): void {
-  const show = (t: TicketRow) => presentTicket(t, true, options.warningPolicy, options.now());
+  const { access } = options;
+  const show = (t: TicketRow, principal: Principal) => presentTicket(t, true, options.warningPolicy, options.now(), showsFullNumber(principal));
   routes.add({
     method: 'POST',
     url: '/api/v1/tickets',
@@ -217,7 +266,7 @@ export function registerTicketEngineRoutes(routes: RouteRegistry, service: Ticke
     handler: async ({ body, principal, reply }) => {
       const row = await service.create({ ...body, category: body.category as never, urgency: body.urgency ?? 'normal' }, principal);
       reply.status(201);
-      return show(row);
+      return show(row, principal);
     },
   });
   routes.add({
@@ -234,7 +283,7 @@ export function registerTicketEngineRoutes(routes: RouteRegistry, service: Ticke
       .refine((b) => Object.keys(b).length > 1, 'give at least one field to change'),
     handler: async ({ params, body, principal }) => {
       const { expectedVersion, ...fields } = body;
-      return show(await service.updateFields(params.id, expectedVersion, fields as never, principal));
+      return show(await service.updateFields(params.id, expectedVersion, fields as never, principal), principal);
     },
   });
   for (const action of Object.keys(ACTION_DATA) as TicketActionName[]) {
@@ -249,7 +298,7 @@ export function registerTicketEngineRoutes(routes: RouteRegistry, service: Ticke
       body: z.object({ expectedVersion: z.number().int().min(1).optional(), asDepartment: departmentId.optional(), data: ACTION_DATA[action] }).strict(),
       handler: async ({ params, body, principal }) => {
         const { row, history } = await service.act(params.id, action, principal, { ...(body.expectedVersion !== undefined && { expectedVersion: body.expectedVersion }), ...(body.asDepartment !== undefined && { asDepartment: body.asDepartment }), data: body.data });
-        return { ticket: show(row), history };
+        return { ticket: show(row, principal), history };
       },
     });
   }
@@ -260,7 +309,7 @@ export function registerTicketEngineRoutes(routes: RouteRegistry, service: Ticke
     roles: ['agent', 'supervisor', 'manager'],
     params: ticketId,
     body: z.object({ linkedId: text(128), expectedVersion: z.number().int().min(1).optional() }).strict(),
-    handler: async ({ params, body, principal }) => show(await service.linkCall(params.id, body.linkedId, body.expectedVersion, principal)),
+    handler: async ({ params, body, principal }) => show(await service.linkCall(params.id, body.linkedId, body.expectedVersion, principal), principal),
   });
   routes.add({
     method: 'POST',
@@ -272,7 +321,7 @@ export function registerTicketEngineRoutes(routes: RouteRegistry, service: Ticke
     handler: async ({ params, principal, reply }) => {
       const row = await service.pushToPartner(params.id, principal);
       reply.status(202);
-      return show(row);
+      return show(row, principal);
     },
   });
   routes.add({
@@ -282,7 +331,8 @@ export function registerTicketEngineRoutes(routes: RouteRegistry, service: Ticke
     roles: READERS,
     params: ticketId,
     handler: async ({ params, principal }) => {
-      await visibleTicket(tickets, params.id, principal);
+      await visibleTicket(tickets, params.id, principal, access, 'GET /api/v1/tickets/:id/history');
+      await access.audit.record({ principal, action: 'ticket.read', route: 'GET /api/v1/tickets/:id/history', ticketIds: [params.id] });
       const [history, calls] = await Promise.all([tickets.history(params.id), tickets.linkedCallIds(params.id)]);
       return {
         linkedCallIds: calls,
@@ -295,18 +345,32 @@ export function registerTicketEngineRoutes(routes: RouteRegistry, service: Ticke
     url: '/api/v1/tickets/overdue',
     summary: "Open tickets past their deadline, most overdue first (the shift lead's list)",
     roles: LEADS,
-    query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(200) }),
-    handler: async ({ query }) => {
-      const items = await tickets.overdue(new Date(options.now()), query.limit);
+    query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(200) }),
+    handler: async ({ query, principal }) => {
+      const items = await tickets.overdue(new Date(options.now()), Math.min(query.limit, access.budget.remaining(principal.tokenId)));
+      access.budget.charge(principal.tokenId, items.length);
+      await access.audit.record({ principal, action: 'ticket.search', route: 'GET /api/v1/tickets/overdue', ticketIds: items.map((t) => t.id), query });
       return { total: items.length, items: items.map((t) => presentTicket(t, false, options.warningPolicy, options.now())) };
     },
   });
   routes.add({
     method: 'GET',
     url: '/api/v1/tickets/link-candidates',
-    summary: 'Open tickets of the same caller, to offer linking or merging a new call',
+    summary: "Open tickets of the same caller, to offer linking or merging a new call (an agent's own scope only; audited)",
     roles: ['agent', 'supervisor', 'manager'],
     query: z.object({ caller: z.string().regex(/^\+?[0-9][0-9 -]{2,30}$/, 'caller must be digits') }),
-    handler: async ({ query }) => ({ items: (await service.linkCandidates(query.caller)).map((t) => presentTicket(t, false, options.warningPolicy, options.now())) }),
+    handler: async ({ query, principal }) => {
+      const scope = readScopeOf(principal, access.liveCallerOf);
+      const left = access.budget.remaining(principal.tokenId);
+      let found = await service.linkCandidates(query.caller);
+      if (scope.kind === 'agent') {
+        const mine = await tickets.inAgentScope(found.map((t) => t.id), scope.scope);
+        found = found.filter((t) => mine.has(t.id));
+      }
+      found = found.slice(0, left);
+      access.budget.charge(principal.tokenId, found.length);
+      await access.audit.record({ principal, action: 'ticket.search', route: 'GET /api/v1/tickets/link-candidates', ticketIds: found.map((t) => t.id), query });
+      return { items: found.map((t) => presentTicket(t, false, options.warningPolicy, options.now())) };
+    },
   });
 }

@@ -10,11 +10,12 @@ import type { Logger } from '../logger.js';
 import { registerKpiRoutes } from '../http/kpi.routes.js';
 import { registerReportRoutes } from '../http/report.routes.js';
 import { registerStaffingRoutes } from '../http/staffing.routes.js';
-import { MetricsCollector, type QueueLag } from '../metrics/metrics.collector.js';
+import { MetricsCollector, type QueueLag, type RecordSpoolReading } from '../metrics/metrics.collector.js';
 import { registerMetricsRoutes } from '../metrics/metrics.routes.js';
 import { WallboardFeed, type WallboardAlert } from '../wallboard/wallboard.feed.js';
 import { registerWallboardRoutes } from '../wallboard/wallboard.routes.js';
 import { WallboardTickets } from '../wallboard/wallboard.ticket.js';
+import type { TokenValidity, TokenWatch } from '../http/token.watch.js';
 import { ANSWER_RATE_ALERT, AnswerRateAlertMonitor } from './answer-rate.alert-monitor.js';
 import { KpiEventRecorder } from './kpi-event.recorder.js';
 import { KpiService } from './kpi.service.js';
@@ -35,8 +36,14 @@ export interface KpiWiringDeps {
   redis: Redis;
   /** BullMQ queues whose lag /metrics reports. */
   queues: ReadonlyArray<Queue>;
+  /** Local record spools /metrics reports. */
+  recordSpools?: () => readonly RecordSpoolReading[];
   log: Logger;
   now: () => number;
+  /** Closes the wallboard's stream when the token that issued its ticket is revoked or expires. */
+  tokenWatch: TokenWatch;
+  /** Checks that a wallboard ticket's issuing token is still valid. */
+  tokenValidity: TokenValidity;
 }
 
 /** The wired features plus their timers. */
@@ -128,6 +135,7 @@ export function createKpiWiring(d: KpiWiringDeps): KpiWiring {
     ami: d.amiUp,
     queues: () => withTimeout(queueLag(), 1_500),
     kpiWriteBacklog: () => recorder.backlog(),
+    recordSpools: d.recordSpools,
   });
   d.bus.subscribe(metrics.handle);
 
@@ -171,8 +179,11 @@ export function createKpiWiring(d: KpiWiringDeps): KpiWiring {
         }, d.now),
       (routes) => registerStaffingRoutes(routes, kpis),
       (routes) => registerReportRoutes(routes, { get: (k, f, t, r) => requester.get(k, f, t, r), list: (k, n) => reports.list(k, n) }, d.now),
-      (routes, app) => registerWallboardRoutes(routes, app, feed, tickets, d.now),
-      (_routes, app) => registerMetricsRoutes(app, metrics, c.CTI_METRICS_TOKEN),
+      (routes, app) => registerWallboardRoutes(routes, app, feed, tickets, d.now, d.tokenWatch, d.tokenValidity),
+      (routes, app) => {
+        routes.declareRaw({ method: 'GET', url: '/metrics', summary: 'Prometheus metrics (Bearer CTI_METRICS_TOKEN when set)', access: { kind: 'metrics-token' } });
+        registerMetricsRoutes(app, metrics, c.CTI_METRICS_TOKEN);
+      },
     ],
     start() {
       feed.start();

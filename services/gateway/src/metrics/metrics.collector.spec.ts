@@ -49,6 +49,17 @@ describe('metrics collector', () => {
     expect(Number(sample(text, 'cti_event_loop_lag_seconds{quantile="0.99"}'))).toBeGreaterThanOrEqual(0);
   });
 
+  it('reports each record spool: bytes, records held in memory, losses, refused writes and torn bytes', async () => {
+    const m = new MetricsCollector(probes({ recordSpools: () => [{ name: 'call-records', bytes: 4096, heldInMemory: 3, lostRecords: 1, writeFailures: 2, tornBytesDropped: 57 }] }));
+    const text = renderPrometheus(await m.collect());
+    m.stop();
+    expect(sample(text, 'cti_record_spool_bytes{spool="call-records"}')).toBe('4096');
+    expect(sample(text, 'cti_record_spool_held_in_memory{spool="call-records"}')).toBe('3');
+    expect(sample(text, 'cti_records_lost_total{spool="call-records"}')).toBe('1');
+    expect(sample(text, 'cti_record_spool_write_failures_total{spool="call-records"}')).toBe('2');
+    expect(sample(text, 'cti_record_spool_torn_bytes_dropped_total{spool="call-records"}')).toBe('57');
+  });
+
   it('reports Redis down and no queue samples when the queues cannot be read', async () => {
     const m = new MetricsCollector(probes({ queues: async () => Promise.reject(new Error('redis away')) }));
     const text = renderPrometheus(await m.collect());

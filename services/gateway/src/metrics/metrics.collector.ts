@@ -13,6 +13,21 @@ export interface QueueLag {
   oldestWaitingAgeSeconds: number;
 }
 
+/** One local record spool (records Redis could not take), as /metrics reports it. */
+export interface RecordSpoolReading {
+  name: string;
+  /** Bytes on disk. */
+  bytes: number;
+  /** Records held in memory because the disk refused them. */
+  heldInMemory: number;
+  /** Records lost since start. */
+  lostRecords: number;
+  /** Failed spool writes since start. */
+  writeFailures: number;
+  /** Torn bytes dropped since start. */
+  tornBytesDropped: number;
+}
+
 /** Live readings the collector samples at scrape time; each answers quickly and never throws. */
 export interface MetricsProbes {
   /** Calls waiting (not yet reserved for an agent). */
@@ -29,6 +44,8 @@ export interface MetricsProbes {
   queues(): Promise<QueueLag[]>;
   /** KPI event writes not yet stored. */
   kpiWriteBacklog(): number;
+  /** Local record spools; absent = none reported. */
+  recordSpools?(): readonly RecordSpoolReading[];
 }
 
 const AGENT_STATES = ['ready', 'reserved', 'on_call', 'wrap_up', 'paused'];
@@ -77,6 +94,8 @@ export class MetricsCollector {
     }
     const q = (f: (x: QueueLag) => number): Sample[] => queues.map((x) => ({ labels: { queue: x.queue }, value: f(x) }));
     const ns = (v: number) => v / 1e9;
+    const spools = p.recordSpools?.() ?? [];
+    const sp = (f: (x: RecordSpoolReading) => number): Sample[] => spools.map((x) => ({ labels: { spool: x.name }, value: f(x) }));
     const families: MetricFamily[] = [
       { name: 'cti_calls_offered_total', help: 'Calls offered to the agent queue since the gateway started.', type: 'counter', samples: [{ value: this.offered }] },
       { name: 'cti_calls_answered_total', help: 'Calls answered by an agent since the gateway started.', type: 'counter', samples: [{ value: this.answered }] },
@@ -101,6 +120,11 @@ export class MetricsCollector {
       { name: 'cti_job_queue_delayed', help: 'BullMQ delayed jobs (retries and schedules), by queue.', type: 'gauge', samples: q((x) => x.delayed) },
       { name: 'cti_job_queue_failed', help: 'BullMQ failed jobs kept for inspection, by queue.', type: 'gauge', samples: q((x) => x.failed) },
       { name: 'cti_job_queue_oldest_waiting_seconds', help: 'Age of the oldest waiting BullMQ job (queue lag), by queue.', type: 'gauge', samples: q((x) => x.oldestWaitingAgeSeconds) },
+      { name: 'cti_record_spool_bytes', help: 'Bytes of records waiting in the local spool on disk (Redis did not take them), by spool.', type: 'gauge', samples: sp((x) => x.bytes) },
+      { name: 'cti_record_spool_held_in_memory', help: 'Records held in memory only because the disk refused the spool (full, or its bound reached), by spool.', type: 'gauge', samples: sp((x) => x.heldInMemory) },
+      { name: 'cti_records_lost_total', help: 'Records lost since the gateway started (spool memory bound exceeded while the disk refused), by spool.', type: 'counter', samples: sp((x) => x.lostRecords) },
+      { name: 'cti_record_spool_write_failures_total', help: 'Spool writes the disk refused since the gateway started (e.g. ENOSPC), by spool.', type: 'counter', samples: sp((x) => x.writeFailures) },
+      { name: 'cti_record_spool_torn_bytes_dropped_total', help: 'Torn bytes (cut-short writes) the spool dropped since the gateway started, by spool.', type: 'counter', samples: sp((x) => x.tornBytesDropped) },
       { name: 'cti_kpi_event_write_backlog', help: 'Agent-state and ring events not yet stored for KPIs.', type: 'gauge', samples: [{ value: p.kpiWriteBacklog() }] },
       {
         name: 'cti_event_loop_lag_seconds', help: 'Event-loop delay of the gateway process (perf_hooks), since the last scrape.', type: 'gauge',

@@ -52,6 +52,31 @@ function fixture(store = new FakeStore()) {
 }
 
 describe('FaultMonitor', () => {
+  it('opens an incident at once when a record spool holds records in memory (disk full), another when records are lost, and resolves the first once the disk takes them again', async () => {
+    const store = new FakeStore();
+    const clock = new ManualClock(Date.parse('2026-11-27T10:00:00Z'));
+    let spool: ops.SpoolSignal = { name: 'call-records', atRisk: undefined, lostRecords: 0, detail: {} };
+    const monitor = new FaultMonitor(store, { ari: () => true, ami: () => true, trunks: () => ({}), spools: () => [spool] }, { rules, intake: { windowMs: 60_000, minFailed: 3, failedRatio: 0.5 } }, new EventBus(), () => clock.now(), () => `inc-${store.rows.size + 1}`, quiet);
+    const step = async (ms: number) => {
+      clock.advance(ms);
+      monitor.tick();
+      await monitor.flush();
+    };
+    await step(0);
+    spool = { ...spool, atRisk: 'held_in_memory', detail: { holdReason: 'ENOSPC', heldInMemory: 3 } };
+    await step(1_000);
+    expect([...store.rows.values()]).toEqual([expect.objectContaining({ level: 'L3', condition: 'spool_at_risk:call-records', resolvedAt: null, detail: expect.objectContaining({ reason: 'held_in_memory', holdReason: 'ENOSPC' }) })]);
+    spool = { ...spool, lostRecords: 2 };
+    await step(1_000);
+    expect([...store.rows.values()].find((r) => r.condition === 'records_lost:call-records')).toMatchObject({ level: 'L2', resolvedAt: null, detail: expect.objectContaining({ lostRecords: 2 }) });
+    spool = { ...spool, atRisk: undefined, detail: {} };
+    await step(1_000);
+    await step(5_000);
+    const byCondition = new Map([...store.rows.values()].map((r) => [r.condition, r]));
+    expect(byCondition.get('spool_at_risk:call-records')?.resolvedAt).not.toBeNull();
+    expect(byCondition.get('records_lost:call-records')?.resolvedAt).toBeNull(); // lost records do not come back
+  });
+
   it('opens an L1 incident when ARI stays down past the threshold and auto-resolves it with the recovery time', async () => {
     const f = fixture();
     const t0 = f.clock.now();

@@ -15,6 +15,8 @@ export interface FaultProbes {
   ari(): boolean;
   ami(): boolean;
   trunks(): Record<string, { status: string }>;
+  /** Local record spools (near their bound, records held in memory, records lost); absent = not watched. */
+  spools?(): readonly ops.SpoolSignal[];
 }
 
 /** The slice of pino the monitor logs to. */
@@ -94,7 +96,7 @@ export class FaultMonitor {
       const trunks: Record<string, 'up' | 'down' | 'unknown'> = {};
       for (const [name, t] of Object.entries(this.probes.trunks())) trunks[name] = t.status === 'up' || t.status === 'down' ? t.status : 'unknown';
       const now = this.now();
-      const signals: ops.FaultSignals = { ari: this.probes.ari(), ami: this.probes.ami(), trunks, intakeFailing: this.intake.failing(now) };
+      const signals: ops.FaultSignals = { ari: this.probes.ari(), ami: this.probes.ami(), trunks, intakeFailing: this.intake.failing(now), spools: this.probes.spools?.() };
       for (const a of this.detector.observe(ops.classifyFaults(signals), now)) {
         if (a.type === 'open') {
           const incident = ops.openIncident({

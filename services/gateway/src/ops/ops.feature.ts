@@ -23,6 +23,8 @@ export interface OpsWiringDeps {
   ariUp: () => boolean;
   amiUp: () => boolean;
   trunks: () => Record<string, { status: string }>;
+  /** Local record spools the fault monitor watches (incidents before the disk fills, and on loss). */
+  spools?: () => readonly ops.SpoolSignal[];
   log: Logger;
   now: () => number;
 }
@@ -63,7 +65,7 @@ export function createOpsWiring(d: OpsWiringDeps): OpsWiring {
   const incidents = new IncidentRepository(d.db);
   const monitor = new FaultMonitor(
     incidents,
-    { ari: d.ariUp, ami: d.amiUp, trunks: d.trunks },
+    { ari: d.ariUp, ami: d.amiUp, trunks: d.trunks, spools: d.spools },
     { rules: settings.rules, intake: settings.intake },
     d.bus,
     d.now,

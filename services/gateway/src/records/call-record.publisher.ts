@@ -1,32 +1,34 @@
 import { maskPhone, type CallRecord, type OutboundCallbackRecord } from '@cti/domain';
 import type { Logger } from '../logger.js';
 import type { CallRecordSink } from '../call/call-record.sink.js';
-import { DurablePublisher, type RecordQueue } from './durable.publisher.js';
+import { DurablePublisher, type DurablePublisherOptions, type RecordQueue } from './durable.publisher.js';
 
 export type { RecordQueue } from './durable.publisher.js';
 
 /** Finished inbound calls to the worker, keyed by linkedid. */
 export class CallRecordPublisher extends DurablePublisher<CallRecord> implements CallRecordSink {
-  constructor(queue: RecordQueue, spoolDir: string, log: Logger, addTimeoutMs = 2_000) {
+  constructor(queue: RecordQueue, spoolDir: string, log: Logger, addTimeoutMs = 2_000, options: DurablePublisherOptions = {}) {
     super(
       queue,
       spoolDir,
       { spoolName: 'call-records', jobName: 'call-record', jobIdOf: (r) => r.linkedId, describe: (r) => ({ callId: r.linkedId, caller: maskPhone(r.callerNumber) }) },
       log,
       addTimeoutMs,
+      options,
     );
   }
 }
 
 /** Outcomes of outbound callbacks to the worker, keyed by callback id. */
 export class CallbackResultPublisher extends DurablePublisher<OutboundCallbackRecord> {
-  constructor(queue: RecordQueue, spoolDir: string, log: Logger, addTimeoutMs = 2_000) {
+  constructor(queue: RecordQueue, spoolDir: string, log: Logger, addTimeoutMs = 2_000, options: DurablePublisherOptions = {}) {
     super(
       queue,
       spoolDir,
       { spoolName: 'callback-results', jobName: 'callback-result', jobIdOf: (r) => r.id, describe: (r) => ({ callbackId: r.id, caller: maskPhone(r.callerNumber) }) },
       log,
       addTimeoutMs,
+      options,
     );
   }
 }

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Config } from '@cti/contracts';
 import { ticketSettingsFromConfig } from '@cti/contracts';
 import {
+  AuditRepository,
   CachedWorkingCalendar,
   CalendarRepository,
   DepartmentRepository,
@@ -22,9 +23,15 @@ import { registerCallbackTaskRoutes } from '../http/callback-task.routes.js';
 import { TicketService } from './ticket.service.js';
 import { ExchangeService } from './exchange.service.js';
 import { loadQaRubric } from './qa-rubric.config.js';
+import type { LiveCallerOf } from './ticket.access.js';
+import { TicketReadAudit } from './ticket-read.audit.js';
+import { TicketReadBudget } from './ticket-read.budget.js';
 
-/** Wires the ticket engine (tickets, departments, calendar, callbacks, QA, 110 exchange) into route features. */
-export function ticketFeatures(db: Kysely<Database>, config: Config, now: () => number): RouteFeature[] {
+/**
+ * Wires the ticket engine (tickets, departments, calendar, callbacks, QA, 110 exchange) into route features. Every
+ * ticket read is scoped by role, audited and counted (`liveCallerOf`: an agent reads the current caller's tickets).
+ */
+export function ticketFeatures(db: Kysely<Database>, config: Config, now: () => number, liveCallerOf: LiveCallerOf): RouteFeature[] {
   const settings = ticketSettingsFromConfig(config);
   const tickets = new TicketRepository(db);
   const departments = new DepartmentRepository(db);
@@ -60,7 +67,8 @@ export function ticketFeatures(db: Kysely<Database>, config: Config, now: () => 
     { secret: config.CTI_EXCHANGE_INBOUND_SECRET, windowSeconds: config.CTI_EXCHANGE_WINDOW_S },
     now,
   );
-  const listOptions = { warningPolicy: settings.warningPolicy, now };
+  const access = { audit: new TicketReadAudit(new AuditRepository(db)), budget: new TicketReadBudget(config.CTI_TICKET_READ_BUDGET_PER_HOUR, now), liveCallerOf };
+  const listOptions = { warningPolicy: settings.warningPolicy, now, access };
   const qaSettings = { rate: config.CTI_QA_SAMPLE_RATE, staff: config.CTI_QA_STAFF.split(',').map((s) => s.trim()).filter(Boolean), rubric: loadQaRubric(config.CTI_QA_RUBRIC_FILE) };
   return [
     (routes) => registerTicketRoutes(routes, tickets, listOptions),

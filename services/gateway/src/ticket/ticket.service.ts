@@ -268,7 +268,7 @@ export class TicketService {
   }
 }
 
-/** What 12345 sends the 110 platform about a ticket (DOMAIN.md §4: exchanged data). */
+/** What 12345 sends the 110 platform about a ticket (docs/domain.md §4: exchanged data). */
 export function pushBody(row: TicketRow): Record<string, unknown> {
   return {
     source: '12345',

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { RouteRegistry } from '../http/route.registry.js';
+import type { TokenValidity, TokenWatch } from '../http/token.watch.js';
 import type { WallboardFeed, WallboardSnapshot } from './wallboard.feed.js';
 import { wallboardHtml } from './wallboard.page.js';
-import type { WallboardTickets } from './wallboard.ticket.js';
+import type { WallboardTicket, WallboardTickets } from './wallboard.ticket.js';
 
 const HEARTBEAT_MS = 15_000;
 const ticketQuery = z.object({ ticket: z.string().max(512).optional() });
@@ -14,16 +15,25 @@ const unauthorizedPage = `<!doctype html><html lang="zh-CN"><head><meta charset=
 /**
  * The wallboard: `GET /wallboard?ticket=…` (the page), `GET /wallboard/events?ticket=…` (Server-Sent Events:
  * `snapshot` on connect and on every change, `ticket` with a renewed ticket at half its lifetime), and the staff API
- * `POST /api/v1/wallboard/tickets` (issues a ticket) and `GET /api/v1/wallboard/snapshot`.
+ * `POST /api/v1/wallboard/tickets` (issues a ticket) and `GET /api/v1/wallboard/snapshot`. A ticket is only as good as
+ * the token that asked for it: once that token is revoked or expired the ticket is refused and open streams close.
  */
-export function registerWallboardRoutes(routes: RouteRegistry, app: FastifyInstance, feed: WallboardFeed, tickets: WallboardTickets, now: () => number): void {
+export function registerWallboardRoutes(routes: RouteRegistry, app: FastifyInstance, feed: WallboardFeed, tickets: WallboardTickets, now: () => number, watch: TokenWatch, validity: TokenValidity): void {
+  /** The ticket's content when it verifies and its issuing token is still valid. */
+  const admit = async (query: unknown): Promise<WallboardTicket | undefined> => {
+    const q = ticketQuery.safeParse(query);
+    const ticket = q.success ? tickets.verify(q.data.ticket) : undefined;
+    if (!ticket) return undefined;
+    return (await validity.findInvalid([ticket.tokenId])).length === 0 ? ticket : undefined;
+  };
+
   routes.add({
     method: 'POST',
     url: '/api/v1/wallboard/tickets',
     summary: 'Issue a short-lived signed wallboard ticket; open /wallboard?ticket=… on the big screen (it renews itself while open)',
     roles: ['supervisor', 'manager', 'admin'],
     handler: async ({ principal }) => {
-      const t = tickets.issue(principal.label);
+      const t = tickets.issue(principal.label, principal.tokenId);
       return { ticket: t.ticket, expiresAt: new Date(t.expiresAt).toISOString(), url: `/wallboard?ticket=${encodeURIComponent(t.ticket)}` };
     },
   });
@@ -36,9 +46,10 @@ export function registerWallboardRoutes(routes: RouteRegistry, app: FastifyInsta
     handler: async () => feed.snapshot(),
   });
 
+  routes.declareRaw({ method: 'GET', url: '/wallboard', summary: 'The wallboard page (needs ?ticket=)', access: { kind: 'wallboard-ticket' } });
+  routes.declareRaw({ method: 'GET', url: '/wallboard/events', summary: "The wallboard's Server-Sent Events (needs ?ticket=)", access: { kind: 'wallboard-ticket' } });
   app.get('/wallboard', async (req, reply) => {
-    const q = ticketQuery.safeParse(req.query);
-    const ok = q.success && tickets.verify(q.data.ticket) !== undefined;
+    const ok = (await admit(req.query)) !== undefined;
     return reply
       .status(ok ? 200 : 401)
       .header('content-type', 'text/html; charset=utf-8')
@@ -55,8 +66,7 @@ export function registerWallboardRoutes(routes: RouteRegistry, app: FastifyInsta
   });
 
   app.get('/wallboard/events', async (req, reply) => {
-    const q = ticketQuery.safeParse(req.query);
-    const ticket = q.success ? tickets.verify(q.data.ticket) : undefined;
+    const ticket = await admit(req.query);
     if (!ticket) return reply.status(401).send({ error: { code: 'CTI_ERR_UNAUTHORIZED', message: 'invalid or expired wallboard ticket' } });
     reply.hijack();
     const res = reply.raw;
@@ -76,9 +86,15 @@ export function registerWallboardRoutes(routes: RouteRegistry, app: FastifyInsta
     const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
     const lifetime = ticket.expiresAt - now();
     // Hand the page a fresh ticket at half-life; close at expiry so the page reconnects with the fresh one.
-    const renew = setTimeout(() => send('ticket', { ticket: tickets.issue(ticket.subject).ticket }), Math.max(0, lifetime / 2));
+    const renew = setTimeout(() => send('ticket', { ticket: tickets.issue(ticket.subject, ticket.tokenId).ticket }), Math.max(0, lifetime / 2));
     const expire = setTimeout(() => res.end(), Math.max(0, lifetime));
+    // The issuing token revoked or expired: end the stream (the page's reconnect is then refused with 401).
+    const unwatch = watch.watch(ticket.tokenId, () => {
+      send('revoked', { reason: 'the token that issued this wallboard ticket was revoked or expired' });
+      res.end();
+    });
     const close = () => {
+      unwatch();
       streams.delete(res);
       unsubscribe();
       clearInterval(heartbeat);

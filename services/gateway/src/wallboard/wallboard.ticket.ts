@@ -4,6 +4,8 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 export interface WallboardTicket {
   /** Who asked for it (the issuing token's label), for logs. */
   subject: string;
+  /** The id of the bearer token that asked for it: revoking that token ends the wallboard's stream. */
+  tokenId: string;
   /** Expiry, epoch ms. */
   expiresAt: number;
 }
@@ -11,7 +13,7 @@ export interface WallboardTicket {
 /**
  * Short-lived signed tickets for the wallboard. EventSource cannot send an Authorization header, so a staff member
  * with a bearer token asks for a ticket and the big screen carries it in its URL; the ticket is an HMAC over
- * subject and expiry, so the gateway stores nothing and a leaked URL stops working when it expires.
+ * subject, issuing token and expiry, so the gateway stores nothing and a leaked URL stops working when it expires.
  */
 export class WallboardTickets {
   private readonly key: Buffer;
@@ -24,10 +26,11 @@ export class WallboardTickets {
     this.key = secret ? Buffer.from(secret, 'utf8') : randomBytes(32);
   }
 
-  /** Issues a ticket for `subject`, valid for the configured lifetime. */
-  issue(subject: string): { ticket: string; expiresAt: number } {
+  /** Issues a ticket for `subject` on behalf of token `tokenId`, valid for the configured lifetime. */
+  issue(subject: string, tokenId: string): { ticket: string; expiresAt: number } {
+    if (!/^\d{1,18}$/.test(tokenId)) throw new Error('a wallboard ticket needs the numeric id of the issuing token');
     const expiresAt = this.now() + this.ttlMs;
-    const body = `v1.${expiresAt.toString(36)}.${Buffer.from(subject, 'utf8').toString('base64url')}`;
+    const body = `v2.${expiresAt.toString(36)}.${Buffer.from(subject, 'utf8').toString('base64url')}.${tokenId}`;
     return { ticket: `${body}.${this.sign(body)}`, expiresAt };
   }
 
@@ -35,14 +38,14 @@ export class WallboardTickets {
   verify(ticket: string | undefined): WallboardTicket | undefined {
     if (!ticket) return undefined;
     const parts = ticket.split('.');
-    if (parts.length !== 4 || parts[0] !== 'v1') return undefined;
-    const body = parts.slice(0, 3).join('.');
-    const given = Buffer.from(parts[3] ?? '', 'base64url');
+    if (parts.length !== 5 || parts[0] !== 'v2') return undefined;
+    const body = parts.slice(0, 4).join('.');
+    const given = Buffer.from(parts[4] ?? '', 'base64url');
     const expected = Buffer.from(this.sign(body), 'base64url');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
     const expiresAt = parseInt(parts[1] ?? '', 36);
     if (!Number.isFinite(expiresAt) || expiresAt <= this.now()) return undefined;
-    return { subject: Buffer.from(parts[2] ?? '', 'base64url').toString('utf8'), expiresAt };
+    return { subject: Buffer.from(parts[2] ?? '', 'base64url').toString('utf8'), tokenId: parts[3] ?? '', expiresAt };
   }
 
   private sign(body: string): string {

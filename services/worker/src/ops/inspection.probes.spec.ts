@@ -3,70 +3,49 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ops } from '@cti/domain';
-import { commandLines, gatherInspectionFacts, parseChannelCount, parseRedisInfo, parseTaskProcessors, parseUptimeSeconds, type AmiPort } from './inspection.probes.js';
-
-const TASKPROCESSORS = [
-  'Processor                                                               Processed   In Queue  Max Depth  Low water High water',
-  'app_voicemail                                                                   0          0          0        450        500',
-  'stasis/m:cache_pattern:1/channel:all-00000030                                 812          7         41        450        500',
-  'subm:ast_system-00000002                                                       17          0          2        450        500',
-  '',
-  '109 taskprocessors',
-];
+import { gatherInspectionFacts, parseRedisInfo, uptimeFromStartup, type AmiPort } from './inspection.probes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cti-insp-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('AMI Command output parsing', () => {
-  it('reads output given as one string or as repeated Output fields', () => {
-    expect(commandLines({ response: 'Success', output: ['a', 'b'] })).toEqual(['a', 'b']);
-    expect(commandLines({ response: 'Success', output: 'only' })).toEqual(['only']);
-    expect(commandLines({ response: 'follows', content: 'Privilege: Command\nx\n' })).toEqual(['Privilege: Command', 'x']);
+describe('probe parsing', () => {
+  it('reads uptime from ARI startup_time with a +hhmm offset', () => {
+    expect(uptimeFromStartup('2026-12-06T03:00:00.000+0000', Date.parse('2026-12-06T04:00:30Z'))).toBe(3630);
+    expect(uptimeFromStartup('2026-12-06T11:00:00.000+0800', Date.parse('2026-12-06T04:00:00Z'))).toBe(3600);
+    expect(uptimeFromStartup(undefined, 0)).toBeNull();
+    expect(uptimeFromStartup('garbage', 0)).toBeNull();
   });
-  it('parses Asterisk 22 task processors (with low/high time columns) by their header', () => {
-    const a22 = [
-      '',
-      'Processor                                                               Processed   In Queue  Max Depth  Low water High water Low time(us) High time(us)',
-      'app_voicemail                                                                   0          0          0        450        500          0          0',
-      'stasis/p:channel:all-00000051                                                 120          9         33        450        500         10         90',
-    ];
-    expect(parseTaskProcessors(a22)).toEqual([{ name: 'app_voicemail', queued: 0, maxDepth: 0 }, { name: 'stasis/p:channel:all-00000051', queued: 9, maxDepth: 33 }]);
-  });
-  it('parses task processors, uptime and channel counts', () => {
-    expect(parseTaskProcessors(TASKPROCESSORS)).toEqual([
-      { name: 'app_voicemail', queued: 0, maxDepth: 0 },
-      { name: 'stasis/m:cache_pattern:1/channel:all-00000030', queued: 7, maxDepth: 41 },
-      { name: 'subm:ast_system-00000002', queued: 0, maxDepth: 2 },
-    ]);
-    expect(parseUptimeSeconds(['System uptime: 5025', 'Last reload: 5025'])).toBe(5025);
-    expect(parseChannelCount(['3 active channels', '1 active call', '42 calls processed'])).toEqual({ channels: 3, calls: 1 });
+  it('parses Redis INFO', () => {
     expect(parseRedisInfo('# Memory\r\nused_memory:1048576\r\nmaxmemory:0\r\nconnected_clients:7\r\nuptime_in_seconds:99\r\n')).toEqual({ usedMemoryBytes: 1048576, maxMemoryBytes: 0, connectedClients: 7, uptimeSeconds: 99 });
   });
 });
 
 describe('gatherInspectionFacts', () => {
+  /** Answers only the actions the `system` class allows; a `Command` (CLI) action fails as Asterisk would refuse it. */
+  const sent: string[] = [];
   const ami = (up = true): AmiPort => ({
     isUp: () => up,
     action: async (f) => {
-      const out: Record<string, string[]> = {
-        'core show version': ['Asterisk 22.5.2 built by root @ host on a x86_64 running Linux'],
-        'core show uptime seconds': ['System uptime: 3600', 'Last reload: 3600'],
-        'core show channels count': ['2 active channels', '1 active call', '9 calls processed'],
-        'core show taskprocessors': TASKPROCESSORS,
-      };
-      return f.action === 'Ping' ? { response: 'Success', ping: 'Pong' } : { response: 'Success', output: out[String(f.command)] ?? [] };
+      sent.push(String(f.action));
+      if (f.action === 'Ping') return { response: 'Success', ping: 'Pong' };
+      if (f.action === 'CoreSettings') return { response: 'Success', asteriskversion: '22.5.2', amiversion: '11.0.0' };
+      if (f.action === 'CoreStatus') return { response: 'Success', corecurrentcalls: '1', corestartupdate: '2026-12-06', corestartuptime: '03:00:00' };
+      throw new Error(`AMI action ${String(f.action)} failed: Permission denied`);
     },
-    // PJSIPShowEndpoint lists the endpoint's permanent contacts as ContactStatusDetail rows.
-    listAction: async (f) =>
-      f.endpoint === 'trunk-primary'
+    // PJSIPShowEndpoint lists the endpoint's permanent contacts as ContactStatusDetail rows; CoreShowChannels one row per channel.
+    listAction: async (f) => {
+      sent.push(String(f.action));
+      if (f.action === 'CoreShowChannels') return [{ event: 'CoreShowChannel', channel: 'PJSIP/a' }, { event: 'CoreShowChannel', channel: 'PJSIP/b' }];
+      return f.endpoint === 'trunk-primary'
         ? [{ event: 'ContactStatusDetail', aor: 'trunk-primary', status: 'Reachable', roundtripusec: '1500' }]
-        : [{ event: 'ContactStatusDetail', aor: 'trunk-backup', status: 'Unreachable', roundtripusec: '0' }],
+        : [{ event: 'ContactStatusDetail', aor: 'trunk-backup', status: 'Unreachable', roundtripusec: '0' }];
+    },
   });
   const deps = (over: Partial<Parameters<typeof gatherInspectionFacts>[0]> = {}) => ({
     ami: ami(),
     redis: { info: async () => 'used_memory:100\nmaxmemory:0\nconnected_clients:3\nuptime_in_seconds:10\n' },
     postgres: { stats: async () => ({ connections: 4, maxConnections: 100, databaseBytes: 1e6 }), lastBackup: async () => ({ startedAt: 1, ok: true }) },
-    fetch: (async () => new Response(JSON.stringify({ system: { version: '22.5.2' } }), { status: 200 })) as typeof fetch,
+    fetch: (async () => new Response(JSON.stringify({ system: { version: '22.5.2' }, status: { startup_time: '1970-01-01T00:00:00.000+0000' } }), { status: 200 })) as typeof fetch,
     now: () => 1_000_000,
     ...over,
   });
@@ -75,7 +54,9 @@ describe('gatherInspectionFacts', () => {
   it('reads trunks, Asterisk, ARI, AMI, Redis, PostgreSQL, disks and storage into facts the domain judges', async () => {
     const f = await gatherInspectionFacts(deps(), targets);
     expect(f.trunks).toEqual({ ok: true, value: [{ name: 'trunk-primary', status: 'up', rttMs: 1.5 }, { name: 'trunk-backup', status: 'down', rttMs: null }] });
-    expect(f.asterisk).toMatchObject({ ok: true, value: { version: 'Asterisk 22.5.2 built by root @ host on a x86_64 running Linux', uptimeSeconds: 3600, activeChannels: 2, activeCalls: 1 } });
+    expect(f.asterisk).toEqual({ ok: true, value: { version: 'Asterisk 22.5.2', uptimeSeconds: 1000, activeChannels: 2, activeCalls: 1, taskProcessors: null } });
+    // Nothing that needs the `command` privilege (CLI over AMI): manager.conf grants the AMI user `system` only.
+    expect([...new Set(sent)].sort()).toEqual(['CoreSettings', 'CoreShowChannels', 'CoreStatus', 'PJSIPShowEndpoint', 'Ping']);
     expect(f.ari).toMatchObject({ ok: true, value: { version: '22.5.2' } });
     expect(f.disks.map((d) => d.ok)).toEqual([true, true]);
     expect(f.recordings).toEqual({ path: join(dir, 'rec'), present: false });

@@ -41,45 +41,17 @@ async function probe<T>(f: () => Promise<T>): Promise<Probe<T>> {
   }
 }
 
-/** AMI Command output as lines (asterisk-manager gives one string or an array of `Output:` values). */
-export function commandLines(res: Record<string, unknown>): string[] {
-  const out = res.output ?? res.content ?? '';
-  return (Array.isArray(out) ? out.map(String) : String(out).split('\n')).map((l) => l.replace(/^Output: /, '')).filter((l) => l.trim() !== '');
+/** Seconds since ARI's `status.startup_time` (ISO 8601 with offset, e.g. `2026-12-06T03:38:27.000+0000`), or null. */
+export function uptimeFromStartup(startupTime: string | undefined, now: number): number | null {
+  if (!startupTime) return null;
+  const at = Date.parse(startupTime.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+  return Number.isNaN(at) ? null : Math.max(0, Math.floor((now - at) / 1000));
 }
 
-/**
- * Parses `core show taskprocessors`. Columns differ between versions (Asterisk 22 adds low/high times),
- * so "In Queue" and "Max Depth" are located by the header; without one, they are the 2nd and 3rd numbers.
- */
-export function parseTaskProcessors(lines: readonly string[]): Array<{ name: string; queued: number; maxDepth: number }> {
-  const header = lines.find((l) => /^\s*Processor\s/.test(l));
-  const cols = header ? header.trim().split(/\s{2,}/) : [];
-  const qi = cols.indexOf('In Queue') > 0 ? cols.indexOf('In Queue') : 2;
-  const mi = cols.indexOf('Max Depth') > 0 ? cols.indexOf('Max Depth') : 3;
-  const out: Array<{ name: string; queued: number; maxDepth: number }> = [];
-  for (const l of lines) {
-    const t = l.trim().split(/\s+/);
-    if (t.length < 6 || !t.slice(1).every((x) => /^\d+$/.test(x))) continue;
-    out.push({ name: t[0]!, queued: Number(t[qi]), maxDepth: Number(t[mi]) });
-  }
-  return out;
-}
-
-/** Parses `core show uptime seconds` → system uptime in seconds. */
-export function parseUptimeSeconds(lines: readonly string[]): number | null {
-  for (const l of lines) {
-    const m = /System uptime:\s*(\d+)/.exec(l);
-    if (m) return Number(m[1]);
-  }
-  return null;
-}
-
-/** Parses `core show channels count` → active channels and calls. */
-export function parseChannelCount(lines: readonly string[]): { channels: number | null; calls: number | null } {
-  const text = lines.join('\n');
-  const ch = /(\d+)\s+active channels?/.exec(text);
-  const ca = /(\d+)\s+active calls?/.exec(text);
-  return { channels: ch ? Number(ch[1]) : null, calls: ca ? Number(ca[1]) : null };
+/** A count field of an AMI response as a number, or null when absent. */
+function countField(res: Record<string, unknown>, field: string): number | null {
+  const v = Number(res[field]);
+  return res[field] === undefined || Number.isNaN(v) ? null : v;
 }
 
 /** Fields of Redis INFO as numbers. */
@@ -89,10 +61,6 @@ export function parseRedisInfo(info: string): { usedMemoryBytes: number; maxMemo
   return { usedMemoryBytes: n('used_memory'), maxMemoryBytes: n('maxmemory'), connectedClients: n('connected_clients'), uptimeSeconds: n('uptime_in_seconds') };
 }
 
-async function amiCommand(ami: AmiPort, command: string): Promise<string[]> {
-  const res = await ami.action({ action: 'Command', command });
-  return commandLines(res);
-}
 
 /** Disk of the nearest existing ancestor of `path` (a data directory may not exist yet). */
 async function diskOf(path: string): Promise<{ freeBytes: number; totalBytes: number }> {
@@ -145,6 +113,17 @@ export async function gatherInspectionFacts(
   const amiReady = () => {
     if (!deps.ami.isUp()) throw new Error('AMI not connected');
   };
+  const ariInfo = (async () => {
+    const started = Date.now();
+    const res = await deps.fetch(`${t.ari.url.replace(/\/$/, '')}/ari/asterisk/info`, {
+      headers: { authorization: `Basic ${Buffer.from(`${t.ari.user}:${t.ari.password}`).toString('base64')}` },
+      signal: AbortSignal.timeout(5_000),
+    });
+    if (!res.ok) throw new Error(`ARI answered HTTP ${res.status}`);
+    const body = (await res.json()) as { system?: { version?: string }; status?: { startup_time?: string } };
+    return { latencyMs: Date.now() - started, body };
+  })();
+  ariInfo.catch(() => undefined); // judged by the ARI probe; keeps an early failure from being unhandled
   const [trunks, asterisk, ari, ami, redis, postgres] = await Promise.all([
     probe(async () => {
       amiReady();
@@ -153,30 +132,26 @@ export async function gatherInspectionFacts(
     }),
     probe(async () => {
       amiReady();
-      const [version, uptime, channels, tps] = await Promise.all([
-        amiCommand(deps.ami, 'core show version'),
-        amiCommand(deps.ami, 'core show uptime seconds'),
-        amiCommand(deps.ami, 'core show channels count'),
-        amiCommand(deps.ami, 'core show taskprocessors'),
+      // Only actions the `system` class allows: the AMI user has no `command` privilege (no CLI over AMI), so
+      // task-processor queues, which only the CLI shows, are not observed here. Uptime comes from ARI.
+      const [settings, status, channels, info] = await Promise.all([
+        deps.ami.action({ action: 'CoreSettings' }),
+        deps.ami.action({ action: 'CoreStatus' }),
+        deps.ami.listAction({ action: 'CoreShowChannels' }, 'CoreShowChannel'),
+        ariInfo.catch(() => undefined),
       ]);
-      const count = parseChannelCount(channels);
+      const version = settings.asteriskversion;
       return {
-        version: (version.find((l) => l.startsWith('Asterisk')) ?? version[0] ?? 'unknown').trim(),
-        uptimeSeconds: parseUptimeSeconds(uptime),
-        activeChannels: count.channels,
-        activeCalls: count.calls,
-        taskProcessors: parseTaskProcessors(tps),
+        version: version ? `Asterisk ${String(version)}` : 'unknown',
+        uptimeSeconds: uptimeFromStartup(info?.body.status?.startup_time, deps.now()),
+        activeChannels: channels.length,
+        activeCalls: countField(status, 'corecurrentcalls'),
+        taskProcessors: null,
       };
     }),
     probe(async () => {
-      const started = Date.now();
-      const res = await deps.fetch(`${t.ari.url.replace(/\/$/, '')}/ari/asterisk/info`, {
-        headers: { authorization: `Basic ${Buffer.from(`${t.ari.user}:${t.ari.password}`).toString('base64')}` },
-        signal: AbortSignal.timeout(5_000),
-      });
-      if (!res.ok) throw new Error(`ARI answered HTTP ${res.status}`);
-      const body = (await res.json()) as { system?: { version?: string } };
-      return { latencyMs: Date.now() - started, version: body.system?.version ?? null };
+      const { latencyMs, body } = await ariInfo;
+      return { latencyMs, version: body.system?.version ?? null };
     }),
     probe(async () => {
       amiReady();

@@ -1,0 +1,1 @@
+export * from './dial-policy.js';

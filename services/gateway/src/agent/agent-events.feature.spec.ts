@@ -1,0 +1,148 @@
+import { createRequire } from 'node:module';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import type { Principal } from '@cti/db';
+import { buildApp } from '../app.js';
+import { EventBus } from '../events/event-bus.js';
+import { TokenWatch } from '../http/token.watch.js';
+import { createLogger } from '../logger.js';
+import { AGENT_FEED_MAX_PAYLOAD, agentEventsFeature } from './agent-events.feature.js';
+
+const log = createLogger('test', 'silent');
+const principals: Record<string, Principal> = {
+  'tok-a1': { tokenId: '1', role: 'agent', agentId: 'a1', label: 'agent a1' },
+  'tok-sup': { tokenId: '2', role: 'supervisor', agentId: null, label: 'shift lead' },
+  'tok-qa': { tokenId: '3', role: 'qa', agentId: 'a1', label: 'qa with a seat id' },
+};
+
+/** A minimal view of the `ws` client (the library @fastify/websocket is built on; it ships no types here). */
+interface Client {
+  readyState: number;
+  on(event: 'message', l: (data: Buffer) => void): void;
+  on(event: 'close', l: (code: number) => void): void;
+  once(event: 'pong' | 'open', l: () => void): void;
+  on(event: 'open', l: () => void): void;
+  once(event: 'close', l: (code: number) => void): void;
+  send(data: string): void;
+  ping(): void;
+  close(): void;
+}
+
+const WebSocketClient = createRequire(import.meta.url)('ws') as new (url: string) => Client;
+
+let app: FastifyInstance | undefined;
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+
+/** Waits until `cond` holds (the server sees a close after the client does); fails after `limit` turns of the loop. */
+async function until(cond: () => boolean, limit = 10_000): Promise<void> {
+  for (let i = 0; !cond(); i++) {
+    if (i >= limit) throw new Error('condition never held');
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+function deferred<T>() {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+async function start(opts: { lookup?: (token: string) => Promise<Principal | undefined>; revoked?: Set<string> } = {}) {
+  const bus = new EventBus();
+  const revoked = opts.revoked ?? new Set<string>();
+  const watch = new TokenWatch({ findInvalid: async (ids) => ids.filter((id) => revoked.has(id)) }, 60_000, log);
+  const lookup = opts.lookup ?? (async (t: string) => principals[t]);
+  app = await buildApp({
+    logger: log,
+    tokens: { findPrincipal: lookup },
+    health: { ari: () => true, ami: () => true, redis: async () => true, postgres: async () => true, trunks: () => ({}), spooledRecords: () => false },
+    features: [agentEventsFeature(bus, { findPrincipal: lookup }, { callerNumberOf: () => undefined, recentTickets: async () => [], auditShown: async () => undefined }, log, watch)],
+  });
+  const base = (await app.listen({ host: '127.0.0.1', port: 0 })).replace(/^http/, 'ws');
+  const connect = (path: string) => new WebSocketClient(`${base}${path}`);
+  /** Opens the feed; resolves with the client and the first message (or the close code when refused). */
+  const open = async (path: string) => {
+    const ws = connect(path);
+    const first = await new Promise<{ hello?: Record<string, unknown>; closed?: number }>((resolve) => {
+      ws.on('message', (d) => resolve({ hello: JSON.parse(d.toString()) as Record<string, unknown> }));
+      ws.on('close', (code) => resolve({ closed: code }));
+    });
+    return { ws, ...first };
+  };
+  const closed = (ws: Client) => new Promise<number>((resolve) => (ws.readyState === 3 ? resolve(-1) : ws.once('close', resolve)));
+  return { bus, watch, revoked, open, closed, connect };
+}
+
+describe('agent event feed (WebSocket)', () => {
+  it('subscribes nobody when the client leaves while its token is still being looked up', async () => {
+    const pending = deferred<Principal | undefined>();
+    let asked!: () => void;
+    const lookedUp = new Promise<void>((r) => (asked = r));
+    const { bus, connect, closed } = await start({
+      lookup: (t) => {
+        asked();
+        return t === 'tok-a1' ? pending.promise : Promise.resolve(undefined);
+      },
+    });
+    const ws = connect('/api/v1/agents/a1/events?token=tok-a1');
+    await Promise.all([lookedUp, new Promise<void>((r) => ws.once('open', r))]);
+    const gone = closed(ws);
+    ws.close();
+    await gone; // the close handshake is over: the server's socket is no longer open
+    pending.resolve(principals['tok-a1']);
+    await pending.promise;
+    await new Promise((r) => setImmediate(r)); // the handler's continuation after the lookup has run
+    expect(bus.subscriberCount()).toBe(0);
+  });
+
+  it('subscribes once authenticated and unsubscribes when the client closes', async () => {
+    const { bus, open, closed } = await start();
+    const { ws, hello } = await open('/api/v1/agents/a1/events?token=tok-a1');
+    expect(hello).toMatchObject({ type: 'hello', agentId: 'a1' });
+    expect(bus.subscriberCount()).toBe(1);
+    const gone = closed(ws);
+    ws.close();
+    await gone;
+    await until(() => bus.subscriberCount() === 0);
+    expect(bus.subscriberCount()).toBe(0);
+  });
+
+  it(`closes a client frame above ${AGENT_FEED_MAX_PAYLOAD} bytes with 1009 instead of buffering it`, async () => {
+    const { open } = await start();
+    const { ws } = await open('/api/v1/agents/a1/events?token=tok-a1');
+    const outcome = new Promise<string>((resolve) => {
+      ws.once('close', (code) => resolve(`closed ${code}`));
+      ws.once('pong', () => resolve('still open'));
+    });
+    ws.send('x'.repeat(AGENT_FEED_MAX_PAYLOAD * 4));
+    ws.ping(); // answered only if the big frame was accepted
+    expect(await outcome).toBe('closed 1009');
+  });
+
+  it('refuses no token (4401), another seat (4403) and a role that listens to no seat even with a matching agent id (4403)', async () => {
+    const { open, bus } = await start();
+    expect((await open('/api/v1/agents/a1/events')).closed).toBe(4401);
+    expect((await open('/api/v1/agents/a2/events?token=tok-a1')).closed).toBe(4403);
+    expect((await open('/api/v1/agents/a1/events?token=tok-qa')).closed).toBe(4403);
+    expect((await open('/api/v1/agents/a2/events?token=tok-sup')).hello).toMatchObject({ type: 'hello' });
+    expect(bus.subscriberCount()).toBe(1);
+  });
+
+  it('closes an open feed with 4401 once its token is revoked, and keeps the feeds of other tokens', async () => {
+    const { open, watch, revoked, bus, closed } = await start();
+    const agent = await open('/api/v1/agents/a1/events?token=tok-a1');
+    const lead = await open('/api/v1/agents/a1/events?token=tok-sup');
+    expect(watch.watchedCount()).toBe(2);
+    const agentClosed = closed(agent.ws);
+    revoked.add('1');
+    await watch.checkNow();
+    expect(await agentClosed).toBe(4401);
+    expect(lead.ws.readyState).toBe(1);
+    await until(() => bus.subscriberCount() === 1);
+    expect(watch.watchedCount()).toBe(1);
+    expect(bus.subscriberCount()).toBe(1);
+  });
+});

@@ -1,0 +1,216 @@
+// A gateway restart (SIGKILL) never turns a leg the gateway placed into a citizen's call: partner legs, seat legs,
+// supervisors' seats and snoop channels found in Stasis by the restarted gateway are told apart by the role they
+// were tagged with at origination; legs of a call that is still up are kept and end with it, the others are hung up.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import { TokenRepository, createDb } from '@cti/db';
+import { api } from './support/api.js';
+import { placeCalls, startUas, type CallerRun } from './support/sipp.js';
+import { waitFor } from './support/processes.js';
+import { pidFile, restartGateway, stopGatewayByPidFile } from './support/gateway.control.js';
+
+const ctx = inject('e2e');
+const sipTarget = `127.0.0.1:${ctx.env.CTI_SIP_PORT}`;
+const [primaryIp, primaryPort] = (ctx.env.CTI_TRUNK_PRIMARY as string).split(':') as [string, string];
+const [backupIp] = (ctx.env.CTI_TRUNK_BACKUP as string).split(':') as [string, string];
+const seatPort = (n: number) => Number(ctx.env.CTI_SEAT_BASE_PORT) + n;
+const ariBase = `${ctx.env.CTI_ARI_URL}/ari`;
+const ariAuth = `Basic ${Buffer.from(`${ctx.env.CTI_ARI_USER ?? 'cti'}:${ctx.env.CTI_ARI_PASSWORD ?? 'cti-ari-secret'}`).toString('base64')}`;
+const gatewayLog = `${ctx.root}.run/${ctx.runId}/gateway.log`;
+
+let db: pg.Client;
+let seats: ChildProcess[] = [];
+let agentToken = '';
+
+const q = async <T = any>(text: string, values: unknown[] = []): Promise<T[]> => (await db.query(text.replaceAll('$S', `"${ctx.runId}"`), values)).rows;
+
+async function ari(method: string, path: string): Promise<any> {
+  const res = await fetch(`${ariBase}${path}`, { method, headers: { authorization: ariAuth } });
+  return res.status === 200 ? res.json() : undefined;
+}
+
+/** Every channel in Asterisk with the Stasis application it is in, if any. */
+async function channels(): Promise<Array<{ id: string; name: string; inStasis: boolean }>> {
+  const [all, apps] = await Promise.all([ari('GET', '/channels'), ari('GET', '/applications')]);
+  const inApp = new Set((apps as Array<{ channel_ids: string[] }>).flatMap((a) => a.channel_ids));
+  return (all as Array<{ id: string; name: string }>).map((c) => ({ id: c.id, name: c.name, inStasis: inApp.has(c.id) }));
+}
+
+async function asA01(method: string, path: string, body?: unknown) {
+  const res = await fetch(`${ctx.apiUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${agentToken}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, body: (await res.json().catch(() => null)) as any };
+}
+
+async function setReady(ready: string[]): Promise<void> {
+  for (const id of ctx.agentIds) {
+    const r = ready.includes(id) ? await api(ctx, 'POST', `/api/v1/agents/${id}/ready`) : await api(ctx, 'POST', `/api/v1/agents/${id}/pause`, { reason: 'meeting' });
+    expect(r.status, `${id}: ${JSON.stringify(r.body)}`).toBe(200);
+  }
+}
+
+/** A caller who stays until hung up (from the backup trunk's address, so the primary's port is free for the partner). */
+async function callToA01(mediaOffset: number): Promise<{ run: Promise<CallerRun>; callId: string }> {
+  const run = placeCalls(ctx.root, { target: sipTarget, from: `${backupIp}:${ctx.mediaBase + mediaOffset}`, count: 1, holdMs: 3_600_000, mediaPort: ctx.mediaBase, timeoutS: 3_600 });
+  let callId = '';
+  await waitFor('a01 on the call', async () => {
+    const r = await asA01('GET', '/api/v1/agents/a01/call');
+    if (r.status === 200) callId = r.body.callId;
+    return r.status === 200;
+  }, 30_000, 200);
+  return { run, callId };
+}
+
+async function threeWayWith119(callId: string): Promise<void> {
+  // Asterisk places no call to a trunk whose qualify says unreachable: wait until it has seen the partner answer.
+  await waitFor('trunk-primary up', async () => (await (await fetch(`${ctx.apiUrl}/healthz`)).json()).trunks['trunk-primary']?.status === 'up', 40_000, 500);
+  const started = await asA01('POST', '/api/v1/agents/a01/call/linkage', { partner: '119', mode: 'three_way' });
+  expect(started.status, JSON.stringify(started.body)).toBe(200);
+  await waitFor('partner in the call', async () => (await ari('GET', `/bridges/bridge-${callId}`))?.channels.length === 3, 20_000);
+}
+
+const killGateway = () => stopGatewayByPidFile(pidFile(ctx.root, ctx.runId), 'SIGKILL');
+type LogLine = { msg?: string; [k: string]: unknown };
+const parse = (l: string): LogLine[] => {
+  try {
+    return [JSON.parse(l) as LogLine];
+  } catch {
+    return []; // not one of the gateway's JSON lines
+  }
+};
+const logLinesSince = (offset: number) => readFileSync(gatewayLog, 'utf8').slice(offset).split('\n').flatMap(parse);
+const logSize = () => readFileSync(gatewayLog, 'utf8').length;
+
+beforeAll(async () => {
+  db = new pg.Client({ connectionString: ctx.env.CTI_DATABASE_URL });
+  await db.connect();
+  const kdb = createDb(ctx.env.CTI_DATABASE_URL as string, ctx.runId, 1);
+  agentToken = await new TokenRepository(kdb).create('agent', 'e2e-restart-legs-a01', 'a01');
+  await kdb.destroy();
+  // a01 takes the calls, a02 is a transfer target, seat-27 is the supervisor's phone.
+  seats = [1, 2, 27].map((n) => startUas(ctx.root, '127.0.0.1', seatPort(n), 'seat'));
+  for (const id of ctx.agentIds) await api(ctx, 'POST', `/api/v1/agents/${id}/login`, { seat: `seat-${id.slice(1)}` });
+  await setReady(['a01']);
+}, 60_000);
+
+afterAll(async () => {
+  for (const s of seats) s.kill('SIGKILL');
+  await setReady(ctx.agentIds);
+  await db.end();
+}, 60_000);
+
+describe('a gateway restart and the legs it placed', () => {
+  it('after a three-way call ended while the gateway was down, adopts nobody: the partner leg left in Stasis is hung up and no agent is offered it', async () => {
+    const partner = startUas(ctx.root, primaryIp, Number(primaryPort), 'seat');
+    try {
+      const { run, callId } = await callToA01(380);
+      await threeWayWith119(callId);
+      const partnerLeg = (await channels()).find((c) => c.name.startsWith('PJSIP/trunk-primary-'));
+      expect(partnerLeg?.inStasis).toBe(true);
+
+      await killGateway();
+      // The caller hangs up while nobody serves the application: the partner's leg (on a trunk, in Stasis) stays.
+      await ari('DELETE', `/channels/${callId}`);
+      await waitFor('caller gone', async () => !(await channels()).some((c) => c.id === callId), 10_000);
+      expect((await channels()).find((c) => c.id === partnerLeg?.id)?.inStasis).toBe(true);
+      await run;
+
+      // The only agent who could be offered a phantom is ready as soon as the restarted gateway serves.
+      const offset = logSize();
+      await restartGateway(ctx.root, ctx.env, ctx.apiUrl);
+      await waitFor('every leg ended', async () => (await channels()).length === 0, 20_000);
+      const lines = logLinesSince(offset);
+      expect(lines.filter((l) => l.msg === 'adopting a waiting caller found in Stasis')).toEqual([]);
+      expect(lines.filter((l) => l.msg?.startsWith('hanging up a leg found in Stasis')).map((l) => [l.channelId, l.role])).toEqual([[partnerLeg?.id, 'partner']]);
+      expect((await api(ctx, 'GET', '/api/v1/queue')).body.items).toEqual([]);
+      expect((await api(ctx, 'GET', '/api/v1/control/calls')).body.items).toEqual([]);
+      // One call record, the citizen's; the partner's leg never became a call.
+      await waitFor('call stored', async () => (await q('SELECT 1 FROM $S.calls WHERE linked_id = $1', [callId])).length === 1, 20_000);
+      expect(await q('SELECT linked_id FROM $S.calls WHERE linked_id = $1', [partnerLeg?.id])).toEqual([]);
+      const a01 = (await api(ctx, 'GET', '/api/v1/agents')).body.items.find((a: any) => a.agentId === 'a01');
+      expect(['ready', 'wrap_up']).toContain(a01.live.state);
+    } finally {
+      partner.kill('SIGKILL');
+    }
+  }, 120_000);
+
+  it('across a restart during a three-way call under supervision, keeps the call, takes no leg for a caller, and ends every leg with the call', async () => {
+    const partner = startUas(ctx.root, primaryIp, Number(primaryPort), 'seat');
+    try {
+      await setReady(['a01']);
+      const { run, callId } = await callToA01(384);
+      await threeWayWith119(callId);
+      const started = await api(ctx, 'POST', '/api/v1/supervision', { agentId: 'a01', mode: 'monitor', seat: 'seat-27' });
+      expect(started.status, JSON.stringify(started.body)).toBe(200);
+      await waitFor('snoop and supervisor seat up', async () => {
+        const names = (await channels()).map((c) => c.name);
+        return names.some((n) => n.startsWith('Snoop/')) && names.some((n) => n.startsWith('PJSIP/seat-27-'));
+      }, 20_000);
+      const before = await channels();
+      // Caller, seat-01, partner, supervisor's seat-27 and the snoop: all in Stasis.
+      expect(before.filter((c) => c.inStasis)).toHaveLength(5);
+
+      await killGateway();
+      const offset = logSize();
+      await restartGateway(ctx.root, ctx.env, ctx.apiUrl);
+      await waitFor('call restored', async () => (await api(ctx, 'GET', '/api/v1/control/calls')).body.items.length === 1, 20_000);
+      const calls = (await api(ctx, 'GET', '/api/v1/control/calls')).body.items;
+      expect(calls.map((c: any) => [c.callId, c.phase, c.agentId])).toEqual([[callId, 'connected', 'a01']]);
+      expect((await api(ctx, 'GET', '/api/v1/queue')).body.items).toEqual([]);
+      const lines = logLinesSince(offset);
+      expect(lines.filter((l) => l.msg === 'adopting a waiting caller found in Stasis')).toEqual([]);
+      // The restarted gateway reads the trunks' state at once (the partner answers the primary's qualify).
+      await waitFor('trunk-primary known up', async () => (await (await fetch(`${ctx.apiUrl}/healthz`)).json()).trunks['trunk-primary']?.status === 'up', 10_000);
+      // Nothing was cut while the call is up: the same five channels.
+      expect((await channels()).map((c) => c.id).sort()).toEqual(before.map((c) => c.id).sort());
+      const kept = lines.filter((l) => l.msg === 'keeping a leg of a live call found in Stasis').map((l) => l.role).sort();
+      expect(kept).toEqual(['partner', 'snoop', 'supervisor-seat']);
+
+      // The citizen hangs up: every leg the call owned ends with it.
+      await ari('DELETE', `/channels/${callId}`);
+      await waitFor('every leg ended', async () => (await channels()).length === 0, 20_000);
+      await run;
+      await waitFor('call stored', async () => (await q('SELECT 1 FROM $S.calls WHERE linked_id = $1', [callId])).length === 1, 20_000);
+      expect((await api(ctx, 'GET', '/api/v1/control/calls')).body.items).toEqual([]);
+    } finally {
+      partner.kill('SIGKILL');
+    }
+  }, 120_000);
+
+  it('across a restart during an attended transfer’s consultation, takes neither agent’s leg for a caller, and frees both agents when the call ends', async () => {
+    await setReady(['a01']);
+    const { run, callId } = await callToA01(388);
+    expect((await api(ctx, 'POST', '/api/v1/agents/a02/ready')).status).toBe(200);
+    const t = await asA01('POST', '/api/v1/agents/a01/call/transfer', { kind: 'attended', toAgent: 'a02' });
+    expect(t.status, JSON.stringify(t.body)).toBe(200);
+    await waitFor('consulting', async () => (await asA01('GET', '/api/v1/agents/a01/call')).body.transfer?.phase === 'consulting', 20_000);
+    const before = await channels();
+    // Caller (alone in the call's bridge), a01's and a02's seats (in the consultation bridge).
+    expect(before.filter((c) => c.inStasis)).toHaveLength(3);
+
+    await killGateway();
+    const offset = logSize();
+    await restartGateway(ctx.root, ctx.env, ctx.apiUrl);
+    await waitFor('call restored', async () => (await api(ctx, 'GET', '/api/v1/control/calls')).body.items.length === 1, 20_000);
+    expect((await api(ctx, 'GET', '/api/v1/control/calls')).body.items.map((c: any) => [c.callId, c.phase, c.agentId])).toEqual([[callId, 'connected', 'a01']]);
+    expect((await api(ctx, 'GET', '/api/v1/queue')).body.items).toEqual([]);
+    const lines = logLinesSince(offset);
+    expect(lines.filter((l) => l.msg === 'adopting a waiting caller found in Stasis')).toEqual([]);
+    expect(lines.filter((l) => l.msg === 'keeping a leg of a live call found in Stasis').map((l) => l.role)).toEqual(['transfer']);
+    expect((await channels()).map((c) => c.id).sort()).toEqual(before.map((c) => c.id).sort());
+
+    await ari('DELETE', `/channels/${callId}`);
+    await waitFor('every leg ended', async () => (await channels()).length === 0, 20_000);
+    await run;
+    await waitFor('both agents free', async () => {
+      const items = (await api(ctx, 'GET', '/api/v1/agents')).body.items as Array<{ agentId: string; live: { state: string } | null }>;
+      return items.filter((a) => ['a01', 'a02'].includes(a.agentId)).every((a) => a.live && !['reserved', 'on_call'].includes(a.live.state));
+    }, 20_000);
+    await api(ctx, 'POST', '/api/v1/agents/a02/pause', { reason: 'meeting' });
+  }, 120_000);
+});

@@ -1,0 +1,70 @@
+import type { E2eContext } from './e2e.env.js';
+
+/** What a test file left behind in Asterisk and the gateway (empty lists: nothing). */
+export interface Leftovers {
+  /** Channels still up in Asterisk (name, state, Stasis application if any). */
+  channels: string[];
+  /** Calls still waiting in the gateway's queue. */
+  waiting: string[];
+  /** Live calls the gateway still tracks, and calls handed off to a partner it still watches. */
+  calls: string[];
+  /** Agents the ACD still holds for a call (ringing or talking). */
+  busyAgents: string[];
+  /** Why the state could not be read, if it could not. */
+  unreadable?: string;
+}
+
+const ariAuth = (env: Record<string, string>) => `Basic ${Buffer.from(`${env.CTI_ARI_USER ?? 'cti'}:${env.CTI_ARI_PASSWORD ?? 'cti-ari-secret'}`).toString('base64')}`;
+
+async function getJson(url: string, authorization: string): Promise<any> {
+  const res = await fetch(url, { headers: { authorization } });
+  if (res.status !== 200) throw new Error(`${url.replace(/^https?:\/\/[^/]+/, '')}: ${res.status}`);
+  return res.json();
+}
+
+/** Reads what is left in Asterisk (every channel) and in the gateway (queue, live calls, busy agents). */
+export async function leftovers(ctx: E2eContext): Promise<Leftovers> {
+  try {
+    const ari = `${ctx.env.CTI_ARI_URL}/ari`;
+    const supervisor = `Bearer ${ctx.supervisorToken}`;
+    const [channels, apps, queue, calls, agents] = await Promise.all([
+      getJson(`${ari}/channels`, ariAuth(ctx.env)),
+      getJson(`${ari}/applications`, ariAuth(ctx.env)),
+      getJson(`${ctx.apiUrl}/api/v1/queue`, supervisor),
+      getJson(`${ctx.apiUrl}/api/v1/control/calls`, supervisor),
+      getJson(`${ctx.apiUrl}/api/v1/agents`, supervisor),
+    ]);
+    const inApp = new Map<string, string>();
+    for (const a of apps as Array<{ name: string; channel_ids: string[] }>) for (const id of a.channel_ids) inApp.set(id, a.name);
+    return {
+      channels: (channels as Array<{ id: string; name: string; state: string }>).map((c) => `${c.name} (${c.state}${inApp.has(c.id) ? `, in Stasis ${inApp.get(c.id)}` : ''}, id ${c.id})`),
+      waiting: (queue.items as Array<{ callId: string }>).map((c) => c.callId),
+      calls: [
+        ...(calls.items as Array<{ callId: string; phase: string }>).map((c) => `${c.callId} ${c.phase}`),
+        ...(calls.handedOff as Array<{ callId: string }>).map((c) => `${c.callId} handed off`),
+      ],
+      busyAgents: (agents.items as Array<{ agentId: string; live: { state: string } | null }>)
+        .filter((a) => a.live && (a.live.state === 'reserved' || a.live.state === 'on_call'))
+        .map((a) => `${a.agentId} ${a.live?.state}`),
+    };
+  } catch (err) {
+    return { channels: [], waiting: [], calls: [], busyAgents: [], unreadable: (err as Error).message };
+  }
+}
+
+const isClean = (l: Leftovers) => !l.unreadable && !l.channels.length && !l.waiting.length && !l.calls.length && !l.busyAgents.length;
+
+/**
+ * Waits until Asterisk and the gateway are clean (calls a test ended are still being torn down for a moment), and
+ * throws, naming what leaked, if they are not clean within `boundMs`. The bound only limits how long a leak takes
+ * to be reported: a clean stack passes as soon as it is seen clean.
+ */
+export async function expectStackClean(ctx: E2eContext, boundMs = 30_000): Promise<void> {
+  const until = Date.now() + boundMs;
+  let last = await leftovers(ctx);
+  while (!isClean(last) && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    last = await leftovers(ctx);
+  }
+  if (!isClean(last)) throw new Error(`the test file left the stack unclean: ${JSON.stringify(last, null, 1)}`);
+}
