@@ -78,7 +78,15 @@ describe('route × role matrix from the route registry', () => {
           const want = expected(op, who);
           const res = await fetch(url, {
             method: method.toUpperCase(),
-            headers: { ...(who !== 'none' && { authorization: `Bearer ${tokenOf[who]}` }), ...(op.requestBody !== undefined && { 'content-type': 'application/json' }) },
+            headers: {
+              ...(who !== 'none' && { authorization: `Bearer ${tokenOf[who]}` }),
+              ...(op.requestBody !== undefined && { 'content-type': 'application/json' }),
+              // Well-formed 110 signing headers (checked before the body on the exchange route, ignored elsewhere),
+              // so that an allowed partner gets past them to the body's validation.
+              'x-cti-timestamp': String(Math.floor(Date.now() / 1000)),
+              'x-cti-signature': `sha256=${'0'.repeat(64)}`,
+              'idempotency-key': `matrix-${tag}-${requests}`,
+            },
             // A body of the wrong shape: refused with 400 after the role check, so an allowed role changes nothing.
             ...(op.requestBody !== undefined && { body: '[]' }),
           });
