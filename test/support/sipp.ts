@@ -1,6 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
+/** SIPp runs in test/sipp/: the scenarios' `rtp_stream` names their media file (silence.ulaw) relative to it. */
+function mediaDir(root: string): string {
+  return join(root, 'test/sipp');
+}
+
 /** Outcome of a SIPp caller run. */
 export interface CallerRun {
   successful: number;
@@ -24,7 +29,7 @@ export function placeCalls(
     '-key', 'caller_prefix', callerPrefix,
   ];
   return new Promise((resolve, reject) => {
-    const child = spawn('sipp', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('sipp', args, { cwd: mediaDir(root), stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
@@ -48,6 +53,7 @@ export function startSeats(root: string, ports: number[], ringMs = 0, scenario =
 /** One SIPp UAS (a seat, or a citizen's phone at a trunk's address) running `scenario` with `-d ms`. */
 export function startUas(root: string, ip: string, port: number, scenario: string, ms = 0): ChildProcess {
   return spawn('sipp', ['-sf', join(root, `test/sipp/${scenario}.xml`), '-i', ip, '-p', String(port), '-mp', String(20000 + (port % 1000) * 8), '-d', String(ms), '-aa', '-l', '1000', '-nostdin'], {
+    cwd: mediaDir(root),
     stdio: 'ignore',
   });
 }
