@@ -216,6 +216,7 @@ async function main(): Promise<void> {
     ami.stop();
     stateStore.save(snapshot);
     await stateStore.flush();
+    calls.flushAwaitingCauses(); // records held for a hang-up cause that can no longer arrive
     publisher.stop();
     callbackResults.stop();
     await control.stop();
