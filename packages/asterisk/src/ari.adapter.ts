@@ -234,6 +234,11 @@ export class AriTelephony implements TelephonyPort {
     });
   }
 
+  /** Sets an Asterisk global (dialplan) variable, e.g. the gateway's heartbeat. */
+  async setGlobalVar(name: string, value: string): Promise<void> {
+    await this.post('/asterisk/variable', { variable: name, value });
+  }
+
   async answer(channelId: string): Promise<void> {
     await this.post(`/channels/${seg(channelId)}/answer`);
   }

@@ -33,6 +33,8 @@ import { createKpiWiring } from './kpi/kpi.feature.js';
 import { createCallControl } from './control/call-control.feature.js';
 import { TRANSFER_PAUSE_REASON } from './control/control.ports.js';
 import { createOpsWiring } from './ops/ops.feature.js';
+import { DialplanHeartbeat } from './liveness/dialplan-heartbeat.js';
+import { startEventLoopWatchdog } from './liveness/event-loop.watchdog.js';
 
 const config = loadConfig(process.env);
 const log = createLogger('gateway', config.CTI_LOG_LEVEL);
@@ -131,7 +133,9 @@ async function main(): Promise<void> {
   calls.onChange = persist;
   // Call control: hold/mute/transfer, emergency linkage, recording, supervision (services/gateway/src/control).
   const control = createCallControl({ config, telephony: ari, calls, acd, bus, log, linkageQueue, trunks: () => trunks.snapshot(), db });
-  handler = new CallStasisHandler(calls, log, () => undefined, [callbacks, ...control.extensions]);
+  // While this gateway serves, the dialplan sends callers into Stasis; a hung gateway's stale beat sends them to the fallback.
+  const heartbeat = new DialplanHeartbeat(ari, () => ari.isUp(), systemClock.now, log);
+  handler = new CallStasisHandler(calls, log, (up) => void (up && heartbeat.beat()), [callbacks, ...control.extensions]);
 
   const ami = new AmiClient({ host: config.CTI_AMI_HOST, port: config.CTI_AMI_PORT, user: config.CTI_AMI_USER, password: config.CTI_AMI_PASSWORD }, log);
   ami.onConnection((up) => log.info({ up }, up ? 'AMI connected' : 'AMI disconnected'));
@@ -190,6 +194,8 @@ async function main(): Promise<void> {
   opsWiring.start();
   ami.start();
   await ari.start();
+  heartbeat.start();
+  const stopWatchdog = config.CTI_EVENT_LOOP_MAX_LAG_S > 0 ? startEventLoopWatchdog({ maxLagMs: config.CTI_EVENT_LOOP_MAX_LAG_S * 1000 }) : () => undefined;
   const ticker = setInterval(() => {
     calls.tick();
     tracker.sync();
@@ -205,6 +211,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'gateway stopping');
+    heartbeat.stop(); // new callers go to the fallback queue once the last beat is stale
+    stopWatchdog();
     clearInterval(ticker);
     clearInterval(missedCallPoller);
     clearInterval(fallbackImports);
