@@ -3,3 +3,4 @@ export * from './telephony.port.js';
 export * from './ari.adapter.js';
 export * from './ami.adapter.js';
 export * from './trunk.monitor.js';
+export * from './seat.monitor.js';
