@@ -16,7 +16,7 @@ export interface CallerRun {
 /** Places `count` calls to 12345 from a trunk's source address; each caller hangs up after `holdMs`. */
 export function placeCalls(
   root: string,
-  o: { target: string; from: string; count: number; rate?: number; holdMs: number; service?: string; mediaPort: number; timeoutS?: number; scenario?: string; callerPrefix?: string },
+  o: { target: string; from: string; count: number; rate?: number; holdMs: number; service?: string; mediaPort: number; timeoutS?: number; scenario?: string; callerPrefix?: string; onStart?: (sipp: ChildProcess) => void },
 ): Promise<CallerRun> {
   // Citizens' numbers are the prefix followed by SIPp's call number; a fresh prefix per run keeps numbers
   // (remembered languages, one missed-call task per number per day) from leaking between tests.
@@ -30,6 +30,7 @@ export function placeCalls(
   ];
   return new Promise((resolve, reject) => {
     const child = spawn('sipp', args, { cwd: mediaDir(root), stdio: ['ignore', 'pipe', 'pipe'] });
+    o.onStart?.(child);
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
