@@ -35,7 +35,9 @@ export function placeCalls(
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
     child.on('error', reject);
-    child.on('exit', () => {
+    // 'close', not 'exit': SIPp prints its statistics as it exits, and 'exit' can come before the pipes are read.
+    child.on('close', (code, signal) => {
+      output += `\n[sipp exited: code ${code}, signal ${signal}]`;
       const last = (label: string) => {
         const lines = output.split('\n').filter((l) => l.includes(label));
         const m = /(\d+)\s*$/.exec((lines.at(-1) ?? '').trim());
