@@ -152,4 +152,13 @@ describe('dead legs (a leg frozen: no RTP, no BYE)', () => {
     await waitFor('a02 ready again', async () => (await agent('a02')).state === 'ready', 20_000);
     expect(await nextCallAnsweredBy()).toBe('a02');
   });
+
+  it('leaves no call, waiting caller, held agent or channel behind', async () => {
+    await waitFor('no live call', async () => (await liveCalls()).length === 0, 30_000);
+    expect((await api(ctx, 'GET', '/api/v1/queue')).body.items).toEqual([]);
+    const agents = (await api(ctx, 'GET', '/api/v1/agents')).body.items as Array<{ live: { state: string } | null }>;
+    expect(agents.filter((a) => a.live && ['reserved', 'on_call'].includes(a.live.state))).toEqual([]);
+    const auth = `Basic ${Buffer.from(`${ctx.env.CTI_ARI_USER ?? 'cti'}:${ctx.env.CTI_ARI_PASSWORD ?? 'cti-ari-secret'}`).toString('base64')}`;
+    await waitFor('no channel left', async () => ((await (await fetch(`${ctx.env.CTI_ARI_URL}/ari/channels`, { headers: { authorization: auth } })).json()) as unknown[]).length === 0, 30_000);
+  });
 });
