@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { api, loginAllAgents } from './support/api.js';
+import { api, awaitSeatsAnswering, loginAllAgents } from './support/api.js';
 import { placeCalls, startSeats, startUas } from './support/sipp.js';
 import { waitFor } from './support/processes.js';
 import { pidFile, restartGateway, stopGatewayByPidFile } from './support/gateway.control.js';
@@ -39,6 +39,7 @@ beforeAll(async () => {
   // seat-01's agent never picks up; every other seat answers at once.
   seats = [startUas(ctx.root, '127.0.0.1', seatPort(1), 'seat-noanswer'), ...startSeats(ctx.root, Array.from({ length: 26 }, (_, i) => seatPort(i + 2)))];
   await loginAllAgents(ctx);
+  await awaitSeatsAnswering(ctx, ctx.agentIds.map((_, i) => i + 1));
 });
 
 afterAll(async () => {

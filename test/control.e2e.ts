@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { TokenRepository, createDb } from '@cti/db';
-import { api } from './support/api.js';
+import { api, awaitSeatsAnswering } from './support/api.js';
 import { placeCalls, startUas, type CallerRun } from './support/sipp.js';
 import { waitFor } from './support/processes.js';
 import { pidFile, restartGateway, stopGatewayByPidFile } from './support/gateway.control.js';
@@ -93,6 +93,7 @@ beforeAll(async () => {
   // a01 takes the calls, a02 is the transfer target, seat-27 is the supervisor's phone.
   seats = [startUas(ctx.root, '127.0.0.1', seatPort(1), 'seat'), startUas(ctx.root, '127.0.0.1', seatPort(2), 'seat'), startUas(ctx.root, '127.0.0.1', seatPort(27), 'seat')];
   for (const id of ctx.agentIds) await api(ctx, 'POST', `/api/v1/agents/${id}/login`, { seat: `seat-${id.slice(1)}` });
+  await awaitSeatsAnswering(ctx, [1, 2, 27]);
   await setReady(['a01']);
 }, 90_000);
 

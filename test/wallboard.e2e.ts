@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { api, loginAllAgents } from './support/api.js';
+import { api, awaitSeatsAnswering, loginAllAgents } from './support/api.js';
 import { placeCalls, startSeats } from './support/sipp.js';
 import { waitFor } from './support/processes.js';
 
@@ -53,6 +53,7 @@ const metric = (m: Map<string, number>, k: string) => m.get(k) ?? 0;
 beforeAll(async () => {
   seats = startSeats(ctx.root, seatPorts);
   await loginAllAgents(ctx);
+  await awaitSeatsAnswering(ctx, seatPorts.map((_, i) => i + 1));
 });
 
 afterAll(async () => {

@@ -1,4 +1,5 @@
 import type { E2eContext } from './e2e.env.js';
+import { waitFor } from './processes.js';
 
 /** Calls the gateway API as the supervisor; returns status and parsed body. */
 export async function api(ctx: E2eContext, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
@@ -27,4 +28,21 @@ export async function answerRate(ctx: E2eContext): Promise<{ offered: number; an
   const r = await api(ctx, 'GET', '/api/v1/stats/answer-rate');
   if (r.status !== 200) throw new Error(`answer-rate: ${r.status}`);
   return r.body;
+}
+
+/**
+ * Waits until Asterisk's qualify finds the SIPp phones of `seatNumbers` answering (ARI endpoint online) and the gateway
+ * has not paused their agents for an unreachable seat: a test that starts seats must not race their first OPTIONS.
+ */
+export async function awaitSeatsAnswering(ctx: E2eContext, seatNumbers: number[]): Promise<void> {
+  const auth = `Basic ${Buffer.from(`${ctx.env.CTI_ARI_USER ?? 'cti'}:${ctx.env.CTI_ARI_PASSWORD ?? 'cti-ari-secret'}`).toString('base64')}`;
+  const seats = seatNumbers.map((n) => `seat-${String(n).padStart(2, '0')}`);
+  await waitFor(`seats ${seats.join(',')} answering qualify`, async () => {
+    for (const seat of seats) {
+      const res = await fetch(`${ctx.env.CTI_ARI_URL}/ari/endpoints/PJSIP/${seat}`, { headers: { authorization: auth } });
+      if (res.status !== 200 || ((await res.json()) as { state?: string }).state !== 'online') return false;
+    }
+    const agents = (await api(ctx, 'GET', '/api/v1/agents')).body.items as Array<{ live: { seat: string; state: string; pauseReason?: string } | null }>;
+    return !agents.some((a) => a.live && seats.includes(a.live.seat) && a.live.state === 'paused' && a.live.pauseReason === 'seat_unreachable');
+  }, 30_000);
 }

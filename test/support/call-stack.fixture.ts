@@ -2,7 +2,7 @@ import { afterAll, beforeAll } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import type { E2eContext } from './e2e.env.js';
-import { loginAllAgents } from './api.js';
+import { awaitSeatsAnswering, loginAllAgents } from './api.js';
 import { startSeats } from './sipp.js';
 
 /** What a test file that places ordinary calls needs: the run's database and 27 answering SIPp seats. */
@@ -21,6 +21,7 @@ export function useCallStack(ctx: E2eContext): CallStack {
     await client.connect();
     seats = startSeats(ctx.root, seatPorts);
     await loginAllAgents(ctx);
+    await awaitSeatsAnswering(ctx, seatPorts.map((_, i) => i + 1));
   });
   afterAll(async () => {
     for (const s of seats) s.kill('SIGKILL');

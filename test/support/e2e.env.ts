@@ -53,6 +53,13 @@ export function e2eEnv(runId: string, slot = 0): Record<string, string> {
     CTI_RTP_START: String(32000 + slot * 1000),
     CTI_RTP_END: String(32999 + slot * 1000),
     CTI_RING_TIMEOUT_S: '5',
+    // Dead legs (test/dead-legs.e2e.ts): a leg silent for 6 s is hung up; seats are qualified every 2 s. Every SIPp peer
+    // that answers sends RTP (test/sipp/silence.ulaw) for as long as its call lasts.
+    CTI_RTP_TIMEOUT_S: '6',
+    CTI_RTP_TIMEOUT_HOLD_S: '10',
+    CTI_SEAT_QUALIFY_S: '2',
+    // A hung gateway (test/gateway-hang.e2e.ts): new callers skip Stasis once its dialplan heartbeat is 5 s old.
+    CTI_GW_HEARTBEAT_STALE_S: '5',
     CTI_WRAP_UP_S: '0',
     // Short caller-wait timings so the end-to-end tests see every feature within seconds.
     CTI_LANGUAGE_WINDOW_S: '2',

@@ -1,6 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
+/** SIPp runs in test/sipp/: the scenarios' `rtp_stream` names their media file (silence.ulaw) relative to it. */
+function mediaDir(root: string): string {
+  return join(root, 'test/sipp');
+}
+
 /** Outcome of a SIPp caller run. */
 export interface CallerRun {
   successful: number;
@@ -11,7 +16,7 @@ export interface CallerRun {
 /** Places `count` calls to 12345 from a trunk's source address; each caller hangs up after `holdMs`. */
 export function placeCalls(
   root: string,
-  o: { target: string; from: string; count: number; rate?: number; holdMs: number; service?: string; mediaPort: number; timeoutS?: number; scenario?: string; callerPrefix?: string },
+  o: { target: string; from: string; count: number; rate?: number; holdMs: number; service?: string; mediaPort: number; timeoutS?: number; scenario?: string; callerPrefix?: string; onStart?: (sipp: ChildProcess) => void },
 ): Promise<CallerRun> {
   // Citizens' numbers are the prefix followed by SIPp's call number; a fresh prefix per run keeps numbers
   // (remembered languages, one missed-call task per number per day) from leaking between tests.
@@ -24,12 +29,15 @@ export function placeCalls(
     '-key', 'caller_prefix', callerPrefix,
   ];
   return new Promise((resolve, reject) => {
-    const child = spawn('sipp', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('sipp', args, { cwd: mediaDir(root), stdio: ['ignore', 'pipe', 'pipe'] });
+    o.onStart?.(child);
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
     child.on('error', reject);
-    child.on('exit', () => {
+    // 'close', not 'exit': SIPp prints its statistics as it exits, and 'exit' can come before the pipes are read.
+    child.on('close', (code, signal) => {
+      output += `\n[sipp exited: code ${code}, signal ${signal}]`;
       const last = (label: string) => {
         const lines = output.split('\n').filter((l) => l.includes(label));
         const m = /(\d+)\s*$/.exec((lines.at(-1) ?? '').trim());
@@ -48,6 +56,7 @@ export function startSeats(root: string, ports: number[], ringMs = 0, scenario =
 /** One SIPp UAS (a seat, or a citizen's phone at a trunk's address) running `scenario` with `-d ms`. */
 export function startUas(root: string, ip: string, port: number, scenario: string, ms = 0): ChildProcess {
   return spawn('sipp', ['-sf', join(root, `test/sipp/${scenario}.xml`), '-i', ip, '-p', String(port), '-mp', String(20000 + (port % 1000) * 8), '-d', String(ms), '-aa', '-l', '1000', '-nostdin'], {
+    cwd: mediaDir(root),
     stdio: 'ignore',
   });
 }

@@ -23,6 +23,13 @@ export interface AriSettings {
   eventTypes?: readonly string[];
 }
 
+/**
+ * Suffix of an application no channel ever enters: it is subscribed to every PJSIP endpoint and receives only
+ * ChannelDestroyed, because a Stasis application stops hearing of a channel at its StasisEnd, before the
+ * ChannelDestroyed that carries the hang-up cause (44 = Asterisk heard no RTP: a dead leg).
+ */
+export const HANGUP_CAUSE_APP_SUFFIX = '-hangups';
+
 /** The events the gateway's features handle. */
 export const DEFAULT_ARI_EVENT_TYPES = ['StasisStart', 'StasisEnd', 'ChannelDestroyed', 'ChannelDtmfReceived', 'PlaybackFinished', 'RecordingFinished', 'RecordingFailed'] as const;
 
@@ -127,21 +134,33 @@ export class AriTelephony implements TelephonyPort {
     this.client = client;
     this.wire(client);
     try {
-      await client.start(this.settings.apps);
+      const causes = `${this.settings.apps[0]}${HANGUP_CAUSE_APP_SUFFIX}`;
+      await client.start([...this.settings.apps, causes]);
       const allowed = (this.settings.eventTypes ?? DEFAULT_ARI_EVENT_TYPES).map((type) => ({ type }));
-      await Promise.all(
-        this.settings.apps.map((applicationName) =>
+      await Promise.all([
+        ...this.settings.apps.map((applicationName) =>
           client.applications
             .filter({ applicationName, filter: { allowed } })
             .catch((err: Error) => this.log.warn({ err: err.message, app: applicationName }, 'ARI event filter not applied; receiving every event')),
         ),
-      );
+        this.watchHangupCauses(client, causes),
+      ]);
       this.attempt = 0;
       this.log.info({ apps: this.settings.apps }, 'ARI applications registered');
       this.setUp(true);
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'ARI WebSocket failed, will retry');
       this.scheduleReconnect();
+    }
+  }
+
+  /** Subscribes the hang-up cause application to every PJSIP channel's ChannelDestroyed (see HANGUP_CAUSE_APP_SUFFIX). */
+  private async watchHangupCauses(client: any, applicationName: string): Promise<void> {
+    try {
+      await client.applications.filter({ applicationName, filter: { allowed: [{ type: 'ChannelDestroyed' }] } });
+      await this.rest.request('POST', `/applications/${seg(applicationName)}/subscription`, { eventSource: 'endpoint:PJSIP' });
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message, app: applicationName }, 'hang-up causes not watched; records of dead legs will lack their cause');
     }
   }
 
@@ -235,6 +254,11 @@ export class AriTelephony implements TelephonyPort {
     await this.rest.request('DELETE', path, query).catch((err: unknown) => {
       if (!isNotFound(err)) throw err;
     });
+  }
+
+  /** Sets an Asterisk global (dialplan) variable, e.g. the gateway's heartbeat. */
+  async setGlobalVar(name: string, value: string): Promise<void> {
+    await this.post('/asterisk/variable', { variable: name, value });
   }
 
   async answer(channelId: string): Promise<void> {

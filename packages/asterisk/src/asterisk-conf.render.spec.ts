@@ -36,6 +36,39 @@ describe('renderAsteriskConf with the real templates', () => {
     expect(out['pjsip.conf']).not.toMatch(/type = auth/);
   });
 
+  it('hangs up dead legs on trunks and seats: RTP timeouts (talking, held) and session timers from config', () => {
+    const pjsip = renderAsteriskConf(templates, loadConfig({ CTI_RTP_TIMEOUT_S: '7', CTI_RTP_TIMEOUT_HOLD_S: '11', CTI_SIP_SESSION_EXPIRES_S: '600' }), '/x')['pjsip.conf'] as string;
+    for (const name of ['trunk-defaults', 'seat-defaults']) {
+      const body = sections(pjsip).find(([n]) => n === name)?.[1] ?? '';
+      expect(body, name).toMatch(/^rtp_timeout = 7$/m);
+      expect(body, name).toMatch(/^rtp_timeout_hold = 11$/m);
+      expect(body, name).toMatch(/^timers = yes$/m);
+      expect(body, name).toMatch(/^timers_sess_expires = 600$/m);
+    }
+  });
+
+  it('qualifies every seat AOR (static or registering) every CTI_SEAT_QUALIFY_S, and not at all for 0', () => {
+    // Registering seats each have their own password (CTI_SEAT_SECRETS_FILE).
+    const secrets = Object.fromEntries(Array.from({ length: 27 }, (_, i) => [`seat-${String(i + 1).padStart(2, '0')}`, `secret${i + 1}xyz`]));
+    for (const contact of ['sip:seat@127.0.0.1:{port}', '']) {
+      const pjsip = renderAsteriskConf(templates, loadConfig({ CTI_SEAT_CONTACT: contact, CTI_SEAT_QUALIFY_S: '2' }), '/x', secrets)['pjsip.conf'] as string;
+      const aors = seatSections(pjsip, 'aor');
+      expect(aors).toHaveLength(27);
+      for (const [n, body] of aors) expect(body, n).toMatch(/qualify_frequency = 2\nqualify_timeout = 2\.0\n/);
+      const off = renderAsteriskConf(templates, loadConfig({ CTI_SEAT_CONTACT: contact, CTI_SEAT_QUALIFY_S: '0' }), '/x', secrets)['pjsip.conf'] as string;
+      for (const [n, body] of seatSections(off, 'aor')) expect(body, n).not.toMatch(/qualify/);
+    }
+  });
+
+  it('sends new callers to the fallback queue when the gateway heartbeat is older than CTI_GW_HEARTBEAT_STALE_S', () => {
+    const ext = renderAsteriskConf(templates, loadConfig({ CTI_GW_HEARTBEAT_STALE_S: '4' }), '/x')['extensions.conf'] as string;
+    const inbound = ext.slice(ext.indexOf('[cti-inbound]'), ext.indexOf('[cti-fallback]'));
+    const check = inbound.indexOf('$[${EPOCH} - ${GLOBAL(CTI_GW_HEARTBEAT)} > 4]?cti-fallback,${EXTEN},1');
+    expect(check).toBeGreaterThan(0);
+    expect(check).toBeLessThan(inbound.indexOf('Stasis('));
+    expect(ext).toMatch(/\[globals\]\n(;.*\n)*CTI_GW_HEARTBEAT = 0\n/);
+  });
+
   it('gives both trunks a qualified AOR and an identify section matching the carrier host', () => {
     const pjsip = out['pjsip.conf'] as string;
     for (const [trunk, host] of [['trunk-primary', '127.0.0.11'], ['trunk-backup', '127.0.0.12']] as const) {

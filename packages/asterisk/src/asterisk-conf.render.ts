@@ -51,6 +51,10 @@ export function templateVars(config: Config, instanceRoot: string): TemplateVars
     RTP_START: String(config.CTI_RTP_START),
     RTP_END: String(config.CTI_RTP_END),
     RING_TIMEOUT: String(config.CTI_RING_TIMEOUT_S),
+    RTP_TIMEOUT: String(config.CTI_RTP_TIMEOUT_S),
+    RTP_TIMEOUT_HOLD: String(config.CTI_RTP_TIMEOUT_HOLD_S),
+    SIP_SESSION_EXPIRES: String(config.CTI_SIP_SESSION_EXPIRES_S),
+    GW_HEARTBEAT_STALE: String(config.CTI_GW_HEARTBEAT_STALE_S),
     SIP_BIND: config.CTI_SIP_BIND,
     SIP_PORT: String(config.CTI_SIP_PORT),
     TRUNK_PRIMARY: config.CTI_TRUNK_PRIMARY,
@@ -67,6 +71,12 @@ function aclLines(networks: readonly string[], contacts: boolean): string {
   return lines.join('\n');
 }
 
+/** OPTIONS qualify of a seat's AOR, so a seat that vanished shows Unreachable (and gets no offers) instead of NonQual. */
+function seatQualify(config: Config): string {
+  const every = config.CTI_SEAT_QUALIFY_S;
+  return every > 0 ? `qualify_frequency = ${every}\nqualify_timeout = ${Math.min(3, every)}.0\n` : '';
+}
+
 function seatBlocks(config: Config, secrets: SeatSecrets): string {
   const blocks: string[] = [];
   for (let n = 1; n <= config.CTI_SEATS; n++) {
@@ -76,11 +86,11 @@ function seatBlocks(config: Config, secrets: SeatSecrets): string {
         '{port}',
         String(config.CTI_SEAT_BASE_PORT + n),
       );
-      blocks.push(`[${name}](seat-defaults)\naors = ${name}\n\n[${name}]\ntype = aor\ncontact = ${confValue('CTI_SEAT_CONTACT', contact)}\n`);
+      blocks.push(`[${name}](seat-defaults)\naors = ${name}\n\n[${name}]\ntype = aor\ncontact = ${confValue('CTI_SEAT_CONTACT', contact)}\n${seatQualify(config)}`);
     } else {
       blocks.push(
         `[${name}](seat-defaults)\naors = ${name}\nauth = ${name}\n\n[${name}]\ntype = auth\nauth_type = userpass\n` +
-          `username = ${name}\npassword = ${seatSecret(secrets, name)}\n\n[${name}]\ntype = aor\nmax_contacts = 1\nremove_existing = yes\n`,
+          `username = ${name}\npassword = ${seatSecret(secrets, name)}\n\n[${name}]\ntype = aor\nmax_contacts = 1\nremove_existing = yes\n${seatQualify(config)}`,
       );
     }
   }

@@ -4,3 +4,4 @@ export * from './ari.adapter.js';
 export * from './ami.adapter.js';
 export * from './trunk.monitor.js';
 export * from './seat-secrets.store.js';
+export * from './seat.monitor.js';

@@ -99,6 +99,18 @@ export const configSchema = z.object({
   /** First and last RTP port Asterisk uses. */
   CTI_RTP_START: port.default(30000),
   CTI_RTP_END: port.default(31999),
+  /** Seconds without RTP from an answered leg (caller or seat) after which Asterisk hangs it up as dead (0 = never). */
+  CTI_RTP_TIMEOUT_S: z.coerce.number().int().min(0).max(3600).default(60),
+  /** Seconds without RTP from a leg on hold (sendonly/inactive) after which Asterisk hangs it up as dead (0 = never). */
+  CTI_RTP_TIMEOUT_HOLD_S: z.coerce.number().int().min(0).max(86400).default(300),
+  /** SIP session timer interval (RFC 4028 Session-Expires) on trunks and seats; a dialog not refreshed in time ends. */
+  CTI_SIP_SESSION_EXPIRES_S: z.coerce.number().int().min(90).max(86400).default(1800),
+  /** Seconds between OPTIONS pings (qualify) to each seat; an unreachable seat is paused and gets no offers (0 = off). */
+  CTI_SEAT_QUALIFY_S: z.coerce.number().int().min(0).max(3600).default(30),
+  /** Seconds the gateway's dialplan heartbeat may be old before new callers skip Stasis for the fallback queue. */
+  CTI_GW_HEARTBEAT_STALE_S: z.coerce.number().int().min(2).max(3600).default(5),
+  /** Seconds the gateway's event loop may stall before its watchdog exits the process for the supervisor to restart (0 = off). */
+  CTI_EVENT_LOOP_MAX_LAG_S: z.coerce.number().min(0).max(600).default(10),
   /** Seconds a seat rings before the call goes to the next agent. */
   CTI_RING_TIMEOUT_S: z.coerce.number().int().min(3).max(120).default(15),
   /** Seconds of after-call work before an agent is ready again. */

@@ -59,6 +59,7 @@ export class CallRepository {
         seat: record.seat ?? null,
         outcome: record.outcome,
         ended_by: record.endedBy ?? null,
+        hangup_cause: record.hangupCause ?? null,
         offers: record.offers,
         via_fallback: record.viaFallback ?? false,
         callback_requested_at: ts(record.callbackRequestedAt),

@@ -19,6 +19,8 @@ export interface CallsTable {
   seat: string | null;
   outcome: 'answered' | 'abandoned' | 'failed';
   ended_by: string | null;
+  /** Q.850 cause of the leg that ended the call (migration 0700). */
+  hangup_cause: ColumnType<number | null, number | null | undefined, number | null>;
   offers: number;
   via_fallback: boolean;
   callback_requested_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { CALLBACK_RESULTS_QUEUE, CALL_RECORDS_QUEUE, LINKAGES_QUEUE, loadConfig, tokenLifetimeDays } from '@cti/contracts';
 import { AcdEngine, systemClock } from '@cti/domain';
-import { AmiClient, AriTelephony, TrunkMonitor, ariAppNames, seatName, type TelephonyEvents } from '@cti/asterisk';
+import { AmiClient, AriTelephony, SeatMonitor, TrunkMonitor, ariAppNames, seatName, type TelephonyEvents } from '@cti/asterisk';
 import { AgentRepository, AuditRepository, CallRepository, CallbackTaskRepository, TicketRepository, TokenRepository, createDb, migrate } from '@cti/db';
 import { createLogger } from './logger.js';
 import { CallService } from './call/call.service.js';
@@ -17,6 +17,7 @@ import { guardUnhandledRejections } from './process.guards.js';
 import { FallbackQueueLogImporter } from './records/fallback-queue-log.importer.js';
 import { AgentService } from './agent/agent.service.js';
 import { AgentStateTracker } from './agent/agent-state.tracker.js';
+import { SEAT_UNREACHABLE_PAUSE_REASON, SeatReachability } from './agent/seat-reachability.js';
 import { agentEventsFeature } from './agent/agent-events.feature.js';
 import { TokenWatch } from './http/token.watch.js';
 import { TicketReadAudit } from './ticket/ticket-read.audit.js';
@@ -38,6 +39,8 @@ import { createCallControl } from './control/call-control.feature.js';
 import { OutsideDialGuard } from './control/outside-dial.guard.js';
 import { TRANSFER_PAUSE_REASON } from './control/control.ports.js';
 import { createOpsWiring } from './ops/ops.feature.js';
+import { DialplanHeartbeat } from './liveness/dialplan-heartbeat.js';
+import { startEventLoopWatchdog } from './liveness/event-loop.watchdog.js';
 
 const config = loadConfig(process.env);
 const log = createLogger('gateway', config.CTI_LOG_LEVEL);
@@ -92,7 +95,8 @@ async function main(): Promise<void> {
   const stateStore = new GatewayStateStore(redis, `${config.CTI_REDIS_PREFIX}:gateway:state`, log);
   const saved = await stateStore.load();
   // Call control holds a transfer's target agent with its own pause reason, so the ACD must know it.
-  const acdConfig = { ...routing.acd, pauseReasons: [...new Set([...routing.acd.pauseReasons, TRANSFER_PAUSE_REASON])] };
+  // So does the pause of an agent whose seat's phone stopped answering qualify.
+  const acdConfig = { ...routing.acd, pauseReasons: [...new Set([...routing.acd.pauseReasons, TRANSFER_PAUSE_REASON, SEAT_UNREACHABLE_PAUSE_REASON])] };
   const acd = saved ? AcdEngine.restore(acdConfig, systemClock, saved.acd) : new AcdEngine(acdConfig, systemClock);
   const bus = new EventBus((err, e) => log.warn({ err: (err as Error).message, type: e.type }, 'event subscriber failed'));
   let handler: TelephonyEvents | undefined;
@@ -145,7 +149,9 @@ async function main(): Promise<void> {
   // Call control: hold/mute/transfer, emergency linkage, recording, supervision (services/gateway/src/control).
   const control = createCallControl({ config, telephony: ari, calls, acd, bus, log, linkageQueue, trunks: () => trunks.snapshot(), db, dialGuard });
   spoolStatuses.push(control.spoolStatus);
-  handler = new CallStasisHandler(calls, log, () => undefined, [callbacks, ...control.extensions]);
+  // While this gateway serves, the dialplan sends callers into Stasis; a hung gateway's stale beat sends them to the fallback.
+  const heartbeat = new DialplanHeartbeat(ari, () => ari.isUp(), systemClock.now, log);
+  handler = new CallStasisHandler(calls, log, (up) => void (up && heartbeat.beat()), [callbacks, ...control.extensions]);
 
   const ami = new AmiClient({ host: config.CTI_AMI_HOST, port: config.CTI_AMI_PORT, user: config.CTI_AMI_USER, password: config.CTI_AMI_PASSWORD }, log);
   ami.onConnection((up) => log.info({ up }, up ? 'AMI connected' : 'AMI disconnected'));
@@ -155,7 +161,13 @@ async function main(): Promise<void> {
   });
 
   const seats = new Set(Array.from({ length: config.CTI_SEATS }, (_, i) => seatName(i + 1)));
-  const agents = new AgentService(acd, new AgentRepository(db), seats, () => calls.dispatch());
+  // A seat whose phone stops answering OPTIONS (CTI_SEAT_QUALIFY_S) gets no offers until it answers again.
+  const seatReachability = new SeatReachability(acd, (seat) => seatMonitor.isUnreachable(seat), log, () => calls.dispatch());
+  const seatMonitor = new SeatMonitor(ami, (aor) => seats.has(aor), (seat, reachable) => seatReachability.seatChanged(seat, reachable));
+  const agents = new AgentService(acd, new AgentRepository(db), seats, () => {
+    seatReachability.enforce();
+    calls.dispatch();
+  });
   const tokens = new TokenRepository(db, tokenLifetimeDays(config));
   // Streams (agent feeds, wallboards) close when their token is revoked or expires.
   const tokenWatch = new TokenWatch(tokens, config.CTI_TOKEN_RECHECK_S * 1000, log);
@@ -220,6 +232,8 @@ async function main(): Promise<void> {
   opsWiring.start();
   ami.start();
   await ari.start();
+  heartbeat.start();
+  const stopWatchdog = config.CTI_EVENT_LOOP_MAX_LAG_S > 0 ? startEventLoopWatchdog({ maxLagMs: config.CTI_EVENT_LOOP_MAX_LAG_S * 1000 }) : () => undefined;
   const ticker = setInterval(() => {
     calls.tick();
     tracker.sync();
@@ -235,6 +249,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'gateway stopping');
+    heartbeat.stop(); // new callers go to the fallback queue once the last beat is stale
+    stopWatchdog();
     clearInterval(ticker);
     clearInterval(missedCallPoller);
     clearInterval(fallbackImports);
@@ -247,6 +263,7 @@ async function main(): Promise<void> {
     ami.stop();
     stateStore.save(snapshot);
     await stateStore.flush();
+    calls.flushAwaitingCauses(); // records held for a hang-up cause that can no longer arrive
     await control.stop();
     await publisher.close();
     await callbackResults.close();

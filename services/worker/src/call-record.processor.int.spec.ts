@@ -6,7 +6,7 @@ import pg from 'pg';
 import { sql, type Kysely } from 'kysely';
 import { CALL_RECORDS_QUEUE } from '@cti/contracts';
 import { CallRepository, createDb, migrate, type Database, type StoreCallResult } from '@cti/db';
-import { CtiError, type CallRecord } from '@cti/domain';
+import { CtiError, HANGUP_CAUSE_NO_MEDIA, type CallRecord } from '@cti/domain';
 import { processCallRecord } from './call-record.processor.js';
 import { createLogger } from './logger.js';
 
@@ -99,6 +99,14 @@ describe('call-record worker (real BullMQ and PostgreSQL)', () => {
     expect(b.id).toBe(a.id);
     await a.waitUntilFinished(events, 10_000);
     expect(await ticketsFor('W-2')).toBe(1);
+  });
+
+  it('stores who ended the call and the hang-up cause of a leg that vanished (no RTP), and refuses a cause outside Q.850', async () => {
+    const job = await queue.add('call-record', { ...record('W-dead'), endedBy: 'caller', hangupCause: HANGUP_CAUSE_NO_MEDIA }, { jobId: 'W-dead' });
+    await job.waitUntilFinished(events, 10_000);
+    const row = await db.selectFrom('calls').select(['ended_by', 'hangup_cause']).where('linked_id', '=', 'W-dead').executeTakeFirstOrThrow();
+    expect(row).toEqual({ ended_by: 'caller', hangup_cause: HANGUP_CAUSE_NO_MEDIA });
+    await expect(processCallRecord({ ...record('W-cause'), hangupCause: 300 }, repo, log)).rejects.toMatchObject({ code: 'CTI_ERR_VALIDATION' });
   });
 
   it('fails an invalid record at once with CTI_ERR_VALIDATION and stores nothing', async () => {

@@ -26,6 +26,7 @@ export const callRecordSchema = z.object({
   seat: z.string().max(64).optional(),
   outcome: z.enum(['answered', 'abandoned', 'failed']),
   endedBy: z.enum(['caller', 'agent', 'system']).optional(),
+  hangupCause: z.number().int().min(0).max(127).optional(),
   offers: z.number().int().nonnegative(),
   viaFallback: z.boolean().optional(),
   callbackRequestedAt: ms.optional(),

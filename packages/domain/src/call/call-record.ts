@@ -1,3 +1,8 @@
+/** Q.850 cause Asterisk gives a leg it hung up because it heard no RTP from it for rtp_timeout (a dead leg). */
+export const HANGUP_CAUSE_NO_MEDIA = 44;
+/** Q.850 cause of a leg whose SIP session timer expired without a refresh (a dead leg whose media may be off). */
+export const HANGUP_CAUSE_SESSION_EXPIRED = 102;
+
 /** Which carrier trunk a call arrived on or left by. */
 export type TrunkName = 'primary' | 'backup';
 
@@ -31,6 +36,11 @@ export interface CallRecord {
   outcome: CallOutcome;
   /** Who hung up first, when known. */
   endedBy?: 'caller' | 'agent' | 'system';
+  /**
+   * Q.850 cause with which the leg that ended the call (endedBy) went away, when Asterisk reported it: 16 = hung up,
+   * HANGUP_CAUSE_NO_MEDIA = vanished (no RTP), HANGUP_CAUSE_SESSION_EXPIRED = vanished (SIP session timer).
+   */
+  hangupCause?: number;
   /** How many seats rang for this call (ring-no-answer included). */
   offers: number;
   /** True when the call was served by the dialplan fallback queue (gateway down). */

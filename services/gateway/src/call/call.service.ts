@@ -1,4 +1,4 @@
-import { estimateWaitSeconds, maskPhone, type AcdEngine, type Assignment, type Clock, type Language, type TrunkName } from '@cti/domain';
+import { estimateWaitSeconds, maskPhone, type AcdEngine, type Assignment, type CallRecord, type Clock, type Language, type TrunkName } from '@cti/domain';
 import { INBOUND_ROLE, LEG_VARS, type ChannelInfo, type TelephonyPort } from '@cti/asterisk';
 import type { Logger } from '../logger.js';
 import type { CallRecordSink } from './call-record.sink.js';
@@ -60,6 +60,12 @@ async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Prom
   return out;
 }
 
+/** How long a record waits for the ChannelDestroyed (and its cause) that follows a StasisEnd at once. */
+const CAUSE_WAIT_MS = 1_000;
+
+/** How the leg that ended a call went: its Q.850 cause, or 'follows' (StasisEnd: ChannelDestroyed brings the cause). */
+type LegDeparture = number | 'follows' | undefined;
+
 /**
  * The life of inbound calls: queue, ring an agent's seat, bridge, end, record.
  * Every public method is safe to call from an ARI event: failures are logged and the caller is
@@ -82,6 +88,8 @@ export class CallService {
   /** When recent calls were answered, for the estimated wait. */
   private recentAnswers: number[] = [];
   private outbound: OutboundWork | undefined;
+  /** Records of calls whose leg left Stasis, by that channel, until its ChannelDestroyed gives the hang-up cause. */
+  private readonly awaitingCause = new Map<string, { record: CallRecord; timer: ReturnType<typeof setTimeout> }>();
   /**
    * No seat is rung while restored state waits for its first reconcile, nor while a reconcile runs: reconcile works
    * from one listing of Asterisk's channels, and a seat rung (and answered) meanwhile would look like a vanished leg.
@@ -520,18 +528,38 @@ export class CallService {
     await this.telephony.hangup(legId).catch(() => undefined);
   }
 
-  /** A channel left Stasis or was destroyed; idempotent (both events arrive for most channels). */
-  channelGone(channelId: string): void {
+  /**
+   * A channel left Stasis (`destroyFollows`: StasisEnd, its ChannelDestroyed comes next) or was destroyed (with its
+   * Q.850 `cause`); idempotent (both events arrive for most channels). The cause goes into the call record, so a leg
+   * that vanished (no RTP: HANGUP_CAUSE_NO_MEDIA) is told apart from one that hung up.
+   */
+  channelGone(channelId: string, cause?: number, destroyFollows = false): void {
     this.ownedLegs.delete(channelId);
     this.orphanGone(channelId);
+    if (!destroyFollows && this.publishAwaitingCause(channelId, cause)) return;
+    const departure: LegDeparture = destroyFollows ? 'follows' : cause;
     if (this.sessions.has(channelId)) {
-      this.endCall(this.sessions.get(channelId) as CallSession, 'caller');
+      this.endCall(this.sessions.get(channelId) as CallSession, 'caller', undefined, departure);
       return;
     }
-    this.legGone(channelId);
+    this.legGone(channelId, departure);
   }
 
-  private legGone(legId: string): void {
+  /** Publishes every record still waiting for a hang-up cause (at shutdown). */
+  flushAwaitingCauses(): void {
+    for (const channelId of [...this.awaitingCause.keys()]) this.publishAwaitingCause(channelId, undefined);
+  }
+
+  private publishAwaitingCause(channelId: string, cause: number | undefined): boolean {
+    const waiting = this.awaitingCause.get(channelId);
+    if (!waiting) return false;
+    this.awaitingCause.delete(channelId);
+    clearTimeout(waiting.timer);
+    void this.sink.publish(cause ? { ...waiting.record, hangupCause: cause } : waiting.record);
+    return true;
+  }
+
+  private legGone(legId: string, departure?: LegDeparture): void {
     const callId = this.legs.get(legId);
     if (callId === undefined) return;
     this.legs.delete(legId);
@@ -547,12 +575,15 @@ export class CallService {
       // Now the caller waits: answer them (if they were only ringing) and play hold music.
       if (s.phase === 'queued' && !s.callerAnswered) void this.holdCaller(s).catch((err) => this.sendToFallback(s, err));
     } else if (s.phase === 'connected') {
-      this.endCall(s, 'agent', legId);
+      this.endCall(s, 'agent', legId, departure);
     }
   }
 
-  /** `goneLeg`: the agent leg whose hang-up ended the call (not hung up again: that request could only fail). */
-  private endCall(s: CallSession, endedBy: 'caller' | 'agent' | 'system', goneLeg?: string): void {
+  /**
+   * `goneLeg`: the agent leg whose hang-up ended the call (not hung up again: that request could only fail);
+   * `departure`: how the leg that ended it went (its cause, or 'follows' to hold the record for it).
+   */
+  private endCall(s: CallSession, endedBy: 'caller' | 'agent' | 'system', goneLeg?: string, departure?: LegDeparture): void {
     if (s.phase === 'ended') return;
     const phase = s.phase;
     s.phase = 'ended';
@@ -578,9 +609,17 @@ export class CallService {
     }
     if (s.bridgeId) void this.telephony.destroyBridge(s.bridgeId).catch(() => undefined);
     const record = toCallRecord(s, this.clock.now(), endedBy);
+    if (typeof departure === 'number' && departure > 0) record.hangupCause = departure;
     this.log.info({ callId: s.callId, outcome: record.outcome, endedBy, agentId: record.agentId }, 'call ended');
     this.notifier.publish({ type: 'call.ended', at: this.clock.now(), callId: s.callId, outcome: record.outcome, agentId: record.agentId });
-    void this.sink.publish(record);
+    if (departure === 'follows') {
+      const channelId = goneLeg ?? s.callId;
+      const timer = setTimeout(() => this.publishAwaitingCause(channelId, undefined), CAUSE_WAIT_MS);
+      timer.unref?.();
+      this.awaitingCause.set(channelId, { record, timer });
+    } else {
+      void this.sink.publish(record);
+    }
     this.dispatch();
   }
 

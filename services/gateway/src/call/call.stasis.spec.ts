@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { HANGUP_CAUSE_NO_MEDIA } from '@cti/domain';
 import { CallStasisHandler } from './call.stasis.js';
 import type { CallService } from './call.service.js';
 import { callFixture, channel, settle, silentLogger } from './call.fixtures.test.js';
@@ -45,6 +46,73 @@ describe('CallStasisHandler', () => {
     handler.stasisEnd('c1');
     handler.channelDestroyed('c1');
     expect(f.sink.records).toHaveLength(1);
+  });
+
+  it('records a talking caller who vanished (no RTP) with the cause of the ChannelDestroyed after StasisEnd, and frees the agent', async () => {
+    const f = callFixture();
+    f.readyAgent('a1', 'seat-01');
+    const handler = new CallStasisHandler(f.service, f.log);
+    handler.stasisStart(channel('c1'));
+    await settle();
+    handler.stasisStart(channel('c1-leg1', { name: 'PJSIP/seat-01-00000001', args: ['agent', 'c1'] }));
+    await settle();
+    handler.stasisEnd('c1');
+    expect(f.acd.getAgent('a1').state).toBe('ready');
+    expect(f.sink.records).toHaveLength(0); // held for the cause that follows
+    handler.channelDestroyed('c1', HANGUP_CAUSE_NO_MEDIA);
+    handler.channelDestroyed('c1-leg1', 16);
+    expect(f.sink.records).toEqual([expect.objectContaining({ linkedId: 'c1', outcome: 'answered', endedBy: 'caller', hangupCause: HANGUP_CAUSE_NO_MEDIA })]);
+  });
+
+  it('records a seat that vanished on a talking call as ended by the agent, with its leg’s cause', async () => {
+    const f = callFixture();
+    f.readyAgent('a1', 'seat-01');
+    const handler = new CallStasisHandler(f.service, f.log);
+    handler.stasisStart(channel('c1'));
+    await settle();
+    handler.stasisStart(channel('c1-leg1', { name: 'PJSIP/seat-01-00000001', args: ['agent', 'c1'] }));
+    await settle();
+    handler.stasisEnd('c1-leg1');
+    handler.channelDestroyed('c1-leg1', HANGUP_CAUSE_NO_MEDIA);
+    handler.stasisEnd('c1');
+    handler.channelDestroyed('c1', 16);
+    expect(f.sink.records).toEqual([expect.objectContaining({ linkedId: 'c1', endedBy: 'agent', hangupCause: HANGUP_CAUSE_NO_MEDIA })]);
+    expect(f.acd.getAgent('a1').state).toBe('ready');
+  });
+
+  it('records a waiting caller who vanished and takes them out of the queue', async () => {
+    const f = callFixture();
+    const handler = new CallStasisHandler(f.service, f.log);
+    handler.stasisStart(channel('c1'));
+    await settle();
+    expect(f.acd.queue()).toHaveLength(1);
+    handler.stasisEnd('c1');
+    handler.channelDestroyed('c1', HANGUP_CAUSE_NO_MEDIA);
+    expect(f.acd.queue()).toHaveLength(0);
+    expect(f.sink.records).toEqual([expect.objectContaining({ outcome: 'abandoned', endedBy: 'caller', hangupCause: HANGUP_CAUSE_NO_MEDIA })]);
+  });
+
+  it('publishes a held record without a cause when no ChannelDestroyed follows, and at shutdown', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const f = callFixture();
+      const handler = new CallStasisHandler(f.service, f.log);
+      handler.stasisStart(channel('c1'));
+      handler.stasisStart(channel('c2'));
+      await settle();
+      handler.stasisEnd('c1');
+      handler.stasisEnd('c2');
+      expect(f.sink.records).toHaveLength(0);
+      vi.advanceTimersByTime(1_000);
+      expect(f.sink.records.map((r) => [r.linkedId, r.hangupCause])).toEqual([['c1', undefined], ['c2', undefined]]);
+      handler.stasisStart(channel('c3'));
+      await settle();
+      handler.stasisEnd('c3');
+      f.service.flushAwaitingCauses();
+      expect(f.sink.records.map((r) => r.linkedId)).toEqual(['c1', 'c2', 'c3']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('does not tell the call service of a channel an extension claims, but still tells every extension', async () => {

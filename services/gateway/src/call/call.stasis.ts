@@ -59,7 +59,8 @@ export class CallStasisHandler implements TelephonyEvents {
   private gone(event: string, channelId: string, cause?: number): void {
     let claimed = false;
     for (const e of this.extensions) if (!claimed && e.claimsGone) this.guard(event, channelId, () => void (claimed = e.claimsGone?.(channelId) ?? false));
-    if (!claimed) this.guard(event, channelId, () => this.calls.channelGone(channelId));
+    // After a StasisEnd the channel's ChannelDestroyed (with the hang-up cause) follows at once.
+    if (!claimed) this.guard(event, channelId, () => this.calls.channelGone(channelId, cause, event === 'StasisEnd'));
     for (const e of this.extensions) if (e.channelGone) this.guard(event, channelId, () => e.channelGone?.(channelId, cause));
   }
 
