@@ -30,6 +30,17 @@ export interface SpoolLog {
 
 const isMissing = (err: unknown): boolean => (err as { code?: string }).code === 'ENOENT';
 
+/** Writes all of `buf` (a full disk may take part of it), then fsyncs; a write that makes no progress is ENOSPC. */
+async function writeAllAndSync(fh: SpoolFileHandle, buf: Buffer): Promise<void> {
+  let written = 0;
+  while (written < buf.length) {
+    const { bytesWritten } = await fh.write(buf, written, buf.length - written, null);
+    if (bytesWritten <= 0) throw Object.assign(new Error('spool write made no progress'), { code: 'ENOSPC' });
+    written += bytesWritten;
+  }
+  await fh.sync();
+}
+
 /**
  * A durable append-only spool of framed JSON lines (see spool-line.codec.ts) on local disk: what the queue could
  * not take is kept here until it can be delivered. Every write is fsynced, and so is the directory after a file is
@@ -107,13 +118,7 @@ export class SpoolFile<T> {
       const created = this.pendingBytes === 0;
       const fh = await this.fs.open(this.pending, 'a');
       try {
-        let written = 0;
-        while (written < buf.length) {
-          const { bytesWritten } = await fh.write(buf, written, buf.length - written, null);
-          if (bytesWritten <= 0) throw Object.assign(new Error('spool write made no progress'), { code: 'ENOSPC' });
-          written += bytesWritten;
-        }
-        await fh.sync();
+        await writeAllAndSync(fh, buf);
       } catch (err) {
         // A short write (full disk) left a torn line the next append would glue to: cut it off now.
         try {
@@ -176,13 +181,7 @@ export class SpoolFile<T> {
       try {
         const fh = await this.fs.open(tmp, 'w');
         try {
-          let written = 0;
-          while (written < buf.length) {
-            const { bytesWritten } = await fh.write(buf, written, buf.length - written, null);
-            if (bytesWritten <= 0) throw Object.assign(new Error('spool write made no progress'), { code: 'ENOSPC' });
-            written += bytesWritten;
-          }
-          await fh.sync();
+          await writeAllAndSync(fh, buf);
         } finally {
           await fh.close().catch(() => undefined);
         }
