@@ -66,17 +66,26 @@ async function trunkUp(name: 'trunk-primary' | 'trunk-backup'): Promise<void> {
   await waitFor(`${name} up`, async () => (await (await fetch(`${ctx.apiUrl}/healthz`)).json()).trunks[name]?.status === 'up', 40_000, 500);
 }
 
-/** Places one call from `from` and waits until agent a01 has it; returns the run and the call id. */
-async function callToA01(from: string, holdMs: number): Promise<{ run: Promise<CallerRun>; callId: string }> {
+/**
+ * Places one call from `from` and waits until agent a01 is talking on it; returns the run and the call id. The caller
+ * stays on the line until the test ends the call (hangUp): no step depends on how long a fixed hold lasts.
+ */
+async function callToA01(from: string): Promise<{ run: Promise<CallerRun>; callId: string }> {
   await waitFor('a01 free', async () => (await as('a01', 'GET', '/api/v1/agents/a01/call')).status === 404, 30_000, 300);
-  const run = placeCalls(ctx.root, { target: sipTarget, from, count: 1, holdMs, mediaPort: ctx.mediaBase, timeoutS: 60 });
+  const run = placeCalls(ctx.root, { target: sipTarget, from, count: 1, holdMs: 0, mediaPort: ctx.mediaBase, timeoutS: 120, scenario: 'caller-until-hangup' });
   let callId = '';
   await waitFor('a01 on the call', async () => {
     const r = await as('a01', 'GET', '/api/v1/agents/a01/call');
     if (r.status === 200) callId = r.body.callId;
     return r.status === 200;
-  }, 20_000, 200);
+  }, 30_000, 200);
   return { run, callId };
+}
+
+/** The caller hangs up (the far end of their SIPp call: Asterisk sends the BYE); resolves with the caller's run. */
+async function hangUp(callId: string, run: Promise<CallerRun>): Promise<CallerRun> {
+  await fetch(`${ariBase}/channels/${encodeURIComponent(callId)}`, { method: 'DELETE', headers: { authorization: ariAuth } });
+  return run;
 }
 
 beforeAll(async () => {
@@ -111,7 +120,7 @@ describe('emergency linkage over the trunks', () => {
     try {
       await trunkUp('trunk-primary');
       // The caller comes from the backup trunk's address on another port, so the primary's port is the partner's.
-      const { run, callId } = await callToA01(`${backupIp}:${ctx.mediaBase + 390}`, 14_000);
+      const { run, callId } = await callToA01(`${backupIp}:${ctx.mediaBase + 390}`);
       const started = await as('a01', 'POST', '/api/v1/agents/a01/call/linkage', { partner: '110', mode: 'transfer' });
       expect(started.status, JSON.stringify(started.body)).toBe(200);
       expect(started.body).toMatchObject({ partner: '110', trunk: 'primary', phase: 'ringing' });
@@ -123,7 +132,7 @@ describe('emergency linkage over the trunks', () => {
       expect((await bridgeMembers(`bridge-${callId}`)).sort()).toEqual(['PJSIP/trunk-backup', 'PJSIP/trunk-primary']);
       // The agent is free again.
       expect((await as('a01', 'GET', '/api/v1/agents/a01/call')).status).toBe(404);
-      expect((await run).successful).toBe(1);
+      expect((await hangUp(callId, run)).successful).toBe(1);
       await waitFor('linkage stored', async () => (await q('SELECT 1 FROM $S.linkages WHERE linked_id = $1', [callId])).length === 1, 20_000);
       const [row] = await q('SELECT * FROM $S.linkages WHERE linked_id = $1', [callId]);
       expect(row).toMatchObject({ partner: '110', mode: 'transfer', trunk: 'primary', result: 'answered', agent_id: 'a01', ticket_state: 'transferred_emergency' });
@@ -139,7 +148,7 @@ describe('emergency linkage over the trunks', () => {
     const outside = startUas(ctx.root, primaryIp, Number(primaryPort), 'seat');
     try {
       await trunkUp('trunk-primary');
-      const { run, callId } = await callToA01(`${backupIp}:${ctx.mediaBase + 390}`, 10_000);
+      const { run, callId } = await callToA01(`${backupIp}:${ctx.mediaBase + 390}`);
       const started = await as('a01', 'POST', '/api/v1/agents/a01/call/transfer/external', { number: '13900001111', mode: 'blind' });
       expect(started.status, JSON.stringify(started.body)).toBe(200);
       await waitFor('caller and the outside number', async () => {
@@ -147,7 +156,7 @@ describe('emergency linkage over the trunks', () => {
         return members.length === 2 && !members.includes('PJSIP/seat-01');
       }, 10_000);
       expect((await as('a01', 'GET', '/api/v1/agents/a01/call')).status).toBe(404); // the agent is free
-      expect((await run).successful).toBe(1);
+      expect((await hangUp(callId, run)).successful).toBe(1);
       await waitFor('linkage stored', async () => (await q('SELECT 1 FROM $S.linkages WHERE linked_id = $1', [callId])).length === 1, 20_000);
       const [row] = await q('SELECT partner, number, mode, result, ticket_state FROM $S.linkages WHERE linked_id = $1', [callId]);
       expect(row).toMatchObject({ partner: 'external', number: '13900001111', mode: 'transfer', result: 'answered', ticket_state: 'intake' });
@@ -161,12 +170,12 @@ describe('emergency linkage over the trunks', () => {
     const partner = startUas(ctx.root, backupIp, Number(backupPort), 'seat');
     try {
       await Promise.all([trunkUp('trunk-primary'), trunkUp('trunk-backup')]);
-      const { run, callId } = await callToA01(`${primaryIp}:${ctx.mediaBase + 392}`, 10_000);
+      const { run, callId } = await callToA01(`${primaryIp}:${ctx.mediaBase + 392}`);
       const started = await as('a01', 'POST', '/api/v1/agents/a01/call/linkage', { partner: '119', mode: 'three_way' });
       expect(started.status, JSON.stringify(started.body)).toBe(200);
       await waitFor('partner on the backup trunk', async () => (await bridgeMembers(`bridge-${callId}`)).filter((n) => n === 'PJSIP/trunk-backup').length === 1, 10_000);
       expect((await bridgeMembers(`bridge-${callId}`)).sort()).toEqual(['PJSIP/seat-01', 'PJSIP/trunk-backup', 'PJSIP/trunk-primary']);
-      expect((await run).successful).toBe(1);
+      expect((await hangUp(callId, run)).successful).toBe(1);
       await waitFor('linkage stored', async () => (await q('SELECT 1 FROM $S.linkages WHERE linked_id = $1', [callId])).length === 1, 20_000);
       const [row] = await q('SELECT trunk, result, mode, ticket_state FROM $S.linkages WHERE linked_id = $1', [callId]);
       expect(row).toMatchObject({ trunk: 'backup', result: 'answered', mode: 'three_way', ticket_state: 'intake' });
@@ -180,14 +189,14 @@ describe('emergency linkage over the trunks', () => {
     const ringing = startUas(ctx.root, primaryIp, Number(primaryPort), 'seat-noanswer');
     try {
       await trunkUp('trunk-primary');
-      const { run, callId } = await callToA01(`${backupIp}:${ctx.mediaBase + 394}`, 14_000);
+      const { run, callId } = await callToA01(`${backupIp}:${ctx.mediaBase + 394}`);
       const started = await as('a01', 'POST', '/api/v1/agents/a01/call/linkage', { partner: '120', mode: 'three_way' });
       expect(started.status, JSON.stringify(started.body)).toBe(200);
       // While it rings and after it gave up, caller and agent stay bridged.
       expect((await bridgeMembers(`bridge-${callId}`)).sort()).toEqual(['PJSIP/seat-01', 'PJSIP/trunk-backup']);
       await waitFor('linkage over', async () => (await as('a01', 'GET', '/api/v1/agents/a01/call')).body.linkage === null, 15_000, 300);
       expect((await bridgeMembers(`bridge-${callId}`)).sort()).toEqual(['PJSIP/seat-01', 'PJSIP/trunk-backup']);
-      expect((await run).successful).toBe(1);
+      expect((await hangUp(callId, run)).successful).toBe(1);
       await waitFor('linkage stored', async () => (await q('SELECT 1 FROM $S.linkages WHERE linked_id = $1', [callId])).length === 1, 20_000);
       const [row] = await q('SELECT result, answered_at FROM $S.linkages WHERE linked_id = $1', [callId]);
       expect(row).toMatchObject({ result: 'no_answer', answered_at: null });
@@ -199,14 +208,14 @@ describe('emergency linkage over the trunks', () => {
 
 describe('transfers between seats', () => {
   it('blind-transfers a call from a01 to a02', async () => {
-    const { run, callId } = await callToA01(`${backupIp}:${ctx.mediaBase + 390}`, 8_000);
+    const { run, callId } = await callToA01(`${backupIp}:${ctx.mediaBase + 390}`);
     expect((await api(ctx, 'POST', '/api/v1/agents/a02/ready')).status).toBe(200);
     const t = await as('a01', 'POST', '/api/v1/agents/a01/call/transfer', { kind: 'blind', toAgent: 'a02' });
     expect(t.status, JSON.stringify(t.body)).toBe(200);
     await waitFor('a02 has the call', async () => (await as('a02', 'GET', '/api/v1/agents/a02/call')).body.callId === callId, 10_000);
     expect((await bridgeMembers(`bridge-${callId}`)).sort()).toEqual(['PJSIP/seat-02', 'PJSIP/trunk-backup']);
     expect((await as('a01', 'GET', '/api/v1/agents/a01/call')).status).toBe(404);
-    expect((await run).successful).toBe(1);
+    expect((await hangUp(callId, run)).successful).toBe(1);
     await waitFor('a02 ready again', async () => (await api(ctx, 'GET', '/api/v1/agents')).body.items.find((a: any) => a.agentId === 'a02')?.live?.state === 'ready', 10_000);
     await api(ctx, 'POST', '/api/v1/agents/a02/pause', { reason: 'meeting' });
   }, 60_000);
@@ -219,7 +228,7 @@ describe('transfers between seats', () => {
   }
 
   it('attended transfer: cancel returns the caller to a01, complete hands it to a02', async () => {
-    const { run, callId } = await callToA01(`${backupIp}:${ctx.mediaBase + 390}`, 14_000);
+    const { run, callId } = await callToA01(`${backupIp}:${ctx.mediaBase + 390}`);
     expect((await api(ctx, 'POST', '/api/v1/agents/a02/ready')).status).toBe(200);
     await consultA02();
     // The caller holds alone in the call's bridge (with music) while the agents consult.
@@ -233,19 +242,19 @@ describe('transfers between seats', () => {
     expect((await as('a01', 'POST', '/api/v1/agents/a01/call/transfer/complete')).status).toBe(200);
     await waitFor('a02 with the caller', async () => (await bridgeMembers(`bridge-${callId}`)).includes('PJSIP/seat-02'), 5_000);
     expect((await bridgeMembers(`bridge-${callId}`)).sort()).toEqual(['PJSIP/seat-02', 'PJSIP/trunk-backup']);
-    expect((await run).successful).toBe(1);
+    expect((await hangUp(callId, run)).successful).toBe(1);
     await api(ctx, 'POST', '/api/v1/agents/a02/pause', { reason: 'meeting' });
   }, 60_000);
 
   it('attended transfer: when a01 hangs up during the consultation, the caller goes on with a02', async () => {
-    const { run, callId } = await callToA01(`${backupIp}:${ctx.mediaBase + 390}`, 12_000);
+    const { run, callId } = await callToA01(`${backupIp}:${ctx.mediaBase + 390}`);
     expect((await api(ctx, 'POST', '/api/v1/agents/a02/ready')).status).toBe(200);
     await consultA02();
     expect((await as('a01', 'POST', '/api/v1/agents/a01/call/hangup')).status).toBe(200);
     await waitFor('a02 with the caller', async () => (await bridgeMembers(`bridge-${callId}`)).includes('PJSIP/seat-02'), 5_000);
     expect((await bridgeMembers(`bridge-${callId}`)).sort()).toEqual(['PJSIP/seat-02', 'PJSIP/trunk-backup']);
     expect((await as('a02', 'GET', '/api/v1/agents/a02/call')).body).toMatchObject({ callId });
-    expect((await run).successful).toBe(1); // the caller was never cut off
+    expect((await hangUp(callId, run)).successful).toBe(1); // the caller was never cut off
     await waitFor('record', async () => (await q('SELECT agent_id FROM $S.calls WHERE linked_id = $1', [callId])).length === 1, 10_000);
     const [row] = await q('SELECT agent_id, outcome FROM $S.calls WHERE linked_id = $1', [callId]);
     expect(row).toMatchObject({ agent_id: 'a02', outcome: 'answered' });
@@ -255,7 +264,7 @@ describe('transfers between seats', () => {
 
 describe('supervisor monitor, whisper and barge', () => {
   it('creates snoop channels on the agent channel for each mode, switches and stops; agents get 403', async () => {
-    const { run, callId } = await callToA01(`${backupIp}:${ctx.mediaBase + 390}`, 12_000);
+    const { run, callId } = await callToA01(`${backupIp}:${ctx.mediaBase + 390}`);
     const denied = await as('a02', 'POST', '/api/v1/supervision', { agentId: 'a01', mode: 'monitor', seat: 'seat-27' });
     expect(denied.status).toBe(403);
     const started = await as(null, 'POST', '/api/v1/supervision', { agentId: 'a01', mode: 'monitor', seat: 'seat-27' });
@@ -285,14 +294,15 @@ describe('supervisor monitor, whisper and barge', () => {
     await waitFor('snoop gone', async () => (await ari(`/channels/${seen.at(-1)}`)) === undefined, 5_000);
     const audited = await q("SELECT action FROM $S.audit_log WHERE action LIKE 'supervision.%' AND data->>'sessionId' = $1 ORDER BY id", [id]);
     expect(audited.map((r) => r.action)).toEqual(['supervision.monitor', 'supervision.whisper', 'supervision.barge', 'supervision.stop']);
-    expect((await run).successful).toBe(1);
+    expect((await hangUp(callId, run)).successful).toBe(1);
   }, 60_000);
 });
 
 describe('call recordings', () => {
   it('records an answered call about as long as it lasted and serves it only to staff and the handling agent', async () => {
-    const { run, callId } = await callToA01(`${backupIp}:${ctx.mediaBase + 390}`, 6_000);
-    expect((await run).successful).toBe(1);
+    const { run, callId } = await callToA01(`${backupIp}:${ctx.mediaBase + 390}`);
+    await waitFor('recording started', async () => (await as('a01', 'GET', '/api/v1/agents/a01/call')).body.recording != null, 10_000);
+    expect((await hangUp(callId, run)).successful).toBe(1);
     await waitFor('call stored with a recording', async () => (await q('SELECT recording FROM $S.calls WHERE linked_id = $1', [callId]))[0]?.recording != null, 15_000);
     const [call] = await q('SELECT recording, answered_at, ended_at FROM $S.calls WHERE linked_id = $1', [callId]);
     expect(call.recording).toMatch(new RegExp(`^\\d{4}/\\d{2}/\\d{2}/${callId.replace('.', '\\.')}\\.wav$`));

@@ -67,8 +67,14 @@ describe('outside numbers an agent dials during a call', () => {
     const outside = startUas(ctx.root, primaryIp, Number(primaryPort), 'seat-noanswer');
     try {
       await waitFor('trunk-primary up', async () => (await (await fetch(`${ctx.apiUrl}/healthz`)).json()).trunks['trunk-primary']?.status === 'up', 40_000, 500);
-      const run = placeCalls(ctx.root, { target: `127.0.0.1:${ctx.env.CTI_SIP_PORT}`, from: `${backupIp}:${ctx.mediaBase + 380}`, count: 1, holdMs: 12_000, mediaPort: ctx.mediaBase, timeoutS: 60 });
-      await waitFor('a01 on the call', async () => (await asA01('GET', '/api/v1/agents/a01/call')).status === 200, 20_000, 200);
+      // The caller stays until the test hangs up (no step depends on how long a fixed hold lasts).
+      const run = placeCalls(ctx.root, { target: `127.0.0.1:${ctx.env.CTI_SIP_PORT}`, from: `${backupIp}:${ctx.mediaBase + 380}`, count: 1, holdMs: 0, mediaPort: ctx.mediaBase, timeoutS: 120, scenario: 'caller-until-hangup' });
+      let callId = '';
+      await waitFor('a01 on the call', async () => {
+        const r = await asA01('GET', '/api/v1/agents/a01/call');
+        if (r.status === 200) callId = (r.body as { callId: string }).callId;
+        return r.status === 200;
+      }, 30_000, 200);
       const since = new Date(Date.now() - 1000);
 
       const refused = [
@@ -111,6 +117,8 @@ describe('outside numbers an agent dials during a call', () => {
         ['a01', '13900001111', 'transfer', true, null],
         ['a01', '13900001111', 'transfer', false, 'rate_limited'],
       ]);
+      const ariAuth = `Basic ${Buffer.from(`${ctx.env.CTI_ARI_USER ?? 'cti'}:${ctx.env.CTI_ARI_PASSWORD ?? 'cti-ari-secret'}`).toString('base64')}`;
+      await fetch(`${ctx.env.CTI_ARI_URL}/ari/channels/${encodeURIComponent(callId)}`, { method: 'DELETE', headers: { authorization: ariAuth } });
       expect((await run).successful).toBe(1);
       await waitFor('a01 free', async () => (await asA01('GET', '/api/v1/agents/a01/call')).status === 404, 20_000, 200);
     } finally {

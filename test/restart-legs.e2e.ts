@@ -56,7 +56,7 @@ async function setReady(ready: string[]): Promise<void> {
 
 /** A caller who stays until hung up (from the backup trunk's address, so the primary's port is free for the partner). */
 async function callToA01(mediaOffset: number): Promise<{ run: Promise<CallerRun>; callId: string }> {
-  const run = placeCalls(ctx.root, { target: sipTarget, from: `${backupIp}:${ctx.mediaBase + mediaOffset}`, count: 1, holdMs: 3_600_000, mediaPort: ctx.mediaBase, timeoutS: 3_600 });
+  const run = placeCalls(ctx.root, { target: sipTarget, from: `${backupIp}:${ctx.mediaBase + mediaOffset}`, count: 1, holdMs: 0, mediaPort: ctx.mediaBase, timeoutS: 120, scenario: 'caller-until-hangup' });
   let callId = '';
   await waitFor('a01 on the call', async () => {
     const r = await asA01('GET', '/api/v1/agents/a01/call');
