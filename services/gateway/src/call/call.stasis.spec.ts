@@ -4,6 +4,18 @@ import { CallStasisHandler } from './call.stasis.js';
 import type { CallService } from './call.service.js';
 import { callFixture, channel, settle, silentLogger } from './call.fixtures.test.js';
 
+/** Caller c1 talking with agent a1 (seat-01, leg c1-leg1), both having entered Stasis through the handler. */
+async function talkingCall() {
+  const f = callFixture();
+  f.readyAgent('a1', 'seat-01');
+  const handler = new CallStasisHandler(f.service, f.log);
+  handler.stasisStart(channel('c1'));
+  await settle();
+  handler.stasisStart(channel('c1-leg1', { name: 'PJSIP/seat-01-00000001', args: ['agent', 'c1'] }));
+  await settle();
+  return { f, handler };
+}
+
 describe('CallStasisHandler', () => {
   it('starts an inbound call with trunk and DID from the Stasis arguments', async () => {
     const f = callFixture();
@@ -14,13 +26,7 @@ describe('CallStasisHandler', () => {
   });
 
   it('bridges an agent leg that enters Stasis with [agent, callId]', async () => {
-    const f = callFixture();
-    f.readyAgent('a1', 'seat-01');
-    const handler = new CallStasisHandler(f.service, f.log);
-    handler.stasisStart(channel('c1'));
-    await settle();
-    handler.stasisStart(channel('c1-leg1', { name: 'PJSIP/seat-01-00000001', args: ['agent', 'c1'] }));
-    await settle();
+    const { f, handler } = await talkingCall();
     expect(f.telephony.argsOf('addToBridge')).toEqual([['bridge-c1', ['c1', 'c1-leg1']]]);
   });
 
@@ -49,13 +55,7 @@ describe('CallStasisHandler', () => {
   });
 
   it('records a talking caller who vanished (no RTP) with the cause of the ChannelDestroyed after StasisEnd, and frees the agent', async () => {
-    const f = callFixture();
-    f.readyAgent('a1', 'seat-01');
-    const handler = new CallStasisHandler(f.service, f.log);
-    handler.stasisStart(channel('c1'));
-    await settle();
-    handler.stasisStart(channel('c1-leg1', { name: 'PJSIP/seat-01-00000001', args: ['agent', 'c1'] }));
-    await settle();
+    const { f, handler } = await talkingCall();
     handler.stasisEnd('c1');
     expect(f.acd.getAgent('a1').state).toBe('ready');
     expect(f.sink.records).toHaveLength(0); // held for the cause that follows
@@ -65,13 +65,7 @@ describe('CallStasisHandler', () => {
   });
 
   it('records a seat that vanished on a talking call as ended by the agent, with its leg’s cause', async () => {
-    const f = callFixture();
-    f.readyAgent('a1', 'seat-01');
-    const handler = new CallStasisHandler(f.service, f.log);
-    handler.stasisStart(channel('c1'));
-    await settle();
-    handler.stasisStart(channel('c1-leg1', { name: 'PJSIP/seat-01-00000001', args: ['agent', 'c1'] }));
-    await settle();
+    const { f, handler } = await talkingCall();
     handler.stasisEnd('c1-leg1');
     handler.channelDestroyed('c1-leg1', HANGUP_CAUSE_NO_MEDIA);
     handler.stasisEnd('c1');
