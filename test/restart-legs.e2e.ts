@@ -86,6 +86,22 @@ const parse = (l: string): LogLine[] => {
 const logLinesSince = (offset: number) => readFileSync(gatewayLog, 'utf8').slice(offset).split('\n').flatMap(parse);
 const logSize = () => readFileSync(gatewayLog, 'utf8').length;
 
+/**
+ * SIGKILLs the gateway during a01's call with `callId` and starts it again: the call comes back connected with a01,
+ * nobody waits, nothing was adopted as a caller. Returns the restarted gateway's log lines.
+ */
+async function restartKeepingCall(callId: string): Promise<LogLine[]> {
+  await killGateway();
+  const offset = logSize();
+  await restartGateway(ctx.root, ctx.env, ctx.apiUrl);
+  await waitFor('call restored', async () => (await api(ctx, 'GET', '/api/v1/control/calls')).body.items.length === 1, 20_000);
+  expect((await api(ctx, 'GET', '/api/v1/control/calls')).body.items.map((c: any) => [c.callId, c.phase, c.agentId])).toEqual([[callId, 'connected', 'a01']]);
+  expect((await api(ctx, 'GET', '/api/v1/queue')).body.items).toEqual([]);
+  const lines = logLinesSince(offset);
+  expect(lines.filter((l) => l.msg === 'adopting a waiting caller found in Stasis')).toEqual([]);
+  return lines;
+}
+
 beforeAll(async () => {
   db = new pg.Client({ connectionString: ctx.env.CTI_DATABASE_URL });
   await db.connect();
@@ -155,15 +171,7 @@ describe('a gateway restart and the legs it placed', () => {
       // Caller, seat-01, partner, supervisor's seat-27 and the snoop: all in Stasis.
       expect(before.filter((c) => c.inStasis)).toHaveLength(5);
 
-      await killGateway();
-      const offset = logSize();
-      await restartGateway(ctx.root, ctx.env, ctx.apiUrl);
-      await waitFor('call restored', async () => (await api(ctx, 'GET', '/api/v1/control/calls')).body.items.length === 1, 20_000);
-      const calls = (await api(ctx, 'GET', '/api/v1/control/calls')).body.items;
-      expect(calls.map((c: any) => [c.callId, c.phase, c.agentId])).toEqual([[callId, 'connected', 'a01']]);
-      expect((await api(ctx, 'GET', '/api/v1/queue')).body.items).toEqual([]);
-      const lines = logLinesSince(offset);
-      expect(lines.filter((l) => l.msg === 'adopting a waiting caller found in Stasis')).toEqual([]);
+      const lines = await restartKeepingCall(callId);
       // The restarted gateway reads the trunks' state at once (the partner answers the primary's qualify).
       await waitFor('trunk-primary known up', async () => (await (await fetch(`${ctx.apiUrl}/healthz`)).json()).trunks['trunk-primary']?.status === 'up', 10_000);
       // Nothing was cut while the call is up: the same five channels.
@@ -193,14 +201,7 @@ describe('a gateway restart and the legs it placed', () => {
     // Caller (alone in the call's bridge), a01's and a02's seats (in the consultation bridge).
     expect(before.filter((c) => c.inStasis)).toHaveLength(3);
 
-    await killGateway();
-    const offset = logSize();
-    await restartGateway(ctx.root, ctx.env, ctx.apiUrl);
-    await waitFor('call restored', async () => (await api(ctx, 'GET', '/api/v1/control/calls')).body.items.length === 1, 20_000);
-    expect((await api(ctx, 'GET', '/api/v1/control/calls')).body.items.map((c: any) => [c.callId, c.phase, c.agentId])).toEqual([[callId, 'connected', 'a01']]);
-    expect((await api(ctx, 'GET', '/api/v1/queue')).body.items).toEqual([]);
-    const lines = logLinesSince(offset);
-    expect(lines.filter((l) => l.msg === 'adopting a waiting caller found in Stasis')).toEqual([]);
+    const lines = await restartKeepingCall(callId);
     expect(lines.filter((l) => l.msg === 'keeping a leg of a live call found in Stasis').map((l) => l.role)).toEqual(['transfer']);
     expect((await channels()).map((c) => c.id).sort()).toEqual(before.map((c) => c.id).sort());
 
