@@ -44,7 +44,10 @@ describe('operations: inspections, incidents and SLA', () => {
   it('lets staff report, acknowledge and resolve an incident, and counts it in the yearly fault time', async () => {
     const startedAt = Date.now() - 3 * 3_600_000; // before this run began, so no detected incident overlaps it
     const year = new Date(startedAt + 8 * 3_600_000).getUTCFullYear();
-    const before = (await api(ctx, 'GET', `/api/v1/ops/fault-time?year=${year}`)).body;
+    // Both reads count up to the same instant: an incident the stack itself opened meanwhile (still open, growing)
+    // must not change the difference.
+    const asOf = new Date().toISOString();
+    const before = (await api(ctx, 'GET', `/api/v1/ops/fault-time?year=${year}&asOf=${asOf}`)).body;
     const created = await api(ctx, 'POST', '/api/v1/ops/incidents', { level: 'L3', title: 'e2e: 备用中继误码率高', startedAt: new Date(startedAt).toISOString() });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect(created.body).toMatchObject({ source: 'staff', state: 'open', level: 'L3' });
@@ -52,7 +55,7 @@ describe('operations: inspections, incidents and SLA', () => {
     expect((await api(ctx, 'POST', `/api/v1/ops/incidents/${id}/acknowledge`)).body.state).toBe('acknowledged');
     const resolved = await api(ctx, 'POST', `/api/v1/ops/incidents/${id}/resolve`, { note: 'carrier replaced the line card', resolvedAt: new Date(startedAt + 30 * 60_000).toISOString() });
     expect(resolved.body).toMatchObject({ state: 'resolved', sla: { recoveryMs: 30 * 60_000, breached: false } });
-    const after = (await api(ctx, 'GET', `/api/v1/ops/fault-time?year=${year}`)).body;
+    const after = (await api(ctx, 'GET', `/api/v1/ops/fault-time?year=${year}&asOf=${asOf}`)).body;
     expect(after.faultMs - before.faultMs).toBe(30 * 60_000);
     expect(after).toMatchObject({ budgetHours: 24, withinBudget: true });
     const detail = (await api(ctx, 'GET', `/api/v1/ops/incidents/${id}`)).body;

@@ -94,6 +94,22 @@ describe('ops routes', () => {
     expect(ft.json()).toMatchObject({ year: 2026, faultMs: 40 * 60_000, budgetHours: 24, withinBudget: true, incidents: 1 });
   });
 
+  it('counts fault time as it stood at asOf: an open incident does not grow between two reads of the same instant', async () => {
+    const f = await fixture();
+    await f.call('tok-sup', 'POST', '/api/v1/ops/incidents', { level: 'L2', title: '中继闪断', startedAt: new Date(NOW - 10 * 60_000).toISOString() });
+    const asOf = new Date(NOW).toISOString();
+    const first = (await f.call('tok-qa', 'GET', `/api/v1/ops/fault-time?year=2026&asOf=${asOf}`)).json();
+    f.clock.advance(7 * 60_000);
+    const second = (await f.call('tok-qa', 'GET', `/api/v1/ops/fault-time?year=2026&asOf=${asOf}`)).json();
+    expect(first).toMatchObject({ faultMs: 10 * 60_000, open: 1, asOf });
+    expect(second).toEqual(first);
+    expect((await f.call('tok-qa', 'GET', '/api/v1/ops/fault-time?year=2026')).json().faultMs).toBe(17 * 60_000);
+    const later = await f.call('tok-qa', 'GET', `/api/v1/ops/fault-time?year=2026&asOf=${new Date(NOW + 60 * 60_000).toISOString()}`);
+    expect(later.statusCode).toBe(400);
+    expect(later.json().message).toMatch(/asOf is in the future/);
+    expect((await f.call('tok-qa', 'GET', '/api/v1/ops/fault-time?year=2026&asOf=yesterday')).statusCode).toBe(400);
+  });
+
   it('lists overdue incidents only when asked', async () => {
     const f = await fixture();
     await f.call('tok-sup', 'POST', '/api/v1/ops/incidents', { level: 'L1', title: 'intake down' });

@@ -123,12 +123,13 @@ export function registerOpsRoutes(routes: RouteRegistry, incidents: IncidentServ
   routes.add({
     method: 'GET',
     url: '/api/v1/ops/fault-time',
-    summary: 'Cumulative fault time of a (Beijing) year, overlapping incidents counted once, against the yearly budget (24 h)',
+    summary: 'Cumulative fault time of a (Beijing) year, overlapping incidents counted once, against the yearly budget (24 h); asOf (default now, not in the future) ends the count at that instant',
     roles: READERS,
-    query: z.object({ year: z.coerce.number().int().min(2000).max(2100).optional() }),
+    query: z.object({ year: z.coerce.number().int().min(2000).max(2100).optional(), asOf: z.iso.datetime({ offset: true }).optional() }),
     handler: async ({ query }) => {
-      const f = await incidents.faultTime(query.year ?? ops.beijingYearOf(now()));
-      return { ...f, from: iso(f.from), to: iso(f.to), faultHours: f.faultMs / 3_600_000, budgetHours: f.budgetMs / 3_600_000 };
+      const asOf = query.asOf ? Date.parse(query.asOf) : undefined;
+      const f = await incidents.faultTime(query.year ?? ops.beijingYearOf(asOf ?? now()), asOf);
+      return { ...f, from: iso(f.from), to: iso(f.to), asOf: iso(f.asOf), faultHours: f.faultMs / 3_600_000, budgetHours: f.budgetMs / 3_600_000 };
     },
   });
 

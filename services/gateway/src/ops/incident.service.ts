@@ -76,16 +76,24 @@ export class IncidentService {
     return this.view(next);
   }
 
-  /** Cumulative fault time of a Beijing calendar year (overlaps counted once) against the yearly budget. */
-  async faultTime(year: number): Promise<ops.FaultTime & { year: number; overdue: number; open: number }> {
-    const period = ops.beijingYear(year);
-    const incidents = await this.store.list({ from: period.from, to: period.to });
+  /**
+   * Cumulative fault time of a Beijing calendar year (overlaps counted once) against the yearly budget, as it stood
+   * at `asOf` (default now): the period ends there and incidents still open then count up to it, so two reads with
+   * the same `asOf` differ only by what was recorded between them, never by the clock.
+   */
+  async faultTime(year: number, asOf?: number): Promise<ops.FaultTime & { year: number; asOf: number; overdue: number; open: number }> {
     const now = this.now();
+    if (asOf !== undefined && asOf > now) throw new CtiError('CTI_ERR_VALIDATION', 'asOf is in the future', { field: 'asOf' });
+    const at = asOf ?? now;
+    const year_ = ops.beijingYear(year);
+    const period = { from: year_.from, to: Math.max(year_.from, Math.min(year_.to, at)) };
+    const incidents = (await this.store.list({ from: year_.from, to: year_.to })).filter((i) => i.startedAt < at);
     return {
       year,
-      ...ops.faultTime(incidents, period, this.sla, now),
-      open: incidents.filter((i) => i.resolvedAt === null).length,
-      overdue: ops.overdueIncidents(incidents, this.sla, now).length,
+      asOf: at,
+      ...ops.faultTime(incidents, period, this.sla, at),
+      open: incidents.filter((i) => i.resolvedAt === null || i.resolvedAt > at).length,
+      overdue: ops.overdueIncidents(incidents, this.sla, at).length,
     };
   }
 
