@@ -39,7 +39,11 @@ export async function stopGatewayByPidFile(file: string, signal: NodeJS.Signals 
  * only catches a start that hangs: on a loaded machine a start takes as long as it takes, and every step waits for it.
  */
 export async function restartGateway(root: string, env: Record<string, string>, apiUrl: string): Promise<void> {
-  const child = startGateway(root, env);
+  await awaitHealthy(startGateway(root, env), root, env, apiUrl);
+}
+
+/** Waits until the gateway `child` answers /healthz with 200; fails at once, with its log's tail, if it exits first. */
+export async function awaitHealthy(child: ChildProcess, root: string, env: Record<string, string>, apiUrl: string): Promise<void> {
   const log = `${root}.run/${env.CTI_DB_SCHEMA}/gateway.log`;
   await waitFor('gateway healthy', async () => {
     if (child.exitCode !== null || child.signalCode !== null) throw new WaitAborted(`gateway exited (${child.exitCode ?? child.signalCode}) while starting:\n${tail(log)}`);
