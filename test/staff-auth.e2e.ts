@@ -232,6 +232,34 @@ describe('a signed-in browser', () => {
     expect(text).toContain('event: revoked');
   });
 
+  it('binds a wallboard ticket a supervisor issues to the person: it outlives their sign-out and dies with their account', async () => {
+    const root = await signIn(user.admin, adminPassword);
+    const created = await as(root, 'POST', '/api/v1/staff', { username: `wb-${tag}`, displayName: '值班长乙', role: 'supervisor', password: 'Wall-Board-2026' });
+    expect(created.status).toBe(201);
+    const lead = await signIn(`wb-${tag}`, 'Wall-Board-2026');
+    const issued = await as(lead, 'POST', '/api/v1/wallboard/tickets');
+    expect(issued.status).toBe(200);
+    await as(lead, 'POST', '/api/v1/auth/logout');
+    expect((await fetch(`${ctx.apiUrl}${issued.body.url}`)).status).toBe(200);
+    const stream = await fetch(`${ctx.apiUrl}${issued.body.url.replace('/wallboard?', '/wallboard/events?')}`);
+    expect(stream.status).toBe(200);
+    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    const readUntil = async (cond: () => boolean) => {
+      while (!cond()) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        text += decoder.decode(value, { stream: true });
+      }
+    };
+    await readUntil(() => text.includes('event: snapshot'));
+    expect((await as(root, 'PATCH', `/api/v1/staff/${created.body.id}`, { disabled: true })).status).toBe(200);
+    await readUntil(() => false); // the gateway ends the stream once it sees the account disabled
+    expect(text).toContain('event: revoked');
+    expect((await fetch(`${ctx.apiUrl}${issued.body.url}`)).status).toBe(401);
+  });
+
   it('lets an admin disable an account from the admin routes: the person’s session is refused at once', async () => {
     const root = await signIn(user.admin, adminPassword);
     const created = await as(root, 'POST', '/api/v1/staff', { username: `cb-${tag}`, displayName: '回访甲', role: 'callback', password: 'Call-Back-2026' });

@@ -22,6 +22,8 @@ import { agentEventsFeature } from './agent/agent-events.feature.js';
 import { TokenWatch } from './http/token.watch.js';
 import { CredentialValidity } from './http/credential.validity.js';
 import { createStaffWiring } from './staff/staff.feature.js';
+import { SESSION_PRINCIPAL_PREFIX, STAFF_PRINCIPAL_PREFIX } from './staff/staff-auth.service.js';
+import { WALLBOARD_ISSUER_ROLES } from './wallboard/wallboard.routes.js';
 import { TicketReadAudit } from './ticket/ticket-read.audit.js';
 import { OutboundCallbackService } from './callback/outbound-callback.service.js';
 import { GatewayStateStore, type GatewayState } from './state/gateway-state.store.js';
@@ -173,7 +175,11 @@ async function main(): Promise<void> {
   const tokens = new TokenRepository(db, tokenLifetimeDays(config));
   // People sign in with named staff accounts (cookie sessions); machines keep their bearer tokens.
   const staff = createStaffWiring({ db, config, clock: systemClock });
-  const credentials = new CredentialValidity(tokens, staff.auth);
+  const credentials = new CredentialValidity(tokens, {
+    [SESSION_PRINCIPAL_PREFIX]: staff.auth,
+    // A wallboard ticket a person issued lives while they may still issue one (it outlasts their console session).
+    [STAFF_PRINCIPAL_PREFIX]: { findInvalid: (ids) => staff.auth.findInvalidAccounts(ids, WALLBOARD_ISSUER_ROLES) },
+  });
   // Streams (agent feeds, wallboards) close when their token or session is revoked or expires.
   const tokenWatch = new TokenWatch(credentials, config.CTI_TOKEN_RECHECK_S * 1000, log);
   const tickets = new TicketRepository(db);

@@ -171,6 +171,17 @@ describe('sessions', () => {
   });
 });
 
+describe('credentials issued to a person (wallboard tickets)', () => {
+  it('stay valid while the account is enabled and holds one of the roles, whatever happens to its sessions', async () => {
+    const s = await auth.login('sup01', 'Super-Pass-1', client);
+    await auth.logout((await auth.authenticate(s.token)).principal);
+    const roles = ['supervisor', 'manager', 'admin'];
+    expect(await auth.findInvalidAccounts(['staff:2', 'staff:1', 'staff:99'], roles)).toEqual(['staff:1', 'staff:99']);
+    (store.accounts.get('2') as { disabled: boolean }).disabled = true;
+    expect(await auth.findInvalidAccounts(['staff:2'], roles)).toEqual(['staff:2']);
+  });
+});
+
 describe('changing one’s own password', () => {
   it('checks the current password and the policy, then ends the person’s other sessions but not this one', async () => {
     const here = await auth.login('a01', 'Right-Pass-1', client);

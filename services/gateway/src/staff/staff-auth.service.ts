@@ -72,6 +72,8 @@ export interface ClientInfo {
 
 /** Prefix of a session principal's tokenId (`session:<id>`): tells the stream watch which store to ask. */
 export const SESSION_PRINCIPAL_PREFIX = 'session:';
+/** Prefix of a staff account's id where a credential outlives one session (`staff:<id>`, wallboard tickets). */
+export const STAFF_PRINCIPAL_PREFIX = 'staff:';
 /** Usernames without an account tracked for the look-alike lockout; the oldest is forgotten beyond this. */
 const MAX_TRACKED_UNKNOWN = 10_000;
 
@@ -217,6 +219,19 @@ export class StaffAuthService {
       }
     }
     return principalIds.filter((_p, i) => !live.has(ids[i] as string));
+  }
+
+  /**
+   * Of the given account ids (`staff:<id>`), those whose account is gone, disabled or no longer holds one of `roles`:
+   * what a credential issued to a person rather than to one session (a wallboard ticket) lives by.
+   */
+  async findInvalidAccounts(accountIds: readonly string[], roles: readonly string[]): Promise<string[]> {
+    const invalid: string[] = [];
+    for (const id of accountIds) {
+      const a = await this.accounts.findById(id.slice(STAFF_PRINCIPAL_PREFIX.length));
+      if (!a || a.disabled || !roles.includes(a.role)) invalid.push(id);
+    }
+    return invalid;
   }
 
   /** Throws unless the session is open, its account enabled and neither expiry reached (ending it if one was). */

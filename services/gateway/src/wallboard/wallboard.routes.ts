@@ -15,6 +15,9 @@ const ticketQuery = z.object({ ticket: z.string().max(512).optional() });
 const unauthorizedPage = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>大屏票据无效</title></head>
 <body style="background:#0b1526;color:#e6edf7;font:32px sans-serif;padding:80px">大屏票据无效或已过期，请向值班长重新获取大屏链接。</body></html>`;
 
+/** Roles that may issue wallboard tickets; a ticket a person issued stops working once they no longer hold one. */
+export const WALLBOARD_ISSUER_ROLES: readonly Role[] = ['supervisor', 'manager', 'admin'];
+
 /** Roles whose signed-in session opens the wallboard without a ticket (those who may read its snapshot). */
 export const WALLBOARD_SESSION_ROLES: readonly Role[] = ['supervisor', 'manager', 'admin', 'qa'];
 
@@ -25,8 +28,9 @@ type Admission = { kind: 'ticket'; ticket: WallboardTicket } | { kind: 'session'
  * The wallboard: `GET /wallboard?ticket=…` (the page), `GET /wallboard/events?ticket=…` (Server-Sent Events:
  * `snapshot` on connect and on every change, `ticket` with a renewed ticket at half its lifetime), and the staff API
  * `POST /api/v1/wallboard/tickets` (issues a ticket) and `GET /api/v1/wallboard/snapshot`. A ticket is only as good as
- * the token or session that asked for it: once that is revoked or expired the ticket is refused and open streams
- * close. Without a ticket, a signed-in supervisor's (manager's, admin's, QA's) session cookie from the gateway's own
+ * the token or person that asked for it: once the token is revoked or expired, or the person's account is disabled or
+ * no longer holds an issuing role, the ticket is refused and open streams close (signing out of the console does not
+ * darken the big screen). Without a ticket, a signed-in supervisor's (manager's, admin's, QA's) session cookie from the gateway's own
  * origin opens both; the stream then closes when the session ends.
  */
 export function registerWallboardRoutes(routes: RouteRegistry, app: FastifyInstance, feed: WallboardFeed, tickets: WallboardTickets, now: () => number, watch: TokenWatch, validity: TokenValidity, sessions?: StreamSessions): void {
@@ -49,9 +53,10 @@ export function registerWallboardRoutes(routes: RouteRegistry, app: FastifyInsta
     method: 'POST',
     url: '/api/v1/wallboard/tickets',
     summary: 'Issue a short-lived signed wallboard ticket; open /wallboard?ticket=… on the big screen (it renews itself while open)',
-    roles: ['supervisor', 'manager', 'admin'],
+    roles: WALLBOARD_ISSUER_ROLES,
     handler: async ({ principal }) => {
-      const t = tickets.issue(principal.label, principal.tokenId);
+      // A person's ticket is bound to their account, not to this console session: the big screen outlasts sign-out.
+      const t = tickets.issue(principal.label, principal.staff ? `staff:${principal.staff.id}` : principal.tokenId);
       return { ticket: t.ticket, expiresAt: new Date(t.expiresAt).toISOString(), url: `/wallboard?ticket=${encodeURIComponent(t.ticket)}` };
     },
   });
