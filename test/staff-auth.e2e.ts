@@ -86,8 +86,8 @@ function openFeed(b: Browser, forAgent: string, fromOrigin = origin): { first: P
   const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   const first = new Promise<string>((resolve) => {
     ws.on('message', (d) => {
-      const m = JSON.parse(d.toString()) as { type: string; state?: string };
-      messages.push(m.type === 'agent.state' ? `agent.state:${m.state}` : m.type);
+      const m = JSON.parse(d.toString()) as { type: string; to?: string };
+      messages.push(m.type === 'agent.state' ? `agent.state:${m.to}` : m.type);
       resolve(m.type);
     });
     void closed.then((c) => resolve(`closed ${c.code}`));
@@ -135,7 +135,7 @@ describe('signing in', () => {
     expect([wrong.status, unknown.status]).toEqual([401, 401]);
     expect(wrong.body).toEqual(unknown.body);
     expect(wrong.body.error).toBe('CTI_ERR_AUTH_FAILED');
-    expect(await auditOf(ok.body.staff.id)).toEqual(['staff.login', 'staff.login_failed']);
+    expect(await auditOf(ok.body.staff.id)).toEqual(['staff.create', 'staff.login', 'staff.login_failed']);
   });
 
   it('locks an account on the 5th consecutive failure: even the right password is then refused (CTI_ERR_AUTH_LOCKED) until an admin resets it', async () => {
@@ -152,7 +152,7 @@ describe('signing in', () => {
     expect(reset.body).toMatchObject({ lockedUntil: null });
     expect((await login(user.locked, 'Fresh-Pass-2026')).status).toBe(200);
     // Five failures (the fifth also locks), the refused right password, the reset, the sign-in.
-    expect(await auditOf(listed.id)).toEqual([...Array(5).fill('staff.login_failed'), 'staff.lockout', 'staff.login_failed', 'staff.password_reset', 'staff.login']);
+    expect(await auditOf(listed.id)).toEqual(['staff.create', ...Array(5).fill('staff.login_failed'), 'staff.lockout', 'staff.login_failed', 'staff.password_reset', 'staff.login']);
   });
 });
 
@@ -191,7 +191,7 @@ describe('a signed-in browser', () => {
     const seats = new Set(((await api(ctx, 'GET', '/api/v1/agents')).body.items as Array<{ live: { seat: string; state: string } | null }>).filter((a) => a.live && a.live.state !== 'logged_out').map((a) => a.live?.seat));
     const seat = Array.from({ length: 27 }, (_, i) => `seat-${String(27 - i).padStart(2, '0')}`).find((s) => !seats.has(s)) as string;
     expect((await as(agent, 'POST', `/api/v1/agents/${agentId}/login`, { seat })).status).toBe(200);
-    await expect.poll(() => feed.messages.some((m) => m.startsWith('agent.state:') && m !== 'agent.state:logged_out'), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => feed.messages.includes('agent.state:paused'), { timeout: 10_000 }).toBe(true); // logged in, not ready yet
     expect((await as(agent, 'POST', `/api/v1/agents/${agentId}/logout`)).status).toBe(200);
     await expect.poll(() => feed.messages.includes('agent.state:logged_out'), { timeout: 10_000 }).toBe(true);
     feed.ws.close();
