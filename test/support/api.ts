@@ -28,14 +28,27 @@ export async function callerChannels(ctx: E2eContext, callerPrefix: string): Pro
     .map((c) => c.id);
 }
 
-/** Logs agent aNN in at seat-NN and makes them ready, for every agent of the run. */
+/**
+ * Logs agent aNN in at seat-NN and makes them ready, for every agent of the run. A 503 (the database not taking
+ * connections for a moment on a busy host) is retried after its Retry-After, as the desk does; any other failure throws.
+ */
 export async function loginAllAgents(ctx: E2eContext): Promise<void> {
   for (const id of ctx.agentIds) {
     const seat = `seat-${id.slice(1)}`;
-    const login = await api(ctx, 'POST', `/api/v1/agents/${id}/login`, { seat });
+    const login = await apiRetrying503(ctx, 'POST', `/api/v1/agents/${id}/login`, { seat });
     if (login.status !== 200) throw new Error(`login ${id}: ${login.status} ${JSON.stringify(login.body)}`);
-    const ready = await api(ctx, 'POST', `/api/v1/agents/${id}/ready`);
+    const ready = await apiRetrying503(ctx, 'POST', `/api/v1/agents/${id}/ready`);
     if (ready.status !== 200) throw new Error(`ready ${id}: ${ready.status} ${JSON.stringify(ready.body)}`);
+  }
+}
+
+/** `api`, repeated while it answers 503 (after the Retry-After it gives), for up to a minute. */
+async function apiRetrying503(ctx: E2eContext, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const until = Date.now() + 60_000;
+  for (;;) {
+    const r = await api(ctx, method, path, body);
+    if (r.status !== 503 || Date.now() > until) return r;
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
   }
 }
 
