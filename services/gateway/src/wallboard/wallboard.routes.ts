@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { CtiError } from '@cti/domain';
 import type { Role } from '@cti/db';
 import type { RouteRegistry } from '../http/route.registry.js';
 import { readSessionCookie, streamOriginAllowed } from '../http/session.cookie.js';
@@ -44,8 +45,9 @@ export function registerWallboardRoutes(routes: RouteRegistry, app: FastifyInsta
     try {
       const { principal } = await sessions.authenticator.authenticate(cookie);
       return WALLBOARD_SESSION_ROLES.includes(principal.role) ? { kind: 'session', tokenId: principal.tokenId } : undefined;
-    } catch {
-      return undefined; // expired or ended: the same 401 page as a bad ticket
+    } catch (err) {
+      if (err instanceof CtiError) return undefined; // expired or ended: the same 401 page as a bad ticket
+      throw err; // the database is away: 503, not a refusal
     }
   };
 
