@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import type { Kysely } from 'kysely';
 import { AgentRepository, DepartmentRepository, ROLES, STAFF_ROLES, TokenRepository, createDb, type Database, type Role, type StaffRole } from '@cti/db';
+import { sseReader } from './support/sse.js';
 
 const ctx = inject('e2e');
 const tag = Date.now().toString(36);
@@ -205,21 +206,12 @@ describe('revoked tokens close open streams', () => {
     const { url } = (await issued.json()) as { url: string };
     const stream = await fetch(`${ctx.apiUrl}${url.replace('/wallboard?', '/wallboard/events?')}`);
     expect(stream.status).toBe(200);
-    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
-    const decoder = new TextDecoder();
-    let text = '';
-    const readUntil = async (cond: () => boolean) => {
-      while (!cond()) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        text += decoder.decode(value, { stream: true });
-      }
-    };
-    await readUntil(() => text.includes('event: snapshot'));
+    const sse = sseReader(stream);
+    await sse.until(() => sse.text().includes('event: snapshot'));
     const id = (await tokens.list()).find((t) => t.label === 'e2e revoke wallboard')?.id as string;
     await admin('token', 'revoke', '--id', id);
-    await readUntil(() => false); // until the server ends the stream
-    expect(text).toContain('event: revoked');
+    await sse.until(() => false); // until the server ends the stream
+    expect(sse.text()).toContain('event: revoked');
     expect((await fetch(`${ctx.apiUrl}${url.replace('/wallboard?', '/wallboard/events?')}`)).status).toBe(401);
     expect((await fetch(`${ctx.apiUrl}${url}`)).status).toBe(401);
   });

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { sql, type Kysely } from 'kysely';
 import { AgentRepository, createDb, type Database } from '@cti/db';
 import { api } from './support/api.js';
+import { sseReader } from './support/sse.js';
 import { pidFile, restartGateway, stopGatewayByPidFile } from './support/gateway.control.js';
 
 const ctx = inject('e2e');
@@ -228,20 +229,11 @@ describe('a signed-in browser', () => {
     expect((await fetch(`${ctx.apiUrl}/wallboard/events`, { headers: { cookie: agent.cookie } })).status).toBe(401);
     const stream = await fetch(`${ctx.apiUrl}/wallboard/events`, { headers: { cookie: sup.cookie } });
     expect(stream.status).toBe(200);
-    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
-    const decoder = new TextDecoder();
-    let text = '';
-    const readUntil = async (cond: () => boolean) => {
-      while (!cond()) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        text += decoder.decode(value, { stream: true });
-      }
-    };
-    await readUntil(() => text.includes('event: snapshot'));
+    const sse = sseReader(stream);
+    await sse.until(() => sse.text().includes('event: snapshot'));
     await as(sup, 'POST', '/api/v1/auth/logout');
-    await readUntil(() => false); // until the gateway ends the stream
-    expect(text).toContain('event: revoked');
+    await sse.until(() => false); // until the gateway ends the stream
+    expect(sse.text()).toContain('event: revoked');
   });
 
   it('binds a wallboard ticket a supervisor issues to the person: it outlives their sign-out and dies with their account', async () => {
@@ -255,20 +247,11 @@ describe('a signed-in browser', () => {
     expect((await fetch(`${ctx.apiUrl}${issued.body.url}`)).status).toBe(200);
     const stream = await fetch(`${ctx.apiUrl}${issued.body.url.replace('/wallboard?', '/wallboard/events?')}`);
     expect(stream.status).toBe(200);
-    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
-    const decoder = new TextDecoder();
-    let text = '';
-    const readUntil = async (cond: () => boolean) => {
-      while (!cond()) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        text += decoder.decode(value, { stream: true });
-      }
-    };
-    await readUntil(() => text.includes('event: snapshot'));
+    const sse = sseReader(stream);
+    await sse.until(() => sse.text().includes('event: snapshot'));
     expect((await as(root, 'PATCH', `/api/v1/staff/${created.body.id}`, { disabled: true })).status).toBe(200);
-    await readUntil(() => false); // the gateway ends the stream once it sees the account disabled
-    expect(text).toContain('event: revoked');
+    await sse.until(() => false); // the gateway ends the stream once it sees the account disabled
+    expect(sse.text()).toContain('event: revoked');
     expect((await fetch(`${ctx.apiUrl}${issued.body.url}`)).status).toBe(401);
   });
 
