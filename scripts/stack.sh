@@ -41,7 +41,7 @@ up() {
   [ "$(id -u)" = 0 ] || log "warning: not root; building or entering the Asterisk root filesystem needs root"
   [ -d node_modules ] || { log "installing npm dependencies"; npm ci --no-audit --no-fund >/dev/null; }
   log "building"
-  npx tsc -b
+  npm run build
   ensure_services
   [ "$DEMO" = 1 ] && ensure_packages "sipp:sip-tester"
   bash scripts/asterisk.sh start demo

@@ -41,6 +41,7 @@ import { TRANSFER_PAUSE_REASON } from './control/control.ports.js';
 import { createOpsWiring } from './ops/ops.feature.js';
 import { DialplanHeartbeat } from './liveness/dialplan-heartbeat.js';
 import { startEventLoopWatchdog } from './liveness/event-loop.watchdog.js';
+import { webPagesFeature } from './web/web-pages.feature.js';
 
 const config = loadConfig(process.env);
 const log = createLogger('gateway', config.CTI_LOG_LEVEL);
@@ -49,6 +50,8 @@ guardUnhandledRejections(process, log);
 // opens its own connection and Asterisk's HTTP server refuses them under load.
 http.globalAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 const migrationsDir = fileURLToPath(new URL('../../../migrations', import.meta.url));
+// The desk and console pages `npm run build` writes (web/dist), served under /desk/ and /console/.
+const webDir = fileURLToPath(new URL('../../../web/dist', import.meta.url));
 
 async function migrateWithRetry(): Promise<void> {
   for (let attempt = 1; ; attempt++) {
@@ -212,6 +215,7 @@ async function main(): Promise<void> {
         log,
         tokenWatch,
       ),
+      webPagesFeature({ dir: webDir, connectOrigins: [] }),
     ],
     health: {
       ari: () => ari.isUp(),
