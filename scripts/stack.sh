@@ -44,6 +44,11 @@ up() {
   npm run build
   ensure_services
   [ "$DEMO" = 1 ] && ensure_packages "sipp:sip-tester"
+  # Browser phones on the desk page: a self-signed certificate for Asterisk's secure WebSocket unless one is configured.
+  if [ -z "${CTI_WEBRTC_CERT_FILE:-}" ]; then
+    bash scripts/webrtc-cert.sh "$RUN/tls"
+    export CTI_WEBRTC_CERT_FILE=$RUN/tls/webrtc.crt CTI_WEBRTC_KEY_FILE=$RUN/tls/webrtc.key
+  fi
   bash scripts/asterisk.sh start demo
   local astlog; astlog=$(bash scripts/asterisk.sh logdir demo)
   export CTI_QUEUE_LOG_FILE=$astlog/queue_log CTI_RECORDINGS_DIR=${astlog%/log}/spool/recording

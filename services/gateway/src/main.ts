@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { CALLBACK_RESULTS_QUEUE, CALL_RECORDS_QUEUE, LINKAGES_QUEUE, loadConfig, tokenLifetimeDays } from '@cti/contracts';
 import { AcdEngine, systemClock } from '@cti/domain';
-import { AmiClient, AriTelephony, SeatMonitor, TrunkMonitor, ariAppNames, seatName, type TelephonyEvents } from '@cti/asterisk';
+import { AmiClient, AriTelephony, SeatMonitor, TrunkMonitor, ariAppNames, browserPhoneUrl, browserPhonesEnabled, seatEndpoints, seatName, type TelephonyEvents } from '@cti/asterisk';
 import { AgentRepository, AuditRepository, CallRepository, CallbackTaskRepository, TicketRepository, TokenRepository, createDb, migrate } from '@cti/db';
 import { createLogger } from './logger.js';
 import { CallService } from './call/call.service.js';
@@ -17,6 +17,7 @@ import { guardUnhandledRejections } from './process.guards.js';
 import { FallbackQueueLogImporter } from './records/fallback-queue-log.importer.js';
 import { AgentService } from './agent/agent.service.js';
 import { AgentStateTracker } from './agent/agent-state.tracker.js';
+import { BrowserPhoneCredentialsService, SeatSecretsFile } from './agent/browser-phone.credentials.js';
 import { SEAT_UNREACHABLE_PAUSE_REASON, SeatReachability } from './agent/seat-reachability.js';
 import { agentEventsFeature } from './agent/agent-events.feature.js';
 import { TokenWatch } from './http/token.watch.js';
@@ -163,7 +164,8 @@ async function main(): Promise<void> {
     bus.publish({ type: 'trunk.status', at: s.since, trunk, status: s.status });
   });
 
-  const seats = new Set(Array.from({ length: config.CTI_SEATS }, (_, i) => seatName(i + 1)));
+  // Every endpoint an agent can be rung on: the seats' desk phones and, when configured, their browser phones.
+  const seats = new Set(seatEndpoints(config));
   // A seat whose phone stops answering OPTIONS (CTI_SEAT_QUALIFY_S) gets no offers until it answers again.
   const seatReachability = new SeatReachability(acd, (seat) => seatMonitor.isUnreachable(seat), log, () => calls.dispatch());
   const seatMonitor = new SeatMonitor(ami, (aor) => seats.has(aor), (seat, reachable) => seatReachability.seatChanged(seat, reachable));
@@ -194,7 +196,13 @@ async function main(): Promise<void> {
     logger: log,
     tokens,
     features: [
-      (routes) => registerAgentRoutes(routes, agents),
+      (routes) =>
+        registerAgentRoutes(routes, agents, {
+          pauseReasons: routing.acd.pauseReasons,
+          wrapUpSeconds: config.CTI_WRAP_UP_S,
+          seats: Array.from({ length: config.CTI_SEATS }, (_, i) => seatName(i + 1)),
+          browserPhones: browserPhonesEnabled(config) ? new BrowserPhoneCredentialsService(acd, new SeatSecretsFile(config.CTI_SEAT_SECRETS_FILE), browserPhoneUrl(config)) : undefined,
+        }),
       (routes) => registerSupervisorRoutes(routes, agents, new AuditRepository(db)),
       (routes) => registerStatsRoutes(routes, new CallRepository(db), systemClock.now),
       ...ticketFeatures(db, config, systemClock.now, (agentId) => calls.findCallByAgent(agentId)?.callerNumber),
@@ -215,7 +223,7 @@ async function main(): Promise<void> {
         log,
         tokenWatch,
       ),
-      webPagesFeature({ dir: webDir, connectOrigins: [] }),
+      webPagesFeature({ dir: webDir, connectOrigins: browserPhonesEnabled(config) ? [new URL(browserPhoneUrl(config)).origin] : [] }),
     ],
     health: {
       ari: () => ari.isUp(),
