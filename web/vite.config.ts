@@ -24,7 +24,8 @@ export default defineConfig(({ mode }) => {
       outDir: fileURLToPath(new URL(`./dist/${page}`, import.meta.url)),
       emptyOutDir: true,
       target: 'es2022',
-      chunkSizeWarningLimit: 600,
+      // The desk's budget is 400 KB gzip (Element Plus on demand, JsSIP); one chunk per page keeps its first load to two requests.
+      chunkSizeWarningLimit: 900,
     },
   };
 });

@@ -1,0 +1,201 @@
+// The agent desk in a real browser (headless Chromium with fake media devices) on the real stack: the agent signs
+// in, logs in to a seat with the browser phone (JsSIP over Asterisk's secure WebSocket, DTLS-SRTP), goes ready; a SIPp
+// citizen calls 12345 on the primary trunk; the desk pops the offer, the agent clicks answer, audio flows both ways
+// (the browser's inbound RTP grows, Asterisk receives RTP from the browser's leg), the agent fills the intake form
+// while talking, hangs up in the browser and submits; the call's ticket carries the five elements and the call.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { TokenRepository, createDb } from '@cti/db';
+import { api } from './support/api.js';
+import { placeCalls, type CallerRun } from './support/sipp.js';
+import { waitFor } from './support/processes.js';
+
+const ctx = inject('e2e');
+const agentId = 'a24';
+const seat = 'seat-24';
+const sipTarget = `127.0.0.1:${ctx.env.CTI_SIP_PORT}`;
+const shots = join(ctx.root, '.run', ctx.runId);
+const ariAuth = `Basic ${Buffer.from(`${ctx.env.CTI_ARI_USER ?? 'cti'}:${ctx.env.CTI_ARI_PASSWORD ?? 'cti-ari-secret'}`).toString('base64')}`;
+
+/** ARI GET against this run's Asterisk. */
+async function ari<T>(path: string): Promise<T> {
+  const res = await fetch(`${ctx.env.CTI_ARI_URL}/ari${path}`, { headers: { authorization: ariAuth } });
+  if (!res.ok) throw new Error(`ARI ${path}: ${res.status}`);
+  return (await res.json()) as T;
+}
+
+/** RTP packets Asterisk has received on the channel of `endpoint` (its browser phone's leg). */
+async function asteriskReceived(endpoint: string): Promise<number> {
+  const channels = await ari<Array<{ id: string; name: string }>>('/channels');
+  const leg = channels.find((c) => c.name.startsWith(`PJSIP/${endpoint}-`));
+  if (!leg) return -1;
+  return (await ari<{ rxcount: number }>(`/channels/${leg.id}/rtp_statistics`)).rxcount;
+}
+
+/** Audio bytes the page's peer connections have received (every RTCPeerConnection is recorded by an init script). */
+const browserInboundBytes = (page: Page) =>
+  page.evaluate(async () => {
+    let bytes = 0;
+    for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
+      (await pc.getStats()).forEach((r: { type: string; kind?: string; bytesReceived?: number }) => {
+        if (r.type === 'inbound-rtp' && r.kind === 'audio') bytes += r.bytesReceived ?? 0;
+      });
+    }
+    return bytes;
+  });
+
+describe('the agent desk answers a real call in the browser', () => {
+  let browser: BrowserContext | undefined;
+  let profile = '';
+  let token = '';
+  /** Agents logged in before this file, with whether they were ready: restored afterwards. */
+  let before: Array<{ agentId: string; seat: string; ready: boolean }> = [];
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    const db = createDb(ctx.env.CTI_DATABASE_URL as string, ctx.runId, 1);
+    token = await new TokenRepository(db).create('agent', 'e2e desk', agentId);
+    await db.destroy();
+    // Only the desk's agent takes calls here: everyone else is logged out (and logged back in afterwards).
+    const agents = (await api(ctx, 'GET', '/api/v1/agents')).body.items as Array<{ agentId: string; live: { seat: string; state: string } | null }>;
+    before = agents.filter((a) => a.live && a.live.state !== 'logged_out').map((a) => ({ agentId: a.agentId, seat: (a.live as { seat: string }).seat, ready: a.live?.state === 'ready' }));
+    for (const a of before) expect((await api(ctx, 'POST', `/api/v1/agents/${a.agentId}/logout`)).status).toBe(200);
+    mkdirSync(shots, { recursive: true });
+    profile = mkdtempSync(join(tmpdir(), 'cti-desk-'));
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        // A microphone and its permission without a person: Chromium's fake device plays a tone.
+        '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required',
+        // ICE on loopback: Asterisk and the browser are on this machine; host candidates are plain addresses, not mDNS names.
+        '--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns',
+        // Asterisk's secure WebSocket has the test run's self-signed certificate.
+        '--ignore-certificate-errors',
+      ],
+      ignoreHTTPSErrors: true,
+      viewport: { width: 1440, height: 900 },
+      locale: 'zh-CN',
+    });
+    await browser.addInitScript(() => {
+      const w = window as unknown as { __pcs: RTCPeerConnection[]; RTCPeerConnection: typeof RTCPeerConnection };
+      w.__pcs = [];
+      const Original = w.RTCPeerConnection;
+      w.RTCPeerConnection = class extends Original {
+        constructor(config?: RTCConfiguration) {
+          super(config);
+          w.__pcs.push(this);
+        }
+      };
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    await api(ctx, 'POST', `/api/v1/agents/${agentId}/logout`);
+    for (const a of before) {
+      await api(ctx, 'POST', `/api/v1/agents/${a.agentId}/login`, { seat: a.seat.replace(/-web$/, ''), ...(a.seat.endsWith('-web') && { phone: 'browser' }) });
+      if (a.ready) await api(ctx, 'POST', `/api/v1/agents/${a.agentId}/ready`);
+    }
+    if (pageErrors.length) console.log(`[desk] page errors:\n${pageErrors.join('\n')}`);
+  });
+
+  it('pops the offer, answers in the browser with audio both ways, and files the intake on the call’s ticket', async () => {
+    const page = await (browser as BrowserContext).newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    // The API answers 404 where that is its answer (no call yet, no ticket yet); any other failed load is an error.
+    page.on('response', (r) => r.status() >= 400 && !new URL(r.url()).pathname.startsWith('/api/') && pageErrors.push(`${r.status()} ${r.url()}`));
+    page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && pageErrors.push(m.text()));
+
+    // Sign in (interim: agent id and API token) and log in to the seat with the browser phone.
+    await page.goto(`${ctx.apiUrl}/desk/`);
+    await page.fill('input[name=username]', agentId);
+    await page.fill('input[name=password]', token);
+    await page.click('[data-test=sign-in]');
+    await page.click('[data-test=seat-select]');
+    await page.click(`.el-select-dropdown__item:has-text("${seat}")`);
+    await page.click('[data-test=phone-browser]');
+    await page.click('[data-test=seat-login]');
+    await page.locator('[data-test=sip-status]', { hasText: '网页电话已注册' }).waitFor({ timeout: 20_000 });
+    await page.locator('[data-test=feed-status]', { hasText: '服务已连接' }).waitFor();
+    expect((await api(ctx, 'GET', '/api/v1/agents')).body.items.find((a: { agentId: string }) => a.agentId === agentId).live).toMatchObject({ seat: `${seat}-web` });
+
+    await page.click('[data-test=ready]');
+    await page.locator('[data-test=agent-state]', { hasText: '就绪' }).waitFor();
+    await page.locator('[data-test=idle]').waitFor();
+    await page.screenshot({ path: join(shots, 'desk-idle.png') });
+
+    // A citizen calls 12345 and stays on the line until the agent hangs up.
+    let sipp: ChildProcess | undefined;
+    const caller: Promise<CallerRun> = placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 1, holdMs: 0, mediaPort: ctx.mediaBase, scenario: 'caller-until-hangup', onStart: (c) => (sipp = c) });
+    try {
+      await page.locator('[data-test=call-phase]', { hasText: '振铃中' }).waitFor({ timeout: 30_000 });
+      await page.locator('[data-test=answer]:not([disabled])').waitFor();
+      expect(await page.locator('[data-test=caller]').innerText()).toMatch(/^\*+\d{4}$/);
+      expect(await page.locator('[data-test=call-language]').innerText()).toBe('普通话');
+      await page.screenshot({ path: join(shots, 'desk-ringing.png') });
+      await page.click('[data-test=answer]');
+      await page.locator('[data-test=call-phase]', { hasText: '通话中' }).waitFor({ timeout: 10_000 });
+
+      // Audio both ways: the browser receives the caller's RTP, Asterisk receives the browser's (decrypted DTLS-SRTP).
+      const callId = (await api(ctx, 'GET', `/api/v1/agents/${agentId}/call`)).body.callId as string;
+      expect(callId).toBeTruthy();
+      let inbound = 0;
+      await waitFor('browser receiving audio', async () => (inbound = await browserInboundBytes(page)) > 0, 10_000);
+      await waitFor('browser audio growing', async () => (await browserInboundBytes(page)) > inbound + 1_000, 10_000);
+      let received = 0;
+      await waitFor('Asterisk receiving RTP from the browser', async () => (received = await asteriskReceived(`${seat}-web`)) > 0, 10_000);
+      await waitFor('RTP from the browser growing', async () => (await asteriskReceived(`${seat}-web`)) > received + 10, 10_000);
+
+      // The intake while talking: the five elements and the ticket fields.
+      await page.fill('input[data-test=f-who]', '王先生，牧民');
+      await page.fill('input[data-test=f-when]', '今天上午九点');
+      await page.fill('input[data-test=f-where]', '康定市炉城镇向阳街');
+      await page.fill('input[data-test=f-what]', '自来水停水');
+      await page.fill('textarea[data-test=f-how]', '早上起停水，未见通知，已持续三小时');
+      await page.fill('input[data-test=f-address]', '康定市炉城镇向阳街12号');
+      await page.click('[data-test=f-category]');
+      await page.click('.el-select-dropdown__item:has-text("求助")');
+      await page.fill('input[data-test=f-summary]', '向阳街停水三小时，请求尽快恢复供水');
+      await page.fill('textarea[data-test=f-content]', '来电人反映向阳街自早上九点停水，未见停水通知，请求水务部门尽快处理。');
+      await page.screenshot({ path: join(shots, 'desk-call.png') });
+
+      // Hang up in the browser: the citizen's SIPp gets its BYE and ends successfully.
+      await page.click('[data-test=hangup]');
+      await page.locator('[data-test=call-phase]', { hasText: '已挂机' }).waitFor({ timeout: 10_000 });
+      const run = await caller;
+      expect(run.successful, run.output.slice(-800)).toBe(1);
+
+      await page.click('[data-test=submit-intake]:not([disabled])');
+      await page.locator('[data-test=submitted]').waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: join(shots, 'desk-submitted.png') });
+
+      const ticket = await api(ctx, 'GET', `/api/v1/calls/${encodeURIComponent(callId)}/ticket`);
+      expect(ticket.status).toBe(200);
+      expect(ticket.body).toMatchObject({
+        state: 'awaiting_dispatch',
+        category: 'help',
+        sourceCallId: callId,
+        summary: '向阳街停水三小时，请求尽快恢复供水',
+        address: '康定市炉城镇向阳街12号',
+        elements: { who: '王先生，牧民', when: '今天上午九点', where: '康定市炉城镇向阳街', what: '自来水停水', how: '早上起停水，未见通知，已持续三小时' },
+      });
+      const history = await api(ctx, 'GET', `/api/v1/tickets/${ticket.body.id}/history`);
+      expect(history.body.linkedCallIds).toContain(callId);
+      expect(history.body.items.map((h: { action: string }) => h.action)).toEqual(['open_from_call', 'update_fields', 'submit_for_dispatch']);
+      expect(history.body.items[1].actor).toEqual({ role: 'agent', id: agentId });
+    } finally {
+      if (sipp && sipp.exitCode === null) sipp.kill('SIGKILL');
+      await caller.catch(() => undefined);
+    }
+
+    await page.click('[data-test=logout]');
+    await page.locator('[data-test=seat-login]').waitFor();
+    expect(pageErrors).toEqual([]);
+  }, 180_000);
+});
