@@ -31,12 +31,16 @@ for (let n = 1; n <= config.CTI_SEATS; n++) {
   await agents.upsert({ id, name: `坐席 ${n}`, skills: n > config.CTI_SEATS - 3 ? { mandarin: 5, tibetan: 8 } : { mandarin: 5 } });
   ids.push(id);
 }
-const token = await new TokenRepository(db).create('supervisor', 'demo', null);
+const tokens = new TokenRepository(db);
+const token = await tokens.create('supervisor', 'demo', null);
+// Agent a01 is left for a person at the agent desk (seat-01, browser phone); the other agents answer on SIPp phones.
+const deskAgent = ids.shift();
+const deskToken = await tokens.create('agent', 'demo desk', deskAgent);
 await db.destroy();
 const call = (method, path, body) =>
   fetch(`${api}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body && { 'content-type': 'application/json' }) }, ...(body && { body: JSON.stringify(body) }) }).then((r) => r.json());
 
-for (let n = 1; n <= config.CTI_SEATS; n++) {
+for (let n = 2; n <= config.CTI_SEATS; n++) {
   const port = config.CTI_SEAT_BASE_PORT + n;
   children.push(spawn('sipp', ['-sf', `${root}test/sipp/seat.xml`, '-i', '127.0.0.1', '-p', String(port), '-mp', String(20000 + n * 8), '-d', '1500', '-aa', '-l', '1000', '-nostdin'], { stdio: 'ignore' }));
 }
@@ -45,6 +49,8 @@ for (const id of ids) {
   await call('POST', `/api/v1/agents/${id}/ready`);
 }
 console.log(`[demo] ${ids.length} agents logged in and ready; supervisor token for the API: ${token}`);
+console.log(`[demo] agent desk: ${api}/desk/ — sign in with 工号 ${deskAgent} and API 令牌 ${deskToken}, log in to seat-01 with 网页电话 and press 就绪 (F1); calls ring in the browser (allow the microphone)`);
+console.log(`[demo] supervisor console: ${api}/console/`);
 
 const target = `127.0.0.1:${config.CTI_SIP_PORT}`;
 const caller = (from, rate, mediaPort) => {

@@ -215,9 +215,9 @@ export function createDesk(agentId: string, onSignedOut: () => void) {
     ready: () => act(() => api('POST', path('/ready')).then(refreshAgent)),
     pause: (reason: string) => act(() => api('POST', path('/pause'), { reason }).then(refreshAgent)),
     endWrapUp: () => act(() => api('POST', path('/wrap-up/end')).then(refreshAgent)),
-    answer() {
-      if (isBrowserPhone()) phone.answer();
-    },
+    answer: () => act(async () => {
+      if (isBrowserPhone()) await phone.answer().catch(() => Promise.reject(new Error('无法打开麦克风，请检查耳麦和浏览器的麦克风权限')));
+    }),
     hangup: () => act(async () => {
       if (state.call?.phase === 'ringing' && phone.state.ringing) return phone.hangup();
       try {

@@ -26,10 +26,13 @@ export interface AudioStats {
 }
 
 export class BrowserPhone {
-  readonly state = reactive({ status: 'off' as SipStatus, detail: '', ringing: false, inCall: false });
+  readonly state = reactive({ status: 'off' as SipStatus, detail: '', ringing: false, inCall: false, wsUrl: '', disconnects: 0 });
   private ua: UA | undefined;
   private session: RTCSession | undefined;
   private readonly audio = new Audio();
+  /** The microphone for the ringing or current call: opened as it starts to ring, so answering does not wait for it. */
+  private microphone: Promise<MediaStream> | undefined;
+  private answering = false;
   /** Called when a call starts ringing in the browser. */
   onRing: (() => void) | undefined;
 
@@ -41,6 +44,8 @@ export class BrowserPhone {
     this.stop();
     this.state.status = 'connecting';
     this.state.detail = c.wsUrl;
+    this.state.wsUrl = c.wsUrl;
+    this.state.disconnects = 0;
     const ua = new UA({
       sockets: [new WebSocketInterface(c.wsUrl)],
       uri: c.sipUri,
@@ -57,7 +62,10 @@ export class BrowserPhone {
     });
     ua.on('connecting', () => this.set('connecting', '正在连接'));
     ua.on('connected', () => this.set('connecting', '已连接，正在注册'));
-    ua.on('disconnected', () => this.set('connecting', '连接断开，正在重连'));
+    ua.on('disconnected', () => {
+      this.state.disconnects++;
+      this.set('connecting', '连接断开，正在重连');
+    });
     ua.on('registered', () => this.set('registered', c.endpoint));
     ua.on('unregistered', () => this.set('unregistered', '未注册'));
     ua.on('registrationFailed', (e: { cause?: string }) => this.set('failed', `注册失败：${e.cause ?? ''}`));
@@ -79,11 +87,17 @@ export class BrowserPhone {
     this.state.inCall = false;
   }
 
-  /** Answers the ringing call with the microphone. */
-  answer(): void {
+  /** Answers the ringing call with the microphone (opened when the call began to ring). */
+  async answer(): Promise<void> {
     const s = this.session;
-    if (!s || !this.state.ringing) return;
-    s.answer({ mediaConstraints: { audio: true, video: false }, pcConfig: { iceServers: [] } });
+    if (!s || !this.state.ringing || this.answering) return;
+    this.answering = true;
+    try {
+      const mediaStream = await this.microphone;
+      if (this.session === s && this.state.ringing) s.answer({ mediaStream, pcConfig: { iceServers: [] } });
+    } finally {
+      this.answering = false;
+    }
   }
 
   /** Rejects a ringing call or ends the call in the browser (used only when the gateway cannot be asked to). */
@@ -122,6 +136,9 @@ export class BrowserPhone {
     }
     this.session = session;
     this.state.ringing = true;
+    const mic = navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+    this.microphone = mic;
+    mic.catch(() => undefined);
     const play = (pc: RTCPeerConnection) => {
       pc.addEventListener('track', (e) => {
         this.audio.srcObject = e.streams[0] ?? new MediaStream([e.track]);
@@ -140,6 +157,9 @@ export class BrowserPhone {
       this.state.ringing = false;
       this.state.inCall = false;
       this.audio.srcObject = null;
+      // Close the microphone with the call.
+      void mic.then((m) => m.getTracks().forEach((t) => t.stop()), () => undefined);
+      if (this.microphone === mic) this.microphone = undefined;
     };
     session.on('ended', ended);
     session.on('failed', ended);
