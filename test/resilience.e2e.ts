@@ -7,7 +7,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { CALL_RECORDS_QUEUE } from '@cti/contracts';
-import { api, loginAllAgents } from './support/api.js';
+import { api, ari, callerChannels, loginAllAgents } from './support/api.js';
 import { placeCalls } from './support/sipp.js';
 import { useCallStack } from './support/call-stack.fixture.js';
 import { asteriskScript, waitFor } from './support/processes.js';
@@ -158,8 +158,9 @@ describe('faults the system rides through', () => {
 
   it('keeps bridged calls up when the gateway is killed (SIGKILL), takes new calls through the fallback, and records all of them once', async () => {
     const p1 = prefix();
-    const bridged = placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 5, rate: 5, holdMs: 12_000, mediaPort: ctx.mediaBase, callerPrefix: p1 });
-    await waitFor('5 connected', async () => ((await api(ctx, 'GET', '/api/v1/calls/live')).body.items as Array<{ phase: string }>).filter((c) => c.phase === 'connected').length === 5, 15_000);
+    // The five callers stay on the line until the test hangs them up, however long the restart takes on a busy machine.
+    const bridged = placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 5, rate: 5, holdMs: 0, mediaPort: ctx.mediaBase, timeoutS: 180, scenario: 'caller-until-hangup', callerPrefix: p1 });
+    await waitFor('5 connected', async () => ((await api(ctx, 'GET', '/api/v1/calls/live')).body.items as Array<{ phase: string }>).filter((c) => c.phase === 'connected').length === 5, 30_000);
     await stopGatewayByPidFile(pidFile(ctx.root, ctx.runId), 'SIGKILL');
     const p2 = prefix();
     const during = await placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_BACKUP as string, count: 2, rate: 2, holdMs: 6000, mediaPort: ctx.mediaBase + 200, callerPrefix: p2 });
@@ -167,8 +168,12 @@ describe('faults the system rides through', () => {
     const killedAt = Date.now();
     await restartGateway(ctx.root, ctx.env, ctx.apiUrl);
     const gatewayRecoveryMs = Date.now() - killedAt;
+    // Nobody was cut off: all five callers are still on the switch, and the restarted gateway shows them talking.
+    expect(await callerChannels(ctx, p1)).toHaveLength(5);
+    await waitFor('5 connected after the restart', async () => ((await api(ctx, 'GET', '/api/v1/calls/live')).body.items as Array<{ phase: string }>).filter((c) => c.phase === 'connected').length === 5, 30_000);
+    for (const id of await callerChannels(ctx, p1)) await ari(ctx, 'DELETE', `/channels/${encodeURIComponent(id)}`);
     const run = await bridged;
-    expect(run.successful, run.output.slice(-1500)).toBe(5); // nobody was cut off
+    expect(run.successful, run.output.slice(-1500)).toBe(5);
     await waitFor('5 bridged calls recorded', async () => (await tally(p1)).calls === 5, 30_000);
     await waitFor('2 fallback calls recorded', async () => (await tally(p2)).calls === 2, 30_000);
     const t1 = await tally(p1);

@@ -12,14 +12,43 @@ export async function api(ctx: E2eContext, method: string, path: string, body?: 
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
-/** Logs agent aNN in at seat-NN and makes them ready, for every agent of the run. */
+/** Calls Asterisk's ARI of the run directly (what a test checks on the switch itself, not through the gateway). */
+export async function ari(ctx: E2eContext, method: string, path: string): Promise<{ status: number; body: any }> {
+  const auth = `Basic ${Buffer.from(`${ctx.env.CTI_ARI_USER ?? 'cti'}:${ctx.env.CTI_ARI_PASSWORD ?? 'cti-ari-secret'}`).toString('base64')}`;
+  const res = await fetch(`${ctx.env.CTI_ARI_URL}/ari${path}`, { method, headers: { authorization: auth } });
+  const text = await res.text();
+  return { status: res.status, body: text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
+}
+
+/** The ids of the trunk channels whose caller number starts with `callerPrefix` (citizens a test placed, not seat legs showing their number). */
+export async function callerChannels(ctx: E2eContext, callerPrefix: string): Promise<string[]> {
+  const r = await ari(ctx, 'GET', '/channels');
+  return (r.body as Array<{ id: string; name: string; caller: { number: string } }>)
+    .filter((c) => c.name.startsWith('PJSIP/trunk-') && c.caller.number.startsWith(callerPrefix))
+    .map((c) => c.id);
+}
+
+/**
+ * Logs agent aNN in at seat-NN and makes them ready, for every agent of the run. A 503 (the database not taking
+ * connections for a moment on a busy host) is retried after its Retry-After, as the desk does; any other failure throws.
+ */
 export async function loginAllAgents(ctx: E2eContext): Promise<void> {
   for (const id of ctx.agentIds) {
     const seat = `seat-${id.slice(1)}`;
-    const login = await api(ctx, 'POST', `/api/v1/agents/${id}/login`, { seat });
+    const login = await apiRetrying503(ctx, 'POST', `/api/v1/agents/${id}/login`, { seat });
     if (login.status !== 200) throw new Error(`login ${id}: ${login.status} ${JSON.stringify(login.body)}`);
-    const ready = await api(ctx, 'POST', `/api/v1/agents/${id}/ready`);
+    const ready = await apiRetrying503(ctx, 'POST', `/api/v1/agents/${id}/ready`);
     if (ready.status !== 200) throw new Error(`ready ${id}: ${ready.status} ${JSON.stringify(ready.body)}`);
+  }
+}
+
+/** `api`, repeated while it answers 503 (after the Retry-After it gives), for up to a minute. */
+async function apiRetrying503(ctx: E2eContext, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const until = Date.now() + 60_000;
+  for (;;) {
+    const r = await api(ctx, method, path, body);
+    if (r.status !== 503 || Date.now() > until) return r;
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
   }
 }
 
@@ -35,12 +64,11 @@ export async function answerRate(ctx: E2eContext): Promise<{ offered: number; an
  * has not paused their agents for an unreachable seat: a test that starts seats must not race their first OPTIONS.
  */
 export async function awaitSeatsAnswering(ctx: E2eContext, seatNumbers: number[]): Promise<void> {
-  const auth = `Basic ${Buffer.from(`${ctx.env.CTI_ARI_USER ?? 'cti'}:${ctx.env.CTI_ARI_PASSWORD ?? 'cti-ari-secret'}`).toString('base64')}`;
   const seats = seatNumbers.map((n) => `seat-${String(n).padStart(2, '0')}`);
   await waitFor(`seats ${seats.join(',')} answering qualify`, async () => {
     for (const seat of seats) {
-      const res = await fetch(`${ctx.env.CTI_ARI_URL}/ari/endpoints/PJSIP/${seat}`, { headers: { authorization: auth } });
-      if (res.status !== 200 || ((await res.json()) as { state?: string }).state !== 'online') return false;
+      const res = await ari(ctx, 'GET', `/endpoints/PJSIP/${seat}`);
+      if (res.status !== 200 || (res.body as { state?: string }).state !== 'online') return false;
     }
     const agents = (await api(ctx, 'GET', '/api/v1/agents')).body.items as Array<{ live: { seat: string; state: string; pauseReason?: string } | null }>;
     return !agents.some((a) => a.live && seats.includes(a.live.seat) && a.live.state === 'paused' && a.live.pauseReason === 'seat_unreachable');

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
-import { alive, startProcess, waitFor } from './processes.js';
+import { WaitAborted, alive, startProcess, waitFor } from './processes.js';
 
 /** Where the pid of the gateway under test is kept, so restarts by tests are still stopped at teardown. */
 export function pidFile(root: string, runId: string): string {
@@ -34,10 +34,32 @@ export async function stopGatewayByPidFile(file: string, signal: NodeJS.Signals 
   }
 }
 
-/** Restarts the gateway and waits until it is healthy. */
+/**
+ * Restarts the gateway and waits until it is healthy, or fails at once with its log's tail when it exits. The bound
+ * only catches a start that hangs: on a loaded machine a start takes as long as it takes, and every step waits for it.
+ */
 export async function restartGateway(root: string, env: Record<string, string>, apiUrl: string): Promise<void> {
-  startGateway(root, env);
-  await waitFor('gateway healthy', async () => (await fetch(`${apiUrl}/healthz`)).status === 200, 30_000);
+  await awaitHealthy(startGateway(root, env), root, env, apiUrl);
+}
+
+/** Waits until the gateway `child` answers /healthz with 200; fails at once, with its log's tail, if it exits first. */
+export async function awaitHealthy(child: ChildProcess, root: string, env: Record<string, string>, apiUrl: string): Promise<void> {
+  const log = `${root}.run/${env.CTI_DB_SCHEMA}/gateway.log`;
+  await waitFor('gateway healthy', async () => {
+    if (child.exitCode !== null || child.signalCode !== null) throw new WaitAborted(`gateway exited (${child.exitCode ?? child.signalCode}) while starting:\n${tail(log)}`);
+    return (await fetch(`${apiUrl}/healthz`)).status === 200;
+  }, START_BOUND_MS);
+}
+
+/** A start that has not become healthy in 3 minutes is hung, not slow. */
+const START_BOUND_MS = 180_000;
+
+function tail(file: string, lines = 30): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
 }
 
 /** Where the pid of the worker under test is kept. */

@@ -8,8 +8,8 @@ import type { TestProject } from 'vitest/node';
 import { AgentRepository, TokenRepository, createDb, migrate } from '@cti/db';
 import { e2eEnv, e2eMediaBase } from './e2e.env.js';
 import { takeSlot } from './slot.lock.js';
-import { asteriskScript, startProcess, stopProcess, waitFor } from './processes.js';
-import { pidFile, startGateway, startWorker, stopGatewayByPidFile, workerPidFile } from './gateway.control.js';
+import { asteriskScript, stopProcess } from './processes.js';
+import { awaitHealthy, pidFile, startGateway, startWorker, stopGatewayByPidFile, workerPidFile } from './gateway.control.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -50,7 +50,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   worker = startWorker(root, env);
   gateway = startGateway(root, env);
   const apiUrl = `http://127.0.0.1:${env.CTI_HTTP_PORT}`;
-  await waitFor('gateway healthy', async () => (await fetch(`${apiUrl}/healthz`)).status === 200, 30_000);
+  await awaitHealthy(gateway, root, env, apiUrl);
 
   project.provide('e2e', { env, apiUrl, supervisorToken, agentIds, asteriskInstance: INSTANCE, root, runId, mediaBase: e2eMediaBase(slot) });
 

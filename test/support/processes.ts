@@ -27,14 +27,17 @@ export function asteriskScript(root: string, env: Record<string, string>, ...arg
   return r.stdout;
 }
 
-/** Polls `check` until it returns true or `timeoutMs` passes. */
+/** Thrown by a `waitFor` check when waiting longer is pointless (the process it waits for has exited). */
+export class WaitAborted extends Error {}
+
+/** Polls `check` until it returns true or `timeoutMs` passes; a check that throws WaitAborted ends the wait at once. */
 export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000, everyMs = 200): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     try {
       if (await check()) return;
-    } catch {
-      /* not yet */
+    } catch (err) {
+      if (err instanceof WaitAborted) throw err;
     }
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));

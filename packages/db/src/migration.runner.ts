@@ -40,3 +40,25 @@ export async function migrate(databaseUrl: string, schema: string, dir: string):
   }
   return { applied };
 }
+
+/**
+ * `migrate`, retried once a second (up to `attempts` times) while PostgreSQL is still starting or briefly away:
+ * the gateway and the worker both start with it. `onRetry` is told each failure (to log it).
+ */
+export async function migrateWithRetry(
+  databaseUrl: string,
+  schema: string,
+  dir: string,
+  onRetry: (err: Error, attempt: number) => void,
+  attempts = 30,
+): Promise<MigrationResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrate(databaseUrl, schema, dir);
+    } catch (err) {
+      if (attempt >= attempts) throw err;
+      onRetry(err as Error, attempt);
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
+}

@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { CALLBACK_RESULTS_QUEUE, CALL_RECORDS_QUEUE, LINKAGES_QUEUE, loadConfig, tokenLifetimeDays } from '@cti/contracts';
 import { AcdEngine, systemClock } from '@cti/domain';
 import { AmiClient, AriTelephony, SeatMonitor, TrunkMonitor, ariAppNames, browserPhoneUrl, browserPhonesEnabled, seatEndpoints, seatName, type TelephonyEvents } from '@cti/asterisk';
-import { AgentRepository, AuditRepository, CallRepository, CallbackTaskRepository, TicketRepository, TokenRepository, createDb, migrate } from '@cti/db';
+import { AgentRepository, AuditRepository, CallRepository, CallbackTaskRepository, TicketRepository, TokenRepository, createDb, migrateWithRetry } from '@cti/db';
 import { createLogger } from './logger.js';
 import { CallService } from './call/call.service.js';
 import { CallStasisHandler } from './call/call.stasis.js';
@@ -54,22 +54,14 @@ const migrationsDir = fileURLToPath(new URL('../../../migrations', import.meta.u
 // The desk and console pages `npm run build` writes (web/dist), served under /desk/ and /console/.
 const webDir = fileURLToPath(new URL('../../../web/dist', import.meta.url));
 
-async function migrateWithRetry(): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await migrate(config.CTI_DATABASE_URL, config.CTI_DB_SCHEMA, migrationsDir);
-      return;
-    } catch (err) {
-      if (attempt >= 30) throw err;
-      log.warn({ err: (err as Error).message, attempt }, 'database not ready; retrying');
-      await new Promise((r) => setTimeout(r, 1_000));
-    }
-  }
-}
+/** Milliseconds since the process started (module loading included): start-up phases are logged with it. */
+const sinceStart = () => Math.round(process.uptime() * 1000);
 
 async function main(): Promise<void> {
+  log.info({ sinceStartMs: sinceStart() }, 'gateway starting');
   const routing = loadRoutingSettings(config);
-  await migrateWithRetry();
+  await migrateWithRetry(config.CTI_DATABASE_URL, config.CTI_DB_SCHEMA, migrationsDir, (err, attempt) => log.warn({ err: err.message, attempt }, 'database not ready; retrying'));
+  log.info({ sinceStartMs: sinceStart() }, 'database schema up to date');
   const db = createDb(config.CTI_DATABASE_URL, config.CTI_DB_SCHEMA);
   // Producer connection fails fast while Redis is away, so records go to the local spool at once.
   const redis = new Redis(config.CTI_REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 });
@@ -96,6 +88,7 @@ async function main(): Promise<void> {
       resolve();
     });
   });
+  log.info({ sinceStartMs: sinceStart(), redis: redis.status }, 'redis connection settled');
   const stateStore = new GatewayStateStore(redis, `${config.CTI_REDIS_PREFIX}:gateway:state`, log);
   const saved = await stateStore.load();
   // Call control holds a transfer's target agent with its own pause reason, so the ACD must know it.

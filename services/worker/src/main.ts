@@ -2,7 +2,7 @@
 import { Queue, Worker, UnrecoverableError } from 'bullmq';
 import { Redis } from 'ioredis';
 import { CALLBACK_RESULTS_QUEUE, CALL_RECORDS_QUEUE, loadConfig } from '@cti/contracts';
-import { CallRepository, CallbackTaskRepository, createDb, migrate } from '@cti/db';
+import { CallRepository, CallbackTaskRepository, createDb, migrateWithRetry } from '@cti/db';
 import { CtiError } from '@cti/domain';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from './logger.js';
@@ -23,18 +23,10 @@ const log = createLogger('worker', config.CTI_LOG_LEVEL);
 const migrationsDir = fileURLToPath(new URL('../../../migrations', import.meta.url));
 
 async function main(): Promise<void> {
-  // Retry the first migration: PostgreSQL may still be starting, or briefly away.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const { applied } = await migrate(config.CTI_DATABASE_URL, config.CTI_DB_SCHEMA, migrationsDir);
-      if (applied.length) log.info({ applied }, 'migrations applied');
-      break;
-    } catch (err) {
-      if (attempt >= 30) throw err;
-      log.warn({ err: (err as Error).message, attempt }, 'database not ready; retrying');
-      await new Promise((r) => setTimeout(r, 1_000));
-    }
-  }
+  log.info({ sinceStartMs: Math.round(process.uptime() * 1000) }, 'worker starting');
+  // PostgreSQL may still be starting, or briefly away: the first migration is retried.
+  const { applied } = await migrateWithRetry(config.CTI_DATABASE_URL, config.CTI_DB_SCHEMA, migrationsDir, (err, attempt) => log.warn({ err: err.message, attempt }, 'database not ready; retrying'));
+  log.info({ sinceStartMs: Math.round(process.uptime() * 1000), applied }, 'database schema up to date');
   const db = createDb(config.CTI_DATABASE_URL, config.CTI_DB_SCHEMA);
   const calls = new CallRepository(db, intakeDeadlineFrom(db, config));
   const callbackTasks = new CallbackTaskRepository(db);

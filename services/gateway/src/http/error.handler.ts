@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { CtiError, type CtiErrorCode } from '@cti/domain';
+import { isDatabaseUnavailable } from '@cti/db';
 
 const STATUS: Record<CtiErrorCode, number> = {
   CTI_ERR_VALIDATION: 400,
@@ -28,6 +29,14 @@ export function installErrorHandler(app: FastifyInstance): void {
       // Fastify's own 4xx: malformed JSON, body too large, wrong content type.
       req.log.info({ status, url: req.url, code: (err as FastifyError).code }, err.message);
       return reply.status(status).send({ error: 'CTI_ERR_VALIDATION', message: err.message, details: {} });
+    }
+    if (isDatabaseUnavailable(err)) {
+      // The database is away or not taking connections now (restart, overload): a 503 the client may retry, not a 500.
+      req.log.warn({ err: err.message, method: req.method, url: req.url }, 'database unavailable; answered 503');
+      return reply
+        .status(503)
+        .header('retry-after', '2')
+        .send({ error: 'CTI_ERR_UNAVAILABLE', message: 'database unavailable; retry shortly', details: { component: 'postgres' } });
     }
     req.log.error({ err, url: req.url }, 'unhandled error');
     return reply.status(500).send({ error: 'CTI_ERR_INTERNAL', message: 'internal error', details: {} });
