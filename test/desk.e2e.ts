@@ -250,6 +250,28 @@ describe('the agent desk answers a real call in the browser', () => {
     console.log(JSON.stringify({ deskBudget: budget }));
   }, 180_000);
 
+  it('shows the desk’s agent on the supervisor console, and turns an agent away from it', async () => {
+    const lead = await (browser as BrowserContext).newPage();
+    await lead.goto(`${ctx.apiUrl}/console/`);
+    await lead.fill('input[name=username]', 'shift-lead');
+    await lead.fill('input[name=password]', ctx.supervisorToken);
+    await lead.click('[data-test=sign-in]');
+    const row = lead.locator('[data-test=agents-table] tr', { hasText: `（${agentId}）` });
+    await row.waitFor({ timeout: 10_000 });
+    expect(await row.innerText()).toMatch(new RegExp(`${seat} · 网页电话[\\s\\S]*就绪`));
+    await lead.locator('[data-test=refresh-status]', { hasText: '实时数据' }).waitFor();
+    await lead.screenshot({ path: join(shots, 'console.png') });
+    await lead.close();
+
+    const agentPage = await (browser as BrowserContext).newPage();
+    await agentPage.goto(`${ctx.apiUrl}/console/`);
+    await agentPage.fill('input[name=username]', agentId);
+    await agentPage.fill('input[name=password]', token);
+    await agentPage.click('[data-test=sign-in]');
+    await agentPage.locator('[data-test=not-a-lead]').waitFor();
+    await agentPage.close();
+  });
+
   it('reconnects by itself after a gateway restart and takes the next call without a reload', async () => {
     await stopGatewayByPidFile(pidFile(ctx.root, ctx.runId));
     await page.locator('[data-test=feed-status]', { hasText: '服务重连中' }).waitFor({ timeout: 10_000 });

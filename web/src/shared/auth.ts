@@ -77,8 +77,9 @@ export function sessionAuth(): Auth {
 }
 
 /**
- * A bearer API token made with `cti-admin token create --role agent --agent <id>`: the sign-in form takes the agent id
- * and the token, checked against the agent's own call route (401 unknown token, 403 another agent's).
+ * A bearer API token made with `cti-admin token create`: the sign-in form takes a name (the agent id for an agent) and
+ * the token. A token that may read the queue is a supervisor's (no agent id); otherwise it must be the named agent's,
+ * checked against the agent's own call route (401 unknown token, 403 another agent's).
  */
 export function bearerAuth(): Auth {
   const KEY = 'cti.bearer';
@@ -89,14 +90,20 @@ export function bearerAuth(): Auth {
       return undefined;
     }
   };
+  const probe = (path: string, token: string) => fetch(`/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
   return {
     fields: { username: '工号', password: 'API 令牌' },
     async signIn(username, password) {
-      const res = await fetch(`/api/v1/agents/${encodeURIComponent(username)}/call`, { headers: { authorization: `Bearer ${password}` } });
-      if (res.status === 401) throw new SignInError('令牌无效或已过期');
-      if (res.status === 403) throw new SignInError('该令牌不属于此工号');
-      if (res.status !== 200 && res.status !== 404) throw new SignInError(`登录失败（${res.status}）`);
-      const staff: Staff = { id: username, username, displayName: username, role: 'agent', agentId: username };
+      const lead = await probe('/queue', password);
+      if (lead === 401) throw new SignInError('令牌无效或已过期');
+      let staff: Staff;
+      if (lead === 200) staff = { id: username, username, displayName: username, role: 'supervisor', agentId: null };
+      else {
+        const own = await probe(`/agents/${encodeURIComponent(username)}/call`, password);
+        if (own === 403) throw new SignInError('该令牌不属于此工号');
+        if (own !== 200 && own !== 404) throw new SignInError(`登录失败（${own}）`);
+        staff = { id: username, username, displayName: username, role: 'agent', agentId: username };
+      }
       store.setItem(KEY, JSON.stringify({ token: password, staff }));
       return { staff, expiresAt: null };
     },
