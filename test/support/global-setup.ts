@@ -26,7 +26,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // file of generated SIP passwords.
   const tlsDir = `${root}.run/${runId}/tls`;
   execFileSync('bash', [`${root}scripts/webrtc-cert.sh`, tlsDir]);
-  Object.assign(env, { CTI_WEBRTC_CERT_FILE: `${tlsDir}/webrtc.crt`, CTI_WEBRTC_KEY_FILE: `${tlsDir}/webrtc.key`, CTI_SEAT_SECRETS_FILE: `${root}.run/${runId}/seat-secrets.json` });
+  Object.assign(env, { CTI_WEBRTC_CERT_FILE: `${tlsDir}/webrtc.crt`, CTI_WEBRTC_KEY_FILE: `${tlsDir}/webrtc.key`, CTI_SEAT_SECRETS_FILE: `${root}.run/${runId}/main-seat-secrets.json` });
   asteriskScript(root, env, 'stop', INSTANCE); // a leftover of a run that died in this slot
   asteriskScript(root, env, 'start', INSTANCE);
   const logDir = asteriskScript(root, env, 'logdir', INSTANCE).trim();

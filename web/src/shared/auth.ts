@@ -38,6 +38,12 @@ export interface Auth {
 export class SignInError extends Error {}
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** What the person is told for each refusal code of POST /api/v1/auth/login. */
+const SIGN_IN_REFUSALS: Record<string, string> = {
+  CTI_ERR_AUTH_FAILED: '用户名或密码错误',
+  CTI_ERR_AUTH_LOCKED: '尝试次数过多，账号已暂时锁定，请稍后再试',
+  CTI_ERR_AUTH_DISABLED: '账号已停用，请联系管理员',
+};
 const store = window.sessionStorage;
 
 /** Staff sessions: the cookie travels by itself (same origin); unsafe requests add the CSRF token. */
@@ -52,8 +58,8 @@ export function sessionAuth(): Auth {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ username, password }),
       });
-      const body = (await res.json().catch(() => ({}))) as { staff?: Staff; csrfToken?: string; expiresAt?: string; message?: string };
-      if (!res.ok || !body.staff || !body.csrfToken) throw new SignInError(res.status === 429 || res.status === 423 ? '尝试次数过多，账号已暂时锁定' : res.status === 401 ? '用户名或密码错误' : (body.message ?? `登录失败（${res.status}）`));
+      const body = (await res.json().catch(() => ({}))) as { staff?: Staff; csrfToken?: string; expiresAt?: string; error?: string; message?: string };
+      if (!res.ok || !body.staff || !body.csrfToken) throw new SignInError(SIGN_IN_REFUSALS[body.error ?? ''] ?? body.message ?? `登录失败（${res.status}）`);
       store.setItem(KEY, body.csrfToken);
       return { staff: body.staff, expiresAt: body.expiresAt ?? null };
     },
