@@ -200,8 +200,16 @@ describe('the agent desk answers a real call in the browser', () => {
       await waitFor('Asterisk receiving RTP from the browser', async () => (received = await asteriskReceived(`${seat}-web`)) > 0, 10_000);
       await waitFor('RTP from the browser growing', async () => (await asteriskReceived(`${seat}-web`)) > received + 10, 10_000);
 
-      // The intake while talking: the five elements and the ticket fields.
-      await page.fill('input[data-test=f-who]', '王先生，牧民');
+      // The intake while talking, on two screens: half in the pop-out window (which survives a reload with the
+      // draft), the rest on the desk, each window showing the other's typing.
+      const [popout] = await Promise.all([page.waitForEvent('popup'), page.click('[data-test=pop-out]')]);
+      await popout.locator('[data-test=popout-link]', { hasText: '已与工作台同步' }).waitFor({ timeout: 10_000 });
+      await popout.fill('input[data-test=f-who]', '王先生，牧民');
+      const valueIs = (p: Page, field: string, value: string) => p.waitForFunction(([f, v]) => (document.querySelector(`[data-test=${f}]`) as HTMLInputElement | null)?.value === v, [field, value], { timeout: 5_000 });
+      await valueIs(page, 'f-who', '王先生，牧民');
+      await popout.reload();
+      await popout.locator('[data-test=popout-link]', { hasText: '已与工作台同步' }).waitFor({ timeout: 10_000 });
+      await valueIs(popout, 'f-who', '王先生，牧民');
       await page.fill('input[data-test=f-when]', '今天上午九点');
       await page.fill('input[data-test=f-where]', '康定市炉城镇向阳街');
       await page.fill('input[data-test=f-what]', '自来水停水');
@@ -211,6 +219,9 @@ describe('the agent desk answers a real call in the browser', () => {
       await page.click('.el-select-dropdown__item:has-text("求助")');
       await page.fill('input[data-test=f-summary]', '向阳街停水三小时，请求尽快恢复供水');
       await page.fill('textarea[data-test=f-content]', '来电人反映向阳街自早上九点停水，未见停水通知，请求水务部门尽快处理。');
+      await valueIs(popout, 'f-summary', '向阳街停水三小时，请求尽快恢复供水');
+      await popout.screenshot({ path: join(shots, 'desk-popout.png') });
+      await popout.close();
       await page.screenshot({ path: join(shots, 'desk-call.png') });
 
       // Hang up in the browser: the citizen's SIPp gets its BYE and ends successfully.

@@ -28,7 +28,9 @@ export function emptyDraft(language = 'mandarin'): IntakeDraft {
   return { who: '', when: '', where: '', what: '', how: '', contactNumber: '', address: '', category: '', urgency: 'normal', language: language === 'tibetan' ? 'tibetan' : 'mandarin', summary: '', content: '', suggestedDepartment: '', disposition: 'submit_for_dispatch', answerText: '' };
 }
 
-const key = (callId: string) => `cti.intake.${callId}`;
+/** localStorage key prefix of the drafts (one per call; shared by the desk and its pop-out window). */
+export const DRAFT_PREFIX = 'cti.intake.';
+const key = (callId: string) => `${DRAFT_PREFIX}${callId}`;
 
 export function loadDraft(callId: string): IntakeDraft | undefined {
   try {
