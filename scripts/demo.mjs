@@ -1,12 +1,15 @@
 // Demo caller load for a newcomer: 27 SIPp softphones answer for the seats, agents log in and get ready,
-// SIPp citizens call 12345 over the primary and backup trunks, and live progress is printed.
+// SIPp citizens call 12345 over the primary and backup trunks, and live progress is printed. Outside production mode
+// it also adds demo staff sign-ins (DEMO_STAFF below, with their published passwords).
 // Started by `scripts/stack.sh up`; stops its own children on SIGINT/SIGTERM.
 //   CTI_DEMO_CPS   calls per second on the primary trunk (default 1; the backup trunk gets a fifth of it)
 //   CTI_DEMO_HOLD_MS  how long each citizen talks (default 8000)
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@cti/contracts';
+import { systemClock } from '@cti/domain';
 import { AgentRepository, TokenRepository, createDb } from '@cti/db';
+import { createStaffWiring } from '../services/gateway/dist/staff/staff.feature.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const config = loadConfig(process.env);
@@ -31,11 +34,28 @@ for (let n = 1; n <= config.CTI_SEATS; n++) {
   await agents.upsert({ id, name: `坐席 ${n}`, skills: n > config.CTI_SEATS - 3 ? { mandarin: 5, tibetan: 8 } : { mandarin: 5 } });
   ids.push(id);
 }
-const tokens = new TokenRepository(db);
-const token = await tokens.create('supervisor', 'demo', null);
+const token = await new TokenRepository(db).create('supervisor', 'demo', null);
 // Agent a01 is left for a person at the agent desk (seat-01, browser phone); the other agents answer on SIPp phones.
 const deskAgent = ids.shift();
-const deskToken = await tokens.create('agent', 'demo desk', deskAgent);
+
+// Demo sign-ins for the desk, the console and the admin page. Their passwords are published (README), so they are
+// made only in a demo outside production mode; a rerun resets them to the demo passwords and enables them again.
+const DEMO_STAFF = [
+  { username: 'a01', displayName: '坐席 1', role: 'agent', agentId: 'a01', password: 'Agent-12345' },
+  { username: 'sup01', displayName: '值班长 1', role: 'supervisor', agentId: null, password: 'Super-12345' },
+  { username: 'admin01', displayName: '管理员 1', role: 'admin', agentId: null, password: 'Admin-12345' },
+];
+if (config.CTI_ENV === 'production') {
+  console.log('[demo] CTI_ENV=production: no demo staff accounts are made (add people with cti-admin staff add)');
+} else {
+  const staff = createStaffWiring({ db, config, clock: systemClock }).admin;
+  const actor = { role: 'admin', id: 'demo' };
+  for (const s of DEMO_STAFF) {
+    const found = await staff.findByUsername(s.username);
+    if (found) await staff.update(found.id, { password: s.password, disabled: false }, actor);
+    else await staff.create(s, actor);
+  }
+}
 await db.destroy();
 const call = (method, path, body) =>
   fetch(`${api}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body && { 'content-type': 'application/json' }) }, ...(body && { body: JSON.stringify(body) }) }).then((r) => r.json());
@@ -49,8 +69,11 @@ for (const id of ids) {
   await call('POST', `/api/v1/agents/${id}/ready`);
 }
 console.log(`[demo] ${ids.length} agents logged in and ready; supervisor token for the API: ${token}`);
-console.log(`[demo] agent desk: ${api}/desk/ — sign in with 工号 ${deskAgent} and API 令牌 ${deskToken}, log in to seat-01 with 网页电话 and press 就绪 (F1); calls ring in the browser (allow the microphone)`);
-console.log(`[demo] supervisor console: ${api}/console/`);
+if (config.CTI_ENV !== 'production') {
+  console.log(`[demo] staff sign-in (POST ${api}/api/v1/auth/login): ${DEMO_STAFF.map((s) => `${s.role} ${s.username} / ${s.password}`).join(', ')}`);
+  console.log(`[demo] agent desk: ${api}/desk/ — sign in as ${deskAgent} / Agent-12345, log in to seat-01 with 网页电话 and press 就绪 (F1); calls ring in the browser (allow the microphone)`);
+  console.log(`[demo] supervisor console: ${api}/console/ — sign in as sup01 / Super-12345`);
+}
 
 const target = `127.0.0.1:${config.CTI_SIP_PORT}`;
 const caller = (from, rate, mediaPort) => {

@@ -1,12 +1,13 @@
 // Access control through the running gateway: a route × role matrix generated from the gateway's own route registry
-// (its OpenAPI document: every route with its roles or its declared access), and the two kinds of stream — the agent
+// (its OpenAPI document: every route with its roles or its declared access), for a bearer token of every role and a
+// signed-in staff session (cookie + CSRF token) of every staff role, and the two kinds of stream — the agent
 // WebSocket and the wallboard SSE — closing when their token is revoked with the admin CLI.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import type { Kysely } from 'kysely';
-import { AgentRepository, DepartmentRepository, ROLES, TokenRepository, createDb, type Database, type Role } from '@cti/db';
+import { AgentRepository, DepartmentRepository, ROLES, STAFF_ROLES, TokenRepository, createDb, type Database, type Role, type StaffRole } from '@cti/db';
 
 const ctx = inject('e2e');
 const tag = Date.now().toString(36);
@@ -15,6 +16,11 @@ const department = `matrix-${tag}`;
 let db: Kysely<Database>;
 let tokens: TokenRepository;
 const tokenOf: Partial<Record<Role, string>> = {};
+/** A signed-in browser per staff role: its cookie and CSRF token. */
+const sessionOf: Partial<Record<StaffRole, { cookie: string; csrf: string }>> = {};
+/** Who a matrix request is: nobody, a bearer token of a role, or a staff session of a role (with or without its CSRF token). */
+type Who = { kind: 'none' } | { kind: 'token'; role: Role } | { kind: 'session'; role: StaffRole; csrf: boolean };
+const describeWho = (w: Who) => (w.kind === 'none' ? 'none' : w.kind === 'token' ? `token ${w.role}` : `session ${w.role}${w.csrf ? '' : ' without CSRF token'}`);
 
 /** The `ws` client (the library the gateway's WebSocket plugin is built on; it ships no types here). */
 interface Client {
@@ -22,29 +28,39 @@ interface Client {
   on(event: 'close', l: (code: number) => void): void;
   close(): void;
 }
-const WebSocketClient = createRequire(import.meta.url)('ws') as new (url: string) => Client;
+const WebSocketClient = createRequire(import.meta.url)('ws') as new (url: string, options?: { headers?: Record<string, string> }) => Client;
 
 /** Runs the admin CLI against this run's database. */
 const admin = (...args: string[]) => promisify(execFile)('node', ['services/gateway/dist/admin.main.js', ...args], { cwd: ctx.root, env: { ...process.env, ...ctx.env } });
 
+/** Runs the admin CLI with `stdin` as its standard input (a new account's password). */
+const adminWithInput = (stdin: string, ...args: string[]) =>
+  new Promise<string>((resolve, reject) => {
+    const child = execFile('node', ['services/gateway/dist/admin.main.js', ...args], { cwd: ctx.root, env: { ...process.env, ...ctx.env } }, (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout)));
+    child.stdin?.end(stdin);
+  });
+
 interface Operation {
   summary: string;
   'x-roles'?: Role[];
-  'x-access'?: { kind: 'public' | 'wallboard-ticket' | 'metrics-token' | 'websocket'; roles?: Role[] };
+  'x-credentials'?: 'session';
+  'x-access'?: { kind: 'public' | 'wallboard-ticket' | 'metrics-token' | 'websocket'; roles?: Role[]; sessionRoles?: Role[] };
   security?: unknown[];
   requestBody?: unknown;
 }
 
-/** What a request of `who` (a role, or none) must get on an operation, as the route declares it. */
-function expected(op: Operation, who: Role | 'none'): 'allowed' | 401 | 403 | 200 {
+/** What a request of `who` must get on `method` of an operation, as the route declares it; 'csrf' = 403 CTI_ERR_AUTH_CSRF. */
+function expected(op: Operation, method: string, who: Who): 'allowed' | 'csrf' | 401 | 403 | 200 {
   const access = op['x-access'];
   if (access?.kind === 'public') return 200;
-  // Bearer tokens do not open the wallboard: it takes a signed ticket in its URL.
-  if (access?.kind === 'wallboard-ticket') return 401;
+  // Bearer tokens do not open the wallboard: it takes a signed ticket in its URL, or a session of the session roles.
+  if (access?.kind === 'wallboard-ticket') return who.kind === 'session' && access.sessionRoles?.includes(who.role) ? 200 : 401;
   if (access?.kind === 'metrics-token') return ctx.env.CTI_METRICS_TOKEN ? 401 : 200;
-  if (!op.security) return 'allowed'; // no authentication (health)
-  if (who === 'none') return 401;
-  return op['x-roles']?.includes(who) ? 'allowed' : 403;
+  if (!op.security) return 'allowed'; // no authentication (health, sign-in)
+  if (who.kind === 'none') return 401;
+  if (who.kind === 'session' && !who.csrf && method !== 'get') return 'csrf';
+  if (who.kind === 'token' && op['x-credentials'] === 'session') return 403;
+  return op['x-roles']?.includes(who.role) ? 'allowed' : 403;
 }
 
 beforeAll(async () => {
@@ -55,6 +71,14 @@ beforeAll(async () => {
   for (const role of ROLES) {
     tokenOf[role] = await tokens.create(role, `e2e matrix ${role}`, role === 'agent' ? agentId : null, role === 'department' ? department : null);
   }
+  // A person per staff role, added with the admin CLI and signed in: the matrix asks as their browser too.
+  for (const role of STAFF_ROLES) {
+    const username = `m${role.slice(0, 3)}-${tag}`;
+    await adminWithInput('Matrix-Pass-2026\n', 'staff', 'add', '--username', username, '--name', `矩阵 ${role}`, '--role', role, ...(role === 'agent' ? ['--agent', agentId] : []));
+    const res = await fetch(`${ctx.apiUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: 'Matrix-Pass-2026' }) });
+    if (res.status !== 200) throw new Error(`sign-in ${username}: ${res.status} ${await res.text()}`);
+    sessionOf[role] = { cookie: (res.headers.get('set-cookie') ?? '').split(';')[0] as string, csrf: ((await res.json()) as { csrfToken: string }).csrfToken };
+  }
 });
 
 afterAll(async () => {
@@ -62,7 +86,7 @@ afterAll(async () => {
 });
 
 describe('route × role matrix from the route registry', () => {
-  it('answers every HTTP route for every role and for no token as its declaration says', async () => {
+  it('answers every HTTP route for a token of every role, a session of every staff role and no credential as its declaration says', async () => {
     const doc = (await (await fetch(`${ctx.apiUrl}/api/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, Operation>> };
     const paths = Object.keys(doc.paths);
     // The streams, /metrics and the document itself are in the registry too, each with its access decision.
@@ -74,13 +98,23 @@ describe('route × role matrix from the route registry', () => {
         if (op['x-access']?.kind === 'websocket') continue; // opened as a socket below
         // Placeholders no resource has: an allowed role is refused by validation or gets 404, so nothing changes.
         const url = `${ctx.apiUrl}${path.replace(/\{[A-Za-z_]+\}/g, 'x-matrix')}`;
-        for (const who of ['none', ...ROLES] as const) {
-          const want = expected(op, who);
+        const everyone: Who[] = [
+          { kind: 'none' },
+          ...ROLES.map((role) => ({ kind: 'token', role }) as const),
+          ...STAFF_ROLES.map((role) => ({ kind: 'session', role, csrf: true }) as const),
+          { kind: 'session', role: 'admin', csrf: false },
+        ];
+        for (const who of everyone) {
+          const want = expected(op, method, who);
+          // A body where the route takes none is refused (400) after the role check: an allowed session changes
+          // nothing, and sign-out does not end the matrix's own session.
+          const junkBody = op.requestBody !== undefined || (who.kind === 'session' && method !== 'get');
           const res = await fetch(url, {
             method: method.toUpperCase(),
             headers: {
-              ...(who !== 'none' && { authorization: `Bearer ${tokenOf[who]}` }),
-              ...(op.requestBody !== undefined && { 'content-type': 'application/json' }),
+              ...(who.kind === 'token' && { authorization: `Bearer ${tokenOf[who.role]}` }),
+              ...(who.kind === 'session' && { cookie: sessionOf[who.role]?.cookie as string, ...(who.csrf && { 'x-csrf-token': sessionOf[who.role]?.csrf as string }) }),
+              ...(junkBody && { 'content-type': 'application/json' }),
               // Well-formed 110 signing headers (checked before the body on the exchange route, ignored elsewhere),
               // so that an allowed partner gets past them to the body's validation.
               'x-cti-timestamp': String(Math.floor(Date.now() / 1000)),
@@ -88,21 +122,33 @@ describe('route × role matrix from the route registry', () => {
               'idempotency-key': `matrix-${tag}-${requests}`,
             },
             // A body of the wrong shape: refused with 400 after the role check, so an allowed role changes nothing.
-            ...(op.requestBody !== undefined && { body: '[]' }),
+            ...(junkBody && { body: '[]' }),
           });
           requests++;
-          const body = (await res.text().then((t) => { try { return JSON.parse(t) as { error?: string; details?: { allowed?: unknown } }; } catch { return {}; } })) ?? {};
+          // A stream (the wallboard's SSE to a session) never ends by itself: its status is the answer.
+          const streaming = (res.headers.get('content-type') ?? '').startsWith('text/event-stream');
+          const text = streaming ? (await res.body?.cancel(), '') : await res.text();
+          const body = ((): { error?: string; details?: { allowed?: unknown } } => {
+            try {
+              return JSON.parse(text) ?? {};
+            } catch {
+              return {};
+            }
+          })();
           const roleRefusal = res.status === 403 && body.details?.allowed !== undefined;
           const ok =
             // Allowed: past the role check, whatever the handler then says (400 for the placeholder body, 404, …).
-            want === 'allowed' ? res.status !== 401 && !roleRefusal : want === 403 ? roleRefusal : res.status === want;
-          if (!ok) mismatches.push(`${method.toUpperCase()} ${path} as ${who}: expected ${want}, got ${res.status} ${JSON.stringify(body).slice(0, 160)}`);
+            want === 'allowed' ? res.status !== 401 && !roleRefusal && body.error !== 'CTI_ERR_AUTH_CSRF'
+            : want === 'csrf' ? res.status === 403 && body.error === 'CTI_ERR_AUTH_CSRF'
+            : want === 403 ? roleRefusal
+            : res.status === want;
+          if (!ok) mismatches.push(`${method.toUpperCase()} ${path} as ${describeWho(who)}: expected ${want}, got ${res.status} ${text.slice(0, 160)}`);
         }
       }
     }
     expect(mismatches).toEqual([]);
-    expect(requests).toBeGreaterThan(100 * (ROLES.length + 1));
-  }, 300_000);
+    expect(requests).toBeGreaterThan(100 * (ROLES.length + STAFF_ROLES.length + 2));
+  }, 600_000);
 
   it('opens the agent WebSocket feed for the roles it declares, refuses the others and no token', async () => {
     const doc = (await (await fetch(`${ctx.apiUrl}/api/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, Operation>> };
@@ -121,6 +167,20 @@ describe('route × role matrix from the route registry', () => {
     for (const who of ['none', ...ROLES] as const) {
       const want = who === 'none' ? 'closed 4401' : roles.includes(who) ? 'hello' : 'closed 4403';
       expect(`${who}: ${await outcome(who)}`).toBe(`${who}: ${want}`);
+    }
+    // A signed-in browser's cookie, from the gateway's own origin: the same decision per role.
+    const bySession = (role: StaffRole) =>
+      new Promise<string>((resolve) => {
+        const ws = new WebSocketClient(`${ctx.apiUrl.replace(/^http/, 'ws')}/api/v1/agents/${agentId}/events`, { headers: { cookie: sessionOf[role]?.cookie as string, origin: ctx.apiUrl } });
+        ws.on('message', (d) => {
+          resolve(String((JSON.parse(d.toString()) as { type: string }).type));
+          ws.close();
+        });
+        ws.on('close', (code) => resolve(`closed ${code}`));
+      });
+    for (const role of STAFF_ROLES) {
+      const want = roles.includes(role) ? 'hello' : 'closed 4403';
+      expect(`session ${role}: ${await bySession(role)}`).toBe(`session ${role}: ${want}`);
     }
   });
 });

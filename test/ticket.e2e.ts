@@ -1,6 +1,7 @@
 // The ticket engine through the running gateway and worker: lifecycle over HTTP, deadline jobs, SMS,
 // callbacks, QA, department and calendar administration, and fuzzed write endpoints.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { execFile } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -310,6 +311,19 @@ function pathValue(path: string, name: string, schema: JsonSchema, real: Record<
   return schema.pattern?.includes('\\d') ? '1' : 'fuzz-target';
 }
 
+/** Adds a staff account with the admin CLI (password on standard input) and signs it in: its cookie and CSRF token. */
+async function signedInStaff(username: string, role: string, password: string): Promise<{ id: string; cookie: string; csrf: string }> {
+  await new Promise<void>((resolve, reject) => {
+    const child = execFile('node', ['services/gateway/dist/admin.main.js', 'staff', 'add', '--username', username, '--name', '模糊测试', '--role', role], { cwd: ctx.root, env: { ...process.env, ...ctx.env } }, (err, _out, stderr) =>
+      err ? reject(new Error(stderr || err.message)) : resolve(),
+    );
+    child.stdin?.end(`${password}\n`);
+  });
+  const res = await fetch(`${ctx.apiUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  const body = (await res.json()) as { staff: { id: string }; csrfToken: string };
+  return { id: body.staff.id, cookie: (res.headers.get('set-cookie') ?? '').split(';')[0] as string, csrf: body.csrfToken };
+}
+
 describe('every write route of the registry under random malformed bodies', () => {
   it('answers 4xx only, never 5xx, and writes nothing', async () => {
     const t = await openTicket();
@@ -317,7 +331,9 @@ describe('every write route of the registry under random malformed bodies', () =
     expect(window.status).toBe(201);
     const tokens = new TokenRepository(db);
     const byRole: Record<string, string> = { agent: tok.agent, supervisor: tok.supervisor, manager: tok.manager, callback: tok.callback, qa: tok.qa, department: tok.heat, admin: await tokens.create('admin', 'e2e fuzz', null), partner: await tokens.create('partner', 'e2e fuzz', null) };
-    const real: Record<string, string> = { '/api/v1/tickets/': t.id, '/api/v1/departments/': dep('market'), '/api/v1/kpi/fault-windows/': window.body.id };
+    // Routes for signed-in people only (sign-out, password change) are fuzzed with a session; the staff routes on it.
+    const person = await signedInStaff(`fz-${tag}`, 'supervisor', 'Fuzz-Pass-2026');
+    const real: Record<string, string> = { '/api/v1/tickets/': t.id, '/api/v1/departments/': dep('market'), '/api/v1/kpi/fault-windows/': window.body.id, '/api/v1/staff/': person.id };
     // What the write routes change; incidents the gateway detects by itself (e.g. on a loaded machine) are not theirs.
     const fingerprint = async () =>
       (
@@ -327,12 +343,15 @@ describe('every write route of the registry under random malformed bodies', () =
           (SELECT md5(string_agg(c::text, ',' ORDER BY c.day)) FROM calendar_days c), (SELECT count(*) FROM qa_reviews WHERE status = 'done'),
           (SELECT md5(string_agg(w::text, ',' ORDER BY w.id)) FROM kpi_fault_windows w), (SELECT count(*) FROM audit_log), (SELECT count(*) FROM exchange_messages),
           (SELECT md5(string_agg(i::text, ',' ORDER BY i.id)) FROM ops_incidents i WHERE i.source = 'staff'), (SELECT count(*) FROM ops_inspection_reports), (SELECT count(*) FROM ops_backups),
-          (SELECT count(*) FROM agent_state_intervals WHERE agent_id = 'a27')) AS n`.execute(db)
+          (SELECT count(*) FROM agent_state_intervals WHERE agent_id = 'a27'), (SELECT md5(string_agg(a::text, ',' ORDER BY a.id)) FROM staff_accounts a),
+          (SELECT count(*) FROM staff_sessions WHERE ended_at IS NULL)) AS n`.execute(db)
       ).rows[0]?.n;
     const agentState = async () => JSON.stringify((await call('supervisor', 'GET', '/api/v1/agents')).body.items?.find((a: { agentId: string }) => a.agentId === 'a27'));
 
     // Every POST/PUT/PATCH/DELETE the gateway publishes: a new write route is fuzzed without touching this test.
-    const doc = (await call('supervisor', 'GET', '/api/v1/openapi.json')).body as { paths: Record<string, Record<string, { 'x-roles'?: string[]; parameters?: Array<{ name: string; in: string; schema: JsonSchema }>; requestBody?: { content: { 'application/json': { schema: JsonSchema } } } }>> };
+    const doc = (await call('supervisor', 'GET', '/api/v1/openapi.json')).body as {
+      paths: Record<string, Record<string, { 'x-roles'?: string[]; 'x-credentials'?: 'session'; security?: unknown[]; parameters?: Array<{ name: string; in: string; schema: JsonSchema }>; requestBody?: { content: { 'application/json': { schema: JsonSchema } } } }>>;
+    };
     const prefer = ['supervisor', 'manager', 'admin', 'qa', 'agent', 'callback', 'department', 'partner'];
     const writes = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.entries(ops)
@@ -340,11 +359,14 @@ describe('every write route of the registry under random malformed bodies', () =
         .map(([method, op]) => {
           const role = prefer.find((r) => op['x-roles']?.includes(r));
           const url = path.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(pathValue(path, name, op.parameters?.find((p) => p.in === 'path' && p.name === name)?.schema ?? {}, real)));
-          return { method: method.toUpperCase(), url, role, body: op.requestBody?.content['application/json'].schema };
+          // Who sends it: nobody for a public route (sign-in), the signed-in person for a session-only one, else a token.
+          const auth: Record<string, string> = !op.security ? {} : op['x-credentials'] === 'session' ? { cookie: person.cookie, 'x-csrf-token': person.csrf } : { authorization: `Bearer ${byRole[role as string]}` };
+          return { method: method.toUpperCase(), url, role, auth, isPublic: !op.security, body: op.requestBody?.content['application/json'].schema };
         }),
     );
     expect(writes.length).toBeGreaterThan(30);
-    expect(writes.every((w) => w.role !== undefined)).toBe(true);
+    expect(writes.every((w) => w.role !== undefined || w.isPublic)).toBe(true);
+    expect(writes.map((w) => w.url)).toEqual(expect.arrayContaining(['/api/v1/auth/login', '/api/v1/auth/logout', '/api/v1/auth/password', `/api/v1/staff/${person.id}`]));
 
     const before = [await fingerprint(), await agentState()];
     const statuses = new Map<number, number>();
@@ -366,7 +388,7 @@ describe('every write route of the registry under random malformed bodies', () =
       ];
       await fc.assert(
         fc.asyncProperty(fc.oneof(...families), async (raw) => {
-          const res = await fetch(`${ctx.apiUrl}${w.url}`, { method: w.method, headers: { authorization: `Bearer ${byRole[w.role as string]}`, 'content-type': 'application/json' }, body: raw }).then(async (r) => ({ status: r.status, body: await r.text() }));
+          const res = await fetch(`${ctx.apiUrl}${w.url}`, { method: w.method, headers: { ...w.auth, 'content-type': 'application/json' }, body: raw }).then(async (r) => ({ status: r.status, body: await r.text() }));
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
           if (res.status < 400 || res.status >= 500) throw new Error(`${w.method} ${w.url} answered ${res.status} to ${raw}: ${res.body}`);
         }),

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { WaitAborted, alive, startProcess, waitFor } from './processes.js';
 
@@ -70,4 +70,34 @@ export function workerPidFile(root: string, runId: string): string {
 /** Starts the worker with `env` and records its pid. */
 export function startWorker(root: string, env: Record<string, string>): ChildProcess {
   return startService(root, env, 'worker', workerPidFile);
+}
+
+/**
+ * Kills (SIGKILL) every gateway or worker process left running with this run's schema in its environment: a gateway or worker a test
+ * started and lost track of (a timed-out test whose restart went on in the background) must not outlive the run
+ * and poll a dropped schema or hold the run's ports. Returns the pids it killed.
+ */
+export function killLeftoversOfRun(runId: string): number[] {
+  const killed: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    let environ: string;
+    let cmdline: string;
+    try {
+      environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'latin1');
+    } catch {
+      continue;
+    }
+    // Only our services (node …/dist/main.js): Asterisk also has the run's environment and is stopped by its script.
+    if (!/dist\/main\.js/.test(cmdline) || !environ.split('\0').includes(`CTI_DB_SCHEMA=${runId}`)) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+      killed.push(pid);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return killed;
 }

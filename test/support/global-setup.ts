@@ -9,7 +9,7 @@ import { AgentRepository, TokenRepository, createDb, migrate } from '@cti/db';
 import { e2eEnv, e2eMediaBase } from './e2e.env.js';
 import { takeSlot } from './slot.lock.js';
 import { asteriskScript, stopProcess } from './processes.js';
-import { awaitHealthy, pidFile, startGateway, startWorker, stopGatewayByPidFile, workerPidFile } from './gateway.control.js';
+import { awaitHealthy, killLeftoversOfRun, pidFile, startGateway, startWorker, stopGatewayByPidFile, workerPidFile } from './gateway.control.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -60,6 +60,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     // Tests that restart the gateway record the new pid in the pid file; stop that one too.
     await stopGatewayByPidFile(pidFile(root, runId));
     await stopGatewayByPidFile(workerPidFile(root, runId));
+    const leftovers = killLeftoversOfRun(runId);
+    if (leftovers.length) console.warn(`[e2e] killed processes of run ${runId} that no test stopped: ${leftovers.join(', ')}`);
     asteriskScript(root, env, 'stop', INSTANCE);
     const client = new pg.Client({ connectionString: env.CTI_DATABASE_URL });
     await client.connect();

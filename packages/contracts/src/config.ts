@@ -191,6 +191,22 @@ export const configSchema = z.object({
     .default('agent:30,supervisor:30,qa:30,callback:30,manager:30,admin:7,partner:365,department:180'),
   /** Seconds between re-checks of the tokens behind open WebSocket and SSE streams; a revoked or expired token's streams close. */
   CTI_TOKEN_RECHECK_S: z.coerce.number().int().min(1).max(300).default(5),
+  /** Consecutive failed sign-ins that lock a staff account (README, Security: staff sign-in). */
+  CTI_STAFF_LOCKOUT_ATTEMPTS: z.coerce.number().int().min(3).max(20).default(5),
+  /** Seconds a locked staff account refuses sign-in (the answer is the same whatever password is given). */
+  CTI_STAFF_LOCKOUT_S: z.coerce.number().int().min(1).max(86_400).default(900),
+  /** Seconds without a request after which a staff session expires (open streams do not count as use). */
+  CTI_STAFF_SESSION_IDLE_S: z.coerce.number().int().min(1).max(86_400).default(1800),
+  /** Seconds after sign-in at which a staff session expires however much it is used. */
+  CTI_STAFF_SESSION_MAX_S: z.coerce.number().int().min(1).max(7 * 86_400).default(43_200),
+  /**
+   * Origins (scheme://host:port, comma-separated) besides the gateway's own from which a signed-in browser may open
+   * the agent WebSocket or the wallboard stream with its session cookie; empty = the gateway's own origin only.
+   */
+  CTI_STAFF_ORIGINS: z
+    .string()
+    .regex(/^(https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(,https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?)*)?$/, 'expected comma-separated origins like https://desk.example:8443')
+    .default(''),
   /** Ticket rows one token may read per rolling hour (lists, details, histories); beyond it reads get 429. */
   CTI_TICKET_READ_BUDGET_PER_HOUR: z.coerce.number().int().min(10).max(1_000_000).default(3000),
   /** Days of history the staffing forecast averages per half-hour of the day. */

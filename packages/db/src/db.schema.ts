@@ -382,6 +382,38 @@ export interface LinkagesTable {
   stored_at: Generated<Date>;
 }
 
+/** Row of `staff_accounts`: a named person who signs in with a password (migration 0800). */
+export interface StaffAccountsTable {
+  id: Generated<string>;
+  /** Lower-case sign-in name. */
+  username: string;
+  display_name: string;
+  role: string;
+  /** The agent this person works as; required for role `agent`. */
+  agent_id: string | null;
+  /** `scrypt$<log2 N>$<r>$<p>$<salt>$<key>` (base64url). */
+  password_hash: string;
+  password_changed_at: Timestamp;
+  failed_attempts: Generated<number>;
+  locked_until: Timestamp | null;
+  disabled: Generated<boolean>;
+  last_login_at: Timestamp | null;
+  created_at: Generated<Date>;
+}
+
+/** Row of `staff_sessions`: a signed-in session; only the sha256 of its token is stored (migration 0800). */
+export interface StaffSessionsTable {
+  id: Generated<string>;
+  staff_id: string;
+  token_hash: string;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  ended_at: Timestamp | null;
+  end_reason: 'logout' | 'idle' | 'absolute' | 'revoked' | null;
+  client_ip: string | null;
+  user_agent: string | null;
+}
+
 export interface Database {
   calls: CallsTable;
   missed_call_tasks: MissedCallTasksTable;
@@ -408,4 +440,6 @@ export interface Database {
   ops_incident_events: OpsIncidentEventsTable;
   ops_inspection_reports: OpsInspectionReportsTable;
   ops_backups: OpsBackupsTable;
+  staff_accounts: StaffAccountsTable;
+  staff_sessions: StaffSessionsTable;
 }

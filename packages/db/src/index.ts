@@ -10,6 +10,8 @@ export * from './qa.repository.js';
 export * from './sms.repository.js';
 export * from './exchange.repository.js';
 export * from './token.repository.js';
+export * from './staff.repository.js';
+export * from './staff-session.repository.js';
 export * from './agent.repository.js';
 export * from './audit.repository.js';
 export * from './kpi.facts.js';

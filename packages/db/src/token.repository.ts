@@ -7,7 +7,7 @@ export const ROLES = ['agent', 'supervisor', 'qa', 'callback', 'manager', 'admin
 /** One of ROLES. */
 export type Role = (typeof ROLES)[number];
 
-/** Who a valid token speaks for. */
+/** Who a request speaks for: a bearer token (machines) or a signed-in staff session (people), in one shape. */
 export interface Principal {
   tokenId: string;
   role: Role;
@@ -15,8 +15,13 @@ export interface Principal {
   label: string;
   /** For a `department` token: the department (handling unit) it speaks for. */
   departmentId?: string | null;
-  /** When the token stops being accepted (absent for principals that are no token). */
+  /** When the token stops being accepted (for a staff session: the earlier of its idle and absolute expiry). */
   expiresAt?: Date;
+  /**
+   * Present when a person signed in with a staff account (cookie session): `tokenId` is then `session:<sessionId>`,
+   * `label` the username, and role and agentId are the account's.
+   */
+  staff?: { id: string; username: string; displayName: string; sessionId: string };
 }
 
 /** A token as the admin CLI lists it (never the token or its hash). */

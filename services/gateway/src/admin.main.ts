@@ -6,17 +6,83 @@
 //   cti-admin token revoke (--id ID | --token TOKEN)         revokes a token: its requests get 401 at once and its open
 //     WebSocket/SSE streams close within CTI_TOKEN_RECHECK_S
 //   cti-admin agent add --id ID --name NAME [--skills mandarin:5,tibetan:8] [--backup]
+//   cti-admin staff add --username NAME --name DISPLAY --role ROLE [--agent AGENT_ID] [--generate]
+//     a person's sign-in account (roles agent, supervisor, qa, callback, manager, admin; an agent needs --agent). The
+//     password is read from standard input (first line; typed hidden on a terminal), or --generate prints a random
+//     one, once. It must meet the password policy (README, Security: staff sign-in).
+//   cti-admin staff list                                     accounts with role, agent, disabled, lock, last sign-in
+//   cti-admin staff password --username NAME [--generate]    resets the password (stdin or generated): clears a
+//     lock and ends the person's sessions
+//   cti-admin staff disable --username NAME | staff enable --username NAME | staff unlock --username NAME
+//     disabling ends the person's sessions at once (open desk sockets close within CTI_TOKEN_RECHECK_S)
+import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, tokenLifetimeDays } from '@cti/contracts';
-import { AgentRepository, DepartmentRepository, ROLES, TokenRepository, createDb, migrate, type Role } from '@cti/db';
+import { CtiError, passwordProblems, systemClock } from '@cti/domain';
+import { AgentRepository, DepartmentRepository, ROLES, STAFF_ROLES, TokenRepository, createDb, migrate, type Role, type StaffRole } from '@cti/db';
+import { createStaffWiring } from './staff/staff.feature.js';
+import type { AdminActor } from './staff/staff-admin.service.js';
 
 const config = loadConfig(process.env);
 const [noun, verb, ...rest] = process.argv.slice(2);
 const { values } = parseArgs({
   args: rest,
-  options: { role: { type: 'string' }, label: { type: 'string' }, agent: { type: 'string' }, department: { type: 'string' }, id: { type: 'string' }, token: { type: 'string' }, days: { type: 'string' }, name: { type: 'string' }, skills: { type: 'string' }, backup: { type: 'boolean' } },
+  options: {
+    role: { type: 'string' },
+    label: { type: 'string' },
+    agent: { type: 'string' },
+    department: { type: 'string' },
+    id: { type: 'string' },
+    token: { type: 'string' },
+    days: { type: 'string' },
+    name: { type: 'string' },
+    skills: { type: 'string' },
+    backup: { type: 'boolean' },
+    username: { type: 'string' },
+    generate: { type: 'boolean' },
+  },
 });
+const CLI_ACTOR: AdminActor = { role: 'admin', id: 'cli' };
+
+/** A random password that meets the policy (shown once). */
+function generatedPassword(username: string): string {
+  for (;;) {
+    const candidate = randomBytes(15).toString('base64url');
+    if (passwordProblems(candidate, username).length === 0) return candidate;
+  }
+}
+
+/** The first line of standard input; on a terminal, typed without echo. */
+async function readPassword(prompt: string): Promise<string> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) {
+    let text = '';
+    for await (const chunk of stdin) text += String(chunk);
+    return text.split(/\r?\n/)[0] ?? '';
+  }
+  process.stderr.write(prompt);
+  stdin.setRawMode(true);
+  stdin.setEncoding('utf8');
+  return new Promise((resolve) => {
+    let typed = '';
+    const onData = (s: string) => {
+      for (const ch of s) {
+        if (ch === '\r' || ch === '\n' || ch === '\u0004') {
+          stdin.setRawMode(false);
+          stdin.pause();
+          stdin.off('data', onData);
+          process.stderr.write('\n');
+          return resolve(typed);
+        }
+        if (ch === '\u0003') process.exit(130);
+        typed = ch === '\u007f' ? typed.slice(0, -1) : typed + ch;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}
+
 
 function fail(msg: string): never {
   console.error(msg);
@@ -59,12 +125,47 @@ async function main(): Promise<void> {
       }
       await new AgentRepository(db).upsert({ id: values.id, name: values.name, skills, backup: values.backup ?? false });
       console.log(JSON.stringify({ id: values.id, skills }));
+    } else if (noun === 'staff') {
+      const staff = createStaffWiring({ db, config, clock: systemClock }).admin;
+      const byName = async () => {
+        if (!values.username) fail('--username is required');
+        const found = await staff.findByUsername(values.username);
+        if (!found) fail(`no staff account ${values.username}`);
+        return found;
+      };
+      const password = async (username: string) => {
+        if (!values.generate) return readPassword(`password for ${username}: `);
+        const p = generatedPassword(username);
+        console.error(`generated password for ${username} (shown once): ${p}`);
+        return p;
+      };
+      if (verb === 'add') {
+        const role = values.role as StaffRole;
+        if (!STAFF_ROLES.includes(role)) fail(`--role must be one of ${STAFF_ROLES.join(', ')}`);
+        if (!values.username || !values.name) fail('--username and --name are required');
+        const created = await staff.create({ username: values.username, displayName: values.name, role, agentId: values.agent ?? null, password: await password(values.username.toLowerCase()) }, CLI_ACTOR);
+        console.log(JSON.stringify(created));
+      } else if (verb === 'list') {
+        for (const a of await staff.list()) console.log(JSON.stringify(a));
+      } else if (verb === 'password') {
+        const a = await byName();
+        console.log(JSON.stringify(await staff.update(a.id, { password: await password(a.username) }, CLI_ACTOR)));
+      } else if (verb === 'disable' || verb === 'enable') {
+        const a = await byName();
+        console.log(JSON.stringify(await staff.update(a.id, { disabled: verb === 'disable' }, CLI_ACTOR)));
+      } else if (verb === 'unlock') {
+        const a = await byName();
+        console.log(JSON.stringify(await staff.update(a.id, { unlock: true }, CLI_ACTOR)));
+      } else {
+        fail('usage: cti-admin staff add --username NAME --name DISPLAY --role ROLE [--agent ID] [--generate] | staff list | staff password --username NAME [--generate] | staff disable|enable|unlock --username NAME');
+      }
     } else {
-      fail('usage: cti-admin token create --role ROLE --label TEXT [--agent ID] [--department ID] [--days N] | token list | token revoke (--id ID | --token TOKEN) | agent add --id ID --name NAME [--skills s:l,...] [--backup]');
+      fail('usage: cti-admin token create --role ROLE --label TEXT [--agent ID] [--department ID] [--days N] | token list | token revoke (--id ID | --token TOKEN) | agent add --id ID --name NAME [--skills s:l,...] [--backup] | staff add|list|password|disable|enable|unlock …');
     }
   } finally {
     await db.destroy();
   }
 }
 
-main().catch((err: Error) => fail(err.message));
+// A refused input (password policy, unknown agent, taken username) is said with its reasons, not a stack.
+main().catch((err: Error) => fail(err instanceof CtiError ? `${err.code}: ${err.message}` : err.message));

@@ -21,6 +21,10 @@ import { BrowserPhoneCredentialsService, SeatSecretsFile } from './agent/browser
 import { SEAT_UNREACHABLE_PAUSE_REASON, SeatReachability } from './agent/seat-reachability.js';
 import { agentEventsFeature } from './agent/agent-events.feature.js';
 import { TokenWatch } from './http/token.watch.js';
+import { CredentialValidity } from './http/credential.validity.js';
+import { createStaffWiring } from './staff/staff.feature.js';
+import { SESSION_PRINCIPAL_PREFIX, STAFF_PRINCIPAL_PREFIX } from './staff/staff-auth.service.js';
+import { WALLBOARD_ISSUER_ROLES } from './wallboard/wallboard.routes.js';
 import { TicketReadAudit } from './ticket/ticket-read.audit.js';
 import { OutboundCallbackService } from './callback/outbound-callback.service.js';
 import { GatewayStateStore, type GatewayState } from './state/gateway-state.store.js';
@@ -167,8 +171,15 @@ async function main(): Promise<void> {
     calls.dispatch();
   });
   const tokens = new TokenRepository(db, tokenLifetimeDays(config));
-  // Streams (agent feeds, wallboards) close when their token is revoked or expires.
-  const tokenWatch = new TokenWatch(tokens, config.CTI_TOKEN_RECHECK_S * 1000, log);
+  // People sign in with named staff accounts (cookie sessions); machines keep their bearer tokens.
+  const staff = createStaffWiring({ db, config, clock: systemClock });
+  const credentials = new CredentialValidity(tokens, {
+    [SESSION_PRINCIPAL_PREFIX]: staff.auth,
+    // A wallboard ticket a person issued lives while they may still issue one (it outlasts their console session).
+    [STAFF_PRINCIPAL_PREFIX]: { findInvalid: (ids) => staff.auth.findInvalidAccounts(ids, WALLBOARD_ISSUER_ROLES) },
+  });
+  // Streams (agent feeds, wallboards) close when their token or session is revoked or expires.
+  const tokenWatch = new TokenWatch(credentials, config.CTI_TOKEN_RECHECK_S * 1000, log);
   const tickets = new TicketRepository(db);
   const offerAudit = new TicketReadAudit(new AuditRepository(db));
   // KPIs, staffing, reports, wallboard and /metrics: persists agent states and rings, listens to the bus.
@@ -181,14 +192,17 @@ async function main(): Promise<void> {
     queues: [recordQueue, resultQueue],
     recordSpools: spoolStatus,
     tokenWatch,
-    tokenValidity: tokens,
+    tokenValidity: credentials,
+    streamSessions: staff.streamSessions,
   });
   // Operations: incidents opened/resolved from ARI, AMI, trunk and intake state; inspections, reports and backups API.
   const opsWiring = createOpsWiring({ db, config, bus, redis, log, now: systemClock.now, ariUp: () => ari.isUp(), amiUp: () => ami.isUp(), trunks: () => trunks.snapshot(), spools: () => spoolStatus().map(spoolSignal) });
   const app = await buildApp({
     logger: log,
     tokens,
+    sessions: staff.sessionAuth,
     features: [
+      ...staff.features,
       (routes) =>
         registerAgentRoutes(routes, agents, {
           pauseReasons: routing.acd.pauseReasons,
@@ -215,6 +229,7 @@ async function main(): Promise<void> {
         },
         log,
         tokenWatch,
+        staff.streamSessions,
       ),
       webPagesFeature({ dir: webDir, connectOrigins: browserPhonesEnabled(config) ? [new URL(browserPhoneUrl(config)).origin] : [] }),
     ],

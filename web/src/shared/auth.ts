@@ -1,8 +1,7 @@
-// How the browser proves to the gateway who is signed in. One module, two ways:
-//  - staff sessions (POST /api/v1/auth/login → httpOnly cookie `cti_session` + a CSRF token the page sends as
-//    `x-csrf-token` on unsafe requests; GET /api/v1/auth/me; POST /api/v1/auth/logout), and
-//  - a bearer API token (today's machine credential), which the desk uses until staff sign-in is on the gateway.
-// `auth` below picks one; switching is that one line.
+// How the browser proves to the gateway who is signed in: a staff session (POST /api/v1/auth/login → httpOnly cookie
+// `cti_session` + a CSRF token the page sends as `x-csrf-token` on unsafe requests; GET /api/v1/auth/me after a
+// reload; POST /api/v1/auth/logout). Every request and socket of the pages goes through `auth`, so another strategy
+// (e.g. a short-lived bearer token) is one implementation of `Auth` and the one line that picks it.
 
 /** A signed-in member of staff, as POST /api/v1/auth/login and GET /api/v1/auth/me return them. */
 export interface Staff {
@@ -30,7 +29,7 @@ export interface Auth {
   current(): Promise<Session | undefined>;
   /** Headers an API request with `method` carries. */
   headers(method: string): Record<string, string>;
-  /** Query string (with `?`, or empty) a WebSocket URL carries: browsers cannot set headers on a WebSocket. */
+  /** Query string (with `?`, or empty) a WebSocket URL carries: browsers cannot set headers on a WebSocket (the session cookie needs none). */
   socketQuery(): string;
 }
 
@@ -82,54 +81,5 @@ export function sessionAuth(): Auth {
   };
 }
 
-/**
- * A bearer API token made with `cti-admin token create`: the sign-in form takes a name (the agent id for an agent) and
- * the token. A token that may read the queue is a supervisor's (no agent id); otherwise it must be the named agent's,
- * checked against the agent's own call route (401 unknown token, 403 another agent's).
- */
-export function bearerAuth(): Auth {
-  const KEY = 'cti.bearer';
-  const read = (): { token: string; staff: Staff } | undefined => {
-    try {
-      return JSON.parse(store.getItem(KEY) ?? 'null') ?? undefined;
-    } catch {
-      return undefined;
-    }
-  };
-  const probe = (path: string, token: string) => fetch(`/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
-  return {
-    fields: { username: '工号', password: 'API 令牌' },
-    async signIn(username, password) {
-      const lead = await probe('/queue', password);
-      if (lead === 401) throw new SignInError('令牌无效或已过期');
-      let staff: Staff;
-      if (lead === 200) staff = { id: username, username, displayName: username, role: 'supervisor', agentId: null };
-      else {
-        const own = await probe(`/agents/${encodeURIComponent(username)}/call`, password);
-        if (own === 403) throw new SignInError('该令牌不属于此工号');
-        if (own !== 200 && own !== 404) throw new SignInError(`登录失败（${own}）`);
-        staff = { id: username, username, displayName: username, role: 'agent', agentId: username };
-      }
-      store.setItem(KEY, JSON.stringify({ token: password, staff }));
-      return { staff, expiresAt: null };
-    },
-    async signOut() {
-      store.removeItem(KEY);
-    },
-    async current() {
-      const saved = read();
-      return saved && { staff: saved.staff, expiresAt: null };
-    },
-    headers(): Record<string, string> {
-      const saved = read();
-      return saved ? { authorization: `Bearer ${saved.token}` } : {};
-    },
-    socketQuery() {
-      const saved = read();
-      return saved ? `?token=${encodeURIComponent(saved.token)}` : '';
-    },
-  };
-}
-
-/** The strategy in use. Staff sign-in (sessionAuth) replaces the bearer token once the gateway has it. */
-export const auth: Auth = bearerAuth();
+/** The strategy in use: staff sign-in with a session cookie (API tokens are for machines). */
+export const auth: Auth = sessionAuth();

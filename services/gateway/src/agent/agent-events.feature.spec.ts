@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
+import { CtiError } from '@cti/domain';
 import type { Principal } from '@cti/db';
 import { buildApp } from '../app.js';
 import { EventBus } from '../events/event-bus.js';
@@ -144,5 +145,53 @@ describe('agent event feed (WebSocket)', () => {
     await until(() => bus.subscriberCount() === 1);
     expect(watch.watchedCount()).toBe(1);
     expect(bus.subscriberCount()).toBe(1);
+  });
+});
+
+describe('agent event feed on a staff session cookie', () => {
+  const cookieOf = (t: string) => `cti_session=cts_${t.padEnd(43, 'x')}`;
+  /** Sessions by the token inside the cookie; a token named `expired` is refused like an expired session. */
+  async function startWithSessions() {
+    const bus = new EventBus();
+    const watch = new TokenWatch({ findInvalid: async () => [] }, 60_000, log);
+    const sessions = {
+      authenticate: async (token: string) => {
+        if (token.startsWith('cts_expired')) throw new CtiError('CTI_ERR_AUTH_SESSION_EXPIRED', 'expired', { reason: 'idle' });
+        if (token.startsWith('cts_agent')) return { principal: { tokenId: 'session:1', role: 'agent' as const, agentId: 'a1', label: 'a01', staff: { id: '1', username: 'a01', displayName: 'x', sessionId: '1' } } };
+        throw new CtiError('CTI_ERR_AUTH_SESSION_ENDED', 'ended', { reason: 'unknown' });
+      },
+    };
+    app = await buildApp({
+      logger: log,
+      tokens: { findPrincipal: async () => undefined },
+      health: { ari: () => true, ami: () => true, redis: async () => true, postgres: async () => true, trunks: () => ({}), spooledRecords: () => false },
+      features: [agentEventsFeature(bus, { findPrincipal: async () => undefined }, { callerNumberOf: () => undefined, recentTickets: async () => [], auditShown: async () => undefined }, log, watch, { authenticator: sessions, allowedOrigins: [] })],
+    });
+    const http = await app.listen({ host: '127.0.0.1', port: 0 });
+    const WithHeaders = WebSocketClient as unknown as new (url: string, o: { headers: Record<string, string> }) => Client;
+    const open = (cookie: string, origin = http) =>
+      new Promise<{ ws: Client; first: string; messages: string[] }>((resolve) => {
+        const ws = new WithHeaders(`${http.replace(/^http/, 'ws')}/api/v1/agents/a1/events`, { headers: { cookie, origin } });
+        const messages: string[] = [];
+        ws.on('message', (d) => {
+          messages.push(JSON.parse(d.toString()).type);
+          resolve({ ws, first: messages[0] as string, messages });
+        });
+        ws.on('close', (code) => resolve({ ws, first: `closed ${code}`, messages }));
+      });
+    return { bus, open, http };
+  }
+
+  it('delivers the agent’s events to the session’s own origin, and refuses a foreign origin, an expired and an unknown session', async () => {
+    const { bus, open } = await startWithSessions();
+    const feed = await open(cookieOf('agent'));
+    expect(feed.first).toBe('hello');
+    bus.publish({ type: 'agent.state', at: 1, agentId: 'a1', seat: 'seat-01', from: 'logged_out', to: 'paused' });
+    await until(() => feed.messages.length === 2);
+    expect(feed.messages).toEqual(['hello', 'agent.state']);
+    expect((await open(cookieOf('agent'), 'http://evil.example')).first).toBe('closed 4403');
+    expect((await open(cookieOf('expired'))).first).toBe('closed 4401');
+    expect((await open(cookieOf('nobody'))).first).toBe('closed 4401');
+    feed.ws.close();
   });
 });

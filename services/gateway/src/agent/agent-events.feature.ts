@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { CtiError, maskPhone } from '@cti/domain';
 import type { Principal, TicketRow } from '@cti/db';
 import type { EventBus, LiveEvent } from '../events/event-bus.js';
-import type { RouteRegistry, TokenVerifier } from '../http/route.registry.js';
+import type { RouteRegistry, SessionAuthenticator, TokenVerifier } from '../http/route.registry.js';
+import { readSessionCookie, streamOriginAllowed } from '../http/session.cookie.js';
 import type { TokenWatch } from '../http/token.watch.js';
 import type { Logger } from '../logger.js';
 
@@ -27,19 +28,26 @@ export const AGENT_FEED_ROLES = ['agent', 'supervisor', 'manager', 'admin'] as c
  */
 export const AGENT_FEED_MAX_PAYLOAD = 4096;
 
+/** Staff sessions on streams: who checks the `cti_session` cookie, and which other origins may use it (CTI_STAFF_ORIGINS). */
+export interface StreamSessions {
+  authenticator: SessionAuthenticator;
+  allowedOrigins: readonly string[];
+}
+
 /**
  * `GET /api/v1/agents/:agentId/events` (WebSocket): the agent desktop's live feed — call offered (masked number,
  * language, line, the caller's last 3 tickets), connected, ended, state changed. Browsers cannot set headers on a
- * WebSocket, so the token may come as `?token=`; an agent may only listen to their own seat. The feed subscribes only
- * once the token is checked and the socket is still open, and closes (4401) when `watch` finds the token revoked or
- * expired.
+ * WebSocket, so the token may come as `?token=`; a signed-in person's browser sends its `cti_session` cookie instead,
+ * accepted only from the gateway's own origin (or CTI_STAFF_ORIGINS: cross-site WebSocket hijacking). An agent may
+ * only listen to their own seat. The feed subscribes only once the credential is checked and the socket is still
+ * open, and closes (4401) when `watch` finds the token or session revoked or expired.
  */
-export function agentEventsFeature(bus: EventBus, tokens: TokenVerifier, offers: OfferContext, log: Logger, watch: TokenWatch) {
+export function agentEventsFeature(bus: EventBus, tokens: TokenVerifier, offers: OfferContext, log: Logger, watch: TokenWatch, sessions?: StreamSessions) {
   return async (routes: RouteRegistry, app: FastifyInstance): Promise<void> => {
     routes.declareRaw({
       method: 'GET',
       url: '/api/v1/agents/:agentId/events',
-      summary: "The agent desktop's live feed (WebSocket; `?token=` or Authorization); closes 4401 without a valid token, 4403 for another seat or role",
+      summary: "The agent desktop's live feed (WebSocket; `?token=`, Authorization, or the cti_session cookie from an allowed origin); closes 4401 without a valid credential, 4403 for another seat or role or a foreign origin",
       access: { kind: 'websocket', roles: AGENT_FEED_ROLES, note: 'an agent only for their own seat' },
     });
     await app.register(websocket, { options: { maxPayload: AGENT_FEED_MAX_PAYLOAD } });
@@ -47,19 +55,30 @@ export function agentEventsFeature(bus: EventBus, tokens: TokenVerifier, offers:
       const header = req.headers.authorization;
       const token = (header && /^Bearer\s+(\S+)$/i.exec(header)?.[1]) || req.query.token;
       const agentId = req.params.agentId;
-      let found: Principal | undefined;
-      try {
-        found = token ? await tokens.findPrincipal(token) : undefined;
-      } catch (err) {
-        log.warn({ err: (err as Error).message, agentId }, 'agent feed: token lookup failed');
-        socket.close(1011, 'token check unavailable');
+      const cookie = token ? undefined : sessions && readSessionCookie(req.headers.cookie);
+      if (cookie && !streamOriginAllowed(req, sessions?.allowedOrigins ?? [])) {
+        log.warn({ agentId, origin: req.headers.origin ?? null }, 'agent feed: session cookie from a foreign origin refused');
+        socket.close(4403, 'origin not allowed');
         return;
+      }
+      let found: Principal | undefined;
+      let refusal = 'unauthorized';
+      try {
+        if (token) found = await tokens.findPrincipal(token);
+        else if (cookie && sessions) found = (await sessions.authenticator.authenticate(cookie)).principal;
+      } catch (err) {
+        if (!(err instanceof CtiError)) {
+          log.warn({ err: (err as Error).message, agentId }, 'agent feed: credential lookup failed');
+          socket.close(1011, 'credential check unavailable');
+          return;
+        }
+        refusal = err.code; // an expired or ended session: refused like an unknown token (4401), saying which
       }
       // The client may have gone while the token was looked up: subscribing now would leave a listener for ever.
       if (socket.readyState !== socket.OPEN) return;
       const principal = found;
       if (!principal) {
-        socket.close(4401, 'unauthorized');
+        socket.close(4401, refusal);
         return;
       }
       if (!(AGENT_FEED_ROLES as readonly string[]).includes(principal.role) || (!SUPERVISING.has(principal.role) && principal.agentId !== agentId)) {
@@ -86,7 +105,7 @@ export function agentEventsFeature(bus: EventBus, tokens: TokenVerifier, offers:
             send({ ...e, recentTickets: [] });
           });
       });
-      const unwatch = watch.watch(principal.tokenId, () => socket.close(4401, 'token revoked or expired'));
+      const unwatch = watch.watch(principal.tokenId, () => socket.close(4401, principal.staff ? 'session ended or expired' : 'token revoked or expired'));
       socket.on('close', () => {
         unsubscribe();
         unwatch();

@@ -25,7 +25,7 @@ const agentParams = z.object({ agentId: z.string().min(1).max(64) });
 function assertMayActFor(principal: Principal, agentId: string): void {
   if ((SUPERVISING as readonly string[]).includes(principal.role)) return;
   if (principal.agentId !== agentId) {
-    throw new CtiError('CTI_ERR_FORBIDDEN', `token of ${principal.agentId ?? principal.label} may not act for agent ${agentId}`, { agentId });
+    throw new CtiError('CTI_ERR_FORBIDDEN', `${principal.staff ? 'signed-in' : 'token of'} ${principal.agentId ?? principal.label} may not act for agent ${agentId}`, { agentId });
   }
 }
 

@@ -14,6 +14,12 @@ const STATUS: Record<CtiErrorCode, number> = {
   CTI_ERR_INVALID_TRANSITION: 409,
   CTI_ERR_UNAVAILABLE: 503,
   CTI_ERR_RATE_LIMITED: 429,
+  CTI_ERR_AUTH_FAILED: 401,
+  CTI_ERR_AUTH_LOCKED: 401,
+  CTI_ERR_AUTH_DISABLED: 401,
+  CTI_ERR_AUTH_SESSION_EXPIRED: 401,
+  CTI_ERR_AUTH_SESSION_ENDED: 401,
+  CTI_ERR_AUTH_CSRF: 403,
 };
 
 /** The one place that maps coded errors to HTTP statuses; 5xx details are logged, never returned. */
@@ -22,6 +28,8 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (err instanceof CtiError) {
       const status = STATUS[err.code] ?? 500;
       req.log.info({ code: err.code, status, url: req.url }, err.message);
+      const retryAfter = err.details.retryAfterSeconds;
+      if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
       return reply.status(status).send({ error: err.code, message: err.message, details: err.details });
     }
     const status = (err as FastifyError).statusCode;

@@ -3,14 +3,20 @@ import { z } from 'zod';
 import { CtiError } from '@cti/domain';
 import type { Principal, Role } from '@cti/db';
 import { findNul } from './input.rules.js';
+import { CSRF_HEADER, clearedSessionCookie, cookieSecure, csrfMatches, readSessionCookie } from './session.cookie.js';
 
 /** A route: its contract (validated with zod, published in OpenAPI) and its handler. */
 export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
   summary: string;
-  /** Roles allowed; `null` = no authentication (health only). */
+  /** Roles allowed; `null` = no authentication (health, sign-in). */
   roles: readonly Role[] | null;
+  /**
+   * Which credentials count: `any` (default: a bearer token or a staff session cookie) or `session` (a signed-in
+   * person only, e.g. sign-out: a bearer token gets 403).
+   */
+  credentials?: 'any' | 'session';
   params?: P;
   query?: Q;
   body?: B;
@@ -18,11 +24,16 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
 }
 
 /**
- * How a route outside the registry's bearer-token check is protected: `public` (anyone), `wallboard-ticket` (a signed
- * wallboard ticket in the URL; bearer tokens do not count), `metrics-token` (CTI_METRICS_TOKEN, open when empty),
- * `websocket` (a bearer token of one of `roles`, checked when the socket opens; refusals close it with 4401/4403).
+ * How a route outside the registry's own check is protected: `public` (anyone), `wallboard-ticket` (a signed
+ * wallboard ticket in the URL, or a staff session cookie of one of `sessionRoles`; bearer tokens do not count),
+ * `metrics-token` (CTI_METRICS_TOKEN, open when empty), `websocket` (a bearer token or a staff session of one of
+ * `roles`, checked when the socket opens; refusals close it with 4401/4403).
  */
-export type RawAccess = { kind: 'public' } | { kind: 'wallboard-ticket' } | { kind: 'metrics-token' } | { kind: 'websocket'; roles: readonly Role[]; note?: string };
+export type RawAccess =
+  | { kind: 'public' }
+  | { kind: 'wallboard-ticket'; sessionRoles?: readonly Role[] }
+  | { kind: 'metrics-token' }
+  | { kind: 'websocket'; roles: readonly Role[]; note?: string };
 
 /** A route a feature registers on Fastify itself (pages, streams, sockets, /metrics), with its access decision. */
 export interface RawRouteDeclaration {
@@ -36,6 +47,21 @@ export interface RawRouteDeclaration {
 export interface TokenVerifier {
   findPrincipal(token: string): Promise<Principal | undefined>;
 }
+
+/** Authenticates a staff session token from the `cti_session` cookie (StaffAuthService fits); throws CTI_ERR_AUTH_SESSION_*. */
+export interface SessionAuthenticator {
+  authenticate(token: string): Promise<{ principal: Principal }>;
+}
+
+/** Staff sessions as the registry accepts them: who checks them, and whether cookies it clears are `Secure`. */
+export interface SessionAuth {
+  authenticator: SessionAuthenticator;
+  /** Production mode: cookies are always `Secure`. */
+  production: boolean;
+}
+
+/** Methods that change something: with a session cookie they need the session's CSRF token. */
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 const anonymous: Principal = { tokenId: '', role: 'admin', agentId: null, label: 'anonymous' };
 
@@ -84,6 +110,7 @@ export class RouteRegistry {
   constructor(
     private readonly app: FastifyInstance,
     private readonly tokens: TokenVerifier,
+    private readonly sessions?: SessionAuth,
   ) {
     app.addHook('onRoute', (r) => {
       for (const method of Array.isArray(r.method) ? r.method : [r.method]) this.mounted.push({ method: String(method), url: r.url });
@@ -115,7 +142,7 @@ export class RouteRegistry {
       method: spec.method,
       url: spec.url,
       // Authenticated before the body is read: a stranger's request never gets its body buffered or parsed.
-      ...(roles !== null && { onRequest: async (req: FastifyRequest) => void principals.set(req, await this.authenticate(req, roles)) }),
+      ...(roles !== null && { onRequest: async (req: FastifyRequest, reply: FastifyReply) => void principals.set(req, await this.authenticate(req, reply, roles, spec.credentials ?? 'any')) }),
       handler: async (req, reply) => {
         const principal = roles === null ? anonymous : principals.get(req);
         if (!principal) throw new CtiError('CTI_ERR_UNAUTHORIZED', 'request was not authenticated');
@@ -128,16 +155,46 @@ export class RouteRegistry {
     });
   }
 
-  private async authenticate(req: FastifyRequest, roles: readonly Role[]): Promise<Principal> {
-    const header = req.headers.authorization;
-    const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!match?.[1]) throw new CtiError('CTI_ERR_UNAUTHORIZED', 'missing or malformed Authorization: Bearer token');
-    const principal = await this.tokens.findPrincipal(match[1]);
-    if (!principal) throw new CtiError('CTI_ERR_UNAUTHORIZED', 'unknown or revoked token');
+  private async authenticate(req: FastifyRequest, reply: FastifyReply, roles: readonly Role[], credentials: 'any' | 'session'): Promise<Principal> {
+    const principal = req.headers.authorization !== undefined ? await this.bearerPrincipal(req) : await this.sessionPrincipal(req, reply);
+    if (credentials === 'session' && !principal.staff) {
+      throw new CtiError('CTI_ERR_FORBIDDEN', `${req.method} ${req.routeOptions.url} is for a signed-in person (staff session), not a bearer token`, { role: principal.role, allowed: roles, credentials: 'session' });
+    }
     if (!roles.includes(principal.role)) {
       throw new CtiError('CTI_ERR_FORBIDDEN', `role ${principal.role} may not ${'call ' + req.method + ' ' + req.routeOptions.url}`, { role: principal.role, allowed: roles });
     }
     return principal;
+  }
+
+  /** A bearer token always wins over a cookie: machines keep working exactly as before sessions existed. */
+  private async bearerPrincipal(req: FastifyRequest): Promise<Principal> {
+    const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    if (!match?.[1]) throw new CtiError('CTI_ERR_UNAUTHORIZED', 'malformed Authorization header: expected Bearer <token>');
+    const principal = await this.tokens.findPrincipal(match[1]);
+    if (!principal) throw new CtiError('CTI_ERR_UNAUTHORIZED', 'unknown or revoked token');
+    return principal;
+  }
+
+  /**
+   * The `cti_session` cookie: an unsafe method needs the session's CSRF token in `x-csrf-token` (checked first, no
+   * database read for a forged request); an expired or ended session gets 401 and its cookie cleared.
+   */
+  private async sessionPrincipal(req: FastifyRequest, reply: FastifyReply): Promise<Principal> {
+    const token = this.sessions ? readSessionCookie(req.headers.cookie) : undefined;
+    if (!token || !this.sessions) throw new CtiError('CTI_ERR_UNAUTHORIZED', 'no credential: send Authorization: Bearer <token>, or sign in (cookie cti_session)');
+    if (UNSAFE_METHODS.has(req.method)) {
+      const given = req.headers[CSRF_HEADER];
+      if (!csrfMatches(token, typeof given === 'string' ? given : undefined)) {
+        req.log.warn({ method: req.method, url: req.routeOptions.url, origin: req.headers.origin ?? null }, 'session request without its CSRF token refused');
+        throw new CtiError('CTI_ERR_AUTH_CSRF', `${req.method} with a session cookie needs the session's ${CSRF_HEADER} header`, { header: CSRF_HEADER });
+      }
+    }
+    try {
+      return (await this.sessions.authenticator.authenticate(token)).principal;
+    } catch (err) {
+      if (err instanceof CtiError && err.code.startsWith('CTI_ERR_AUTH_SESSION_')) reply.header('set-cookie', clearedSessionCookie(cookieSecure(req, this.sessions.production)));
+      throw err;
+    }
   }
 
   /** The OpenAPI 3.1 document of every registered route. */
@@ -156,10 +213,11 @@ export class RouteRegistry {
       paths[path] ??= {};
       (paths[path] as Record<string, unknown>)[s.method.toLowerCase()] = {
         summary: s.summary,
-        ...(s.roles && { security: [{ bearer: [] }], 'x-roles': s.roles }),
+        ...(s.roles && { security: s.credentials === 'session' ? [{ session: [] }] : [{ bearer: [] }, { session: [] }], 'x-roles': s.roles }),
+        ...(s.credentials === 'session' && { 'x-credentials': 'session' }),
         ...(parameters.length && { parameters }),
         ...(s.body && { requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(strictObject(s.body), { io: 'input', unrepresentable: 'any' }) } } } }),
-        responses: { '200': { description: 'OK' }, '400': { description: 'invalid input' }, '401': { description: 'no valid token' }, '403': { description: 'role not allowed' } },
+        responses: { '200': { description: 'OK' }, '400': { description: 'invalid input' }, '401': { description: 'no valid token or session' }, '403': { description: 'role not allowed, or a session request without its CSRF token' } },
       };
     }
     for (const r of this.raw) {
@@ -168,14 +226,20 @@ export class RouteRegistry {
       (paths[path] as Record<string, unknown>)[r.method.toLowerCase()] = {
         summary: r.summary,
         'x-access': r.access,
-        ...(r.access.kind === 'websocket' && { security: [{ bearer: [] }], 'x-roles': r.access.roles }),
+        ...(r.access.kind === 'websocket' && { security: [{ bearer: [] }, { session: [] }], 'x-roles': r.access.roles }),
         responses: { '200': { description: 'OK' }, '401': { description: 'no valid credential' } },
       };
     }
     return {
       openapi: '3.1.0',
       info: { title: 'Ganzi 12345 CTI gateway', version: '1' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          // Unsafe methods also need the session's CSRF token in x-csrf-token (from POST /api/v1/auth/login or GET /api/v1/auth/me).
+          session: { type: 'apiKey', in: 'cookie', name: 'cti_session' },
+        },
+      },
       paths,
     };
   }

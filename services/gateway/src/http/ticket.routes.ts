@@ -19,7 +19,7 @@ import { calendarDay, pageOffset } from './input.rules.js';
 import type { TicketService } from '../ticket/ticket.service.js';
 import { readScopeOf, showsFullNumber, type LiveCallerOf } from '../ticket/ticket.access.js';
 import type { TicketRead } from '../ticket/ticket-read.audit.js';
-import type { TicketReadBudget } from '../ticket/ticket-read.budget.js';
+import { readerKey, type TicketReadBudget } from '../ticket/ticket-read.budget.js';
 
 /** Reads tickets (TicketRepository fits). */
 export interface TicketReader {
@@ -124,7 +124,7 @@ const READERS = [...STAFF, 'department'] as const;
  */
 async function visibleTicket(tickets: Pick<TicketReader, 'findById' | 'inAgentScope'>, id: string, principal: Principal, access: TicketAccess, route: string): Promise<TicketRow> {
   const scope = readScopeOf(principal, access.liveCallerOf);
-  access.budget.remaining(principal.tokenId);
+  access.budget.remaining(readerKey(principal));
   const t = await tickets.findById(id);
   if (!t) throw new CtiError('CTI_ERR_NOT_FOUND', `no ticket ${id}`, { id });
   const denied = () => access.audit.record({ principal, action: 'ticket.denied', route, ticketIds: [t.id] });
@@ -136,7 +136,7 @@ async function visibleTicket(tickets: Pick<TicketReader, 'findById' | 'inAgentSc
     await denied();
     throw new CtiError('CTI_ERR_FORBIDDEN', `ticket ${t.id} is not one of yours: agents read the tickets they opened or worked on, of calls they answered, and the current caller's`, { id: t.id });
   }
-  access.budget.charge(principal.tokenId, 1);
+  access.budget.charge(readerKey(principal), 1);
   return t;
 }
 
@@ -214,7 +214,7 @@ export function registerTicketRoutes(routes: RouteRegistry, tickets: TicketReade
         throw new CtiError('CTI_ERR_FORBIDDEN', `a department token lists its own department's tickets only`, { department: query.department });
       }
       const department = scope.departmentId ?? query.department;
-      const left = access.budget.remaining(principal.tokenId);
+      const left = access.budget.remaining(readerKey(principal));
       const { total, items } = await tickets.list({
         ...(scope.agentScope && { agentScope: scope.agentScope }),
         ...(query.state && { state: query.state }),
@@ -227,7 +227,7 @@ export function registerTicketRoutes(routes: RouteRegistry, tickets: TicketReade
         limit: Math.min(query.limit, left),
         offset: query.offset,
       });
-      access.budget.charge(principal.tokenId, items.length);
+      access.budget.charge(readerKey(principal), items.length);
       await access.audit.record({ principal, action: 'ticket.search', route: 'GET /api/v1/tickets', ticketIds: items.map((t) => t.id), query });
       return { total, items: items.map((t) => presentTicket(t, false, options.warningPolicy, now)) };
     },
@@ -363,8 +363,8 @@ export function registerTicketEngineRoutes(routes: RouteRegistry, service: Ticke
     roles: LEADS,
     query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(200) }),
     handler: async ({ query, principal }) => {
-      const items = await tickets.overdue(new Date(options.now()), Math.min(query.limit, access.budget.remaining(principal.tokenId)));
-      access.budget.charge(principal.tokenId, items.length);
+      const items = await tickets.overdue(new Date(options.now()), Math.min(query.limit, access.budget.remaining(readerKey(principal))));
+      access.budget.charge(readerKey(principal), items.length);
       await access.audit.record({ principal, action: 'ticket.search', route: 'GET /api/v1/tickets/overdue', ticketIds: items.map((t) => t.id), query });
       return { total: items.length, items: items.map((t) => presentTicket(t, false, options.warningPolicy, options.now())) };
     },
@@ -377,14 +377,14 @@ export function registerTicketEngineRoutes(routes: RouteRegistry, service: Ticke
     query: z.object({ caller: z.string().regex(/^\+?[0-9][0-9 -]{2,30}$/, 'caller must be digits') }),
     handler: async ({ query, principal }) => {
       const scope = readScopeOf(principal, access.liveCallerOf);
-      const left = access.budget.remaining(principal.tokenId);
+      const left = access.budget.remaining(readerKey(principal));
       let found = await service.linkCandidates(query.caller);
       if (scope.kind === 'agent') {
         const mine = await tickets.inAgentScope(found.map((t) => t.id), scope.scope);
         found = found.filter((t) => mine.has(t.id));
       }
       found = found.slice(0, left);
-      access.budget.charge(principal.tokenId, found.length);
+      access.budget.charge(readerKey(principal), found.length);
       await access.audit.record({ principal, action: 'ticket.search', route: 'GET /api/v1/tickets/link-candidates', ticketIds: found.map((t) => t.id), query });
       return { items: found.map((t) => presentTicket(t, false, options.warningPolicy, options.now())) };
     },

@@ -16,6 +16,7 @@ import { WallboardFeed, type WallboardAlert } from '../wallboard/wallboard.feed.
 import { registerWallboardRoutes } from '../wallboard/wallboard.routes.js';
 import { WallboardTickets } from '../wallboard/wallboard.ticket.js';
 import type { TokenValidity, TokenWatch } from '../http/token.watch.js';
+import type { StreamSessions } from '../agent/agent-events.feature.js';
 import { ANSWER_RATE_ALERT, AnswerRateAlertMonitor } from './answer-rate.alert-monitor.js';
 import { KpiEventRecorder } from './kpi-event.recorder.js';
 import { KpiService } from './kpi.service.js';
@@ -44,6 +45,8 @@ export interface KpiWiringDeps {
   tokenWatch: TokenWatch;
   /** Checks that a wallboard ticket's issuing token is still valid. */
   tokenValidity: TokenValidity;
+  /** Staff sessions the wallboard accepts instead of a ticket (supervisors' consoles); absent = tickets only. */
+  streamSessions?: StreamSessions;
 }
 
 /** The wired features plus their timers. */
@@ -179,7 +182,7 @@ export function createKpiWiring(d: KpiWiringDeps): KpiWiring {
         }, d.now),
       (routes) => registerStaffingRoutes(routes, kpis),
       (routes) => registerReportRoutes(routes, { get: (k, f, t, r) => requester.get(k, f, t, r), list: (k, n) => reports.list(k, n) }, d.now),
-      (routes, app) => registerWallboardRoutes(routes, app, feed, tickets, d.now, d.tokenWatch, d.tokenValidity),
+      (routes, app) => registerWallboardRoutes(routes, app, feed, tickets, d.now, d.tokenWatch, d.tokenValidity, d.streamSessions),
       (routes, app) => {
         routes.declareRaw({ method: 'GET', url: '/metrics', summary: 'Prometheus metrics (Bearer CTI_METRICS_TOKEN when set)', access: { kind: 'metrics-token' } });
         registerMetricsRoutes(app, metrics, c.CTI_METRICS_TOKEN);

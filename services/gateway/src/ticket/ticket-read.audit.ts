@@ -33,7 +33,7 @@ export class TicketReadAudit {
     const p = read.principal;
     await this.sink.record({
       actorRole: p.role,
-      actorId: p.agentId ?? p.departmentId ?? `token:${p.tokenId}`,
+      actorId: p.agentId ?? p.departmentId ?? (p.staff ? `staff:${p.staff.username}` : `token:${p.tokenId}`),
       action: read.action,
       ...(read.ticketIds.length === 1 && { target: read.ticketIds[0] as string }),
       data: { tokenId: p.tokenId, label: p.label, route: read.route, ticketIds: read.ticketIds, ...(read.query && { query: read.query }) },

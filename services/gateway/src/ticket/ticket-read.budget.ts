@@ -1,6 +1,15 @@
 import { CtiError } from '@cti/domain';
+import type { Principal } from '@cti/db';
 
 const HOUR_MS = 3_600_000;
+
+/**
+ * Whose budget a read counts against: a bearer token's own, or a signed-in person's across all their sessions (signing
+ * in again does not start a fresh hour).
+ */
+export function readerKey(principal: Principal): string {
+  return principal.staff ? `staff:${principal.staff.id}` : principal.tokenId;
+}
 
 /**
  * Caps bulk reading of citizens' data: each token may read at most `perHour` ticket rows in any rolling hour (lists,

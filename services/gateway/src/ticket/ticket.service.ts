@@ -87,7 +87,8 @@ const DATE_KEYS = ['requestedDeadline', 'newDeadline'];
 /** Who the principal is to the ticket rules. */
 export function actorOf(principal: Principal): Actor {
   if (principal.role === 'department') return { role: 'department', id: principal.departmentId ?? `token:${principal.tokenId}` };
-  return { role: principal.role as DomainRole, id: principal.agentId ?? `token:${principal.tokenId}` };
+  // A signed-in person without an agent id (a supervisor, a manager) is named by their username.
+  return { role: principal.role as DomainRole, id: principal.agentId ?? (principal.staff ? `staff:${principal.staff.username}` : `token:${principal.tokenId}`) };
 }
 
 /** The ticket engine's use cases: create, edit, act, link; every write through the domain rules in one transaction. */

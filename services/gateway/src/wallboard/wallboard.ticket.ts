@@ -26,9 +26,9 @@ export class WallboardTickets {
     this.key = secret ? Buffer.from(secret, 'utf8') : randomBytes(32);
   }
 
-  /** Issues a ticket for `subject` on behalf of token `tokenId`, valid for the configured lifetime. */
+  /** Issues a ticket for `subject` on behalf of token `tokenId` (or staff session `session:<id>`, or staff account `staff:<id>`), valid for the configured lifetime. */
   issue(subject: string, tokenId: string): { ticket: string; expiresAt: number } {
-    if (!/^\d{1,18}$/.test(tokenId)) throw new Error('a wallboard ticket needs the numeric id of the issuing token');
+    if (!/^(session:|staff:)?\d{1,18}$/.test(tokenId)) throw new Error('a wallboard ticket needs the id of the issuing token, staff session or staff account');
     const expiresAt = this.now() + this.ttlMs;
     const body = `v2.${expiresAt.toString(36)}.${Buffer.from(subject, 'utf8').toString('base64url')}.${tokenId}`;
     return { ticket: `${body}.${this.sign(body)}`, expiresAt };

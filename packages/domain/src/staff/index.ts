@@ -1,0 +1,3 @@
+export * from './password.policy.js';
+export * from './staff.lockout.js';
+export * from './staff-session.expiry.js';

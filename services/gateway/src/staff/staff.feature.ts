@@ -1,0 +1,56 @@
+import type { Kysely } from 'kysely';
+import type { Config } from '@cti/contracts';
+import type { Clock } from '@cti/domain';
+import { AgentRepository, AuditRepository, StaffRepository, StaffSessionRepository, type Database } from '@cti/db';
+import type { RouteFeature } from '../app.js';
+import type { StreamSessions } from '../agent/agent-events.feature.js';
+import { registerAuthRoutes } from '../http/auth.routes.js';
+import type { SessionAuth } from '../http/route.registry.js';
+import { registerStaffRoutes } from '../http/staff.routes.js';
+import { ScryptPasswordHasher, type PasswordHasher } from './password.hasher.js';
+import { StaffAdminService } from './staff-admin.service.js';
+import { StaffAuthService, type StaffAuthSettings } from './staff-auth.service.js';
+
+/** The sign-in settings of the configuration (CTI_STAFF_*). */
+export function staffAuthSettings(config: Pick<Config, 'CTI_STAFF_LOCKOUT_ATTEMPTS' | 'CTI_STAFF_LOCKOUT_S' | 'CTI_STAFF_SESSION_IDLE_S' | 'CTI_STAFF_SESSION_MAX_S'>): StaffAuthSettings {
+  return {
+    lockout: { attempts: config.CTI_STAFF_LOCKOUT_ATTEMPTS, lockMs: config.CTI_STAFF_LOCKOUT_S * 1000 },
+    session: { idleMs: config.CTI_STAFF_SESSION_IDLE_S * 1000, absoluteMs: config.CTI_STAFF_SESSION_MAX_S * 1000 },
+  };
+}
+
+/** CTI_STAFF_ORIGINS as a list. */
+export function staffOrigins(config: Pick<Config, 'CTI_STAFF_ORIGINS'>): string[] {
+  return config.CTI_STAFF_ORIGINS.split(',').filter((o) => o !== '');
+}
+
+/** Staff accounts and sessions wired on the database: the services, and what the registry and streams take. */
+export interface StaffWiring {
+  auth: StaffAuthService;
+  admin: StaffAdminService;
+  /** For buildApp: cookie sessions on every registry route. */
+  sessionAuth: SessionAuth;
+  /** For the agent WebSocket and the wallboard stream. */
+  streamSessions: StreamSessions;
+  /** The auth and staff admin routes. */
+  features: RouteFeature[];
+}
+
+/** Wires staff sign-in (services/gateway/src/staff) for the gateway or the admin CLI. */
+export function createStaffWiring(d: { db: Kysely<Database>; config: Config; clock: Clock; hasher?: PasswordHasher }): StaffWiring {
+  const hasher = d.hasher ?? new ScryptPasswordHasher();
+  const accounts = new StaffRepository(d.db);
+  const sessions = new StaffSessionRepository(d.db);
+  const audit = new AuditRepository(d.db);
+  const auth = new StaffAuthService(accounts, sessions, hasher, audit, d.clock, staffAuthSettings(d.config));
+  const admin = new StaffAdminService(accounts, sessions, new AgentRepository(d.db), hasher, audit, d.clock);
+  const production = d.config.CTI_ENV === 'production';
+  const allowedOrigins = staffOrigins(d.config);
+  return {
+    auth,
+    admin,
+    sessionAuth: { authenticator: auth, production },
+    streamSessions: { authenticator: auth, allowedOrigins },
+    features: [(routes) => registerAuthRoutes(routes, auth, { production, allowedOrigins }), (routes) => registerStaffRoutes(routes, admin)],
+  };
+}
