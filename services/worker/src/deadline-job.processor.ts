@@ -27,6 +27,18 @@ export function deadlineJobs(ticketId: string, acceptedAt: number, deadline: num
   ];
 }
 
+/**
+ * BullMQ options of every deadline job. It is retried: a warning that meets a staff action on the same ticket at the
+ * same moment fails with a version conflict (CTI_ERR_CONFLICT) and must run again — the yellow job chains the red one,
+ * so a yellow lost to one conflict left the ticket never escalated (seen on a loaded machine: no 督办, ever).
+ */
+export const DEADLINE_JOB_OPTIONS = {
+  attempts: 10,
+  backoff: { type: 'exponential', delay: 500 },
+  removeOnComplete: { age: 3600, count: 10_000 },
+  removeOnFail: { age: 7 * 86400 },
+} as const;
+
 function tryAction(ticket: Ticket, action: TicketActionName, data: Record<string, unknown>, now: number, out: TicketHistoryDraft[]): Ticket {
   try {
     const { ticket: next, historyEntry: h } = applyTicketAction(ticket, action, SYSTEM, data, now);

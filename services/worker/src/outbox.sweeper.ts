@@ -1,7 +1,7 @@
 import type { JobsOptions } from 'bullmq';
 import { isOpenState, type TicketState, type WarningPolicy } from '@cti/domain';
 import type { ExchangeMessageRow, SmsMessageRow, TicketRow } from '@cti/db';
-import { deadlineJobs, type DeadlineJobData } from './deadline-job.processor.js';
+import { DEADLINE_JOB_OPTIONS, deadlineJobs, type DeadlineJobData } from './deadline-job.processor.js';
 
 /** Adds jobs in bulk (a BullMQ Queue fits). */
 export interface JobSink<T> {
@@ -40,7 +40,7 @@ export async function sweepOutbox(src: OutboxSources, sinks: OutboxSinks, now: n
       .filter((t) => t.deadline_at !== null && isOpenState(t.state as TicketState))
       // Only the yellow job: it chains the red one when it runs, which halves the Redis work per new ticket.
       .flatMap((t) => deadlineJobs(t.id, t.accepted_at.getTime(), (t.deadline_at as Date).getTime(), now, sinks.warningPolicy).slice(0, 1))
-      .map((j) => ({ name: j.data.level, data: j.data, opts: { jobId: j.id, delay: j.delay, ...keep } }));
+      .map((j) => ({ name: j.data.level, data: j.data, opts: { jobId: j.id, delay: j.delay, ...DEADLINE_JOB_OPTIONS } }));
     if (jobs.length > 0) await sinks.deadlines.addBulk(jobs);
     await src.tickets.markScheduled(tickets.map((t) => ({ id: t.id, deadlineAt: t.deadline_at })));
     handled += tickets.length;

@@ -12,7 +12,7 @@ import {
 import { CachedWorkingCalendar, CalendarRepository, ExchangeRepository, QaRepository, SmsRepository, TicketRepository, type Database, type IntakeDeadline } from '@cti/db';
 import { computeDeadline, isOpenState, type TicketState } from '@cti/domain';
 import type { Logger } from './logger.js';
-import { deadlineJobs, processDeadlineJob, type DeadlineJobData } from './deadline-job.processor.js';
+import { DEADLINE_JOB_OPTIONS, deadlineJobs, processDeadlineJob, type DeadlineJobData } from './deadline-job.processor.js';
 import { processExchangePush } from './exchange-push.processor.js';
 import { sweepOutbox } from './outbox.sweeper.js';
 import { LogFileSmsAdapter, type SmsPort } from './sms.log-adapter.js';
@@ -58,7 +58,7 @@ export async function startTicketJobs(db: Kysely<Database>, connection: Redis, c
           const row = await tickets.findById(job.data.ticketId);
           if (row && isOpenState(row.state as TicketState) && row.deadline_at?.getTime() === job.data.deadline) {
             const red = deadlineJobs(row.id, row.accepted_at.getTime(), job.data.deadline, Date.now(), settings.warningPolicy)[1];
-            if (red) await deadlineQueue.add('red', red.data, { jobId: red.id, delay: red.delay, removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 7 * 86400 } });
+            if (red) await deadlineQueue.add('red', red.data, { jobId: red.id, delay: red.delay, ...DEADLINE_JOB_OPTIONS });
           }
         }
         return result;
