@@ -13,6 +13,7 @@ COPY packages/asterisk/package.json packages/asterisk/
 COPY packages/db/package.json packages/db/
 COPY services/gateway/package.json services/gateway/
 COPY services/worker/package.json services/worker/
+COPY web/package.json web/
 RUN npm ci --no-audit --no-fund
 
 COPY tsconfig.json tsconfig.base.json ./
@@ -20,7 +21,9 @@ COPY packages packages
 COPY services services
 # The services resolve migrations/ relative to their dist/ (../../../migrations = /app/migrations).
 COPY migrations migrations
-RUN npx tsc -b && npm prune --omit=dev && npm cache clean --force
+# The desk and console pages (web/dist, served by the gateway under /desk/ and /console/).
+COPY web web
+RUN npm run build && npm prune --omit=dev && npm cache clean --force
 
 COPY deploy/render-asterisk.sh /usr/local/bin/cti-render-asterisk
 RUN chmod 0755 /usr/local/bin/cti-render-asterisk \

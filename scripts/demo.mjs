@@ -35,6 +35,8 @@ for (let n = 1; n <= config.CTI_SEATS; n++) {
   ids.push(id);
 }
 const token = await new TokenRepository(db).create('supervisor', 'demo', null);
+// Agent a01 is left for a person at the agent desk (seat-01, browser phone); the other agents answer on SIPp phones.
+const deskAgent = ids.shift();
 
 // Demo sign-ins for the desk, the console and the admin page. Their passwords are published (README), so they are
 // made only in a demo outside production mode; a rerun resets them to the demo passwords and enables them again.
@@ -58,7 +60,7 @@ await db.destroy();
 const call = (method, path, body) =>
   fetch(`${api}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body && { 'content-type': 'application/json' }) }, ...(body && { body: JSON.stringify(body) }) }).then((r) => r.json());
 
-for (let n = 1; n <= config.CTI_SEATS; n++) {
+for (let n = 2; n <= config.CTI_SEATS; n++) {
   const port = config.CTI_SEAT_BASE_PORT + n;
   children.push(spawn('sipp', ['-sf', `${root}test/sipp/seat.xml`, '-i', '127.0.0.1', '-p', String(port), '-mp', String(20000 + n * 8), '-d', '1500', '-aa', '-l', '1000', '-nostdin'], { stdio: 'ignore' }));
 }
@@ -69,6 +71,8 @@ for (const id of ids) {
 console.log(`[demo] ${ids.length} agents logged in and ready; supervisor token for the API: ${token}`);
 if (config.CTI_ENV !== 'production') {
   console.log(`[demo] staff sign-in (POST ${api}/api/v1/auth/login): ${DEMO_STAFF.map((s) => `${s.role} ${s.username} / ${s.password}`).join(', ')}`);
+  console.log(`[demo] agent desk: ${api}/desk/ — sign in as ${deskAgent} / Agent-12345, log in to seat-01 with 网页电话 and press 就绪 (F1); calls ring in the browser (allow the microphone)`);
+  console.log(`[demo] supervisor console: ${api}/console/ — sign in as sup01 / Super-12345`);
 }
 
 const target = `127.0.0.1:${config.CTI_SIP_PORT}`;

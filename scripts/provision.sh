@@ -9,6 +9,6 @@ export CTI_REDIS_URL=${CTI_REDIS_URL:-redis://127.0.0.1:6379}
 [ -d node_modules/kysely ] || npm ci --no-audit --no-fund
 # shellcheck source=scripts/services.sh
 . scripts/services.sh
-ensure_packages "sipp:sip-tester" "sox:sox" "chromium:chromium" $(fc-list -q :lang=zh 2>/dev/null || echo "no-cjk-font:fonts-noto-cjk")  # CJK font for the wallboard screenshot
+ensure_packages "sipp:sip-tester" "sox:sox" "chromium:chromium" "openssl:openssl" $(fc-list -q :lang=zh 2>/dev/null || echo "no-cjk-font:fonts-noto-cjk")  # CJK font for the wallboard screenshot
 ensure_services
 bash scripts/asterisk.sh provision

@@ -41,9 +41,14 @@ up() {
   [ "$(id -u)" = 0 ] || log "warning: not root; building or entering the Asterisk root filesystem needs root"
   [ -d node_modules ] || { log "installing npm dependencies"; npm ci --no-audit --no-fund >/dev/null; }
   log "building"
-  npx tsc -b
+  npm run build
   ensure_services
   [ "$DEMO" = 1 ] && ensure_packages "sipp:sip-tester"
+  # Browser phones on the desk page: a self-signed certificate for Asterisk's secure WebSocket unless one is configured.
+  if [ -z "${CTI_WEBRTC_CERT_FILE:-}" ]; then
+    bash scripts/webrtc-cert.sh "$RUN/tls"
+    export CTI_WEBRTC_CERT_FILE=$RUN/tls/webrtc.crt CTI_WEBRTC_KEY_FILE=$RUN/tls/webrtc.key
+  fi
   bash scripts/asterisk.sh start demo
   local astlog; astlog=$(bash scripts/asterisk.sh logdir demo)
   export CTI_QUEUE_LOG_FILE=$astlog/queue_log CTI_RECORDINGS_DIR=${astlog%/log}/spool/recording

@@ -46,6 +46,8 @@ describe('registering seats (a second Asterisk instance with CTI_SEAT_CONTACT em
     CTI_SEAT_CONTACT: '',
     CTI_SEATS: '2',
     CTI_SEAT_SECRETS_FILE: secretsFile,
+    // Desk phones only: the run's own instance holds the browser phones' TLS port.
+    CTI_WEBRTC_CERT_FILE: '',
     CTI_SEAT_NETWORKS: '127.0.0.1/32',
     CTI_SIP_PORT: String(5290 + slot),
     CTI_AMI_PORT: String(5149 + slot),

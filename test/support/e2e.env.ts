@@ -49,6 +49,8 @@ export function e2eEnv(runId: string, slot = 0): Record<string, string> {
     // mobiles: callbacks to them must pass the dial policy. International and premium numbers stay refused.
     CTI_DIAL_ALLOWED: '1[3-9]\\d{6,12},0836\\d{7},[2-8]\\d{6}',
     CTI_SEAT_BASE_PORT: String(16100 + slot * 100),
+    // Asterisk's TLS listener for browser phones (secure WebSocket); global setup generates its certificate.
+    CTI_WEBRTC_PORT: String(8389 + slot),
     CTI_PARTNER_BASE_PORT: String(17100 + slot * 10),
     CTI_RTP_START: String(32000 + slot * 1000),
     CTI_RTP_END: String(32999 + slot * 1000),

@@ -1,7 +1,7 @@
 // One real stack per end-to-end run: an Asterisk instance, the worker and the gateway on test ports,
 // a fresh PostgreSQL schema and Redis prefix, 27 agents logged in and ready. Torn down afterwards.
 import { fileURLToPath } from 'node:url';
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
@@ -22,6 +22,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const INSTANCE = `e2e${slot}`;
   const env = e2eEnv(runId, slot);
   console.log(`[e2e] run ${runId} in port slot ${slot}; logs in .run/${runId}/`);
+  // Browser phones (test/desk.e2e.ts): a self-signed certificate for Asterisk's secure WebSocket, and this run's own
+  // file of generated SIP passwords.
+  const tlsDir = `${root}.run/${runId}/tls`;
+  execFileSync('bash', [`${root}scripts/webrtc-cert.sh`, tlsDir]);
+  Object.assign(env, { CTI_WEBRTC_CERT_FILE: `${tlsDir}/webrtc.crt`, CTI_WEBRTC_KEY_FILE: `${tlsDir}/webrtc.key`, CTI_SEAT_SECRETS_FILE: `${root}.run/${runId}/main-seat-secrets.json` });
   asteriskScript(root, env, 'stop', INSTANCE); // a leftover of a run that died in this slot
   asteriskScript(root, env, 'start', INSTANCE);
   const logDir = asteriskScript(root, env, 'logdir', INSTANCE).trim();

@@ -168,3 +168,43 @@ describe('renderAsteriskConf with the real templates', () => {
     expect(() => renderAsteriskConf({ 'bad.conf': 'x = {{NOPE}}\n' }, loadConfig({}), '/x')).toThrow('asterisk-conf/bad.conf: unknown placeholder {{NOPE}}');
   });
 });
+
+describe('browser phones (CTI_WEBRTC_CERT_FILE set)', () => {
+  const config = loadConfig({ CTI_SEATS: '3', CTI_WEBRTC_CERT_FILE: '/etc/cti/webrtc.crt', CTI_WEBRTC_KEY_FILE: '/etc/cti/webrtc.key', CTI_WEBRTC_BIND: '10.1.2.3', CTI_WEBRTC_PORT: '8443', CTI_SEAT_NETWORKS: '10.1.0.0/16' });
+  const secrets = { 'seat-01-web': 'pw-one', 'seat-02-web': 'pw-two', 'seat-03-web': 'pw-three' };
+  const out = renderAsteriskConf(templates, config, '/run/cti/demo', secrets);
+  const pjsip = out['pjsip.conf'] as string;
+  const byName = (name: string) => sections(pjsip).filter(([n]) => n === name).map(([, body]) => body);
+
+  it('opens a TLS listener with the certificate inside the instance, and a WSS transport', () => {
+    expect(out['http.conf']).toMatch(/^tlsenable = yes$/m);
+    expect(out['http.conf']).toMatch(/^tlsbindaddr = 10\.1\.2\.3:8443$/m);
+    expect(out['http.conf']).toMatch(/^tlscertfile = \/run\/cti\/demo\/etc\/keys\/webrtc\.crt$/m);
+    expect(out['http.conf']).toMatch(/^tlsprivatekey = \/run\/cti\/demo\/etc\/keys\/webrtc\.key$/m);
+    expect(byName('transport-wss')[0]).toMatch(/protocol = wss/);
+  });
+
+  it('gives each seat a webrtc browser phone seat-NN-web with its own password, admitted from the seat networks only', () => {
+    const endpoints = sections(pjsip).filter(([, body]) => /\(browser-phone-defaults\)/.test(body)).map(([n]) => n);
+    expect(endpoints).toEqual(['seat-01-web', 'seat-02-web', 'seat-03-web']);
+    const defaults = byName('browser-phone-defaults')[0] as string;
+    for (const line of ['webrtc = yes', 'transport = transport-wss', 'identify_by = username', 'context = from-seat', 'deny = 0.0.0.0/0.0.0.0', 'permit = 10.1.0.0/16', 'dtmf_mode = rfc4733']) expect(defaults).toContain(line);
+    expect(byName('seat-02-web').find((b) => b.includes('type = auth'))).toMatch(/username = seat-02-web\npassword = pw-two\n/);
+    expect(byName('seat-02-web').find((b) => b.includes('type = aor'))).toMatch(/max_contacts = 1\nremove_existing = yes/);
+    // Desk phones stay as they were, and the fallback queue rings both kinds.
+    expect(sections(pjsip).filter(([, body]) => /\(seat-defaults\)/.test(body)).map(([n]) => n)).toEqual(['seat-01', 'seat-02', 'seat-03']);
+    expect(out['queues.conf']).toContain('member => PJSIP/seat-03\n');
+    expect(out['queues.conf']).toContain('member => PJSIP/seat-03-web');
+  });
+
+  it('refuses to render a browser phone without a password, or with one that would change the file', () => {
+    expect(() => renderAsteriskConf(templates, config, '/x', { 'seat-01-web': 'a', 'seat-02-web': 'b' })).toThrow('no SIP password for registering seat seat-03-web (CTI_SEAT_SECRETS_FILE)');
+    expect(() => renderAsteriskConf(templates, config, '/x', { ...secrets, 'seat-01-web': 'x\n[evil]' })).toThrow(/seat-01-web .* must not contain control characters/);
+  });
+
+  it('renders nothing of it without a certificate', () => {
+    const plain = renderAsteriskConf(templates, loadConfig({ CTI_SEATS: '3' }), '/x');
+    expect(plain['http.conf']).not.toMatch(/tls/);
+    expect(plain['pjsip.conf']).not.toMatch(/wss|webrtc|-web/);
+  });
+});

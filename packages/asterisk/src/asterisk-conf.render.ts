@@ -1,4 +1,5 @@
 import { asteriskValueProblem, type Config } from '@cti/contracts';
+import { browserPhoneName, browserPhonesEnabled } from './seat-phone.js';
 
 /** Emergency and utility partners that get a SIP endpoint of their own, in port order. */
 export const PARTNER_KEYS = ['110', '119', '120', '122', 'water', 'power', 'gas', 'heating'] as const;
@@ -116,17 +117,57 @@ function partnerBlocks(config: Config): string {
   }).join('\n');
 }
 
+/** Where the renderer puts Asterisk's TLS certificate and key for browser phones, inside the instance's etc/. */
+export const WEBRTC_CERT_PATHS = { cert: 'keys/webrtc.crt', key: 'keys/webrtc.key' } as const;
+
+/** http.conf: the TLS listener browser phones open their secure WebSocket (/ws) on. */
+function webrtcTls(config: Config, instanceRoot: string): string {
+  if (!browserPhonesEnabled(config)) return '';
+  return [
+    'tlsenable = yes',
+    `tlsbindaddr = ${confValue('CTI_WEBRTC_BIND', config.CTI_WEBRTC_BIND)}:${config.CTI_WEBRTC_PORT}`,
+    `tlscertfile = ${confValue('the instance root', instanceRoot)}/etc/${WEBRTC_CERT_PATHS.cert}`,
+    `tlsprivatekey = ${instanceRoot}/etc/${WEBRTC_CERT_PATHS.key}`,
+  ].join('\n');
+}
+
+/**
+ * pjsip.conf: the secure WebSocket transport and one browser phone per seat (`seat-NN-web`, webrtc = yes: DTLS-SRTP,
+ * ICE, AVPF, rtcp-mux), registering with a password of its own from CTI_SEAT_SECRETS_FILE and admitted only from
+ * CTI_SEAT_NETWORKS. The registered contact is the WebSocket connection itself, so there is no contact ACL to check.
+ */
+function browserPhoneBlocks(config: Config, secrets: SeatSecrets): string {
+  if (!browserPhonesEnabled(config)) return '';
+  const blocks = [
+    '[transport-wss]\ntype = transport\nprotocol = wss\nbind = 0.0.0.0\n',
+    `[browser-phone-defaults](!)\ntype = endpoint\ntransport = transport-wss\nwebrtc = yes\ndtls_auto_generate_cert = yes\n` +
+      `identify_by = username\n${aclLines(config.CTI_SEAT_NETWORKS.split(','), false)}\ncontext = from-seat\ndisallow = all\nallow = ulaw,alaw\n` +
+      `direct_media = no\ndtmf_mode = rfc4733\nrtp_timeout = ${config.CTI_RTP_TIMEOUT_S}\nrtp_timeout_hold = ${config.CTI_RTP_TIMEOUT_HOLD_S}\n` +
+      `timers = yes\ntimers_sess_expires = ${config.CTI_SIP_SESSION_EXPIRES_S}\n`,
+  ];
+  for (let n = 1; n <= config.CTI_SEATS; n++) {
+    const name = browserPhoneName(seatName(n));
+    blocks.push(
+      `[${name}](browser-phone-defaults)\naors = ${name}\nauth = ${name}\n\n[${name}]\ntype = auth\nauth_type = userpass\n` +
+        `username = ${name}\npassword = ${seatSecret(secrets, name)}\n\n[${name}]\ntype = aor\nmax_contacts = 1\nremove_existing = yes\n${seatQualify(config)}`,
+    );
+  }
+  return blocks.join('\n');
+}
+
 function queueMembers(config: Config): string {
   const lines: string[] = [];
   for (let n = 1; n <= config.CTI_SEATS; n++) lines.push(`member => PJSIP/${seatName(n)}`);
+  // An agent answering in the browser gets the fallback queue's calls there too.
+  if (browserPhonesEnabled(config)) for (let n = 1; n <= config.CTI_SEATS; n++) lines.push(`member => PJSIP/${browserPhoneName(seatName(n))}`);
   return lines.join('\n');
 }
 
 /**
  * Renders every template: `{{NAME}}` placeholders from `vars`, and the generated blocks
- * (`;@SEATS@`, `;@SEAT_ACL@`, `;@PARTNERS@`, `;@QUEUE_MEMBERS@`). An unknown placeholder is an error,
+ * (`;@SEATS@`, `;@SEAT_ACL@`, `;@PARTNERS@`, `;@QUEUE_MEMBERS@`, `;@WEBRTC_TLS@`, `;@BROWSER_PHONES@`). An unknown placeholder is an error,
  * so a typo never reaches Asterisk as a literal. `seatSecrets` holds the passwords of registering seats
- * (needed only when CTI_SEAT_CONTACT is empty). Values are inserted literally: no `$&`-style replacement
+ * (desk phones when CTI_SEAT_CONTACT is empty, browser phones when CTI_WEBRTC_CERT_FILE is set). Values are inserted literally: no `$&`-style replacement
  * pattern of String.replace applies to them.
  */
 export function renderAsteriskConf(
@@ -141,6 +182,8 @@ export function renderAsteriskConf(
     ';@SEAT_ACL@': aclLines(config.CTI_SEAT_NETWORKS.split(','), true),
     ';@PARTNERS@': partnerBlocks(config),
     ';@QUEUE_MEMBERS@': queueMembers(config),
+    ';@WEBRTC_TLS@': webrtcTls(config, instanceRoot),
+    ';@BROWSER_PHONES@': browserPhoneBlocks(config, seatSecrets),
   };
   const out: Record<string, string> = {};
   for (const [file, text] of Object.entries(templates)) {

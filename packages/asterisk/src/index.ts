@@ -5,3 +5,4 @@ export * from './ami.adapter.js';
 export * from './trunk.monitor.js';
 export * from './seat-secrets.store.js';
 export * from './seat.monitor.js';
+export * from './seat-phone.js';

@@ -92,6 +92,23 @@ export const configSchema = z.object({
   CTI_SEAT_SECRETS_FILE: z.string().min(1).default('/var/lib/cti12345/seat-secrets.json'),
   /** Networks seats may send SIP from (pjsip ACL of every seat endpoint), comma-separated CIDRs; the default is loopback and the private ranges. */
   CTI_SEAT_NETWORKS: ipv4Networks.default('127.0.0.0/8,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16'),
+  /**
+   * PEM certificate (with its chain) of Asterisk's TLS listener for browser phones (SIP over a secure WebSocket, then
+   * DTLS-SRTP media); empty = no browser phones. The stack and test scripts generate a self-signed one; in production
+   * name a real certificate for the host in CTI_WEBRTC_WS_URL.
+   */
+  CTI_WEBRTC_CERT_FILE: z.string().default(''),
+  /** PEM private key of CTI_WEBRTC_CERT_FILE. */
+  CTI_WEBRTC_KEY_FILE: z.string().default(''),
+  /** Address Asterisk's TLS listener for browser phones binds to (ARI answers there too, behind its password). */
+  CTI_WEBRTC_BIND: ipv4Address.default('127.0.0.1'),
+  /** Port of Asterisk's TLS listener for browser phones. */
+  CTI_WEBRTC_PORT: port.default(8189),
+  /** URL browsers open for SIP, `wss://host:port/ws` (the host must match the certificate); empty = wss://CTI_WEBRTC_BIND:CTI_WEBRTC_PORT/ws. */
+  CTI_WEBRTC_WS_URL: z
+    .string()
+    .regex(/^(wss:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/ws)?$/, 'expected wss://host[:port]/ws')
+    .default(''),
   /** IPv4 address where the emergency/utility partners' SIP endpoints answer (their requests are admitted from it only). */
   CTI_PARTNER_HOST: ipv4Address.default('127.0.0.1'),
   /** Base port of partner endpoints (110 → base+0, 119 → +1, 120 → +2, 122 → +3). */

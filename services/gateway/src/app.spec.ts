@@ -47,7 +47,7 @@ function fixture(health: Partial<HealthProbes> = {}) {
     features: [
       (routes) => registerAgentRoutes(routes, agents),
       (routes) => registerStatsRoutes(routes, { answerCounts: async (from, to) => (countsAsked.push({ from, to }), counts) }, () => clock.now()),
-      (routes) => registerTicketRoutes(routes, { list: async () => ({ total: 0, items: [] }), findById: async () => undefined, inAgentScope: async () => new Set<string>() }, openAccess),
+      (routes) => registerTicketRoutes(routes, { list: async () => ({ total: 0, items: [] }), findById: async () => undefined, findBySourceCall: async () => undefined, inAgentScope: async () => new Set<string>() }, openAccess),
       (routes) => registerCallRoutes(routes, { liveCalls: () => [] }, () => clock.now()),
       (routes) => registerAcdRoutes(routes, acd),
     ],
@@ -272,6 +272,7 @@ describe('other routes', () => {
         '/api/v1/stats/answer-rate',
         '/api/v1/tickets',
         '/api/v1/tickets/{id}',
+        '/api/v1/calls/{linkedId}/ticket',
         '/api/v1/calls/live',
         '/api/v1/queue',
       ].sort(),
@@ -296,7 +297,7 @@ describe('other routes', () => {
 
   it('hides the details of an unexpected error behind a 500', async () => {
     const f = fixture();
-    const failing = { list: async () => Promise.reject(new Error('password=hunter2 connection refused')), findById: async () => undefined, inAgentScope: async () => new Set<string>() };
+    const failing = { list: async () => Promise.reject(new Error('password=hunter2 connection refused')), findById: async () => undefined, findBySourceCall: async () => undefined, inAgentScope: async () => new Set<string>() };
     app = await buildApp({ ...f.deps, features: [(routes) => registerTicketRoutes(routes, failing, openAccess)] });
     const res = await app.inject({ method: 'GET', url: '/api/v1/tickets', headers: bearer('tok-a1') });
     expect(res.statusCode).toBe(500);

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { CALLBACK_RESULTS_QUEUE, CALL_RECORDS_QUEUE, LINKAGES_QUEUE, loadConfig, tokenLifetimeDays } from '@cti/contracts';
 import { AcdEngine, systemClock } from '@cti/domain';
-import { AmiClient, AriTelephony, SeatMonitor, TrunkMonitor, ariAppNames, seatName, type TelephonyEvents } from '@cti/asterisk';
+import { AmiClient, AriTelephony, SeatMonitor, TrunkMonitor, ariAppNames, browserPhoneUrl, browserPhonesEnabled, seatEndpoints, seatName, type TelephonyEvents } from '@cti/asterisk';
 import { AgentRepository, AuditRepository, CallRepository, CallbackTaskRepository, TicketRepository, TokenRepository, createDb, migrateWithRetry } from '@cti/db';
 import { createLogger } from './logger.js';
 import { CallService } from './call/call.service.js';
@@ -17,6 +17,7 @@ import { guardUnhandledRejections } from './process.guards.js';
 import { FallbackQueueLogImporter } from './records/fallback-queue-log.importer.js';
 import { AgentService } from './agent/agent.service.js';
 import { AgentStateTracker } from './agent/agent-state.tracker.js';
+import { BrowserPhoneCredentialsService, SeatSecretsFile } from './agent/browser-phone.credentials.js';
 import { SEAT_UNREACHABLE_PAUSE_REASON, SeatReachability } from './agent/seat-reachability.js';
 import { agentEventsFeature } from './agent/agent-events.feature.js';
 import { TokenWatch } from './http/token.watch.js';
@@ -45,6 +46,7 @@ import { TRANSFER_PAUSE_REASON } from './control/control.ports.js';
 import { createOpsWiring } from './ops/ops.feature.js';
 import { DialplanHeartbeat } from './liveness/dialplan-heartbeat.js';
 import { startEventLoopWatchdog } from './liveness/event-loop.watchdog.js';
+import { webPagesFeature } from './web/web-pages.feature.js';
 
 const config = loadConfig(process.env);
 const log = createLogger('gateway', config.CTI_LOG_LEVEL);
@@ -53,6 +55,8 @@ guardUnhandledRejections(process, log);
 // opens its own connection and Asterisk's HTTP server refuses them under load.
 http.globalAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 const migrationsDir = fileURLToPath(new URL('../../../migrations', import.meta.url));
+// The desk and console pages `npm run build` writes (web/dist), served under /desk/ and /console/.
+const webDir = fileURLToPath(new URL('../../../web/dist', import.meta.url));
 
 /** Milliseconds since the process started (module loading included): start-up phases are logged with it. */
 const sinceStart = () => Math.round(process.uptime() * 1000);
@@ -157,7 +161,8 @@ async function main(): Promise<void> {
     bus.publish({ type: 'trunk.status', at: s.since, trunk, status: s.status });
   });
 
-  const seats = new Set(Array.from({ length: config.CTI_SEATS }, (_, i) => seatName(i + 1)));
+  // Every endpoint an agent can be rung on: the seats' desk phones and, when configured, their browser phones.
+  const seats = new Set(seatEndpoints(config));
   // A seat whose phone stops answering OPTIONS (CTI_SEAT_QUALIFY_S) gets no offers until it answers again.
   const seatReachability = new SeatReachability(acd, (seat) => seatMonitor.isUnreachable(seat), log, () => calls.dispatch());
   const seatMonitor = new SeatMonitor(ami, (aor) => seats.has(aor), (seat, reachable) => seatReachability.seatChanged(seat, reachable));
@@ -198,7 +203,13 @@ async function main(): Promise<void> {
     sessions: staff.sessionAuth,
     features: [
       ...staff.features,
-      (routes) => registerAgentRoutes(routes, agents),
+      (routes) =>
+        registerAgentRoutes(routes, agents, {
+          pauseReasons: routing.acd.pauseReasons,
+          wrapUpSeconds: config.CTI_WRAP_UP_S,
+          seats: Array.from({ length: config.CTI_SEATS }, (_, i) => seatName(i + 1)),
+          browserPhones: browserPhonesEnabled(config) ? new BrowserPhoneCredentialsService(acd, new SeatSecretsFile(config.CTI_SEAT_SECRETS_FILE), browserPhoneUrl(config)) : undefined,
+        }),
       (routes) => registerSupervisorRoutes(routes, agents, new AuditRepository(db)),
       (routes) => registerStatsRoutes(routes, new CallRepository(db), systemClock.now),
       ...ticketFeatures(db, config, systemClock.now, (agentId) => calls.findCallByAgent(agentId)?.callerNumber),
@@ -220,6 +231,7 @@ async function main(): Promise<void> {
         tokenWatch,
         staff.streamSessions,
       ),
+      webPagesFeature({ dir: webDir, connectOrigins: browserPhonesEnabled(config) ? [new URL(browserPhoneUrl(config)).origin] : [] }),
     ],
     health: {
       ari: () => ari.isUp(),

@@ -1,5 +1,6 @@
 import { CtiError, type AcdEngine, type AgentView } from '@cti/domain';
 import type { AgentRow } from '@cti/db';
+import { phoneEndpoint, seatOfEndpoint, type SeatPhone } from '@cti/asterisk';
 
 /** The agent directory the service reads (AgentRepository fits). */
 export interface AgentDirectory {
@@ -18,6 +19,10 @@ export interface AgentStatus {
 
 /** Agent log-in and state changes; routes calls after every change that frees an agent. */
 export class AgentService {
+  /**
+   * `seats` are the endpoints agents can be rung on: each seat's desk phone (`seat-NN`) and, when browser phones are
+   * configured, its browser phone (`seat-NN-web`). The ACD's seat of an agent is the endpoint their calls ring.
+   */
   constructor(
     private readonly acd: AcdEngine,
     private readonly directory: AgentDirectory,
@@ -25,25 +30,36 @@ export class AgentService {
     private readonly onAgentFreed: () => void,
   ) {}
 
+  /** One agent with live state, or undefined when the directory has no such agent. */
+  async find(agentId: string): Promise<AgentStatus | undefined> {
+    const r = await this.directory.findById(agentId);
+    return r && { agentId: r.id, name: r.name, skills: r.skills, backup: r.backup, live: this.acd.findAgent(r.id) ?? null };
+  }
+
   /** Every agent with live state. */
   async list(): Promise<AgentStatus[]> {
     const rows = await this.directory.list();
     return rows.map((r) => ({ agentId: r.id, name: r.name, skills: r.skills, backup: r.backup, live: this.acd.findAgent(r.id) ?? null }));
   }
 
-  /** Logs an agent in to a seat; they start not ready until they say so. */
-  async login(agentId: string, seat: string): Promise<AgentView> {
+  /**
+   * Logs an agent in to a seat, taking calls on its desk phone or on the browser phone of the desk page; they start
+   * not ready until they say so. One agent per seat, whichever phone.
+   */
+  async login(agentId: string, seat: string, phone: SeatPhone = 'desk'): Promise<AgentView> {
     const agent = await this.directory.findById(agentId);
     if (!agent) throw new CtiError('CTI_ERR_NO_SUCH_AGENT', `no agent ${agentId}`, { agentId });
     if (!this.seats.has(seat)) throw new CtiError('CTI_ERR_VALIDATION', `no seat ${seat}`, { field: 'seat', seat });
-    const holder = this.acd.agents().find((a) => a.seat === seat && a.agentId !== agentId && a.state !== 'logged_out');
+    const endpoint = phoneEndpoint(seat, phone);
+    if (!this.seats.has(endpoint)) throw new CtiError('CTI_ERR_VALIDATION', `seat ${seat} has no ${phone} phone (browser phones need CTI_WEBRTC_CERT_FILE)`, { field: 'phone', seat, phone });
+    const holder = this.acd.agents().find((a) => seatOfEndpoint(a.seat).seat === seat && a.agentId !== agentId && a.state !== 'logged_out');
     if (holder) throw new CtiError('CTI_ERR_CONFLICT', `seat ${seat} is taken by ${holder.agentId}`, { seat, agentId: holder.agentId });
     const current = this.acd.findAgent(agentId);
     if (current && current.state !== 'logged_out') {
-      if (current.seat === seat) return current;
+      if (current.seat === endpoint) return current;
       throw new CtiError('CTI_ERR_CONFLICT', `agent ${agentId} is already logged in at ${current.seat}`, { seat: current.seat });
     }
-    this.acd.login({ agentId, seat, skills: agent.skills, backup: agent.backup });
+    this.acd.login({ agentId, seat: endpoint, skills: agent.skills, backup: agent.backup });
     return this.acd.getAgent(agentId);
   }
 

@@ -2,7 +2,20 @@ import { z } from 'zod';
 import { CtiError } from '@cti/domain';
 import type { Principal } from '@cti/db';
 import type { AgentService } from '../agent/agent.service.js';
+import type { BrowserPhoneCredentialsService } from '../agent/browser-phone.credentials.js';
 import type { RouteRegistry } from './route.registry.js';
+
+/** What the desk page needs besides the agent's state: pause reasons, wrap-up, seats and browser phones. */
+export interface DeskSettings {
+  /** Pause reasons an agent may choose (the ACD's configured list). */
+  pauseReasons: readonly string[];
+  /** After-call work seconds (CTI_WRAP_UP_S). */
+  wrapUpSeconds: number;
+  /** Seats an agent may log in at (`seat-01` …). */
+  seats: readonly string[];
+  /** Browser phones' credentials; undefined when none are configured. */
+  browserPhones: BrowserPhoneCredentialsService | undefined;
+}
 
 const SUPERVISING = ['supervisor', 'manager', 'admin'] as const;
 const ACTING = ['agent', 'qa', 'callback', 'supervisor', 'manager', 'admin'] as const;
@@ -16,8 +29,8 @@ function assertMayActFor(principal: Principal, agentId: string): void {
   }
 }
 
-/** Agent log-in, log-out, ready and pause. */
-export function registerAgentRoutes(routes: RouteRegistry, agents: AgentService): void {
+/** Agent log-in, log-out, ready and pause; the desk's view of one agent and its browser phone. */
+export function registerAgentRoutes(routes: RouteRegistry, agents: AgentService, desk?: DeskSettings): void {
   routes.add({
     method: 'GET',
     url: '/api/v1/agents',
@@ -39,9 +52,43 @@ export function registerAgentRoutes(routes: RouteRegistry, agents: AgentService)
         return act(params.agentId, input as z.infer<B>);
       },
     });
-  agentAction('login', 'Log an agent in to a seat', z.object({ seat: z.string().regex(/^seat-\d{2,4}$/, 'seat must look like seat-01') }), (id, b) => agents.login(id, b.seat));
+  agentAction(
+    'login',
+    "Log an agent in to a seat, taking calls on its desk phone (default) or the desk page's browser phone",
+    z.object({ seat: z.string().regex(/^seat-\d{2,4}$/, 'seat must look like seat-01'), phone: z.enum(['desk', 'browser']).optional() }),
+    (id, b) => agents.login(id, b.seat, b.phone ?? 'desk'),
+  );
   agentAction('logout', 'Log an agent out', undefined, (id) => agents.logout(id));
   agentAction('ready', 'Set an agent ready for calls', undefined, (id) => agents.ready(id));
   agentAction('pause', 'Pause an agent with a reason code', z.object({ reason: z.string().min(1).max(32) }), (id, b) => agents.pause(id, b.reason));
   agentAction('wrap-up/end', 'End after-call work early', undefined, (id) => agents.endWrapUp(id));
+  if (!desk) return;
+  routes.add({
+    method: 'GET',
+    url: '/api/v1/agents/:agentId',
+    summary: 'One agent with live state, and what the desk offers: pause reasons, wrap-up seconds, seats, browser phones',
+    roles: ACTING,
+    params: agentParams,
+    handler: async ({ params, principal }) => {
+      assertMayActFor(principal, params.agentId);
+      const agent = await agents.find(params.agentId);
+      if (!agent) throw new CtiError('CTI_ERR_NO_SUCH_AGENT', `no agent ${params.agentId}`, { agentId: params.agentId });
+      return { ...agent, desk: { pauseReasons: desk.pauseReasons, wrapUpSeconds: desk.wrapUpSeconds, seats: desk.seats, browserPhones: desk.browserPhones !== undefined } };
+    },
+  });
+  routes.add({
+    method: 'GET',
+    url: '/api/v1/agents/:agentId/phone',
+    summary: "SIP credentials of the browser phone the agent is logged in with (the agent themself only; 409 when on a desk phone)",
+    roles: ACTING,
+    params: agentParams,
+    handler: async ({ params, principal, req }) => {
+      // A seat's SIP password goes to the person sitting there, never to someone watching the seat.
+      if (principal.agentId !== params.agentId) throw new CtiError('CTI_ERR_FORBIDDEN', `only agent ${params.agentId} may read their browser phone's credentials`, { agentId: params.agentId });
+      if (!desk.browserPhones) throw new CtiError('CTI_ERR_INVALID_STATE', 'no browser phones are configured (CTI_WEBRTC_CERT_FILE)');
+      const credentials = await desk.browserPhones.forAgent(params.agentId);
+      req.log.info({ agentId: params.agentId, endpoint: credentials.endpoint }, 'browser phone credentials handed to the agent');
+      return credentials;
+    },
+  });
 }

@@ -235,7 +235,7 @@ export function registerCallControlRoutes(routes: RouteRegistry, d: CallControlR
     url: '/api/v1/supervision',
     summary: "Monitor, whisper to or barge into an agent's call from the supervisor's own seat (audited)",
     roles: SUPERVISING,
-    body: z.object({ agentId: z.string().min(1).max(64), mode: z.enum(['monitor', 'whisper', 'barge']), seat: z.string().regex(/^seat-\d{2,4}$/).optional() }),
+    body: z.object({ agentId: z.string().min(1).max(64), mode: z.enum(['monitor', 'whisper', 'barge']), seat: z.string().regex(/^seat-\d{2,4}(-web)?$/, 'seat must look like seat-01 (desk phone) or seat-01-web (browser phone)').optional() }),
     handler: async ({ body, principal }) => {
       const seat = body.seat ?? (principal.agentId ? d.seatOf(principal.agentId) : undefined);
       if (!seat) throw new CtiError('CTI_ERR_VALIDATION', 'log in to a seat or give one', { field: 'seat' });

@@ -25,6 +25,8 @@ import { readerKey, type TicketReadBudget } from '../ticket/ticket-read.budget.j
 export interface TicketReader {
   list(filter: TicketFilter): Promise<{ total: number; items: TicketRow[] }>;
   findById(id: string): Promise<TicketRow | undefined>;
+  /** The intake ticket the worker opened from an answered call, or undefined (not stored yet, or not answered). */
+  findBySourceCall(linkedId: string): Promise<TicketRow | undefined>;
   /** Of the given ids, those within an agent's read scope. */
   inAgentScope(ids: readonly string[], scope: AgentTicketScope): Promise<Set<string>>;
 }
@@ -228,6 +230,20 @@ export function registerTicketRoutes(routes: RouteRegistry, tickets: TicketReade
       access.budget.charge(readerKey(principal), items.length);
       await access.audit.record({ principal, action: 'ticket.search', route: 'GET /api/v1/tickets', ticketIds: items.map((t) => t.id), query });
       return { total, items: items.map((t) => presentTicket(t, false, options.warningPolicy, now)) };
+    },
+  });
+  routes.add({
+    method: 'GET',
+    url: '/api/v1/calls/:linkedId/ticket',
+    summary: "The intake ticket opened from an answered call (404 until the worker has stored the call), in the reader's scope; audited like a detail read",
+    roles: READERS,
+    params: z.object({ linkedId: text(128) }),
+    handler: async ({ params, principal }) => {
+      const found = await tickets.findBySourceCall(params.linkedId);
+      if (!found) throw new CtiError('CTI_ERR_NOT_FOUND', `no ticket opened from call ${params.linkedId} (yet)`, { linkedId: params.linkedId });
+      const t = await visibleTicket(tickets, found.id, principal, access, 'GET /api/v1/calls/:linkedId/ticket');
+      await access.audit.record({ principal, action: 'ticket.read', route: 'GET /api/v1/calls/:linkedId/ticket', ticketIds: [t.id] });
+      return presentTicket(t, true, options.warningPolicy, options.now(), showsFullNumber(principal));
     },
   });
   routes.add({

@@ -38,7 +38,7 @@ export function fallbackCallRecord(entries: QueueLogEntry[], agentAtSeat: (seat:
   const [trunkName, line] = (enter.data[0] ?? '').split(':');
   const trunk: TrunkName = trunkName === 'backup' ? 'backup' : 'primary';
   const connect = entries.find((e) => e.event === 'CONNECT');
-  const seat = connect ? /^PJSIP\/(seat-\d+)/.exec(connect.agent)?.[1] : undefined;
+  const seat = connect ? /^PJSIP\/(seat-\d+(?:-web)?)/.exec(connect.agent)?.[1] : undefined;
   const rang = entries.filter((e) => e.event === 'RINGNOANSWER' || e.event === 'RINGCANCELED').length + (connect ? 1 : 0);
   const agentId = seat ? agentAtSeat(seat) : undefined;
   return {
