@@ -188,16 +188,17 @@ describe('a signed-in browser', () => {
     expect(await openFeed(agent, 'a01').first).toBe('closed 4403');
     expect(await openFeed(agent, agentId, 'http://evil.example').first).toBe('closed 4403');
     expect(await openFeed({ ...agent, cookie: `cti_session=cts_${'x'.repeat(43)}` }, agentId).first).toBe('closed 4401');
-    // Log in at a seat through the session and see the feed report it; then log out again. Earlier files may have
-    // left all 27 seats held: then seat-27's idle holder steps aside for the test and gets the seat back after it.
-    const live = ((await api(ctx, 'GET', '/api/v1/agents')).body.items as Array<{ id: string; live: { seat: string; state: string } | null }>).filter((a) => a.live && a.live.state !== 'logged_out');
-    const held = new Map(live.map((a) => [a.live?.seat, a.id]));
-    const free = Array.from({ length: 27 }, (_, i) => `seat-${String(27 - i).padStart(2, '0')}`).find((s) => !held.has(s));
-    const seat = free ?? 'seat-27';
-    const holder = free ? undefined : held.get(seat);
-    if (holder) expect((await api(ctx, 'POST', `/api/v1/agents/${holder}/logout`)).status).toBe(200);
+    // Log in at seat-27 through the session and see the feed report it; then log out again. When an earlier file left
+    // the seat held, its idle holder (named by the 409) steps aside for the test and gets the seat back after it.
+    const seat = 'seat-27';
+    let login = await as(agent, 'POST', `/api/v1/agents/${agentId}/login`, { seat });
+    const holder = login.status === 409 ? (login.body.details?.agentId as string | undefined) : undefined;
+    if (holder) {
+      expect((await api(ctx, 'POST', `/api/v1/agents/${holder}/logout`)).status).toBe(200);
+      login = await as(agent, 'POST', `/api/v1/agents/${agentId}/login`, { seat });
+    }
     try {
-      expect((await as(agent, 'POST', `/api/v1/agents/${agentId}/login`, { seat })).status).toBe(200);
+      expect(login.status, JSON.stringify(login.body)).toBe(200);
       await expect.poll(() => feed.messages.includes('agent.state:paused'), { timeout: 10_000 }).toBe(true); // logged in, not ready yet
       expect((await as(agent, 'POST', `/api/v1/agents/${agentId}/logout`)).status).toBe(200);
       await expect.poll(() => feed.messages.includes('agent.state:logged_out'), { timeout: 10_000 }).toBe(true);
