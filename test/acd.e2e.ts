@@ -6,6 +6,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { api, awaitSeatsAnswering, loginAllAgents } from './support/api.js';
 import { placeCalls, startSeats, startUas } from './support/sipp.js';
+import { startTrunkPhone, trunkAnswering } from './support/trunk.js';
 import { waitFor } from './support/processes.js';
 import { pidFile, restartGateway, stopGatewayByPidFile } from './support/gateway.control.js';
 
@@ -108,9 +109,10 @@ describe('the ACD on real calls', () => {
     expect(row.outcome).toBe('abandoned'); // not silently counted as answered
     expect(row.callback_requested_at).not.toBeNull();
     // The citizen's phone now answers at the address of the primary trunk (the carrier), talks 1 s and hangs up.
-    const [ip, port] = primary.split(':') as [string, string];
-    const citizen = startUas(ctx.root, ip, Number(port), 'citizen-answers', 1000);
+    const citizen = startTrunkPhone(ctx, 'trunk-primary', 'citizen-answers', 1000);
     try {
+      // The caller just left the primary's address; Asterisk dials it only once this phone has answered a qualify.
+      await trunkAnswering(ctx, citizen, 'trunk-primary');
       expect((await api(ctx, 'POST', '/api/v1/agents/a03/ready')).status).toBe(200);
       await waitFor('callback result', async () => (await q('SELECT 1 FROM $S.outbound_callbacks WHERE linked_id = $1', [call?.linked_id])).length === 1, 30_000);
       const [cb] = await q('SELECT kind, result, trunk, agent_id, answered_at FROM $S.outbound_callbacks WHERE linked_id = $1', [call?.linked_id]);
@@ -121,7 +123,7 @@ describe('the ACD on real calls', () => {
       expect(audit).toMatchObject([{ actor_role: 'system', actor_id: 'a03', data: { purpose: 'callback', allowed: true } }]);
       expect(audit[0].target).toMatch(/^\*+\d{4}$/);
     } finally {
-      citizen.kill('SIGKILL');
+      citizen.child.kill('SIGKILL');
     }
   });
 

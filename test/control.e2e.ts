@@ -8,6 +8,7 @@ import pg from 'pg';
 import { TokenRepository, createDb } from '@cti/db';
 import { api, awaitSeatsAnswering } from './support/api.js';
 import { placeCalls, startUas, type CallerRun } from './support/sipp.js';
+import { startTrunkPhone, trunkAnswering } from './support/trunk.js';
 import { waitFor } from './support/processes.js';
 import { pidFile, restartGateway, stopGatewayByPidFile } from './support/gateway.control.js';
 
@@ -15,8 +16,8 @@ const ctx = inject('e2e');
 const sipTarget = `127.0.0.1:${ctx.env.CTI_SIP_PORT}`;
 const primary = ctx.env.CTI_TRUNK_PRIMARY as string;
 const backup = ctx.env.CTI_TRUNK_BACKUP as string;
-const [primaryIp, primaryPort] = primary.split(':') as [string, string];
-const [backupIp, backupPort] = backup.split(':') as [string, string];
+const [primaryIp] = primary.split(':') as [string, string];
+const [backupIp] = backup.split(':') as [string, string];
 const seatPort = (n: number) => Number(ctx.env.CTI_SEAT_BASE_PORT) + n;
 const ariBase = `${ctx.env.CTI_ARI_URL}/ari`;
 const ariAuth = `Basic ${Buffer.from(`${ctx.env.CTI_ARI_USER ?? 'cti'}:${ctx.env.CTI_ARI_PASSWORD ?? 'cti-ari-secret'}`).toString('base64')}`;
@@ -60,10 +61,6 @@ async function setReady(ready: string[]): Promise<void> {
     const r = ready.includes(id) ? await api(ctx, 'POST', `/api/v1/agents/${id}/ready`) : await api(ctx, 'POST', `/api/v1/agents/${id}/pause`, { reason: 'meeting' });
     expect(r.status, `${id}: ${JSON.stringify(r.body)}`).toBe(200);
   }
-}
-
-async function trunkUp(name: 'trunk-primary' | 'trunk-backup'): Promise<void> {
-  await waitFor(`${name} up`, async () => (await (await fetch(`${ctx.apiUrl}/healthz`)).json()).trunks[name]?.status === 'up', 40_000, 500);
 }
 
 /**
@@ -116,9 +113,9 @@ afterAll(async () => {
 
 describe('emergency linkage over the trunks', () => {
   it('links a call with 110: caller, agent and partner in one bridge; after hand-off caller and partner; the record has times and trunk', async () => {
-    const partner = startUas(ctx.root, primaryIp, Number(primaryPort), 'seat');
+    const partner = startTrunkPhone(ctx, 'trunk-primary', 'seat');
     try {
-      await trunkUp('trunk-primary');
+      await trunkAnswering(ctx, partner, 'trunk-primary');
       // The caller comes from the backup trunk's address on another port, so the primary's port is the partner's.
       const { run, callId } = await callToA01(`${backupIp}:${ctx.mediaBase + 390}`);
       const started = await as('a01', 'POST', '/api/v1/agents/a01/call/linkage', { partner: '110', mode: 'transfer' });
@@ -140,14 +137,14 @@ describe('emergency linkage over the trunks', () => {
       const [ticket] = await q('SELECT state FROM $S.tickets WHERE source_call_id = $1', [callId]);
       expect(ticket.state).toBe('transferred_emergency');
     } finally {
-      partner.kill('SIGKILL');
+      partner.child.kill('SIGKILL');
     }
   }, 90_000);
 
   it('blind-transfers a call to an outside number: the agent leaves when it answers, the ticket is not an emergency transfer', async () => {
-    const outside = startUas(ctx.root, primaryIp, Number(primaryPort), 'seat');
+    const outside = startTrunkPhone(ctx, 'trunk-primary', 'seat');
     try {
-      await trunkUp('trunk-primary');
+      await trunkAnswering(ctx, outside, 'trunk-primary');
       const { run, callId } = await callToA01(`${backupIp}:${ctx.mediaBase + 390}`);
       const started = await as('a01', 'POST', '/api/v1/agents/a01/call/transfer/external', { number: '13900001111', mode: 'blind' });
       expect(started.status, JSON.stringify(started.body)).toBe(200);
@@ -161,15 +158,15 @@ describe('emergency linkage over the trunks', () => {
       const [row] = await q('SELECT partner, number, mode, result, ticket_state FROM $S.linkages WHERE linked_id = $1', [callId]);
       expect(row).toMatchObject({ partner: 'external', number: '13900001111', mode: 'transfer', result: 'answered', ticket_state: 'intake' });
     } finally {
-      outside.kill('SIGKILL');
+      outside.child.kill('SIGKILL');
     }
   }, 90_000);
 
   it('carries the partner leg on the backup trunk when the primary fails it (503)', async () => {
-    const failing = startUas(ctx.root, primaryIp, Number(primaryPort), 'partner-503');
-    const partner = startUas(ctx.root, backupIp, Number(backupPort), 'seat');
+    const failing = startTrunkPhone(ctx, 'trunk-primary', 'partner-503');
+    const partner = startTrunkPhone(ctx, 'trunk-backup', 'seat');
     try {
-      await Promise.all([trunkUp('trunk-primary'), trunkUp('trunk-backup')]);
+      await Promise.all([trunkAnswering(ctx, failing, 'trunk-primary'), trunkAnswering(ctx, partner, 'trunk-backup')]);
       const { run, callId } = await callToA01(`${primaryIp}:${ctx.mediaBase + 392}`);
       const started = await as('a01', 'POST', '/api/v1/agents/a01/call/linkage', { partner: '119', mode: 'three_way' });
       expect(started.status, JSON.stringify(started.body)).toBe(200);
@@ -180,15 +177,15 @@ describe('emergency linkage over the trunks', () => {
       const [row] = await q('SELECT trunk, result, mode, ticket_state FROM $S.linkages WHERE linked_id = $1', [callId]);
       expect(row).toMatchObject({ trunk: 'backup', result: 'answered', mode: 'three_way', ticket_state: 'intake' });
     } finally {
-      failing.kill('SIGKILL');
-      partner.kill('SIGKILL');
+      failing.child.kill('SIGKILL');
+      partner.child.kill('SIGKILL');
     }
   }, 90_000);
 
   it('keeps the caller talking with the agent when the partner does not answer', async () => {
-    const ringing = startUas(ctx.root, primaryIp, Number(primaryPort), 'seat-noanswer');
+    const ringing = startTrunkPhone(ctx, 'trunk-primary', 'seat-noanswer');
     try {
-      await trunkUp('trunk-primary');
+      await trunkAnswering(ctx, ringing, 'trunk-primary');
       const { run, callId } = await callToA01(`${backupIp}:${ctx.mediaBase + 394}`);
       const started = await as('a01', 'POST', '/api/v1/agents/a01/call/linkage', { partner: '120', mode: 'three_way' });
       expect(started.status, JSON.stringify(started.body)).toBe(200);
@@ -201,7 +198,7 @@ describe('emergency linkage over the trunks', () => {
       const [row] = await q('SELECT result, answered_at FROM $S.linkages WHERE linked_id = $1', [callId]);
       expect(row).toMatchObject({ result: 'no_answer', answered_at: null });
     } finally {
-      ringing.kill('SIGKILL');
+      ringing.child.kill('SIGKILL');
     }
   }, 60_000);
 });

@@ -8,11 +8,11 @@ import pg from 'pg';
 import { TokenRepository, createDb } from '@cti/db';
 import { api } from './support/api.js';
 import { placeCalls, startUas } from './support/sipp.js';
+import { startTrunkPhone, trunkAnswering } from './support/trunk.js';
 import { waitFor } from './support/processes.js';
 import { pidFile, restartGateway, stopGatewayByPidFile } from './support/gateway.control.js';
 
 const ctx = inject('e2e');
-const [primaryIp, primaryPort] = (ctx.env.CTI_TRUNK_PRIMARY as string).split(':') as [string, string];
 const [backupIp] = (ctx.env.CTI_TRUNK_BACKUP as string).split(':') as [string, string];
 const env = { ...ctx.env, CTI_DIAL_MAX_PER_AGENT: '2' };
 let db: pg.Client;
@@ -64,9 +64,9 @@ afterAll(async () => {
 describe('outside numbers an agent dials during a call', () => {
   it('refuses international, premium, unlisted and non-digit numbers, rings an allowed one as digits, limits the agent, and audits each', async () => {
     // The outside line rings (never answers) at the primary trunk's address; the caller comes from the backup's.
-    const outside = startUas(ctx.root, primaryIp, Number(primaryPort), 'seat-noanswer');
+    const outside = startTrunkPhone(ctx, 'trunk-primary', 'seat-noanswer');
     try {
-      await waitFor('trunk-primary up', async () => (await (await fetch(`${ctx.apiUrl}/healthz`)).json()).trunks['trunk-primary']?.status === 'up', 40_000, 500);
+      await trunkAnswering(ctx, outside, 'trunk-primary');
       // The caller stays until the test hangs up (no step depends on how long a fixed hold lasts).
       const run = placeCalls(ctx.root, { target: `127.0.0.1:${ctx.env.CTI_SIP_PORT}`, from: `${backupIp}:${ctx.mediaBase + 380}`, count: 1, holdMs: 0, mediaPort: ctx.mediaBase, timeoutS: 120, scenario: 'caller-until-hangup' });
       let callId = '';
@@ -122,7 +122,7 @@ describe('outside numbers an agent dials during a call', () => {
       expect((await run).successful).toBe(1);
       await waitFor('a01 free', async () => (await asA01('GET', '/api/v1/agents/a01/call')).status === 404, 20_000, 200);
     } finally {
-      outside.kill('SIGKILL');
+      outside.child.kill('SIGKILL');
     }
   }, 90_000);
 });

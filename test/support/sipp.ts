@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
 
@@ -75,6 +76,35 @@ export function startUas(root: string, ip: string, port: number, scenario: strin
     cwd: mediaDir(root),
     stdio: 'ignore',
   }));
+}
+
+/** A SIPp UAS at a carrier trunk's address that logs every SIP message it receives and sends. */
+export interface TrunkPhone {
+  child: ChildProcess;
+  /** Whether it has answered one of Asterisk's qualify OPTIONS with 200 OK. */
+  answeredQualify(): boolean;
+}
+
+/**
+ * Starts `scenario` at a trunk's address (a partner's line, an outside number) with a message log in `logDir`.
+ * Asterisk places no call to a trunk whose last qualify failed, and a qualify sent just before this phone bound its
+ * port can fail after a test already saw the trunk "up" (from an earlier phone at that address): see trunkAnswering.
+ */
+export function startTrunkUas(root: string, ip: string, port: number, scenario: string, logDir: string, ms = 0): TrunkPhone {
+  mkdirSync(logDir, { recursive: true });
+  const log = join(logDir, `trunk-${ip}-${port}-${Date.now()}.sip.log`);
+  const child = lowered(spawn('sipp', [
+    '-sf', join(root, `test/sipp/${scenario}.xml`), '-i', ip, '-p', String(port), '-mp', String(20000 + (port % 1000) * 8),
+    '-d', String(ms), '-aa', '-l', '1000', '-nostdin', '-trace_msg', '-message_file', log,
+  ], { cwd: mediaDir(root), stdio: 'ignore' }));
+  return {
+    child,
+    answeredQualify: () =>
+      existsSync(log) &&
+      readFileSync(log, 'utf8')
+        .split(/^-{20,} /m)
+        .some((m) => m.includes('message sent') && /^SIP\/2\.0 200 /m.test(m) && /^CSeq: \d+ OPTIONS/m.test(m)),
+  };
 }
 
 /** Runs one SIPp UAC call of `scenario` against `target` from `from` (ip:port) with extra arguments; resolves with its tally. */

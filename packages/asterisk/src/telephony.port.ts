@@ -25,6 +25,16 @@ export const LEG_VARS = { role: 'CTI_ROLE', owner: 'CTI_OWNER', trunk: 'CTI_TRUN
 /** The role the dialplan gives a citizen's inbound call. */
 export const INBOUND_ROLE = 'inbound';
 
+/**
+ * The id of the channel a snoop channel spies on, from the snoop's name (`Snoop/<spied channel's unique id>-<8 hex>`,
+ * as Asterisk's res_stasis_snoop names it; the unique id of a channel the gateway originates is the id it chose);
+ * undefined for any other channel. See docs/domain.md "Snoop channels".
+ */
+export function spiedChannelOf(channelName: string): string | undefined {
+  const m = /^Snoop\/(.+)-[0-9a-f]{8}$/.exec(channelName);
+  return m?.[1];
+}
+
 /** Options for ringing an endpoint into the Stasis application. */
 export interface DialOptions {
   /** Channel id to create, so events can be matched before originate returns. */

@@ -350,6 +350,25 @@ describe('CallService.reconcile', () => {
     expect(f.acd.getAgent('a1').state).not.toBe('on_call');
   });
 
+  it('keeps an untagged snoop on a live call’s seat leg (the gateway died before tagging it) and ends it with the call; an untagged snoop on no live call is hung up', async () => {
+    const f = callFixture();
+    f.readyAgent('a1', 'seat-01');
+    await f.service.inbound(channel('C1'), 'primary', '12345');
+    await f.service.agentAnswered('C1-leg1', 'C1');
+    f.telephony.channels = [
+      channel('C1'),
+      channel('C1-leg1', { name: 'PJSIP/seat-01-1' }),
+      channel('sv-C1-1-snoop2', { name: 'Snoop/C1-leg1-0000001c', args: [] }),
+      channel('sv-C0-1-snoop2', { name: 'Snoop/C0-leg1-0000001d', args: [] }),
+    ];
+    f.telephony.bridges = [{ id: 'bridge-C1', channels: ['C1', 'C1-leg1'] }];
+    await f.service.reconcile();
+    expect(f.telephony.argsOf('hangup')).toEqual([['sv-C0-1-snoop2']]);
+    f.telephony.calls.length = 0;
+    f.service.channelGone('C1');
+    expect(f.telephony.argsOf('hangup').map((a) => a[0]).sort()).toEqual(['C1-leg1', 'sv-C1-1-snoop2']);
+  });
+
   it('ends a connected call whose caller vanished and hangs up its seat leg once, as the call’s leg, not as an unknown one', async () => {
     const f = callFixture();
     f.readyAgent('a1', 'seat-01');

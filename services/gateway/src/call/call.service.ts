@@ -1,5 +1,5 @@
 import { estimateWaitSeconds, maskPhone, type AcdEngine, type Assignment, type CallRecord, type Clock, type Language, type TrunkName } from '@cti/domain';
-import { INBOUND_ROLE, LEG_VARS, type ChannelInfo, type TelephonyPort } from '@cti/asterisk';
+import { INBOUND_ROLE, LEG_VARS, spiedChannelOf, type ChannelInfo, type TelephonyPort } from '@cti/asterisk';
 import type { Logger } from '../logger.js';
 import type { CallRecordSink } from './call-record.sink.js';
 import type { EventPublisher } from '../events/event-bus.js';
@@ -722,7 +722,7 @@ export class CallService {
       .sort((a, b) => a.createdAt - b.createdAt);
     if (!unknown.length) return;
     // What each channel is for, from the tags set at origination (outbound legs) or by the dialplan (inbound calls).
-    const tagged = await mapBounded(unknown, RECONCILE_CONCURRENCY, async (c) => ({ channel: c, tags: await this.tagsOf(c.id) }));
+    const tagged = await mapBounded(unknown, RECONCILE_CONCURRENCY, async (c) => ({ channel: c, tags: await this.tagsOf(c) }));
     const inboundIds = new Set(tagged.filter((t) => t.tags.role === INBOUND_ROLE).map((t) => t.channel.id));
     // A citizen talking with someone the gateway no longer knows (a hand-off to a partner, say): never cut them off;
     // watch the bridge and end it when either side leaves.
@@ -748,12 +748,28 @@ export class CallService {
     }
   }
 
-  /** The CTI_ROLE/CTI_OWNER/CTI_TRUNK tags of a channel (see LegRole); a channel already gone has none. */
-  private async tagsOf(channelId: string): Promise<{ role?: string; owner?: string; trunk?: string }> {
-    const read = (name: string) => this.telephony.getVar(channelId, name).catch(() => undefined);
+  /**
+   * The CTI_ROLE/CTI_OWNER/CTI_TRUNK tags of a channel (see LegRole); a channel already gone has none. A snoop channel
+   * can only be tagged after it exists (ARI's snoop takes no variables), so one found untagged — the gateway died in
+   * between — is known by what Asterisk named it after: the channel it spies on, whose owner it shares.
+   */
+  private async tagsOf(c: ChannelInfo): Promise<{ role?: string; owner?: string; trunk?: string }> {
+    const read = (name: string) => this.telephony.getVar(c.id, name).catch(() => undefined);
     const role = await read(LEG_VARS.role);
+    const spied = !role ? spiedChannelOf(c.name) : undefined;
+    if (spied !== undefined) {
+      const owner = this.ownerOfChannel(spied) ?? (await this.telephony.getVar(spied, LEG_VARS.owner).catch(() => undefined));
+      return { role: 'snoop', ...(owner !== undefined && { owner }) };
+    }
     const other = await read(role === INBOUND_ROLE ? LEG_VARS.trunk : LEG_VARS.owner);
     return { ...(role !== undefined && { role }), ...(other !== undefined && (role === INBOUND_ROLE ? { trunk: other } : { owner: other })) };
+  }
+
+  /** The live call a channel belongs to: the caller's own channel, its agent's seat leg, or a leg it owns. */
+  private ownerOfChannel(channelId: string): string | undefined {
+    if (this.sessions.has(channelId)) return channelId;
+    for (const s of this.sessions.values()) if (s.agentChannelId === channelId) return s.callId;
+    return this.ownedLegs.get(channelId);
   }
 
   private watchOrphanBridge(b: { id: string; channels: string[] }): void {
