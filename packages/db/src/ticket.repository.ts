@@ -320,12 +320,14 @@ export class TicketRepository {
 
   /**
    * Reads the ticket, lets `decide` compute the change, and writes it with the history lines, all in one
-   * transaction. The row's version must still be the one read (and `expectedVersion`, when given), otherwise
-   * CTI_ERR_CONFLICT and nothing is written; anything `decide` throws also leaves the ticket untouched.
+   * transaction. The row is locked from the read on (FOR UPDATE), so writers of one ticket take turns, each deciding
+   * on what the one before wrote: a staff action that meets a deadline job's 催办 both land, where an unlocked
+   * read-then-write made the later one fail. Only a caller's own `expectedVersion` that is no longer current is a
+   * conflict (CTI_ERR_CONFLICT, nothing written); anything `decide` throws also leaves the ticket untouched.
    */
   async change(id: string, expectedVersion: number | undefined, decide: (row: TicketRow, ticket: Ticket) => Promise<TicketChange> | TicketChange): Promise<{ row: TicketRow; history: TicketHistoryDraft[] }> {
     return this.db.transaction().execute(async (trx) => {
-      const current = await trx.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirst();
+      const current = await trx.selectFrom('tickets').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
       if (!current) throw new CtiError('CTI_ERR_NOT_FOUND', `no ticket ${id}`, { id });
       if (expectedVersion !== undefined && expectedVersion !== current.version) {
         throw new CtiError('CTI_ERR_CONFLICT', `ticket ${id} changed since version ${expectedVersion} (now ${current.version})`, { id, expectedVersion, version: current.version });

@@ -133,6 +133,22 @@ describe('TicketService on PostgreSQL', () => {
     expect((await tickets.getById(t.id)).version).toBe(2);
   });
 
+  it('serialises writers that gave no expected version: a staff action meeting a system reminder both land, in turn', async () => {
+    // Seen under load: dispatch answered 409 because the deadline job's 催办 wrote the row between its read and write.
+    for (let round = 0; round < 10; round++) {
+      const t = await newTicket();
+      await service.act(t.id, 'submit_for_dispatch', agent, { data: {} });
+      const results = await Promise.allSettled([
+        service.act(t.id, 'dispatch', supervisor, { data: { leadDepartment: 'housing' } }),
+        tickets.change(t.id, undefined, (_row, ticket) => ({ ticket, history: [], warningLevel: 'yellow' })),
+        tickets.change(t.id, undefined, (_row, ticket) => ({ ticket, history: [] })),
+      ]);
+      expect(results.map((r) => (r.status === 'rejected' ? (r.reason as CtiError).code : 'ok'))).toEqual(['ok', 'ok', 'ok']);
+      const after = await tickets.getById(t.id);
+      expect([after.state, after.version]).toEqual(['dispatched', 5]);
+    }
+  });
+
   it('retries an unreachable callback up to the configured attempts, then closes it as callback_failed', async () => {
     const t = await newTicket();
     for (const [a, who, data, dep] of [
