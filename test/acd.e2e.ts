@@ -136,7 +136,9 @@ describe('the ACD on real calls', () => {
 
     await stopGatewayByPidFile(pidFile(ctx.root, ctx.runId), 'SIGKILL');
     await restartGateway(ctx.root, ctx.env, ctx.apiUrl);
-    await waitFor('queue restored', async () => (await api(ctx, 'GET', '/api/v1/queue')).body.items.length === 20, 15_000);
+    // Routing resumes once the restarted gateway has reconciled its restored queue with Asterisk: then all 20 wait.
+    await waitFor('routing after the reconcile', async () => (await (await fetch(`${ctx.apiUrl}/healthz`)).json()).routing === 'on', 60_000);
+    expect((await api(ctx, 'GET', '/api/v1/queue')).body.items).toHaveLength(20);
     const after = ((await api(ctx, 'GET', '/api/v1/queue')).body.items as Array<{ callId: string }>).map((c) => c.callId);
     expect(after).toEqual(before);
 

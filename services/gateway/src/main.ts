@@ -240,6 +240,7 @@ async function main(): Promise<void> {
       postgres: () => sql`select 1`.execute(db).then(() => true, () => false),
       trunks: () => trunks.snapshot(),
       spooledRecords: () => publisher.hasSpooled() || callbackResults.hasSpooled() || control.hasSpooled(),
+      routing: () => calls.isRouting(),
     },
   });
   // Agent log-in, ready, pause change ACD state outside call events: persist and publish those too.

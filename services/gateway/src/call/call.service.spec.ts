@@ -422,14 +422,17 @@ describe('CallService.reconcile', () => {
     g.readyAgent('a1', 'seat-01');
     g.service.dispatch();
     expect(g.telephony.argsOf('dial')).toEqual([]);
+    expect(g.service.isRouting()).toBe(false); // what /healthz reports as routing: 'held'
     // Nor while the reconcile waits for Asterisk's channel list: a seat answered meanwhile would look like a vanished leg.
     const listed = g.telephony.holdOn('listAppChannels');
     const reconciling = g.service.reconcile();
     g.readyAgent('a2', 'seat-02');
     g.service.dispatch();
     expect(g.telephony.argsOf('dial')).toEqual([]);
+    expect(g.service.isRouting()).toBe(false);
     listed();
     await reconciling;
+    expect(g.service.isRouting()).toBe(true);
     expect(g.telephony.argsOf('dial').map((a) => (a[0] as { channelId: string }).channelId.split('-')[0])).toEqual(['c1', 'c2']);
     expect(g.sink.records).toEqual([]); // nobody was ended by the reconcile
   });

@@ -115,6 +115,14 @@ export class CallService {
     this.outbound = outbound;
   }
 
+  /**
+   * Whether callers are being routed to seats: false from a restore until the reconcile with Asterisk that follows
+   * it has finished (restored calls are checked, legs found in Stasis adopted or hung up), and during any reconcile.
+   */
+  isRouting(): boolean {
+    return !this.routingHeld && this.reconciling === 0;
+  }
+
   /** The state to persist. */
   snapshot(): CallServiceSnapshot {
     return { sessions: [...this.sessions.values()].map((s) => ({ ...s })), legs: [...this.legs], legSeq: this.legSeq, recentAnswers: [...this.recentAnswers] };

@@ -18,7 +18,10 @@ class SignedBodyCapture extends Transform {
   receivedEncodedLength = 0;
   private readonly chunks: Buffer[] = [];
 
-  constructor(private readonly limit: number) {
+  constructor(
+    private readonly limit: number,
+    private readonly onOverLimit: (received: number) => void = () => undefined,
+  ) {
     super();
   }
 
@@ -26,6 +29,7 @@ class SignedBodyCapture extends Transform {
     const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
     this.receivedEncodedLength += bytes.length;
     if (this.receivedEncodedLength > this.limit) {
+      this.onOverLimit(this.receivedEncodedLength);
       done(Object.assign(new Error(`request body is larger than ${this.limit} bytes`), { statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE' }));
       return;
     }
@@ -89,7 +93,10 @@ export function registerExchangeRoutes(routes: RouteRegistry, app: FastifyInstan
   app.addHook('preParsing', async (req, _reply, payload) => {
     if (req.method !== 'POST' || req.url.split('?')[0] !== INBOUND_URL) return payload;
     exchange.checkHeaders(signingHeaders(req));
-    const capture = new SignedBodyCapture(req.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit ?? 1_048_576);
+    const limit = req.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit ?? 1_048_576;
+    const capture = new SignedBodyCapture(limit, (received) =>
+      req.log.warn({ url: INBOUND_URL, limit, bodyBytesRead: received }, 'inbound body over the limit: refused with 413, the rest is not read'),
+    );
     (req as unknown as Record<symbol, SignedBodyCapture>)[RAW_BODY] = capture;
     // A client that aborts mid-body ends the parse with its error (pipe() alone would leave the parser waiting).
     payload.once('error', (err) => capture.destroy(err));

@@ -8,6 +8,8 @@ export interface HealthProbes {
   postgres(): Promise<boolean>;
   trunks(): Record<string, { status: string; rttMs: number | null; since: number }>;
   spooledRecords(): boolean;
+  /** Whether callers are routed to seats (false while a restarted gateway reconciles with Asterisk); on when absent. */
+  routing?(): boolean;
 }
 
 /** `GET /healthz`: 200 when calls can be taken and recorded, 503 otherwise; always with every component's state. */
@@ -27,6 +29,7 @@ export function registerHealthRoutes(routes: RouteRegistry, probes: HealthProbes
         postgres: postgres ? 'up' : 'down',
         trunks: probes.trunks(),
         spooledRecords: probes.spooledRecords(),
+        routing: (probes.routing?.() ?? true) ? 'on' : 'held',
       };
       if (body.ari !== 'up' || !redis || !postgres) {
         body.status = 'degraded';
