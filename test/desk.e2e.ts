@@ -298,9 +298,13 @@ describe('the agent desk answers a real call in the browser', () => {
     await page.locator('[data-test=feed-status]', { hasText: '服务重连中' }).waitFor({ timeout: 10_000 });
     await restartGateway(ctx.root, ctx.env, ctx.apiUrl);
     await page.locator('[data-test=feed-status]', { hasText: '服务已连接' }).waitFor({ timeout: 30_000 });
-    // The restarted gateway restored the agent (logged in with the browser phone, ready) from its saved state.
-    await page.locator('[data-test=agent-state]', { hasText: '就绪' }).waitFor();
-    expect(await page.locator('[data-test=sip-status]').innerText()).toBe('网页电话已注册');
+    // The browser phone stays registered, or registers again by itself: on a loaded CI host its WebSocket to
+    // Asterisk once dropped during the restart; Asterisk removed the contact, the restarted gateway paused the seat
+    // as unreachable, and the desk showed 网页电话连接中 until JsSIP had reconnected. Either way it must come back
+    // without a reload, and the agent with it: restored from the gateway's saved state (logged in with the browser
+    // phone, ready), unpaused once the seat answers again.
+    await page.locator('[data-test=sip-status]', { hasText: '网页电话已注册' }).waitFor({ timeout: 30_000 });
+    await page.locator('[data-test=agent-state]', { hasText: '就绪' }).waitFor({ timeout: 30_000 });
 
     let sipp: ChildProcess | undefined;
     const caller = placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 1, holdMs: 0, mediaPort: ctx.mediaBase, scenario: 'caller-until-hangup', onStart: (c) => (sipp = c) });
