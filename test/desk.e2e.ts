@@ -298,11 +298,9 @@ describe('the agent desk answers a real call in the browser', () => {
     await page.locator('[data-test=feed-status]', { hasText: '服务重连中' }).waitFor({ timeout: 10_000 });
     await restartGateway(ctx.root, ctx.env, ctx.apiUrl);
     await page.locator('[data-test=feed-status]', { hasText: '服务已连接' }).waitFor({ timeout: 30_000 });
-    // The browser phone stays registered, or registers again by itself: on a loaded CI host its WebSocket to
-    // Asterisk once dropped during the restart; Asterisk removed the contact, the restarted gateway paused the seat
-    // as unreachable, and the desk showed 网页电话连接中 until JsSIP had reconnected. Either way it must come back
-    // without a reload, and the agent with it: restored from the gateway's saved state (logged in with the browser
-    // phone, ready), unpaused once the seat answers again.
+    // The browser phone stays registered through the restart, and the agent is restored from the gateway's saved
+    // state (logged in with the browser phone, ready). Both are waited for, not read at one moment: the phone
+    // registers again by itself whenever its connection drops, and the desk must show it without a reload.
     await page.locator('[data-test=sip-status]', { hasText: '网页电话已注册' }).waitFor({ timeout: 30_000 });
     await page.locator('[data-test=agent-state]', { hasText: '就绪' }).waitFor({ timeout: 30_000 });
 

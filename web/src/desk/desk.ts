@@ -99,9 +99,13 @@ export function createDesk(agentId: string, onSignedOut: () => void) {
     }
   }
 
-  async function startPhone(): Promise<void> {
-    const c = await api<PhoneCredentials>('GET', `/agents/${encodeURIComponent(agentId)}/phone`);
-    phone.start(c);
+  /** One start at a time: the desk's start and a log-in (or the feed's hello) both found the phone off. */
+  let phoneStarting: Promise<void> | undefined;
+  function startPhone(): Promise<void> {
+    phoneStarting ??= api<PhoneCredentials>('GET', `/agents/${encodeURIComponent(agentId)}/phone`)
+      .then((c) => phone.start(c))
+      .finally(() => (phoneStarting = undefined));
+    return phoneStarting;
   }
 
   function onEvent(e: FeedEvent): void {

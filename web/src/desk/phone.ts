@@ -60,19 +60,25 @@ export class BrowserPhone {
       connection_recovery_max_interval: 20,
       user_agent: 'cti12345-desk',
     });
-    ua.on('connecting', () => this.set('connecting', '正在连接'));
-    ua.on('connected', () => this.set('connecting', '已连接，正在注册'));
-    ua.on('disconnected', () => {
+    // A stopped UA still finishes what it had under way (a REGISTER answered late, its WebSocket closing) and emits
+    // events for it: only the current UA may change the phone's state. (Seen on a loaded host: the UA replaced by a
+    // second start reported 'disconnected' after its successor had registered, and the desk showed 连接中 for good.)
+    const current = <A extends unknown[]>(f: (...args: A) => void) => (...args: A) => {
+      if (this.ua === ua) f(...args);
+    };
+    ua.on('connecting', current(() => this.set('connecting', '正在连接')));
+    ua.on('connected', current(() => this.set('connecting', '已连接，正在注册')));
+    ua.on('disconnected', current(() => {
       this.state.disconnects++;
       this.set('connecting', '连接断开，正在重连');
-    });
-    ua.on('registered', () => this.set('registered', c.endpoint));
-    ua.on('unregistered', () => this.set('unregistered', '未注册'));
-    ua.on('registrationFailed', (e: { cause?: string }) => this.set('failed', `注册失败：${e.cause ?? ''}`));
-    ua.on('newRTCSession', (e: { originator: string; session: unknown }) => {
+    }));
+    ua.on('registered', current(() => this.set('registered', c.endpoint)));
+    ua.on('unregistered', current(() => this.set('unregistered', '未注册')));
+    ua.on('registrationFailed', current((e: { cause?: string }) => this.set('failed', `注册失败：${e.cause ?? ''}`)));
+    ua.on('newRTCSession', current((e: { originator: string; session: unknown }) => {
       if (e.originator !== 'remote') return;
       this.incoming((e as unknown as IncomingRTCSessionEvent).session);
-    });
+    }));
     this.ua = ua;
     ua.start();
   }
