@@ -17,6 +17,11 @@ export function createDb(databaseUrl: string, schema: string, max = 10): Kysely<
   });
   // An idle client's error (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
+  // Nor a checked-out one's: pg-pool listens for errors only while a client is idle, and a connection lost while
+  // Kysely holds it (in a transaction, between two queries) made the client emit 'error' with no listener, which
+  // crashed the worker when PostgreSQL went away (resilience e2e under load). A query in flight gets the same error
+  // through its own callback, and the pool drops the broken client when it is released.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
