@@ -195,6 +195,14 @@ export const configSchema = z.object({
   CTI_STAFF_LOCKOUT_ATTEMPTS: z.coerce.number().int().min(3).max(20).default(5),
   /** Seconds a locked staff account refuses sign-in (the answer is the same whatever password is given). */
   CTI_STAFF_LOCKOUT_S: z.coerce.number().int().min(1).max(86_400).default(900),
+  /**
+   * Refused sign-ins (wrong password, unknown user, locked account) from one network address within
+   * CTI_STAFF_ADDRESS_WINDOW_S after which that address's sign-ins get 429 until the oldest leaves the window; on top of
+   * the per-account lockout (it stops one address trying many accounts). 0 = no limit. IPv6 counts per /64.
+   */
+  CTI_STAFF_ADDRESS_FAILURES: z.coerce.number().int().min(0).max(10_000).default(20),
+  /** Seconds of the sliding window of CTI_STAFF_ADDRESS_FAILURES. */
+  CTI_STAFF_ADDRESS_WINDOW_S: z.coerce.number().int().min(1).max(86_400).default(600),
   /** Seconds without a request after which a staff session expires (open streams do not count as use). */
   CTI_STAFF_SESSION_IDLE_S: z.coerce.number().int().min(1).max(86_400).default(1800),
   /** Seconds after sign-in at which a staff session expires however much it is used. */

@@ -50,6 +50,20 @@ export class CallbackTaskRepository {
       .executeTakeFirst();
   }
 
+  /**
+   * Claims one given open task for dialling (an agent clicked it), or undefined when it is not open any more (another
+   * agent or the automatic worklist took it, or it is done).
+   */
+  async claim(taskId: string): Promise<MissedCallTaskRow | undefined> {
+    return this.db
+      .updateTable('missed_call_tasks')
+      .set({ state: 'dialling', attempts: sql`attempts + 1`, updated_at: new Date() })
+      .where('id', '=', taskId)
+      .where('state', '=', 'open')
+      .returningAll()
+      .executeTakeFirst();
+  }
+
   /** Puts a claimed task back (e.g. nobody could take it after all). */
   async release(taskId: string): Promise<void> {
     await this.db.updateTable('missed_call_tasks').set({ state: 'open', updated_at: new Date() }).where('id', '=', taskId).where('state', '=', 'dialling').execute();

@@ -46,7 +46,7 @@ export interface MissedCallTasksTable {
 /** Row of `outbound_callbacks`: one callback attempt and its outcome. */
 export interface OutboundCallbacksTable {
   id: string;
-  kind: 'virtual_hold' | 'missed_call';
+  kind: 'virtual_hold' | 'missed_call' | 'ticket_callback';
   linked_id: string;
   task_id: string | null;
   caller_number: string;

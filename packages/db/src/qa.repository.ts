@@ -90,6 +90,11 @@ export class QaRepository {
     return q.orderBy('id').limit(filter.limit).offset(filter.offset).execute();
   }
 
+  /** The finished reviews of one agent's calls, newest first (what the agent's desk shows as "QA results for me"). */
+  async doneForAgent(agentId: string, limit: number): Promise<QaReviewRow[]> {
+    return this.db.selectFrom('qa_reviews').selectAll().where('agent_id', '=', agentId).where('status', '=', 'done').orderBy('reviewed_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  }
+
   /** One review; CTI_ERR_NOT_FOUND when absent. */
   async getById(id: string): Promise<QaReviewRow> {
     const row = await this.db.selectFrom('qa_reviews').selectAll().where('id', '=', id).executeTakeFirst();

@@ -18,6 +18,7 @@ import { FallbackQueueLogImporter } from './records/fallback-queue-log.importer.
 import { AgentService } from './agent/agent.service.js';
 import { AgentStateTracker } from './agent/agent-state.tracker.js';
 import { BrowserPhoneCredentialsService, SeatSecretsFile } from './agent/browser-phone.credentials.js';
+import { CONSOLE_PHONE_LEASE_MS, ConsolePhoneService } from './agent/console-phone.service.js';
 import { SEAT_UNREACHABLE_PAUSE_REASON, SeatReachability } from './agent/seat-reachability.js';
 import { agentEventsFeature } from './agent/agent-events.feature.js';
 import { TokenWatch } from './http/token.watch.js';
@@ -166,13 +167,23 @@ async function main(): Promise<void> {
   // A seat whose phone stops answering OPTIONS (CTI_SEAT_QUALIFY_S) gets no offers until it answers again.
   const seatReachability = new SeatReachability(acd, (seat) => seatMonitor.isUnreachable(seat), log, () => calls.dispatch());
   const seatMonitor = new SeatMonitor(ami, (aor) => seats.has(aor), (seat, reachable) => seatReachability.seatChanged(seat, reachable));
-  const agents = new AgentService(acd, new AgentRepository(db), seats, () => {
-    seatReachability.enforce();
-    calls.dispatch();
-  });
+  const browserPhones = browserPhonesEnabled(config) ? new BrowserPhoneCredentialsService(acd, new SeatSecretsFile(config.CTI_SEAT_SECRETS_FILE), browserPhoneUrl(config)) : undefined;
+  const seatNames = Array.from({ length: config.CTI_SEATS }, (_, i) => seatName(i + 1));
+  // Supervisors' consoles listen to calls through the browser phone of a seat nobody works at, held while they are open.
+  const consolePhones = browserPhones && new ConsolePhoneService(acd, seatNames, browserPhones, systemClock.now, CONSOLE_PHONE_LEASE_MS);
+  const agents = new AgentService(
+    acd,
+    new AgentRepository(db),
+    seats,
+    () => {
+      seatReachability.enforce();
+      calls.dispatch();
+    },
+    consolePhones,
+  );
   const tokens = new TokenRepository(db, tokenLifetimeDays(config));
   // People sign in with named staff accounts (cookie sessions); machines keep their bearer tokens.
-  const staff = createStaffWiring({ db, config, clock: systemClock });
+  const staff = createStaffWiring({ db, config, clock: systemClock, log });
   const credentials = new CredentialValidity(tokens, {
     [SESSION_PRINCIPAL_PREFIX]: staff.auth,
     // A wallboard ticket a person issued lives while they may still issue one (it outlasts their console session).
@@ -207,15 +218,15 @@ async function main(): Promise<void> {
         registerAgentRoutes(routes, agents, {
           pauseReasons: routing.acd.pauseReasons,
           wrapUpSeconds: config.CTI_WRAP_UP_S,
-          seats: Array.from({ length: config.CTI_SEATS }, (_, i) => seatName(i + 1)),
-          browserPhones: browserPhonesEnabled(config) ? new BrowserPhoneCredentialsService(acd, new SeatSecretsFile(config.CTI_SEAT_SECRETS_FILE), browserPhoneUrl(config)) : undefined,
+          seats: seatNames,
+          browserPhones,
         }),
-      (routes) => registerSupervisorRoutes(routes, agents, new AuditRepository(db)),
+      (routes) => registerSupervisorRoutes(routes, agents, new AuditRepository(db), consolePhones),
       (routes) => registerStatsRoutes(routes, new CallRepository(db), systemClock.now),
-      ...ticketFeatures(db, config, systemClock.now, (agentId) => calls.findCallByAgent(agentId)?.callerNumber),
+      ...ticketFeatures(db, config, systemClock.now, (agentId) => calls.findCallByAgent(agentId)?.callerNumber, (agentId) => calls.findCallByAgent(agentId)?.callId),
       (routes) => registerCallRoutes(routes, calls, systemClock.now),
       (routes) => registerAcdRoutes(routes, acd),
-      (routes) => registerCallbackRoutes(routes, callbackTasks, callbacks),
+      (routes) => registerCallbackRoutes(routes, callbackTasks, callbacks, tickets),
       control.feature,
       ...kpiWiring.features,
       ...opsWiring.features,

@@ -12,7 +12,7 @@ export interface CallbackResultStore {
 /** An outbound callback outcome as it arrives from the queue. */
 export const callbackResultSchema = z.object({
   id: z.string().min(1).max(160),
-  kind: z.enum(['virtual_hold', 'missed_call']),
+  kind: z.enum(['virtual_hold', 'missed_call', 'ticket_callback']),
   linkedId: z.string().min(1).max(128),
   taskId: z.string().regex(/^\d+$/).optional(),
   callerNumber: z.string().max(64),

@@ -339,6 +339,55 @@ describe('AcdEngine ring-no-answer', () => {
   });
 });
 
+describe('AcdEngine calls an agent places themself (click-to-dial)', () => {
+  it('reserves the agent for the call without queueing it, and returns a paused agent to their pause after the call', () => {
+    const { engine, clock } = newEngine();
+    readyAgents(engine, clock, [mandarinAgent('a1')]);
+    engine.pause('a1', 'callback_work');
+    expect(engine.reserveFor('a1', { callId: 'cb1', line: 'callback', language: 'mandarin' })).toEqual({ callId: 'cb1', agentId: 'a1', seat: 'seat-a1' });
+    expect(engine.getAgent('a1')).toMatchObject({ state: 'reserved', currentCallId: 'cb1' });
+    expect(engine.queue()).toEqual([]);
+    // A citizen calling meanwhile waits: the agent is taken.
+    engine.enqueue({ callId: 'c1', line: '12345', language: 'mandarin' });
+    expect(engine.assign()).toEqual([]);
+    engine.connected('a1', 'cb1');
+    engine.callEnded('a1', 'cb1');
+    expect(engine.getAgent('a1')).toMatchObject({ state: 'paused', pauseReason: 'callback_work' });
+    expect(engine.assign()).toEqual([]);
+  });
+
+  it('frees a ready agent whose seat did not answer their own call, without queueing that call', () => {
+    const { engine, clock } = newEngine();
+    readyAgents(engine, clock, [mandarinAgent('a1')]);
+    engine.reserveFor('a1', { callId: 'cb1', line: 'callback', language: 'mandarin' });
+    engine.removeCall('cb1');
+    expect(engine.getAgent('a1')).toMatchObject({ state: 'ready', missesInRow: 0 });
+    expect(engine.queue()).toEqual([]);
+  });
+
+  it('refuses an agent who is ringing, talking or logged out, and a call id it already knows', () => {
+    const { engine, clock } = newEngine();
+    readyAgents(engine, clock, [mandarinAgent('a1'), mandarinAgent('a2')]);
+    engine.enqueue({ callId: 'c1', line: '12345', language: 'mandarin' });
+    const [offer] = engine.assign();
+    expect(codeOf(() => engine.reserveFor(offer?.agentId as string, { callId: 'cb1', line: 'callback', language: 'mandarin' }))).toBe('CTI_ERR_INVALID_STATE');
+    const other = offer?.agentId === 'a1' ? 'a2' : 'a1';
+    expect(codeOf(() => engine.reserveFor(other, { callId: 'c1', line: 'callback', language: 'mandarin' }))).toBe('CTI_ERR_CONFLICT');
+    engine.logout(other);
+    expect(codeOf(() => engine.reserveFor(other, { callId: 'cb2', line: 'callback', language: 'mandarin' }))).toBe('CTI_ERR_INVALID_STATE');
+  });
+
+  it('keeps a reserved call of the agent’s own making across a snapshot and restore', () => {
+    const { engine, clock, config } = newEngine();
+    readyAgents(engine, clock, [mandarinAgent('a1')]);
+    engine.reserveFor('a1', { callId: 'cb1', line: 'callback', language: 'mandarin' });
+    const restored = AcdEngine.restore(config, clock, engine.snapshot());
+    expect(restored.getAgent('a1')).toMatchObject({ state: 'reserved', currentCallId: 'cb1' });
+    restored.connected('a1', 'cb1');
+    expect(restored.getAgent('a1').state).toBe('on_call');
+  });
+});
+
 describe('AcdEngine config', () => {
   it('rejects an unknown strategy and negative durations with CTI_ERR_VALIDATION', () => {
     const clock = { now: () => 0 };

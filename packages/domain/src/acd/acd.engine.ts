@@ -291,6 +291,32 @@ export class AcdEngine {
     this.place(call, now);
   }
 
+  /**
+   * Reserves one agent for a call of their own making (click-to-dial: the agent calls a citizen back from a task) without
+   * queueing it: the agent's seat rings next, and the call then goes on like an offered one (connected, callEnded;
+   * removeCall if the seat does not answer). An agent who was paused goes back to that pause after the call, so
+   * calling back during a 回访 pause does not make them ready for the queue. Refused while they ring, talk or are out.
+   */
+  reserveFor(agentId: string, input: WaitingCallInput): Assignment {
+    nonEmpty(input?.callId, 'callId');
+    nonEmpty(input.line, 'line');
+    this.checkLanguage(input.language);
+    const agent = this.agentRecord(agentId);
+    if (agent.state !== 'ready' && agent.state !== 'paused' && agent.state !== 'wrap_up') {
+      throw invalidState(`agent is ${agent.state}; a call can be placed when ready, paused or in wrap-up`, { agentId, state: agent.state });
+    }
+    if (this.calls.has(input.callId)) throw new CtiError('CTI_ERR_CONFLICT', 'call already known to the ACD', { callId: input.callId });
+    const now = this.clock.now();
+    const call = this.newCallRecord(input.callId, input.line, input.language, input.priority ?? 0, input.requiredSkill, input.enqueuedAt ?? now, this.nextCallSeq++);
+    call.state = 'reserved';
+    call.agentId = agentId;
+    this.calls.set(call.callId, call);
+    if (agent.state === 'paused' && agent.pauseReason !== undefined) agent.pendingPauseReason = agent.pauseReason;
+    agent.currentCallId = call.callId;
+    this.transition(agent, 'reserved', now);
+    return { callId: call.callId, agentId, seat: agent.seat };
+  }
+
   /** Changes a waiting call's language (caller pressed 2); it keeps its place in line. */
   setLanguage(callId: string, language: Language): void {
     this.checkLanguage(language);

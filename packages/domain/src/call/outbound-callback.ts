@@ -1,7 +1,10 @@
 import type { TrunkName } from './call-record.js';
 
-/** Why the centre calls a citizen back: a virtual-hold request, or a missed (abandoned) call (漏接回拨). */
-export type OutboundCallbackKind = 'virtual_hold' | 'missed_call';
+/**
+ * Why the centre calls a citizen back: a virtual-hold request, a missed (abandoned) call (漏接回拨), or a ticket's
+ * result callback (回访) an agent dials from their desk.
+ */
+export type OutboundCallbackKind = 'virtual_hold' | 'missed_call' | 'ticket_callback';
 
 /** How a callback ended. */
 export type OutboundCallbackResult = 'reached' | 'unreachable' | 'agent_unavailable' | 'cancelled';
@@ -10,7 +13,7 @@ export type OutboundCallbackResult = 'reached' | 'unreachable' | 'agent_unavaila
 export interface OutboundCallbackRecord {
   id: string;
   kind: OutboundCallbackKind;
-  /** The inbound call that asked for it (virtual hold) or was missed. */
+  /** The inbound call that asked for it (virtual hold) or was missed; `ticket-<id>` for a ticket's result callback. */
   linkedId: string;
   /** Missed-call task id, for missed-call callbacks. */
   taskId?: string;

@@ -14,6 +14,8 @@ const principals: Record<string, Principal> = {
   'tok-a1': { tokenId: '1', role: 'agent', agentId: 'a1', label: 'agent a1' },
   'tok-sup': { tokenId: '2', role: 'supervisor', agentId: null, label: 'shift lead' },
   'tok-qa': { tokenId: '3', role: 'qa', agentId: 'a1', label: 'qa with a seat id' },
+  'tok-a2': { tokenId: '4', role: 'agent', agentId: 'a2', label: 'agent a2' },
+  'tok-cb': { tokenId: '5', role: 'callback', agentId: 'a3', label: 'callback desk at a seat' },
 };
 
 /** A minimal view of the `ws` client (the library @fastify/websocket is built on; it ships no types here). */
@@ -130,6 +132,39 @@ describe('agent event feed (WebSocket)', () => {
     expect((await open('/api/v1/agents/a1/events?token=tok-qa')).closed).toBe(4403);
     expect((await open('/api/v1/agents/a2/events?token=tok-sup')).hello).toMatchObject({ type: 'hello' });
     expect(bus.subscriberCount()).toBe(1);
+  });
+
+  it('lets the callback desk’s staff listen to their own seat only', async () => {
+    const { open } = await start();
+    expect((await open('/api/v1/agents/a3/events?token=tok-cb')).hello).toMatchObject({ type: 'hello', agentId: 'a3' });
+    expect((await open('/api/v1/agents/a1/events?token=tok-cb')).closed).toBe(4403);
+  });
+
+  it('sends each agent the transfers they take part in (from or to), their linkages and their release, and nothing of other agents', async () => {
+    const { open, bus } = await start();
+    const received = (ws: Client) => {
+      const types: string[] = [];
+      ws.on('message', (d) => types.push(JSON.parse(d.toString()).type));
+      return types;
+    };
+    const a1 = await open('/api/v1/agents/a1/events?token=tok-a1');
+    const a2 = await open('/api/v1/agents/a2/events?token=tok-a2');
+    const got1 = received(a1.ws);
+    const got2 = received(a2.ws);
+    bus.publish({ type: 'transfer.ringing', at: 1, callId: 'c1', transferId: 'x1', kind: 'attended', fromAgentId: 'a1', toAgentId: 'a2', caller: '*******1234' });
+    bus.publish({ type: 'transfer.consulting', at: 2, callId: 'c1', transferId: 'x1', fromAgentId: 'a1', toAgentId: 'a2' });
+    bus.publish({ type: 'linkage.dialling', at: 3, callId: 'c9', agentId: 'a1', partner: '110' });
+    bus.publish({ type: 'linkage.failed', at: 4, callId: 'c9', agentId: 'a1', partner: '110', result: 'no_answer', nextNumberIndex: null });
+    bus.publish({ type: 'call.agent_released', at: 5, callId: 'c1', agentId: 'a1' });
+    bus.publish({ type: 'transfer.ringing', at: 6, callId: 'c7', transferId: 'x7', kind: 'blind', fromAgentId: 'a5', toAgentId: 'a6' });
+    bus.publish({ type: 'linkage.answered', at: 7, callId: 'c8', agentId: 'a5', partner: '119' });
+    bus.publish({ type: 'call.queued', at: 8, callId: 'c10' });
+    bus.publish({ type: 'agent.state', at: 9, agentId: 'a2', from: 'ready', to: 'paused' });
+    await until(() => got1.length === 5 && got2.length === 3);
+    expect(got1).toEqual(['transfer.ringing', 'transfer.consulting', 'linkage.dialling', 'linkage.failed', 'call.agent_released']);
+    expect(got2).toEqual(['transfer.ringing', 'transfer.consulting', 'agent.state']);
+    a1.ws.close();
+    a2.ws.close();
   });
 
   it('closes an open feed with 4401 once its token is revoked, and keeps the feeds of other tokens', async () => {

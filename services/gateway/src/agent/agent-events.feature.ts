@@ -18,10 +18,28 @@ export interface OfferContext {
   auditShown(reader: Principal, ticketIds: string[]): Promise<void>;
 }
 
-const AGENT_EVENT_TYPES = new Set(['call.offered', 'call.connected', 'call.ended', 'call.ring_no_answer', 'agent.state', 'callback.connected', 'callback.ended']);
+/**
+ * Events of the agent's own calls the desk follows: offers and their outcome, the agent leaving a call (a transfer),
+ * the partner line of a linkage ringing, answering or failing (with the next number to try), and callbacks.
+ */
+const AGENT_EVENT_TYPES = new Set([
+  'call.offered', 'call.connected', 'call.ended', 'call.ring_no_answer', 'call.agent_released', 'agent.state', 'callback.connected', 'callback.ended',
+  'linkage.dialling', 'linkage.trunk_fallback', 'linkage.answered', 'linkage.failed', 'linkage.handed_off', 'linkage.ended',
+]);
+/** Transfer events go to both agents: the one transferring (fromAgentId) and the one whose seat rings (toAgentId). */
+const TRANSFER_EVENT_TYPES = new Set(['transfer.ringing', 'transfer.consulting', 'transfer.completed', 'transfer.conference', 'transfer.cancelled', 'transfer.failed']);
 const SUPERVISING = new Set(['supervisor', 'manager', 'admin']);
-/** Roles that may open the feed: an agent (own seat only) and those who supervise seats. */
-export const AGENT_FEED_ROLES = ['agent', 'supervisor', 'manager', 'admin'] as const;
+/**
+ * Roles that may open the feed: an agent (own seat only), the callback desk's staff working at a seat (own seat only:
+ * they call citizens back and answer as backup), and those who supervise seats.
+ */
+export const AGENT_FEED_ROLES = ['agent', 'callback', 'supervisor', 'manager', 'admin'] as const;
+
+/** Whether the feed of `agentId` carries `e`. */
+export function concernsAgent(e: LiveEvent, agentId: string): boolean {
+  if (TRANSFER_EVENT_TYPES.has(e.type)) return e.fromAgentId === agentId || e.toAgentId === agentId;
+  return AGENT_EVENT_TYPES.has(e.type) && e.agentId === agentId;
+}
 /**
  * The desktop sends nothing but pings on this socket, so a frame above this is abuse: ws closes it with 1009 instead
  * of buffering up to its 100 MiB default.
@@ -36,7 +54,8 @@ export interface StreamSessions {
 
 /**
  * `GET /api/v1/agents/:agentId/events` (WebSocket): the agent desktop's live feed — call offered (masked number,
- * language, line, the caller's last 3 tickets), connected, ended, state changed. Browsers cannot set headers on a
+ * language and whether it was remembered, line, the caller's last 3 tickets), connected, ended, state changed,
+ * transfers and linkages of the agent's calls. Browsers cannot set headers on a
  * WebSocket, so the token may come as `?token=`; a signed-in person's browser sends its `cti_session` cookie instead,
  * accepted only from the gateway's own origin (or CTI_STAFF_ORIGINS: cross-site WebSocket hijacking). An agent may
  * only listen to their own seat. The feed subscribes only once the credential is checked and the socket is still
@@ -89,7 +108,7 @@ export function agentEventsFeature(bus: EventBus, tokens: TokenVerifier, offers:
         if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(e));
       };
       const unsubscribe = bus.subscribe((e) => {
-        if (!AGENT_EVENT_TYPES.has(e.type) || e.agentId !== agentId) return;
+        if (!concernsAgent(e, agentId)) return;
         if (e.type !== 'call.offered') return send(e);
         const number = offers.callerNumberOf(String(e.callId));
         if (!number) return send({ ...e, recentTickets: [] });

@@ -1,6 +1,7 @@
 import { CtiError, type AcdEngine, type AgentView } from '@cti/domain';
 import type { AgentRow } from '@cti/db';
 import { phoneEndpoint, seatOfEndpoint, type SeatPhone } from '@cti/asterisk';
+import type { SeatHolds } from './console-phone.service.js';
 
 /** The agent directory the service reads (AgentRepository fits). */
 export interface AgentDirectory {
@@ -28,6 +29,8 @@ export class AgentService {
     private readonly directory: AgentDirectory,
     private readonly seats: ReadonlySet<string>,
     private readonly onAgentFreed: () => void,
+    /** Seats supervisors' consoles hold for their browser phones: no agent logs in there meanwhile. */
+    private readonly holds?: SeatHolds,
   ) {}
 
   /** One agent with live state, or undefined when the directory has no such agent. */
@@ -54,6 +57,8 @@ export class AgentService {
     if (!this.seats.has(endpoint)) throw new CtiError('CTI_ERR_VALIDATION', `seat ${seat} has no ${phone} phone (browser phones need CTI_WEBRTC_CERT_FILE)`, { field: 'phone', seat, phone });
     const holder = this.acd.agents().find((a) => seatOfEndpoint(a.seat).seat === seat && a.agentId !== agentId && a.state !== 'logged_out');
     if (holder) throw new CtiError('CTI_ERR_CONFLICT', `seat ${seat} is taken by ${holder.agentId}`, { seat, agentId: holder.agentId });
+    const heldBy = this.holds?.findHolder(seat);
+    if (heldBy !== undefined) throw new CtiError('CTI_ERR_CONFLICT', `seat ${seat} is held by ${heldBy}'s console phone`, { seat, heldBy });
     const current = this.acd.findAgent(agentId);
     if (current && current.state !== 'logged_out') {
       if (current.seat === endpoint) return current;

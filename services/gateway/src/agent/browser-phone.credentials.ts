@@ -51,9 +51,15 @@ export class BrowserPhoneCredentialsService {
     if (!live || live.state === 'logged_out') throw new CtiError('CTI_ERR_INVALID_STATE', `agent ${agentId} is not logged in`, { agentId });
     const { seat, phone } = seatOfEndpoint(live.seat);
     if (phone !== 'browser') throw new CtiError('CTI_ERR_INVALID_STATE', `agent ${agentId} takes calls on the desk phone of ${seat}, not in the browser`, { agentId, seat });
-    const password = await this.secrets.find(live.seat);
-    if (!password) throw new CtiError('CTI_ERR_UNAVAILABLE', `no SIP password for ${live.seat} (CTI_SEAT_SECRETS_FILE)`, { endpoint: live.seat });
+    return this.forEndpoint(live.seat);
+  }
+
+  /** The credentials of a browser phone endpoint (`seat-NN-web`), for whoever the caller decided may have them. */
+  async forEndpoint(endpoint: string): Promise<BrowserPhoneCredentials> {
+    const { seat } = seatOfEndpoint(endpoint);
+    const password = await this.secrets.find(endpoint);
+    if (!password) throw new CtiError('CTI_ERR_UNAVAILABLE', `no SIP password for ${endpoint} (CTI_SEAT_SECRETS_FILE)`, { endpoint });
     const host = new URL(this.wsUrl.replace(/^wss:/, 'https:')).hostname;
-    return { endpoint: live.seat, seat, wsUrl: this.wsUrl, sipUri: `sip:${live.seat}@${host}`, password };
+    return { endpoint, seat, wsUrl: this.wsUrl, sipUri: `sip:${endpoint}@${host}`, password };
   }
 }

@@ -10,6 +10,8 @@ export interface CallSession {
   callerNumber: string;
   did: string;
   language: Language;
+  /** The language came from the caller's number's memory (the desk marks it), not from this call's keys. */
+  languageRemembered?: boolean;
   phase: CallPhase;
   arrivedAt: number;
   queuedAt?: number;

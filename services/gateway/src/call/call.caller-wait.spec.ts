@@ -63,6 +63,18 @@ describe('the caller’s wait', () => {
     expect(f.service.findCall('c1')).toMatchObject({ phase: 'ringing', agentId: 't1', language: 'tibetan' });
   });
 
+  it('tells the desk with the offer whether the language was remembered from the number or chosen on this call', async () => {
+    const memory: LanguageMemory = { find: async (n) => (n === '13800001234' ? 'tibetan' : undefined), remember: async () => undefined };
+    const f = callFixture(wait, memory);
+    f.readyAgent('t1', 'seat-25', { mandarin: 5, tibetan: 8 });
+    await f.service.inbound(channel('c1', { callerNumber: '13800001234' }), 'primary', '12345');
+    f.readyAgent('t2', 'seat-26', { mandarin: 5, tibetan: 8 });
+    await f.service.inbound(channel('c2', { callerNumber: '13900005678' }), 'primary', '12345');
+    f.service.languageChosen('c2', 'tibetan');
+    const offers = f.events.filter((e) => e.type === 'call.offered').map((e) => [e.callId, e.language, e.languageRemembered]);
+    expect(offers).toEqual([['c1', 'tibetan', true], ['c2', 'tibetan', false]]);
+  });
+
   it('offers the callback after the configured wait, and pressing 1 hands the same queue place to the callback service', async () => {
     const f = callFixture(wait);
     const outbound = new FakeOutbound();

@@ -268,7 +268,10 @@ export class CallService {
         if (bridged) void this.telephony.destroyBridge(bridgeId).catch(() => undefined); // hung up while we answered
         return;
       }
-      if (remembered) session.language = remembered;
+      if (remembered) {
+        session.language = remembered;
+        session.languageRemembered = true;
+      }
       // An adopted caller (found waiting after a restart) keeps the place and the wait since arrival.
       session.queuedAt = adopted ? session.arrivedAt : this.clock.now();
       session.lastAnnouncedAt = session.queuedAt;
@@ -302,7 +305,10 @@ export class CallService {
     try {
       const remembered = await this.rememberedLanguage(session.callerNumber);
       if (session.phase !== 'queued') return;
-      if (remembered) session.language = remembered;
+      if (remembered) {
+        session.language = remembered;
+        session.languageRemembered = true;
+      }
       session.queuedAt = this.clock.now();
       session.lastAnnouncedAt = session.queuedAt;
       this.enterQueue(session);
@@ -412,6 +418,7 @@ export class CallService {
     const s = this.sessions.get(callId);
     if (!s || s.phase !== 'queued') return;
     s.language = language;
+    s.languageRemembered = false;
     if (s.callerNumber) void this.languages.remember(s.callerNumber, language).catch(() => undefined);
     if (s.languagePendingUntil !== undefined) {
       // Answered the prompt: queue now, no need to wait out the window.
@@ -457,7 +464,7 @@ export class CallService {
         s.playbackId = undefined;
         void this.telephony.startMoh(s.callId).catch(() => undefined);
       }
-      this.notifier.publish({ type: 'call.offered', at: this.clock.now(), callId: s.callId, agentId: a.agentId, seat: a.seat, caller: maskPhone(s.callerNumber), language: s.language, line: s.did });
+      this.notifier.publish({ type: 'call.offered', at: this.clock.now(), callId: s.callId, agentId: a.agentId, seat: a.seat, caller: maskPhone(s.callerNumber), language: s.language, languageRemembered: s.languageRemembered === true, line: s.did });
       this.telephony
         .dial({ channelId: legId, endpoint: `PJSIP/${a.seat}`, callerNumber: s.callerNumber, timeoutSeconds: this.settings.ringTimeoutSeconds, appArgs: ['agent', s.callId], role: 'seat', owner: s.callId })
         .catch((err: Error) => {

@@ -3,7 +3,7 @@ import { AcdEngine, ManualClock, defaultAcdConfig, type OutboundCallbackRecord }
 import { FakeTelephony, channel, settle, silentLogger } from '../call/call.fixtures.test.js';
 import { OutboundCallbackService, type MissedCallTaskSource } from './outbound-callback.service.js';
 
-function fixture(tasks: MissedCallTaskSource = { claimNext: async () => undefined, release: async () => undefined }, primaryUp = true) {
+function fixture(tasks: MissedCallTaskSource = { claimNext: async () => undefined, claim: async () => undefined, release: async () => undefined }, primaryUp = true, dialGuard?: (n: string) => Promise<string>) {
   const clock = new ManualClock(1_000_000);
   const acd = new AcdEngine({ ...defaultAcdConfig, wrapUpSeconds: 0 }, clock);
   const telephony = new FakeTelephony();
@@ -16,6 +16,7 @@ function fixture(tasks: MissedCallTaskSource = { claimNext: async () => undefine
     presentedNumber: '12345',
     callbackSkill: 'callback',
     isTrunkUp: (t) => t === 'backup' || primaryUp,
+    ...(dialGuard && { dialGuard: { authorize: (r: { number: string }) => dialGuard(r.number) } }),
   });
   // What CallService.dispatch does for work it does not own.
   service.redispatch = () => {
@@ -83,6 +84,7 @@ describe('OutboundCallbackService', () => {
     let claims = 0;
     const f = fixture({
       claimNext: async () => (++claims, { id: '7', caller_number: '13800001234', linked_id: 'old', created_at: new Date(5) }),
+      claim: async () => undefined,
       release: async () => undefined,
     });
     f.acd.login({ agentId: 'm1', seat: 'seat-01', skills: { mandarin: 5 } });
@@ -98,5 +100,73 @@ describe('OutboundCallbackService', () => {
     const dial = (f.telephony.argsOf('dial')[0] as [{ endpoint: string; appArgs: string[] }])[0];
     expect(dial.endpoint).toBe('PJSIP/seat-02'); // only the callback-skilled agent
     expect(dial.appArgs[0]).toBe('cb-agent');
+  });
+});
+
+describe('OutboundCallbackService: the agent dials from the desk (click-to-dial)', () => {
+  function deskFixture(guard?: (n: string) => Promise<string>) {
+    const claimed: string[] = [];
+    const released: string[] = [];
+    const open = new Set(['7']);
+    const tasks: MissedCallTaskSource = {
+      claimNext: async () => undefined,
+      claim: async (id) => (open.delete(id) ? (claimed.push(id), { id, caller_number: '13800001234', linked_id: 'missed-1', created_at: new Date(5) }) : undefined),
+      release: async (id) => void (released.push(id), open.add(id)),
+    };
+    const f = fixture(tasks, true, guard);
+    f.acd.login({ agentId: 'a1', seat: 'seat-01', skills: { mandarin: 5 } });
+    f.acd.pause('a1', 'callback_work');
+    return { ...f, claimed, released };
+  }
+
+  it('rings only the agent’s seat for a missed-call task they picked, then the citizen, and returns them to their pause', async () => {
+    const f = deskFixture();
+    const job = await f.service.dialFor('a1', { kind: 'missed_call', taskId: '7' }, { role: 'agent', id: 'a1' });
+    expect(f.claimed).toEqual(['7']);
+    expect(f.acd.queue()).toEqual([]);
+    const agentDial = (f.telephony.argsOf('dial')[0] as [{ channelId: string; endpoint: string }])[0];
+    expect(agentDial.endpoint).toBe('PJSIP/seat-01');
+    expect(f.events.find((e) => e.type === 'call.offered')).toMatchObject({ callId: job.acdCallId, agentId: 'a1', callback: 'missed_call', caller: '*******1234' });
+    await f.service.start(channel(agentDial.channelId, { args: ['cb-agent', job.acdCallId] }));
+    const citizen = (f.telephony.argsOf('dial')[1] as [{ channelId: string; endpoint: string }])[0];
+    expect(citizen.endpoint).toBe('PJSIP/013800001234@trunk-primary');
+    await f.service.start(channel(citizen.channelId, { args: ['cb-citizen', job.acdCallId] }));
+    expect(f.events.find((e) => e.type === 'callback.connected')).toMatchObject({ callId: job.acdCallId, agentId: 'a1' });
+    f.service.channelGone(citizen.channelId);
+    expect(f.results).toMatchObject([{ kind: 'missed_call', taskId: '7', linkedId: 'missed-1', result: 'reached', agentId: 'a1' }]);
+    expect(f.acd.getAgent('a1')).toMatchObject({ state: 'paused', pauseReason: 'callback_work' });
+  });
+
+  it('puts the task back when the agent’s seat does not answer, and refuses a task another agent has (409)', async () => {
+    const f = deskFixture();
+    const job = await f.service.dialFor('a1', { kind: 'missed_call', taskId: '7' }, { role: 'agent', id: 'a1' });
+    await expect(f.service.dialFor('a1', { kind: 'missed_call', taskId: '7' }, { role: 'agent', id: 'a1' })).rejects.toMatchObject({ code: 'CTI_ERR_CONFLICT' });
+    const agentLeg = (f.telephony.argsOf('dial')[0] as [{ channelId: string }])[0].channelId;
+    f.service.channelGone(agentLeg);
+    expect(f.results).toMatchObject([{ id: job.recordId, result: 'agent_unavailable', taskId: '7' }]);
+    expect(f.acd.getAgent('a1')).toMatchObject({ state: 'paused', pauseReason: 'callback_work' });
+    expect(f.acd.queue()).toEqual([]);
+    expect(f.service.list()).toEqual([]);
+  });
+
+  it('asks the dial policy before the seat rings: a refused number rings nobody and the task goes back', async () => {
+    const f = deskFixture(async () => {
+      throw Object.assign(new Error('number refused by the dial policy'), { code: 'CTI_ERR_FORBIDDEN' });
+    });
+    await expect(f.service.dialFor('a1', { kind: 'missed_call', taskId: '7' }, { role: 'agent', id: 'a1' })).rejects.toMatchObject({ code: 'CTI_ERR_FORBIDDEN' });
+    expect(f.telephony.argsOf('dial')).toEqual([]);
+    expect(f.released).toEqual(['7']);
+    expect(f.acd.getAgent('a1').state).toBe('paused');
+  });
+
+  it('dials a ticket’s result callback (回访) with the number the policy allowed, recorded as ticket_callback', async () => {
+    const f = deskFixture(async (n) => n.replace(/^\+86/, ''));
+    const job = await f.service.dialFor('a1', { kind: 'ticket_callback', ticketId: '42', callerNumber: '+8613900005678' }, { role: 'callback', id: 'a1' });
+    const agentLeg = (f.telephony.argsOf('dial')[0] as [{ channelId: string }])[0].channelId;
+    await f.service.start(channel(agentLeg, { args: ['cb-agent', job.acdCallId] }));
+    expect((f.telephony.argsOf('dial')[1] as [{ endpoint: string }])[0].endpoint).toBe('PJSIP/013900005678@trunk-primary');
+    f.service.channelGone(agentLeg); // the agent hangs up while it rings
+    expect(f.results).toMatchObject([{ kind: 'ticket_callback', linkedId: 'ticket-42', result: 'cancelled' }]);
+    expect(f.results[0]?.taskId).toBeUndefined();
   });
 });

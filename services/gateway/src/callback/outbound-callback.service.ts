@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { maskPhone, normalizeDialNumber, type AcdEngine, type Assignment, type Clock, type Language, type OutboundCallbackKind, type OutboundCallbackRecord, type OutboundCallbackResult, type TrunkName } from '@cti/domain';
+import { CtiError, maskPhone, normalizeDialNumber, type AcdEngine, type Assignment, type Clock, type Language, type OutboundCallbackKind, type OutboundCallbackRecord, type OutboundCallbackResult, type TrunkName } from '@cti/domain';
 import type { ChannelInfo, TelephonyPort } from '@cti/asterisk';
 import type { Logger } from '../logger.js';
 import type { EventPublisher } from '../events/event-bus.js';
@@ -27,7 +27,14 @@ export interface CallbackJob {
   dialledAt?: number;
   answeredAt?: number;
   bridgeId?: string;
+  /** The agent who placed it from their desk (click-to-dial): only their seat rings, and the call is never queued. */
+  placedBy?: string;
+  /** The citizen's number as the dial policy allowed it when the agent placed the call (checked before their seat rang). */
+  digits?: string;
 }
+
+/** What an agent dials from their desk: a missed-call task (漏接回拨), or a ticket's result callback (回访). */
+export type DeskDial = { kind: 'missed_call'; taskId: string } | { kind: 'ticket_callback'; ticketId: string; callerNumber: string };
 
 /** Where callback outcomes go (a durable publisher to the worker). */
 export interface CallbackResultSink {
@@ -37,6 +44,8 @@ export interface CallbackResultSink {
 /** Missed-call tasks to work (CallbackTaskRepository fits). */
 export interface MissedCallTaskSource {
   claimNext(): Promise<{ id: string; caller_number: string; linked_id: string; created_at: Date } | undefined>;
+  /** Claims one given open task (an agent clicked it); undefined when it is not open any more. */
+  claim(taskId: string): Promise<{ id: string; caller_number: string; linked_id: string; created_at: Date } | undefined>;
   release(taskId: string): Promise<void>;
 }
 
@@ -55,6 +64,12 @@ export interface OutboundCallbackSettings {
   isTrunkUp?: (trunk: TrunkName) => boolean;
   /** Dial policy and audit of the citizen's number (OutsideDialGuard fits); without it, digits-only normalisation alone. */
   dialGuard?: { authorize(r: { purpose: 'callback'; number: string; actorRole: string; actorId: string | null; callId?: string }): Promise<string> };
+}
+
+/** Who placed a desk dial (for the dial policy's audit). */
+export interface DeskDialActor {
+  role: string;
+  id: string | null;
 }
 
 /**
@@ -156,6 +171,48 @@ export class OutboundCallbackService implements OutboundWork, StasisExtension {
     }
   }
 
+  /**
+   * Click-to-dial: the agent calls a citizen back from their desk. The dial policy decides before anything rings
+   * (CtiError: 400/403/429 with the reason); the agent's seat rings first, and once they answer the citizen is dialled
+   * as for any callback. A missed-call task is claimed for it (CTI_ERR_CONFLICT when another agent has it); a seat
+   * that does not answer puts the task back.
+   */
+  async dialFor(agentId: string, d: DeskDial, actor: DeskDialActor): Promise<CallbackJob> {
+    const task = d.kind === 'missed_call' ? await this.tasks.claim(d.taskId) : undefined;
+    if (d.kind === 'missed_call' && !task) throw new CtiError('CTI_ERR_CONFLICT', `missed-call task ${d.taskId} is not open: another agent is calling back, or it is done`, { taskId: d.taskId });
+    const callerNumber = task ? task.caller_number : (d as { callerNumber: string }).callerNumber;
+    const linkedId = task ? task.linked_id : `ticket-${(d as { ticketId: string }).ticketId}`;
+    try {
+      const digits = this.settings.dialGuard
+        ? await this.settings.dialGuard.authorize({ purpose: 'callback', number: callerNumber, actorRole: actor.role, actorId: actor.id, callId: linkedId })
+        : normalizeDialNumber(callerNumber);
+      if (digits === undefined) throw new CtiError('CTI_ERR_VALIDATION', 'the citizen’s number is not a number that can be dialled', {});
+      const acdCallId = task ? `mc-${task.id}-${randomUUID().slice(0, 8)}` : `tc-${(d as { ticketId: string }).ticketId}-${randomUUID().slice(0, 8)}`;
+      const assignment = this.acd.reserveFor(agentId, { callId: acdCallId, line: 'callback', language: 'mandarin' });
+      const job: CallbackJob = {
+        acdCallId,
+        recordId: acdCallId,
+        kind: d.kind,
+        linkedId,
+        ...(task && { taskId: task.id }),
+        callerNumber,
+        did: this.settings.presentedNumber,
+        language: 'mandarin',
+        requestedAt: this.clock.now(),
+        phase: 'queued',
+        placedBy: agentId,
+        digits,
+      };
+      this.jobs.set(acdCallId, job);
+      this.log.info({ callbackId: acdCallId, kind: d.kind, agentId, caller: maskPhone(callerNumber) }, 'agent dials a citizen from the desk');
+      this.assigned(assignment);
+      return job;
+    } catch (err) {
+      if (task) await this.tasks.release(task.id).catch(() => undefined);
+      throw err;
+    }
+  }
+
   assigned(a: Assignment): void {
     const job = this.jobs.get(a.callId);
     if (!job || job.phase !== 'queued') {
@@ -198,6 +255,7 @@ export class OutboundCallbackService implements OutboundWork, StasisExtension {
 
   /** The citizen's number as digits the dial policy allows, or undefined when refused (audited by the guard). */
   private async citizenDigits(job: CallbackJob): Promise<string | undefined> {
+    if (job.digits !== undefined) return job.digits;
     if (!this.settings.dialGuard) return normalizeDialNumber(job.callerNumber);
     return this.settings.dialGuard
       .authorize({ purpose: 'callback', number: job.callerNumber, actorRole: 'system', actorId: job.agentId ?? null, callId: job.linkedId })
@@ -240,7 +298,7 @@ export class OutboundCallbackService implements OutboundWork, StasisExtension {
     await this.telephony.stopMoh(job.agentLeg as string).catch(() => undefined);
     try {
       await this.telephony.bridge(job.bridgeId, [job.agentLeg as string, job.citizenLeg as string]);
-      this.events.publish({ type: 'callback.connected', at: this.clock.now(), callbackId: job.recordId, agentId: job.agentId, trunk: job.trunk });
+      this.events.publish({ type: 'callback.connected', at: this.clock.now(), callId: job.acdCallId, callbackId: job.recordId, agentId: job.agentId, trunk: job.trunk });
     } catch (err) {
       this.log.error({ callbackId: job.recordId, err: (err as Error).message }, 'callback bridge failed');
       this.finish(job, 'cancelled');
@@ -254,7 +312,10 @@ export class OutboundCallbackService implements OutboundWork, StasisExtension {
     const job = this.jobs.get(acdCallId);
     if (!job) return;
     if (channelId === job.agentLeg) {
-      if (job.phase === 'agent_ringing') {
+      if (job.phase === 'agent_ringing' && job.placedBy !== undefined) {
+        // The agent's own call and their seat did not answer (they rejected it): nothing to queue; a task goes back.
+        this.finish(job, 'agent_unavailable');
+      } else if (job.phase === 'agent_ringing') {
         // The seat did not answer: back to the queue at the same place, like an inbound call.
         job.phase = 'queued';
         job.agentLeg = undefined;
@@ -309,7 +370,8 @@ export class OutboundCallbackService implements OutboundWork, StasisExtension {
       result,
     };
     this.log.info({ callbackId: job.recordId, kind: job.kind, result, trunk: job.trunk }, 'callback finished');
-    this.events.publish({ type: 'callback.ended', at: this.clock.now(), callbackId: job.recordId, kind: job.kind, result, agentId: job.agentId });
+    // callId: the id the offer carried (call.offered), so the desk knows which of its calls ended.
+    this.events.publish({ type: 'callback.ended', at: this.clock.now(), callId: job.acdCallId, callbackId: job.recordId, kind: job.kind, result, agentId: job.agentId });
     void this.results.publish(record);
     this.redispatch();
   }

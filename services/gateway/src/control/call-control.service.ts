@@ -1,4 +1,4 @@
-import { CtiError, type Clock } from '@cti/domain';
+import { CtiError, maskPhone, type Clock } from '@cti/domain';
 import type { ChannelInfo, TelephonyPort } from '@cti/asterisk';
 import type { Logger } from '../logger.js';
 import type { EventPublisher, LiveEvent } from '../events/event-bus.js';
@@ -148,7 +148,8 @@ export class CallControlService implements StasisExtension {
       await this.telephony.bridgeMoh(t.bridgeId, true);
       await this.telephony.bridge(t.consultBridgeId, [t.fromLeg]);
     }
-    this.events.publish({ type: 'transfer.ringing', at: this.clock.now(), callId: call.callId, transferId: id, kind, fromAgentId: agentId, toAgentId: target });
+    // The target's desk pops this like an offer: who is calling (masked) and from which agent.
+    this.events.publish({ type: 'transfer.ringing', at: this.clock.now(), callId: call.callId, transferId: id, kind, fromAgentId: agentId, toAgentId: target, caller: maskPhone(call.callerNumber) });
     try {
       await this.telephony.dial({ channelId: t.toLeg, endpoint: `PJSIP/${t.toSeat}`, callerNumber: call.callerNumber, timeoutSeconds: this.settings.ringTimeoutSeconds, appArgs: ['xfer', id], role: 'transfer', owner: call.callId });
     } catch (err) {
@@ -171,7 +172,7 @@ export class CallControlService implements StasisExtension {
       await this.telephony.bridgeMoh(t.bridgeId, false).catch(() => undefined);
       await this.telephony.addToBridge(t.bridgeId, [t.toLeg]);
       this.calls.attachAgentLeg(t.callId, { agentId: t.toAgentId, seat: t.toSeat, legId: t.toLeg });
-      this.events.publish({ type: 'transfer.completed', at: this.clock.now(), callId: t.callId, transferId: t.id, toAgentId: t.toAgentId });
+      this.events.publish({ type: 'transfer.completed', at: this.clock.now(), callId: t.callId, transferId: t.id, fromAgentId: t.fromAgentId, toAgentId: t.toAgentId });
       return;
     }
     t.phase = 'consulting';
@@ -189,7 +190,7 @@ export class CallControlService implements StasisExtension {
     await this.telephony.bridgeMoh(t.bridgeId, false).catch(() => undefined);
     await this.telephony.addToBridge(t.bridgeId, [t.toLeg]);
     this.calls.attachAgentLeg(t.callId, { agentId: t.toAgentId, seat: t.toSeat, legId: t.toLeg });
-    this.events.publish({ type: 'transfer.completed', at: this.clock.now(), callId: t.callId, transferId: t.id, toAgentId: t.toAgentId });
+    this.events.publish({ type: 'transfer.completed', at: this.clock.now(), callId: t.callId, transferId: t.id, fromAgentId: t.fromAgentId, toAgentId: t.toAgentId });
   }
 
   /** Attended transfer becomes a three-way call: both agents and the caller in the call's bridge. */
@@ -199,7 +200,7 @@ export class CallControlService implements StasisExtension {
     await this.telephony.destroyBridge(t.consultBridgeId).catch(() => undefined);
     await this.telephony.bridgeMoh(t.bridgeId, false).catch(() => undefined);
     await this.telephony.addToBridge(t.bridgeId, [t.fromLeg, t.toLeg]);
-    this.events.publish({ type: 'transfer.conference', at: this.clock.now(), callId: t.callId, transferId: t.id, toAgentId: t.toAgentId });
+    this.events.publish({ type: 'transfer.conference', at: this.clock.now(), callId: t.callId, transferId: t.id, fromAgentId: t.fromAgentId, toAgentId: t.toAgentId });
   }
 
   /** Cancels a transfer: the target is hung up and the first agent is back with the caller. */
@@ -212,7 +213,7 @@ export class CallControlService implements StasisExtension {
     this.readyAgain(t.toAgentId);
     await this.telephony.hangup(t.toLeg).catch(() => undefined);
     await this.returnFirstAgent(t);
-    this.events.publish({ type: 'transfer.cancelled', at: this.clock.now(), callId: t.callId, transferId: t.id });
+    this.events.publish({ type: 'transfer.cancelled', at: this.clock.now(), callId: t.callId, transferId: t.id, fromAgentId: t.fromAgentId, toAgentId: t.toAgentId });
   }
 
   private async returnFirstAgent(t: Transfer): Promise<void> {
@@ -253,7 +254,7 @@ export class CallControlService implements StasisExtension {
     if (this.transfers.get(t.callId) !== t) return;
     this.finishTransfer(t);
     this.readyAgain(t.toAgentId);
-    this.events.publish({ type: 'transfer.failed', at: this.clock.now(), callId: t.callId, transferId: t.id, toAgentId: t.toAgentId });
+    this.events.publish({ type: 'transfer.failed', at: this.clock.now(), callId: t.callId, transferId: t.id, kind: t.kind, fromAgentId: t.fromAgentId, toAgentId: t.toAgentId });
     if (t.kind === 'attended') await this.returnFirstAgent(t).catch(() => undefined);
     else await this.calls.requeue(t.callId).catch(() => false);
   }
@@ -279,7 +280,7 @@ export class CallControlService implements StasisExtension {
       await this.telephony.bridgeMoh(t.bridgeId, false).catch(() => undefined);
       await this.telephony.addToBridge(t.bridgeId, [t.toLeg]);
       this.calls.attachAgentLeg(t.callId, { agentId: t.toAgentId, seat: t.toSeat, legId: t.toLeg });
-      this.events.publish({ type: 'transfer.completed', at: this.clock.now(), callId: t.callId, transferId: t.id, toAgentId: t.toAgentId, by: 'first_agent_hangup' });
+      this.events.publish({ type: 'transfer.completed', at: this.clock.now(), callId: t.callId, transferId: t.id, fromAgentId: t.fromAgentId, toAgentId: t.toAgentId, by: 'first_agent_hangup' });
     })().catch((err: Error) => {
       // The target cannot take the caller (their leg went too): the caller is queued again rather than left alone.
       this.log.warn({ callId: t.callId, err: err.message, released: released?.agentId }, 'transfer after the first agent hung up failed; queueing the caller again');

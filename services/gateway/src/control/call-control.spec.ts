@@ -92,3 +92,18 @@ describe('CallControlService: the first agent hangs up during an attended transf
     expect(f.service.claimsGone('C1')).toBe(false);
   });
 });
+
+describe('CallControlService: transfer events name both agents', () => {
+  it('tells the target’s desk who is calling (masked) and both desks every step, so each can follow the transfer', async () => {
+    const f = fixture();
+    const t = await f.service.toAgent('a01', 'a02', 'attended');
+    await f.service.start(channel(t.toLeg, { args: ['xfer', t.id] }));
+    await f.service.cancel('a01');
+    expect(f.events.map((e) => [e.type, e.fromAgentId, e.toAgentId])).toEqual([
+      ['transfer.ringing', 'a01', 'a02'],
+      ['transfer.consulting', 'a01', 'a02'],
+      ['transfer.cancelled', 'a01', 'a02'],
+    ]);
+    expect(f.events[0]).toMatchObject({ caller: '*******1234', kind: 'attended' });
+  });
+});

@@ -256,7 +256,7 @@ export class LinkageService implements StasisExtension {
     const other = l.trunk === line.preferredTrunk ? line.fallbackTrunk : line.preferredTrunk;
     if (trunkFailure && other && !l.trunksTried.includes(other)) {
       this.log.warn({ callId: l.callId, partner: l.partner, trunk: l.trunk, cause }, 'partner leg failed on the trunk; trying the other trunk');
-      this.events.publish({ type: 'linkage.trunk_fallback', at: this.clock.now(), callId: l.callId, linkageId: l.id, from: l.trunk, to: other, cause: cause ?? null });
+      this.events.publish({ type: 'linkage.trunk_fallback', at: this.clock.now(), callId: l.callId, linkageId: l.id, agentId: l.agentId, partner: l.partner, from: l.trunk, to: other, cause: cause ?? null });
       void this.dialLeg(l, line, other);
       return;
     }

@@ -78,6 +78,22 @@ export function registerAgentRoutes(routes: RouteRegistry, agents: AgentService,
   });
   routes.add({
     method: 'GET',
+    url: '/api/v1/agents/:agentId/transfer-targets',
+    summary: "Whom the agent's desk can transfer a call to: the other agents logged in now (name, state, skills) and the skills their queues have",
+    roles: ACTING,
+    params: agentParams,
+    handler: async ({ params, principal }) => {
+      assertMayActFor(principal, params.agentId);
+      const logged = (await agents.list()).filter((a) => a.agentId !== params.agentId && a.live && a.live.state !== 'logged_out');
+      return {
+        // Seats and calls stay with supervisors: the desk needs who and whether they can take a call now.
+        agents: logged.map((a) => ({ agentId: a.agentId, name: a.name, state: a.live?.state, skills: Object.keys(a.skills).sort() })),
+        skills: [...new Set(logged.flatMap((a) => Object.keys(a.skills)))].sort(),
+      };
+    },
+  });
+  routes.add({
+    method: 'GET',
     url: '/api/v1/agents/:agentId/phone',
     summary: "SIP credentials of the browser phone the agent is logged in with (the agent themself only; 409 when on a desk phone)",
     roles: ACTING,

@@ -27,7 +27,7 @@ async function start(production = false): Promise<FastifyInstance> {
   const hasher = new CountingHasher();
   const audit = new RecordingAudit();
   const sessions = sessionStore(store);
-  const auth = new StaffAuthService(store, sessions, hasher, audit, clock, { lockout: { attempts: 5, lockMs: 15 * MIN }, session: { idleMs: 30 * MIN, absoluteMs: 12 * 60 * MIN } });
+  const auth = new StaffAuthService(store, sessions, hasher, audit, clock, { lockout: { attempts: 5, lockMs: 15 * MIN }, session: { idleMs: 30 * MIN, absoluteMs: 12 * 60 * MIN }, address: { failures: 8, windowMs: 10 * MIN } });
   const admin = new StaffAdminService(store, sessions, { findById: async (id) => (id === 'a02' ? { id } : undefined) }, hasher, audit, clock);
   handled = [];
   app = await buildApp({
@@ -92,6 +92,16 @@ describe('POST /api/v1/auth/login', () => {
     for (let i = 0; i < 3; i++) await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'a01', password: 'nope' } });
     const locked = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'a01', password: 'nope' } });
     expect([locked.statusCode, locked.json().error, locked.headers['retry-after']]).toEqual([401, 'CTI_ERR_AUTH_LOCKED', '900']);
+  });
+
+  it('answers 429 with Retry-After and the reason once one address made 8 refused sign-ins, whatever the account; other addresses go on', async () => {
+    const from = (remoteAddress: string, username: string, password: string) => app.inject({ method: 'POST', url: '/api/v1/auth/login', remoteAddress, payload: { username, password } });
+    for (let i = 0; i < 8; i++) expect((await from('198.51.100.9', `user${i}`, 'Guess-2026')).statusCode).toBe(401);
+    clock.advance(60_000);
+    const limited = await from('198.51.100.9', 'a01', 'Desk-Pass-2026');
+    expect([limited.statusCode, limited.headers['retry-after'], limited.json().error, limited.json().details]).toEqual([429, '540', 'CTI_ERR_RATE_LIMITED', { reason: 'sign_in_failures_from_address', retryAfterSeconds: 540 }]);
+    expect(limited.headers['set-cookie']).toBeUndefined();
+    expect((await from('198.51.100.10', 'a01', 'Desk-Pass-2026')).statusCode).toBe(200);
   });
 
   it('refuses a sign-in posted from a foreign origin, admits a configured one', async () => {

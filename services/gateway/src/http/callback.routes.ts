@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { maskPhone } from '@cti/domain';
-import type { MissedCallTaskRow } from '@cti/db';
-import type { CallbackJob } from '../callback/outbound-callback.service.js';
+import { CtiError, maskPhone } from '@cti/domain';
+import type { MissedCallTaskRow, Principal } from '@cti/db';
+import type { CallbackJob, DeskDial, DeskDialActor } from '../callback/outbound-callback.service.js';
 import type { RouteRegistry } from './route.registry.js';
 
 /** Open missed-call tasks (CallbackTaskRepository fits). */
@@ -9,8 +9,23 @@ export interface MissedCallTaskList {
   listOpen(limit: number): Promise<MissedCallTaskRow[]>;
 }
 
-/** The callback list: open missed-call tasks (漏接回拨) and callbacks in progress or waiting in the queue. */
-export function registerCallbackRoutes(routes: RouteRegistry, tasks: MissedCallTaskList, jobs: { list(): CallbackJob[] }): void {
+/** Callbacks in progress, and the agent's own dials (OutboundCallbackService fits). */
+export interface CallbackJobs {
+  list(): CallbackJob[];
+  dialFor(agentId: string, d: DeskDial, actor: DeskDialActor): Promise<CallbackJob>;
+}
+
+/** A ticket's state and caller, for dialling its result callback (TicketRepository fits). */
+export interface CallbackTicketLookup {
+  findById(id: string): Promise<{ id: string; state: string; caller_number: string | null } | undefined>;
+}
+
+/** Roles that call citizens back for a ticket's result (回访): the ticket rule record_callback's, and shift leads. */
+const TICKET_CALLBACK_ROLES = new Set(['callback', 'supervisor', 'manager']);
+const SUPERVISING = new Set(['supervisor', 'manager', 'admin']);
+
+/** The callback list: open missed-call tasks (漏接回拨) and callbacks in progress or waiting in the queue; click-to-dial. */
+export function registerCallbackRoutes(routes: RouteRegistry, tasks: MissedCallTaskList, jobs: CallbackJobs, tickets?: CallbackTicketLookup): void {
   routes.add({
     method: 'GET',
     url: '/api/v1/callbacks',
@@ -22,4 +37,31 @@ export function registerCallbackRoutes(routes: RouteRegistry, tasks: MissedCallT
       inProgress: jobs.list().map((j) => ({ kind: j.kind, callId: j.acdCallId, caller: maskPhone(j.callerNumber), phase: j.phase, agentId: j.agentId ?? null, requestedAt: j.requestedAt })),
     }),
   });
+  routes.add({
+    method: 'POST',
+    url: '/api/v1/agents/:agentId/dial',
+    summary:
+      "Click-to-dial: call a citizen back from the desk — an open missed-call task (漏接回拨), or a ticket awaiting its result callback (回访; the callback desk and shift leads). The dial policy decides first (400/403/429 with the reason, audited); the agent's seat rings, then the citizen. 409 when another agent took the task, or the agent is ringing or talking",
+    roles: ['agent', 'callback', 'supervisor', 'manager', 'admin'],
+    params: z.object({ agentId: z.string().min(1).max(64) }),
+    body: z
+      .object({ missedCallTaskId: z.string().regex(/^\d{1,18}$/).optional(), ticketId: z.string().regex(/^\d{1,18}$/).optional() })
+      .strict()
+      .refine((b) => (b.missedCallTaskId === undefined) !== (b.ticketId === undefined), 'give exactly one of missedCallTaskId, ticketId'),
+    handler: async ({ params, body, principal }) => {
+      if (!SUPERVISING.has(principal.role) && principal.agentId !== params.agentId) throw new CtiError('CTI_ERR_FORBIDDEN', `only agent ${params.agentId} dials from their seat`, { agentId: params.agentId });
+      const dial = body.ticketId === undefined ? ({ kind: 'missed_call', taskId: body.missedCallTaskId as string } as const) : await ticketDial(body.ticketId, principal);
+      const job = await jobs.dialFor(params.agentId, dial, { role: principal.role, id: principal.agentId ?? principal.label });
+      return { callId: job.acdCallId, kind: job.kind, caller: maskPhone(job.callerNumber), phase: job.phase };
+    },
+  });
+
+  async function ticketDial(ticketId: string, principal: Principal): Promise<DeskDial> {
+    if (!TICKET_CALLBACK_ROLES.has(principal.role)) throw new CtiError('CTI_ERR_FORBIDDEN', `role ${principal.role} does not do result callbacks (回访)`, { role: principal.role });
+    const t = await tickets?.findById(ticketId);
+    if (!t) throw new CtiError('CTI_ERR_NOT_FOUND', `no ticket ${ticketId}`, { ticketId });
+    if (t.state !== 'awaiting_callback') throw new CtiError('CTI_ERR_INVALID_STATE', `ticket ${ticketId} is ${t.state}, not awaiting its result callback`, { ticketId, state: t.state });
+    if (!t.caller_number) throw new CtiError('CTI_ERR_VALIDATION', `ticket ${ticketId} has no caller number`, { ticketId });
+    return { kind: 'ticket_callback', ticketId, callerNumber: t.caller_number };
+  }
 }

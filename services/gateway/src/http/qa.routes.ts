@@ -9,6 +9,7 @@ export interface QaStore {
   qaStaffFromTokens(): Promise<string[]>;
   sampleMonth(period: string, rate: number, staff: readonly string[], seed: string): Promise<{ created: number; existing: number; answered: number }>;
   list(filter: { period?: string; assignedTo?: string; status?: 'pending' | 'done'; limit: number; offset: number }): Promise<QaReviewRow[]>;
+  doneForAgent(agentId: string, limit: number): Promise<QaReviewRow[]>;
   getById(id: string): Promise<QaReviewRow>;
   saveReview(id: string, r: { marks: Record<string, number>; score: ReturnType<typeof scoreQaReview>; comments: string | null; reviewedBy: string; at: Date }): Promise<QaReviewRow>;
   report(period: string): Promise<QaReport>;
@@ -83,6 +84,20 @@ export function registerQaRoutes(routes: RouteRegistry, store: QaStore, settings
       if (principal.role === 'qa' && principal.agentId !== review.assigned_to) throw new CtiError('CTI_ERR_FORBIDDEN', 'this review is assigned to someone else', { assignedTo: review.assigned_to });
       const score = scoreQaReview(settings.rubric, body.marks);
       return present(await store.saveReview(params.id, { marks: body.marks, score, comments: body.comments ?? null, reviewedBy: principal.agentId ?? principal.label, at: new Date(now()) }));
+    },
+  });
+  routes.add({
+    method: 'GET',
+    url: '/api/v1/agents/:agentId/qa-results',
+    summary: "An agent's QA results (finished reviews of their calls, newest first): the agent themself, and QA, shift leads, managers, admins",
+    roles: ['agent', ...READERS],
+    params: z.object({ agentId: z.string().min(1).max(64) }),
+    query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) }),
+    handler: async ({ params, query, principal }) => {
+      if (principal.role === 'agent' && principal.agentId !== params.agentId) throw new CtiError('CTI_ERR_FORBIDDEN', 'an agent reads their own QA results only', { agentId: params.agentId });
+      const items = await store.doneForAgent(params.agentId, query.limit);
+      // Who reviewed stays with QA: the agent sees the score, the marks and the comments.
+      return { rubric: settings.rubric, items: items.map((r) => ({ id: r.id, period: r.period, callId: r.call_id, ticketId: r.ticket_id, score: r.score === null ? null : Number(r.score), passed: r.passed, failedCritical: r.failed_critical, marks: r.marks, comments: r.comments, reviewedAt: r.reviewed_at })) };
     },
   });
   routes.add({

@@ -38,6 +38,8 @@ export interface TicketAccess {
   budget: Pick<TicketReadBudget, 'remaining' | 'charge'>;
   /** The caller on the call connected to an agent now: the agent may read that caller's tickets during the call. */
   liveCallerOf: LiveCallerOf;
+  /** The id of the call connected to an agent now (CallService fits); without it a call is known by its ticket only. */
+  liveCallIdOf?: (agentId: string) => string | undefined;
 }
 
 /** Reads what the engine routes show besides the ticket itself (TicketRepository fits). */
@@ -264,6 +266,20 @@ export function registerTicketRoutes(routes: RouteRegistry, tickets: TicketReade
 export function registerTicketEngineRoutes(routes: RouteRegistry, service: TicketService, tickets: TicketDetailReader, options: TicketListOptions): void {
   const { access } = options;
   const show = (t: TicketRow, principal: Principal) => presentTicket(t, true, options.warningPolicy, options.now(), showsFullNumber(principal));
+  /**
+   * The caller of a call, for a reader who may know it: an agent's own call in progress, or the call's intake ticket
+   * in the reader's scope (404 before the worker stored the call, 403 outside the scope).
+   */
+  const callerOfCall = async (callId: string, ticket: TicketRow | undefined, principal: Principal): Promise<string> => {
+    if (principal.agentId && access.liveCallIdOf?.(principal.agentId) === callId) {
+      const live = access.liveCallerOf(principal.agentId);
+      if (live) return live;
+    }
+    if (!ticket) throw new CtiError('CTI_ERR_NOT_FOUND', `call ${callId} is not yours in progress and has no ticket (yet)`, { call: callId });
+    const t = await visibleTicket(tickets, ticket.id, principal, access, 'GET /api/v1/tickets/link-candidates');
+    if (!t.caller_number) throw new CtiError('CTI_ERR_NOT_FOUND', `call ${callId} has no caller number`, { call: callId });
+    return t.caller_number;
+  };
   routes.add({
     method: 'POST',
     url: '/api/v1/tickets',
@@ -372,15 +388,22 @@ export function registerTicketEngineRoutes(routes: RouteRegistry, service: Ticke
   routes.add({
     method: 'GET',
     url: '/api/v1/tickets/link-candidates',
-    summary: "Open tickets of the same caller, to offer linking or merging a new call (an agent's own scope only; audited)",
+    summary:
+      "Open tickets of the same caller, to offer linking or merging a new call (an agent's own scope only; audited). By `caller` (digits), or by `call`: the agent's call in progress, or a call whose intake ticket the reader may read (a desk shows only masked numbers); that intake ticket itself is left out, and while it is still in intake the agent sees the caller's open tickets as during the call",
     roles: ['agent', 'supervisor', 'manager'],
-    query: z.object({ caller: z.string().regex(/^\+?[0-9][0-9 -]{2,30}$/, 'caller must be digits') }),
+    query: z.object({ caller: phone.optional(), call: text(128).optional() }),
     handler: async ({ query, principal }) => {
+      if ((query.caller === undefined) === (query.call === undefined)) throw new CtiError('CTI_ERR_VALIDATION', 'give exactly one of caller, call', { given: Object.keys(query) });
       const scope = readScopeOf(principal, access.liveCallerOf);
       const left = access.budget.remaining(readerKey(principal));
-      let found = await service.linkCandidates(query.caller);
+      const own = query.call === undefined ? undefined : await tickets.findBySourceCall(query.call);
+      const caller = query.caller ?? (await callerOfCall(query.call as string, own, principal));
+      let found = (await service.linkCandidates(caller)).filter((t) => t.id !== own?.id);
       if (scope.kind === 'agent') {
-        const mine = await tickets.inAgentScope(found.map((t) => t.id), scope.scope);
+        // Filing the intake of a call they answered (its ticket still in intake) is part of that call: the agent sees
+        // the caller's open tickets to merge with, as during the call.
+        const filing = query.call !== undefined && own?.state === 'intake';
+        const mine = await tickets.inAgentScope(found.map((t) => t.id), filing ? { ...scope.scope, liveCaller: caller } : scope.scope);
         found = found.filter((t) => mine.has(t.id));
       }
       found = found.slice(0, left);

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CtiError, type ManualClock } from '@cti/domain';
 import { csrfMatches } from '../http/session.cookie.js';
-import { StaffAuthService } from './staff-auth.service.js';
+import { StaffAuthService, signInAddressKey } from './staff-auth.service.js';
 import { CountingHasher, MemoryStaffStore, RecordingAudit, sessionStore, startClock } from './staff.fixtures.test.js';
 
 const MIN = 60_000;
@@ -94,6 +94,65 @@ describe('sign-in', () => {
     store.add({ username: 'qa01', role: 'qa', agentId: null, hash: 'old:Quality-Pass-1' });
     await auth.login('qa01', 'Quality-Pass-1', client);
     expect((await store.findByUsername('qa01'))?.passwordHash).toBe('plain:Quality-Pass-1');
+  });
+});
+
+describe('sign-in limit per address (on top of the per-account lockout)', () => {
+  const limited = () => {
+    const warnings: Array<Record<string, unknown>> = [];
+    const service = new StaffAuthService(store, sessionStore(store), hasher, audit, clock, { ...settings, address: { failures: 6, windowMs: 10 * MIN } }, { warn: (o) => warnings.push(o) });
+    return { service, warnings };
+  };
+
+  it('refuses an address (429, Retry-After, a reason) after its 6th refused guess across many usernames, without checking passwords; logged and audited once', async () => {
+    const { service, warnings } = limited();
+    const started = clock.now();
+    // Password spraying: a different username each time, so no account's lockout ever sees two failures.
+    for (let i = 0; i < 6; i++) {
+      expect(await code(service.login(i % 2 ? `user${i}` : 'a01', `Guess-${i}-2026`, client))).toBe('CTI_ERR_AUTH_FAILED');
+      clock.advance(10_000);
+    }
+    const verifies = hasher.verifies;
+    const refused = await service.login('sup01', 'Super-Pass-1', client).catch((e: CtiError) => e);
+    expect([refused.code, refused.details]).toEqual(['CTI_ERR_RATE_LIMITED', { reason: 'sign_in_failures_from_address', retryAfterSeconds: 600 - 60 }]);
+    expect(hasher.verifies).toBe(verifies);
+    expect(audit.rows.filter((r) => r.action === 'staff.login_address_limited')).toEqual([
+      { actorRole: 'unknown', actorId: null, action: 'staff.login_address_limited', target: 'address:10.0.0.7', data: { ip: '10.0.0.7', address: '10.0.0.7', failures: 6, windowSeconds: 600, blockedUntil: new Date(started + 10 * MIN).toISOString(), lastRefusal: 'CTI_ERR_AUTH_FAILED' } },
+    ]);
+    expect(warnings).toHaveLength(1);
+    // Another address signs in as usual.
+    expect((await service.login('sup01', 'Super-Pass-1', { ip: '10.0.0.8', userAgent: 'spec' })).staff.username).toBe('sup01');
+    // Once the oldest refusal has left the window, the address may try again.
+    clock.advance(started + 10 * MIN - clock.now());
+    expect((await service.login('sup01', 'Super-Pass-1', client)).staff.username).toBe('sup01');
+  });
+
+  it('counts attempts on a locked account, not a disabled account’s right password, and never a success', async () => {
+    const { service } = limited();
+    for (let i = 0; i < 5; i++) await code(service.login('a01', 'Wrong-Pass-1', client)); // the 5th locks a01
+    (store.accounts.get('2') as { disabled: boolean }).disabled = true;
+    expect(await code(service.login('sup01', 'Super-Pass-1', client))).toBe('CTI_ERR_AUTH_DISABLED');
+    store.add({ username: 'qa01', role: 'qa', agentId: null, password: 'Quality-Pass-1' });
+    expect((await service.login('qa01', 'Quality-Pass-1', client)).staff.username).toBe('qa01');
+    expect(await code(service.login('a01', 'Right-Pass-1', client))).toBe('CTI_ERR_AUTH_LOCKED'); // the 6th guess
+    expect(await code(service.login('qa01', 'Quality-Pass-1', client))).toBe('CTI_ERR_RATE_LIMITED');
+  });
+
+  it('has no limit without settings or without a client address', async () => {
+    for (let i = 0; i < 30; i++) await code(auth.login(`user${i}`, 'Guess-2026', client));
+    expect((await auth.login('sup01', 'Super-Pass-1', client)).staff.username).toBe('sup01');
+    const { service } = limited();
+    for (let i = 0; i < 10; i++) await code(service.login(`user${i}`, 'Guess-2026', { ip: null, userAgent: null }));
+    expect((await service.login('sup01', 'Super-Pass-1', { ip: null, userAgent: null })).staff.username).toBe('sup01');
+  });
+
+  it('counts IPv4 addresses as such (also IPv4-mapped) and IPv6 addresses by their /64', () => {
+    expect(signInAddressKey('192.0.2.7')).toBe('192.0.2.7');
+    expect(signInAddressKey('::ffff:192.0.2.7')).toBe('192.0.2.7');
+    expect(signInAddressKey('2001:db8:0:12:a::1')).toBe('2001:db8:0:12::/64');
+    expect(signInAddressKey('2001:0db8:0000:0012:ffff:1:2:3')).toBe('2001:db8:0:12::/64');
+    expect(signInAddressKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(signInAddressKey('::1')).toBe('0:0:0:0::/64');
   });
 });
 

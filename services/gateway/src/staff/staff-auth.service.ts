@@ -1,11 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { isIPv4, isIPv6 } from 'node:net';
 import {
   CtiError,
+  SignInAddressLimit,
   afterFailedSignIn,
   isLocked,
   passwordProblems,
   sessionExpiredBy,
   sessionExpiresAt,
+  type AddressLimitSettings,
   type Clock,
   type LockoutSettings,
   type LockoutState,
@@ -62,6 +65,13 @@ export interface SignedInSession {
 export interface StaffAuthSettings {
   lockout: LockoutSettings;
   session: SessionLifetime;
+  /** Refused sign-ins one address may cause per window (CTI_STAFF_ADDRESS_*); absent = no limit. */
+  address?: AddressLimitSettings;
+}
+
+/** Where the service logs what an operator should see (a pino Logger fits). */
+export interface StaffAuthLog {
+  warn(obj: Record<string, unknown>, msg: string): void;
 }
 
 /** Where a request came from, kept with the session and in audit rows. */
@@ -76,6 +86,23 @@ export const SESSION_PRINCIPAL_PREFIX = 'session:';
 export const STAFF_PRINCIPAL_PREFIX = 'staff:';
 /** Usernames without an account tracked for the look-alike lockout; the oldest is forgotten beyond this. */
 const MAX_TRACKED_UNKNOWN = 10_000;
+/** Refusals that count towards the per-address limit: the ones that guessed (a disabled account's right password did not). */
+const GUESSES = new Set(['CTI_ERR_AUTH_FAILED', 'CTI_ERR_AUTH_LOCKED']);
+
+/**
+ * The key the per-address limit counts under: an IPv4 address (also when IPv4-mapped), or the /64 of an IPv6 address
+ * (one subscriber usually holds a whole /64, so counting single IPv6 addresses would not limit anyone).
+ */
+export function signInAddressKey(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return mapped[1] as string;
+  if (isIPv4(ip) || !isIPv6(ip)) return ip;
+  const [head = '', tail = ''] = ip.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
 
 /** The account as the API shows it. */
 export function staffView(a: StaffAccount): StaffView {
@@ -98,6 +125,7 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
  */
 export class StaffAuthService {
   private readonly unknown = new Map<string, LockoutState>();
+  private readonly addresses: SignInAddressLimit;
   private readonly dummyHash: Promise<string>;
 
   constructor(
@@ -107,14 +135,44 @@ export class StaffAuthService {
     private readonly audit: AuditSink,
     private readonly clock: Clock,
     private readonly settings: StaffAuthSettings,
+    private readonly log?: StaffAuthLog,
   ) {
+    this.addresses = new SignInAddressLimit(settings.address ?? { failures: 0, windowMs: 1 });
     // What an unknown username's password is checked against, so that answer costs the same scrypt work.
     this.dummyHash = hasher.hash(randomBytes(18).toString('base64url'));
     this.dummyHash.catch(() => undefined);
   }
 
-  /** Signs a person in; throws CTI_ERR_AUTH_FAILED / _LOCKED / _DISABLED (each audited). */
+  /**
+   * Signs a person in; throws CTI_ERR_AUTH_FAILED / _LOCKED / _DISABLED (each audited), or CTI_ERR_RATE_LIMITED
+   * (nothing checked) while the client's address is over the per-address limit.
+   */
   async login(usernameGiven: string, password: string, client: ClientInfo): Promise<SignedInSession> {
+    const address = client.ip ? signInAddressKey(client.ip) : undefined;
+    if (address !== undefined) {
+      const until = this.addresses.blockedUntil(address, this.clock.now());
+      if (until !== null) throw this.addressLimited(until, this.clock.now());
+    }
+    try {
+      return await this.checkSignIn(usernameGiven, password, client);
+    } catch (err) {
+      if (address !== undefined && err instanceof CtiError && GUESSES.has(err.code)) await this.countAddressFailure(address, client, err);
+      throw err;
+    }
+  }
+
+  /** A refused guess from `address`: counted, and when it starts a block, logged and audited (once per block). */
+  private async countAddressFailure(address: string, client: ClientInfo, refusal: CtiError): Promise<void> {
+    const now = this.clock.now();
+    const until = this.addresses.recordFailure(address, now);
+    if (until === null) return;
+    const limit = this.settings.address as AddressLimitSettings;
+    const data = { ip: client.ip, address, failures: limit.failures, windowSeconds: limit.windowMs / 1000, blockedUntil: new Date(until).toISOString(), lastRefusal: refusal.code };
+    this.log?.warn(data, 'too many refused sign-ins from one address; its sign-ins are refused for a while');
+    await this.audit.record({ actorRole: 'unknown', actorId: null, action: 'staff.login_address_limited', target: `address:${address}`, data });
+  }
+
+  private async checkSignIn(usernameGiven: string, password: string, client: ClientInfo): Promise<SignedInSession> {
     const username = normalizeUsername(usernameGiven);
     const account = await this.accounts.findByUsername(username);
     if (!account) return this.refuseUnknown(username, password, client);
@@ -272,6 +330,14 @@ export class StaffAuthService {
 
   private failed(): CtiError {
     return new CtiError('CTI_ERR_AUTH_FAILED', 'wrong username or password');
+  }
+
+  private addressLimited(until: number, now: number): CtiError {
+    const limit = this.settings.address as AddressLimitSettings;
+    return new CtiError('CTI_ERR_RATE_LIMITED', `too many failed sign-ins from this address (${limit.failures} within ${limit.windowMs / 1000} s); try again later`, {
+      reason: 'sign_in_failures_from_address',
+      retryAfterSeconds: Math.max(1, Math.ceil((until - now) / 1000)),
+    });
   }
 
   private locked(until: number, now: number): CtiError {

@@ -9,12 +9,15 @@ import type { SessionAuth } from '../http/route.registry.js';
 import { registerStaffRoutes } from '../http/staff.routes.js';
 import { ScryptPasswordHasher, type PasswordHasher } from './password.hasher.js';
 import { StaffAdminService } from './staff-admin.service.js';
-import { StaffAuthService, type StaffAuthSettings } from './staff-auth.service.js';
+import { StaffAuthService, type StaffAuthLog, type StaffAuthSettings } from './staff-auth.service.js';
 
 /** The sign-in settings of the configuration (CTI_STAFF_*). */
-export function staffAuthSettings(config: Pick<Config, 'CTI_STAFF_LOCKOUT_ATTEMPTS' | 'CTI_STAFF_LOCKOUT_S' | 'CTI_STAFF_SESSION_IDLE_S' | 'CTI_STAFF_SESSION_MAX_S'>): StaffAuthSettings {
+export function staffAuthSettings(
+  config: Pick<Config, 'CTI_STAFF_LOCKOUT_ATTEMPTS' | 'CTI_STAFF_LOCKOUT_S' | 'CTI_STAFF_SESSION_IDLE_S' | 'CTI_STAFF_SESSION_MAX_S' | 'CTI_STAFF_ADDRESS_FAILURES' | 'CTI_STAFF_ADDRESS_WINDOW_S'>,
+): StaffAuthSettings {
   return {
     lockout: { attempts: config.CTI_STAFF_LOCKOUT_ATTEMPTS, lockMs: config.CTI_STAFF_LOCKOUT_S * 1000 },
+    address: { failures: config.CTI_STAFF_ADDRESS_FAILURES, windowMs: config.CTI_STAFF_ADDRESS_WINDOW_S * 1000 },
     session: { idleMs: config.CTI_STAFF_SESSION_IDLE_S * 1000, absoluteMs: config.CTI_STAFF_SESSION_MAX_S * 1000 },
   };
 }
@@ -37,12 +40,12 @@ export interface StaffWiring {
 }
 
 /** Wires staff sign-in (services/gateway/src/staff) for the gateway or the admin CLI. */
-export function createStaffWiring(d: { db: Kysely<Database>; config: Config; clock: Clock; hasher?: PasswordHasher }): StaffWiring {
+export function createStaffWiring(d: { db: Kysely<Database>; config: Config; clock: Clock; hasher?: PasswordHasher; log?: StaffAuthLog }): StaffWiring {
   const hasher = d.hasher ?? new ScryptPasswordHasher();
   const accounts = new StaffRepository(d.db);
   const sessions = new StaffSessionRepository(d.db);
   const audit = new AuditRepository(d.db);
-  const auth = new StaffAuthService(accounts, sessions, hasher, audit, d.clock, staffAuthSettings(d.config));
+  const auth = new StaffAuthService(accounts, sessions, hasher, audit, d.clock, staffAuthSettings(d.config), d.log);
   const admin = new StaffAdminService(accounts, sessions, new AgentRepository(d.db), hasher, audit, d.clock);
   const production = d.config.CTI_ENV === 'production';
   const allowedOrigins = staffOrigins(d.config);

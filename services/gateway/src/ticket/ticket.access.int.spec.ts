@@ -15,6 +15,7 @@ const BUDGET = 40;
 let db: Kysely<Database>;
 let app: FastifyInstance;
 const live = new Map<string, string>(); // agentId → caller on the call connected to them now
+const liveIds = new Map<string, string>(); // agentId → id of that call
 const tok: Record<string, string> = {};
 
 async function get(who: string, url: string) {
@@ -36,6 +37,7 @@ const open = async (who: string, callerNumber: string) => {
 let a1Ticket: string;
 let callTicket: string;
 let otherTicket: string;
+let answeredCall: string;
 
 beforeAll(async () => {
   db = testSchema.db();
@@ -51,12 +53,13 @@ beforeAll(async () => {
     logger: createLogger('test', 'silent'),
     tokens,
     health: { ari: () => true, ami: () => true, redis: async () => true, postgres: async () => true, trunks: () => ({}), spooledRecords: () => false },
-    features: ticketFeatures(db, config, Date.now, (agentId) => live.get(agentId)),
+    features: ticketFeatures(db, config, Date.now, (agentId) => live.get(agentId), (agentId) => liveIds.get(agentId)),
   });
   a1Ticket = await open('a1', '13811112222');
   otherTicket = await open('sup', '13955556666');
   // A call a2 answered: the worker stores it with its intake ticket.
   const linkedId = `it-call-${Date.now()}`;
+  answeredCall = linkedId;
   const t0 = Date.now() - 120_000;
   await new CallRepository(db).storeCallRecord({ linkedId, trunk: 'primary', callerNumber: '13700007777', did: '12345', language: 'mandarin', arrivedAt: t0, answeredAt: t0 + 5_000, endedAt: t0 + 60_000, outcome: 'answered', offers: 1, agentId: 'a2', seat: 'seat-02' } as never);
   callTicket = (await new TicketRepository(db).findBySourceCall(linkedId))?.id as string;
@@ -121,6 +124,31 @@ describe("callers' numbers by role", () => {
       const item = (await get(who, '/api/v1/tickets')).body.items.find((t: { id: string }) => t.id === a1Ticket);
       expect(item.callerNumber, who).toMatch(/^\*+2222$/);
     }
+  });
+});
+
+describe('link candidates by call (the desk knows callers by masked number only)', () => {
+  it('finds the open tickets of the caller of the agent’s call in progress, or of a call whose ticket they may read, leaving that ticket out', async () => {
+    const earlier = await open('sup', '13700007777');
+    const byCall = await get('a2', `/api/v1/tickets/link-candidates?call=${answeredCall}`);
+    expect(byCall.status, JSON.stringify(byCall.body)).toBe(200);
+    expect(byCall.body.items.map((t: { id: string }) => t.id)).toEqual([earlier]);
+    expect(byCall.body.items[0].callerNumber).toMatch(/^\*+7777$/);
+    // Once that call's intake is filed, the caller's other tickets are outside the agent's scope again.
+    await db.updateTable('tickets').set({ state: 'awaiting_dispatch' }).where('id', '=', callTicket).execute();
+    expect((await get('a2', `/api/v1/tickets/link-candidates?call=${answeredCall}`)).body.items).toEqual([]);
+    await db.updateTable('tickets').set({ state: 'intake' }).where('id', '=', callTicket).execute();
+    // A call in progress has no ticket yet: the agent's own live call names the caller.
+    live.set('a3', '13811112222');
+    liveIds.set('a3', 'it-live-1');
+    expect((await get('a3', '/api/v1/tickets/link-candidates?call=it-live-1')).body.items.map((t: { id: string }) => t.id)).toEqual([a1Ticket]);
+    live.delete('a3');
+    liveIds.delete('a3');
+    // Someone else's call (its ticket is outside the reader's scope), an unknown call, and a question asked both ways or neither.
+    expect((await get('a1', `/api/v1/tickets/link-candidates?call=${answeredCall}`)).status).toBe(403);
+    expect((await get('a3', '/api/v1/tickets/link-candidates?call=it-live-1')).status).toBe(404);
+    expect((await get('a2', `/api/v1/tickets/link-candidates?call=${answeredCall}&caller=13700007777`)).status).toBe(400);
+    expect((await get('a2', '/api/v1/tickets/link-candidates')).status).toBe(400);
   });
 });
 

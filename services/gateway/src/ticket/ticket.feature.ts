@@ -29,9 +29,10 @@ import { TicketReadBudget } from './ticket-read.budget.js';
 
 /**
  * Wires the ticket engine (tickets, departments, calendar, callbacks, QA, 110 exchange) into route features. Every
- * ticket read is scoped by role, audited and counted (`liveCallerOf`: an agent reads the current caller's tickets).
+ * ticket read is scoped by role, audited and counted (`liveCallerOf`: an agent reads the current caller's tickets;
+ * `liveCallIdOf`: which call that is, so a desk can ask for the caller's open tickets by call).
  */
-export function ticketFeatures(db: Kysely<Database>, config: Config, now: () => number, liveCallerOf: LiveCallerOf): RouteFeature[] {
+export function ticketFeatures(db: Kysely<Database>, config: Config, now: () => number, liveCallerOf: LiveCallerOf, liveCallIdOf?: (agentId: string) => string | undefined): RouteFeature[] {
   const settings = ticketSettingsFromConfig(config);
   const tickets = new TicketRepository(db);
   const departments = new DepartmentRepository(db);
@@ -67,7 +68,7 @@ export function ticketFeatures(db: Kysely<Database>, config: Config, now: () => 
     { secret: config.CTI_EXCHANGE_INBOUND_SECRET, windowSeconds: config.CTI_EXCHANGE_WINDOW_S },
     now,
   );
-  const access = { audit: new TicketReadAudit(new AuditRepository(db)), budget: new TicketReadBudget(config.CTI_TICKET_READ_BUDGET_PER_HOUR, now), liveCallerOf };
+  const access = { audit: new TicketReadAudit(new AuditRepository(db)), budget: new TicketReadBudget(config.CTI_TICKET_READ_BUDGET_PER_HOUR, now), liveCallerOf, ...(liveCallIdOf && { liveCallIdOf }) };
   const listOptions = { warningPolicy: settings.warningPolicy, now, access };
   const qaSettings = { rate: config.CTI_QA_SAMPLE_RATE, staff: config.CTI_QA_STAFF.split(',').map((s) => s.trim()).filter(Boolean), rubric: loadQaRubric(config.CTI_QA_RUBRIC_FILE) };
   return [
