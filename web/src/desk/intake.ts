@@ -19,13 +19,26 @@ export interface IntakeDraft {
   summary: string;
   content: string;
   suggestedDepartment: string;
-  /** The agent's step: submit for dispatch, or answer directly. */
-  disposition: 'submit_for_dispatch' | 'direct_answer';
+  /**
+   * The agent's step: submit for dispatch, answer directly, transfer to an emergency or utility line (after a linkage
+   * hand-off), or merge into an open ticket of the same caller.
+   */
+  disposition: Disposition;
   answerText: string;
+  /** transfer_emergency: the partner line and how the matter went over. */
+  partnerLine: string;
+  method: 'transfer' | 'three_way' | 'push';
+  /** merge_into: the caller's open ticket this call belongs to. */
+  parentTicketId: string;
+  parentTicketNo: string;
 }
 
+export type Disposition = 'submit_for_dispatch' | 'direct_answer' | 'transfer_emergency' | 'merge_into';
+
+export const PARTNER_LINE_LABELS: Record<string, string> = { '110': '110 公安', '119': '119 消防', '120': '120 急救', '122': '122 交警', water: '供水', power: '供电', gas: '燃气', heating: '供暖' };
+
 export function emptyDraft(language = 'mandarin'): IntakeDraft {
-  return { who: '', when: '', where: '', what: '', how: '', contactNumber: '', address: '', category: '', urgency: 'normal', language: language === 'tibetan' ? 'tibetan' : 'mandarin', summary: '', content: '', suggestedDepartment: '', disposition: 'submit_for_dispatch', answerText: '' };
+  return { who: '', when: '', where: '', what: '', how: '', contactNumber: '', address: '', category: '', urgency: 'normal', language: language === 'tibetan' ? 'tibetan' : 'mandarin', summary: '', content: '', suggestedDepartment: '', disposition: 'submit_for_dispatch', answerText: '', partnerLine: '', method: 'three_way', parentTicketId: '', parentTicketNo: '' };
 }
 
 /** localStorage key prefix of the drafts (one per call; shared by the desk and its pop-out window). */
@@ -52,11 +65,15 @@ export function dropDraft(callId: string): void {
 /** What is missing before the draft can be submitted (empty when complete). */
 export function missingFields(d: IntakeDraft): string[] {
   const missing: string[] = [];
-  if (!d.category) missing.push('诉求类别');
+  // A matter handed to a partner line or merged into another ticket is recorded, not classified for dispatch here.
+  const recordOnly = d.disposition === 'transfer_emergency' || d.disposition === 'merge_into';
+  if (!d.category && !recordOnly) missing.push('诉求类别');
   if (!d.summary.trim()) missing.push('摘要');
-  if (!d.content.trim()) missing.push('诉求内容');
+  if (!d.content.trim() && !recordOnly) missing.push('诉求内容');
   if (!d.what.trim()) missing.push('事件（什么事）');
   if (d.disposition === 'direct_answer' && !d.answerText.trim()) missing.push('答复内容');
+  if (d.disposition === 'transfer_emergency' && !d.partnerLine) missing.push('联动单位');
+  if (d.disposition === 'merge_into' && !d.parentTicketId) missing.push('合并到的工单');
   return missing;
 }
 
@@ -80,23 +97,67 @@ async function ticketOfCall(callId: string, waitMs: number): Promise<TicketView>
   }
 }
 
+/** What submitting did: the ticket, and a note when the ticket had already moved on by itself. */
+export interface SubmitResult {
+  ticketNo: string;
+  id: string;
+  note?: string;
+}
+
+/** The data of the agent's step. */
+function actionData(d: IntakeDraft): Record<string, unknown> {
+  switch (d.disposition) {
+    case 'direct_answer':
+      return { answerText: d.answerText.trim() };
+    case 'transfer_emergency':
+      return { partnerLine: d.partnerLine, method: d.method };
+    case 'merge_into':
+      return { parentTicketId: d.parentTicketId };
+    default:
+      return d.suggestedDepartment ? { suggestedDepartment: d.suggestedDepartment } : {};
+  }
+}
+
 /** Fills the call's intake ticket with the draft and takes the agent's step; returns the ticket number. */
-export async function submitIntake(callId: string, d: IntakeDraft): Promise<{ ticketNo: string; id: string }> {
+export async function submitIntake(callId: string, d: IntakeDraft): Promise<SubmitResult> {
   const t = await ticketOfCall(callId, 20_000);
+  // A hand-off's linkage record reached the ticket first (the caller and the partner hung up before the agent
+  // submitted): it is transferred_emergency already, and a finished ticket is no longer edited.
+  if (t.state === 'transferred_emergency' && d.disposition === 'transfer_emergency') return { ticketNo: t.ticketNo, id: t.id, note: '联动记录已先将工单转为“已转应急”，本次填写的内容未能写入，请在工单备注中补充' };
   const elements = Object.fromEntries((['who', 'when', 'where', 'what', 'how'] as const).map((k) => [k, d[k].trim()]).filter(([, v]) => v !== ''));
   const updated = await api<TicketView>('PATCH', `/tickets/${t.id}`, {
     expectedVersion: t.version,
-    category: d.category,
+    ...(d.category && { category: d.category }),
     urgency: d.urgency,
     language: d.language,
     summary: d.summary.trim(),
-    content: d.content.trim(),
+    ...(d.content.trim() && { content: d.content.trim() }),
     ...(d.address.trim() && { address: d.address.trim() }),
     elements,
     ...(d.suggestedDepartment && { suggestedDepartment: d.suggestedDepartment }),
     ...(d.contactNumber.trim() && { callerNumber: d.contactNumber.trim() }),
   });
-  const data = d.disposition === 'direct_answer' ? { answerText: d.answerText.trim() } : d.suggestedDepartment ? { suggestedDepartment: d.suggestedDepartment } : {};
-  await api('POST', `/tickets/${t.id}/actions/${d.disposition}`, { expectedVersion: updated.version, data });
+  await api('POST', `/tickets/${t.id}/actions/${d.disposition}`, { expectedVersion: updated.version, data: actionData(d) });
+  if (d.disposition === 'merge_into') {
+    // The call (and its recording) also belongs to the ticket it was merged into.
+    const linked = await api('POST', `/tickets/${d.parentTicketId}/calls`, { linkedId: callId }).then(() => true, () => false);
+    if (!linked) return { ticketNo: t.ticketNo, id: t.id, note: `已合并到 ${d.parentTicketNo}，但通话未能关联到该工单` };
+  }
   return { ticketNo: t.ticketNo, id: t.id };
+}
+
+/** An open ticket of the same caller the intake may merge into (GET /api/v1/tickets/link-candidates). */
+export interface LinkCandidate {
+  id: string;
+  ticketNo: string;
+  state: string;
+  category: string | null;
+  summary: string | null;
+  createdAt: string;
+  deadlineStatus: string;
+}
+
+/** The open tickets of the caller of `callId` (the gateway knows the number; the desk only its masked form). */
+export async function linkCandidates(callId: string): Promise<LinkCandidate[]> {
+  return (await api<{ items: LinkCandidate[] }>('GET', `/tickets/link-candidates?call=${encodeURIComponent(callId)}`)).items;
 }

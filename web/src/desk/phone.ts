@@ -35,6 +35,10 @@ export class BrowserPhone {
   private answering = false;
   /** Called when a call starts ringing in the browser. */
   onRing: (() => void) | undefined;
+  /** Called when the browser's call ends (hung up by either side, or failed). */
+  onEnded: (() => void) | undefined;
+  /** Called on every registration change (the desk retries a refused registration with fresh credentials). */
+  onStatus: ((status: SipStatus) => void) | undefined;
 
   constructor() {
     this.audio.autoplay = true;
@@ -133,6 +137,7 @@ export class BrowserPhone {
   private set(status: SipStatus, detail: string): void {
     this.state.status = status;
     this.state.detail = detail;
+    this.onStatus?.(status);
   }
 
   private incoming(session: RTCSession): void {
@@ -166,6 +171,7 @@ export class BrowserPhone {
       // Close the microphone with the call.
       void mic.then((m) => m.getTracks().forEach((t) => t.stop()), () => undefined);
       if (this.microphone === mic) this.microphone = undefined;
+      this.onEnded?.();
     };
     session.on('ended', ended);
     session.on('failed', ended);

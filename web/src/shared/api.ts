@@ -1,11 +1,12 @@
 import { auth } from './auth';
 
-/** A refusal of the gateway: its status, stable code (CTI_ERR_…) and message. */
+/** A refusal of the gateway: its status, stable code (CTI_ERR_…), message and details (e.g. the dial policy's `reason`). */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -35,9 +36,9 @@ export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   const text = await res.text();
   const data = text ? (JSON.parse(text) as unknown) : undefined;
   if (!res.ok) {
-    const err = (data ?? {}) as { error?: string; message?: string };
+    const err = (data ?? {}) as { error?: string; message?: string; details?: Record<string, unknown> };
     if (res.status === 401) for (const l of signedOutListeners) l();
-    throw new ApiError(res.status, err.error ?? 'CTI_ERR_HTTP', err.message ?? `HTTP ${res.status}`);
+    throw new ApiError(res.status, err.error ?? 'CTI_ERR_HTTP', err.message ?? `HTTP ${res.status}`, err.details ?? {});
   }
   return data as T;
 }

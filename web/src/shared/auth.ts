@@ -42,6 +42,7 @@ const SIGN_IN_REFUSALS: Record<string, string> = {
   CTI_ERR_AUTH_FAILED: '用户名或密码错误',
   CTI_ERR_AUTH_LOCKED: '尝试次数过多，账号已暂时锁定，请稍后再试',
   CTI_ERR_AUTH_DISABLED: '账号已停用，请联系管理员',
+  CTI_ERR_RATE_LIMITED: '此网络地址登录失败次数过多，请稍后再试',
 };
 const store = window.sessionStorage;
 

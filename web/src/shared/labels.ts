@@ -20,6 +20,7 @@ export const PAUSE_LABELS: Record<string, string> = {
   ring_no_answer: '未接自动暂停',
   seat_unreachable: '话机不可达',
   transfer: '转接预留',
+  not_ready: '未就绪',
 };
 
 export const LANGUAGE_LABELS: Record<string, string> = { mandarin: '普通话', tibetan: '藏语' };
