@@ -1,4 +1,4 @@
-// Demo caller load for a newcomer: 27 SIPp softphones answer for the seats, agents log in and get ready,
+// Demo caller load for a newcomer: SIPp softphones answer for seats 02…26, agents log in and get ready,
 // SIPp citizens call 12345 over the primary and backup trunks, and live progress is printed. Outside production mode
 // it also adds demo staff sign-ins (DEMO_STAFF below, with their published passwords).
 // Started by `scripts/stack.sh up`; stops its own children on SIGINT/SIGTERM.
@@ -35,8 +35,11 @@ for (let n = 1; n <= config.CTI_SEATS; n++) {
   ids.push(id);
 }
 const token = await new TokenRepository(db).create('supervisor', 'demo', null);
-// Agent a01 is left for a person at the agent desk (seat-01, browser phone); the other agents answer on SIPp phones.
+// Agent a01 is left for a person at the agent desk (seat-01, browser phone); the other agents answer on SIPp phones,
+// except the last seat's, which stays free for the supervisor console's browser phone (monitor, whisper, barge).
 const deskAgent = ids.shift();
+const consoleSeat = `seat-${String(config.CTI_SEATS).padStart(2, '0')}`;
+ids.pop();
 
 // Demo sign-ins for the desk, the console and the admin page. Their passwords are published (README), so they are
 // made only in a demo outside production mode; a rerun resets them to the demo passwords and enables them again.
@@ -60,7 +63,7 @@ await db.destroy();
 const call = (method, path, body) =>
   fetch(`${api}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body && { 'content-type': 'application/json' }) }, ...(body && { body: JSON.stringify(body) }) }).then((r) => r.json());
 
-for (let n = 2; n <= config.CTI_SEATS; n++) {
+for (let n = 2; n < config.CTI_SEATS; n++) {
   const port = config.CTI_SEAT_BASE_PORT + n;
   children.push(spawn('sipp', ['-sf', `${root}test/sipp/seat.xml`, '-i', '127.0.0.1', '-p', String(port), '-mp', String(20000 + n * 8), '-d', '1500', '-aa', '-l', '1000', '-nostdin'], { stdio: 'ignore' }));
 }
@@ -72,7 +75,7 @@ console.log(`[demo] ${ids.length} agents logged in and ready; supervisor token f
 if (config.CTI_ENV !== 'production') {
   console.log(`[demo] staff sign-in (POST ${api}/api/v1/auth/login): ${DEMO_STAFF.map((s) => `${s.role} ${s.username} / ${s.password}`).join(', ')}`);
   console.log(`[demo] agent desk: ${api}/desk/ — sign in as ${deskAgent} / Agent-12345, log in to seat-01 with 网页电话 and press 就绪 (F1); calls ring in the browser (allow the microphone)`);
-  console.log(`[demo] supervisor console: ${api}/console/ — sign in as sup01 / Super-12345`);
+  console.log(`[demo] supervisor console: ${api}/console/ — sign in as sup01 / Super-12345; 监听/耳语/强插 on a call rings the console's browser phone on ${consoleSeat} (left free for it)`);
 }
 
 const target = `127.0.0.1:${config.CTI_SIP_PORT}`;

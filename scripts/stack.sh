@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Brings the whole system up on this machine, or stops exactly what it started.
 #   scripts/stack.sh up [--no-demo]   PostgreSQL and Redis (started if they do not answer), Asterisk 22,
-#                                     migrations, worker and gateway; with the demo (default) 27 SIPp seats
+#                                     migrations, worker and gateway; with the demo (default) 25 SIPp seats
 #                                     and a SIPp caller load, printing live progress. Ctrl-C stops it all.
 #   scripts/stack.sh down             stops what a previous `up` started (by pid), nothing else.
 # Settings come from CTI_* variables (see README); defaults suit one machine.

@@ -10,6 +10,8 @@ export interface Leftovers {
   calls: string[];
   /** Agents the ACD still holds for a call (ringing or talking). */
   busyAgents: string[];
+  /** Seats still held for a supervisor's console phone (no agent could log in there). */
+  consolePhones: string[];
   /** Why the state could not be read, if it could not. */
   unreadable?: string;
 }
@@ -27,12 +29,13 @@ export async function leftovers(ctx: E2eContext): Promise<Leftovers> {
   try {
     const ari = `${ctx.env.CTI_ARI_URL}/ari`;
     const supervisor = `Bearer ${ctx.supervisorToken}`;
-    const [channels, apps, queue, calls, agents] = await Promise.all([
+    const [channels, apps, queue, calls, agents, phones] = await Promise.all([
       getJson(`${ari}/channels`, ariAuth(ctx.env)),
       getJson(`${ari}/applications`, ariAuth(ctx.env)),
       getJson(`${ctx.apiUrl}/api/v1/queue`, supervisor),
       getJson(`${ctx.apiUrl}/api/v1/control/calls`, supervisor),
       getJson(`${ctx.apiUrl}/api/v1/agents`, supervisor),
+      getJson(`${ctx.apiUrl}/api/v1/supervisor/phones`, supervisor),
     ]);
     const inApp = new Map<string, string>();
     for (const a of apps as Array<{ name: string; channel_ids: string[] }>) for (const id of a.channel_ids) inApp.set(id, a.name);
@@ -46,13 +49,14 @@ export async function leftovers(ctx: E2eContext): Promise<Leftovers> {
       busyAgents: (agents.items as Array<{ agentId: string; live: { state: string } | null }>)
         .filter((a) => a.live && (a.live.state === 'reserved' || a.live.state === 'on_call'))
         .map((a) => `${a.agentId} ${a.live?.state}`),
+      consolePhones: (phones.items as Array<{ seat: string; holder: string }>).map((h) => `${h.seat} held by ${h.holder}`),
     };
   } catch (err) {
-    return { channels: [], waiting: [], calls: [], busyAgents: [], unreadable: (err as Error).message };
+    return { channels: [], waiting: [], calls: [], busyAgents: [], consolePhones: [], unreadable: (err as Error).message };
   }
 }
 
-const isClean = (l: Leftovers) => !l.unreadable && !l.channels.length && !l.waiting.length && !l.calls.length && !l.busyAgents.length;
+const isClean = (l: Leftovers) => !l.unreadable && !l.channels.length && !l.waiting.length && !l.calls.length && !l.busyAgents.length && !l.consolePhones.length;
 
 /**
  * Waits until Asterisk and the gateway are clean (calls a test ended are still being torn down for a moment), and

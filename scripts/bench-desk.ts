@@ -1,0 +1,184 @@
+/**
+ * Agent desk budgets (issue 15), measured in one run on this machine and printed; the last line is one JSON object.
+ * Run (as root, like the e2e tests, after `npm run build`): npm run bench:desk
+ *
+ *   - firstLoadToInteractiveMs: a new browser profile (empty cache) opens /desk/; from the navigation's start to the
+ *     sign-in form accepting input (its button enabled). BENCH_LOADS samples (default 7); median and max.
+ *     Also the signed-in desk after a reload (warm cache) until the state bar shows the agent's state.
+ *   - deskJs: the JavaScript of the desk page as the gateway ships it: the bytes on the wire of every script the page
+ *     loaded (the gateway gzips them), and gzip -9 of every .js in web/dist/desk/assets.
+ *   - clickAnswerToTwoWayAudioMs: a SIPp citizen calls 12345 on the primary trunk, the desk rings in Chromium (fake
+ *     microphone), the bench clicks 接听; from the click to the later of the browser's first received audio bytes
+ *     (getStats polled every 10 ms in the page) and Asterisk's first RTP packet from the browser's leg (ARI
+ *     rtp_statistics polled every 20 ms). BENCH_CALLS samples (default 5); median and max.
+ *
+ * Budgets: ≤ 1500 ms, ≤ 400 KB gzip, ≤ 500 ms. The machine's load (1-minute average, before and after) is printed
+ * with the figures; a run whose load exceeded the cores is marked invalid (its times measure the other load).
+ * It starts its own stack in a free e2e port slot (test/support/global-setup.ts: Asterisk with the browser phones' TLS
+ * listener, gateway, worker, a fresh schema) and tears it down at the end, also on error.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import type { TestProject } from 'vitest/node';
+import type { Browser, Page } from 'playwright-core';
+import setup from '../test/support/global-setup.js';
+import type { E2eContext } from '../test/support/e2e.env.js';
+import { placeCalls } from '../test/support/sipp.js';
+import { waitFor } from '../test/support/processes.js';
+import { DESK_CONTEXT, adminCli, launchChromium, recordPeerConnections, signInAtSeat } from '../test/support/desk-browser.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const LOADS = Number(process.env.BENCH_LOADS ?? 7);
+const CALLS = Number(process.env.BENCH_CALLS ?? 5);
+const BUDGET = { firstLoadToInteractiveMs: 1500, deskJsGzipBytes: 400 * 1024, clickAnswerToTwoWayAudioMs: 500 };
+const agentId = 'a01';
+const seat = 'seat-01';
+const user = { username: `bench-desk-${Date.now().toString(36)}`, password: 'Bench-Desk-2026' };
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : Math.round(((s[m - 1] as number) + (s[m] as number)) / 2);
+};
+const summary = (xs: number[]) => ({ median: median(xs), max: Math.max(...xs), samples: xs });
+
+/** RTP packets Asterisk has received on the browser phone's channel, or -1 before it exists. */
+async function asteriskReceived(ctx: E2eContext, endpoint: string): Promise<number> {
+  const auth = `Basic ${Buffer.from(`${ctx.env.CTI_ARI_USER ?? 'cti'}:${ctx.env.CTI_ARI_PASSWORD ?? 'cti-ari-secret'}`).toString('base64')}`;
+  const get = async <T>(p: string) => (await (await fetch(`${ctx.env.CTI_ARI_URL}/ari${p}`, { headers: { authorization: auth } })).json()) as T;
+  const leg = (await get<Array<{ id: string; name: string }>>('/channels')).find((c) => c.name.startsWith(`PJSIP/${endpoint}-`));
+  return leg ? (await get<{ rxcount: number }>(`/channels/${leg.id}/rtp_statistics`)).rxcount : -1;
+}
+
+/** Cold first load of /desk/ in a fresh profile: ms to an interactive sign-in form, and the scripts' wire bytes. */
+async function firstLoad(chrome: Browser, apiUrl: string): Promise<{ ms: number; jsWireBytes: number }> {
+  const context = await chrome.newContext(DESK_CONTEXT);
+  const page = await context.newPage();
+  const scripts: Array<Promise<number>> = [];
+  page.on('requestfinished', (r) => {
+    if (r.resourceType() === 'script') scripts.push(r.sizes().then((s) => s.responseBodySize));
+  });
+  const started = Date.now();
+  await page.goto(`${apiUrl}/desk/`, { waitUntil: 'commit' });
+  await page.locator('[data-test=sign-in]:not([disabled])').waitFor();
+  await page.locator('input[name=username]').waitFor();
+  const ms = Date.now() - started;
+  await page.waitForLoadState('load');
+  const jsWireBytes = (await Promise.all(scripts)).reduce((a, b) => a + b, 0);
+  await context.close();
+  return { ms, jsWireBytes };
+}
+
+/** One call answered in the browser: ms from the click to audio both ways. */
+async function answerOnce(ctx: E2eContext, page: Page): Promise<number> {
+  let sipp: ChildProcess | undefined;
+  const caller = placeCalls(root, { target: `127.0.0.1:${ctx.env.CTI_SIP_PORT}`, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 1, holdMs: 0, mediaPort: ctx.mediaBase, scenario: 'caller-until-hangup', onStart: (c) => (sipp = c) });
+  try {
+    await page.locator('[data-test=answer]:not([disabled])').waitFor({ timeout: 30_000 });
+    const firstInbound = page.evaluate(() => {
+      const started = performance.now();
+      return new Promise<number>((resolve) => {
+        const poll = async () => {
+          for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
+            let bytes = 0;
+            (await pc.getStats()).forEach((r: { type: string; kind?: string; bytesReceived?: number }) => void (r.type === 'inbound-rtp' && r.kind === 'audio' && (bytes += r.bytesReceived ?? 0)));
+            if (bytes > 0) return resolve(performance.now() - started);
+          }
+          setTimeout(poll, 10);
+        };
+        void poll();
+      });
+    });
+    const clicked = Date.now();
+    await page.click('[data-test=answer]');
+    let asteriskHears = -1;
+    await waitFor('Asterisk receiving the browser', async () => (await asteriskReceived(ctx, `${seat}-web`)) > 0 && (asteriskHears = Date.now() - clicked) > 0, 10_000, 20);
+    const browserHears = Math.round(await firstInbound);
+    await page.locator('[data-test=call-phase]', { hasText: '通话中' }).waitFor({ timeout: 10_000 });
+    await page.keyboard.press('F4');
+    await page.locator('[data-test=call-phase]', { hasText: '已挂机' }).waitFor({ timeout: 10_000 });
+    await caller;
+    return Math.max(browserHears, asteriskHears);
+  } finally {
+    if (sipp && sipp.exitCode === null) sipp.kill('SIGKILL');
+    await caller.catch(() => undefined);
+  }
+}
+
+async function main(): Promise<void> {
+  const cores = cpus().length;
+  const loadBefore = loadavg()[0] as number;
+  let ctx: E2eContext | undefined;
+  const teardown = await setup({ provide: (_key: string, value: E2eContext) => void (ctx = value) } as unknown as TestProject);
+  let chrome: Browser | undefined;
+  try {
+    const c = ctx as E2eContext;
+    await adminCli(root, c.env, ['staff', 'add', '--username', user.username, '--name', '压测坐席', '--role', 'agent', '--agent', agentId], `${user.password}\n`);
+    chrome = await launchChromium();
+    // One unmeasured load first: the gateway gzips each asset on its first request.
+    await firstLoad(chrome, c.apiUrl);
+    const loads: number[] = [];
+    let jsWireBytes = 0;
+    for (let i = 0; i < LOADS; i++) {
+      const r = await firstLoad(chrome, c.apiUrl);
+      loads.push(r.ms);
+      jsWireBytes = r.jsWireBytes;
+    }
+    const assets = join(root, 'web/dist/desk/assets');
+    const deskJsGzipBytes = readdirSync(assets).filter((f) => f.endsWith('.js')).reduce((sum, f) => sum + gzipSync(readFileSync(join(assets, f)), { level: 9 }).length, 0);
+
+    const context = await chrome.newContext(DESK_CONTEXT);
+    await recordPeerConnections(context);
+    const page = await context.newPage();
+    await signInAtSeat(page, c.apiUrl, user, seat);
+    const reloadStarted = Date.now();
+    await page.reload();
+    await page.locator('[data-test=agent-state]').waitFor();
+    const signedInReloadMs = Date.now() - reloadStarted;
+    await page.locator('[data-test=sip-status]', { hasText: '网页电话已注册' }).waitFor({ timeout: 20_000 });
+    await page.click('[data-test=ready]');
+    await page.locator('[data-test=agent-state]', { hasText: '就绪' }).waitFor();
+    const answers: number[] = [];
+    for (let i = 0; i < CALLS; i++) {
+      answers.push(await answerOnce(c, page));
+      await page.locator('[data-test=agent-state]', { hasText: '就绪' }).waitFor({ timeout: 20_000 });
+    }
+    await page.click('[data-test=logout]');
+    await page.locator('[data-test=seat-login]').waitFor();
+
+    const loadAfter = loadavg()[0] as number;
+    const figures = {
+      firstLoadToInteractiveMs: summary(loads),
+      signedInReloadToStateBarMs: signedInReloadMs,
+      deskJsGzipBytes,
+      deskJsWireBytes: jsWireBytes,
+      clickAnswerToTwoWayAudioMs: summary(answers),
+    };
+    const within = {
+      firstLoadToInteractive: figures.firstLoadToInteractiveMs.median <= BUDGET.firstLoadToInteractiveMs,
+      deskJsGzip: deskJsGzipBytes <= BUDGET.deskJsGzipBytes,
+      clickAnswerToTwoWayAudio: figures.clickAnswerToTwoWayAudioMs.median <= BUDGET.clickAnswerToTwoWayAudioMs,
+    };
+    const valid = Math.max(loadBefore, loadAfter) <= cores;
+    console.log(`desk first load to interactive: median ${figures.firstLoadToInteractiveMs.median} ms (max ${figures.firstLoadToInteractiveMs.max}; budget ${BUDGET.firstLoadToInteractiveMs})`);
+    console.log(`desk JavaScript: ${(deskJsGzipBytes / 1024).toFixed(1)} KB gzip -9, ${(jsWireBytes / 1024).toFixed(1)} KB on the wire (budget 400 KB)`);
+    console.log(`click answer to two-way audio: median ${figures.clickAnswerToTwoWayAudioMs.median} ms (max ${figures.clickAnswerToTwoWayAudioMs.max}; budget ${BUDGET.clickAnswerToTwoWayAudioMs})`);
+    console.log(`load average ${loadBefore.toFixed(2)} → ${loadAfter.toFixed(2)} on ${cores} cores${valid ? '' : ': INVALID run (load above the cores)'}`);
+    console.log(JSON.stringify({ bench: 'desk', ...figures, budgets: BUDGET, within, load: { before: Number(loadBefore.toFixed(2)), after: Number(loadAfter.toFixed(2)), cores }, valid }));
+  } finally {
+    await chrome?.close();
+    await teardown();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: Error) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
