@@ -145,6 +145,8 @@ describe('route × role matrix from the route registry', () => {
             : want === 403 ? roleRefusal
             : res.status === want;
           if (!ok) mismatches.push(`${method.toUpperCase()} ${path} as ${describeWho(who)}: expected ${want}, got ${res.status} ${text.slice(0, 160)}`);
+          // Whatever the caller sends, the gateway answers with a reason, never with its own failure.
+          if (res.status === 500) mismatches.push(`${method.toUpperCase()} ${path} as ${describeWho(who)}: 500 ${text.slice(0, 160)}`);
         }
       }
     }

@@ -14,4 +14,11 @@ describe('KPI period of a query', () => {
     expect(periodQuery.safeParse({ date: '2026-02-30' }).success).toBe(false);
     expect(periodQuery.safeParse({ date: '2026-02-28' }).success).toBe(true);
   });
+
+  it('takes this Beijing month without a query, and leaves a period unclipped (fault windows ahead) when told to', () => {
+    // Was a RangeError (500) for GET /api/v1/kpi/fault-windows with no period: "now" was a sentinel far in the future.
+    expect(periodOf({}, NOW, false)).toEqual({ from: Date.parse('2026-11-01T00:00:00+08:00'), to: Date.parse('2026-12-01T00:00:00+08:00') });
+    expect(periodOf({}, NOW).to).toBe(NOW + 1);
+    expect(periodOf({ date: '2026-12-24' }, NOW, false)).toEqual({ from: Date.parse('2026-12-24T00:00:00+08:00'), to: Date.parse('2026-12-25T00:00:00+08:00') });
+  });
 });

@@ -19,8 +19,11 @@ export const periodQuery = z.object({
 /** The longest period a KPI route computes over: a year (leap years included). */
 export const MAX_KPI_PERIOD_DAYS = 366;
 
-/** The period a periodQuery names, clipped to now (figures of the future are not yet known); at most MAX_KPI_PERIOD_DAYS. */
-export function periodOf(q: z.infer<typeof periodQuery>, now: number): KpiPeriod {
+/**
+ * The period a periodQuery names (no query: this Beijing month), at most MAX_KPI_PERIOD_DAYS; clipped to `now` unless
+ * `clip` is false (figures of the future are not yet known, but fault windows may be declared ahead).
+ */
+export function periodOf(q: z.infer<typeof periodQuery>, now: number, clip = true): KpiPeriod {
   let p: KpiPeriod;
   if (q.from || q.to) {
     if (!q.from || !q.to) throw new CtiError('CTI_ERR_VALIDATION', 'from and to go together', { field: q.from ? 'to' : 'from' });
@@ -34,7 +37,7 @@ export function periodOf(q: z.infer<typeof periodQuery>, now: number): KpiPeriod
   if (p.to - p.from > MAX_KPI_PERIOD_DAYS * 86_400_000) {
     throw new CtiError('CTI_ERR_VALIDATION', `period is longer than ${MAX_KPI_PERIOD_DAYS} days: ask for it in parts`, { field: 'to', maxDays: MAX_KPI_PERIOD_DAYS });
   }
-  return { from: p.from, to: Math.max(p.from + 1, Math.min(p.to, now + 1)) };
+  return clip ? { from: p.from, to: Math.max(p.from + 1, Math.min(p.to, now + 1)) } : p;
 }
 
 /** Fault windows and alerts as the routes need them (KpiRepository and AlertRepository fit). */
@@ -114,7 +117,7 @@ export function registerKpiRoutes(routes: RouteRegistry, kpis: KpiService, admin
     roles: STAFF,
     query: periodQuery,
     handler: async ({ query }) => {
-      const p = periodOf(query, Number.MAX_SAFE_INTEGER - 1);
+      const p = periodOf(query, now(), false);
       return { items: (await admin.faultWindows(p.from, p.to)).map(faultView) };
     },
   });
