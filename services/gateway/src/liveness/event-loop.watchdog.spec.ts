@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
+import { judgeStall } from './event-loop.watchdog.js';
 import { fileURLToPath } from 'node:url';
 
 const child = fileURLToPath(new URL('./watchdog-child.fixture.test.ts', import.meta.url));
@@ -35,4 +36,29 @@ describe('event-loop watchdog', () => {
     });
     expect(end).toMatchObject({ code: 0, signal: null });
   }, 40_000);
+
+  it('tells a stuck main loop from one a busy machine starves of CPU', () => {
+    expect(judgeStall(9_000, 10_000, { state: 'R', cpuMs: 9_000 })).toBe('ok');
+    expect(judgeStall(10_500, 10_000, { state: 'R', cpuMs: 10_000 })).toBe('stuck'); // a spinning handler
+    expect(judgeStall(10_500, 10_000, { state: 'S', cpuMs: 10 })).toBe('stuck'); // blocked in a call
+    expect(judgeStall(10_500, 10_000, { state: 'D', cpuMs: 10 })).toBe('stuck');
+    expect(judgeStall(10_500, 10_000, { state: 'R', cpuMs: 700 })).toBe('starved'); // runnable, given 7 % of a CPU
+    expect(judgeStall(60_000, 10_000, { state: 'R', cpuMs: 5_000 })).toBe('stuck'); // starved, but it spins all the same
+    expect(judgeStall(10_500, 10_000, undefined)).toBe('stuck');
+  });
+
+  // Starving one thread needs a competitor at nice -20 on its CPU: root only (as the suite runs).
+  it.skipIf(process.getuid?.() !== 0)('leaves a main loop alone that the machine starves of CPU past the allowance, and says so', async () => {
+    const end = await run('busy', async (pid) => {
+      await new Promise((r) => setTimeout(r, 200)); // into the first chunk
+      // Only the main thread (its thread id is the pid) is pinned to CPU 0 at nice 19, beside a spinner at nice -20
+      // there: it gets a few thousandths of that CPU, while the watchdog thread runs as before.
+      await new Promise((r, j) => spawn('sh', ['-c', `taskset -p -c 0 ${pid} >/dev/null && renice -n 19 -p ${pid} >/dev/null`], { stdio: 'inherit' }).on('exit', (c) => (c === 0 ? r(c) : j(new Error(`taskset/renice: ${c}`)))));
+      const spinner = spawn('nice', ['-n', '-20', 'taskset', '-c', '0', 'sh', '-c', 'while :; do :; done'], { stdio: 'ignore' });
+      await new Promise((r) => setTimeout(r, 6_000));
+      spinner.kill('SIGKILL');
+    });
+    expect(end).toMatchObject({ code: 0, signal: null });
+    expect(end.stderr).toContain('event loop starved of CPU');
+  }, 60_000);
 });
