@@ -1,4 +1,7 @@
+import { existsSync, readFileSync } from 'node:fs';
 import type { E2eContext } from './e2e.env.js';
+import { pidFile, restartGateway, startWorker, stopGatewayByPidFile, workerPidFile } from './gateway.control.js';
+import { alive } from './processes.js';
 
 /** What a test file left behind in Asterisk and the gateway (empty lists: nothing). */
 export interface Leftovers {
@@ -71,4 +74,22 @@ export async function expectStackClean(ctx: E2eContext, boundMs = 30_000): Promi
     last = await leftovers(ctx);
   }
   if (!isClean(last)) throw new Error(`the test file left the stack unclean: ${JSON.stringify(last, null, 1)}`);
+}
+
+/**
+ * Starts the worker and the gateway again if they are not running (their pid files name dead processes, or the
+ * gateway does not answer /healthz), logging what it did; a no-op on a healthy stack.
+ */
+export async function ensureServicesRunning(ctx: E2eContext): Promise<void> {
+  const workerPid = existsSync(workerPidFile(ctx.root, ctx.runId)) ? Number(readFileSync(workerPidFile(ctx.root, ctx.runId), 'utf8')) : 0;
+  if (!workerPid || !alive(workerPid)) {
+    console.warn(`[clean-stack] the worker (pid ${workerPid || 'none'}) is not running: starting it before this file`);
+    startWorker(ctx.root, ctx.env);
+  }
+  const answering = await fetch(`${ctx.apiUrl}/healthz`).then((r) => r.status === 200, () => false);
+  if (answering) return;
+  const gatewayPid = existsSync(pidFile(ctx.root, ctx.runId)) ? Number(readFileSync(pidFile(ctx.root, ctx.runId), 'utf8')) : 0;
+  console.warn(`[clean-stack] the gateway (pid ${gatewayPid || 'none'}, ${gatewayPid && alive(gatewayPid) ? 'running but not answering' : 'not running'}) is restarted before this file`);
+  await stopGatewayByPidFile(pidFile(ctx.root, ctx.runId), 'SIGKILL');
+  await restartGateway(ctx.root, ctx.env, ctx.apiUrl);
 }

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams, type SpawnOptions, type SpawnOptionsWithStdioTuple } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,17 @@ function lowered<T extends ChildProcess>(child: T): T {
 }
 
 const SIPP_NICE = 10;
+
+/**
+ * Spawns SIPp so that it dies with the test process that started it (setpriv's parent-death signal): a file whose
+ * cleanup failed half-way (an afterAll whose first request met a dead gateway) left 27 seat phones answering on its
+ * ports for every later file. setpriv execs SIPp, so the child's pid is SIPp's.
+ */
+function spawnSipp(args: string[], opts: SpawnOptionsWithStdioTuple<'ignore', 'pipe', 'pipe'>): ChildProcessWithoutNullStreams;
+function spawnSipp(args: string[], opts: SpawnOptions): ChildProcess;
+function spawnSipp(args: string[], opts: SpawnOptions): ChildProcess {
+  return spawn('setpriv', ['--pdeathsig', 'KILL', 'sipp', ...args], opts);
+}
 
 /** SIPp runs in test/sipp/: the scenarios' `rtp_stream` names their media file (silence.ulaw) relative to it. */
 function mediaDir(root: string): string {
@@ -46,7 +57,7 @@ export function placeCalls(
     '-key', 'caller_prefix', callerPrefix,
   ];
   return new Promise((resolve, reject) => {
-    const child = lowered(spawn('sipp', args, { cwd: mediaDir(root), stdio: ['ignore', 'pipe', 'pipe'] }));
+    const child = lowered(spawnSipp(args, { cwd: mediaDir(root), stdio: ['ignore', 'pipe', 'pipe'] }));
     o.onStart?.(child);
     let output = '';
     child.stdout.on('data', (d) => (output += d));
@@ -72,7 +83,7 @@ export function startSeats(root: string, ports: number[], ringMs = 0, scenario =
 
 /** One SIPp UAS (a seat, or a citizen's phone at a trunk's address) running `scenario` with `-d ms`. */
 export function startUas(root: string, ip: string, port: number, scenario: string, ms = 0): ChildProcess {
-  return lowered(spawn('sipp', ['-sf', join(root, `test/sipp/${scenario}.xml`), '-i', ip, '-p', String(port), '-mp', String(20000 + (port % 1000) * 8), '-d', String(ms), '-aa', '-l', '1000', '-nostdin'], {
+  return lowered(spawnSipp(['-sf', join(root, `test/sipp/${scenario}.xml`), '-i', ip, '-p', String(port), '-mp', String(20000 + (port % 1000) * 8), '-d', String(ms), '-aa', '-l', '1000', '-nostdin'], {
     cwd: mediaDir(root),
     stdio: 'ignore',
   }));
@@ -93,7 +104,7 @@ export interface TrunkPhone {
 export function startTrunkUas(root: string, ip: string, port: number, scenario: string, logDir: string, ms = 0): TrunkPhone {
   mkdirSync(logDir, { recursive: true });
   const log = join(logDir, `trunk-${ip}-${port}-${Date.now()}.sip.log`);
-  const child = lowered(spawn('sipp', [
+  const child = lowered(spawnSipp([
     '-sf', join(root, `test/sipp/${scenario}.xml`), '-i', ip, '-p', String(port), '-mp', String(20000 + (port % 1000) * 8),
     '-d', String(ms), '-aa', '-l', '1000', '-nostdin', '-trace_msg', '-message_file', log,
   ], { cwd: mediaDir(root), stdio: 'ignore' }));
@@ -115,7 +126,7 @@ export function runScenario(root: string, o: { target: string; from: string; sce
     '-timeout', String(o.timeoutS ?? 20), '-timeout_error', '-recv_timeout', String((o.timeoutS ?? 20) * 1000), ...(o.args ?? []),
   ];
   return new Promise((resolve, reject) => {
-    const child = lowered(spawn('sipp', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const child = lowered(spawnSipp(args, { stdio: ['ignore', 'pipe', 'pipe'] }));
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
