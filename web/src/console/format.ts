@@ -20,3 +20,10 @@ export const SKILL_LABELS: Record<string, string> = { mandarin: '普通话', tib
 export const TRUNK_LABELS: Record<string, string> = { 'trunk-primary': '主用中继', 'trunk-backup': '备用中继' };
 export const PARTNER_LABELS: Record<string, string> = { '110': '110', '119': '119', '120': '120', '122': '122', water: '供水', power: '供电', gas: '燃气', heating: '供暖' };
 export const CATEGORY_LABELS: Record<string, string> = { consultation: '咨询', help: '求助', suggestion: '建议', complaint: '投诉', report: '举报', praise: '表扬', other: '其他' };
+
+/** 12-06 14:05 in Beijing time, from an ISO timestamp. */
+export function dateTime(iso: string): string {
+  const d = new Date(Date.parse(iso) + 8 * 3_600_000);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}`;
+}

@@ -25,3 +25,6 @@ export const PAUSE_LABELS: Record<string, string> = {
 
 export const LANGUAGE_LABELS: Record<string, string> = { mandarin: '普通话', tibetan: '藏语' };
 
+
+/** Staff roles (the API's STAFF_ROLES). */
+export const ROLE_LABELS: Record<string, string> = { agent: '话务员', supervisor: '值班长', qa: '质检员', callback: '回访员', manager: '管理人员', admin: '系统管理员' };
