@@ -29,7 +29,7 @@ import setup from '../test/support/global-setup.js';
 import type { E2eContext } from '../test/support/e2e.env.js';
 import { placeCalls } from '../test/support/sipp.js';
 import { waitFor } from '../test/support/processes.js';
-import { DESK_CONTEXT, adminCli, launchChromium, recordPeerConnections, signInAtSeat } from '../test/support/desk-browser.js';
+import { DESK_CONTEXT, adminCli, launchChromium, msToFirstInboundAudio, recordPeerConnections, signInAtSeat } from '../test/support/desk-browser.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const LOADS = Number(process.env.BENCH_LOADS ?? 7);
@@ -79,19 +79,7 @@ async function answerOnce(ctx: E2eContext, page: Page): Promise<number> {
   const caller = placeCalls(root, { target: `127.0.0.1:${ctx.env.CTI_SIP_PORT}`, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 1, holdMs: 0, mediaPort: ctx.mediaBase, scenario: 'caller-until-hangup', onStart: (c) => (sipp = c) });
   try {
     await page.locator('[data-test=answer]:not([disabled])').waitFor({ timeout: 30_000 });
-    const firstInbound = page.evaluate(() => {
-      const started = performance.now();
-      return new Promise<number>((resolve) => {
-        const poll = async () => {
-          for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
-            let bytes = 0;
-            (await pc.getStats()).forEach((r: { type: string; kind?: string; bytesReceived?: number }) => void (r.type === 'inbound-rtp' && r.kind === 'audio' && (bytes += r.bytesReceived ?? 0)));
-            if (bytes > 0) return resolve(performance.now() - started);
-          }
-          setTimeout(poll, 10);
-        };
-        void poll();
-      });
+    const firstInbound = msToFirstInboundAudio(page);
     });
     const clicked = Date.now();
     await page.click('[data-test=answer]');

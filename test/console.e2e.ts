@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFile, type ChildProcess } from 'node:child_process';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium, recordPeerConnections } from './support/desk-browser.js';
 import { sql, type Kysely } from 'kysely';
 import { createDb, type Database } from '@cti/db';
 import { api, ari, awaitSeatsAnswering } from './support/api.js';
@@ -97,27 +98,10 @@ describe('the supervisor console', () => {
     ticket = t.body;
 
     mkdirSync(shots, { recursive: true });
-    chrome = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required',
-        '--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns',
-        '--ignore-certificate-errors',
-      ],
-    });
+    chrome = await launchChromium();
     leadContext = await chrome.newContext(CONTEXT);
-    await leadContext.addInitScript(() => {
-      const w = window as unknown as { __pcs: RTCPeerConnection[]; RTCPeerConnection: typeof RTCPeerConnection };
-      w.__pcs = [];
-      const Original = w.RTCPeerConnection;
-      w.RTCPeerConnection = class extends Original {
-        constructor(config?: RTCConfiguration) {
-          super(config);
-          w.__pcs.push(this as unknown as RTCPeerConnection);
-        }
-      } as typeof RTCPeerConnection;
-    });
+    await recordPeerConnections(leadContext);
+  });
   });
 
   afterAll(async () => {

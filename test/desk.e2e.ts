@@ -9,7 +9,8 @@ import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium, msToFirstInboundAudio } from './support/desk-browser.js';
 import { execFile } from 'node:child_process';
 import { api } from './support/api.js';
 import { placeCalls, type CallerRun } from './support/sipp.js';
@@ -86,18 +87,7 @@ describe('the agent desk answers a real call in the browser', () => {
     before = agents.filter((a) => a.live && a.live.state !== 'logged_out').map((a) => ({ agentId: a.agentId, seat: (a.live as { seat: string }).seat, ready: a.live?.state === 'ready' }));
     for (const a of before) expect((await api(ctx, 'POST', `/api/v1/agents/${a.agentId}/logout`)).status).toBe(200);
     mkdirSync(shots, { recursive: true });
-    chrome = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        // A microphone and its permission without a person: Chromium's fake device plays a tone.
-        '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required',
-        // ICE on loopback: Asterisk and the browser are on this machine; host candidates are plain addresses, not mDNS names.
-        '--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns',
-        // Asterisk's secure WebSocket has the test run's self-signed certificate.
-        '--ignore-certificate-errors',
-      ],
-    });
+    chrome = await launchChromium();
     browser = await chrome.newContext(CONTEXT);
     await browser.addInitScript(() => {
       // Every peer connection of the page, and when each step of its set-up happened (ms since the page's start).
@@ -174,19 +164,7 @@ describe('the agent desk answers a real call in the browser', () => {
       await page.screenshot({ path: join(shots, 'desk-ringing.png') });
       // Click to two-way audio: the browser's first received audio bytes (polled in the page every 10 ms) and
       // Asterisk's first packet from the browser's leg (polled every 20 ms).
-      const firstInbound = page.evaluate(() => {
-        const started = performance.now();
-        return new Promise<number>((resolve) => {
-          const poll = async () => {
-            for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
-              let bytes = 0;
-              (await pc.getStats()).forEach((r: { type: string; kind?: string; bytesReceived?: number }) => void (r.type === 'inbound-rtp' && r.kind === 'audio' && (bytes += r.bytesReceived ?? 0)));
-              if (bytes > 0) return resolve(performance.now() - started);
-            }
-            setTimeout(poll, 10);
-          };
-          void poll();
-        });
+      const firstInbound = msToFirstInboundAudio(page);
       });
       const clicked = Date.now();
       const clickedInPage = await page.evaluate(() => Math.round(performance.now()));

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { signInFrom } from './support/sign-in.js';
 import type { Kysely } from 'kysely';
 import { createDb, type Database } from '@cti/db';
 
@@ -17,20 +17,7 @@ const FAILURES = Number(ctx.env.CTI_STAFF_ADDRESS_FAILURES ?? 20);
 const user = { name: `lim-${tag}`, password: 'Limit-Pass-2026' };
 let db: Kysely<Database>;
 
-/** POST /api/v1/auth/login from `localAddress`: status, Retry-After and body. */
-function signIn(localAddress: string, username: string, password: string): Promise<{ status: number; retryAfter: string | undefined; body: any }> {
-  const url = new URL('/api/v1/auth/login', ctx.apiUrl);
-  const payload = JSON.stringify({ username, password });
-  return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', localAddress, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
-      let text = '';
-      res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], body: JSON.parse(text) }));
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
+const signIn = (localAddress: string, username: string, password: string) => signInFrom(ctx.apiUrl, localAddress, username, password);
 
 beforeAll(async () => {
   await new Promise<void>((resolve, reject) => {

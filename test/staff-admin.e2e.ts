@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { request } from 'node:http';
+import { signInFrom } from './support/sign-in.js';
 import type { Browser, Page } from 'playwright-core';
 import { createDb, type Database } from '@cti/db';
 import type { Kysely } from 'kysely';
@@ -21,20 +21,7 @@ const person = { username: `qa-${tag}`, name: '质检员小卓玛', password: 'Q
 const WRONG_FROM = '127.0.0.78';
 const LOCKOUT_ATTEMPTS = Number(ctx.env.CTI_STAFF_LOCKOUT_ATTEMPTS ?? 5);
 
-/** POST /api/v1/auth/login from `localAddress`: status and body. */
-function signIn(username: string, password: string, localAddress = '127.0.0.1'): Promise<{ status: number; body: any }> {
-  const url = new URL('/api/v1/auth/login', ctx.apiUrl);
-  const payload = JSON.stringify({ username, password });
-  return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', localAddress, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
-      let text = '';
-      res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
+const signIn = (username: string, password: string, localAddress = '127.0.0.1') => signInFrom(ctx.apiUrl, localAddress, username, password);
 
 describe('the staff accounts admin page', () => {
   let chrome: Browser | undefined;

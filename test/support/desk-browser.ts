@@ -48,6 +48,24 @@ export function inboundAudioBytes(page: Page): Promise<number> {
   });
 }
 
+/** Milliseconds from now until the page's peer connections have received their first audio bytes (polled every 10 ms in the page). */
+export function msToFirstInboundAudio(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const started = performance.now();
+    return new Promise<number>((resolve) => {
+      const poll = async () => {
+        for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
+          let bytes = 0;
+          (await pc.getStats()).forEach((r: { type: string; kind?: string; bytesReceived?: number }) => void (r.type === 'inbound-rtp' && r.kind === 'audio' && (bytes += r.bytesReceived ?? 0)));
+          if (bytes > 0) return resolve(performance.now() - started);
+        }
+        setTimeout(poll, 10);
+      };
+      void poll();
+    });
+  });
+}
+
 /** Runs the gateway's admin CLI (built) with `env`, `stdin` as its standard input (e.g. a new password). */
 export function adminCli(root: string, env: Record<string, string>, args: string[], stdin = ''): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -43,7 +43,12 @@ describe('fallback calls from queue_log', () => {
     const importer = new FallbackQueueLogImporter(file, join(dir, 'state'), 'cti-fallback', { publish: async (r) => void published.push(r) }, () => undefined, silentLogger());
     expect(await importer.importNow()).toBe(1);
     expect(published.map((r) => r.linkedId)).toEqual(['1795821273.0']);
+    const offsetWritten = statSync(join(dir, 'state', 'queue_log.offset')).mtimeMs;
+    await new Promise((r) => setTimeout(r, 20));
     expect(await importer.importNow()).toBe(0); // nothing new, nothing twice
+    expect(statSync(join(dir, 'state', 'queue_log.offset')).mtimeMs).toBe(offsetWritten); // and nothing written
+    // A new importer (a restarted gateway) goes on from the offset on disk.
+    expect(await new FallbackQueueLogImporter(file, join(dir, 'state'), 'cti-fallback', { publish: async (r) => void published.push(r) }, () => undefined, silentLogger()).importNow()).toBe(0);
     appendFileSync(file, ABANDONED[2] + '\n1795821299|half');
     expect(await importer.importNow()).toBe(1);
     expect(published.map((r) => [r.linkedId, r.outcome])).toEqual([['1795821273.0', 'answered'], ['1795821279.2', 'abandoned']]);

@@ -1,4 +1,5 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { open, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { maskPhone, type CallRecord, type TrunkName } from '@cti/domain';
 import type { Logger } from '../logger.js';
@@ -71,6 +72,8 @@ export class FallbackQueueLogImporter {
   private running = false;
   private readonly offsetFile: string;
   private readonly pendingFile: string;
+  /** What the state files hold (undefined: not read yet), so an import that changed nothing writes nothing. */
+  private written: { offset: string; pending: string } | undefined;
 
   constructor(
     private readonly queueLog: string,
@@ -85,17 +88,24 @@ export class FallbackQueueLogImporter {
     this.pendingFile = join(stateDir, 'queue_log.pending');
   }
 
-  /** Imports what was appended since last time; returns how many calls were published. */
+  /**
+   * Imports what was appended since last time; returns how many calls were published. All file access is
+   * asynchronous (libuv's threads): a rename or write on a file system busy with another process's fsync (PostgreSQL
+   * after a restart) waited in the kernel for 10 s on the main thread once, and the event-loop watchdog ended the
+   * gateway (main thread in state D).
+   */
   async importNow(): Promise<number> {
-    if (this.running || !this.queueLog || !existsSync(this.queueLog)) return 0;
+    if (this.running || !this.queueLog) return 0;
     this.running = true;
     try {
-      const size = statSync(this.queueLog).size;
-      let offset = existsSync(this.offsetFile) ? Number(readFileSync(this.offsetFile, 'utf8')) || 0 : 0;
+      const size = await stat(this.queueLog).then((st) => st.size, (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? -1 : Promise.reject(err)));
+      if (size < 0) return 0;
+      this.written ??= { offset: await readIfExists(this.offsetFile), pending: await readIfExists(this.pendingFile) };
+      let offset = Number(this.written.offset) || 0;
       if (offset > size) offset = 0; // rotated or truncated: start over (redelivery is harmless)
-      const fresh = this.readFrom(offset, size);
+      const fresh = await this.readFrom(offset, size);
       const complete = fresh.lastIndexOf('\n') + 1; // a half-written last line waits for the next import
-      const lines = [existsSync(this.pendingFile) ? readFileSync(this.pendingFile, 'utf8') : '', fresh.slice(0, complete)].join('\n').split('\n');
+      const lines = [this.written.pending, fresh.slice(0, complete)].join('\n').split('\n');
       const byCall = new Map<string, { entries: QueueLogEntry[]; lines: string[] }>();
       for (const line of lines) {
         const e = parseQueueLogLine(line);
@@ -117,8 +127,12 @@ export class FallbackQueueLogImporter {
         published++;
         this.log.info({ callId: record.linkedId, caller: maskPhone(record.callerNumber), outcome: record.outcome, seat: record.seat }, 'fallback call imported from queue_log');
       }
-      this.writeAtomically(this.pendingFile, waiting.length ? waiting.join('\n') + '\n' : '');
-      this.writeAtomically(this.offsetFile, String(offset + Buffer.byteLength(fresh.slice(0, complete))));
+      const pending = waiting.length ? waiting.join('\n') + '\n' : '';
+      const next = String(offset + Buffer.byteLength(fresh.slice(0, complete)));
+      if (pending !== this.written.pending) await writeAtomically(this.pendingFile, pending);
+      this.written.pending = pending;
+      if (next !== this.written.offset) await writeAtomically(this.offsetFile, next);
+      this.written.offset = next;
       return published;
     } catch (err) {
       this.log.warn({ err: (err as Error).message, file: this.queueLog }, 'fallback queue_log import failed; will retry');
@@ -128,20 +142,25 @@ export class FallbackQueueLogImporter {
     }
   }
 
-  private readFrom(offset: number, size: number): string {
+  private async readFrom(offset: number, size: number): Promise<string> {
     if (size <= offset) return '';
-    const fd = openSync(this.queueLog, 'r');
+    const fh = await open(this.queueLog, 'r');
     try {
       const buf = Buffer.alloc(size - offset);
-      readSync(fd, buf, 0, buf.length, offset);
-      return buf.toString('utf8');
+      const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
+      return buf.subarray(0, bytesRead).toString('utf8');
     } finally {
-      closeSync(fd);
+      await fh.close();
     }
   }
+}
 
-  private writeAtomically(file: string, text: string): void {
-    writeFileSync(`${file}.tmp`, text);
-    renameSync(`${file}.tmp`, file);
-  }
+/** The file's text, or '' when there is none. */
+async function readIfExists(file: string): Promise<string> {
+  return readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? '' : Promise.reject(err)));
+}
+
+async function writeAtomically(file: string, text: string): Promise<void> {
+  await writeFile(`${file}.tmp`, text);
+  await rename(`${file}.tmp`, file);
 }
