@@ -47,6 +47,7 @@ import { TRANSFER_PAUSE_REASON } from './control/control.ports.js';
 import { createOpsWiring } from './ops/ops.feature.js';
 import { DialplanHeartbeat } from './liveness/dialplan-heartbeat.js';
 import { startEventLoopWatchdog } from './liveness/event-loop.watchdog.js';
+import { redisSettled } from './state/redis-settle.js';
 import { webPagesFeature } from './web/web-pages.feature.js';
 
 const config = loadConfig(process.env);
@@ -85,14 +86,8 @@ async function main(): Promise<void> {
   callbackResults.startRedelivery();
 
   // Live state from before a restart: queue order, agent states and reservations, calls, callbacks.
-  await new Promise<void>((resolve) => {
-    if (redis.status === 'ready') return resolve();
-    const timer = setTimeout(resolve, 3_000); // Redis away: start empty rather than not at all
-    redis.once('ready', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
+  // A Redis that is away lets the gateway start empty rather than not at all; a slow one is waited for.
+  await redisSettled(redis, { awayMs: 3_000, slowMs: config.CTI_REDIS_START_WAIT_S * 1000 });
   log.info({ sinceStartMs: sinceStart(), redis: redis.status }, 'redis connection settled');
   const stateStore = new GatewayStateStore(redis, `${config.CTI_REDIS_PREFIX}:gateway:state`, log);
   const saved = await stateStore.load();
