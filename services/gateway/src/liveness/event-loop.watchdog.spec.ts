@@ -25,6 +25,7 @@ describe('event-loop watchdog', () => {
     const end = await run('stall');
     expect(end.signal).toBe('SIGKILL');
     expect(end.stderr).toContain('event loop stalled');
+    expect(JSON.parse(end.stderr.split('\n').find((l) => l.includes('event loop stalled')) as string)).toMatchObject({ mainState: 'R', mainSyscall: 'running' });
   }, 40_000);
 
   it('leaves a busy process alone that was suspended (SIGSTOP) longer than the allowance and resumed', async () => {
@@ -57,8 +58,10 @@ describe('event-loop watchdog', () => {
       const spinner = spawn('nice', ['-n', '-20', 'taskset', '-c', '0', 'sh', '-c', 'while :; do :; done'], { stdio: 'ignore' });
       await new Promise((r) => setTimeout(r, 6_000));
       spinner.kill('SIGKILL');
+      // Back to its own share of the machine, so that it finishes its work on a busy host too.
+      spawn('sh', ['-c', `taskset -p -c 0-$(($(nproc) - 1)) ${pid} >/dev/null; renice -n 0 -p ${pid} >/dev/null`], { stdio: 'inherit' });
     });
     expect(end).toMatchObject({ code: 0, signal: null });
     expect(end.stderr).toContain('event loop starved of CPU');
-  }, 60_000);
+  }, 120_000);
 });

@@ -75,7 +75,9 @@ setInterval(() => {
     starvedSince = starvedSince || now;
     return;
   }
-  writeSync(2, JSON.stringify({ level: 60, ...line, msg: 'event loop stalled; exiting so the supervisor restarts the gateway' }) + '\\n');
+  // Where the main thread waits in the kernel (system call number and arguments, wait channel): the cause of a stall.
+  const proc = (f) => { try { return readFileSync('/proc/' + process.pid + '/task/' + process.pid + '/' + f, 'utf8').trim(); } catch { return undefined; } };
+  writeSync(2, JSON.stringify({ level: 60, ...line, mainSyscall: proc('syscall'), mainWchan: proc('wchan'), msg: 'event loop stalled; exiting so the supervisor restarts the gateway' }) + '\\n');
   process.kill(process.pid, 'SIGKILL');
 }, tickMs);
 `;
