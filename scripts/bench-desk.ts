@@ -80,7 +80,6 @@ async function answerOnce(ctx: E2eContext, page: Page): Promise<number> {
   try {
     await page.locator('[data-test=answer]:not([disabled])').waitFor({ timeout: 30_000 });
     const firstInbound = msToFirstInboundAudio(page);
-    });
     const clicked = Date.now();
     await page.click('[data-test=answer]');
     let asteriskHears = -1;

@@ -102,7 +102,6 @@ describe('the supervisor console', () => {
     leadContext = await chrome.newContext(CONTEXT);
     await recordPeerConnections(leadContext);
   });
-  });
 
   afterAll(async () => {
     if (callerSipp && callerSipp.exitCode === null) callerSipp.kill('SIGKILL');

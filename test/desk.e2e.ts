@@ -165,7 +165,6 @@ describe('the agent desk answers a real call in the browser', () => {
       // Click to two-way audio: the browser's first received audio bytes (polled in the page every 10 ms) and
       // Asterisk's first packet from the browser's leg (polled every 20 ms).
       const firstInbound = msToFirstInboundAudio(page);
-      });
       const clicked = Date.now();
       const clickedInPage = await page.evaluate(() => Math.round(performance.now()));
       await page.click('[data-test=answer]');
