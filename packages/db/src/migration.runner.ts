@@ -13,6 +13,9 @@ export interface MigrationResult {
  */
 export async function migrate(databaseUrl: string, schema: string, dir: string): Promise<MigrationResult> {
   const client = new pg.Client({ connectionString: databaseUrl });
+  // A connection lost mid-run fails the query in progress (and so this run, which migrateWithRetry repeats); pg also
+  // emits it as 'error' on the client, which without a listener would end the process.
+  client.on('error', () => undefined);
   await client.connect();
   const applied: string[] = [];
   try {

@@ -72,6 +72,9 @@ export async function runBackup(s: BackupSettings, ledger: BackupLedger, now: ()
   let verified = false;
 
   const source = new pg.Client({ connectionString: s.databaseUrl });
+  // A connection lost mid-backup fails the step in progress (reported as the backup's error); without a listener
+  // pg's 'error' event would end the worker.
+  source.on('error', () => undefined);
   try {
     await source.connect();
     await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -90,6 +93,7 @@ export async function runBackup(s: BackupSettings, ledger: BackupLedger, now: ()
   if (dumped) {
     const tmpDb = `cti_restore_check_${startedAt}_${Math.random().toString(36).slice(2, 8)}`;
     const admin = new pg.Client({ connectionString: s.databaseUrl });
+    admin.on('error', () => undefined);
     try {
       await admin.connect();
       await admin.query(`CREATE DATABASE ${ident(tmpDb)}`);
@@ -98,6 +102,7 @@ export async function runBackup(s: BackupSettings, ledger: BackupLedger, now: ()
       const u = new URL(s.databaseUrl);
       u.pathname = `/${tmpDb}`;
       const check = new pg.Client({ connectionString: u.toString() });
+      check.on('error', () => undefined);
       await check.connect();
       let restored: Record<string, number>;
       try {
