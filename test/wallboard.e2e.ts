@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { api, awaitSeatsAnswering, loginAllAgents } from './support/api.js';
+import { api, ari, awaitSeatsAnswering, callerChannels, loginAllAgents } from './support/api.js';
 import { placeCalls, startSeats } from './support/sipp.js';
 import { waitFor } from './support/processes.js';
 
@@ -140,39 +140,43 @@ describe('the wallboard in headless Chromium', () => {
     // machine's load (a busy CI host took longer than 1.5 s once), not of correctness. A reload never happens, so a
     // change shown at all was pushed (server-sent events).
     const latencies: Record<string, number> = {};
-    const shows = async (id: string, value: string, timeout = 15_000) => {
+    // The bounds below only end a wait for what never comes; each wait ends as soon as the page shows the value.
+    const shows = async (id: string, value: string, timeout = 60_000) => {
       const from = Date.now();
       await page.waitForFunction(([i, v]) => document.getElementById(i as string)?.textContent === v, [id, value], { timeout });
       latencies[`${id}=${value}`] = Date.now() - from;
     };
     let loads = 0;
     page.on('load', () => loads++);
-    await shows('agents-logged-in', '27', 10_000);
+    await shows('agents-logged-in', '27');
     await shows('waiting', '0');
-    await page.waitForFunction(() => /%$/.test(document.getElementById('today-rate')?.textContent ?? ''), undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => /%$/.test(document.getElementById('today-rate')?.textContent ?? ''), undefined, { timeout: 60_000 });
     const offeredBefore = Number(await text('today-offered'));
 
     let caller: Promise<unknown> | undefined;
+    const callerPrefix = `1396${String(Math.floor(Math.random() * 1e4)).padStart(4, '0')}`;
     try {
       for (const id of ctx.agentIds) expect((await api(ctx, 'POST', `/api/v1/agents/${id}/pause`, { reason: 'meeting' })).status).toBe(200);
       await shows('agents-paused', '27');
       // Nobody is ready: the caller waits in the queue until an agent becomes ready.
-      caller = placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 1, holdMs: 12000, mediaPort: ctx.mediaBase });
-      await waitFor('call queued', async () => (await api(ctx, 'GET', '/api/v1/queue')).body.items.length === 1, 15_000);
+      // The caller stays on the line until the test hangs up (after the answer is seen): nothing here races a hold time.
+      caller = placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 1, holdMs: 0, mediaPort: ctx.mediaBase, scenario: 'caller-until-hangup', timeoutS: 300, callerPrefix });
+      await waitFor('call queued', async () => (await api(ctx, 'GET', '/api/v1/queue')).body.items.length === 1, 60_000);
       await shows('waiting', '1'); // after the API showed it
       expect(await text('longest-wait')).toMatch(/^\d\d:\d\d$/);
 
       // Agents become ready: one of them takes the call.
       for (const id of ctx.agentIds) expect((await api(ctx, 'POST', `/api/v1/agents/${id}/ready`)).status).toBe(200);
       let onCall = 0;
-      await waitFor('call answered', async () => (onCall = (await api(ctx, 'GET', '/api/v1/wallboard/snapshot')).body.agents.byState.on_call) >= 1, 15_000);
+      await waitFor('call answered', async () => (onCall = (await api(ctx, 'GET', '/api/v1/wallboard/snapshot')).body.agents.byState.on_call) >= 1, 60_000);
       await shows('agents-on-call', String(onCall));
       await shows('waiting', '0');
       mkdirSync(join(ctx.root, '.run', ctx.runId), { recursive: true });
       await page.screenshot({ path: join(ctx.root, '.run', ctx.runId, 'wallboard.png') });
+      for (const id of await callerChannels(ctx, callerPrefix)) await ari(ctx, 'DELETE', `/channels/${encodeURIComponent(id)}`);
       await caller;
       // The ended call is stored by the worker and the database figures follow.
-      await page.waitForFunction((before) => Number(document.getElementById('today-offered')?.textContent) === before + 1, offeredBefore, { timeout: 10_000 });
+      await page.waitForFunction((before) => Number(document.getElementById('today-offered')?.textContent) === before + 1, offeredBefore, { timeout: 60_000 });
       expect(loads).toBe(0);
       console.info(`[wallboard] API-to-page latency, ms: ${JSON.stringify(latencies)}`);
     } finally {
