@@ -50,19 +50,17 @@ export function inboundAudioBytes(page: Page): Promise<number> {
 
 /** Milliseconds from now until the page's peer connections have received their first audio bytes (polled every 10 ms in the page). */
 export function msToFirstInboundAudio(page: Page): Promise<number> {
-  return page.evaluate(() => {
+  // No named function inside: tsx (keepNames) would wrap it in a helper the page does not have.
+  return page.evaluate(async () => {
     const started = performance.now();
-    return new Promise<number>((resolve) => {
-      const poll = async () => {
-        for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
-          let bytes = 0;
-          (await pc.getStats()).forEach((r: { type: string; kind?: string; bytesReceived?: number }) => void (r.type === 'inbound-rtp' && r.kind === 'audio' && (bytes += r.bytesReceived ?? 0)));
-          if (bytes > 0) return resolve(performance.now() - started);
-        }
-        setTimeout(poll, 10);
-      };
-      void poll();
-    });
+    for (;;) {
+      for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
+        let bytes = 0;
+        (await pc.getStats()).forEach((r: { type: string; kind?: string; bytesReceived?: number }) => void (r.type === 'inbound-rtp' && r.kind === 'audio' && (bytes += r.bytesReceived ?? 0)));
+        if (bytes > 0) return performance.now() - started;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   });
 }
 
