@@ -76,6 +76,7 @@ if (config.CTI_ENV !== 'production') {
   console.log(`[demo] staff sign-in (POST ${api}/api/v1/auth/login): ${DEMO_STAFF.map((s) => `${s.role} ${s.username} / ${s.password}`).join(', ')}`);
   console.log(`[demo] agent desk: ${api}/desk/ — sign in as ${deskAgent} / Agent-12345, log in to seat-01 with 网页电话 and press 就绪 (F1); calls ring in the browser (allow the microphone)`);
   console.log(`[demo] supervisor console: ${api}/console/ — sign in as sup01 / Super-12345; 监听/耳语/强插 on a call rings the console's browser phone on ${consoleSeat} (left free for it)`);
+  console.log(`[demo] staff accounts (admin page): ${api}/console/ — sign in as admin01 / Admin-12345 and open 人员账号`);
 }
 
 const target = `127.0.0.1:${config.CTI_SIP_PORT}`;
