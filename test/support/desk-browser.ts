@@ -51,7 +51,7 @@ export function inboundAudioBytes(page: Page): Promise<number> {
 /** Milliseconds from now until the page's peer connections have received their first audio bytes (polled every 10 ms in the page). */
 export function msToFirstInboundAudio(page: Page): Promise<number> {
   // No named function inside: tsx (keepNames) would wrap it in a helper the page does not have.
-  return page.evaluate(async () => {
+  const probe = page.evaluate(async () => {
     const started = performance.now();
     for (;;) {
       for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
@@ -62,6 +62,10 @@ export function msToFirstInboundAudio(page: Page): Promise<number> {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   });
+  // Callers start it before the click and await it later: a failure meanwhile must not end the process unhandled
+  // (it did, and left the bench's stack running); the caller still gets it when it awaits.
+  probe.catch(() => undefined);
+  return probe;
 }
 
 /** Runs the gateway's admin CLI (built) with `env`, `stdin` as its standard input (e.g. a new password). */
