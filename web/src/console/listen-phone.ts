@@ -4,17 +4,13 @@
 // monitor discards it), and plays what the snoop channel sends. Mode switches happen on the switch side (a new snoop
 // into the same bridge), so the call stays up; stop is the gateway hanging it up.
 import { reactive } from 'vue';
-import { UA, WebSocketInterface } from 'jssip';
+import type { UA } from 'jssip';
+import { createSipUa, whileCurrent, type SipCredentials } from '@shared/sip-ua';
 import type { RTCSession } from 'jssip/lib/RTCSession';
 import type { IncomingRTCSessionEvent } from 'jssip/lib/UA';
 
 /** What POST /api/v1/supervisor/phone hands the console. */
-export interface ConsolePhoneCredentials {
-  endpoint: string;
-  seat: string;
-  wsUrl: string;
-  sipUri: string;
-  password: string;
+export interface ConsolePhoneCredentials extends SipCredentials {
   expiresAt: string;
 }
 
@@ -41,23 +37,9 @@ export class ListenPhone {
     this.state.endpoint = c.endpoint;
     this.state.wsUrl = c.wsUrl;
     this.state.disconnects = 0;
-    const ua = new UA({
-      sockets: [new WebSocketInterface(c.wsUrl)],
-      uri: c.sipUri,
-      authorization_user: c.endpoint,
-      password: c.password,
-      display_name: `${c.seat} 班长监听`,
-      register: true,
-      register_expires: 300,
-      session_timers: true,
-      connection_recovery_min_interval: 2,
-      connection_recovery_max_interval: 20,
-      user_agent: 'cti12345-console',
-    });
+    const ua = createSipUa(c, `${c.seat} 班长监听`, 'cti12345-console');
     // A stopped UA still reports its unregistering and disconnecting afterwards: only the current one speaks.
-    const mine = <A extends unknown[]>(f: (...a: A) => void) => (...a: A): void => {
-      if (this.ua === ua) f(...a);
-    };
+    const mine = whileCurrent(ua, () => this.ua);
     ua.on('connected', mine(() => this.set('connecting', '已连接，正在注册')));
     ua.on(
       'disconnected',

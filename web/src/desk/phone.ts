@@ -2,18 +2,13 @@
 // DTLS-SRTP media). It only rings, answers and carries audio; hold, mute and hang-up go through the gateway's call
 // control like a desk phone's, so the call's records and the caller's hold music are the same either way.
 import { reactive } from 'vue';
-import { UA, WebSocketInterface } from 'jssip';
+import type { UA } from 'jssip';
+import { createSipUa, whileCurrent, type SipCredentials } from '@shared/sip-ua';
 import type { RTCSession } from 'jssip/lib/RTCSession';
 import type { IncomingRTCSessionEvent } from 'jssip/lib/UA';
 
 /** SIP credentials of the seat's browser phone (GET /api/v1/agents/:id/phone). */
-export interface PhoneCredentials {
-  endpoint: string;
-  seat: string;
-  wsUrl: string;
-  sipUri: string;
-  password: string;
-}
+export type PhoneCredentials = SipCredentials;
 
 /** Registration as the desk shows it. */
 export type SipStatus = 'off' | 'connecting' | 'registered' | 'unregistered' | 'failed';
@@ -50,26 +45,8 @@ export class BrowserPhone {
     this.state.detail = c.wsUrl;
     this.state.wsUrl = c.wsUrl;
     this.state.disconnects = 0;
-    const ua = new UA({
-      sockets: [new WebSocketInterface(c.wsUrl)],
-      uri: c.sipUri,
-      authorization_user: c.endpoint,
-      password: c.password,
-      display_name: c.seat,
-      register: true,
-      register_expires: 300,
-      session_timers: true,
-      // JsSIP reconnects the WebSocket (and registers again) by itself, backing off up to this many seconds.
-      connection_recovery_min_interval: 2,
-      connection_recovery_max_interval: 20,
-      user_agent: 'cti12345-desk',
-    });
-    // A stopped UA still finishes what it had under way (a REGISTER answered late, its WebSocket closing) and emits
-    // events for it: only the current UA may change the phone's state. (Seen on a loaded host: the UA replaced by a
-    // second start reported 'disconnected' after its successor had registered, and the desk showed 连接中 for good.)
-    const current = <A extends unknown[]>(f: (...args: A) => void) => (...args: A) => {
-      if (this.ua === ua) f(...args);
-    };
+    const ua = createSipUa(c, c.seat, 'cti12345-desk');
+    const current = whileCurrent(ua, () => this.ua);
     ua.on('connecting', current(() => this.set('connecting', '正在连接')));
     ua.on('connected', current(() => this.set('connecting', '已连接，正在注册')));
     ua.on('disconnected', current(() => {
