@@ -9,7 +9,7 @@ import { createLogger } from './logger.js';
 import { processCallRecord } from './call-record.processor.js';
 import { REPORTS_QUEUE, type ReportJobData } from '@cti/contracts';
 import { AgentRepository, KpiRepository, ReportRepository, kpiOverridesFromConfig } from '@cti/db';
-import { generateReport, scheduleReports } from './report/report.job.js';
+import { runReportJob, scheduleReports } from './report/report.job.js';
 import { processCallbackResult } from './callback-result.processor.js';
 import { LINKAGES_QUEUE, RECORDING_RETENTION_QUEUE } from '@cti/contracts';
 import { LinkageRepository } from '@cti/db';
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   const reportWorker = new Worker<ReportJobData>(
     REPORTS_QUEUE,
     async (job) =>
-      generateReport(job.data, { facts: kpiFacts, agentNames: () => agentDirectory.list(), sink: reportStore, overrides: kpiOverridesFromConfig(config), now: Date.now() }),
+      runReportJob(job.data, { facts: kpiFacts, agentNames: () => agentDirectory.list(), sink: reportStore, overrides: kpiOverridesFromConfig(config), now: Date.now() }),
     { connection, prefix: config.CTI_REDIS_PREFIX, concurrency: 2 },
   );
   reportWorker.on('completed', (job) => log.info({ jobId: job.id, kind: job.data.kind }, 'report generated'));

@@ -4,7 +4,11 @@ import type { ReportKind, StoredReport } from '@cti/db';
 
 /** The slice of a BullMQ Queue the requester uses. */
 export interface ReportJobQueue {
-  add(name: string, data: ReportJobData, opts: { jobId: string; removeOnComplete: { age: number }; removeOnFail: { age: number } }): Promise<{ id?: string | undefined }>;
+  add(
+    name: string,
+    data: ReportJobData,
+    opts: { jobId: string; attempts: number; backoff: { type: 'fixed'; delay: number }; removeOnComplete: { age: number }; removeOnFail: { age: number } },
+  ): Promise<{ id?: string | undefined }>;
   getJob(id: string): Promise<{ getState(): Promise<string>; failedReason?: string } | undefined>;
 }
 
@@ -32,7 +36,9 @@ export class ReportRequester {
     const stored = await this.store.find(kind, from);
     if (stored && !regenerate && stored.generatedAt >= to) return stored;
     const jobId = `report-${kind}-${from}-${this.now()}-${++this.seq}`;
-    await this.queue.add(REPORTS_QUEUE, { kind, from, to }, { jobId, removeOnComplete: { age: 3600 }, removeOnFail: { age: 86_400 } });
+    // A database the worker cannot reach for a moment (a busy host, a restart) is tried again; the worker gives up at
+    // once on any other failure (UnrecoverableError), and the whole wait stays within timeoutMs.
+    await this.queue.add(REPORTS_QUEUE, { kind, from, to }, { jobId, attempts: 3, backoff: { type: 'fixed', delay: 1_000 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 86_400 } });
     const deadline = this.now() + this.timeoutMs;
     for (;;) {
       const job = await this.queue.getJob(jobId);

@@ -1,6 +1,7 @@
+import { UnrecoverableError } from 'bullmq';
 import type { ReportJobData } from '@cti/contracts';
 import type { kpi } from '@cti/domain';
-import { periodContaining, previousPeriod, type StoredReport } from '@cti/db';
+import { isDatabaseUnavailable, periodContaining, previousPeriod, type StoredReport } from '@cti/db';
 import { buildReportData, type AgentNames, type ReportFactSource } from './report.builder.js';
 import { renderReportCsv, renderReportHtml, reportSummary } from './report.render.js';
 
@@ -42,4 +43,18 @@ export async function generateReport(
   const summary = reportSummary(d);
   await deps.sink.save({ kind: data.kind, from: cover.from, to: cover.to, generatedAt: deps.now, html: renderReportHtml(d), csv: renderReportCsv(d), summary });
   return { kind: data.kind, from: cover.from, to: cover.to, summary };
+}
+
+/**
+ * A report job's processor: generateReport, where only a database out of reach for a moment (a busy host, a restart)
+ * is worth another of the job's attempts; any other failure ends the job at once (UnrecoverableError), so the staff
+ * member waiting for an on-demand report hears of it without waiting out the retries.
+ */
+export async function runReportJob(data: ReportJobData, deps: Parameters<typeof generateReport>[1]): ReturnType<typeof generateReport> {
+  try {
+    return await generateReport(data, deps);
+  } catch (err) {
+    if (isDatabaseUnavailable(err)) throw err;
+    throw new UnrecoverableError((err as Error).message);
+  }
 }
