@@ -7,7 +7,7 @@ import { AgentService, type AgentDirectory } from './agent/agent.service.js';
 import type { HealthProbes } from './http/health.routes.js';
 import { monthRange, registerStatsRoutes } from './http/stats.routes.js';
 import { registerAgentRoutes } from './http/agent.routes.js';
-import { registerTicketRoutes } from './http/ticket.routes.js';
+import { registerTicketRoutes } from './ticket/ticket.routes.js';
 import { registerCallRoutes } from './http/call.routes.js';
 import { registerAcdRoutes } from './http/acd.routes.js';
 import { createLogger } from './logger.js';
