@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { CtiError, maskPhone } from '@cti/domain';
 import type { Principal } from '@cti/db';
 import type { RouteRegistry } from '../http/route.registry.js';
-import type { AuditTrail } from '../http/supervisor.routes.js';
+import type { AuditTrail } from '../agent/supervisor.routes.js';
 import type { CallControlService } from './call-control.service.js';
 import type { LinkageService } from './linkage.service.js';
 import type { RecordingService } from './recording.service.js';
