@@ -5,11 +5,11 @@ import type { AgentRow, AnswerCounts, Principal } from '@cti/db';
 import { buildApp, type AppDeps } from './app.js';
 import { AgentService, type AgentDirectory } from './agent/agent.service.js';
 import type { HealthProbes } from './http/health.routes.js';
-import { monthRange, registerStatsRoutes } from './http/stats.routes.js';
-import { registerAgentRoutes } from './http/agent.routes.js';
-import { registerTicketRoutes } from './http/ticket.routes.js';
-import { registerCallRoutes } from './http/call.routes.js';
-import { registerAcdRoutes } from './http/acd.routes.js';
+import { monthRange, registerStatsRoutes } from './kpi/stats.routes.js';
+import { registerAgentRoutes } from './agent/agent.routes.js';
+import { registerTicketRoutes } from './ticket/ticket.routes.js';
+import { registerCallRoutes } from './call/call.routes.js';
+import { registerAcdRoutes } from './call/acd.routes.js';
 import { createLogger } from './logger.js';
 
 const principals: Record<string, Principal> = {

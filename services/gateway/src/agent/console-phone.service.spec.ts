@@ -4,7 +4,7 @@ import { AcdEngine, ManualClock, defaultAcdConfig } from '@cti/domain';
 import type { AgentRow, Principal } from '@cti/db';
 import { buildApp } from '../app.js';
 import { createLogger } from '../logger.js';
-import { registerSupervisorRoutes } from '../http/supervisor.routes.js';
+import { registerSupervisorRoutes } from './supervisor.routes.js';
 import { AgentService } from './agent.service.js';
 import { ConsolePhoneService } from './console-phone.service.js';
 

@@ -8,7 +8,7 @@ import type { EventBus } from '../events/event-bus.js';
 import type { StasisExtension } from '../call/call.stasis.js';
 import type { RecordQueue } from '../records/durable.publisher.js';
 import type { RouteRegistry } from '../http/route.registry.js';
-import { registerCallControlRoutes } from '../http/call-control.routes.js';
+import { registerCallControlRoutes } from './call-control.routes.js';
 import { CallControlService } from './call-control.service.js';
 import { LinkageService } from './linkage.service.js';
 import { LinkagePublisher } from './linkage.publisher.js';

@@ -7,9 +7,9 @@ import { AgentStateRepository, AlertRepository, KpiRepository, ReportRepository,
 import type { RouteFeature } from '../app.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
-import { registerKpiRoutes } from '../http/kpi.routes.js';
-import { registerReportRoutes } from '../http/report.routes.js';
-import { registerStaffingRoutes } from '../http/staffing.routes.js';
+import { registerKpiRoutes } from './kpi.routes.js';
+import { registerReportRoutes } from './report.routes.js';
+import { registerStaffingRoutes } from './staffing.routes.js';
 import { MetricsCollector, type QueueLag, type RecordSpoolReading } from '../metrics/metrics.collector.js';
 import { registerMetricsRoutes } from '../metrics/metrics.routes.js';
 import { WallboardFeed, type WallboardAlert } from '../wallboard/wallboard.feed.js';

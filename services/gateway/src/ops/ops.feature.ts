@@ -8,7 +8,7 @@ import { AuditRepository, BackupRepository, IncidentRepository, InspectionReposi
 import type { RouteFeature } from '../app.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
-import { registerOpsRoutes } from '../http/ops.routes.js';
+import { registerOpsRoutes } from './ops.routes.js';
 import { FaultMonitor } from './fault.monitor.js';
 import { IncidentService } from './incident.service.js';
 import { OpsJobRequester } from './ops-job.requester.js';

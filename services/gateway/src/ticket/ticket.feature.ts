@@ -14,12 +14,12 @@ import {
   type Database,
 } from '@cti/db';
 import type { RouteFeature } from '../app.js';
-import { registerTicketEngineRoutes, registerTicketRoutes } from '../http/ticket.routes.js';
-import { registerDepartmentRoutes } from '../http/department.routes.js';
-import { registerCalendarRoutes } from '../http/calendar.routes.js';
-import { registerExchangeRoutes } from '../http/exchange.routes.js';
-import { registerQaRoutes } from '../http/qa.routes.js';
-import { registerCallbackTaskRoutes } from '../http/callback-task.routes.js';
+import { registerTicketEngineRoutes, registerTicketRoutes } from './ticket.routes.js';
+import { registerDepartmentRoutes } from './department.routes.js';
+import { registerCalendarRoutes } from './calendar.routes.js';
+import { registerExchangeRoutes } from './exchange.routes.js';
+import { registerQaRoutes } from './qa.routes.js';
+import { registerCallbackTaskRoutes } from './callback-task.routes.js';
 import { TicketService } from './ticket.service.js';
 import { ExchangeService } from './exchange.service.js';
 import { loadQaRubric } from './qa-rubric.config.js';

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { CtiError, maskPhone } from '@cti/domain';
 import type { MissedCallTaskRow, Principal } from '@cti/db';
-import type { CallbackJob, DeskDial, DeskDialActor } from '../callback/outbound-callback.service.js';
-import type { RouteRegistry } from './route.registry.js';
+import type { CallbackJob, DeskDial, DeskDialActor } from './outbound-callback.service.js';
+import type { RouteRegistry } from '../http/route.registry.js';
 
 /** Open missed-call tasks (CallbackTaskRepository fits). */
 export interface MissedCallTaskList {

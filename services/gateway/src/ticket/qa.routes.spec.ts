@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { Principal, QaReviewRow } from '@cti/db';
-import { loadQaRubric } from '../ticket/qa-rubric.config.js';
+import { loadQaRubric } from './qa-rubric.config.js';
 import { buildApp } from '../app.js';
 import { createLogger } from '../logger.js';
 import { registerQaRoutes, type QaStore } from './qa.routes.js';

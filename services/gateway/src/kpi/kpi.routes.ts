@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { CtiError } from '@cti/domain';
 import { dayPeriod, monthPeriodOf, type FaultWindowActor, type FaultWindowRow, type KpiAlert, type KpiPeriod, type Principal } from '@cti/db';
-import type { KpiService } from '../kpi/kpi.service.js';
-import type { RouteRegistry } from './route.registry.js';
-import { calendarDay } from './input.rules.js';
+import type { KpiService } from './kpi.service.js';
+import type { RouteRegistry } from '../http/route.registry.js';
+import { calendarDay } from '../http/input.rules.js';
 
 const STAFF = ['supervisor', 'manager', 'admin', 'qa', 'agent', 'callback'] as const;
 const SUPERVISORS = ['supervisor', 'manager', 'admin', 'qa'] as const;

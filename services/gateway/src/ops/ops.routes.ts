@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { CtiError, ops } from '@cti/domain';
 import type { BackupRecord, InspectionReportHeader, InspectionReportKind, StoredInspectionReport } from '@cti/db';
-import type { IncidentService, IncidentView } from '../ops/incident.service.js';
-import type { RouteRegistry } from './route.registry.js';
-import { calendarDay } from './input.rules.js';
+import type { IncidentService, IncidentView } from './incident.service.js';
+import type { RouteRegistry } from '../http/route.registry.js';
+import { calendarDay } from '../http/input.rules.js';
 
 const READERS = ['supervisor', 'manager', 'admin', 'qa'] as const;
 const LEADS = ['supervisor', 'manager', 'admin'] as const;

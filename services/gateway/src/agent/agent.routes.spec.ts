@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { Principal } from '@cti/db';
-import type { AgentService } from '../agent/agent.service.js';
+import type { AgentService } from './agent.service.js';
 import { buildApp } from '../app.js';
 import { createLogger } from '../logger.js';
 import { registerAgentRoutes } from './agent.routes.js';

@@ -14,12 +14,12 @@ import {
   type WarningPolicy,
 } from '@cti/domain';
 import type { AgentTicketScope, Principal, Role, TicketFilter, TicketHistoryRow, TicketRow } from '@cti/db';
-import type { RouteRegistry } from './route.registry.js';
-import { calendarDay, pageOffset } from './input.rules.js';
-import type { TicketService } from '../ticket/ticket.service.js';
-import { readScopeOf, showsFullNumber, type LiveCallerOf } from '../ticket/ticket.access.js';
-import type { TicketRead } from '../ticket/ticket-read.audit.js';
-import { readerKey, type TicketReadBudget } from '../ticket/ticket-read.budget.js';
+import type { RouteRegistry } from '../http/route.registry.js';
+import { calendarDay, pageOffset } from '../http/input.rules.js';
+import type { TicketService } from './ticket.service.js';
+import { readScopeOf, showsFullNumber, type LiveCallerOf } from './ticket.access.js';
+import type { TicketRead } from './ticket-read.audit.js';
+import { readerKey, type TicketReadBudget } from './ticket-read.budget.js';
 
 /** Reads tickets (TicketRepository fits). */
 export interface TicketReader {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CtiError } from '@cti/domain';
 import type { DepartmentRow } from '@cti/db';
-import type { RouteRegistry } from './route.registry.js';
+import type { RouteRegistry } from '../http/route.registry.js';
 
 /** Department storage (DepartmentRepository fits). */
 export interface DepartmentAdmin {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AnswerCounts } from '@cti/db';
-import type { RouteRegistry } from './route.registry.js';
+import type { RouteRegistry } from '../http/route.registry.js';
 
 /** Reads answer counts for a period (CallRepository fits). */
 export interface AnswerCountSource {

@@ -2,15 +2,15 @@ import { createReadStream } from 'node:fs';
 import { z } from 'zod';
 import { CtiError, maskPhone } from '@cti/domain';
 import type { Principal } from '@cti/db';
-import type { RouteRegistry } from './route.registry.js';
-import type { AuditTrail } from './supervisor.routes.js';
-import type { CallControlService } from '../control/call-control.service.js';
-import type { LinkageService } from '../control/linkage.service.js';
-import type { RecordingService } from '../control/recording.service.js';
-import type { SupervisionService } from '../control/supervision.service.js';
-import type { PartnerDirectory } from '../control/partner.directory.js';
-import type { ControlledCalls } from '../control/control.ports.js';
-import type { OutsideDialGuard } from '../control/outside-dial.guard.js';
+import type { RouteRegistry } from '../http/route.registry.js';
+import type { AuditTrail } from '../agent/supervisor.routes.js';
+import type { CallControlService } from './call-control.service.js';
+import type { LinkageService } from './linkage.service.js';
+import type { RecordingService } from './recording.service.js';
+import type { SupervisionService } from './supervision.service.js';
+import type { PartnerDirectory } from './partner.directory.js';
+import type { ControlledCalls } from './control.ports.js';
+import type { OutsideDialGuard } from './outside-dial.guard.js';
 
 /** Stored calls' recordings and handling agents (CallRecordingRepository fits). */
 export interface RecordingLookup {
@@ -279,6 +279,6 @@ export function registerCallControlRoutes(routes: RouteRegistry, d: CallControlR
   });
 }
 
-function sessionView(s: import('../control/supervision.service.js').SupervisionSession) {
+function sessionView(s: import('./supervision.service.js').SupervisionSession) {
   return { id: s.id, callId: s.callId, agentId: s.agentId, seat: s.seat, mode: s.mode, phase: s.phase, snoopId: s.snoopId ?? null, seatLeg: s.seatLeg, bridgeId: s.bridgeId };
 }

@@ -5,9 +5,9 @@ import type { ManualClock } from '@cti/domain';
 import type { Principal } from '@cti/db';
 import { buildApp } from '../app.js';
 import { createLogger } from '../logger.js';
-import { StaffAdminService } from '../staff/staff-admin.service.js';
-import { StaffAuthService } from '../staff/staff-auth.service.js';
-import { CountingHasher, MemoryStaffStore, RecordingAudit, sessionStore, startClock } from '../staff/staff.fixtures.test.js';
+import { StaffAdminService } from './staff-admin.service.js';
+import { StaffAuthService } from './staff-auth.service.js';
+import { CountingHasher, MemoryStaffStore, RecordingAudit, sessionStore, startClock } from './staff.fixtures.test.js';
 import { registerAuthRoutes } from './auth.routes.js';
 import { registerStaffRoutes } from './staff.routes.js';
 

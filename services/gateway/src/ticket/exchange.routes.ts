@@ -3,8 +3,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CATEGORIES } from '@cti/domain';
 import { EXCHANGE_IDEMPOTENCY_HEADER, EXCHANGE_SIGNATURE_HEADER, EXCHANGE_TIMESTAMP_HEADER } from '@cti/contracts';
-import type { RouteRegistry } from './route.registry.js';
-import type { ExchangeService, InboundExchangeMessage } from '../ticket/exchange.service.js';
+import type { RouteRegistry } from '../http/route.registry.js';
+import type { ExchangeService, InboundExchangeMessage } from './exchange.service.js';
 
 const INBOUND_URL = '/api/v1/exchange/110/inbound';
 const RAW_BODY = Symbol('rawBody');

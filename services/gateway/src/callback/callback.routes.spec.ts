@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { Principal } from '@cti/db';
-import type { CallbackJob, DeskDial } from '../callback/outbound-callback.service.js';
+import type { CallbackJob, DeskDial } from './outbound-callback.service.js';
 import { buildApp } from '../app.js';
 import { createLogger } from '../logger.js';
 import { registerCallbackRoutes } from './callback.routes.js';

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { CtiError, scoreQaReview, type QaRubric } from '@cti/domain';
 import type { QaReport, QaReviewRow } from '@cti/db';
-import type { RouteRegistry } from './route.registry.js';
-import { pageOffset } from './input.rules.js';
+import type { RouteRegistry } from '../http/route.registry.js';
+import { pageOffset } from '../http/input.rules.js';
 
 /** QA storage (QaRepository fits). */
 export interface QaStore {

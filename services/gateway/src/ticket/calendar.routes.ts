@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { CtiError, createWorkingCalendar } from '@cti/domain';
 import type { CalendarDay } from '@cti/db';
-import type { RouteRegistry } from './route.registry.js';
-import { calendarDay } from './input.rules.js';
+import type { RouteRegistry } from '../http/route.registry.js';
+import { calendarDay } from '../http/input.rules.js';
 
 /** Calendar storage (CalendarRepository fits) and the cache to drop after a change. */
 export interface CalendarAdmin {

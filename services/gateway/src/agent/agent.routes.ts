@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { CtiError } from '@cti/domain';
 import type { Principal } from '@cti/db';
-import type { AgentService } from '../agent/agent.service.js';
-import type { BrowserPhoneCredentialsService } from '../agent/browser-phone.credentials.js';
-import type { RouteRegistry } from './route.registry.js';
+import type { AgentService } from './agent.service.js';
+import type { BrowserPhoneCredentialsService } from './browser-phone.credentials.js';
+import type { RouteRegistry } from '../http/route.registry.js';
 
 /** What the desk page needs besides the agent's state: pause reasons, wrap-up, seats and browser phones. */
 export interface DeskSettings {

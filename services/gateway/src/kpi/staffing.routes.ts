@@ -1,5 +1,5 @@
-import type { KpiService } from '../kpi/kpi.service.js';
-import type { RouteRegistry } from './route.registry.js';
+import type { KpiService } from './kpi.service.js';
+import type { RouteRegistry } from '../http/route.registry.js';
 
 /** Erlang C staffing per half-hour of today against agents logged in. */
 export function registerStaffingRoutes(routes: RouteRegistry, kpis: KpiService): void {

@@ -4,7 +4,7 @@ import { ManualClock, ops } from '@cti/domain';
 import type { IncidentQuery, Principal, StoredInspectionReport } from '@cti/db';
 import { buildApp } from '../app.js';
 import { createLogger } from '../logger.js';
-import { IncidentService, type IncidentStore } from '../ops/incident.service.js';
+import { IncidentService, type IncidentStore } from './incident.service.js';
 import { registerOpsRoutes, type OpsReportsPort } from './ops.routes.js';
 
 const principals: Record<string, Principal> = {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { periodContaining, type ReportKind, type StoredReport } from '@cti/db';
-import type { RouteRegistry } from './route.registry.js';
-import { calendarDay } from './input.rules.js';
+import type { RouteRegistry } from '../http/route.registry.js';
+import { calendarDay } from '../http/input.rules.js';
 
 /** Report reads and on-demand generation (ReportRequester and ReportRepository fit). */
 export interface ReportAccess {

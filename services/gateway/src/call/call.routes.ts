@@ -1,6 +1,6 @@
 import { maskPhone } from '@cti/domain';
-import type { CallSession } from '../call/call-session.js';
-import type { RouteRegistry } from './route.registry.js';
+import type { CallSession } from './call-session.js';
+import type { RouteRegistry } from '../http/route.registry.js';
 
 /** Live calls (CallService fits). */
 export interface LiveCallSource {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { TicketCallbackTaskRow } from '@cti/db';
-import type { RouteRegistry } from './route.registry.js';
-import { pageOffset } from './input.rules.js';
+import type { RouteRegistry } from '../http/route.registry.js';
+import { pageOffset } from '../http/input.rules.js';
 
 /** Result-callback task storage (TicketCallbackRepository fits). */
 export interface TicketCallbackReader {

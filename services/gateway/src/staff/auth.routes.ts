@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { CtiError } from '@cti/domain';
 import { STAFF_ROLES, type Principal } from '@cti/db';
-import type { RouteRegistry } from './route.registry.js';
-import { clearedSessionCookie, cookieSecure, csrfTokenFor, readSessionCookie, sessionCookie, streamOriginAllowed } from './session.cookie.js';
-import type { ClientInfo, SignedInSession } from '../staff/staff-auth.service.js';
+import type { RouteRegistry } from '../http/route.registry.js';
+import { clearedSessionCookie, cookieSecure, csrfTokenFor, readSessionCookie, sessionCookie, streamOriginAllowed } from '../http/session.cookie.js';
+import type { ClientInfo, SignedInSession } from './staff-auth.service.js';
 
 /** Sign-in and sessions (StaffAuthService fits). */
 export interface StaffSignIn {

@@ -1,5 +1,5 @@
 import type { AcdEngine } from '@cti/domain';
-import type { RouteRegistry } from './route.registry.js';
+import type { RouteRegistry } from '../http/route.registry.js';
 
 /** Supervisor view of the queue. */
 export function registerAcdRoutes(routes: RouteRegistry, acd: AcdEngine): void {

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { CtiError } from '@cti/domain';
 import type { Principal } from '@cti/db';
-import type { AgentService } from '../agent/agent.service.js';
-import type { ConsolePhoneService } from '../agent/console-phone.service.js';
-import type { RouteRegistry } from './route.registry.js';
+import type { AgentService } from './agent.service.js';
+import type { ConsolePhoneService } from './console-phone.service.js';
+import type { RouteRegistry } from '../http/route.registry.js';
 
 /** Records sensitive actions (AuditRepository fits). */
 export interface AuditTrail {

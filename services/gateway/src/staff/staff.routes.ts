@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { STAFF_ROLES, type Principal } from '@cti/db';
-import type { RouteRegistry } from './route.registry.js';
-import type { AdminActor, StaffAdminService } from '../staff/staff-admin.service.js';
+import type { RouteRegistry } from '../http/route.registry.js';
+import type { AdminActor, StaffAdminService } from './staff-admin.service.js';
 
 const ADMINS = ['admin'] as const;
 const staffId = z.object({ id: z.string().regex(/^\d{1,18}$/, 'id: a staff account number') });
