@@ -2,11 +2,7 @@
 // flags WebRTC on loopback needs, a log of every RTCPeerConnection the page makes, staff accounts by the admin CLI,
 // and signing in and logging in to a seat with the browser phone.
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-
-/** Debian's Chromium, started a little ahead of the load on a busy CI host (see chromium-foreground.sh). */
-const CHROMIUM = fileURLToPath(new URL('./chromium-foreground.sh', import.meta.url));
 
 /** A desk screen: Full HD minus the taskbar, Chinese, the run's self-signed certificate accepted. */
 export const DESK_CONTEXT = { ignoreHTTPSErrors: true, viewport: { width: 1440, height: 900 }, locale: 'zh-CN' };
@@ -14,7 +10,7 @@ export const DESK_CONTEXT = { ignoreHTTPSErrors: true, viewport: { width: 1440, 
 /** Headless Chromium as a softphone (docs/domain.md §7: fake media, ICE on loopback, no mDNS, self-signed WSS). */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: '/usr/bin/chromium',
     args: [
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
       '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required',
