@@ -1,3 +1,4 @@
+import { PARTNER_LINES } from '../call/partner-lines.js';
 import type { Role, SatisfactionLevel, Ticket, TicketActionName, TicketFlags, TicketState } from './ticket.model.js';
 
 /** Caller-supplied payload of an action; checked by the rule's validate before anything changes. */
@@ -38,9 +39,6 @@ export interface TransitionRule {
   /** Field changes this action makes; pure. */
   readonly effect: (ticket: Ticket, data: ActionData, now: number) => TicketPatch;
 }
-
-/** Partner lines a ticket can be handed to at intake (docs/domain.md §4: emergency lines and utility hotlines). */
-export const PARTNER_LINES = ['110', '119', '120', '122', 'water', 'power', 'gas', 'heating'] as const;
 
 /** How a matter reached the partner line. */
 export const PARTNER_TRANSFER_METHODS = ['transfer', 'three_way', 'push'] as const;

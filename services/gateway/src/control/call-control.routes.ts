@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { z } from 'zod';
-import { CtiError, maskPhone } from '@cti/domain';
+import { CtiError, PARTNER_LINES, maskPhone } from '@cti/domain';
 import type { Principal } from '@cti/db';
 import type { RouteRegistry } from '../http/route.registry.js';
 import type { AuditTrail } from '../agent/supervisor.routes.js';
@@ -39,7 +39,6 @@ const SUPERVISING = ['supervisor', 'manager', 'admin'] as const;
 const ACTING = ['agent', 'qa', 'callback', 'supervisor', 'manager', 'admin'] as const;
 const RECORDING_STAFF = ['qa', 'supervisor', 'manager', 'admin'] as const;
 const agentParams = z.object({ agentId: z.string().min(1).max(64) });
-const PARTNER_KEYS = ['110', '119', '120', '122', 'water', 'power', 'gas', 'heating'] as const;
 
 /** An agent may control only their own call; supervisors, managers and admins any agent's. */
 function assertMayActFor(principal: Principal, agentId: string): void {
@@ -132,7 +131,7 @@ export function registerCallControlRoutes(routes: RouteRegistry, d: CallControlR
     summary: 'Link the call with a partner line (110/119/120/122/water/power/gas/heating); the caller keeps talking with the agent while it rings',
     roles: ACTING,
     params: agentParams,
-    body: z.object({ partner: z.enum(PARTNER_KEYS), mode: z.enum(['transfer', 'three_way']), numberIndex: z.number().int().min(0).max(9).optional() }),
+    body: z.object({ partner: z.enum(PARTNER_LINES), mode: z.enum(['transfer', 'three_way']), numberIndex: z.number().int().min(0).max(9).optional() }),
     handler: async ({ params, body, principal }) => {
       assertMayActFor(principal, params.agentId);
       const l = await d.linkages.begin(params.agentId, { partner: body.partner, mode: body.mode, ...(body.numberIndex !== undefined && { numberIndex: body.numberIndex }) });
