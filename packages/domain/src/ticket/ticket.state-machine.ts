@@ -1,5 +1,5 @@
 import { PARTNER_LINES } from '../call/partner-lines.js';
-import type { Role, SatisfactionLevel, Ticket, TicketActionName, TicketFlags, TicketState } from './ticket.model.js';
+import type { ActorRole, SatisfactionLevel, Ticket, TicketActionName, TicketFlags, TicketState } from './ticket.model.js';
 
 /** Caller-supplied payload of an action; checked by the rule's validate before anything changes. */
 export type ActionData = Readonly<Record<string, unknown>>;
@@ -27,7 +27,7 @@ export type TransitionTarget =
 export interface TransitionRule {
   readonly from: readonly TicketState[];
   readonly to: TransitionTarget;
-  readonly roles: readonly Role[];
+  readonly roles: readonly ActorRole[];
   /** The acting department must be the ticket's lead department, so one unit cannot act on another's ticket. */
   readonly leadDepartmentOnly?: boolean;
   readonly requiresFlag?: FlagName;

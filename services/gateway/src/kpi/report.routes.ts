@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OVERSIGHT_ROLES } from '@cti/domain';
 import { periodContaining, type ReportKind, type StoredReport } from '@cti/db';
 import type { RouteRegistry } from '../http/route.registry.js';
 import { calendarDay } from '../http/input.rules.js';
@@ -9,7 +10,6 @@ export interface ReportAccess {
   list(kind: ReportKind | undefined, limit: number): Promise<Array<Omit<StoredReport, 'html' | 'csv'>>>;
 }
 
-const ROLES = ['supervisor', 'manager', 'admin', 'qa'] as const;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Daily, weekly and monthly reports in HTML, CSV or JSON (summary). */
@@ -18,7 +18,7 @@ export function registerReportRoutes(routes: RouteRegistry, reports: ReportAcces
     method: 'GET',
     url: '/api/v1/reports',
     summary: 'Generated reports (newest period first), without their bodies',
-    roles: ROLES,
+    roles: OVERSIGHT_ROLES,
     query: z.object({ kind: z.enum(['daily', 'weekly', 'monthly']).optional(), limit: z.coerce.number().int().min(1).max(500).default(50) }),
     handler: async ({ query }) => ({
       items: (await reports.list(query.kind, query.limit)).map((r) => ({ ...r, from: iso(r.from), to: iso(r.to), generatedAt: iso(r.generatedAt) })),
@@ -29,7 +29,7 @@ export function registerReportRoutes(routes: RouteRegistry, reports: ReportAcces
     method: 'GET',
     url: '/api/v1/reports/:kind',
     summary: 'The report of the period containing date (YYYY-MM-DD, Beijing; default today) as html, csv or json; generated on demand when missing or stale',
-    roles: ROLES,
+    roles: OVERSIGHT_ROLES,
     params: z.object({ kind: z.enum(['daily', 'weekly', 'monthly']) }),
     query: z.object({
       date: calendarDay.optional(),

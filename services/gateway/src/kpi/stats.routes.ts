@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { STAFF_ROLES } from '@cti/domain';
 import type { AnswerCounts } from '@cti/db';
 import type { RouteRegistry } from '../http/route.registry.js';
 
@@ -23,7 +24,7 @@ export function registerStatsRoutes(routes: RouteRegistry, counts: AnswerCountSo
     method: 'GET',
     url: '/api/v1/stats/answer-rate',
     summary: 'Monthly answer rate (answered by an agent / offered to the queue) against the 98% target',
-    roles: ['supervisor', 'manager', 'admin', 'qa', 'agent', 'callback'],
+    roles: STAFF_ROLES,
     query: z.object({
       month: z
         .string()
