@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { CtiError, OVERSIGHT_ROLES, STAFF_ROLES, SUPERVISING_ROLES } from '@cti/domain';
-import { dayPeriod, monthPeriodOf, type FaultWindowActor, type FaultWindowRow, type KpiAlert, type KpiPeriod, type Principal } from '@cti/db';
+import { CtiError, OVERSIGHT_ROLES, STAFF_ROLES, SUPERVISING_ROLES, beijingMonth, beijingNoon, dayPeriod, monthPeriodOf, type KpiPeriod } from '@cti/domain';
+import type { FaultWindowActor, FaultWindowRow, KpiAlert, Principal } from '@cti/db';
 import type { KpiService } from './kpi.service.js';
 import type { RouteRegistry } from '../http/route.registry.js';
 import { calendarDay } from '../http/input.rules.js';
@@ -26,9 +26,9 @@ export function periodOf(q: z.infer<typeof periodQuery>, now: number, clip = tru
     if (!q.from || !q.to) throw new CtiError('CTI_ERR_VALIDATION', 'from and to go together', { field: q.from ? 'to' : 'from' });
     p = { from: Date.parse(q.from), to: Date.parse(q.to) };
   } else if (q.date) {
-    p = dayPeriod(Date.parse(`${q.date}T12:00:00+08:00`));
+    p = dayPeriod(beijingNoon(q.date));
   } else {
-    p = monthPeriodOf(q.month ?? new Date(now + 8 * 3_600_000).toISOString().slice(0, 7));
+    p = monthPeriodOf(q.month ?? beijingMonth(now));
   }
   if (!(p.from < p.to)) throw new CtiError('CTI_ERR_VALIDATION', 'period must have from < to', { field: 'to' });
   if (p.to - p.from > MAX_KPI_PERIOD_DAYS * 86_400_000) {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { OVERSIGHT_ROLES } from '@cti/domain';
-import { periodContaining, type ReportKind, type StoredReport } from '@cti/db';
+import { OVERSIGHT_ROLES, beijingDate, beijingNoon, periodContaining } from '@cti/domain';
+import type { ReportKind, StoredReport } from '@cti/db';
 import type { RouteRegistry } from '../http/route.registry.js';
 import { calendarDay } from '../http/input.rules.js';
 
@@ -37,10 +37,10 @@ export function registerReportRoutes(routes: RouteRegistry, reports: ReportAcces
       regenerate: z.enum(['true', 'false']).optional(),
     }),
     handler: async ({ params, query, reply }) => {
-      const at = query.date ? Date.parse(`${query.date}T12:00:00+08:00`) : now();
+      const at = query.date ? beijingNoon(query.date) : now();
       const p = periodContaining(params.kind, at);
       const r = await reports.get(params.kind, p.from, p.to, query.regenerate === 'true');
-      const name = `12345-${params.kind}-${new Date(p.from + 8 * 3_600_000).toISOString().slice(0, 10)}`;
+      const name = `12345-${params.kind}-${beijingDate(p.from)}`;
       if (query.format === 'csv') {
         return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}.csv"`).send(r.csv);
       }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CtiError, OVERSIGHT_ROLES, SUPERVISING_ROLES, ops } from '@cti/domain';
+import { CtiError, OVERSIGHT_ROLES, SUPERVISING_ROLES, beijingNoon, beijingYearOf, ops } from '@cti/domain';
 import type { BackupRecord, InspectionReportHeader, InspectionReportKind, StoredInspectionReport } from '@cti/db';
 import type { IncidentService, IncidentView } from './incident.service.js';
 import type { RouteRegistry } from '../http/route.registry.js';
@@ -126,7 +126,7 @@ export function registerOpsRoutes(routes: RouteRegistry, incidents: IncidentServ
     query: z.object({ year: z.coerce.number().int().min(2000).max(2100).optional(), asOf: z.iso.datetime({ offset: true }).optional() }),
     handler: async ({ query }) => {
       const asOf = query.asOf ? Date.parse(query.asOf) : undefined;
-      const f = await incidents.faultTime(query.year ?? ops.beijingYearOf(asOf ?? now()), asOf);
+      const f = await incidents.faultTime(query.year ?? beijingYearOf(asOf ?? now()), asOf);
       return { ...f, from: iso(f.from), to: iso(f.to), asOf: iso(f.asOf), faultHours: f.faultMs / 3_600_000, budgetHours: f.budgetMs / 3_600_000 };
     },
   });
@@ -175,7 +175,7 @@ export function registerOpsRoutes(routes: RouteRegistry, incidents: IncidentServ
     roles: SUPERVISING_ROLES,
     body: z.object({ kind: z.enum(['weekly', 'quarterly', 'annual']), date: calendarDay.optional() }),
     handler: async ({ body, reply }) => {
-      const p = body.date ? ops.opsPeriodContaining(body.kind, Date.parse(`${body.date}T12:00:00+08:00`)) : undefined;
+      const p = body.date ? ops.opsPeriodContaining(body.kind, beijingNoon(body.date)) : undefined;
       const view = await runAndShow({ kind: 'report', report: body.kind, ...(p && { from: p.from, to: p.to }) }, 'report ran but was not stored');
       reply.status(201);
       return view;

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { sql, type Kysely } from 'kysely';
 import { AmiClient } from '@cti/asterisk';
 import type { Config } from '@cti/contracts';
-import { ops } from '@cti/domain';
+import { BEIJING_TIME_ZONE, ops } from '@cti/domain';
 import { BackupRepository, IncidentRepository, InspectionRepository, type Database } from '@cti/db';
 import type { Logger } from '../logger.js';
 import { runBackup } from './backup.job.js';
@@ -27,7 +27,7 @@ export function opsSchedules(c: Pick<Config, 'CTI_INSPECTION_CRON' | 'CTI_BACKUP
 }
 
 export async function scheduleOpsJobs(queue: OpsScheduler, c: Pick<Config, 'CTI_INSPECTION_CRON' | 'CTI_BACKUP_CRON'>): Promise<void> {
-  for (const s of opsSchedules(c)) await queue.upsertJobScheduler(s.id, { pattern: s.pattern, tz: 'Asia/Shanghai' }, { name: ops.OPS_QUEUE, data: s.data });
+  for (const s of opsSchedules(c)) await queue.upsertJobScheduler(s.id, { pattern: s.pattern, tz: BEIJING_TIME_ZONE }, { name: ops.OPS_QUEUE, data: s.data });
 }
 
 /** Inspection targets from configuration. */

@@ -1,5 +1,5 @@
-import { EMERGENCY_PARTNER_LINES, kpi } from '@cti/domain';
-import { beijingHour, periodLabel, type KpiPeriod, type PeriodKind, type TicketCategoryRow } from '@cti/db';
+import { EMERGENCY_PARTNER_LINES, beijingHour, kpi, periodLabel, type KpiPeriod, type PeriodKind } from '@cti/domain';
+import type { TicketCategoryRow } from '@cti/db';
 
 /** Stored facts a report reads (KpiRepository fits). */
 export interface ReportFactSource {

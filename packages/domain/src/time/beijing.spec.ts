@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { beijingHalfHour, dayPeriod, monthPeriod, monthPeriodOf, periodLabel, previousPeriod, weekPeriod } from './kpi.periods.js';
+import { beijingHalfHour, dayPeriod, monthPeriod, monthPeriodOf, periodLabel, previousPeriod, weekPeriod } from './beijing.js';
 
 const at = (iso: string) => Date.parse(iso);
 
