@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { OpsJobData } from '@cti/contracts';
 import { CtiError, OVERSIGHT_ROLES, SUPERVISING_ROLES, beijingNoon, beijingYearOf, ops } from '@cti/domain';
 import type { BackupRecord, InspectionReportHeader, InspectionReportKind, StoredInspectionReport } from '@cti/db';
 import type { IncidentService, IncidentView } from './incident.service.js';
@@ -14,7 +15,7 @@ export interface OpsReportsPort {
   findReport(id: string): Promise<StoredInspectionReport | undefined>;
   listBackups(limit: number): Promise<BackupRecord[]>;
   /** Runs a job on the worker and returns what it returned. */
-  runJob(data: ops.OpsJobData): Promise<unknown>;
+  runJob(data: OpsJobData): Promise<unknown>;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -33,7 +34,7 @@ const idParam = z.object({ id: z.string().min(1).max(64) });
 /** Operations API: incidents with SLA status, yearly fault time, inspections and reports, backups. */
 export function registerOpsRoutes(routes: RouteRegistry, incidents: IncidentService, reports: OpsReportsPort, now: () => number): void {
   /** Runs an inspection or report job on the worker and returns the report it stored (503 `missing` if none). */
-  const runAndShow = async (job: ops.OpsJobData, missing: string) => {
+  const runAndShow = async (job: OpsJobData, missing: string) => {
     const out = (await reports.runJob(job)) as { id?: string } | undefined;
     const r = out?.id ? await reports.findReport(out.id) : undefined;
     if (!r) throw new CtiError('CTI_ERR_UNAVAILABLE', missing);
