@@ -7,7 +7,8 @@ import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import type { Kysely } from 'kysely';
-import { AgentRepository, DepartmentRepository, ROLES, STAFF_ROLES, TokenRepository, createDb, type Database, type Role, type StaffRole } from '@cti/db';
+import { ROLES, STAFF_ROLES, type Role, type StaffRole } from '@cti/domain';
+import { AgentRepository, DepartmentRepository, TokenRepository, createDb, type Database } from '@cti/db';
 import { sseReader } from './support/sse.js';
 
 const ctx = inject('e2e');

@@ -1,8 +1,6 @@
+import { PARTNER_LINES } from '@cti/domain';
 import { asteriskValueProblem, type Config } from '@cti/contracts';
 import { browserPhoneName, browserPhonesEnabled } from './seat-phone.js';
-
-/** Emergency and utility partners that get a SIP endpoint of their own, in port order. */
-export const PARTNER_KEYS = ['110', '119', '120', '122', 'water', 'power', 'gas', 'heating'] as const;
 
 /** Values substituted for `{{NAME}}` placeholders in asterisk-conf/ templates. */
 export type TemplateVars = Record<string, string>;
@@ -104,10 +102,11 @@ function seatSecret(secrets: SeatSecrets, name: string): string {
   return confValue(`the SIP password of ${name} (CTI_SEAT_SECRETS_FILE)`, secret);
 }
 
+// Every partner line gets a SIP endpoint of its own, in PARTNER_LINES order (port CTI_PARTNER_BASE_PORT + index).
 // Partners are only called out to: identify_by = ip (trunk-defaults) without an identify section means no request
 // is ever taken as coming from one, and the ACL admits in-dialog requests (BYE) from the partner host only.
 function partnerBlocks(config: Config): string {
-  return PARTNER_KEYS.map((key, i) => {
+  return PARTNER_LINES.map((key, i) => {
     const name = `partner-${key}`;
     const contact = `sip:${key}@${config.CTI_PARTNER_HOST}:${config.CTI_PARTNER_BASE_PORT + i}`;
     return (

@@ -1,3 +1,6 @@
+// Every BullMQ queue between the gateway and the worker (and the worker's own), by name, with the shape of its jobs
+// where more than one process adds them. A queue name is written here and nowhere else.
+
 /** BullMQ queue carrying finished call records from the gateway to the worker. */
 export const CALL_RECORDS_QUEUE = 'call-records';
 
@@ -19,3 +22,27 @@ export const LINKAGES_QUEUE = 'linkages';
 
 /** BullMQ queue of the worker's daily recording retention sweep. */
 export const RECORDING_RETENTION_QUEUE = 'recording-retention';
+
+/**
+ * BullMQ queue of operations jobs: daily inspections, weekly/quarterly/annual reports, database backups.
+ * Both the gateway (run-now requests) and the worker (consumer) use it.
+ */
+export const OPS_QUEUE = 'ops-jobs';
+
+/** One operations job. `from`/`to` pick a report's period (default: the last complete one). */
+export type OpsJobData =
+  | { kind: 'inspection'; trigger: 'schedule' | 'manual' }
+  | { kind: 'report'; report: 'weekly' | 'quarterly' | 'annual'; from?: number; to?: number }
+  | { kind: 'backup'; trigger: 'schedule' | 'manual' };
+
+/** BullMQ queue of delayed deadline jobs (yellow/red warnings, 催办, 督办). */
+export const TICKET_DEADLINES_QUEUE = 'ticket-deadlines';
+
+/** BullMQ queue of SMS messages taken from the outbox. */
+export const SMS_QUEUE = 'sms';
+
+/** BullMQ queue of outbound pushes to the 110 platform, retried with exponential backoff. */
+export const EXCHANGE_PUSH_QUEUE = 'exchange-push';
+
+/** BullMQ queue of monthly QA sampling runs (a repeatable job plus on-demand runs). */
+export const QA_SAMPLING_QUEUE = 'qa-sampling';

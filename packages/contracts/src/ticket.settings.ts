@@ -2,15 +2,6 @@ import type { CallbackRetryPolicy, Category, DeadlinePolicy, WarningPolicy } fro
 import { CATEGORIES, SICHUAN_DEADLINE_POLICY, validateCallbackRetryPolicy, validateDeadlinePolicy } from '@cti/domain';
 import type { Config } from './config.js';
 
-/** BullMQ queue of delayed deadline jobs (yellow/red warnings, 催办, 督办). */
-export const TICKET_DEADLINES_QUEUE = 'ticket-deadlines';
-/** BullMQ queue of SMS messages taken from the outbox. */
-export const SMS_QUEUE = 'sms';
-/** BullMQ queue of outbound pushes to the 110 platform, retried with exponential backoff. */
-export const EXCHANGE_PUSH_QUEUE = 'exchange-push';
-/** BullMQ queue of monthly QA sampling runs (a repeatable job plus on-demand runs). */
-export const QA_SAMPLING_QUEUE = 'qa-sampling';
-
 /** The ticket engine's policies, derived once from the configuration. */
 export interface TicketSettings {
   readonly deadlinePolicy: DeadlinePolicy;

@@ -1,16 +1,9 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { CallRecord, OutboundCallbackRecord } from '@cti/domain';
+import { beijingDate, type CallRecord, type OutboundCallbackRecord } from '@cti/domain';
 import type { Database, MissedCallTasksTable } from './db.schema.js';
 
 /** A missed-call callback task as stored. */
 export type MissedCallTaskRow = Selectable<MissedCallTasksTable>;
-
-const BEIJING_OFFSET_MS = 8 * 3600_000;
-
-/** The Beijing calendar day (YYYY-MM-DD) of an instant: "one task per number per day" counts in local days. */
-export function beijingDay(ms: number): string {
-  return new Date(ms + BEIJING_OFFSET_MS).toISOString().slice(0, 10);
-}
 
 /** Missed-call callback tasks (漏接回拨) and the outcomes of every outbound callback. */
 export class CallbackTaskRepository {
@@ -26,7 +19,8 @@ export class CallbackTaskRepository {
     if (!record.callerNumber || record.endedAt - record.queuedAt < minWaitMs) return null;
     const row = await this.db
       .insertInto('missed_call_tasks')
-      .values({ caller_number: record.callerNumber, day: beijingDay(record.endedAt), linked_id: record.linkedId })
+      // One task per number per Beijing calendar day.
+      .values({ caller_number: record.callerNumber, day: beijingDate(record.endedAt), linked_id: record.linkedId })
       .onConflict((oc) => oc.columns(['caller_number', 'day']).doNothing())
       .returning('id')
       .executeTakeFirst();

@@ -20,7 +20,6 @@ export * from './kpi.repository.js';
 export * from './alert.repository.js';
 export * from './report.repository.js';
 export * from './callback-task.repository.js';
-export * from './kpi.periods.js';
 export * from './linkage.repository.js';
 export * from './incident.repository.js';
 export * from './inspection.repository.js';

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { CtiError, sampleCallsForQa, type AnsweredCall, type QaScore } from '@cti/domain';
+import { CtiError, monthPeriodOf, sampleCallsForQa, type AnsweredCall, type KpiPeriod, type QaScore } from '@cti/domain';
 import type { Database, QaReviewsTable } from './db.schema.js';
 
 /** A QA review as stored. */
@@ -27,16 +27,15 @@ export interface QaReport {
   agents: QaAgentReport[];
 }
 
-const BEIJING_MS = 8 * 3600_000;
-
-/** [from, to) of a Beijing-time month 'YYYY-MM'. */
+/** [from, to) of a Beijing-time month 'YYYY-MM'; CTI_ERR_VALIDATION for anything else. */
 export function beijingMonthBounds(period: string): { from: Date; to: Date } {
-  const m = /^(\d{4})-(\d{2})$/.exec(period);
-  if (!m) throw new CtiError('CTI_ERR_VALIDATION', 'period must be YYYY-MM', { period });
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  if (month < 1 || month > 12) throw new CtiError('CTI_ERR_VALIDATION', 'period must be YYYY-MM', { period });
-  return { from: new Date(Date.UTC(year, month - 1, 1) - BEIJING_MS), to: new Date(Date.UTC(year, month, 1) - BEIJING_MS) };
+  let p: KpiPeriod;
+  try {
+    p = monthPeriodOf(period);
+  } catch {
+    throw new CtiError('CTI_ERR_VALIDATION', 'period must be YYYY-MM', { period });
+  }
+  return { from: new Date(p.from), to: new Date(p.to) };
 }
 
 /** QA sampling (stratified per agent), review assignment and scores. */

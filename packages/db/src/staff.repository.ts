@@ -1,11 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
-import { CtiError, type LockoutState } from '@cti/domain';
+import { CtiError, type LockoutState, type StaffRole } from '@cti/domain';
 import type { Database, StaffAccountsTable } from './db.schema.js';
-
-/** Roles a person's staff account can hold; `partner` and `department` are machines' roles (bearer tokens only). */
-export const STAFF_ROLES = ['agent', 'supervisor', 'qa', 'callback', 'manager', 'admin'] as const;
-/** One of STAFF_ROLES. */
-export type StaffRole = (typeof STAFF_ROLES)[number];
 
 /** A staff account as the gateway works with it (the password hash never leaves the gateway). */
 export interface StaffAccount {

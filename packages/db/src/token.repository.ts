@@ -1,11 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
+import type { Role } from '@cti/domain';
 import type { Database } from './db.schema.js';
-
-/** Roles a bearer token can carry. */
-export const ROLES = ['agent', 'supervisor', 'qa', 'callback', 'manager', 'admin', 'partner', 'department'] as const;
-/** One of ROLES. */
-export type Role = (typeof ROLES)[number];
 
 /** Who a request speaks for: a bearer token (machines) or a signed-in staff session (people), in one shape. */
 export interface Principal {

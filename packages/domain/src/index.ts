@@ -1,4 +1,5 @@
 export * from './clock.js';
+export * from './time/index.js';
 export * from './errors.js';
 export * from './call/index.js';
 export * from './acd/index.js';

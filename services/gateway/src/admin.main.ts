@@ -19,8 +19,8 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, tokenLifetimeDays } from '@cti/contracts';
-import { CtiError, passwordProblems, systemClock } from '@cti/domain';
-import { AgentRepository, DepartmentRepository, ROLES, STAFF_ROLES, TokenRepository, createDb, migrate, type Role, type StaffRole } from '@cti/db';
+import { CtiError, ROLES, STAFF_ROLES, passwordProblems, systemClock, type Role, type StaffRole } from '@cti/domain';
+import { AgentRepository, DepartmentRepository, TokenRepository, createDb, migrate } from '@cti/db';
 import { createStaffWiring } from './staff/staff.feature.js';
 import type { AdminActor } from './staff/staff-admin.service.js';
 

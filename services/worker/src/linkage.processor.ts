@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { LinkageRecord } from '@cti/domain';
+import { PARTNER_LINES, type LinkageRecord } from '@cti/domain';
 import type { StoreLinkageResult } from '@cti/db';
 import { ms, parsePayload } from './job-payload.js';
 import type { Logger } from './logger.js';
@@ -15,7 +15,7 @@ export const linkageRecordSchema = z.object({
   id: z.string().min(1).max(200),
   linkedId: z.string().min(1).max(128),
   /** A directory line, or `external` for a transfer to an outside number. */
-  partner: z.enum(['110', '119', '120', '122', 'water', 'power', 'gas', 'heating', 'external']),
+  partner: z.enum([...PARTNER_LINES, 'external']),
   number: z.string().regex(/^[0-9*#+]{1,32}$/),
   mode: z.enum(['transfer', 'three_way']),
   agentId: z.string().max(64).optional(),

@@ -3,7 +3,7 @@ import { Queue, Worker, UnrecoverableError } from 'bullmq';
 import { Redis } from 'ioredis';
 import { CALLBACK_RESULTS_QUEUE, CALL_RECORDS_QUEUE, loadConfig } from '@cti/contracts';
 import { CallRepository, CallbackTaskRepository, createDb, migrateWithRetry } from '@cti/db';
-import { CtiError } from '@cti/domain';
+import { BEIJING_TIME_ZONE, CtiError } from '@cti/domain';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from './logger.js';
 import { processCallRecord } from './call-record.processor.js';
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   linkageWorker.on('failed', (job, err) => log.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'linkage job failed'));
   linkageWorker.on('error', (err) => log.warn({ err: err.message }, 'linkage worker error'));
   const retentionQueue = new Queue(RECORDING_RETENTION_QUEUE, { connection, prefix: config.CTI_REDIS_PREFIX });
-  await retentionQueue.upsertJobScheduler('daily', { pattern: '30 3 * * *', tz: 'Asia/Shanghai' }, { name: 'sweep' });
+  await retentionQueue.upsertJobScheduler('daily', { pattern: '30 3 * * *', tz: BEIJING_TIME_ZONE }, { name: 'sweep' });
   const retentionWorker = new Worker(
     RECORDING_RETENTION_QUEUE,
     async () => {

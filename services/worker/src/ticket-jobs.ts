@@ -10,7 +10,7 @@ import {
   type Config,
 } from '@cti/contracts';
 import { CachedWorkingCalendar, CalendarRepository, ExchangeRepository, QaRepository, SmsRepository, TicketRepository, type Database, type IntakeDeadline } from '@cti/db';
-import { computeDeadline, isOpenState, type TicketState } from '@cti/domain';
+import { BEIJING_TIME_ZONE, beijingMonth, computeDeadline, isOpenState, previousPeriod, type TicketState } from '@cti/domain';
 import type { Logger } from './logger.js';
 import { DEADLINE_JOB_OPTIONS, deadlineJobs, processDeadlineJob, type DeadlineJobData } from './deadline-job.processor.js';
 import { processExchangePush } from './exchange-push.processor.js';
@@ -26,9 +26,7 @@ export function intakeDeadlineFrom(db: Kysely<Database>, config: Config): Intake
 
 /** The Beijing month before the instant, 'YYYY-MM' (the monthly QA job samples the month just ended). */
 export function previousBeijingMonth(now: number): string {
-  const d = new Date(now + 8 * 3600_000);
-  const prev = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1));
-  return prev.toISOString().slice(0, 7);
+  return beijingMonth(previousPeriod('monthly', now).from);
 }
 
 /**
@@ -105,7 +103,7 @@ export async function startTicketJobs(db: Kysely<Database>, connection: Redis, c
     w.on('error', (err) => log.warn({ queue: w.name, err: err.message }, 'ticket worker error'));
   }
   // On the 1st of each month at 03:00 Beijing time, sample the month just ended.
-  await qaQueue.upsertJobScheduler('qa-monthly', { pattern: '0 0 3 1 * *', tz: 'Asia/Shanghai' }, { name: 'qa-monthly', data: {} });
+  await qaQueue.upsertJobScheduler('qa-monthly', { pattern: '0 0 3 1 * *', tz: BEIJING_TIME_ZONE }, { name: 'qa-monthly', data: {} });
 
   const sinks = {
     deadlines: deadlineQueue,

@@ -3,3 +3,4 @@ export * from './phone-mask.js';
 export * from './outbound-callback.js';
 export * from './wait-estimate.js';
 export * from './linkage-record.js';
+export * from './partner-lines.js';

@@ -13,7 +13,7 @@ export type LinkageResult = 'answered' | 'no_answer' | 'failed' | 'cancelled';
 export interface LinkageRecord {
   id: string;
   linkedId: string;
-  /** Partner key: '110', '119', '120', '122', 'water', 'power', 'gas', 'heating'. */
+  /** Partner key: one of PARTNER_LINES, or `external` for a transfer to an outside number. */
   partner: string;
   /** Number dialled on the trunk. */
   number: string;

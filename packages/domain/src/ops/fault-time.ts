@@ -29,14 +29,6 @@ export function unionDuration(intervals: readonly Interval[], period: Interval):
   return total;
 }
 
-/** [start of year, start of next year) in UTC+8 (Beijing), the contract's calendar. */
-export function beijingYear(year: number): Interval {
-  return { from: Date.UTC(year, 0, 1) - 8 * 3_600_000, to: Date.UTC(year + 1, 0, 1) - 8 * 3_600_000 };
-}
-
-/** The Beijing calendar year containing `at`. */
-export const beijingYearOf = (at: number): number => new Date(at + 8 * 3_600_000).getUTCFullYear();
-
 /** Cumulative fault time of a period against the yearly budget. */
 export interface FaultTime {
   from: number;

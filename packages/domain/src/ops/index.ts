@@ -4,4 +4,3 @@ export * from './fault-time.js';
 export * from './fault.detector.js';
 export * from './inspection.js';
 export * from './ops.report.js';
-export * from './ops.jobs.js';

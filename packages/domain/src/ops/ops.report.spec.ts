@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_OPS_SLA } from './fault-level.js';
-import { beijingYear } from './fault-time.js';
+import { beijingYear } from '../time/beijing.js';
 import { openIncident, resolveIncident } from './incident.js';
 import { opsPeriodContaining, previousOpsPeriod, summariseIncidents, summariseInspections } from './ops.report.js';
 

@@ -1,3 +1,4 @@
+import { BEIJING_OFFSET_MS, beijingYear, dayPeriod, weekPeriod } from '../time/beijing.js';
 import { FAULT_LEVELS, type FaultLevel, type OpsSlaConfig } from './fault-level.js';
 import { faultTime, unionDuration, incidentIntervals, type FaultTime, type Interval } from './fault-time.js';
 import { incidentSla, type Incident } from './incident.js';
@@ -6,27 +7,17 @@ import type { CheckStatus } from './inspection.js';
 /** Periodic operations reports: the weekly inspection report, quarterly and annual operations reports. */
 export type OpsReportKind = 'weekly' | 'quarterly' | 'annual';
 
-const H8 = 8 * 3_600_000;
-
-/** The Beijing period of a kind containing `at`: Monday week, calendar quarter, calendar year. */
+/** The Beijing period of a kind containing `at`: day, Monday week, calendar quarter, calendar year. */
 export function opsPeriodContaining(kind: OpsReportKind | 'daily', at: number): Interval {
-  const d = new Date(at + H8);
+  if (kind === 'daily') return dayPeriod(at);
+  if (kind === 'weekly') return weekPeriod(at);
+  const d = new Date(at + BEIJING_OFFSET_MS);
   const y = d.getUTCFullYear();
-  const m = d.getUTCMonth();
-  if (kind === 'daily') {
-    const from = Date.UTC(y, m, d.getUTCDate()) - H8;
-    return { from, to: from + 86_400_000 };
-  }
-  if (kind === 'weekly') {
-    const back = (d.getUTCDay() + 6) % 7; // days since Monday
-    const from = Date.UTC(y, m, d.getUTCDate() - back) - H8;
-    return { from, to: from + 7 * 86_400_000 };
-  }
   if (kind === 'quarterly') {
-    const q = Math.floor(m / 3) * 3;
-    return { from: Date.UTC(y, q, 1) - H8, to: Date.UTC(y, q + 3, 1) - H8 };
+    const q = Math.floor(d.getUTCMonth() / 3) * 3;
+    return { from: Date.UTC(y, q, 1) - BEIJING_OFFSET_MS, to: Date.UTC(y, q + 3, 1) - BEIJING_OFFSET_MS };
   }
-  return { from: Date.UTC(y, 0, 1) - H8, to: Date.UTC(y + 1, 0, 1) - H8 };
+  return beijingYear(y);
 }
 
 /** The last complete period of a kind before the one containing `at`. */

@@ -1,3 +1,5 @@
+import { ROLES, type Role } from '../staff/roles.js';
+
 /** Lifecycle states of a 12345 ticket (工单); docs/domain.md §3. */
 export type TicketState =
   | 'intake'
@@ -57,15 +59,15 @@ export const CATEGORIES: readonly Category[] = ['consultation', 'help', 'complai
 /** Urgency chosen at intake; urgent matters run on clock hours, not working days. */
 export type Urgency = 'normal' | 'urgent';
 
-/** Who acts on a ticket; 'department' is a handling unit (承办单位), 'system' is automation. */
-export type Role = 'agent' | 'supervisor' | 'qa' | 'callback' | 'manager' | 'admin' | 'partner' | 'department' | 'system';
+/** Who acts on a ticket: a role (ROLES; 'department' is a handling unit, 承办单位), or 'system' for automation. */
+export type ActorRole = Role | 'system';
 
-/** Every role. */
-export const ROLES: readonly Role[] = ['agent', 'supervisor', 'qa', 'callback', 'manager', 'admin', 'partner', 'department', 'system'];
+/** Every actor role. */
+export const ACTOR_ROLES: readonly ActorRole[] = [...ROLES, 'system'];
 
 /** The person or unit performing an action; for 'department' the id is the department id. */
 export interface Actor {
-  readonly role: Role;
+  readonly role: ActorRole;
   readonly id: string;
 }
 

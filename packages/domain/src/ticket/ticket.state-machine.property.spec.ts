@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CtiError } from '../errors.js';
 import { HOUR, T0, newTicket, snapshot, validData } from './ticket.fixtures.test.js';
-import { ROLES, TICKET_STATES, isOpenState } from './ticket.model.js';
-import type { Role, Ticket, TicketActionName } from './ticket.model.js';
+import { ACTOR_ROLES, TICKET_STATES, isOpenState } from './ticket.model.js';
+import type { ActorRole, Ticket, TicketActionName } from './ticket.model.js';
 import { TICKET_ACTIONS, TICKET_TRANSITIONS, reachableTargets } from './ticket.state-machine.js';
 import type { ActionData } from './ticket.state-machine.js';
 import { allowedActions, applyTicketAction } from './ticket.transitions.js';
@@ -31,7 +31,7 @@ function dataFor(action: TicketActionName, ticket: Ticket, now: number, variant:
 
 const step = fc.record({
   action: fc.constantFrom(...TICKET_ACTIONS),
-  role: fc.constantFrom(...ROLES),
+  role: fc.constantFrom(...ACTOR_ROLES),
   departmentId: fc.constantFrom('dept-a', 'dept-b'),
   variant: fc.nat({ max: 5 }),
   pickIndex: fc.nat({ max: 50 }),
@@ -52,10 +52,10 @@ function run(steps: readonly StepInput[], guided: boolean): RunResult {
   let successes = 0;
   for (const s of steps) {
     now += s.gapMinutes * 60_000;
-    let role: Role = s.role;
+    let role: ActorRole = s.role;
     let action: TicketActionName = s.action;
     if (guided) {
-      const actions = [...new Set(ROLES.flatMap((r) => allowedActions(ticket, r)))];
+      const actions = [...new Set(ACTOR_ROLES.flatMap((r) => allowedActions(ticket, r)))];
       // Early exits absorb walks at intake and flag events stall them; take each only one time in six.
       const forward = actions.filter((a) => (s.variant === 5 || !EARLY_EXITS.has(a)) && (s.variant === 4 || !FLAG_EVENTS.has(a)));
       const chosen = forward[s.pickIndex % Math.max(1, forward.length)];

@@ -1,4 +1,5 @@
-import type { Role, SatisfactionLevel, Ticket, TicketActionName, TicketFlags, TicketState } from './ticket.model.js';
+import { PARTNER_LINES } from '../call/partner-lines.js';
+import type { ActorRole, SatisfactionLevel, Ticket, TicketActionName, TicketFlags, TicketState } from './ticket.model.js';
 
 /** Caller-supplied payload of an action; checked by the rule's validate before anything changes. */
 export type ActionData = Readonly<Record<string, unknown>>;
@@ -26,7 +27,7 @@ export type TransitionTarget =
 export interface TransitionRule {
   readonly from: readonly TicketState[];
   readonly to: TransitionTarget;
-  readonly roles: readonly Role[];
+  readonly roles: readonly ActorRole[];
   /** The acting department must be the ticket's lead department, so one unit cannot act on another's ticket. */
   readonly leadDepartmentOnly?: boolean;
   readonly requiresFlag?: FlagName;
@@ -38,9 +39,6 @@ export interface TransitionRule {
   /** Field changes this action makes; pure. */
   readonly effect: (ticket: Ticket, data: ActionData, now: number) => TicketPatch;
 }
-
-/** Partner lines a ticket can be handed to at intake (docs/domain.md §4: emergency lines and utility hotlines). */
-export const PARTNER_LINES = ['110', '119', '120', '122', 'water', 'power', 'gas', 'heating'] as const;
 
 /** How a matter reached the partner line. */
 export const PARTNER_TRANSFER_METHODS = ['transfer', 'three_way', 'push'] as const;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CtiError } from '../errors.js';
 import { DAY, HOUR, PATHS, T0, drive, newTicket, snapshot, validActor, validData } from './ticket.fixtures.test.js';
 import type { Step } from './ticket.fixtures.test.js';
-import { ROLES } from './ticket.model.js';
+import { ACTOR_ROLES } from './ticket.model.js';
 import type { Actor, Ticket, TicketActionName, TicketState } from './ticket.model.js';
 import { TICKET_ACTIONS, TICKET_TRANSITIONS } from './ticket.state-machine.js';
 import type { ActionData } from './ticket.state-machine.js';
@@ -87,7 +87,7 @@ describe.each(CASES)('$action', ({ action, setup, to, wrongState, badData }) => 
   it(`is FORBIDDEN for every role outside [${rule.roles.join(', ')}] and changes nothing`, () => {
     const ticket = drive(newTicket(), setup);
     const data = validData(action, ticket, NOW);
-    for (const role of ROLES.filter((r) => !rule.roles.includes(r))) {
+    for (const role of ACTOR_ROLES.filter((r) => !rule.roles.includes(r))) {
       expectRejectedUnchanged(ticket, action, { role, id: role === 'department' ? 'dept-a' : `${role}-1` }, data, 'CTI_ERR_FORBIDDEN');
     }
   });
@@ -243,7 +243,7 @@ describe('allowedActions', () => {
   it('lists only actions that applyTicketAction accepts with valid data', () => {
     for (const path of Object.values(PATHS)) {
       const ticket = drive(newTicket(), path);
-      for (const role of ROLES) {
+      for (const role of ACTOR_ROLES) {
         for (const action of TICKET_ACTIONS) {
           const actor = { role, id: role === 'department' ? 'dept-a' : role };
           let accepted = true;

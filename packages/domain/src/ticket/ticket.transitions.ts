@@ -1,6 +1,6 @@
 import { CtiError } from '../errors.js';
 import { isOpenState } from './ticket.model.js';
-import type { Actor, Role, Ticket, TicketActionName, TicketFlags, TicketHistoryEntry, TicketState } from './ticket.model.js';
+import type { Actor, ActorRole, Ticket, TicketActionName, TicketFlags, TicketHistoryEntry, TicketState } from './ticket.model.js';
 import { TICKET_ACTIONS, TICKET_TRANSITIONS } from './ticket.state-machine.js';
 import type { ActionData, TransitionRule } from './ticket.state-machine.js';
 
@@ -91,7 +91,7 @@ export function applyTicketAction(ticket: Ticket, action: string, actor: Actor, 
  * Actions the role could take on this ticket now, ignoring the data they would need.
  * Department actions are listed for any department; applyTicketAction also checks it is the lead one.
  */
-export function allowedActions(ticket: Ticket, role: Role): TicketActionName[] {
+export function allowedActions(ticket: Ticket, role: ActorRole): TicketActionName[] {
   return TICKET_ACTIONS.filter((action) => {
     const rule = TICKET_TRANSITIONS[action];
     return rule.roles.includes(role) && stateProblem(rule, ticket) === null;

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CtiError } from '../errors.js';
 import { bj, calendar2026 } from './ticket.fixtures.test.js';
-import { addHours, addWorkingDays, beijingDate, createWorkingCalendar, endOfBeijingDay, isWorkingDay } from './working-calendar.js';
+import { beijingDate, endOfBeijingDay } from '../time/beijing.js';
+import { addHours, addWorkingDays, createWorkingCalendar, isWorkingDay } from './working-calendar.js';
 
 const endOf = (date: string): number => bj(`${date}T23:59:59.999`);
 
@@ -18,16 +19,6 @@ describe('isWorkingDay with the 2026 calendar', () => {
     ['2026-10-17', false, 'an ordinary Saturday'],
   ])('%s is working=%s: %s', (date, expected) => {
     expect(isWorkingDay(date, calendar2026)).toBe(expected);
-  });
-});
-
-describe('beijingDate and endOfBeijingDay', () => {
-  it('puts 16:30 UTC on 30 September into 1 October, Beijing time', () => {
-    expect(beijingDate(Date.parse('2026-09-30T16:30:00Z'))).toBe('2026-10-01');
-  });
-
-  it('ends the Beijing day at 15:59:59.999 UTC', () => {
-    expect(endOfBeijingDay(bj('2026-10-08T00:00'))).toBe(Date.parse('2026-10-08T15:59:59.999Z'));
   });
 });
 

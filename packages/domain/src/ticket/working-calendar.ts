@@ -1,4 +1,5 @@
 import { CtiError } from '../errors.js';
+import { BEIJING_OFFSET_MS } from '../time/beijing.js';
 
 /** Holiday data as configured: plain 'YYYY-MM-DD' dates in Beijing time. */
 export interface WorkingCalendarData {
@@ -13,9 +14,6 @@ export interface WorkingCalendar {
   readonly holidays: ReadonlySet<string>;
   readonly adjustedWorkdays: ReadonlySet<string>;
 }
-
-/** Every calendar here runs on fixed UTC+08:00 (Beijing time, no DST), whatever the server's zone. */
-export const CALENDAR_UTC_OFFSET_MS = 8 * 60 * 60 * 1000;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const HOUR_MS = 60 * 60 * 1000;
@@ -41,18 +39,13 @@ export function createWorkingCalendar(data: WorkingCalendarData): WorkingCalenda
   return { holidays, adjustedWorkdays: new Set(data.adjustedWorkdays) };
 }
 
-// Beijing calendar day number: whole days since 1970-01-01 in UTC+8.
+// Every calendar here runs on Beijing time (time/beijing.ts). Beijing calendar day number: whole days since 1970-01-01 in UTC+8.
 function beijingDayNumber(epochMs: number): number {
-  return Math.floor((epochMs + CALENDAR_UTC_OFFSET_MS) / DAY_MS);
+  return Math.floor((epochMs + BEIJING_OFFSET_MS) / DAY_MS);
 }
 
 function dayNumberToDate(dayNumber: number): string {
   return new Date(dayNumber * DAY_MS).toISOString().slice(0, 10);
-}
-
-/** The Beijing-time calendar date ('YYYY-MM-DD') containing the instant. */
-export function beijingDate(epochMs: number): string {
-  return dayNumberToDate(beijingDayNumber(epochMs));
 }
 
 /** Whether the Beijing date is a working day: adjusted workdays win, then holidays, then Monday–Friday. */
@@ -61,11 +54,6 @@ export function isWorkingDay(date: string, calendar: WorkingCalendar): boolean {
   if (calendar.holidays.has(date)) return false;
   const weekday = new Date(`${date}T00:00:00Z`).getUTCDay();
   return weekday !== 0 && weekday !== 6;
-}
-
-/** The last millisecond (23:59:59.999 Beijing time) of the Beijing day containing the instant. */
-export function endOfBeijingDay(epochMs: number): number {
-  return (beijingDayNumber(epochMs) + 1) * DAY_MS - CALENDAR_UTC_OFFSET_MS - 1;
 }
 
 /**
@@ -83,7 +71,7 @@ export function addWorkingDays(start: number, n: number, calendar: WorkingCalend
     day += 1;
     if (isWorkingDay(dayNumberToDate(day), calendar)) counted += 1;
   }
-  return (day + 1) * DAY_MS - CALENDAR_UTC_OFFSET_MS - 1;
+  return (day + 1) * DAY_MS - BEIJING_OFFSET_MS - 1;
 }
 
 /** `start` plus clock hours, ignoring the calendar: urgent matters run around the clock. */

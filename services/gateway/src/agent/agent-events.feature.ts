@@ -1,6 +1,6 @@
 import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
-import { CtiError, maskPhone } from '@cti/domain';
+import { CtiError, SEAT_ROLES, SUPERVISING_ROLES, inRoleGroup, maskPhone } from '@cti/domain';
 import type { Principal, TicketRow } from '@cti/db';
 import type { EventBus, LiveEvent } from '../events/event-bus.js';
 import type { RouteRegistry, SessionAuthenticator, TokenVerifier } from '../http/route.registry.js';
@@ -28,12 +28,11 @@ const AGENT_EVENT_TYPES = new Set([
 ]);
 /** Transfer events go to both agents: the one transferring (fromAgentId) and the one whose seat rings (toAgentId). */
 const TRANSFER_EVENT_TYPES = new Set(['transfer.ringing', 'transfer.consulting', 'transfer.completed', 'transfer.conference', 'transfer.cancelled', 'transfer.failed']);
-const SUPERVISING = new Set(['supervisor', 'manager', 'admin']);
 /**
  * Roles that may open the feed: an agent (own seat only), the callback desk's staff working at a seat (own seat only:
  * they call citizens back and answer as backup), and those who supervise seats.
  */
-export const AGENT_FEED_ROLES = ['agent', 'callback', 'supervisor', 'manager', 'admin'] as const;
+export const AGENT_FEED_ROLES = SEAT_ROLES;
 
 /** Whether the feed of `agentId` carries `e`. */
 export function concernsAgent(e: LiveEvent, agentId: string): boolean {
@@ -100,7 +99,7 @@ export function agentEventsFeature(bus: EventBus, tokens: TokenVerifier, offers:
         socket.close(4401, refusal);
         return;
       }
-      if (!(AGENT_FEED_ROLES as readonly string[]).includes(principal.role) || (!SUPERVISING.has(principal.role) && principal.agentId !== agentId)) {
+      if (!inRoleGroup(AGENT_FEED_ROLES, principal.role) || (!inRoleGroup(SUPERVISING_ROLES, principal.role) && principal.agentId !== agentId)) {
         socket.close(4403, new CtiError('CTI_ERR_FORBIDDEN', 'not your seat').message);
         return;
       }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CtiError } from '@cti/domain';
+import { CtiError, OVERSIGHT_ROLES, STAFF_ROLES, SUPERVISING_ROLES, inRoleGroup } from '@cti/domain';
 import type { Principal } from '@cti/db';
 import type { AgentService } from './agent.service.js';
 import type { BrowserPhoneCredentialsService } from './browser-phone.credentials.js';
@@ -17,13 +17,11 @@ export interface DeskSettings {
   browserPhones: BrowserPhoneCredentialsService | undefined;
 }
 
-const SUPERVISING = ['supervisor', 'manager', 'admin'] as const;
-const ACTING = ['agent', 'qa', 'callback', 'supervisor', 'manager', 'admin'] as const;
 const agentParams = z.object({ agentId: z.string().min(1).max(64) });
 
 /** An agent may act only on their own seat; supervisors, managers and admins on any. */
 function assertMayActFor(principal: Principal, agentId: string): void {
-  if ((SUPERVISING as readonly string[]).includes(principal.role)) return;
+  if (inRoleGroup(SUPERVISING_ROLES, principal.role)) return;
   if (principal.agentId !== agentId) {
     throw new CtiError('CTI_ERR_FORBIDDEN', `${principal.staff ? 'signed-in' : 'token of'} ${principal.agentId ?? principal.label} may not act for agent ${agentId}`, { agentId });
   }
@@ -35,7 +33,7 @@ export function registerAgentRoutes(routes: RouteRegistry, agents: AgentService,
     method: 'GET',
     url: '/api/v1/agents',
     summary: 'List agents with their live state',
-    roles: ['supervisor', 'manager', 'admin', 'qa'],
+    roles: OVERSIGHT_ROLES,
     handler: async () => ({ items: await agents.list() }),
   });
   /** A state change an agent makes on their own seat (or a supervisor on any). */
@@ -44,7 +42,7 @@ export function registerAgentRoutes(routes: RouteRegistry, agents: AgentService,
       method: 'POST',
       url: `/api/v1/agents/:agentId/${path}`,
       summary,
-      roles: ACTING,
+      roles: STAFF_ROLES,
       params: agentParams,
       ...(body && { body }),
       handler: async ({ params, body: input, principal }) => {
@@ -67,7 +65,7 @@ export function registerAgentRoutes(routes: RouteRegistry, agents: AgentService,
     method: 'GET',
     url: '/api/v1/agents/:agentId',
     summary: 'One agent with live state, and what the desk offers: pause reasons, wrap-up seconds, seats, browser phones',
-    roles: ACTING,
+    roles: STAFF_ROLES,
     params: agentParams,
     handler: async ({ params, principal }) => {
       assertMayActFor(principal, params.agentId);
@@ -80,7 +78,7 @@ export function registerAgentRoutes(routes: RouteRegistry, agents: AgentService,
     method: 'GET',
     url: '/api/v1/agents/:agentId/transfer-targets',
     summary: "Whom the agent's desk can transfer a call to: the other agents logged in now (name, state, skills) and the skills their queues have",
-    roles: ACTING,
+    roles: STAFF_ROLES,
     params: agentParams,
     handler: async ({ params, principal }) => {
       assertMayActFor(principal, params.agentId);
@@ -96,7 +94,7 @@ export function registerAgentRoutes(routes: RouteRegistry, agents: AgentService,
     method: 'GET',
     url: '/api/v1/agents/:agentId/phone',
     summary: "SIP credentials of the browser phone the agent is logged in with (the agent themself only; 409 when on a desk phone)",
-    roles: ACTING,
+    roles: STAFF_ROLES,
     params: agentParams,
     handler: async ({ params, principal, req }) => {
       // A seat's SIP password goes to the person sitting there, never to someone watching the seat.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CtiError } from '@cti/domain';
+import { CtiError, SUPERVISING_ROLES } from '@cti/domain';
 import type { Principal } from '@cti/db';
 import type { AgentService } from './agent.service.js';
 import type { ConsolePhoneService } from './console-phone.service.js';
@@ -10,7 +10,6 @@ export interface AuditTrail {
   record(entry: { actorRole: string; actorId: string | null; action: string; target?: string; data?: Record<string, unknown> }): Promise<void>;
 }
 
-const SUPERVISING = ['supervisor', 'manager', 'admin'] as const;
 const agentParams = z.object({ agentId: z.string().min(1).max(64) });
 
 /** Who holds a console phone: the person across their sessions and windows, or a machine's token. */
@@ -26,7 +25,7 @@ export function registerSupervisorRoutes(routes: RouteRegistry, agents: AgentSer
     method: 'POST',
     url: '/api/v1/supervisor/agents/:agentId/force-pause',
     summary: 'Force an agent into pause with a reason (audited)',
-    roles: SUPERVISING,
+    roles: SUPERVISING_ROLES,
     params: agentParams,
     body: z.object({ reason: z.string().min(1).max(32), note: z.string().max(500).optional() }),
     handler: async ({ params, body, principal }) => {
@@ -39,7 +38,7 @@ export function registerSupervisorRoutes(routes: RouteRegistry, agents: AgentSer
     method: 'POST',
     url: '/api/v1/supervisor/agents/:agentId/force-logout',
     summary: 'Force an agent out of their seat (audited; not while on a call)',
-    roles: SUPERVISING,
+    roles: SUPERVISING_ROLES,
     params: agentParams,
     body: z.object({ note: z.string().max(500).optional() }),
     handler: async ({ params, body, principal }) => {
@@ -53,7 +52,7 @@ export function registerSupervisorRoutes(routes: RouteRegistry, agents: AgentSer
     method: 'POST',
     url: '/api/v1/supervisor/phone',
     summary: "Hold a free seat's browser phone (seat-NN-web) for the supervisor's console and get its SIP credentials; take it again before expiresAt to keep it (audited when taken)",
-    roles: SUPERVISING,
+    roles: SUPERVISING_ROLES,
     body: z.object({ seat: z.string().regex(/^seat-\d{2,4}$/, 'seat must look like seat-01').optional() }),
     handler: async ({ body, principal, req }) => {
       if (!phones) throw new CtiError('CTI_ERR_INVALID_STATE', 'no browser phones are configured (CTI_WEBRTC_CERT_FILE)');
@@ -70,14 +69,14 @@ export function registerSupervisorRoutes(routes: RouteRegistry, agents: AgentSer
     method: 'GET',
     url: '/api/v1/supervisor/phones',
     summary: "Seats held for supervisors' console phones: seat, holder, until when",
-    roles: SUPERVISING,
+    roles: SUPERVISING_ROLES,
     handler: async () => ({ items: (phones?.list() ?? []).map((h) => ({ ...h, expiresAt: new Date(h.expiresAt).toISOString() })) }),
   });
   routes.add({
     method: 'DELETE',
     url: '/api/v1/supervisor/phone',
     summary: "Give back the console phone's seat (audited when one was held)",
-    roles: SUPERVISING,
+    roles: SUPERVISING_ROLES,
     handler: async ({ principal }) => {
       const seat = phones?.release(holderOf(principal).id);
       if (seat !== undefined) await audit.record({ actorRole: principal.role, actorId: actor(principal), action: 'supervisor.phone_release', target: seat });

@@ -1,4 +1,4 @@
-import type { AcdEngine } from '@cti/domain';
+import { OVERSIGHT_ROLES, type AcdEngine } from '@cti/domain';
 import type { RouteRegistry } from '../http/route.registry.js';
 
 /** Supervisor view of the queue. */
@@ -7,7 +7,7 @@ export function registerAcdRoutes(routes: RouteRegistry, acd: AcdEngine): void {
     method: 'GET',
     url: '/api/v1/queue',
     summary: 'Waiting calls in routing order with wait, language and position',
-    roles: ['supervisor', 'manager', 'admin', 'qa'],
+    roles: OVERSIGHT_ROLES,
     handler: async () => ({ items: acd.queue() }),
   });
 }

@@ -1,4 +1,4 @@
-import { maskPhone } from '@cti/domain';
+import { OVERSIGHT_ROLES, maskPhone } from '@cti/domain';
 import type { CallSession } from './call-session.js';
 import type { RouteRegistry } from '../http/route.registry.js';
 
@@ -13,7 +13,7 @@ export function registerCallRoutes(routes: RouteRegistry, calls: LiveCallSource,
     method: 'GET',
     url: '/api/v1/calls/live',
     summary: 'Calls in progress with phase, agent, masked caller and duration',
-    roles: ['supervisor', 'manager', 'admin', 'qa'],
+    roles: OVERSIGHT_ROLES,
     handler: async () => ({
       items: calls.liveCalls().map((c) => ({
         callId: c.callId,

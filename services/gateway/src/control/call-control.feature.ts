@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '@cti/contracts';
-import { systemClock, type AcdEngine } from '@cti/domain';
+import { BEIJING_OFFSET_MS, systemClock, type AcdEngine } from '@cti/domain';
 import type { TelephonyPort } from '@cti/asterisk';
 import { AuditRepository, CallRecordingRepository, type Database } from '@cti/db';
 import type { Logger } from '../logger.js';
@@ -43,7 +43,7 @@ export function createCallControl(d: CallControlWiringDeps) {
   linkagePublisher.startRedelivery();
   const linkages = new LinkageService(telephony, calls, partners, { snapshot: d.trunks }, linkagePublisher, bus, systemClock, log, { presentedNumber: '12345', transferPrefix: config.CTI_TRANSFER_PREFIX, externalRingTimeoutS: config.CTI_PARTNER_RING_TIMEOUT_S });
   const control = new CallControlService(telephony, calls, d.acd, bus, systemClock, log, { ringTimeoutSeconds: config.CTI_RING_TIMEOUT_S });
-  const recordings = new RecordingService(telephony, calls, systemClock, log, { enabled: config.CTI_RECORD_CALLS, directory: config.CTI_RECORDINGS_DIR, utcOffsetMinutes: 480 });
+  const recordings = new RecordingService(telephony, calls, systemClock, log, { enabled: config.CTI_RECORD_CALLS, directory: config.CTI_RECORDINGS_DIR, utcOffsetMinutes: BEIJING_OFFSET_MS / 60_000 });
   const supervision = new SupervisionService(telephony, calls, bus, systemClock, log, { ringTimeoutSeconds: config.CTI_RING_TIMEOUT_S });
   const unsubscribe = [bus.subscribe((e) => recordings.onEvent(e)), bus.subscribe((e) => control.onEvent(e))];
   const extensions: StasisExtension[] = [control, linkages, supervision];

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { z } from 'zod';
-import { CtiError, maskPhone } from '@cti/domain';
+import { CtiError, OVERSIGHT_ROLES, PARTNER_LINES, STAFF_ROLES, SUPERVISING_ROLES, inRoleGroup, maskPhone } from '@cti/domain';
 import type { Principal } from '@cti/db';
 import type { RouteRegistry } from '../http/route.registry.js';
 import type { AuditTrail } from '../agent/supervisor.routes.js';
@@ -35,15 +35,11 @@ export interface CallControlRouteDeps {
   seatOf: (agentId: string) => string | undefined;
 }
 
-const SUPERVISING = ['supervisor', 'manager', 'admin'] as const;
-const ACTING = ['agent', 'qa', 'callback', 'supervisor', 'manager', 'admin'] as const;
-const RECORDING_STAFF = ['qa', 'supervisor', 'manager', 'admin'] as const;
 const agentParams = z.object({ agentId: z.string().min(1).max(64) });
-const PARTNER_KEYS = ['110', '119', '120', '122', 'water', 'power', 'gas', 'heating'] as const;
 
 /** An agent may control only their own call; supervisors, managers and admins any agent's. */
 function assertMayActFor(principal: Principal, agentId: string): void {
-  if ((SUPERVISING as readonly string[]).includes(principal.role)) return;
+  if (inRoleGroup(SUPERVISING_ROLES, principal.role)) return;
   if (principal.agentId !== agentId) throw new CtiError('CTI_ERR_FORBIDDEN', `token of ${principal.agentId ?? principal.label} may not control agent ${agentId}'s call`, { agentId });
 }
 
@@ -71,7 +67,7 @@ export function registerCallControlRoutes(routes: RouteRegistry, d: CallControlR
       method: 'POST',
       url: `/api/v1/agents/:agentId/call/${path}`,
       summary,
-      roles: ACTING,
+      roles: STAFF_ROLES,
       params: agentParams,
       handler: async ({ params, principal }) => {
         assertMayActFor(principal, params.agentId);
@@ -84,7 +80,7 @@ export function registerCallControlRoutes(routes: RouteRegistry, d: CallControlR
     method: 'GET',
     url: '/api/v1/agents/:agentId/call',
     summary: "The agent's live call: hold, transfer and linkage state",
-    roles: ACTING,
+    roles: STAFF_ROLES,
     params: agentParams,
     handler: async ({ params, principal }) => {
       assertMayActFor(principal, params.agentId);
@@ -103,7 +99,7 @@ export function registerCallControlRoutes(routes: RouteRegistry, d: CallControlR
     method: 'POST',
     url: '/api/v1/agents/:agentId/call/transfer',
     summary: 'Transfer the call: blind to an agent or a skill queue, or attended to an agent (consult first)',
-    roles: ACTING,
+    roles: STAFF_ROLES,
     params: agentParams,
     body: z
       .object({ kind: z.enum(['blind', 'attended']), toAgent: z.string().min(1).max(64).optional(), toSkill: z.string().min(1).max(32).optional() })
@@ -123,16 +119,16 @@ export function registerCallControlRoutes(routes: RouteRegistry, d: CallControlR
     method: 'GET',
     url: '/api/v1/partners',
     summary: 'Partner directory for emergency and utility linkage',
-    roles: ACTING,
+    roles: STAFF_ROLES,
     handler: async () => ({ items: d.partners.list() }),
   });
   routes.add({
     method: 'POST',
     url: '/api/v1/agents/:agentId/call/linkage',
     summary: 'Link the call with a partner line (110/119/120/122/water/power/gas/heating); the caller keeps talking with the agent while it rings',
-    roles: ACTING,
+    roles: STAFF_ROLES,
     params: agentParams,
-    body: z.object({ partner: z.enum(PARTNER_KEYS), mode: z.enum(['transfer', 'three_way']), numberIndex: z.number().int().min(0).max(9).optional() }),
+    body: z.object({ partner: z.enum(PARTNER_LINES), mode: z.enum(['transfer', 'three_way']), numberIndex: z.number().int().min(0).max(9).optional() }),
     handler: async ({ params, body, principal }) => {
       assertMayActFor(principal, params.agentId);
       const l = await d.linkages.begin(params.agentId, { partner: body.partner, mode: body.mode, ...(body.numberIndex !== undefined && { numberIndex: body.numberIndex }) });
@@ -144,7 +140,7 @@ export function registerCallControlRoutes(routes: RouteRegistry, d: CallControlR
     url: '/api/v1/agents/:agentId/call/transfer/external',
     summary:
       'Transfer the call to an outside number over the trunks (dial policy, per-agent limit, audited); the caller talks with the agent while it rings; blind = the agent leaves on answer',
-    roles: ACTING,
+    roles: STAFF_ROLES,
     params: agentParams,
     // Separators and +86 are accepted and normalised by the dial guard, which refuses (and audits) anything else.
     body: z.object({ number: z.string().min(1).max(40), mode: z.enum(['blind', 'three_way']).default('blind') }),
@@ -165,7 +161,7 @@ export function registerCallControlRoutes(routes: RouteRegistry, d: CallControlR
     method: 'GET',
     url: '/api/v1/control/calls',
     summary: 'Live calls with agent, masked caller, duration, bridge, hold, transfer, linkage and supervision',
-    roles: [...SUPERVISING, 'qa'],
+    roles: OVERSIGHT_ROLES,
     handler: async () => ({
       items: d.calls.liveCalls().map((c) => {
         const l = d.linkages.findByCall(c.callId);
@@ -193,7 +189,7 @@ export function registerCallControlRoutes(routes: RouteRegistry, d: CallControlR
       file = await d.recordings.resolveFile(name);
       const ref = await d.recordingLookup.findByRecording(name);
       if (!ref) throw new CtiError('CTI_ERR_NOT_FOUND', 'no such recording', {});
-      const staff = (RECORDING_STAFF as readonly string[]).includes(principal.role);
+      const staff = inRoleGroup(OVERSIGHT_ROLES, principal.role);
       if (!staff && !(principal.role === 'agent' && principal.agentId !== null && principal.agentId === ref.agentId)) {
         throw new CtiError('CTI_ERR_FORBIDDEN', 'only QA, supervisors, managers and the handling agent may hear this recording', {});
       }
@@ -209,7 +205,7 @@ export function registerCallControlRoutes(routes: RouteRegistry, d: CallControlR
     method: 'GET',
     url: '/api/v1/recordings',
     summary: 'A recording file by name (YYYY/MM/DD/<call id>.wav): QA, supervisors, managers, admins, and the handling agent (audited)',
-    roles: ['agent', ...RECORDING_STAFF],
+    roles: ['agent', ...OVERSIGHT_ROLES],
     query: z.object({ name: z.string().min(1).max(300) }),
     handler: async ({ query, principal, reply }) => serve(query.name, principal, reply, 'name'),
   });
@@ -217,7 +213,7 @@ export function registerCallControlRoutes(routes: RouteRegistry, d: CallControlR
     method: 'GET',
     url: '/api/v1/calls/:linkedId/recording',
     summary: "A stored call's recording (same access rules, audited)",
-    roles: ['agent', ...RECORDING_STAFF],
+    roles: ['agent', ...OVERSIGHT_ROLES],
     params: z.object({ linkedId: z.string().min(1).max(128).regex(/^[0-9A-Za-z._-]+$/) }),
     handler: async ({ params, principal, reply }) => {
       const ref = await d.recordingLookup.findByCall(params.linkedId);
@@ -234,7 +230,7 @@ export function registerCallControlRoutes(routes: RouteRegistry, d: CallControlR
     method: 'POST',
     url: '/api/v1/supervision',
     summary: "Monitor, whisper to or barge into an agent's call from the supervisor's own seat (audited)",
-    roles: SUPERVISING,
+    roles: SUPERVISING_ROLES,
     body: z.object({ agentId: z.string().min(1).max(64), mode: z.enum(['monitor', 'whisper', 'barge']), seat: z.string().regex(/^seat-\d{2,4}(-web)?$/, 'seat must look like seat-01 (desk phone) or seat-01-web (browser phone)').optional() }),
     handler: async ({ body, principal }) => {
       const seat = body.seat ?? (principal.agentId ? d.seatOf(principal.agentId) : undefined);
@@ -248,14 +244,14 @@ export function registerCallControlRoutes(routes: RouteRegistry, d: CallControlR
     method: 'GET',
     url: '/api/v1/supervision',
     summary: 'Supervision sessions in progress',
-    roles: SUPERVISING,
+    roles: SUPERVISING_ROLES,
     handler: async () => ({ items: d.supervision.list().map(sessionView) }),
   });
   routes.add({
     method: 'PATCH',
     url: '/api/v1/supervision/:id',
     summary: 'Switch a supervision session between monitor, whisper and barge (audited)',
-    roles: SUPERVISING,
+    roles: SUPERVISING_ROLES,
     params: z.object({ id: z.string().min(1).max(200) }),
     body: z.object({ mode: z.enum(['monitor', 'whisper', 'barge']) }),
     handler: async ({ params, body, principal }) => {
@@ -268,7 +264,7 @@ export function registerCallControlRoutes(routes: RouteRegistry, d: CallControlR
     method: 'DELETE',
     url: '/api/v1/supervision/:id',
     summary: 'Stop a supervision session (audited)',
-    roles: SUPERVISING,
+    roles: SUPERVISING_ROLES,
     params: z.object({ id: z.string().min(1).max(200) }),
     handler: async ({ params, principal }) => {
       const s = d.supervision.get(params.id);

@@ -4,7 +4,7 @@ import type { Logger } from '../logger.js';
 import type { EventPublisher } from '../events/event-bus.js';
 import type { StasisExtension } from '../call/call.stasis.js';
 import { TRUNK_FAILURE_CAUSES, type ControlledCalls, type TrunkStatusSource } from './control.ports.js';
-import type { PartnerDirectory, PartnerLine } from './partner.directory.js';
+import type { PartnerDirectory, PartnerDirectoryEntry } from './partner.directory.js';
 
 /** Where finished linkages go (a durable publisher to the worker); never throws. */
 export interface LinkageSink {
@@ -32,7 +32,7 @@ export interface Linkage {
   /** A transfer to an outside number: the agent leaves as soon as the far end answers. */
   autoHandOff?: boolean;
   /** The line dialled: a directory partner, or an outside number. */
-  line: PartnerLine;
+  line: PartnerDirectoryEntry;
 }
 
 /** Settings of linkages. */
@@ -97,7 +97,7 @@ export class LinkageService implements StasisExtension {
   async beginExternal(agentId: string, number: string, leave: boolean): Promise<Linkage> {
     // Only digits (OutsideDialGuard's output) ever reach the dial string `PJSIP/<number>@trunk-…`.
     if (!/^\d{3,20}$/.test(number)) throw new CtiError('CTI_ERR_VALIDATION', 'an outside number must be 3–20 digits', {});
-    const line: PartnerLine = {
+    const line: PartnerDirectoryEntry = {
       key: EXTERNAL_PARTNER,
       name: number,
       numbers: [`${this.settings.transferPrefix ?? ''}${number}`],
@@ -108,7 +108,7 @@ export class LinkageService implements StasisExtension {
     return this.startLinkage(agentId, line, leave ? 'transfer' : 'three_way', 0, leave);
   }
 
-  private async startLinkage(agentId: string, line: PartnerLine, mode: LinkageMode, numberIndex: number, autoHandOff: boolean): Promise<Linkage> {
+  private async startLinkage(agentId: string, line: PartnerDirectoryEntry, mode: LinkageMode, numberIndex: number, autoHandOff: boolean): Promise<Linkage> {
     const o = { mode, numberIndex };
     const call = this.calls.findCallByAgent(agentId);
     if (!call || !call.bridgeId || !call.agentChannelId) throw new CtiError('CTI_ERR_NO_SUCH_CALL', `agent ${agentId} is not on a call`, { agentId });
@@ -143,14 +143,14 @@ export class LinkageService implements StasisExtension {
   }
 
   /** Preferred trunk, unless it is known down and the fallback is not. */
-  private firstTrunk(line: PartnerLine): TrunkName {
+  private firstTrunk(line: PartnerDirectoryEntry): TrunkName {
     const status = this.trunks.snapshot();
     const down = (t: TrunkName) => status[`trunk-${t}`]?.status === 'down';
     if (line.fallbackTrunk && down(line.preferredTrunk) && !down(line.fallbackTrunk)) return line.fallbackTrunk;
     return line.preferredTrunk;
   }
 
-  private async dialLeg(l: Linkage, line: PartnerLine, trunk: TrunkName): Promise<void> {
+  private async dialLeg(l: Linkage, line: PartnerDirectoryEntry, trunk: TrunkName): Promise<void> {
     const legId = `${l.callId}-lkleg${++this.seq}`;
     if (l.legId) this.byLeg.delete(l.legId);
     l.legId = legId;

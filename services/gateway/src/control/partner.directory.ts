@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { CtiError, type TrunkName } from '@cti/domain';
+import { CtiError, PARTNER_LINES, type PartnerLine, type TrunkName } from '@cti/domain';
 
 /** One partner line of the directory: the numbers to try in order, the trunks, how long it may ring. */
-export interface PartnerLine {
+export interface PartnerDirectoryEntry {
   key: string;
   /** Display name for agents (Chinese). */
   name: string;
@@ -15,7 +15,7 @@ export interface PartnerLine {
   ringTimeoutS: number;
 }
 
-const NAMES: Record<string, string> = {
+const NAMES: Record<PartnerLine, string> = {
   '110': '公安 110',
   '119': '消防 119',
   '120': '急救 120',
@@ -27,7 +27,7 @@ const NAMES: Record<string, string> = {
 };
 
 /** Built-in numbers; the utility hotlines' local numbers belong in CTI_PARTNERS_FILE. */
-const DEFAULT_NUMBERS: Record<string, string[]> = {
+const DEFAULT_NUMBERS: Record<PartnerLine, string[]> = {
   '110': ['110'],
   '119': ['119'],
   '120': ['120'],
@@ -45,22 +45,22 @@ const entrySchema = z.object({
   fallbackTrunk: z.enum(['primary', 'backup']).nullable().optional(),
   ringTimeoutS: z.number().int().min(3).max(180).optional(),
 });
-const fileSchema = z.partialRecord(z.enum(['110', '119', '120', '122', 'water', 'power', 'gas', 'heating']), entrySchema);
+const fileSchema = z.partialRecord(z.enum(PARTNER_LINES), entrySchema);
 
 /** The partner lines (docs/domain.md §4), from the defaults and an optional JSON file overriding any field of any line. */
 export class PartnerDirectory {
-  private constructor(private readonly lines: ReadonlyMap<string, PartnerLine>) {}
+  private constructor(private readonly lines: ReadonlyMap<string, PartnerDirectoryEntry>) {}
 
   /** Builds the directory; `fileText` is the JSON of CTI_PARTNERS_FILE (undefined = defaults only). Throws on invalid JSON. */
   static fromConfig(defaultRingTimeoutS: number, fileText?: string): PartnerDirectory {
     const overrides = fileText ? fileSchema.parse(JSON.parse(fileText)) : {};
-    const lines = new Map<string, PartnerLine>();
-    for (const key of Object.keys(DEFAULT_NUMBERS)) {
-      const o: z.infer<typeof entrySchema> = overrides[key as keyof typeof overrides] ?? {};
+    const lines = new Map<string, PartnerDirectoryEntry>();
+    for (const key of PARTNER_LINES) {
+      const o: z.infer<typeof entrySchema> = overrides[key] ?? {};
       lines.set(key, {
         key,
-        name: o.name ?? NAMES[key] ?? key,
-        numbers: o.numbers ?? (DEFAULT_NUMBERS[key] as string[]),
+        name: o.name ?? NAMES[key],
+        numbers: o.numbers ?? DEFAULT_NUMBERS[key],
         preferredTrunk: o.preferredTrunk ?? 'primary',
         fallbackTrunk: o.fallbackTrunk === undefined ? 'backup' : o.fallbackTrunk,
         ringTimeoutS: o.ringTimeoutS ?? defaultRingTimeoutS,
@@ -75,12 +75,12 @@ export class PartnerDirectory {
   }
 
   /** Every line, in directory order. */
-  list(): PartnerLine[] {
+  list(): PartnerDirectoryEntry[] {
     return [...this.lines.values()];
   }
 
   /** The line; CTI_ERR_VALIDATION when unknown. */
-  get(key: string): PartnerLine {
+  get(key: string): PartnerDirectoryEntry {
     const line = this.lines.get(key);
     if (!line) throw new CtiError('CTI_ERR_VALIDATION', `unknown partner line ${key}`, { partner: key, known: [...this.lines.keys()] });
     return line;

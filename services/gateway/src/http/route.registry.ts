@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { CtiError } from '@cti/domain';
-import type { Principal, Role } from '@cti/db';
+import { CtiError, type Role } from '@cti/domain';
+import type { Principal } from '@cti/db';
 import { findNul } from './input.rules.js';
 import { CSRF_HEADER, clearedSessionCookie, cookieSecure, csrfMatches, readSessionCookie } from './session.cookie.js';
 

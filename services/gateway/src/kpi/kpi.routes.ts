@@ -1,12 +1,9 @@
 import { z } from 'zod';
-import { CtiError } from '@cti/domain';
-import { dayPeriod, monthPeriodOf, type FaultWindowActor, type FaultWindowRow, type KpiAlert, type KpiPeriod, type Principal } from '@cti/db';
+import { CtiError, OVERSIGHT_ROLES, STAFF_ROLES, SUPERVISING_ROLES, beijingMonth, beijingNoon, dayPeriod, monthPeriodOf, type KpiPeriod } from '@cti/domain';
+import type { FaultWindowActor, FaultWindowRow, KpiAlert, Principal } from '@cti/db';
 import type { KpiService } from './kpi.service.js';
 import type { RouteRegistry } from '../http/route.registry.js';
 import { calendarDay } from '../http/input.rules.js';
-
-const STAFF = ['supervisor', 'manager', 'admin', 'qa', 'agent', 'callback'] as const;
-const SUPERVISORS = ['supervisor', 'manager', 'admin', 'qa'] as const;
 
 /** Query selecting a period: `month=YYYY-MM`, `date=YYYY-MM-DD` (Beijing) or `from`/`to` instants; default this month so far. */
 export const periodQuery = z.object({
@@ -29,9 +26,9 @@ export function periodOf(q: z.infer<typeof periodQuery>, now: number, clip = tru
     if (!q.from || !q.to) throw new CtiError('CTI_ERR_VALIDATION', 'from and to go together', { field: q.from ? 'to' : 'from' });
     p = { from: Date.parse(q.from), to: Date.parse(q.to) };
   } else if (q.date) {
-    p = dayPeriod(Date.parse(`${q.date}T12:00:00+08:00`));
+    p = dayPeriod(beijingNoon(q.date));
   } else {
-    p = monthPeriodOf(q.month ?? new Date(now + 8 * 3_600_000).toISOString().slice(0, 7));
+    p = monthPeriodOf(q.month ?? beijingMonth(now));
   }
   if (!(p.from < p.to)) throw new CtiError('CTI_ERR_VALIDATION', 'period must have from < to', { field: 'to' });
   if (p.to - p.from > MAX_KPI_PERIOD_DAYS * 86_400_000) {
@@ -65,7 +62,7 @@ export function registerKpiRoutes(routes: RouteRegistry, kpis: KpiService, admin
     method: 'GET',
     url: '/api/v1/kpi/answer-rate/live',
     summary: 'Answer rate today and this month (Beijing time, configured exclusions) with the month-end projection',
-    roles: STAFF,
+    roles: STAFF_ROLES,
     handler: async () => kpis.live(),
   });
 
@@ -73,7 +70,7 @@ export function registerKpiRoutes(routes: RouteRegistry, kpis: KpiService, admin
     method: 'GET',
     url: '/api/v1/kpi/answer-rate',
     summary: 'Answer rate of a period (month=YYYY-MM, date=YYYY-MM-DD or from/to) with exclusion counts and answered within 15 s',
-    roles: STAFF,
+    roles: STAFF_ROLES,
     query: periodQuery,
     handler: async ({ query }) => kpis.answerRate(periodOf(query, now())),
   });
@@ -82,7 +79,7 @@ export function registerKpiRoutes(routes: RouteRegistry, kpis: KpiService, admin
     method: 'GET',
     url: '/api/v1/kpi/projection',
     summary: 'Month-end answer-rate projection and the alert it raises below 98%',
-    roles: STAFF,
+    roles: STAFF_ROLES,
     handler: async () => kpis.projection(),
   });
 
@@ -90,7 +87,7 @@ export function registerKpiRoutes(routes: RouteRegistry, kpis: KpiService, admin
     method: 'GET',
     url: '/api/v1/kpi/agents',
     summary: 'Per-agent figures: answer efficiency, answered, talk/hold/wrap-up, AHT, utilization, occupancy, pause by reason, QA',
-    roles: SUPERVISORS,
+    roles: OVERSIGHT_ROLES,
     query: periodQuery,
     handler: async ({ query }) => {
       const p = periodOf(query, now());
@@ -102,7 +99,7 @@ export function registerKpiRoutes(routes: RouteRegistry, kpis: KpiService, admin
     method: 'GET',
     url: '/api/v1/kpi/contract',
     summary: 'The contract KPI table (value, target, pass/fail) for a period',
-    roles: STAFF,
+    roles: STAFF_ROLES,
     query: periodQuery,
     handler: async ({ query }) => {
       const p = periodOf(query, now());
@@ -114,7 +111,7 @@ export function registerKpiRoutes(routes: RouteRegistry, kpis: KpiService, admin
     method: 'GET',
     url: '/api/v1/kpi/fault-windows',
     summary: 'Declared system faults overlapping a period (their calls are left out of the answer rate)',
-    roles: STAFF,
+    roles: STAFF_ROLES,
     query: periodQuery,
     handler: async ({ query }) => {
       const p = periodOf(query, now(), false);
@@ -126,7 +123,7 @@ export function registerKpiRoutes(routes: RouteRegistry, kpis: KpiService, admin
     method: 'POST',
     url: '/api/v1/kpi/fault-windows',
     summary: 'Declare a system fault window [from, to) with a reason (audited: it removes calls from the answer rate)',
-    roles: ['supervisor', 'manager', 'admin'],
+    roles: SUPERVISING_ROLES,
     body: z.object({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }), reason }),
     handler: async ({ body, principal, reply }) => {
       const from = Date.parse(body.from);
@@ -142,7 +139,7 @@ export function registerKpiRoutes(routes: RouteRegistry, kpis: KpiService, admin
     method: 'DELETE',
     url: '/api/v1/kpi/fault-windows/:id',
     summary: 'Withdraw a fault window; body {reason} (audited)',
-    roles: ['supervisor', 'manager', 'admin'],
+    roles: SUPERVISING_ROLES,
     params: z.object({ id: z.string().regex(/^\d{1,18}$/, 'id must be a number') }),
     body: z.object({ reason }),
     handler: async ({ params, body, principal }) => {
@@ -155,7 +152,7 @@ export function registerKpiRoutes(routes: RouteRegistry, kpis: KpiService, admin
     method: 'GET',
     url: '/api/v1/kpi/alerts',
     summary: 'KPI alerts: open ones (default) or the most recent (open=false)',
-    roles: STAFF,
+    roles: STAFF_ROLES,
     query: z.object({ open: z.enum(['true', 'false']).optional() }),
     handler: async ({ query }) => ({ items: (query.open === 'false' ? await admin.listRecentAlerts(100) : await admin.listOpenAlerts()).map(alertView) }),
   });
@@ -164,7 +161,7 @@ export function registerKpiRoutes(routes: RouteRegistry, kpis: KpiService, admin
     method: 'POST',
     url: '/api/v1/kpi/alerts/check',
     summary: 'Re-check the month-end answer-rate projection now (raises or clears the alert)',
-    roles: ['supervisor', 'manager', 'admin'],
+    roles: SUPERVISING_ROLES,
     handler: async () => admin.checkAlerts(),
   });
 }

@@ -1,5 +1,5 @@
-import { CtiError, kpi } from '@cti/domain';
-import { beijingHalfHour, beijingMonth, dayPeriod, monthPeriod, monthPeriodOf, type KpiPeriod, type KpiRepository } from '@cti/db';
+import { CtiError, beijingHalfHour, beijingMonth, dayPeriod, kpi, monthPeriod, monthPeriodOf, type KpiPeriod } from '@cti/domain';
+import type { KpiRepository } from '@cti/db';
 
 const DAY_MS = 86_400_000;
 const HALF_HOUR_MS = 1_800_000;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { periodContaining, type ReportKind, type StoredReport } from '@cti/db';
+import { OVERSIGHT_ROLES, beijingDate, beijingNoon, periodContaining } from '@cti/domain';
+import type { ReportKind, StoredReport } from '@cti/db';
 import type { RouteRegistry } from '../http/route.registry.js';
 import { calendarDay } from '../http/input.rules.js';
 
@@ -9,7 +10,6 @@ export interface ReportAccess {
   list(kind: ReportKind | undefined, limit: number): Promise<Array<Omit<StoredReport, 'html' | 'csv'>>>;
 }
 
-const ROLES = ['supervisor', 'manager', 'admin', 'qa'] as const;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Daily, weekly and monthly reports in HTML, CSV or JSON (summary). */
@@ -18,7 +18,7 @@ export function registerReportRoutes(routes: RouteRegistry, reports: ReportAcces
     method: 'GET',
     url: '/api/v1/reports',
     summary: 'Generated reports (newest period first), without their bodies',
-    roles: ROLES,
+    roles: OVERSIGHT_ROLES,
     query: z.object({ kind: z.enum(['daily', 'weekly', 'monthly']).optional(), limit: z.coerce.number().int().min(1).max(500).default(50) }),
     handler: async ({ query }) => ({
       items: (await reports.list(query.kind, query.limit)).map((r) => ({ ...r, from: iso(r.from), to: iso(r.to), generatedAt: iso(r.generatedAt) })),
@@ -29,7 +29,7 @@ export function registerReportRoutes(routes: RouteRegistry, reports: ReportAcces
     method: 'GET',
     url: '/api/v1/reports/:kind',
     summary: 'The report of the period containing date (YYYY-MM-DD, Beijing; default today) as html, csv or json; generated on demand when missing or stale',
-    roles: ROLES,
+    roles: OVERSIGHT_ROLES,
     params: z.object({ kind: z.enum(['daily', 'weekly', 'monthly']) }),
     query: z.object({
       date: calendarDay.optional(),
@@ -37,10 +37,10 @@ export function registerReportRoutes(routes: RouteRegistry, reports: ReportAcces
       regenerate: z.enum(['true', 'false']).optional(),
     }),
     handler: async ({ params, query, reply }) => {
-      const at = query.date ? Date.parse(`${query.date}T12:00:00+08:00`) : now();
+      const at = query.date ? beijingNoon(query.date) : now();
       const p = periodContaining(params.kind, at);
       const r = await reports.get(params.kind, p.from, p.to, query.regenerate === 'true');
-      const name = `12345-${params.kind}-${new Date(p.from + 8 * 3_600_000).toISOString().slice(0, 10)}`;
+      const name = `12345-${params.kind}-${beijingDate(p.from)}`;
       if (query.format === 'csv') {
         return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}.csv"`).send(r.csv);
       }

@@ -1,3 +1,4 @@
+import { OVERSIGHT_ROLES } from '@cti/domain';
 import type { KpiService } from './kpi.service.js';
 import type { RouteRegistry } from '../http/route.registry.js';
 
@@ -7,7 +8,7 @@ export function registerStaffingRoutes(routes: RouteRegistry, kpis: KpiService):
     method: 'GET',
     url: '/api/v1/staffing',
     summary: 'Erlang C per half-hour of today: agents needed for the 15 s and answer-rate targets vs agents logged in, and the gap',
-    roles: ['supervisor', 'manager', 'admin', 'qa'],
+    roles: OVERSIGHT_ROLES,
     handler: async () => {
       const plan = await kpis.staffing();
       return {

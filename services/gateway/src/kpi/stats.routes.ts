@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { STAFF_ROLES, beijingMonth, monthPeriodOf } from '@cti/domain';
 import type { AnswerCounts } from '@cti/db';
 import type { RouteRegistry } from '../http/route.registry.js';
 
@@ -9,12 +10,10 @@ export interface AnswerCountSource {
 
 /** The contract's answer-rate target. */
 export const ANSWER_RATE_TARGET = 0.98;
-const BEIJING_OFFSET_MS = 8 * 3600_000;
-
-/** [from, to) of a calendar month in Beijing time. */
+/** [from, to) of a calendar month 'YYYY-MM' in Beijing time. */
 export function monthRange(month: string): { from: Date; to: Date } {
-  const [y, m] = month.split('-').map(Number) as [number, number];
-  return { from: new Date(Date.UTC(y, m - 1, 1) - BEIJING_OFFSET_MS), to: new Date(Date.UTC(y, m, 1) - BEIJING_OFFSET_MS) };
+  const p = monthPeriodOf(month);
+  return { from: new Date(p.from), to: new Date(p.to) };
 }
 
 /** Answer-rate statistics. */
@@ -23,7 +22,7 @@ export function registerStatsRoutes(routes: RouteRegistry, counts: AnswerCountSo
     method: 'GET',
     url: '/api/v1/stats/answer-rate',
     summary: 'Monthly answer rate (answered by an agent / offered to the queue) against the 98% target',
-    roles: ['supervisor', 'manager', 'admin', 'qa', 'agent', 'callback'],
+    roles: STAFF_ROLES,
     query: z.object({
       month: z
         .string()
@@ -31,7 +30,7 @@ export function registerStatsRoutes(routes: RouteRegistry, counts: AnswerCountSo
         .optional(),
     }),
     handler: async ({ query }) => {
-      const month = query.month ?? new Date(now() + BEIJING_OFFSET_MS).toISOString().slice(0, 7);
+      const month = query.month ?? beijingMonth(now());
       const { from, to } = monthRange(month);
       const c = await counts.answerCounts(from, to);
       return {

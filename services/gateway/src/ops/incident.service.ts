@@ -1,4 +1,4 @@
-import { CtiError, ops } from '@cti/domain';
+import { CtiError, beijingYear, ops } from '@cti/domain';
 import type { IncidentEvent, IncidentQuery } from '@cti/db';
 
 /** Incidents as the service needs them (IncidentRepository fits). */
@@ -85,7 +85,7 @@ export class IncidentService {
     const now = this.now();
     if (asOf !== undefined && asOf > now) throw new CtiError('CTI_ERR_VALIDATION', 'asOf is in the future', { field: 'asOf' });
     const at = asOf ?? now;
-    const year_ = ops.beijingYear(year);
+    const year_ = beijingYear(year);
     const period = { from: year_.from, to: Math.max(year_.from, Math.min(year_.to, at)) };
     const incidents = (await this.store.list({ from: year_.from, to: year_.to })).filter((i) => i.startedAt < at);
     return {

@@ -1,8 +1,9 @@
-import { CtiError, ops } from '@cti/domain';
+import { OPS_QUEUE, type OpsJobData } from '@cti/contracts';
+import { CtiError } from '@cti/domain';
 
 /** The slice of a BullMQ Queue the requester uses. */
 export interface OpsJobQueue {
-  add(name: string, data: ops.OpsJobData, opts: { jobId: string; removeOnComplete: { age: number }; removeOnFail: { age: number } }): Promise<{ id?: string | undefined }>;
+  add(name: string, data: OpsJobData, opts: { jobId: string; removeOnComplete: { age: number }; removeOnFail: { age: number } }): Promise<{ id?: string | undefined }>;
   getJob(id: string): Promise<{ getState(): Promise<string>; failedReason?: string; returnvalue?: unknown } | undefined>;
 }
 
@@ -19,9 +20,9 @@ export class OpsJobRequester {
     private readonly timeoutMs = 60_000,
   ) {}
 
-  async run(data: ops.OpsJobData): Promise<unknown> {
+  async run(data: OpsJobData): Promise<unknown> {
     const jobId = `ops-${data.kind}-${this.now()}-${++this.seq}`;
-    await this.queue.add(ops.OPS_QUEUE, data, { jobId, removeOnComplete: { age: 3600 }, removeOnFail: { age: 86_400 } });
+    await this.queue.add(OPS_QUEUE, data, { jobId, removeOnComplete: { age: 3600 }, removeOnFail: { age: 86_400 } });
     const deadline = this.now() + this.timeoutMs;
     for (;;) {
       const job = await this.queue.getJob(jobId);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
-import type { Config } from '@cti/contracts';
+import { OPS_QUEUE, type Config, type OpsJobData } from '@cti/contracts';
 import { ops } from '@cti/domain';
 import { AuditRepository, BackupRepository, IncidentRepository, InspectionRepository, type Database } from '@cti/db';
 import type { RouteFeature } from '../app.js';
@@ -74,7 +74,7 @@ export function createOpsWiring(d: OpsWiringDeps): OpsWiring {
   );
   d.bus.subscribe(monitor.handle);
   const service = new IncidentService(incidents, new AuditRepository(d.db), settings.sla, d.now, randomUUID);
-  const queue = new Queue<ops.OpsJobData>(ops.OPS_QUEUE, { connection: d.redis, prefix: d.config.CTI_REDIS_PREFIX });
+  const queue = new Queue<OpsJobData>(OPS_QUEUE, { connection: d.redis, prefix: d.config.CTI_REDIS_PREFIX });
   queue.on('error', (err) => d.log.debug({ err: err.message }, 'ops queue error'));
   const requester = new OpsJobRequester(queue, d.now, 120_000);
   const inspections = new InspectionRepository(d.db);

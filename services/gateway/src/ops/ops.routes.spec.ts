@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
+import type { OpsJobData } from '@cti/contracts';
 import { ManualClock, ops } from '@cti/domain';
 import type { IncidentQuery, Principal, StoredInspectionReport } from '@cti/db';
 import { buildApp } from '../app.js';
@@ -56,7 +57,7 @@ async function fixture() {
   const audit: Array<{ action: string; actorId: string | null; target?: string }> = [];
   let n = 0;
   const service = new IncidentService(store, { record: async (e) => void audit.push(e) }, ops.DEFAULT_OPS_SLA, () => clock.now(), () => `i${++n}`);
-  const jobs: ops.OpsJobData[] = [];
+  const jobs: OpsJobData[] = [];
   const reports: OpsReportsPort = {
     listReports: async () => [{ id: '7', kind: 'inspection', from: report.from, to: report.to, trigger: 'manual', overall: 'pass', generatedAt: NOW }],
     findReport: async (id) => (id === '7' ? report : undefined),

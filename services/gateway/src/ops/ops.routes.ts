@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import { CtiError, ops } from '@cti/domain';
+import type { OpsJobData } from '@cti/contracts';
+import { CtiError, OVERSIGHT_ROLES, SUPERVISING_ROLES, beijingNoon, beijingYearOf, ops } from '@cti/domain';
 import type { BackupRecord, InspectionReportHeader, InspectionReportKind, StoredInspectionReport } from '@cti/db';
 import type { IncidentService, IncidentView } from './incident.service.js';
 import type { RouteRegistry } from '../http/route.registry.js';
 import { calendarDay } from '../http/input.rules.js';
 
-const READERS = ['supervisor', 'manager', 'admin', 'qa'] as const;
-const LEADS = ['supervisor', 'manager', 'admin'] as const;
 const LEVEL = z.enum(['L1', 'L2', 'L3', 'L4']);
 const REPORT_KINDS = ['inspection', 'weekly', 'quarterly', 'annual'] as const;
 
@@ -16,7 +15,7 @@ export interface OpsReportsPort {
   findReport(id: string): Promise<StoredInspectionReport | undefined>;
   listBackups(limit: number): Promise<BackupRecord[]>;
   /** Runs a job on the worker and returns what it returned. */
-  runJob(data: ops.OpsJobData): Promise<unknown>;
+  runJob(data: OpsJobData): Promise<unknown>;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -35,7 +34,7 @@ const idParam = z.object({ id: z.string().min(1).max(64) });
 /** Operations API: incidents with SLA status, yearly fault time, inspections and reports, backups. */
 export function registerOpsRoutes(routes: RouteRegistry, incidents: IncidentService, reports: OpsReportsPort, now: () => number): void {
   /** Runs an inspection or report job on the worker and returns the report it stored (503 `missing` if none). */
-  const runAndShow = async (job: ops.OpsJobData, missing: string) => {
+  const runAndShow = async (job: OpsJobData, missing: string) => {
     const out = (await reports.runJob(job)) as { id?: string } | undefined;
     const r = out?.id ? await reports.findReport(out.id) : undefined;
     if (!r) throw new CtiError('CTI_ERR_UNAVAILABLE', missing);
@@ -46,7 +45,7 @@ export function registerOpsRoutes(routes: RouteRegistry, incidents: IncidentServ
     method: 'GET',
     url: '/api/v1/ops/incidents',
     summary: 'Fault incidents (newest first) with their recovery deadline and SLA status',
-    roles: READERS,
+    roles: OVERSIGHT_ROLES,
     query: z.object({
       open: z.enum(['true', 'false']).optional(),
       overdue: z.enum(['true', 'false']).optional(),
@@ -72,7 +71,7 @@ export function registerOpsRoutes(routes: RouteRegistry, incidents: IncidentServ
     method: 'GET',
     url: '/api/v1/ops/incidents/:id',
     summary: 'One incident with its SLA status and history',
-    roles: READERS,
+    roles: OVERSIGHT_ROLES,
     params: idParam,
     handler: async ({ params }) => {
       const v = await incidents.get(params.id);
@@ -84,7 +83,7 @@ export function registerOpsRoutes(routes: RouteRegistry, incidents: IncidentServ
     method: 'POST',
     url: '/api/v1/ops/incidents',
     summary: 'Report a fault (staff-reported incident; audited)',
-    roles: LEADS,
+    roles: SUPERVISING_ROLES,
     body: z.object({
       level: LEVEL,
       title: z.string().trim().min(1).max(300),
@@ -104,7 +103,7 @@ export function registerOpsRoutes(routes: RouteRegistry, incidents: IncidentServ
     method: 'POST',
     url: '/api/v1/ops/incidents/:id/acknowledge',
     summary: 'Acknowledge an open incident (audited)',
-    roles: LEADS,
+    roles: SUPERVISING_ROLES,
     params: idParam,
     handler: async ({ params, principal }) => incidentView(await incidents.acknowledge(actorOf(principal), params.id)),
   });
@@ -113,7 +112,7 @@ export function registerOpsRoutes(routes: RouteRegistry, incidents: IncidentServ
     method: 'POST',
     url: '/api/v1/ops/incidents/:id/resolve',
     summary: 'Resolve an incident with a note; resolvedAt (default now) is when service was restored (audited)',
-    roles: LEADS,
+    roles: SUPERVISING_ROLES,
     params: idParam,
     body: z.object({ note: z.string().trim().min(1).max(2000), resolvedAt: z.iso.datetime({ offset: true }).optional() }),
     handler: async ({ params, body, principal }) =>
@@ -124,11 +123,11 @@ export function registerOpsRoutes(routes: RouteRegistry, incidents: IncidentServ
     method: 'GET',
     url: '/api/v1/ops/fault-time',
     summary: 'Cumulative fault time of a (Beijing) year, overlapping incidents counted once, against the yearly budget (24 h); asOf (default now, not in the future) ends the count at that instant',
-    roles: READERS,
+    roles: OVERSIGHT_ROLES,
     query: z.object({ year: z.coerce.number().int().min(2000).max(2100).optional(), asOf: z.iso.datetime({ offset: true }).optional() }),
     handler: async ({ query }) => {
       const asOf = query.asOf ? Date.parse(query.asOf) : undefined;
-      const f = await incidents.faultTime(query.year ?? ops.beijingYearOf(asOf ?? now()), asOf);
+      const f = await incidents.faultTime(query.year ?? beijingYearOf(asOf ?? now()), asOf);
       return { ...f, from: iso(f.from), to: iso(f.to), asOf: iso(f.asOf), faultHours: f.faultMs / 3_600_000, budgetHours: f.budgetMs / 3_600_000 };
     },
   });
@@ -137,7 +136,7 @@ export function registerOpsRoutes(routes: RouteRegistry, incidents: IncidentServ
     method: 'GET',
     url: '/api/v1/ops/inspections',
     summary: 'Stored inspections (巡检) and weekly/quarterly/annual operations reports, newest first',
-    roles: READERS,
+    roles: OVERSIGHT_ROLES,
     query: z.object({ kind: z.enum(REPORT_KINDS).optional(), limit: z.coerce.number().int().min(1).max(500).default(50) }),
     handler: async ({ query }) => ({ items: (await reports.listReports(query.kind, query.limit)).map(headerView) }),
   });
@@ -146,7 +145,7 @@ export function registerOpsRoutes(routes: RouteRegistry, incidents: IncidentServ
     method: 'GET',
     url: '/api/v1/ops/inspections/:id',
     summary: 'One inspection or operations report: JSON (default), plain text or HTML',
-    roles: READERS,
+    roles: OVERSIGHT_ROLES,
     params: idParam,
     query: z.object({ format: z.enum(['json', 'text', 'html']).default('json') }),
     handler: async ({ params, query, reply }) => {
@@ -162,7 +161,7 @@ export function registerOpsRoutes(routes: RouteRegistry, incidents: IncidentServ
     method: 'POST',
     url: '/api/v1/ops/inspections/run',
     summary: 'Run an inspection now on the worker and return its report',
-    roles: LEADS,
+    roles: SUPERVISING_ROLES,
     handler: async ({ reply }) => {
       const view = await runAndShow({ kind: 'inspection', trigger: 'manual' }, 'inspection ran but its report was not stored');
       reply.status(201);
@@ -174,10 +173,10 @@ export function registerOpsRoutes(routes: RouteRegistry, incidents: IncidentServ
     method: 'POST',
     url: '/api/v1/ops/reports',
     summary: 'Generate a weekly inspection report or a quarterly/annual operations report now (period containing date, default the last complete one)',
-    roles: LEADS,
+    roles: SUPERVISING_ROLES,
     body: z.object({ kind: z.enum(['weekly', 'quarterly', 'annual']), date: calendarDay.optional() }),
     handler: async ({ body, reply }) => {
-      const p = body.date ? ops.opsPeriodContaining(body.kind, Date.parse(`${body.date}T12:00:00+08:00`)) : undefined;
+      const p = body.date ? ops.opsPeriodContaining(body.kind, beijingNoon(body.date)) : undefined;
       const view = await runAndShow({ kind: 'report', report: body.kind, ...(p && { from: p.from, to: p.to }) }, 'report ran but was not stored');
       reply.status(201);
       return view;
@@ -188,7 +187,7 @@ export function registerOpsRoutes(routes: RouteRegistry, incidents: IncidentServ
     method: 'GET',
     url: '/api/v1/ops/backups',
     summary: 'Database backups, newest first, with their restore verification',
-    roles: READERS,
+    roles: OVERSIGHT_ROLES,
     query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(30) }),
     handler: async ({ query }) => ({ items: (await reports.listBackups(query.limit)).map(backupView) }),
   });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { CtiError } from '@cti/domain';
-import { STAFF_ROLES, type Principal } from '@cti/db';
+import { CtiError, STAFF_ROLES, type StaffRole } from '@cti/domain';
+import type { Principal } from '@cti/db';
 import type { RouteRegistry } from '../http/route.registry.js';
 import { clearedSessionCookie, cookieSecure, csrfTokenFor, readSessionCookie, sessionCookie, streamOriginAllowed } from '../http/session.cookie.js';
 import type { ClientInfo, SignedInSession } from './staff-auth.service.js';
@@ -58,7 +58,7 @@ export function registerAuthRoutes(routes: RouteRegistry, auth: StaffSignIn, opt
       const token = readSessionCookie(req.headers.cookie) as string;
       reply.header('cache-control', 'no-store');
       return present({
-        staff: { id: staff.id, username: staff.username, displayName: staff.displayName, role: principal.role as (typeof STAFF_ROLES)[number], agentId: principal.agentId },
+        staff: { id: staff.id, username: staff.username, displayName: staff.displayName, role: principal.role as StaffRole, agentId: principal.agentId },
         csrfToken: csrfTokenFor(token),
         expiresAt: principal.expiresAt as Date,
       });

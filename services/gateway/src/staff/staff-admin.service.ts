@@ -1,5 +1,5 @@
-import { CtiError, type Clock } from '@cti/domain';
-import type { StaffAccount, StaffRole } from '@cti/db';
+import { CtiError, type Clock, type StaffRole } from '@cti/domain';
+import type { StaffAccount } from '@cti/db';
 import type { PasswordHasher } from './password.hasher.js';
 import { assertPasswordPolicy, normalizeUsername, staffView, type AuditSink, type StaffAccountStore, type StaffSessionStore, type StaffView } from './staff-auth.service.js';
 

@@ -1,7 +1,7 @@
 // In-memory fakes of the staff ports for the sign-in and admin specs; `.test.ts` so tsc skips it and vitest does not
 // collect it.
-import { ManualClock, type LockoutState } from '@cti/domain';
-import type { SessionEndReason, StaffAccount, StaffAccountPatch, StaffRole, StaffSession } from '@cti/db';
+import { ManualClock, type LockoutState, type StaffRole } from '@cti/domain';
+import type { SessionEndReason, StaffAccount, StaffAccountPatch, StaffSession } from '@cti/db';
 import type { PasswordHasher } from './password.hasher.js';
 import type { AuditSink, StaffAccountStore, StaffSessionStore } from './staff-auth.service.js';
 import type { StaffDirectory } from './staff-admin.service.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { STAFF_ROLES, type Principal } from '@cti/db';
+import { STAFF_ROLES } from '@cti/domain';
+import type { Principal } from '@cti/db';
 import type { RouteRegistry } from '../http/route.registry.js';
 import type { AdminActor, StaffAdminService } from './staff-admin.service.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CtiError, createWorkingCalendar } from '@cti/domain';
+import { CtiError, REFERENCE_DATA_ROLES, STAFF_ROLES, createWorkingCalendar } from '@cti/domain';
 import type { CalendarDay } from '@cti/db';
 import type { RouteRegistry } from '../http/route.registry.js';
 import { calendarDay } from '../http/input.rules.js';
@@ -12,8 +12,6 @@ export interface CalendarAdmin {
   load(): Promise<{ holidays: readonly string[]; adjustedWorkdays: readonly string[] }>;
 }
 
-const STAFF = ['agent', 'supervisor', 'qa', 'callback', 'manager', 'admin'] as const;
-const ADMINS = ['manager', 'admin'] as const;
 const date = calendarDay;
 
 /** The holiday calendar as data: public holidays and adjusted working days; managers administer it. */
@@ -22,7 +20,7 @@ export function registerCalendarRoutes(routes: RouteRegistry, calendar: Calendar
     method: 'GET',
     url: '/api/v1/calendar',
     summary: 'Configured holidays and adjusted working days (Beijing dates)',
-    roles: STAFF,
+    roles: STAFF_ROLES,
     query: z.object({ year: z.coerce.number().int().min(2000).max(2100).optional() }),
     handler: async ({ query }) => ({ items: await calendar.list(query.year) }),
   });
@@ -30,7 +28,7 @@ export function registerCalendarRoutes(routes: RouteRegistry, calendar: Calendar
     method: 'PUT',
     url: '/api/v1/calendar/days/:date',
     summary: 'Declare a day a holiday or an adjusted working day (调休); applies to deadlines computed from now on',
-    roles: ADMINS,
+    roles: REFERENCE_DATA_ROLES,
     params: z.object({ date }),
     body: z.object({ kind: z.enum(['holiday', 'workday']), note: z.string().max(200).nullable().optional() }).strict(),
     handler: async ({ params, body }) => {
@@ -45,7 +43,7 @@ export function registerCalendarRoutes(routes: RouteRegistry, calendar: Calendar
     method: 'DELETE',
     url: '/api/v1/calendar/days/:date',
     summary: 'Remove a configured day (it becomes an ordinary weekday or weekend day)',
-    roles: ADMINS,
+    roles: REFERENCE_DATA_ROLES,
     params: z.object({ date }),
     handler: async ({ params }) => {
       if (!(await calendar.remove(params.date))) throw new CtiError('CTI_ERR_NOT_FOUND', `${params.date} is not configured`, { date: params.date });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RESULT_CALLBACK_ROLES, STAFF_ROLES } from '@cti/domain';
 import type { TicketCallbackTaskRow } from '@cti/db';
 import type { RouteRegistry } from '../http/route.registry.js';
 import { pageOffset } from '../http/input.rules.js';
@@ -9,7 +10,6 @@ export interface TicketCallbackReader {
   forTicket(ticketId: string): Promise<TicketCallbackTaskRow[]>;
 }
 
-const WORKERS = ['callback', 'supervisor', 'manager'] as const;
 const present = (t: TicketCallbackTaskRow) => ({
   id: t.id,
   ticketId: t.ticket_id,
@@ -33,7 +33,7 @@ export function registerCallbackTaskRoutes(routes: RouteRegistry, tasks: TicketC
     method: 'GET',
     url: '/api/v1/ticket-callbacks',
     summary: 'Result-callback tasks (pending, review, done, failed); due=true lists pending tasks whose next attempt is due',
-    roles: WORKERS,
+    roles: RESULT_CALLBACK_ROLES,
     query: z.object({ status: z.enum(['pending', 'done', 'review', 'failed', 'cancelled']).optional(), due: z.enum(['true', 'false']).default('false'), limit: z.coerce.number().int().min(1).max(500).default(100), offset: pageOffset() }),
     handler: async ({ query }) => ({
       items: (await tasks.list({ ...(query.status && { status: query.status }), ...(query.due === 'true' && { dueBefore: new Date(now()) }), limit: query.limit, offset: query.offset })).map(present),
@@ -43,7 +43,7 @@ export function registerCallbackTaskRoutes(routes: RouteRegistry, tasks: TicketC
     method: 'GET',
     url: '/api/v1/tickets/:id/callbacks',
     summary: "A ticket's callback rounds",
-    roles: ['agent', ...WORKERS, 'qa', 'admin'],
+    roles: STAFF_ROLES,
     params: z.object({ id: z.string().regex(/^\d{1,18}$/) }),
     handler: async ({ params }) => ({ items: (await tasks.forTicket(params.id)).map(present) }),
   });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CtiError } from '@cti/domain';
+import { CtiError, REFERENCE_DATA_ROLES, STAFF_ROLES } from '@cti/domain';
 import type { DepartmentRow } from '@cti/db';
 import type { RouteRegistry } from '../http/route.registry.js';
 
@@ -11,8 +11,6 @@ export interface DepartmentAdmin {
   update(id: string, patch: { name?: string; phone?: string | null; active?: boolean }): Promise<DepartmentRow>;
 }
 
-const STAFF = ['agent', 'supervisor', 'qa', 'callback', 'manager', 'admin'] as const;
-const ADMINS = ['manager', 'admin'] as const;
 const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'department id: lower-case letters, digits, - and _');
 const phone = z.string().regex(/^\+?[0-9][0-9 -]{2,30}$/, 'phone: digits').nullable();
 
@@ -24,7 +22,7 @@ export function registerDepartmentRoutes(routes: RouteRegistry, departments: Dep
     method: 'GET',
     url: '/api/v1/departments',
     summary: 'Handling units (active only unless all=true)',
-    roles: STAFF,
+    roles: STAFF_ROLES,
     query: z.object({ all: z.enum(['true', 'false']).default('false') }),
     handler: async ({ query }) => ({ items: (await departments.list(query.all === 'true')).map(present) }),
   });
@@ -32,7 +30,7 @@ export function registerDepartmentRoutes(routes: RouteRegistry, departments: Dep
     method: 'GET',
     url: '/api/v1/departments/:id',
     summary: 'One handling unit',
-    roles: STAFF,
+    roles: STAFF_ROLES,
     params: z.object({ id }),
     handler: async ({ params }) => {
       const d = await departments.findById(params.id);
@@ -44,7 +42,7 @@ export function registerDepartmentRoutes(routes: RouteRegistry, departments: Dep
     method: 'POST',
     url: '/api/v1/departments',
     summary: 'Add a handling unit (409 when the id exists)',
-    roles: ADMINS,
+    roles: REFERENCE_DATA_ROLES,
     body: z.object({ id, name: z.string().trim().min(1).max(200), phone: phone.optional() }).strict(),
     handler: async ({ body, reply }) => {
       const d = await departments.create({ id: body.id, name: body.name, phone: body.phone ?? null });
@@ -56,7 +54,7 @@ export function registerDepartmentRoutes(routes: RouteRegistry, departments: Dep
     method: 'PATCH',
     url: '/api/v1/departments/:id',
     summary: 'Rename, change the phone or (de)activate a handling unit',
-    roles: ADMINS,
+    roles: REFERENCE_DATA_ROLES,
     params: z.object({ id }),
     body: z
       .object({ name: z.string().trim().min(1).max(200), phone, active: z.boolean() })

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CtiError, scoreQaReview, type QaRubric } from '@cti/domain';
+import { CtiError, OVERSIGHT_ROLES, SUPERVISING_ROLES, scoreQaReview, type QaRubric } from '@cti/domain';
 import type { QaReport, QaReviewRow } from '@cti/db';
 import type { RouteRegistry } from '../http/route.registry.js';
 import { pageOffset } from '../http/input.rules.js';
@@ -23,7 +23,6 @@ export interface QaSettings {
 }
 
 const period = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'period must be YYYY-MM');
-const READERS = ['qa', 'supervisor', 'manager', 'admin'] as const;
 
 const present = (r: QaReviewRow) => ({
   id: r.id,
@@ -51,12 +50,12 @@ export async function runQaSampling(store: QaStore, settings: QaSettings, month:
 
 /** Monthly QA sampling, reviews against the configured rubric, and the per-agent report. */
 export function registerQaRoutes(routes: RouteRegistry, store: QaStore, settings: QaSettings, now: () => number): void {
-  routes.add({ method: 'GET', url: '/api/v1/qa/rubric', summary: 'The QA rubric in force (items, weights, pass threshold)', roles: READERS, handler: async () => settings.rubric });
+  routes.add({ method: 'GET', url: '/api/v1/qa/rubric', summary: 'The QA rubric in force (items, weights, pass threshold)', roles: OVERSIGHT_ROLES, handler: async () => settings.rubric });
   routes.add({
     method: 'POST',
     url: '/api/v1/qa/samples',
     summary: "Sample a month's answered calls for QA (stratified per agent, at least CTI_QA_SAMPLE_RATE) and assign them; once per month",
-    roles: ['supervisor', 'manager', 'admin'],
+    roles: SUPERVISING_ROLES,
     body: z.object({ period }).strict(),
     handler: async ({ body }) => ({ period: body.period, ...(await runQaSampling(store, settings, body.period)) }),
   });
@@ -64,7 +63,7 @@ export function registerQaRoutes(routes: RouteRegistry, store: QaStore, settings
     method: 'GET',
     url: '/api/v1/qa/reviews',
     summary: 'QA reviews; QA staff see their own',
-    roles: READERS,
+    roles: OVERSIGHT_ROLES,
     query: z.object({ period: period.optional(), status: z.enum(['pending', 'done']).optional(), assignedTo: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100), offset: pageOffset() }),
     handler: async ({ query, principal }) => {
       const assignedTo = principal.role === 'qa' ? (principal.agentId ?? '-') : query.assignedTo;
@@ -90,7 +89,7 @@ export function registerQaRoutes(routes: RouteRegistry, store: QaStore, settings
     method: 'GET',
     url: '/api/v1/agents/:agentId/qa-results',
     summary: "An agent's QA results (finished reviews of their calls, newest first): the agent themself, and QA, shift leads, managers, admins",
-    roles: ['agent', ...READERS],
+    roles: ['agent', ...OVERSIGHT_ROLES],
     params: z.object({ agentId: z.string().min(1).max(64) }),
     query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) }),
     handler: async ({ params, query, principal }) => {
@@ -104,7 +103,7 @@ export function registerQaRoutes(routes: RouteRegistry, store: QaStore, settings
     method: 'GET',
     url: '/api/v1/qa/report',
     summary: 'Per-agent QA report of a month: sampled, reviewed, passed, average score; coverage and ticket-form accuracy',
-    roles: READERS,
+    roles: OVERSIGHT_ROLES,
     query: z.object({ period }),
     handler: async ({ query }) => store.report(query.period),
   });

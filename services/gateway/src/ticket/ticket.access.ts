@@ -1,5 +1,5 @@
-import { CtiError } from '@cti/domain';
-import type { AgentTicketScope, Principal, Role } from '@cti/db';
+import { CtiError, type Role } from '@cti/domain';
+import type { AgentTicketScope, Principal } from '@cti/db';
 import { actorOf } from './ticket.service.js';
 
 /**

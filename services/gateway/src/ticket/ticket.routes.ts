@@ -2,18 +2,24 @@ import { z } from 'zod';
 import {
   CATEGORIES,
   CtiError,
+  DEPARTMENT_PROXY_ROLES,
+  INTAKE_ROLES,
   PARTNER_LINES,
   PARTNER_TRANSFER_METHODS,
   SATISFACTION_LEVELS,
+  STAFF_ROLES,
+  SUPERVISING_ROLES,
   TICKET_STATES,
   TICKET_TRANSITIONS,
   deadlineStatus,
+  inRoleGroup,
   maskPhone,
+  type Role,
   type TicketActionName,
   type TicketState,
   type WarningPolicy,
 } from '@cti/domain';
-import type { AgentTicketScope, Principal, Role, TicketFilter, TicketHistoryRow, TicketRow } from '@cti/db';
+import type { AgentTicketScope, Principal, TicketFilter, TicketHistoryRow, TicketRow } from '@cti/db';
 import type { RouteRegistry } from '../http/route.registry.js';
 import { calendarDay, pageOffset } from '../http/input.rules.js';
 import type { TicketService } from './ticket.service.js';
@@ -56,8 +62,6 @@ export interface TicketListOptions {
   access: TicketAccess;
 }
 
-const STAFF = ['agent', 'supervisor', 'qa', 'callback', 'manager', 'admin'] as const;
-const LEADS = ['supervisor', 'manager', 'admin'] as const;
 const isoDate = z.string().datetime({ offset: true }).or(calendarDay);
 const ticketId = z.object({ id: z.string().regex(/^\d{1,18}$/, 'id must be a number') });
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -111,14 +115,14 @@ export const ACTION_DATA: Record<TicketActionName, z.ZodType<Record<string, unkn
 /** HTTP roles that may request an action: the rule's roles, plus shift leads and managers recording a department's step. */
 export function actionRoles(action: TicketActionName): Role[] {
   const rule = TICKET_TRANSITIONS[action];
-  const roles = new Set<Role>(rule.roles.filter((r): r is Role => STAFF.includes(r as (typeof STAFF)[number])));
+  const roles = new Set<Role>(rule.roles.filter((r): r is Role => inRoleGroup(STAFF_ROLES, r)));
   // A department's step: its own token (role department), or a supervisor/manager recording it with asDepartment.
-  if (rule.roles.includes('department')) ['department', 'supervisor', 'manager'].forEach((r) => roles.add(r as Role));
+  if (rule.roles.includes('department')) (['department', ...DEPARTMENT_PROXY_ROLES] as const).forEach((r) => roles.add(r));
   return [...roles];
 }
 
 /** Roles that may read tickets: the staff, and departments (only the tickets they lead or co-handle). */
-const READERS = [...STAFF, 'department'] as const;
+const READERS = [...STAFF_ROLES, 'department'] as const satisfies readonly Role[];
 
 /**
  * The ticket (404 if none) when the principal's read scope covers it (403 otherwise): a department sees the tickets it
@@ -284,7 +288,7 @@ export function registerTicketEngineRoutes(routes: RouteRegistry, service: Ticke
     method: 'POST',
     url: '/api/v1/tickets',
     summary: 'Open a ticket by hand with the intake fields; the deadline follows category and urgency',
-    roles: ['agent', 'supervisor', 'manager'],
+    roles: INTAKE_ROLES,
     body: z
       .object({
         ...intakeFields,
@@ -305,7 +309,7 @@ export function registerTicketEngineRoutes(routes: RouteRegistry, service: Ticke
     method: 'PATCH',
     url: '/api/v1/tickets/:id',
     summary: 'Edit intake fields of an open ticket (expectedVersion required; 409 when it changed)',
-    roles: ['agent', 'supervisor', 'manager'],
+    roles: INTAKE_ROLES,
     params: ticketId,
     body: z
       .object({ expectedVersion: z.number().int().min(1), callerNumber: phone, ...intakeFields })
@@ -338,7 +342,7 @@ export function registerTicketEngineRoutes(routes: RouteRegistry, service: Ticke
     method: 'POST',
     url: '/api/v1/tickets/:id/calls',
     summary: 'Link another call (and its recording) to the ticket',
-    roles: ['agent', 'supervisor', 'manager'],
+    roles: INTAKE_ROLES,
     params: ticketId,
     body: z.object({ linkedId: text(128), expectedVersion: z.number().int().min(1).optional() }).strict(),
     handler: async ({ params, body, principal }) => show(await service.linkCall(params.id, body.linkedId, body.expectedVersion, principal), principal),
@@ -347,7 +351,7 @@ export function registerTicketEngineRoutes(routes: RouteRegistry, service: Ticke
     method: 'POST',
     url: '/api/v1/tickets/:id/exchange/push',
     summary: 'Push the ticket to the 110 platform (工单互派); delivered by the worker with retries',
-    roles: ['agent', 'supervisor', 'manager'],
+    roles: INTAKE_ROLES,
     params: ticketId,
     body: z.object({ partnerLine: z.literal('110') }).strict(),
     handler: async ({ params, principal, reply }) => {
@@ -376,7 +380,7 @@ export function registerTicketEngineRoutes(routes: RouteRegistry, service: Ticke
     method: 'GET',
     url: '/api/v1/tickets/overdue',
     summary: "Open tickets past their deadline, most overdue first (the shift lead's list)",
-    roles: LEADS,
+    roles: SUPERVISING_ROLES,
     query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(200) }),
     handler: async ({ query, principal }) => {
       const items = await tickets.overdue(new Date(options.now()), Math.min(query.limit, access.budget.remaining(readerKey(principal))));
@@ -390,7 +394,7 @@ export function registerTicketEngineRoutes(routes: RouteRegistry, service: Ticke
     url: '/api/v1/tickets/link-candidates',
     summary:
       "Open tickets of the same caller, to offer linking or merging a new call (an agent's own scope only; audited). By `caller` (digits), or by `call`: the agent's call in progress, or a call whose intake ticket the reader may read (a desk shows only masked numbers); that intake ticket itself is left out, and while it is still in intake the agent sees the caller's open tickets as during the call",
-    roles: ['agent', 'supervisor', 'manager'],
+    roles: INTAKE_ROLES,
     query: z.object({ caller: phone.optional(), call: text(128).optional() }),
     handler: async ({ query, principal }) => {
       if ((query.caller === undefined) === (query.call === undefined)) throw new CtiError('CTI_ERR_VALIDATION', 'give exactly one of caller, call', { given: Object.keys(query) });

@@ -1,16 +1,17 @@
 import type { Kysely } from 'kysely';
 import {
   CtiError,
+  DEPARTMENT_PROXY_ROLES,
   TICKET_TRANSITIONS,
   applyTicketAction,
   assertMergeable,
   computeDeadline,
   createTicket,
   findLinkCandidates,
+  inRoleGroup,
   isOpenState,
   type Actor,
   type Category,
-  type Role as DomainRole,
   type Ticket,
   type TicketActionName,
   type Urgency,
@@ -78,7 +79,6 @@ export interface ActionRequest {
 
 // Actions a handling unit takes; the centre's staff may record them on the unit's behalf.
 const DEPARTMENT_ACTIONS = new Set<TicketActionName>((Object.keys(TICKET_TRANSITIONS) as TicketActionName[]).filter((a) => TICKET_TRANSITIONS[a].roles.includes('department')));
-const ON_BEHALF_ROLES = new Set(['supervisor', 'manager']);
 const EDITABLE_DEADLINE_STATES = new Set(['intake', 'awaiting_dispatch']);
 
 /** The data keys an action takes as dates (ISO 8601 over HTTP, epoch ms for the rules). */
@@ -88,7 +88,7 @@ const DATE_KEYS = ['requestedDeadline', 'newDeadline'];
 export function actorOf(principal: Principal): Actor {
   if (principal.role === 'department') return { role: 'department', id: principal.departmentId ?? `token:${principal.tokenId}` };
   // A signed-in person without an agent id (a supervisor, a manager) is named by their username.
-  return { role: principal.role as DomainRole, id: principal.agentId ?? (principal.staff ? `staff:${principal.staff.username}` : `token:${principal.tokenId}`) };
+  return { role: principal.role, id: principal.agentId ?? (principal.staff ? `staff:${principal.staff.username}` : `token:${principal.tokenId}`) };
 }
 
 /** The ticket engine's use cases: create, edit, act, link; every write through the domain rules in one transaction. */
@@ -213,7 +213,7 @@ export class TicketService {
   private actorFor(action: TicketActionName, principal: Principal, asDepartment: string | undefined): Actor {
     if (asDepartment === undefined) return actorOf(principal);
     if (!DEPARTMENT_ACTIONS.has(action)) throw new CtiError('CTI_ERR_VALIDATION', `asDepartment only applies to department actions, not ${action}`, { action });
-    if (!ON_BEHALF_ROLES.has(principal.role)) throw new CtiError('CTI_ERR_FORBIDDEN', `role ${principal.role} may not act for a department`, { role: principal.role });
+    if (!inRoleGroup(DEPARTMENT_PROXY_ROLES, principal.role)) throw new CtiError('CTI_ERR_FORBIDDEN', `role ${principal.role} may not act for a department`, { role: principal.role });
     return { role: 'department', id: asDepartment };
   }
 

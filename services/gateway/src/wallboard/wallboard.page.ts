@@ -1,3 +1,5 @@
+import { BEIJING_TIME_ZONE } from '@cti/domain';
+
 // The big-screen page: one self-contained HTML document (inline CSS and JS, no external network or CDN),
 // laid out for 1920×1080, in Simplified Chinese. It renders the snapshots the SSE stream pushes.
 
@@ -139,7 +141,7 @@ export function wallboardHtml(): string {
         html += li.outerHTML;
       });
       if (ul.innerHTML !== html) ul.innerHTML = html;
-      set('updated', '数据更新 ' + new Date(st.at).toLocaleTimeString('zh-CN', { hour12: false, timeZone: 'Asia/Shanghai' }));
+      set('updated', '数据更新 ' + new Date(st.at).toLocaleTimeString('zh-CN', { hour12: false, timeZone: '${BEIJING_TIME_ZONE}' }));
     }
   }
   function tickWait() {
@@ -148,7 +150,7 @@ export function wallboardHtml(): string {
     set('longest-wait', since === null ? '00:00' : mmss((Date.now() - skew - since) / 1000));
   }
   setInterval(function () {
-    set('clock', new Date().toLocaleString('zh-CN', { hour12: false, timeZone: 'Asia/Shanghai' }));
+    set('clock', new Date().toLocaleString('zh-CN', { hour12: false, timeZone: '${BEIJING_TIME_ZONE}' }));
     tickWait();
   }, 500);
   var es = null;

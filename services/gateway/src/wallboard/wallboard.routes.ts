@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { CtiError } from '@cti/domain';
-import type { Role } from '@cti/db';
+import { CtiError, OVERSIGHT_ROLES, SUPERVISING_ROLES, type Role } from '@cti/domain';
 import type { RouteRegistry } from '../http/route.registry.js';
 import { readSessionCookie, streamOriginAllowed } from '../http/session.cookie.js';
 import type { StreamSessions } from '../agent/agent-events.feature.js';
@@ -17,10 +16,10 @@ const unauthorizedPage = `<!doctype html><html lang="zh-CN"><head><meta charset=
 <body style="background:#0b1526;color:#e6edf7;font:32px sans-serif;padding:80px">大屏票据无效或已过期，请向值班长重新获取大屏链接。</body></html>`;
 
 /** Roles that may issue wallboard tickets; a ticket a person issued stops working once they no longer hold one. */
-export const WALLBOARD_ISSUER_ROLES: readonly Role[] = ['supervisor', 'manager', 'admin'];
+export const WALLBOARD_ISSUER_ROLES: readonly Role[] = SUPERVISING_ROLES;
 
 /** Roles whose signed-in session opens the wallboard without a ticket (those who may read its snapshot). */
-export const WALLBOARD_SESSION_ROLES: readonly Role[] = ['supervisor', 'manager', 'admin', 'qa'];
+export const WALLBOARD_SESSION_ROLES: readonly Role[] = OVERSIGHT_ROLES;
 
 /** Who opened a wallboard: a signed ticket (renewed while open), or a signed-in person's session cookie. */
 type Admission = { kind: 'ticket'; ticket: WallboardTicket } | { kind: 'session'; tokenId: string };
@@ -67,7 +66,7 @@ export function registerWallboardRoutes(routes: RouteRegistry, app: FastifyInsta
     method: 'GET',
     url: '/api/v1/wallboard/snapshot',
     summary: 'What the wallboard shows right now (queue, agents, answer rates, projection, trunks, linkages, overdue tickets, staffing, alerts)',
-    roles: ['supervisor', 'manager', 'admin', 'qa'],
+    roles: OVERSIGHT_ROLES,
     handler: async () => feed.snapshot(),
   });
 

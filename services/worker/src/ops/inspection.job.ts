@@ -1,4 +1,4 @@
-import { ops } from '@cti/domain';
+import { beijingYear, beijingYearOf, ops } from '@cti/domain';
 import type { InspectionReportKind, StoredInspectionReport } from '@cti/db';
 import { renderInspection, renderOpsReport } from './ops.render.js';
 
@@ -37,7 +37,7 @@ export async function generateOpsReport(
   deps: { incidents: IncidentSource; sink: InspectionSink; sla: ops.OpsSlaConfig; now: number; trigger: 'schedule' | 'manual' },
 ): Promise<{ id: string; overall: ops.CheckStatus }> {
   const p = period ?? ops.previousOpsPeriod(kind, deps.now);
-  const year = ops.beijingYear(ops.beijingYearOf(p.from));
+  const year = beijingYear(beijingYearOf(p.from));
   const incidents = await deps.incidents.list({ from: year.from, to: Math.min(year.to, p.to) });
   const inspections = await deps.sink.inspectionsBetween(p.from, p.to);
   const digests: ops.InspectionDigest[] = inspections.map((r) => {

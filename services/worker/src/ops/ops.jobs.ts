@@ -2,8 +2,8 @@ import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { sql, type Kysely } from 'kysely';
 import { AmiClient } from '@cti/asterisk';
-import type { Config } from '@cti/contracts';
-import { ops } from '@cti/domain';
+import { OPS_QUEUE, type Config, type OpsJobData } from '@cti/contracts';
+import { BEIJING_TIME_ZONE, ops } from '@cti/domain';
 import { BackupRepository, IncidentRepository, InspectionRepository, type Database } from '@cti/db';
 import type { Logger } from '../logger.js';
 import { runBackup } from './backup.job.js';
@@ -12,11 +12,11 @@ import { generateOpsReport, storeInspection } from './inspection.job.js';
 
 /** The slice of a BullMQ Queue that schedules repeatable jobs. */
 export interface OpsScheduler {
-  upsertJobScheduler(id: string, repeat: { pattern: string; tz: string }, template: { name: string; data: ops.OpsJobData }): Promise<unknown>;
+  upsertJobScheduler(id: string, repeat: { pattern: string; tz: string }, template: { name: string; data: OpsJobData }): Promise<unknown>;
 }
 
 /** Repeatable operations jobs (Beijing time): inspection and backup from configuration, reports just after their period. */
-export function opsSchedules(c: Pick<Config, 'CTI_INSPECTION_CRON' | 'CTI_BACKUP_CRON'>): Array<{ id: string; pattern: string; data: ops.OpsJobData }> {
+export function opsSchedules(c: Pick<Config, 'CTI_INSPECTION_CRON' | 'CTI_BACKUP_CRON'>): Array<{ id: string; pattern: string; data: OpsJobData }> {
   return [
     { id: 'ops-inspection-daily', pattern: c.CTI_INSPECTION_CRON, data: { kind: 'inspection', trigger: 'schedule' } },
     { id: 'ops-report-weekly', pattern: '30 8 * * 1', data: { kind: 'report', report: 'weekly' } },
@@ -27,7 +27,7 @@ export function opsSchedules(c: Pick<Config, 'CTI_INSPECTION_CRON' | 'CTI_BACKUP
 }
 
 export async function scheduleOpsJobs(queue: OpsScheduler, c: Pick<Config, 'CTI_INSPECTION_CRON' | 'CTI_BACKUP_CRON'>): Promise<void> {
-  for (const s of opsSchedules(c)) await queue.upsertJobScheduler(s.id, { pattern: s.pattern, tz: 'Asia/Shanghai' }, { name: ops.OPS_QUEUE, data: s.data });
+  for (const s of opsSchedules(c)) await queue.upsertJobScheduler(s.id, { pattern: s.pattern, tz: BEIJING_TIME_ZONE }, { name: OPS_QUEUE, data: s.data });
 }
 
 /** Inspection targets from configuration. */
@@ -77,10 +77,10 @@ export async function startOpsJobs(db: Kysely<Database>, connection: Redis, c: C
     for (let i = 0; i < 50 && !ami.isUp(); i++) await new Promise((r) => setTimeout(r, 100));
   };
 
-  const queue = new Queue<ops.OpsJobData>(ops.OPS_QUEUE, { connection, prefix });
+  const queue = new Queue<OpsJobData>(OPS_QUEUE, { connection, prefix });
   if (c.CTI_OPS_SCHEDULE) await scheduleOpsJobs(queue, c);
-  const worker = new Worker<ops.OpsJobData>(
-    ops.OPS_QUEUE,
+  const worker = new Worker<OpsJobData>(
+    OPS_QUEUE,
     async (job) => {
       const d = job.data;
       if (d.kind === 'inspection') {

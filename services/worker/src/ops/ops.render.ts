@@ -1,7 +1,7 @@
-import type { ops } from '@cti/domain';
+import { beijingDateTime, type ops } from '@cti/domain';
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-const bj = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().replace('T', ' ').slice(0, 16) + ' (北京时间)';
+const bj = (ms: number) => beijingDateTime(ms).slice(0, 16) + ' (北京时间)';
 const hours = (ms: number) => `${(ms / 3_600_000).toFixed(2)} h`;
 const mins = (ms: number | null) => (ms === null ? '—' : `${(ms / 60_000).toFixed(1)} min`);
 const MARK: Record<ops.CheckStatus, string> = { pass: '正常 PASS', warn: '警告 WARN', fail: '故障 FAIL' };

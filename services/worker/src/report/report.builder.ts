@@ -1,5 +1,5 @@
-import { kpi } from '@cti/domain';
-import { beijingHour, periodLabel, type KpiPeriod, type PeriodKind, type TicketCategoryRow } from '@cti/db';
+import { EMERGENCY_PARTNER_LINES, beijingHour, kpi, periodLabel, type KpiPeriod, type PeriodKind } from '@cti/domain';
+import type { TicketCategoryRow } from '@cti/db';
 
 /** Stored facts a report reads (KpiRepository fits). */
 export interface ReportFactSource {
@@ -74,7 +74,7 @@ export async function buildReportData(
     answer: kpi.answerRate(facts.calls, config, period),
     trafficByHour: hours,
     agents: kpi.agentFigures(facts.calls, facts.agentIntervals, facts.qaReviews, config, period).map((a) => ({ ...a, name: nameOf.get(a.agentId) ?? a.agentId })),
-    linkages: ['110', '119', '120', '122'].map((partner) => ({ partner, count: 0 })),
+    linkages: EMERGENCY_PARTNER_LINES.map((partner) => ({ partner, count: 0 })),
     tickets,
   };
 }

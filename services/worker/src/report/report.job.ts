@@ -1,7 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import type { ReportJobData } from '@cti/contracts';
-import type { kpi } from '@cti/domain';
-import { isDatabaseUnavailable, periodContaining, previousPeriod, type StoredReport } from '@cti/db';
+import { BEIJING_TIME_ZONE, periodContaining, previousPeriod, type kpi } from '@cti/domain';
+import { isDatabaseUnavailable, type StoredReport } from '@cti/db';
 import { buildReportData, type AgentNames, type ReportFactSource } from './report.builder.js';
 import { renderReportCsv, renderReportHtml, reportSummary } from './report.render.js';
 
@@ -25,7 +25,7 @@ export const REPORT_SCHEDULES: ReadonlyArray<{ kind: ReportJobData['kind']; patt
 /** Registers the three repeatable report jobs (idempotent: the scheduler id is the kind). */
 export async function scheduleReports(queue: ReportScheduler, name: string): Promise<void> {
   for (const s of REPORT_SCHEDULES) {
-    await queue.upsertJobScheduler(`report-${s.kind}`, { pattern: s.pattern, tz: 'Asia/Shanghai' }, { name, data: { kind: s.kind } });
+    await queue.upsertJobScheduler(`report-${s.kind}`, { pattern: s.pattern, tz: BEIJING_TIME_ZONE }, { name, data: { kind: s.kind } });
   }
 }
 

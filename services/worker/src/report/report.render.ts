@@ -1,3 +1,4 @@
+import { beijingDateTime } from '@cti/domain';
 import type { ReportData } from './report.builder.js';
 
 const KIND_ZH = { daily: '日报', weekly: '周报', monthly: '月报' } as const;
@@ -11,7 +12,6 @@ const hms = (ms: number) => {
 };
 const passZh = (p: boolean | null) => (p === null ? '—' : p ? '达标' : '未达标');
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
-const fmtTime = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().replace('T', ' ').slice(0, 19);
 const pauses = (r: Readonly<Record<string, number>>) =>
   Object.entries(r).map(([k, v]) => `${PAUSE_ZH[k] ?? k} ${hms(v)}`).join('；') || '—';
 
@@ -88,7 +88,7 @@ td:first-child, th:first-child { text-align: left; }
 </style></head>
 <body>
 <h1>${esc(title)}</h1>
-<p class="meta">统计区间（北京时间）：${fmtTime(d.from)} 至 ${fmtTime(d.to)}　生成时间：${fmtTime(d.generatedAt)}</p>
+<p class="meta">统计区间（北京时间）：${beijingDateTime(d.from)} 至 ${beijingDateTime(d.to)}　生成时间：${beijingDateTime(d.generatedAt)}</p>
 ${body}
 </body></html>
 `;
@@ -98,7 +98,7 @@ const csvCell = (c: string) => (/[",\n\r]/.test(c) || /^[=+\-@]/.test(c) ? `"${(
 
 /** A report as CSV: one block per section (title line, header, rows), blank line between; UTF-8 with BOM for Excel. */
 export function renderReportCsv(d: ReportData): string {
-  const lines: string[] = [`甘孜州12345热线${KIND_ZH[d.kind]},${csvCell(d.label)}`, `统计区间（北京时间）,${fmtTime(d.from)},${fmtTime(d.to)}`, ''];
+  const lines: string[] = [`甘孜州12345热线${KIND_ZH[d.kind]},${csvCell(d.label)}`, `统计区间（北京时间）,${beijingDateTime(d.from)},${beijingDateTime(d.to)}`, ''];
   for (const s of sections(d)) {
     lines.push(csvCell(s.title), s.header.map(csvCell).join(','), ...s.rows.map((r) => r.map(csvCell).join(',')), '');
   }

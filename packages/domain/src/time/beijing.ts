@@ -1,8 +1,12 @@
-// Reporting periods of the stored facts. The contract counts in Beijing time (UTC+8, no daylight saving),
-// whatever the server's time zone; periods are half-open [from, to) in epoch ms.
+// Beijing time (UTC+8, no daylight saving): the contract, the working calendar, reports, operations and schedules
+// all count in it, whatever the server's time zone. Periods are half-open [from, to) in epoch ms.
 
 /** Beijing time's offset from UTC. */
 export const BEIJING_OFFSET_MS = 8 * 3_600_000;
+
+/** The IANA zone of Beijing time, for cron schedules (BullMQ `tz`) and Intl formatting: UTC+8 all year round. */
+export const BEIJING_TIME_ZONE = 'Asia/Shanghai';
+
 const DAY_MS = 86_400_000;
 
 /** A half-open period [from, to) in epoch ms. */
@@ -26,6 +30,21 @@ export function beijingMonth(ms: number): string {
   return shifted(ms).toISOString().slice(0, 7);
 }
 
+/** 'YYYY-MM-DD HH:MM:SS' of `ms` in Beijing time. */
+export function beijingDateTime(ms: number): string {
+  return shifted(ms).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+/** The Beijing calendar year containing `ms`. */
+export function beijingYearOf(ms: number): number {
+  return shifted(ms).getUTCFullYear();
+}
+
+/** Noon (12:00 Beijing) of a Beijing date 'YYYY-MM-DD': an instant safely inside that day. NaN for a malformed date. */
+export function beijingNoon(date: string): number {
+  return Date.parse(`${date}T12:00:00+08:00`);
+}
+
 /** Beijing hour of day (0–23). */
 export function beijingHour(ms: number): number {
   return shifted(ms).getUTCHours();
@@ -41,6 +60,11 @@ export function beijingHalfHour(ms: number): number {
 export function dayPeriod(ms: number): KpiPeriod {
   const from = Math.floor((ms + BEIJING_OFFSET_MS) / DAY_MS) * DAY_MS - BEIJING_OFFSET_MS;
   return { from, to: from + DAY_MS };
+}
+
+/** The last millisecond (23:59:59.999 Beijing time) of the Beijing day containing `ms`. */
+export function endOfBeijingDay(ms: number): number {
+  return dayPeriod(ms).to - 1;
 }
 
 /** The Beijing week (Monday to Sunday) containing `ms`. */
@@ -63,6 +87,11 @@ export function monthPeriodOf(month: string): KpiPeriod {
 /** The Beijing calendar month containing `ms`. */
 export function monthPeriod(ms: number): KpiPeriod {
   return monthPeriodOf(beijingMonth(ms));
+}
+
+/** The Beijing calendar year `year`: [1 January 00:00, next 1 January 00:00). */
+export function beijingYear(year: number): KpiPeriod {
+  return { from: Date.UTC(year, 0, 1) - BEIJING_OFFSET_MS, to: Date.UTC(year + 1, 0, 1) - BEIJING_OFFSET_MS };
 }
 
 /** The period of this kind containing `ms`. */
