@@ -105,7 +105,9 @@ function checkInvariants({ ticket, successes }: RunResult): void {
   if (['dispatched', 'signed', 'in_progress', 'replied', 'awaiting_callback'].includes(ticket.state)) expect(ticket.leadDepartment).not.toBeNull();
 }
 
-describe('ticket state machine properties', () => {
+// Hundreds of generated walks: CPU work of a fixed size, so their own limit only guards against a hang (a host loaded
+// with an end-to-end run beside it took 7–11 s for what takes about 1 s on a quiet one; vitest's 5 s cut them off).
+describe('ticket state machine properties', { timeout: 60_000 }, () => {
   it('random actions by random roles never leave the table, never skip history, and keep a deadline on every open ticket', () => {
     fc.assert(fc.property(fc.array(step, { maxLength: 60 }), (steps) => checkInvariants(run(steps, false))), { numRuns: 300 });
   });
