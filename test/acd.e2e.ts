@@ -125,7 +125,7 @@ describe('the ACD on real calls', () => {
     } finally {
       citizen.child.kill('SIGKILL');
     }
-  });
+  }, 180_000); // a hang guard: the trunk phone's qualify alone may take four rounds (STEP_BOUND_MS)
 
   it('answers 20 callers waiting across a gateway restart (SIGKILL) in their original order', async () => {
     await setAgents([]);

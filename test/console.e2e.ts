@@ -15,7 +15,7 @@ import { sql, type Kysely } from 'kysely';
 import { createDb, type Database } from '@cti/db';
 import { api, ari, awaitSeatsAnswering } from './support/api.js';
 import { placeCalls, startSeats, type CallerRun } from './support/sipp.js';
-import { waitFor } from './support/processes.js';
+import { STEP_BOUND_MS, waitFor } from './support/processes.js';
 
 const ctx = inject('e2e');
 const tag = Date.now().toString(36);
@@ -55,8 +55,8 @@ const browserInboundBytes = (page: Page) =>
 /** Waits until the page's open peer connections have received `more` audio bytes beyond what they have now. */
 async function audioGrows(page: Page, what: string, more = 2_000): Promise<void> {
   let first = 0;
-  await waitFor(`${what}: browser receiving audio`, async () => (first = await browserInboundBytes(page)) > 0, 15_000);
-  await waitFor(`${what}: browser audio growing`, async () => (await browserInboundBytes(page)) > first + more, 15_000);
+  await waitFor(`${what}: browser receiving audio`, async () => (first = await browserInboundBytes(page)) > 0, STEP_BOUND_MS);
+  await waitFor(`${what}: browser audio growing`, async () => (await browserInboundBytes(page)) > first + more, STEP_BOUND_MS);
 }
 
 type Supervision = { id: string; agentId: string; seat: string; mode: string; phase: string; snoopId: string | null; seatLeg: string };
@@ -100,6 +100,7 @@ describe('the supervisor console', () => {
     mkdirSync(shots, { recursive: true });
     chrome = await launchChromium();
     leadContext = await chrome.newContext(CONTEXT);
+    leadContext.setDefaultTimeout(STEP_BOUND_MS);
     await recordPeerConnections(leadContext);
   });
 
@@ -142,34 +143,34 @@ describe('the supervisor console', () => {
     await page.fill('input[name=username]', user.lead);
     await page.fill('input[name=password]', PASSWORD);
     await page.click('[data-test=sign-in]');
-    await page.locator('[data-test=refresh-status]', { hasText: '实时数据' }).waitFor({ timeout: 15_000 });
+    await page.locator('[data-test=refresh-status]', { hasText: '实时数据' }).waitFor({ timeout: STEP_BOUND_MS });
 
     // A citizen calls 12345 while no agent is ready, and stays on the line until the agent's side hangs up.
     caller = placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 1, holdMs: 0, mediaPort: ctx.mediaBase, scenario: 'caller-until-hangup', onStart: (c) => (callerSipp = c) });
     const queued = page.locator('[data-test=queue-table] .el-table__body tr').first();
-    await queued.waitFor({ timeout: 30_000 });
+    await queued.waitFor({ timeout: STEP_BOUND_MS });
     expect(await queued.innerText()).toMatch(/^1\s+\d\d:\d\d\s+普通话\s+—\s+12345/);
     expect(await page.locator('[data-test=waiting]').innerText()).toBe('1');
     const waiting = (await api(ctx, 'GET', '/api/v1/queue')).body.items;
     expect(waiting).toHaveLength(1);
     // The wait counts up on the page between pushes.
     const shown = await page.locator('[data-test=queue-wait]').innerText();
-    await page.waitForFunction((s) => document.querySelector('[data-test=queue-wait]')?.textContent !== s, shown, { timeout: 5_000 });
+    await page.waitForFunction((s) => document.querySelector('[data-test=queue-wait]')?.textContent !== s, shown, { timeout: STEP_BOUND_MS });
     await page.screenshot({ path: join(shots, 'console-queue.png') });
 
     // The agent goes ready: the ACD rings their desk phone, which answers; the board and the call list follow.
     expect((await api(ctx, 'POST', `/api/v1/agents/${taker}/ready`)).status).toBe(200);
     const callRow = page.locator('[data-test=calls-table] .el-table__body tr', { hasText: taker });
-    await callRow.locator('text=通话中').waitFor({ timeout: 30_000 });
+    await callRow.locator('text=通话中').waitFor({ timeout: STEP_BOUND_MS });
     await page.locator('[data-test=agents-table] tr', { hasText: `（${taker}）` }).locator('text=通话中').waitFor();
     await page.locator('[data-test=queue-table]', { hasText: '无排队来电' }).waitFor();
 
     // Barge: the console takes a free seat's browser phone, the gateway rings it, the browser answers and hears the call.
     await callRow.locator('[data-test=supervise-barge]').click();
-    await page.locator('[data-test=sv-phase]', { hasText: '已接通' }).waitFor({ timeout: 30_000 });
+    await page.locator('[data-test=sv-phase]', { hasText: '已接通' }).waitFor({ timeout: STEP_BOUND_MS });
     await page.locator('[data-test=phone-status]', { hasText: '监听话机已就绪' }).waitFor();
     let sv: Supervision | undefined;
-    await waitFor('barge active on the gateway', async () => (sv = (await supervisions()).find((s) => s.agentId === taker))?.phase === 'active' && sv?.snoopId != null, 15_000);
+    await waitFor('barge active on the gateway', async () => (sv = (await supervisions()).find((s) => s.agentId === taker))?.phase === 'active' && sv?.snoopId != null, STEP_BOUND_MS);
     const held = (await api(ctx, 'GET', '/api/v1/supervisor/phones')).body.items as Array<{ seat: string; holder: string }>;
     expect(held).toEqual([{ seat: 'seat-27', holder: user.lead, expiresAt: expect.any(String) }]);
     expect(sv).toMatchObject({ mode: 'barge', seat: 'seat-27-web' });
@@ -178,7 +179,7 @@ describe('the supervisor console', () => {
     expect(await channelExists((sv as Supervision).seatLeg)).toBe(true);
     await audioGrows(page, 'barge');
     await page.locator('[data-test=call-supervised]', { hasText: '强插' }).waitFor();
-    await page.waitForFunction(() => Number(document.querySelector('[data-test=sv-inbound]')?.textContent ?? 0) > 0, undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => Number(document.querySelector('[data-test=sv-inbound]')?.textContent ?? 0) > 0, undefined, { timeout: STEP_BOUND_MS });
     await page.screenshot({ path: join(shots, 'console-barge.png') });
 
     // Whisper: a new snoop channel replaces the barge one; the supervisor's call stays up and keeps hearing.
@@ -186,18 +187,18 @@ describe('the supervisor console', () => {
     await waitFor('whisper on the gateway', async () => {
       const s = (await supervisions()).find((x) => x.agentId === taker);
       return s?.mode === 'whisper' && s.snoopId !== null && s.snoopId !== bargeSnoop && (await channelExists(s.snoopId));
-    }, 15_000);
-    await waitFor('barge snoop gone', async () => !(await channelExists(bargeSnoop)), 10_000);
+    }, STEP_BOUND_MS);
+    await waitFor('barge snoop gone', async () => !(await channelExists(bargeSnoop)), STEP_BOUND_MS);
     await page.locator('[data-test=sv-mode]', { hasText: '耳语中' }).waitFor();
     await audioGrows(page, 'whisper');
 
     // Stop: the gateway hangs up the supervisor's leg and the snoop; the console's phone is idle again.
     const { id, seatLeg } = (await supervisions()).find((x) => x.agentId === taker) as Supervision;
     await page.click('[data-test=sv-stop]');
-    await page.locator('[data-test=supervision-bar]').waitFor({ state: 'detached', timeout: 10_000 });
-    await waitFor('supervision ended', async () => (await supervisions()).length === 0, 10_000);
-    await waitFor('supervisor leg gone', async () => !(await channelExists(seatLeg)), 10_000);
-    await page.waitForFunction(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.every((pc) => pc.connectionState === 'closed'), undefined, { timeout: 10_000 });
+    await page.locator('[data-test=supervision-bar]').waitFor({ state: 'detached', timeout: STEP_BOUND_MS });
+    await waitFor('supervision ended', async () => (await supervisions()).length === 0, STEP_BOUND_MS);
+    await waitFor('supervisor leg gone', async () => !(await channelExists(seatLeg)), STEP_BOUND_MS);
+    await page.waitForFunction(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.every((pc) => pc.connectionState === 'closed'), undefined, { timeout: STEP_BOUND_MS });
     const audited = await db.selectFrom('audit_log').select(['action', 'actor_id']).where('action', 'like', 'supervision.%').where(sql<string>`data->>'sessionId'`, '=', id).orderBy('id').execute();
     expect(audited.map((r) => `${r.action}:${r.actor_id}`)).toEqual([`supervision.barge:${user.lead}`, `supervision.whisper:${user.lead}`, `supervision.stop:${user.lead}`]);
 
@@ -205,8 +206,8 @@ describe('the supervisor console', () => {
     expect((await api(ctx, 'POST', `/api/v1/agents/${taker}/call/hangup`)).status).toBe(200);
     const run = await caller;
     expect(run.successful, run.output.slice(-800)).toBe(1);
-    await page.locator('[data-test=calls-table]', { hasText: '无通话' }).waitFor({ timeout: 15_000 });
-  }, 240_000);
+    await page.locator('[data-test=calls-table]', { hasText: '无通话' }).waitFor({ timeout: STEP_BOUND_MS });
+  }, 600_000); // a hang guard: every step has its own bound (STEP_BOUND_MS)
 
   it("force-pauses an agent from the board with a reason (audited) and shows today's counts", async () => {
     expect((await api(ctx, 'POST', '/api/v1/agents/a19/ready')).status).toBe(200);
@@ -216,7 +217,7 @@ describe('the supervisor console', () => {
     await page.click('.el-select-dropdown__item:has-text("用餐")');
     await page.fill('input[data-test=pause-note]', '控制台测试：安排用餐');
     await page.click('[data-test=pause-confirm]');
-    await row.locator('text=用餐').waitFor({ timeout: 10_000 });
+    await row.locator('text=用餐').waitFor({ timeout: STEP_BOUND_MS });
     expect((await api(ctx, 'GET', '/api/v1/agents')).body.items.find((a: { agentId: string }) => a.agentId === 'a20').live).toMatchObject({ state: 'paused', pauseReason: 'meal' });
     const audit = await db.selectFrom('audit_log').select(['actor_id', 'data']).where('action', '=', 'agent.force_pause').where('target', '=', 'a20').orderBy('id', 'desc').executeTakeFirst();
     expect(audit).toMatchObject({ actor_id: user.lead, data: { reason: 'meal', note: '控制台测试：安排用餐' } });
@@ -231,7 +232,7 @@ describe('the supervisor console', () => {
   }, 120_000);
 
   it('shows alerts (trunks, the open incident) and the overdue ticket, and opens the wallboard', async () => {
-    await page.locator('[data-test=alerts-list] [data-test=alert]', { hasText: `控制台测试 ${tag}` }).waitFor({ timeout: 40_000 });
+    await page.locator('[data-test=alerts-list] [data-test=alert]', { hasText: `控制台测试 ${tag}` }).waitFor({ timeout: STEP_BOUND_MS });
     // The urgent ticket is overdue a few seconds after it was opened; the wallboard's count and then the list follow.
     await page.locator('[data-test=overdue-table]', { hasText: (ticket as { ticketNo: string }).ticketNo }).waitFor({ timeout: 60_000 });
     const trunks = (await api(ctx, 'GET', '/api/v1/wallboard/snapshot')).body.trunks as Record<string, { status: string }>;
@@ -250,7 +251,7 @@ describe('the supervisor console', () => {
     // Giving the phone back frees its seat for agents again; signing out ends the session.
     await page.click('[data-test=phone-release]');
     await page.locator('[data-test=phone-status]', { hasText: '监听话机未启用' }).waitFor();
-    await waitFor('console phone released', async () => (await api(ctx, 'GET', '/api/v1/supervisor/phones')).body.items.length === 0, 5_000);
+    await waitFor('console phone released', async () => (await api(ctx, 'GET', '/api/v1/supervisor/phones')).body.items.length === 0, STEP_BOUND_MS);
     const taken = await db.selectFrom('audit_log').select('action').where('action', 'like', 'supervisor.phone_%').where('actor_id', '=', user.lead).orderBy('id').execute();
     expect(taken.map((r) => r.action)).toEqual(['supervisor.phone_take', 'supervisor.phone_release']);
     await page.click('[data-test=sign-out]');

@@ -139,7 +139,7 @@ describe('emergency linkage over the trunks', () => {
     } finally {
       partner.child.kill('SIGKILL');
     }
-  }, 90_000);
+  }, 180_000); // a hang guard: the trunk phone's qualify alone may take four rounds (STEP_BOUND_MS)
 
   it('blind-transfers a call to an outside number: the agent leaves when it answers, the ticket is not an emergency transfer', async () => {
     const outside = startTrunkPhone(ctx, 'trunk-primary', 'seat');
@@ -160,7 +160,7 @@ describe('emergency linkage over the trunks', () => {
     } finally {
       outside.child.kill('SIGKILL');
     }
-  }, 90_000);
+  }, 180_000); // a hang guard: the trunk phone's qualify alone may take four rounds (STEP_BOUND_MS)
 
   it('carries the partner leg on the backup trunk when the primary fails it (503)', async () => {
     const failing = startTrunkPhone(ctx, 'trunk-primary', 'partner-503');
@@ -180,7 +180,7 @@ describe('emergency linkage over the trunks', () => {
       failing.child.kill('SIGKILL');
       partner.child.kill('SIGKILL');
     }
-  }, 90_000);
+  }, 180_000); // a hang guard: the trunk phone's qualify alone may take four rounds (STEP_BOUND_MS)
 
   it('keeps the caller talking with the agent when the partner does not answer', async () => {
     const ringing = startTrunkPhone(ctx, 'trunk-primary', 'seat-noanswer');
@@ -200,7 +200,7 @@ describe('emergency linkage over the trunks', () => {
     } finally {
       ringing.child.kill('SIGKILL');
     }
-  }, 60_000);
+  }, 180_000); // a hang guard: the trunk phone's qualify alone may take four rounds (STEP_BOUND_MS)
 });
 
 describe('transfers between seats', () => {

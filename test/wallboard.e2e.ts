@@ -191,8 +191,12 @@ describe('the wallboard in headless Chromium', () => {
         step('call answered');
         await shows('agents-on-call', String(onCall));
         await shows('waiting', '0');
-        await page.screenshot({ path: join(runDir, 'wallboard.png') });
-        step('screenshot');
+        // The screenshot is for people to look at, not an assertion: a loaded host once needed more than 60 s to draw the
+        // 1920×1080 page in software, so one that does not come is noted in the steps and the test goes on.
+        await page.screenshot({ path: join(runDir, 'wallboard.png') }).then(
+          () => step('screenshot'),
+          (err: Error) => step(`screenshot not taken: ${err.message.split('\n')[0]}`),
+        );
         for (const id of await callerChannels(ctx, callerPrefix)) await ari(ctx, 'DELETE', `/channels/${encodeURIComponent(id)}`);
         await caller;
         step('caller hung up');
@@ -210,7 +214,7 @@ describe('the wallboard in headless Chromium', () => {
       expect(external).toEqual([]);
     } catch (err) {
       step(`failed: ${(err as Error).message.split('\n')[0]}`);
-      await shown?.screenshot({ path: join(runDir, 'wallboard-failed.png'), timeout: 30_000 }).catch(() => undefined);
+      await shown?.screenshot({ path: join(runDir, 'wallboard-failed.png'), timeout: 20_000 }).catch(() => undefined);
       throw err;
     }
     // Its own limit is a guard against a hang, not a speed target: every step above has its own bound (60 s, playwright

@@ -30,6 +30,13 @@ export function asteriskScript(root: string, env: Record<string, string>, ...arg
 /** Thrown by a `waitFor` check when waiting longer is pointless (the process it waits for has exited). */
 export class WaitAborted extends Error {}
 
+/**
+ * The bound of one step of a browser or call scenario: it only ends a wait for what never comes (each wait ends as
+ * soon as its condition holds), so it is the same for every step and far above a quiet machine's seconds. Short
+ * bounds (5–15 s) tuned on a quiet machine failed steps that were merely slow on a loaded CI host.
+ */
+export const STEP_BOUND_MS = 60_000;
+
 /** Polls `check` until it returns true or `timeoutMs` passes; a check that throws WaitAborted ends the wait at once. */
 export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000, everyMs = 200): Promise<void> {
   const until = Date.now() + timeoutMs;

@@ -104,10 +104,13 @@ export interface TrunkPhone {
 export function startTrunkUas(root: string, ip: string, port: number, scenario: string, logDir: string, ms = 0): TrunkPhone {
   mkdirSync(logDir, { recursive: true });
   const log = join(logDir, `trunk-${ip}-${port}-${Date.now()}.sip.log`);
-  const child = lowered(spawnSipp([
+  // At normal priority, unlike the seat phones: one process stands for a carrier's or partner's network, which answers
+  // Asterisk's qualify within its 3 s as a real one does. Lowered beside two CPU hogs, it missed qualify after qualify
+  // and the trunk stayed "down" for the whole 40 s a linkage test waits for it (L14: trunk-primary never came up).
+  const child = spawnSipp([
     '-sf', join(root, `test/sipp/${scenario}.xml`), '-i', ip, '-p', String(port), '-mp', String(20000 + (port % 1000) * 8),
     '-d', String(ms), '-aa', '-l', '1000', '-nostdin', '-trace_msg', '-message_file', log,
-  ], { cwd: mediaDir(root), stdio: 'ignore' }));
+  ], { cwd: mediaDir(root), stdio: 'ignore' });
   return {
     child,
     answeredQualify: () =>

@@ -1,5 +1,5 @@
 import type { E2eContext } from './e2e.env.js';
-import { waitFor } from './processes.js';
+import { STEP_BOUND_MS, waitFor } from './processes.js';
 import { startTrunkUas, type TrunkPhone } from './sipp.js';
 
 export type TrunkName = 'trunk-primary' | 'trunk-backup';
@@ -27,5 +27,5 @@ export async function trunkAnswering(ctx: E2eContext, phone: TrunkPhone, trunk: 
   await waitFor(`${trunk} qualified through the test's phone`, async () => {
     if (!phone.answeredQualify()) return false;
     return (await (await fetch(`${ctx.apiUrl}/healthz`)).json()).trunks[trunk]?.status === 'up';
-  }, 40_000, 300);
+  }, STEP_BOUND_MS, 300); // four qualify rounds (every 15 s)
 }
