@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { api, ari, awaitSeatsAnswering, callerChannels, loginAllAgents } from './support/api.js';
+import { api, awaitSeatsAnswering, hangUpCallers, loginAllAgents } from './support/api.js';
 import { placeCalls, startSeats, startUas } from './support/sipp.js';
 import { startTrunkPhone, trunkAnswering } from './support/trunk.js';
 import { waitFor } from './support/processes.js';
@@ -149,7 +149,7 @@ describe('the ACD on real calls', () => {
     // Each caller is talking with an agent; then the test ends the calls from the switch.
     const connected = async () => ((await api(ctx, 'GET', '/api/v1/calls/live')).body.items as Array<{ callId: string; phase: string }>).filter((c) => before.includes(c.callId) && c.phase === 'connected').length;
     await waitFor('20 callers talking with agents', async () => (await connected()) === 20, 60_000);
-    for (const id of await callerChannels(ctx, callerPrefix)) await ari(ctx, 'DELETE', `/channels/${encodeURIComponent(id)}`);
+    await hangUpCallers(ctx, callerPrefix);
     const run = await load;
     expect(run.successful, run.output.slice(-1500)).toBe(20);
     await waitFor('20 records', async () => (await callsSince(t0)).length === 20, 20_000);

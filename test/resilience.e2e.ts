@@ -7,7 +7,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { CALL_RECORDS_QUEUE } from '@cti/contracts';
-import { api, ari, callerChannels, loginAllAgents } from './support/api.js';
+import { api, callerChannels, hangUpCallers, loginAllAgents } from './support/api.js';
 import { placeCalls } from './support/sipp.js';
 import { useCallStack } from './support/call-stack.fixture.js';
 import { alive, asteriskScript, waitFor } from './support/processes.js';
@@ -171,7 +171,7 @@ describe('faults the system rides through', () => {
     // Nobody was cut off: all five callers are still on the switch, and the restarted gateway shows them talking.
     expect(await callerChannels(ctx, p1)).toHaveLength(5);
     await waitFor('5 connected after the restart', async () => ((await api(ctx, 'GET', '/api/v1/calls/live')).body.items as Array<{ phase: string }>).filter((c) => c.phase === 'connected').length === 5, 30_000);
-    for (const id of await callerChannels(ctx, p1)) await ari(ctx, 'DELETE', `/channels/${encodeURIComponent(id)}`);
+    await hangUpCallers(ctx, p1);
     const run = await bridged;
     expect(run.successful, run.output.slice(-1500)).toBe(5);
     await waitFor('5 bridged calls recorded', async () => (await tally(p1)).calls === 5, 30_000);

@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './support/desk-browser.js';
-import { api, ari, awaitSeatsAnswering, callerChannels, loginAllAgents } from './support/api.js';
+import { api, awaitSeatsAnswering, hangUpCallers, loginAllAgents } from './support/api.js';
 import { placeCalls, startSeats } from './support/sipp.js';
 import { waitFor } from './support/processes.js';
 
@@ -197,7 +197,7 @@ describe('the wallboard in headless Chromium', () => {
           () => step('screenshot'),
           (err: Error) => step(`screenshot not taken: ${err.message.split('\n')[0]}`),
         );
-        for (const id of await callerChannels(ctx, callerPrefix)) await ari(ctx, 'DELETE', `/channels/${encodeURIComponent(id)}`);
+        await hangUpCallers(ctx, callerPrefix);
         await caller;
         step('caller hung up');
         // The ended call is stored by the worker and the database figures follow.

@@ -28,6 +28,11 @@ export async function callerChannels(ctx: E2eContext, callerPrefix: string): Pro
     .map((c) => c.id);
 }
 
+/** Hangs up, from the switch, every citizen's call whose caller number starts with `callerPrefix` (see callerChannels). */
+export async function hangUpCallers(ctx: E2eContext, callerPrefix: string): Promise<void> {
+  for (const id of await callerChannels(ctx, callerPrefix)) await ari(ctx, 'DELETE', `/channels/${encodeURIComponent(id)}`);
+}
+
 /**
  * Logs agent aNN in at seat-NN and makes them ready, for every agent of the run. A 503 (the database not taking
  * connections for a moment on a busy host) is retried after its Retry-After, as the desk does; any other failure throws.
