@@ -4,3 +4,4 @@ export * from './outbound-callback.js';
 export * from './wait-estimate.js';
 export * from './linkage-record.js';
 export * from './partner-lines.js';
+export * from './supervision.js';

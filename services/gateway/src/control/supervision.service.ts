@@ -1,12 +1,9 @@
-import { CtiError, type Clock } from '@cti/domain';
+import { CtiError, type Clock, type SupervisionMode } from '@cti/domain';
 import type { ChannelInfo, TelephonyPort } from '@cti/asterisk';
 import type { Logger } from '../logger.js';
 import type { EventPublisher } from '../events/event-bus.js';
 import type { StasisExtension } from '../call/call.stasis.js';
 import type { ControlledCalls } from './control.ports.js';
-
-/** How a supervisor joins an agent's call. */
-export type SupervisionMode = 'monitor' | 'whisper' | 'barge';
 
 type Direction = 'none' | 'in' | 'out' | 'both';
 
