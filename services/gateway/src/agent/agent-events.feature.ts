@@ -2,7 +2,7 @@ import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import { CtiError, SEAT_ROLES, SUPERVISING_ROLES, inRoleGroup, maskPhone } from '@cti/domain';
 import type { Principal, TicketRow } from '@cti/db';
-import type { EventBus, LiveEvent } from '../events/event-bus.js';
+import type { EventBus, GatewayEvent, GatewayEventOf } from '../events/event-bus.js';
 import type { RouteRegistry, SessionAuthenticator, TokenVerifier } from '../http/route.registry.js';
 import { readSessionCookie, streamOriginAllowed } from '../http/session.cookie.js';
 import type { TokenWatch } from '../http/token.watch.js';
@@ -22,22 +22,55 @@ export interface OfferContext {
  * Events of the agent's own calls the desk follows: offers and their outcome, the agent leaving a call (a transfer),
  * the partner line of a linkage ringing, answering or failing (with the next number to try), and callbacks.
  */
-const AGENT_EVENT_TYPES = new Set([
+const AGENT_EVENT_TYPES = [
   'call.offered', 'call.connected', 'call.ended', 'call.ring_no_answer', 'call.agent_released', 'agent.state', 'callback.connected', 'callback.ended',
   'linkage.dialling', 'linkage.trunk_fallback', 'linkage.answered', 'linkage.failed', 'linkage.handed_off', 'linkage.ended',
-]);
+] as const;
 /** Transfer events go to both agents: the one transferring (fromAgentId) and the one whose seat rings (toAgentId). */
-const TRANSFER_EVENT_TYPES = new Set(['transfer.ringing', 'transfer.consulting', 'transfer.completed', 'transfer.conference', 'transfer.cancelled', 'transfer.failed']);
+const TRANSFER_EVENT_TYPES = ['transfer.ringing', 'transfer.consulting', 'transfer.completed', 'transfer.conference', 'transfer.cancelled', 'transfer.failed'] as const;
+/** An event of one agent's calls (each has `agentId`). */
+type AgentEvent = GatewayEventOf<(typeof AGENT_EVENT_TYPES)[number]>;
+/** A transfer event (each has `fromAgentId` and `toAgentId`). */
+type TransferEvent = GatewayEventOf<(typeof TRANSFER_EVENT_TYPES)[number]>;
+const agentEventTypes: ReadonlySet<string> = new Set(AGENT_EVENT_TYPES);
+const transferEventTypes: ReadonlySet<string> = new Set(TRANSFER_EVENT_TYPES);
+const isAgentEvent = (e: GatewayEvent): e is AgentEvent => agentEventTypes.has(e.type);
+const isTransferEvent = (e: GatewayEvent): e is TransferEvent => transferEventTypes.has(e.type);
+
+/** A ticket of the caller's shown with an offer. */
+interface RecentTicket {
+  id: string;
+  ticketNo: TicketRow['ticket_no'];
+  state: TicketRow['state'];
+  category: TicketRow['category'];
+  summary: TicketRow['summary'];
+  createdAt: TicketRow['created_at'];
+}
+
+/**
+ * What the feed sends: the agent's events as the bus has them, an offer with the caller's last tickets (and the
+ * caller's number masked again from the live call), and `hello` when the feed opens.
+ */
+type AgentFeedMessage =
+  | Exclude<AgentEvent | TransferEvent, { type: 'call.offered' }>
+  | (GatewayEventOf<'call.offered'> & { recentTickets: RecentTicket[] })
+  | { type: 'hello'; at: number; agentId: string };
+
 /**
  * Roles that may open the feed: an agent (own seat only), the callback desk's staff working at a seat (own seat only:
  * they call citizens back and answer as backup), and those who supervise seats.
  */
 export const AGENT_FEED_ROLES = SEAT_ROLES;
 
+/** `e` when the feed of `agentId` carries it, else undefined. */
+function forAgent(e: GatewayEvent, agentId: string): AgentEvent | TransferEvent | undefined {
+  if (isTransferEvent(e)) return e.fromAgentId === agentId || e.toAgentId === agentId ? e : undefined;
+  return isAgentEvent(e) && e.agentId === agentId ? e : undefined;
+}
+
 /** Whether the feed of `agentId` carries `e`. */
-export function concernsAgent(e: LiveEvent, agentId: string): boolean {
-  if (TRANSFER_EVENT_TYPES.has(e.type)) return e.fromAgentId === agentId || e.toAgentId === agentId;
-  return AGENT_EVENT_TYPES.has(e.type) && e.agentId === agentId;
+export function concernsAgent(e: GatewayEvent, agentId: string): boolean {
+  return forAgent(e, agentId) !== undefined;
 }
 /**
  * The desktop sends nothing but pings on this socket, so a frame above this is abuse: ws closes it with 1009 instead
@@ -103,13 +136,14 @@ export function agentEventsFeature(bus: EventBus, tokens: TokenVerifier, offers:
         socket.close(4403, new CtiError('CTI_ERR_FORBIDDEN', 'not your seat').message);
         return;
       }
-      const send = (e: LiveEvent) => {
+      const send = (e: AgentFeedMessage) => {
         if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(e));
       };
-      const unsubscribe = bus.subscribe((e) => {
-        if (!concernsAgent(e, agentId)) return;
+      const unsubscribe = bus.subscribe((event) => {
+        const e = forAgent(event, agentId);
+        if (!e) return;
         if (e.type !== 'call.offered') return send(e);
-        const number = offers.callerNumberOf(String(e.callId));
+        const number = offers.callerNumberOf(e.callId);
         if (!number) return send({ ...e, recentTickets: [] });
         offers
           .recentTickets(number, 3)

@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js';
 import type { CallRecordSink } from './call-record.sink.js';
 import { CallService } from './call.service.js';
 import type { CallerWaitSettings, LanguageMemory } from './caller-wait.js';
-import type { EventPublisher } from '../events/event-bus.js';
+import type { EventPublisher, GatewayEvent } from '../events/event-bus.js';
 
 type Method = keyof TelephonyPort;
 
@@ -146,7 +146,7 @@ export function callFixture(wait?: CallerWaitSettings, languages?: LanguageMemor
   const acd = new AcdEngine({ ...defaultAcdConfig, wrapUpSeconds: 0 }, clock);
   const telephony = new FakeTelephony();
   const sink = new FakeSink();
-  const events: Array<{ type: string; [key: string]: unknown }> = [];
+  const events: GatewayEvent[] = [];
   const notifier: EventPublisher = { publish: (e) => void events.push(e) };
   const log = silentLogger();
   const service = new CallService(telephony, acd, sink, notifier, clock, log, { ringTimeoutSeconds: 15, fallbackContext: 'cti-fallback', ...(wait && { wait }) }, languages);

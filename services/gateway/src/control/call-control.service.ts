@@ -1,7 +1,7 @@
 import { CtiError, maskPhone, type Clock } from '@cti/domain';
 import type { ChannelInfo, TelephonyPort } from '@cti/asterisk';
 import type { Logger } from '../logger.js';
-import type { EventPublisher, LiveEvent } from '../events/event-bus.js';
+import type { EventPublisher, GatewayEvent } from '../events/event-bus.js';
 import type { StasisExtension } from '../call/call.stasis.js';
 import type { CallSession } from '../call/call-session.js';
 import { TRANSFER_PAUSE_REASON, type AgentAvailability, type ControlledCalls } from './control.ports.js';
@@ -322,8 +322,8 @@ export class CallControlService implements StasisExtension {
   }
 
   /** Bus listener: when a call ends, agents borrowed into it (three-way participants) are hung up and made ready. */
-  onEvent(e: LiveEvent): void {
-    if (e.type !== 'call.ended' || typeof e.callId !== 'string') return;
+  onEvent(e: GatewayEvent): void {
+    if (e.type !== 'call.ended') return;
     for (const [leg, b] of [...this.borrowed]) {
       if (b.callId !== e.callId) continue;
       this.borrowed.delete(leg);

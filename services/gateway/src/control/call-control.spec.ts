@@ -38,8 +38,9 @@ function fixture() {
     pause: (id) => void agentStates.set(id, 'paused'),
     ready: (id) => void agentStates.set(id, 'ready'),
   };
+  // A loose view of each event (the tests read fields of several types at once).
   const events: Array<{ type: string; [k: string]: unknown }> = [];
-  const service = new CallControlService(telephony, calls, agents, { publish: (e) => void events.push(e) }, new ManualClock(5_000), silentLogger(), { ringTimeoutSeconds: 15 });
+  const service = new CallControlService(telephony, calls, agents, { publish: (e) => void events.push({ ...e }) }, new ManualClock(5_000), silentLogger(), { ringTimeoutSeconds: 15 });
   return { telephony, call, log, events, service };
 }
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock, type LinkageRecord } from '@cti/domain';
 import { FakeTelephony, silentLogger } from '../call/call.fixtures.test.js';
 import type { CallSession } from '../call/call-session.js';
+import type { GatewayEvent } from '../events/event-bus.js';
 import type { ControlledCalls } from './control.ports.js';
 import { LinkageService } from './linkage.service.js';
 import { PartnerDirectory } from './partner.directory.js';
@@ -40,7 +41,7 @@ function linkageFixture(trunks: Record<string, { status: 'up' | 'down' | 'unknow
   const telephony = new FakeTelephony();
   const calls = fakeCalls();
   const records: LinkageRecord[] = [];
-  const events: Array<{ type: string; [k: string]: unknown }> = [];
+  const events: GatewayEvent[] = [];
   const clock = new ManualClock(10_000);
   const service = new LinkageService(telephony, calls, PartnerDirectory.fromConfig(30), { snapshot: () => trunks }, { publish: async (r) => void records.push(r) }, { publish: (e) => void events.push(e) }, clock, silentLogger(), { presentedNumber: '12345', transferPrefix: '0', externalRingTimeoutS: 25 });
   return { telephony, calls, records, events, clock, service };

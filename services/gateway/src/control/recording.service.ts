@@ -3,7 +3,7 @@ import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { CtiError, type Clock } from '@cti/domain';
 import type { TelephonyPort } from '@cti/asterisk';
 import type { Logger } from '../logger.js';
-import type { LiveEvent } from '../events/event-bus.js';
+import type { GatewayEvent } from '../events/event-bus.js';
 import type { ControlledCalls } from './control.ports.js';
 
 /** Settings of call recording. */
@@ -51,12 +51,12 @@ export class RecordingService {
   }
 
   /** Bus listener: a call's bridge came up (`call.connected`) → start recording it once; `call.ended` forgets it. */
-  onEvent(e: LiveEvent): void {
-    if (e.type === 'call.ended' && typeof e.callId === 'string') {
+  onEvent(e: GatewayEvent): void {
+    if (e.type === 'call.ended') {
       this.recording.delete(e.callId);
       return;
     }
-    if (e.type !== 'call.connected' || typeof e.callId !== 'string' || !this.settings.enabled) return;
+    if (e.type !== 'call.connected' || !this.settings.enabled) return;
     void this.startFor(e.callId);
   }
 

@@ -1,7 +1,7 @@
 import { CtiError, type Clock, type SupervisionMode } from '@cti/domain';
 import type { ChannelInfo, TelephonyPort } from '@cti/asterisk';
 import type { Logger } from '../logger.js';
-import type { EventPublisher } from '../events/event-bus.js';
+import type { EventPublisher, SupervisionEndReason } from '../events/event-bus.js';
 import type { StasisExtension } from '../call/call.stasis.js';
 import type { ControlledCalls } from './control.ports.js';
 
@@ -163,7 +163,7 @@ export class SupervisionService implements StasisExtension {
     if (channelId === s.seatLeg || channelId === s.snoopId) this.end(s, channelId === s.seatLeg ? 'supervisor_left' : 'call_ended');
   }
 
-  private end(s: SupervisionSession, reason: string): void {
+  private end(s: SupervisionSession, reason: SupervisionEndReason): void {
     if (!this.sessions.delete(s.id)) return;
     for (const ch of [s.seatLeg, s.snoopId]) {
       if (!ch) continue;

@@ -1,14 +1,10 @@
-/** A live event inside the gateway: calls, agents, trunks. `type` is dotted, e.g. `call.offered`, `agent.state`. */
-export interface LiveEvent {
-  type: string;
-  /** Epoch ms when it happened. */
-  at: number;
-  [key: string]: unknown;
-}
+import type { GatewayEvent } from './gateway-event.js';
+
+export type * from './gateway-event.js';
 
 /** Publishes live events (CallService, AgentService, TrunkMonitor write here). */
 export interface EventPublisher {
-  publish(event: LiveEvent): void;
+  publish(event: GatewayEvent): void;
 }
 
 /**
@@ -16,11 +12,11 @@ export interface EventPublisher {
  * A failing subscriber is isolated: it never breaks call handling or other subscribers.
  */
 export class EventBus implements EventPublisher {
-  private readonly subscribers = new Set<(e: LiveEvent) => void>();
+  private readonly subscribers = new Set<(e: GatewayEvent) => void>();
 
-  constructor(private readonly onSubscriberError: (err: unknown, event: LiveEvent) => void = () => undefined) {}
+  constructor(private readonly onSubscriberError: (err: unknown, event: GatewayEvent) => void = () => undefined) {}
 
-  publish(event: LiveEvent): void {
+  publish(event: GatewayEvent): void {
     for (const s of this.subscribers) {
       try {
         s(event);
@@ -36,7 +32,7 @@ export class EventBus implements EventPublisher {
   }
 
   /** Subscribes; returns the unsubscribe function. */
-  subscribe(listener: (e: LiveEvent) => void): () => void {
+  subscribe(listener: (e: GatewayEvent) => void): () => void {
     this.subscribers.add(listener);
     return () => this.subscribers.delete(listener);
   }

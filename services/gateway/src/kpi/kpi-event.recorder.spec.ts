@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentStateChange, KpiWrite } from '@cti/db';
-import type { LiveEvent } from '../events/event-bus.js';
+import type { AgentState } from '@cti/domain';
+import type { GatewayEvent } from '../events/event-bus.js';
 import { KpiEventRecorder, type KpiEventStore } from './kpi-event.recorder.js';
 
 /** A store that logs what it was asked, can hold a batch open, and refuses writes about one call. */
@@ -34,9 +35,9 @@ class FakeStore implements KpiEventStore {
 }
 
 const label = (w: KpiWrite) => (w.kind === 'state' ? `${w.change.agentId}:${w.change.to}` : `${w.kind}:${w.callId}`);
-const state = (agentId: string, to: string, at = 1): LiveEvent => ({ type: 'agent.state', at, agentId, to, seat: 'seat-01' });
-const offered = (callId: string, at = 1): LiveEvent => ({ type: 'call.offered', at, callId, agentId: 'a1' });
-const connected = (callId: string, at = 2): LiveEvent => ({ type: 'call.connected', at, callId, agentId: 'a1' });
+const state = (agentId: string, to: AgentState, at = 1): GatewayEvent => ({ type: 'agent.state', at, agentId, from: 'logged_out', to, seat: 'seat-01' });
+const offered = (callId: string, at = 1): GatewayEvent => ({ type: 'call.offered', at, callId, agentId: 'a1', seat: 'seat-01', caller: '*******1234', language: 'mandarin', line: '12345' });
+const connected = (callId: string, at = 2): GatewayEvent => ({ type: 'call.connected', at, callId, agentId: 'a1', seat: 'seat-01' });
 
 describe('KpiEventRecorder', () => {
   it('stores what arrives while a batch is being stored as the next batch, in event order', async () => {
@@ -46,7 +47,7 @@ describe('KpiEventRecorder', () => {
     const recorder = new KpiEventRecorder(store, () => undefined, undefined, 0);
     recorder.handle(state('a1', 'reserved'));
     recorder.handle(offered('c1'));
-    recorder.handle({ type: 'call.queued', at: 1, callId: 'c2' }); // not a KPI fact: ignored
+    recorder.handle({ type: 'call.queued', at: 1, callId: 'c2', line: '12345', language: 'mandarin' }); // not a KPI fact: ignored
     recorder.handle(connected('c1'));
     recorder.handle(state('a1', 'on_call', 2));
     expect(recorder.backlog()).toBe(4);

@@ -1,4 +1,4 @@
-import type { LiveEvent } from '../events/event-bus.js';
+import type { GatewayEvent } from '../events/event-bus.js';
 import type { AgentStateChange, KpiWrite } from '@cti/db';
 
 /** Where agent state changes and rings are stored (AgentStateRepository fits). */
@@ -13,7 +13,7 @@ export interface KpiEventStore {
 /** When an agent's current ACD state began, if the ACD knows (more exact than the event's publish time). */
 export type StateSince = (agentId: string, state: string) => number | undefined;
 
-type Queued = { write: KpiWrite; event: LiveEvent } | { task: () => Promise<unknown>; onError: (err: unknown) => void };
+type Queued = { write: KpiWrite; event: GatewayEvent } | { task: () => Promise<unknown>; onError: (err: unknown) => void };
 
 /** Most writes stored in one batch. */
 const MAX_BATCH = 500;
@@ -34,7 +34,7 @@ export class KpiEventRecorder {
 
   constructor(
     private readonly store: KpiEventStore,
-    private readonly onError: (err: unknown, event: LiveEvent) => void,
+    private readonly onError: (err: unknown, event: GatewayEvent) => void,
     private readonly stateSince: StateSince = () => undefined,
     /**
      * How long the first write waits for company before its batch is stored (the facts are for reports, not calls).
@@ -45,7 +45,7 @@ export class KpiEventRecorder {
   ) {}
 
   /** Bus subscriber. */
-  readonly handle = (e: LiveEvent): void => {
+  readonly handle = (e: GatewayEvent): void => {
     const write = this.toWrite(e);
     if (!write) return;
     this.queue.push({ write, event: e });
@@ -89,12 +89,12 @@ export class KpiEventRecorder {
       }
       let n = 0;
       while (n < this.queue.length && n < MAX_BATCH && 'write' in (this.queue[n] as Queued)) n++;
-      const batch = this.queue.splice(0, n) as Array<{ write: KpiWrite; event: LiveEvent }>;
+      const batch = this.queue.splice(0, n) as Array<{ write: KpiWrite; event: GatewayEvent }>;
       this.inFlight = batch.length;
       try {
         await this.store.recordBatch(batch.map((b) => b.write));
       } catch (err) {
-        if (batch.length === 1) this.onError(err, (batch[0] as { event: LiveEvent }).event);
+        if (batch.length === 1) this.onError(err, (batch[0] as { event: GatewayEvent }).event);
         else for (const b of batch) await this.one(b.write).catch((e) => this.onError(e, b.event));
       }
       this.inFlight = 0;
@@ -107,25 +107,21 @@ export class KpiEventRecorder {
     return this.store.resolveOffer(w.callId, w.agentId, w.answered, w.at);
   }
 
-  private toWrite(e: LiveEvent): KpiWrite | undefined {
-    const str = (k: string) => (typeof e[k] === 'string' ? (e[k] as string) : undefined);
-    const agentId = str('agentId');
-    const callId = str('callId');
+  private toWrite(e: GatewayEvent): KpiWrite | undefined {
     switch (e.type) {
       case 'agent.state': {
-        const to = str('to');
-        if (!agentId || !to) return undefined;
+        const { agentId, seat, to, reason } = e;
         const since = this.stateSince(agentId, to);
         const at = since !== undefined && since <= e.at ? since : e.at;
-        const reason = str('reason');
-        return { kind: 'state', change: { agentId, seat: str('seat') ?? null, to: to as AgentStateChange['to'], ...(reason !== undefined && { reason }), at } };
+        return { kind: 'state', change: { agentId, seat, to, ...(reason !== undefined && { reason }), at } };
       }
       case 'call.offered':
-        return agentId && callId ? { kind: 'offer', callId, agentId, at: e.at } : undefined;
+        return { kind: 'offer', callId: e.callId, agentId: e.agentId, at: e.at };
+      // The call session's agent is optional in type (set whenever a seat rang or answered): a ring without one is no fact.
       case 'call.connected':
-        return agentId && callId ? { kind: 'resolve', callId, agentId, answered: true, at: e.at } : undefined;
+        return e.agentId ? { kind: 'resolve', callId: e.callId, agentId: e.agentId, answered: true, at: e.at } : undefined;
       case 'call.ring_no_answer':
-        return agentId && callId ? { kind: 'resolve', callId, agentId, answered: false, at: e.at } : undefined;
+        return e.agentId ? { kind: 'resolve', callId: e.callId, agentId: e.agentId, answered: false, at: e.at } : undefined;
       default:
         return undefined;
     }

@@ -22,9 +22,11 @@ const sample = (text: string, series: string) => {
 describe('metrics collector', () => {
   it('counts offered, answered and abandoned calls from bus events', async () => {
     const m = new MetricsCollector(probes());
-    for (const type of ['call.queued', 'call.queued', 'call.queued', 'call.connected', 'call.offered']) m.handle({ type, at: 0 });
-    m.handle({ type: 'call.ended', at: 0, outcome: 'answered' });
-    m.handle({ type: 'call.ended', at: 0, outcome: 'abandoned' });
+    for (const callId of ['c1', 'c2', 'c3']) m.handle({ type: 'call.queued', at: 0, callId, line: '12345', language: 'mandarin' });
+    m.handle({ type: 'call.connected', at: 0, callId: 'c1', agentId: 'a1', seat: 'seat-01' });
+    m.handle({ type: 'call.offered', at: 0, callId: 'c2', agentId: 'a1', seat: 'seat-01', caller: '*******1234', language: 'mandarin', line: '12345' });
+    m.handle({ type: 'call.ended', at: 0, callId: 'c1', outcome: 'answered', agentId: 'a1' });
+    m.handle({ type: 'call.ended', at: 0, callId: 'c3', outcome: 'abandoned' });
     const text = renderPrometheus(await m.collect());
     m.stop();
     expect(sample(text, 'cti_calls_offered_total')).toBe('3');

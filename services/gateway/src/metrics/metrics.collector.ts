@@ -1,5 +1,6 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import type { LiveEvent } from '../events/event-bus.js';
+import type { CallOutcome } from '@cti/domain';
+import type { GatewayEvent } from '../events/event-bus.js';
 import type { MetricFamily, Sample } from './prometheus.text.js';
 
 /** Job counts of one BullMQ queue and the age of its oldest waiting job. */
@@ -57,7 +58,7 @@ const AGENT_STATES = ['ready', 'reserved', 'on_call', 'wrap_up', 'paused'];
 export class MetricsCollector {
   private offered = 0;
   private answered = 0;
-  private readonly ended = new Map<string, number>([['answered', 0], ['abandoned', 0], ['failed', 0]]);
+  private readonly ended = new Map<CallOutcome, number>([['answered', 0], ['abandoned', 0], ['failed', 0]]);
   private readonly loop: IntervalHistogram;
 
   constructor(private readonly probes: MetricsProbes) {
@@ -66,13 +67,10 @@ export class MetricsCollector {
   }
 
   /** Bus subscriber. */
-  readonly handle = (e: LiveEvent): void => {
+  readonly handle = (e: GatewayEvent): void => {
     if (e.type === 'call.queued') this.offered++;
     else if (e.type === 'call.connected') this.answered++;
-    else if (e.type === 'call.ended') {
-      const outcome = typeof e.outcome === 'string' ? e.outcome : 'failed';
-      this.ended.set(outcome, (this.ended.get(outcome) ?? 0) + 1);
-    }
+    else if (e.type === 'call.ended') this.ended.set(e.outcome, (this.ended.get(e.outcome) ?? 0) + 1);
   };
 
   /** Stops the event-loop monitor. */

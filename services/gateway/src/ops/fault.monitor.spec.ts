@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CtiError, ManualClock, ops } from '@cti/domain';
-import { EventBus, type LiveEvent } from '../events/event-bus.js';
+import { EventBus } from '../events/event-bus.js';
 import { FaultMonitor, type DetectedIncidentStore } from './fault.monitor.js';
 
 /** An in-memory incident store that can be made unavailable, like PostgreSQL going away. */
@@ -38,8 +38,9 @@ function fixture(store = new FakeStore()) {
   const clock = new ManualClock(Date.parse('2026-11-27T10:00:00Z'));
   const state = { ari: true, ami: true, trunks: { 'trunk-primary': { status: 'up' }, 'trunk-backup': { status: 'up' } } as Record<string, { status: string }> };
   const bus = new EventBus();
-  const events: LiveEvent[] = [];
-  bus.subscribe((e) => events.push(e));
+  // A loose view of each event (the tests read fields of several types at once).
+  const events: Array<{ type: string; [k: string]: unknown }> = [];
+  bus.subscribe((e) => events.push({ ...e }));
   let n = 0;
   const monitor = new FaultMonitor(store, { ari: () => state.ari, ami: () => state.ami, trunks: () => state.trunks }, { rules, intake: { windowMs: 60_000, minFailed: 3, failedRatio: 0.5 } }, bus, () => clock.now(), () => `inc-${++n}`, quiet);
   bus.subscribe(monitor.handle);

@@ -1,5 +1,5 @@
 import { ops } from '@cti/domain';
-import type { EventPublisher, LiveEvent } from '../events/event-bus.js';
+import type { EventPublisher, GatewayEvent } from '../events/event-bus.js';
 
 /** Where detected incidents go (IncidentRepository fits). */
 export interface DetectedIncidentStore {
@@ -63,8 +63,8 @@ export class FaultMonitor {
   }
 
   /** Bus subscriber: call outcomes feed the intake check; status changes are evaluated at once. */
-  readonly handle = (e: LiveEvent): void => {
-    if (e.type === 'call.ended' && typeof e.outcome === 'string') this.intake.record(e.outcome, e.at);
+  readonly handle = (e: GatewayEvent): void => {
+    if (e.type === 'call.ended') this.intake.record(e.outcome, e.at);
     if (e.type === 'trunk.status' || e.type === 'call.ended') this.tick();
   };
 

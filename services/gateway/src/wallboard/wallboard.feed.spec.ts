@@ -33,7 +33,7 @@ describe('wallboard feed', () => {
     const pushes: WallboardSnapshot[] = [];
     feed.subscribe((s) => pushes.push(s));
     waiting = [now - 12_500];
-    for (let i = 0; i < 10; i++) feed.handle({ type: 'call.queued', at: now });
+    for (let i = 0; i < 10; i++) feed.handle({ type: 'call.queued', at: now, callId: `c${i}`, line: '12345', language: 'mandarin' });
     await vi.advanceTimersByTimeAsync(149);
     expect(pushes).toHaveLength(0);
     await vi.advanceTimersByTimeAsync(1);
@@ -51,7 +51,7 @@ describe('wallboard feed', () => {
     expect(pushes.at(-1)?.stats?.overdueTickets).toBe(3);
     const count = pushes.length;
     offered = 1;
-    feed.handle({ type: 'call.ended', at: now, outcome: 'answered' });
+    feed.handle({ type: 'call.ended', at: now, callId: 'c1', outcome: 'answered', agentId: 'a1' });
     await vi.advanceTimersByTimeAsync(1_000);
     expect(pushes.length).toBeGreaterThan(count);
     expect((pushes.at(-1)?.stats?.today as { offered: number }).offered).toBe(1);

@@ -1,4 +1,4 @@
-import type { LiveEvent } from '../events/event-bus.js';
+import type { GatewayEvent } from '../events/event-bus.js';
 import type { AnswerRateFigures, ProjectionFigures, StaffingFigures } from '../kpi/kpi.service.js';
 
 /** Live readings from the gateway's memory (ACD, calls, trunks); cheap, sampled on every push. */
@@ -106,7 +106,7 @@ export class WallboardFeed {
   }
 
   /** Bus subscriber: any live event schedules a push; a call's end or an alert also refreshes the database figures. */
-  readonly handle = (e: LiveEvent): void => {
+  readonly handle = (e: GatewayEvent): void => {
     this.schedulePush();
     if (e.type === 'call.ended' || e.type.startsWith('kpi.')) {
       clearTimeout(this.afterEndTimer);
