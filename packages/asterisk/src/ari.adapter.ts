@@ -1,6 +1,6 @@
 import ari from 'ari-client';
 import { AriRest, seg, type AriQuery } from './ari.rest.js';
-import { LEG_VARS, type ChannelInfo, type DialOptions, type SnoopOptions, type TelephonyEvents, type TelephonyPort } from './telephony.port.js';
+import { LEG_VARS, type ChannelInfo, type DialOptions, type RecordingEnd, type SnoopOptions, type TelephonyEvents, type TelephonyPort } from './telephony.port.js';
 
 /** The slice of a logger the adapters use (pino fits). */
 export interface AdapterLogger {
@@ -17,10 +17,11 @@ export interface AriSettings {
   /** The Stasis applications to register (all on one connection; calls are spread over them by the dialplan). */
   apps: string[];
   /**
-   * Event types the application receives (ARI eventFilter). Asterisk otherwise sends every channel and bridge
-   * event — about 60 per call — and its outgoing queue backs up under load.
+   * Event types the application receives (ARI eventFilter); default DEFAULT_ARI_EVENT_TYPES, every type the adapter
+   * dispatches. Asterisk otherwise sends every channel and bridge event — about 60 per call — and its outgoing queue
+   * backs up under load. Only types with a handler can be named (ARI_EVENT_HANDLERS).
    */
-  eventTypes?: readonly string[];
+  eventTypes?: readonly AriEventType[];
 }
 
 /**
@@ -30,8 +31,6 @@ export interface AriSettings {
  */
 export const HANGUP_CAUSE_APP_SUFFIX = '-hangups';
 
-/** The events the gateway's features handle. */
-export const DEFAULT_ARI_EVENT_TYPES = ['StasisStart', 'StasisEnd', 'ChannelDestroyed', 'ChannelDtmfReceived', 'PlaybackFinished', 'RecordingFinished', 'RecordingFailed'] as const;
 
 /** Tries of a hang-up that fails on the way (see hangup). */
 const HANGUP_ATTEMPTS = 3;
@@ -52,6 +51,49 @@ function toChannelInfo(ch: any, args: string[] = []): ChannelInfo {
     exten: ch.dialplan?.exten ?? '',
     createdAt: ch.creationtime ? Date.parse(ch.creationtime) : Date.now(),
   };
+}
+
+function toRecordingEnd(r: any): RecordingEnd {
+  const duration = Number(r?.duration);
+  return {
+    name: String(r?.name ?? ''),
+    format: String(r?.format ?? ''),
+    target: String(r?.target_uri ?? ''),
+    ...(typeof r?.cause === 'string' && r.cause !== '' && { cause: r.cause }),
+    ...(r?.duration !== undefined && Number.isFinite(duration) && { durationSeconds: duration }),
+  };
+}
+
+/**
+ * The ARI events the gateway handles, each with the handler-port call it becomes. The subscription (ARI event filter,
+ * DEFAULT_ARI_EVENT_TYPES) and dispatchAriEvent() both read this one table, so an event is never subscribed to and then
+ * dropped, nor handled but never sent.
+ */
+export const ARI_EVENT_HANDLERS = {
+  StasisStart: (to, e) => to.stasisStart(toChannelInfo(e.channel, e.args ?? [])),
+  StasisEnd: (to, e) => to.stasisEnd(e.channel.id),
+  ChannelDestroyed: (to, e) => to.channelDestroyed(e.channel.id, Number(e.cause ?? 0)),
+  ChannelDtmfReceived: (to, e) => to.dtmf(e.channel.id, String(e.digit)),
+  PlaybackFinished: (to, e) => to.playbackFinished(String(e.playback?.id ?? '')),
+  RecordingFinished: (to, e) => to.recordingFinished(toRecordingEnd(e.recording)),
+  RecordingFailed: (to, e) => to.recordingFailed(toRecordingEnd(e.recording)),
+} satisfies Record<string, (to: TelephonyEvents, event: any) => void>;
+
+/** An ARI event type the adapter handles. */
+export type AriEventType = keyof typeof ARI_EVENT_HANDLERS;
+
+/** The events the gateway's features handle: what the Stasis applications subscribe to. */
+export const DEFAULT_ARI_EVENT_TYPES = Object.keys(ARI_EVENT_HANDLERS) as readonly AriEventType[];
+
+/**
+ * One ARI event to the handler port; returns its type, or undefined for a type the gateway does not handle (ignored).
+ * A handler's throw is raised to the caller.
+ */
+export function dispatchAriEvent(to: TelephonyEvents, event: any): AriEventType | undefined {
+  const type = event?.type;
+  if (typeof type !== 'string' || !Object.hasOwn(ARI_EVENT_HANDLERS, type)) return undefined;
+  ARI_EVENT_HANDLERS[type as AriEventType](to, event);
+  return type as AriEventType;
 }
 
 /**
@@ -216,24 +258,10 @@ export class AriTelephony implements TelephonyPort {
 
   /** One ARI event to the gateway's handlers; a handler that throws is logged, never raised into the WebSocket. */
   private dispatch(event: any): void {
-    const type = event?.type;
     try {
-      switch (type) {
-        case 'StasisStart':
-          return this.events.stasisStart(toChannelInfo(event.channel, event.args ?? []));
-        case 'StasisEnd':
-          return this.events.stasisEnd(event.channel.id);
-        case 'ChannelDestroyed':
-          return this.events.channelDestroyed(event.channel.id, Number(event.cause ?? 0));
-        case 'ChannelDtmfReceived':
-          return this.events.dtmf(event.channel.id, String(event.digit));
-        case 'PlaybackFinished':
-          return this.events.playbackFinished(String(event.playback?.id ?? ''));
-        default:
-          return undefined;
-      }
+      dispatchAriEvent(this.events, event);
     } catch (err) {
-      this.log.error({ err: (err as Error).message, event: type }, 'ARI event handler failed');
+      this.log.error({ err: (err as Error).message, event: event?.type }, 'ARI event handler failed');
     }
   }
 

@@ -107,6 +107,20 @@ export interface TelephonyPort {
   stopRecording(name: string): Promise<void>;
 }
 
+/** A recording as Asterisk reports its end (ARI RecordingFinished / RecordingFailed). */
+export interface RecordingEnd {
+  /** The name it was started under: relative to Asterisk's recording directory, without the format's extension. */
+  name: string;
+  /** The format (file extension), e.g. `wav`. */
+  format: string;
+  /** What was recorded, e.g. `bridge:<bridge id>`; empty when Asterisk did not say. */
+  target: string;
+  /** Why it failed, when Asterisk says (RecordingFailed). */
+  cause?: string;
+  /** Seconds recorded, when Asterisk says. */
+  durationSeconds?: number;
+}
+
 /** Events from Asterisk the call logic reacts to. Handlers must not throw. */
 export interface TelephonyEvents {
   stasisStart(channel: ChannelInfo): void;
@@ -115,6 +129,10 @@ export interface TelephonyEvents {
   dtmf(channelId: string, digit: string): void;
   /** A playback started with play() finished (or was stopped). */
   playbackFinished(playbackId: string): void;
+  /** A recording started with recordBridge() ended and its file is complete. */
+  recordingFinished(recording: RecordingEnd): void;
+  /** A recording started with recordBridge() failed: its file is missing or cut short. */
+  recordingFailed(recording: RecordingEnd): void;
   /** Connection to ARI went up (after start or a reconnect) or down. */
   connection(up: boolean): void;
 }

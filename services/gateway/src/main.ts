@@ -103,6 +103,8 @@ async function main(): Promise<void> {
     channelDestroyed: (id, cause) => handler?.channelDestroyed(id, cause),
     dtmf: (id, d) => handler?.dtmf(id, d),
     playbackFinished: (id) => handler?.playbackFinished(id),
+    recordingFinished: (r) => handler?.recordingFinished(r),
+    recordingFailed: (r) => handler?.recordingFailed(r),
     connection: (up) => handler?.connection(up),
   };
   const ari = new AriTelephony({ url: config.CTI_ARI_URL, user: config.CTI_ARI_USER, password: config.CTI_ARI_PASSWORD, apps: ariAppNames(config) }, events, log);

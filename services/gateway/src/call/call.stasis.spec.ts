@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { HANGUP_CAUSE_NO_MEDIA } from '@cti/domain';
+import type { RecordingEnd } from '@cti/asterisk';
 import { CallStasisHandler } from './call.stasis.js';
 import type { CallService } from './call.service.js';
 import { callFixture, channel, settle, silentLogger } from './call.fixtures.test.js';
@@ -122,6 +123,23 @@ describe('CallStasisHandler', () => {
     expect(f.service.findCall('c1')?.phase).toBe('queued');
     expect(f.service.findCall('c2')).toBeUndefined();
     expect(gone).toEqual(['c1', 'c2']);
+  });
+
+  it('tells the recording listeners how each recording ended, and logs a listener that throws', async () => {
+    const f = callFixture();
+    const heard: string[] = [];
+    const listener = { recordingFinished: (r: RecordingEnd) => void heard.push(`finished ${r.name}`), recordingFailed: (r: RecordingEnd) => void heard.push(`failed ${r.name} ${r.cause}`) };
+    const broken = {
+      recordingFinished: () => undefined,
+      recordingFailed: () => {
+        throw new Error('boom');
+      },
+    };
+    const handler = new CallStasisHandler(f.service, f.log, () => undefined, [], [broken, listener]);
+    handler.recordingFinished({ name: '2026/01/02/c1', format: 'wav', target: 'bridge:bridge-c1' });
+    expect(() => handler.recordingFailed({ name: '2026/01/02/c2', format: 'wav', target: 'bridge:bridge-c2', cause: 'Disk full' })).not.toThrow();
+    expect(heard).toEqual(['finished 2026/01/02/c1', 'failed 2026/01/02/c2 Disk full']);
+    expect(f.log.error).toHaveBeenCalledWith({ event: 'RecordingFailed', channelId: undefined, err: 'boom' }, 'ARI event handling failed');
   });
 
   it('reconciles on every ARI (re)connect and reports the connection state', async () => {

@@ -1,4 +1,4 @@
-import type { ChannelInfo, TelephonyEvents } from '@cti/asterisk';
+import type { ChannelInfo, RecordingEnd, TelephonyEvents } from '@cti/asterisk';
 import type { Logger } from '../logger.js';
 import type { CallService } from './call.service.js';
 
@@ -22,6 +22,12 @@ export interface StasisExtension {
   playbackFinished?(playbackId: string): void;
 }
 
+/** A feature that hears how the recordings it started ended (RecordingService). */
+export interface RecordingListener {
+  recordingFinished(recording: RecordingEnd): void;
+  recordingFailed(recording: RecordingEnd): void;
+}
+
 /** Turns ARI events into CallService calls; knows the Stasis argument conventions of extensions.conf. */
 export class CallStasisHandler implements TelephonyEvents {
   private wasUp = false;
@@ -31,6 +37,7 @@ export class CallStasisHandler implements TelephonyEvents {
     private readonly log: Logger,
     private readonly onConnection: (up: boolean) => void = () => undefined,
     private readonly extensions: StasisExtension[] = [],
+    private readonly recordings: RecordingListener[] = [],
   ) {}
 
   stasisStart(channel: ChannelInfo): void {
@@ -77,6 +84,14 @@ export class CallStasisHandler implements TelephonyEvents {
   playbackFinished(playbackId: string): void {
     this.guard('PlaybackFinished', undefined, () => this.calls.playbackFinished(playbackId));
     for (const e of this.extensions) if (e.playbackFinished) this.guard('PlaybackFinished', undefined, () => e.playbackFinished?.(playbackId));
+  }
+
+  recordingFinished(recording: RecordingEnd): void {
+    for (const l of this.recordings) this.guard('RecordingFinished', undefined, () => l.recordingFinished(recording));
+  }
+
+  recordingFailed(recording: RecordingEnd): void {
+    for (const l of this.recordings) this.guard('RecordingFailed', undefined, () => l.recordingFailed(recording));
   }
 
   connection(up: boolean): void {

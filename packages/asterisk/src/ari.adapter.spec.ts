@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { ARI_EVENT_HANDLERS, AriTelephony, DEFAULT_ARI_EVENT_TYPES, dispatchAriEvent, type AdapterLogger } from './ari.adapter.js';
+import type { TelephonyEvents } from './telephony.port.js';
+
+/** A handler port that notes every call: [method, ...args]. */
+function recordingPort() {
+  const calls: Array<[keyof TelephonyEvents, ...unknown[]]> = [];
+  const note =
+    <K extends keyof TelephonyEvents>(method: K) =>
+    (...args: unknown[]) =>
+      void calls.push([method, ...args]);
+  const port: TelephonyEvents = {
+    stasisStart: note('stasisStart'),
+    stasisEnd: note('stasisEnd'),
+    channelDestroyed: note('channelDestroyed'),
+    dtmf: note('dtmf'),
+    playbackFinished: note('playbackFinished'),
+    recordingFinished: note('recordingFinished'),
+    recordingFailed: note('recordingFailed'),
+    connection: note('connection'),
+  };
+  return { port, calls };
+}
+
+const channel = { id: '1733475600.42', name: 'PJSIP/trunk-primary-0000001a', state: 'Ring', caller: { number: '13800001234' }, dialplan: { exten: '12345' } };
+const recording = (state: string, more: Record<string, unknown> = {}) => ({ name: '2026/01/02/1733475600.42', format: 'wav', state, target_uri: 'bridge:bridge-1733475600.42', ...more });
+
+/**
+ * One ARI event (as Asterisk sends it) of every type the gateway subscribes to, and the handler it must reach. A type
+ * added to the subscription without a sample here fails the first test: add its sample and its handler.
+ */
+const SAMPLES: Record<string, { event: Record<string, unknown>; reaches: keyof TelephonyEvents }> = {
+  StasisStart: { event: { type: 'StasisStart', channel, args: ['inbound', 'primary', '12345'] }, reaches: 'stasisStart' },
+  StasisEnd: { event: { type: 'StasisEnd', channel }, reaches: 'stasisEnd' },
+  ChannelDestroyed: { event: { type: 'ChannelDestroyed', channel, cause: 16 }, reaches: 'channelDestroyed' },
+  ChannelDtmfReceived: { event: { type: 'ChannelDtmfReceived', channel, digit: '2' }, reaches: 'dtmf' },
+  PlaybackFinished: { event: { type: 'PlaybackFinished', playback: { id: 'pb-1' } }, reaches: 'playbackFinished' },
+  RecordingFinished: { event: { type: 'RecordingFinished', recording: recording('done', { duration: 42 }) }, reaches: 'recordingFinished' },
+  RecordingFailed: { event: { type: 'RecordingFailed', recording: recording('failed', { cause: 'Disk full' }) }, reaches: 'recordingFailed' },
+};
+
+const quiet = (): AdapterLogger & { errors: Array<[object, string | undefined]> } => {
+  const errors: Array<[object, string | undefined]> = [];
+  return { info: () => undefined, warn: () => undefined, error: (o, m) => void errors.push([o, m]), errors };
+};
+
+/** The adapter's own dispatch (what the WebSocket listener calls), reached without a connection. */
+const dispatchOf = (ari: AriTelephony) => (event: unknown) => (ari as unknown as { dispatch(e: unknown): void }).dispatch(event);
+
+describe('ARI events: what is subscribed is what is dispatched', () => {
+  it('subscribes to exactly the types it has a handler for', () => {
+    expect([...DEFAULT_ARI_EVENT_TYPES].sort()).toEqual(Object.keys(ARI_EVENT_HANDLERS).sort());
+    expect([...DEFAULT_ARI_EVENT_TYPES].sort()).toEqual(Object.keys(SAMPLES).sort());
+  });
+
+  it.each([...DEFAULT_ARI_EVENT_TYPES])('dispatches %s to its handler, once', (type) => {
+    const { port, calls } = recordingPort();
+    const sample = SAMPLES[type];
+    expect(sample, `no sample event for the subscribed type ${type}`).toBeDefined();
+    expect(dispatchAriEvent(port, sample?.event)).toBe(type);
+    expect(calls.map(([method]) => method)).toEqual([sample?.reaches]);
+  });
+
+  it('reaches a different handler for each subscribed type', () => {
+    const reached = DEFAULT_ARI_EVENT_TYPES.map((type) => {
+      const { port, calls } = recordingPort();
+      dispatchAriEvent(port, SAMPLES[type]?.event);
+      return calls[0]?.[0];
+    });
+    expect(new Set(reached).size).toBe(DEFAULT_ARI_EVENT_TYPES.length);
+  });
+
+  it('ignores types it does not subscribe to, names of Object.prototype and frames without a type', () => {
+    const { port, calls } = recordingPort();
+    for (const event of [{ type: 'ChannelStateChange', channel }, { type: 'toString' }, { type: '__proto__' }, { type: 'constructor' }, {}, null, 'x']) {
+      expect(dispatchAriEvent(port, event)).toBeUndefined();
+    }
+    expect(calls).toEqual([]);
+  });
+});
+
+describe('ARI recording events', () => {
+  it('hands a failed recording to the handler port with its name, format, target and cause (it was dropped before)', () => {
+    const { port, calls } = recordingPort();
+    const ari = new AriTelephony({ url: 'http://127.0.0.1:1', user: 'u', password: 'p', apps: ['cti'] }, port, quiet());
+    dispatchOf(ari)({ type: 'RecordingFailed', recording: recording('failed', { cause: 'Disk full' }) });
+    expect(calls).toEqual([['recordingFailed', { name: '2026/01/02/1733475600.42', format: 'wav', target: 'bridge:bridge-1733475600.42', cause: 'Disk full' }]]);
+  });
+
+  it('hands a finished recording to the handler port with its duration', () => {
+    const { port, calls } = recordingPort();
+    const ari = new AriTelephony({ url: 'http://127.0.0.1:1', user: 'u', password: 'p', apps: ['cti'] }, port, quiet());
+    dispatchOf(ari)({ type: 'RecordingFinished', recording: recording('done', { duration: 42 }) });
+    expect(calls).toEqual([['recordingFinished', { name: '2026/01/02/1733475600.42', format: 'wav', target: 'bridge:bridge-1733475600.42', durationSeconds: 42 }]]);
+  });
+
+  it('logs a handler that throws instead of raising it into the WebSocket', () => {
+    const { port } = recordingPort();
+    port.recordingFailed = () => {
+      throw new Error('boom');
+    };
+    const log = quiet();
+    const ari = new AriTelephony({ url: 'http://127.0.0.1:1', user: 'u', password: 'p', apps: ['cti'] }, port, log);
+    expect(() => dispatchOf(ari)({ type: 'RecordingFailed', recording: recording('failed') })).not.toThrow();
+    expect(log.errors).toEqual([[{ err: 'boom', event: 'RecordingFailed' }, 'ARI event handler failed']]);
+  });
+});
