@@ -150,7 +150,7 @@ async function main(): Promise<void> {
   spoolStatuses.push(control.spoolStatus);
   // While this gateway serves, the dialplan sends callers into Stasis; a hung gateway's stale beat sends them to the fallback.
   const heartbeat = new DialplanHeartbeat(ari, () => ari.isUp(), systemClock.now, log);
-  handler = new CallStasisHandler(calls, log, (up) => void (up && heartbeat.beat()), [callbacks, ...control.extensions]);
+  handler = new CallStasisHandler(calls, log, (up) => void (up && heartbeat.beat()), [callbacks, ...control.extensions], [control.recordings]);
 
   const ami = new AmiClient({ host: config.CTI_AMI_HOST, port: config.CTI_AMI_PORT, user: config.CTI_AMI_USER, password: config.CTI_AMI_PASSWORD }, log);
   ami.onConnection((up) => log.info({ up }, up ? 'AMI connected' : 'AMI disconnected'));

@@ -43,12 +43,14 @@ export function createCallControl(d: CallControlWiringDeps) {
   linkagePublisher.startRedelivery();
   const linkages = new LinkageService(telephony, calls, partners, { snapshot: d.trunks }, linkagePublisher, bus, systemClock, log, { presentedNumber: '12345', transferPrefix: config.CTI_TRANSFER_PREFIX, externalRingTimeoutS: config.CTI_PARTNER_RING_TIMEOUT_S });
   const control = new CallControlService(telephony, calls, d.acd, bus, systemClock, log, { ringTimeoutSeconds: config.CTI_RING_TIMEOUT_S });
-  const recordings = new RecordingService(telephony, calls, systemClock, log, { enabled: config.CTI_RECORD_CALLS, directory: config.CTI_RECORDINGS_DIR, utcOffsetMinutes: BEIJING_OFFSET_MS / 60_000 });
+  const recordings = new RecordingService(telephony, calls, systemClock, log, { enabled: config.CTI_RECORD_CALLS, directory: config.CTI_RECORDINGS_DIR, utcOffsetMinutes: BEIJING_OFFSET_MS / 60_000 }, bus);
   const supervision = new SupervisionService(telephony, calls, bus, systemClock, log, { ringTimeoutSeconds: config.CTI_RING_TIMEOUT_S });
   const unsubscribe = [bus.subscribe((e) => recordings.onEvent(e)), bus.subscribe((e) => control.onEvent(e))];
   const extensions: StasisExtension[] = [control, linkages, supervision];
   return {
     extensions,
+    /** Hears how call recordings ended (ARI RecordingFinished / RecordingFailed). */
+    recordings,
     feature: (routes: RouteRegistry) =>
       registerCallControlRoutes(routes, {
         calls,

@@ -161,7 +161,7 @@ describe('RecordingService', () => {
   const outside = mkdtempSync(join(tmpdir(), 'cti-out-'));
   writeFileSync(join(outside, 'secret.wav'), 'x');
   symlinkSync(join(outside, 'secret.wav'), join(dir, '2026/01/02/link.wav'));
-  const service = new RecordingService(new FakeTelephony(), fakeCalls(), new ManualClock(0), silentLogger(), { enabled: true, directory: dir, utcOffsetMinutes: 480 });
+  const service = new RecordingService(new FakeTelephony(), fakeCalls(), new ManualClock(0), silentLogger(), { enabled: true, directory: dir, utcOffsetMinutes: 480 }, { publish: () => undefined });
 
   it('names recordings by Beijing date and call id', () => {
     expect(service.nameFor('1795.12', Date.UTC(2026, 0, 1, 17, 0))).toBe('2026/01/02/1795.12');
@@ -183,11 +183,47 @@ describe('RecordingService', () => {
   it('records a connected call once and notes the name for the call record', async () => {
     const telephony = new FakeTelephony();
     const calls = fakeCalls();
-    const rec = new RecordingService(telephony, calls, new ManualClock(0), silentLogger(), { enabled: true, directory: dir, utcOffsetMinutes: 480 });
+    const rec = new RecordingService(telephony, calls, new ManualClock(0), silentLogger(), { enabled: true, directory: dir, utcOffsetMinutes: 480 }, { publish: () => undefined });
     await rec.startFor('C1');
     await rec.startFor('C1');
     expect(telephony.argsOf('recordBridge')).toEqual([['bridge-C1', '1970/01/01/C1', 'wav']]);
     expect(calls.recordings).toEqual(['1970/01/01/C1.wav']);
+  });
+
+  it('logs a failed recording as an error with its call and name, publishes it, and does not record the call again', async () => {
+    const telephony = new FakeTelephony();
+    const calls = fakeCalls();
+    const log = silentLogger();
+    const events: GatewayEvent[] = [];
+    const rec = new RecordingService(telephony, calls, new ManualClock(7_000), log, { enabled: true, directory: dir, utcOffsetMinutes: 480 }, { publish: (e) => void events.push(e) });
+    await rec.startFor('C1');
+    rec.recordingFailed({ name: '1970/01/01/C1', format: 'wav', target: 'bridge:bridge-C1', cause: 'Disk full' });
+    expect(log.error).toHaveBeenCalledWith({ callId: 'C1', recording: '1970/01/01/C1.wav', cause: 'Disk full', target: 'bridge:bridge-C1' }, 'call recording failed');
+    expect(events).toEqual([{ type: 'recording.failed', at: 7_000, callId: 'C1', recording: '1970/01/01/C1.wav', cause: 'Disk full' }]);
+    // A transfer answers the call again: a second recording would overwrite what the failed one kept.
+    rec.onEvent({ type: 'call.connected', at: 8_000, callId: 'C1', agentId: 'a02', seat: 'seat-02', transferred: true });
+    await rec.startFor('C1');
+    expect(telephony.argsOf('recordBridge')).toHaveLength(1);
+  });
+
+  it('names the call of a failed recording it did not start (before a restart) from the recording name, cause or not', () => {
+    const log = silentLogger();
+    const events: GatewayEvent[] = [];
+    const rec = new RecordingService(new FakeTelephony(), fakeCalls(), new ManualClock(7_000), log, { enabled: true, directory: dir, utcOffsetMinutes: 480 }, { publish: (e) => void events.push(e) });
+    rec.recordingFailed({ name: '2026/01/02/1733475600.42', format: 'wav', target: 'bridge:bridge-1733475600.42' });
+    expect(log.error).toHaveBeenCalledWith({ callId: '1733475600.42', recording: '2026/01/02/1733475600.42.wav', cause: null, target: 'bridge:bridge-1733475600.42' }, 'call recording failed');
+    expect(events).toEqual([{ type: 'recording.failed', at: 7_000, callId: '1733475600.42', recording: '2026/01/02/1733475600.42.wav', cause: null }]);
+  });
+
+  it('logs a finished recording with its call and length, and publishes nothing', async () => {
+    const log = silentLogger();
+    const events: GatewayEvent[] = [];
+    const rec = new RecordingService(new FakeTelephony(), fakeCalls(), new ManualClock(0), log, { enabled: true, directory: dir, utcOffsetMinutes: 480 }, { publish: (e) => void events.push(e) });
+    await rec.startFor('C1');
+    rec.recordingFinished({ name: '1970/01/01/C1', format: 'wav', target: 'bridge:bridge-C1', durationSeconds: 42 });
+    expect(log.info).toHaveBeenCalledWith({ callId: 'C1', recording: '1970/01/01/C1.wav', durationSeconds: 42 }, 'call recording finished');
+    expect(log.error).not.toHaveBeenCalled();
+    expect(events).toEqual([]);
   });
 });
 

@@ -261,6 +261,17 @@ export interface CallbackEndedEvent extends EventBase<'callback.ended'> {
   agentId?: string;
 }
 
+// ── Call recording (RecordingService) ────────────────────────────────────────────────────────────────────────────
+
+/** Asterisk reported a call's recording failed (ARI RecordingFailed): its file is missing or cut short. */
+export interface RecordingFailedEvent extends EventBase<'recording.failed'> {
+  callId: string;
+  /** The recording as the call record names it, `YYYY/MM/DD/<call id>.wav`. */
+  recording: string;
+  /** Asterisk's reason, when it gave one. */
+  cause: string | null;
+}
+
 // ── Agents, trunks, KPIs, operations ─────────────────────────────────────────────────────────────────────────────
 
 /** An agent's ACD state (or pause reason) changed (AgentStateTracker). */
@@ -341,6 +352,7 @@ export type GatewayEvent =
   | CallbackQueuedEvent
   | CallbackConnectedEvent
   | CallbackEndedEvent
+  | RecordingFailedEvent
   | AgentStateEvent
   | TrunkStatusEvent
   | KpiAlertEvent

@@ -35,6 +35,17 @@ describe('metrics collector', () => {
     expect(sample(text, 'cti_calls_ended_total{outcome="answered"}')).toBe('1');
   });
 
+  it('counts the call recordings Asterisk reported failed', async () => {
+    const m = new MetricsCollector(probes());
+    expect(sample(renderPrometheus(await m.collect()), 'cti_recordings_failed_total')).toBe('0');
+    m.handle({ type: 'recording.failed', at: 0, callId: 'c1', recording: '2026/01/02/c1.wav', cause: 'Disk full' });
+    m.handle({ type: 'recording.failed', at: 0, callId: 'c2', recording: '2026/01/02/c2.wav', cause: null });
+    const text = renderPrometheus(await m.collect());
+    m.stop();
+    expect(sample(text, 'cti_recordings_failed_total')).toBe('2');
+    expect(text).toContain('# TYPE cti_recordings_failed_total counter');
+  });
+
   it('samples queue, agents by state (zeros included), trunks, connections and job-queue lag', async () => {
     const m = new MetricsCollector(probes());
     const text = renderPrometheus(await m.collect());

@@ -52,12 +52,13 @@ export interface MetricsProbes {
 const AGENT_STATES = ['ready', 'reserved', 'on_call', 'wrap_up', 'paused'];
 
 /**
- * Counts call events from the bus (since this process started, as Prometheus counters do) and samples the live
+ * Counts call and failed-recording events from the bus (since this process started, as Prometheus counters do) and samples the live
  * state at scrape time: queue, agents, trunks, connections, job-queue lag and event-loop lag.
  */
 export class MetricsCollector {
   private offered = 0;
   private answered = 0;
+  private recordingsFailed = 0;
   private readonly ended = new Map<CallOutcome, number>([['answered', 0], ['abandoned', 0], ['failed', 0]]);
   private readonly loop: IntervalHistogram;
 
@@ -71,6 +72,7 @@ export class MetricsCollector {
     if (e.type === 'call.queued') this.offered++;
     else if (e.type === 'call.connected') this.answered++;
     else if (e.type === 'call.ended') this.ended.set(e.outcome, (this.ended.get(e.outcome) ?? 0) + 1);
+    else if (e.type === 'recording.failed') this.recordingsFailed++;
   };
 
   /** Stops the event-loop monitor. */
@@ -102,6 +104,7 @@ export class MetricsCollector {
         name: 'cti_calls_ended_total', help: 'Calls ended since the gateway started, by outcome.', type: 'counter',
         samples: [...this.ended].map(([outcome, value]) => ({ labels: { outcome }, value })),
       },
+      { name: 'cti_recordings_failed_total', help: 'Call recordings Asterisk reported failed (file missing or cut short), since the gateway started.', type: 'counter', samples: [{ value: this.recordingsFailed }] },
       { name: 'cti_queue_waiting_calls', help: 'Calls waiting for an agent.', type: 'gauge', samples: [{ value: p.waitingCalls() }] },
       { name: 'cti_queue_longest_wait_seconds', help: 'Longest current wait in the queue.', type: 'gauge', samples: [{ value: p.longestWaitSeconds() }] },
       { name: 'cti_agents', help: 'Logged-in agents by ACD state.', type: 'gauge', samples: states.map((state) => ({ labels: { state }, value: byState[state] ?? 0 })) },
