@@ -9,19 +9,22 @@ import {
   ticketSettingsFromConfig,
   type Config,
 } from '@cti/contracts';
-import { CachedWorkingCalendar, CalendarRepository, ExchangeRepository, QaRepository, SmsRepository, TicketRepository, type Database, type IntakeDeadline } from '@cti/db';
-import { BEIJING_TIME_ZONE, beijingMonth, computeDeadline, isOpenState, previousPeriod, type TicketState } from '@cti/domain';
+import { CachedWorkingCalendar, CalendarRepository, ExchangeRepository, QaRepository, SmsRepository, TicketRepository, type Database, type IntakeDeadlineRules } from '@cti/db';
+import { BEIJING_TIME_ZONE, beijingMonth, isOpenState, previousPeriod, type TicketState } from '@cti/domain';
 import type { Logger } from './logger.js';
 import { DEADLINE_JOB_OPTIONS, deadlineJobs, processDeadlineJob, type DeadlineJobData } from './deadline-job.processor.js';
 import { processExchangePush } from './exchange-push.processor.js';
 import { sweepOutbox } from './outbox.sweeper.js';
 import { LogFileSmsAdapter, type SmsPort } from './sms.log-adapter.js';
 
-/** Deadline of an intake ticket from a call: shortest normal limit (consultation) on the database calendar. */
-export function intakeDeadlineFrom(db: Kysely<Database>, config: Config): IntakeDeadline {
+/**
+ * The deadline rules of an intake ticket from a call: the database calendar and the configured deadline policy
+ * (the domain's openTicketFromCall applies them: the shortest normal limit until the agent classifies the ticket).
+ */
+export function intakeDeadlineFrom(db: Kysely<Database>, config: Config): IntakeDeadlineRules {
   const settings = ticketSettingsFromConfig(config);
   const calendar = new CachedWorkingCalendar(new CalendarRepository(db), 60_000);
-  return async (acceptedAt) => computeDeadline('consultation', 'normal', acceptedAt, await calendar.get(), settings.deadlinePolicy);
+  return async () => ({ calendar: await calendar.get(), policy: settings.deadlinePolicy });
 }
 
 /** The Beijing month before the instant, 'YYYY-MM' (the monthly QA job samples the month just ended). */
