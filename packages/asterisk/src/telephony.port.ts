@@ -28,7 +28,7 @@ export const INBOUND_ROLE = 'inbound';
 /**
  * The id of the channel a snoop channel spies on, from the snoop's name (`Snoop/<spied channel's unique id>-<8 hex>`,
  * as Asterisk's res_stasis_snoop names it; the unique id of a channel the gateway originates is the id it chose);
- * undefined for any other channel. See docs/domain.md "Snoop channels".
+ * undefined for any other channel. See docs/domain.md §7 (Snoop channels).
  */
 export function spiedChannelOf(channelName: string): string | undefined {
   const m = /^Snoop\/(.+)-[0-9a-f]{8}$/.exec(channelName);

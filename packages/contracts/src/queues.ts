@@ -1,5 +1,5 @@
-// Every BullMQ queue between the gateway and the worker (and the worker's own), by name, with the shape of its jobs
-// where more than one process adds them. A queue name is written here and nowhere else.
+// Every BullMQ queue between the gateway and the worker (and the worker's own), by name. A queue name is written here
+// and nowhere else; the payload of each queue is a schema in jobs.ts.
 
 /** BullMQ queue carrying finished call records from the gateway to the worker. */
 export const CALL_RECORDS_QUEUE = 'call-records';
@@ -9,13 +9,6 @@ export const REPORTS_QUEUE = 'kpi-reports';
 
 /** BullMQ queue carrying outcomes of outbound callbacks (virtual hold, missed calls) to the worker. */
 export const CALLBACK_RESULTS_QUEUE = 'callback-results';
-
-/** A report generation job: the kind and the Beijing period [from, to) in epoch ms (absent: the last complete one). */
-export interface ReportJobData {
-  kind: 'daily' | 'weekly' | 'monthly';
-  from?: number;
-  to?: number;
-}
 
 /** BullMQ queue carrying finished emergency/utility linkages from the gateway to the worker. */
 export const LINKAGES_QUEUE = 'linkages';
@@ -28,12 +21,6 @@ export const RECORDING_RETENTION_QUEUE = 'recording-retention';
  * Both the gateway (run-now requests) and the worker (consumer) use it.
  */
 export const OPS_QUEUE = 'ops-jobs';
-
-/** One operations job. `from`/`to` pick a report's period (default: the last complete one). */
-export type OpsJobData =
-  | { kind: 'inspection'; trigger: 'schedule' | 'manual' }
-  | { kind: 'report'; report: 'weekly' | 'quarterly' | 'annual'; from?: number; to?: number }
-  | { kind: 'backup'; trigger: 'schedule' | 'manual' };
 
 /** BullMQ queue of delayed deadline jobs (yellow/red warnings, 催办, 督办). */
 export const TICKET_DEADLINES_QUEUE = 'ticket-deadlines';

@@ -1,5 +1,14 @@
 import { sql, type Kysely } from 'kysely';
-import { CHINA_2026_CALENDAR_DATA, SICHUAN_DEADLINE_POLICY, computeDeadline, createWorkingCalendar, type CallRecord } from '@cti/domain';
+import {
+  CHINA_2026_CALENDAR_DATA,
+  SICHUAN_DEADLINE_POLICY,
+  createWorkingCalendar,
+  openTicketFromCall,
+  opensTicket,
+  type CallRecord,
+  type DeadlinePolicy,
+  type WorkingCalendar,
+} from '@cti/domain';
 import type { Database } from './db.schema.js';
 
 /** What storing one call record did: whether this delivery created the call and its ticket. */
@@ -19,27 +28,32 @@ export interface AnswerCounts {
 
 const ts = (ms: number | undefined) => (ms === undefined ? null : new Date(ms));
 
-/** Deadline of an intake ticket accepted at the given instant (the ticket engine passes its calendar and policy). */
-export type IntakeDeadline = (acceptedAt: number) => number | Promise<number>;
+/** The holiday calendar and deadline policy a new ticket's deadline is computed with. */
+export interface TicketDeadlineRules {
+  calendar: WorkingCalendar;
+  policy: DeadlinePolicy;
+}
 
-const FALLBACK_CALENDAR = createWorkingCalendar(CHINA_2026_CALENDAR_DATA);
-// An unclassified intake ticket runs on the shortest normal limit (consultation) until the agent classifies it.
-const defaultIntakeDeadline: IntakeDeadline = (acceptedAt) => computeDeadline('consultation', 'normal', acceptedAt, FALLBACK_CALENDAR, SICHUAN_DEADLINE_POLICY);
+/** The deadline rules in force when an answered call's ticket is opened (the ticket engine passes its calendar and policy). */
+export type IntakeDeadlineRules = () => TicketDeadlineRules | Promise<TicketDeadlineRules>;
+
+// Without the ticket engine's rules: the 2026 calendar and the Sichuan limits.
+const FALLBACK_RULES: TicketDeadlineRules = { calendar: createWorkingCalendar(CHINA_2026_CALENDAR_DATA), policy: SICHUAN_DEADLINE_POLICY };
+const defaultIntakeRules: IntakeDeadlineRules = () => FALLBACK_RULES;
 
 /** Stores finished calls and opens their tickets; the only code that writes `calls`. */
 export class CallRepository {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly intakeDeadline: IntakeDeadline = defaultIntakeDeadline,
+    private readonly intakeRules: IntakeDeadlineRules = defaultIntakeRules,
   ) {}
 
   /**
    * Upserts the call and, for an answered call, opens its intake ticket, in one transaction.
    * Delivering the same record again changes nothing: one call row, one ticket.
+   * The ticket (state, acceptance, deadline, first history line) is the domain's `openTicketFromCall`.
    */
   async storeCallRecord(record: CallRecord): Promise<StoreCallResult> {
-    const acceptedAt = record.answeredAt ?? record.endedAt;
-    const deadline = record.outcome === 'answered' ? await this.intakeDeadline(acceptedAt) : null;
     // One statement (data-modifying CTEs) instead of a six-round-trip transaction: the call, its intake ticket,
     // the ticket link and the first history line are written atomically, and a redelivery changes nothing.
     const insertCall = this.db
@@ -67,22 +81,27 @@ export class CallRepository {
       })
       .onConflict((oc) => oc.column('linked_id').doNothing())
       .returning('linked_id');
-    if (record.outcome !== 'answered') {
+    // The rules in force are read only for a call that opens a ticket (an answered one).
+    const rules = opensTicket(record) ? await this.intakeRules() : null;
+    const opening = rules === null ? null : openTicketFromCall(record, rules.calendar, rules.policy);
+    if (opening === null) {
       const inserted = await insertCall.executeTakeFirst();
       return { callCreated: inserted !== undefined, ticketId: null, ticketCreated: false };
     }
+    const { ticket, history } = opening;
+    // The row stays unclassified (category null) until the agent classifies it; urgency and flags keep their defaults.
     const result = await sql<{ call_created: number; ticket_id: string | null }>`
       WITH c AS (${insertCall}),
       t AS (
         INSERT INTO tickets (state, caller_number, language, source_call_id, accepted_at, deadline_at, created_by)
-        VALUES ('intake', ${record.callerNumber}, ${record.language}, ${record.linkedId}, ${new Date(acceptedAt)}, ${deadline === null ? null : new Date(deadline)}, ${record.agentId ?? null})
+        VALUES (${ticket.state}, ${ticket.callerNumber}, ${opening.language}, ${opening.sourceCallId}, ${new Date(ticket.acceptedAt)}, ${new Date(ticket.deadline)}, ${opening.createdBy})
         ON CONFLICT (source_call_id) DO NOTHING
         RETURNING id
       ),
-      tc AS (INSERT INTO ticket_calls (ticket_id, linked_id) SELECT id, ${record.linkedId} FROM t),
+      tc AS (INSERT INTO ticket_calls (ticket_id, linked_id) SELECT id, ${opening.sourceCallId} FROM t),
       h AS (
         INSERT INTO ticket_history (ticket_id, action, from_state, to_state, actor_role, actor_id, data)
-        SELECT id, 'open_from_call', NULL, 'intake', 'system', ${record.agentId ?? null}, ${JSON.stringify({ linkedId: record.linkedId })}::jsonb FROM t
+        SELECT id, ${history.action}, NULL, ${history.to}, ${history.actorRole}, ${history.actorId}, ${JSON.stringify(history.data)}::jsonb FROM t
       )
       SELECT (SELECT count(*) FROM c)::int AS call_created, (SELECT id FROM t) AS ticket_id`.execute(this.db);
     const row = result.rows[0];

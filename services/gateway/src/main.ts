@@ -41,6 +41,7 @@ import { registerSupervisorRoutes } from './agent/supervisor.routes.js';
 import { registerCallbackRoutes } from './callback/callback.routes.js';
 import { EventBus } from './events/event-bus.js';
 import { createKpiWiring } from './kpi/kpi.feature.js';
+import { createWallboardFeature } from './wallboard/wallboard.feature.js';
 import { createCallControl } from './control/call-control.feature.js';
 import { OutsideDialGuard } from './control/outside-dial.guard.js';
 import { TRANSFER_PAUSE_REASON } from './control/control.ports.js';
@@ -190,18 +191,14 @@ async function main(): Promise<void> {
   const tokenWatch = new TokenWatch(credentials, config.CTI_TOKEN_RECHECK_S * 1000, log);
   const tickets = new TicketRepository(db);
   const offerAudit = new TicketReadAudit(new AuditRepository(db));
-  // KPIs, staffing, reports, wallboard and /metrics: persists agent states and rings, listens to the bus.
+  // KPIs, staffing, reports and /metrics: persists agent states and rings, listens to the bus (the wallboard shows its figures).
   const kpiWiring = createKpiWiring({
     db, config, bus, acd, redis, log, now: systemClock.now,
-    liveCallCount: () => calls.liveCalls().length,
     trunks: () => trunks.snapshot(),
     ariUp: () => ari.isUp(),
     amiUp: () => ami.isUp(),
     queues: [recordQueue, resultQueue],
     recordSpools: spoolStatus,
-    tokenWatch,
-    tokenValidity: credentials,
-    streamSessions: staff.streamSessions,
   });
   // Operations: incidents opened/resolved from ARI, AMI, trunk and intake state; inspections, reports and backups API.
   const opsWiring = createOpsWiring({ db, config, bus, redis, log, now: systemClock.now, ariUp: () => ari.isUp(), amiUp: () => ami.isUp(), trunks: () => trunks.snapshot(), spools: () => spoolStatus().map(spoolSignal) });
@@ -226,6 +223,7 @@ async function main(): Promise<void> {
       (routes) => registerCallbackRoutes(routes, callbackTasks, callbacks, tickets),
       control.feature,
       ...kpiWiring.features,
+      createWallboardFeature({ config, bus, acd, log, now: systemClock.now, liveCallCount: () => calls.liveCalls().length, trunks: () => trunks.snapshot(), ariUp: () => ari.isUp(), amiUp: () => ami.isUp(), figures: kpiWiring.figures, tokenWatch, tokenValidity: credentials, streamSessions: staff.streamSessions }),
       ...opsWiring.features,
       agentEventsFeature(
         bus,

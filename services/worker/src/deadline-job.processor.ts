@@ -1,12 +1,9 @@
 import { applyTicketAction, isOpenState, type Ticket, type TicketActionName, type WarningPolicy } from '@cti/domain';
+import type { DeadlineJobData } from '@cti/contracts';
 import type { TicketChange, TicketHistoryDraft, TicketRow } from '@cti/db';
 
-/** A delayed deadline job: raise `level` for the ticket if its deadline is still `deadline`. */
-export interface DeadlineJobData {
-  ticketId: string;
-  deadline: number;
-  level: 'yellow' | 'red';
-}
+// The payload of a deadline job is a contract (packages/contracts jobs.ts); re-exported for the job's users here.
+export type { DeadlineJobData } from '@cti/contracts';
 
 /** Ticket storage the deadline jobs need (TicketRepository fits). */
 export interface DeadlineTicketStore {

@@ -1,17 +1,20 @@
-import { z } from 'zod';
+import { UnrecoverableError } from 'bullmq';
+import { parseJobData, type JobData, type JobQueueName } from '@cti/contracts';
 import { CtiError } from '@cti/domain';
 
-/** Epoch milliseconds in a job payload. */
-export const ms = z.number().int().nonnegative();
-
 /**
- * A job's payload checked against its schema; anything else is CTI_ERR_VALIDATION with one line per problem
- * ("path: message"), so a bad record is reported, never stored.
+ * A job's payload by its queue's contract (packages/contracts jobs.ts). A malformed payload fails the job at once
+ * (UnrecoverableError naming each problem): no retry can mend it. Processors that report a bad record themselves
+ * (call records, linkages, callback results) call parseJobData and let their caller decide.
  */
-export function parsePayload<S extends z.ZodTypeAny>(schema: S, data: unknown, what: string): z.infer<S> {
-  const parsed = schema.safeParse(data);
-  if (!parsed.success) {
-    throw new CtiError('CTI_ERR_VALIDATION', `invalid ${what}`, { issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
+export function validJobData<Q extends JobQueueName>(queue: Q, data: unknown): JobData<Q> {
+  try {
+    return parseJobData(queue, data);
+  } catch (err) {
+    if (err instanceof CtiError && err.code === 'CTI_ERR_VALIDATION') {
+      const issues = err.details.issues;
+      throw new UnrecoverableError(Array.isArray(issues) ? `${err.message}: ${issues.join('; ')}` : err.message);
+    }
+    throw err;
   }
-  return parsed.data;
 }

@@ -1,7 +1,8 @@
 import type { JobsOptions } from 'bullmq';
 import { isOpenState, type TicketState, type WarningPolicy } from '@cti/domain';
 import type { ExchangeMessageRow, SmsMessageRow, TicketRow } from '@cti/db';
-import { DEADLINE_JOB_OPTIONS, deadlineJobs, type DeadlineJobData } from './deadline-job.processor.js';
+import type { DeadlineJobData, ExchangePushJobData, SmsJobData } from '@cti/contracts';
+import { DEADLINE_JOB_OPTIONS, deadlineJobs } from './deadline-job.processor.js';
 
 /** Adds jobs in bulk (a BullMQ Queue fits). */
 export interface JobSink<T> {
@@ -18,8 +19,8 @@ export interface OutboxSources {
 /** Where the sweeper puts jobs, and the push retry policy. */
 export interface OutboxSinks {
   deadlines: JobSink<DeadlineJobData>;
-  sms: JobSink<{ smsId: string }>;
-  pushes: JobSink<{ messageId: string }> | null;
+  sms: JobSink<SmsJobData>;
+  pushes: JobSink<ExchangePushJobData> | null;
   warningPolicy: WarningPolicy;
   push: { attempts: number; backoffMs: number };
 }

@@ -8,20 +8,28 @@ import {
   TICKET_DEADLINES_QUEUE,
   ticketSettingsFromConfig,
   type Config,
+  type DeadlineJobData,
+  type ExchangePushJobData,
+  type QaSamplingJobData,
+  type SmsJobData,
 } from '@cti/contracts';
-import { CachedWorkingCalendar, CalendarRepository, ExchangeRepository, QaRepository, SmsRepository, TicketRepository, type Database, type IntakeDeadline } from '@cti/db';
-import { BEIJING_TIME_ZONE, beijingMonth, computeDeadline, isOpenState, previousPeriod, type TicketState } from '@cti/domain';
+import { CachedWorkingCalendar, CalendarRepository, ExchangeRepository, QaRepository, SmsRepository, TicketRepository, type Database, type IntakeDeadlineRules } from '@cti/db';
+import { BEIJING_TIME_ZONE, beijingMonth, isOpenState, previousPeriod, type TicketState } from '@cti/domain';
 import type { Logger } from './logger.js';
-import { DEADLINE_JOB_OPTIONS, deadlineJobs, processDeadlineJob, type DeadlineJobData } from './deadline-job.processor.js';
+import { DEADLINE_JOB_OPTIONS, deadlineJobs, processDeadlineJob } from './deadline-job.processor.js';
+import { validJobData } from './job-payload.js';
 import { processExchangePush } from './exchange-push.processor.js';
 import { sweepOutbox } from './outbox.sweeper.js';
 import { LogFileSmsAdapter, type SmsPort } from './sms.log-adapter.js';
 
-/** Deadline of an intake ticket from a call: shortest normal limit (consultation) on the database calendar. */
-export function intakeDeadlineFrom(db: Kysely<Database>, config: Config): IntakeDeadline {
+/**
+ * The deadline rules of an intake ticket from a call: the database calendar and the configured deadline policy
+ * (the domain's openTicketFromCall applies them: the shortest normal limit until the agent classifies the ticket).
+ */
+export function intakeDeadlineFrom(db: Kysely<Database>, config: Config): IntakeDeadlineRules {
   const settings = ticketSettingsFromConfig(config);
   const calendar = new CachedWorkingCalendar(new CalendarRepository(db), 60_000);
-  return async (acceptedAt) => computeDeadline('consultation', 'normal', acceptedAt, await calendar.get(), settings.deadlinePolicy);
+  return async () => ({ calendar: await calendar.get(), policy: settings.deadlinePolicy });
 }
 
 /** The Beijing month before the instant, 'YYYY-MM' (the monthly QA job samples the month just ended). */
@@ -42,20 +50,21 @@ export async function startTicketJobs(db: Kysely<Database>, connection: Redis, c
   const qa = new QaRepository(db);
 
   const deadlineQueue = new Queue<DeadlineJobData>(TICKET_DEADLINES_QUEUE, { connection, prefix });
-  const smsQueue = new Queue<{ smsId: string }>(SMS_QUEUE, { connection, prefix });
-  const pushQueue = new Queue<{ messageId: string }>(EXCHANGE_PUSH_QUEUE, { connection, prefix });
-  const qaQueue = new Queue<{ period?: string }>(QA_SAMPLING_QUEUE, { connection, prefix });
+  const smsQueue = new Queue<SmsJobData>(SMS_QUEUE, { connection, prefix });
+  const pushQueue = new Queue<ExchangePushJobData>(EXCHANGE_PUSH_QUEUE, { connection, prefix });
+  const qaQueue = new Queue<QaSamplingJobData>(QA_SAMPLING_QUEUE, { connection, prefix });
 
   const workers = [
     new Worker<DeadlineJobData>(
       TICKET_DEADLINES_QUEUE,
       async (job) => {
-        const result = await processDeadlineJob(job.data, tickets, Date.now());
-        if (job.data.level === 'yellow') {
+        const data = validJobData(TICKET_DEADLINES_QUEUE, job.data);
+        const result = await processDeadlineJob(data, tickets, Date.now());
+        if (data.level === 'yellow') {
           // Chain the red job while the ticket is open with the same deadline (idempotent id: redelivery adds nothing).
-          const row = await tickets.findById(job.data.ticketId);
-          if (row && isOpenState(row.state as TicketState) && row.deadline_at?.getTime() === job.data.deadline) {
-            const red = deadlineJobs(row.id, row.accepted_at.getTime(), job.data.deadline, Date.now(), settings.warningPolicy)[1];
+          const row = await tickets.findById(data.ticketId);
+          if (row && isOpenState(row.state as TicketState) && row.deadline_at?.getTime() === data.deadline) {
+            const red = deadlineJobs(row.id, row.accepted_at.getTime(), data.deadline, Date.now(), settings.warningPolicy)[1];
             if (red) await deadlineQueue.add('red', red.data, { jobId: red.id, delay: red.delay, ...DEADLINE_JOB_OPTIONS });
           }
         }
@@ -63,10 +72,10 @@ export async function startTicketJobs(db: Kysely<Database>, connection: Redis, c
       },
       { connection, prefix, concurrency: 8 },
     ),
-    new Worker<{ smsId: string }>(
+    new Worker<SmsJobData>(
       SMS_QUEUE,
       async (job) => {
-        const msg = await smsRepo.findById(job.data.smsId);
+        const msg = await smsRepo.findById(validJobData(SMS_QUEUE, job.data).smsId);
         if (!msg || msg.status === 'sent') return 'skipped';
         await sms.send({ id: msg.id, kind: msg.kind, to: msg.to_number, body: msg.body });
         await smsRepo.markSent(msg.id, new Date());
@@ -74,11 +83,11 @@ export async function startTicketJobs(db: Kysely<Database>, connection: Redis, c
       },
       { connection, prefix, concurrency: 4 },
     ),
-    new Worker<{ messageId: string }>(
+    new Worker<ExchangePushJobData>(
       EXCHANGE_PUSH_QUEUE,
       async (job) =>
         processExchangePush(
-          job.data.messageId,
+          validJobData(EXCHANGE_PUSH_QUEUE, job.data).messageId,
           job.attemptsMade + 1,
           exchange,
           { url: config.CTI_EXCHANGE_110_URL, secret: config.CTI_EXCHANGE_OUTBOUND_SECRET, timeoutMs: config.CTI_EXCHANGE_TIMEOUT_MS, maxAttempts: config.CTI_EXCHANGE_MAX_ATTEMPTS },
@@ -87,10 +96,10 @@ export async function startTicketJobs(db: Kysely<Database>, connection: Redis, c
         ),
       { connection, prefix, concurrency: 4 },
     ),
-    new Worker<{ period?: string }>(
+    new Worker<QaSamplingJobData>(
       QA_SAMPLING_QUEUE,
       async (job) => {
-        const period = job.data.period ?? previousBeijingMonth(Date.now());
+        const period = validJobData(QA_SAMPLING_QUEUE, job.data).period ?? previousBeijingMonth(Date.now());
         const staff = [...new Set([...config.CTI_QA_STAFF.split(',').map((s) => s.trim()).filter(Boolean), ...(await qa.qaStaffFromTokens())])].sort();
         if (staff.length === 0) throw new UnrecoverableError('no QA staff configured (CTI_QA_STAFF or qa tokens)');
         return qa.sampleMonth(period, config.CTI_QA_SAMPLE_RATE, staff, `qa-${period}`);

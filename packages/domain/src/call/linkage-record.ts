@@ -1,4 +1,11 @@
 import type { TrunkName } from './call-record.js';
+import type { PartnerLine } from './partner-lines.js';
+
+/** Partner key of a transfer to an outside number: not a directory line, never an emergency hand-over of the ticket. */
+export const EXTERNAL_LINKAGE_PARTNER = 'external';
+
+/** Who a linkage was with: one of PARTNER_LINES, or EXTERNAL_LINKAGE_PARTNER for an outside number. */
+export type LinkagePartner = PartnerLine | typeof EXTERNAL_LINKAGE_PARTNER;
 
 /** How a matter goes to a partner line (docs/domain.md §4): wholly theirs, or a three-way call to agree who takes it. */
 export type LinkageMode = 'transfer' | 'three_way';
@@ -14,7 +21,7 @@ export interface LinkageRecord {
   id: string;
   linkedId: string;
   /** Partner key: one of PARTNER_LINES, or `external` for a transfer to an outside number. */
-  partner: string;
+  partner: LinkagePartner;
   /** Number dialled on the trunk. */
   number: string;
   mode: LinkageMode;

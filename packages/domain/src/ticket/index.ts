@@ -11,3 +11,4 @@ export * from './qa-sampling.js';
 export * from './qa-rubric.js';
 export * from './ticket.merge.js';
 export * from './china-2026.calendar.js';
+export * from './ticket.from-call.js';

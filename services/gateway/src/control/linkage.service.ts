@@ -1,4 +1,4 @@
-import { CtiError, maskPhone, type Clock, type LinkageMode, type LinkageRecord, type LinkageResult, type TrunkName } from '@cti/domain';
+import { CtiError, EXTERNAL_LINKAGE_PARTNER, maskPhone, type Clock, type LinkageMode, type LinkagePartner, type LinkageRecord, type LinkageResult, type TrunkName } from '@cti/domain';
 import type { ChannelInfo, TelephonyPort } from '@cti/asterisk';
 import type { Logger } from '../logger.js';
 import type { EventPublisher } from '../events/event-bus.js';
@@ -15,7 +15,7 @@ export interface LinkageSink {
 export interface Linkage {
   id: string;
   callId: string;
-  partner: string;
+  partner: LinkagePartner;
   number: string;
   mode: LinkageMode;
   agentId: string;
@@ -46,7 +46,7 @@ export interface LinkageSettings {
 }
 
 /** Partner key of transfers to an outside number (not a directory line; never an emergency hand-over of the ticket). */
-export const EXTERNAL_PARTNER = 'external';
+export const EXTERNAL_PARTNER = EXTERNAL_LINKAGE_PARTNER;
 
 /**
  * Emergency and utility linkage (docs/domain.md §4). The partner is dialled over its preferred trunk (the fallback one

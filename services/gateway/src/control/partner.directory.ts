@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { CtiError, PARTNER_LINES, type PartnerLine, type TrunkName } from '@cti/domain';
+import { CtiError, PARTNER_LINES, type LinkagePartner, type PartnerLine, type TrunkName } from '@cti/domain';
 
 /** One partner line of the directory: the numbers to try in order, the trunks, how long it may ring. */
 export interface PartnerDirectoryEntry {
-  key: string;
+  /** A directory line, or `external` for an outside number. */
+  key: LinkagePartner;
   /** Display name for agents (Chinese). */
   name: string;
   /** Numbers dialled on the trunk, first = default; the agent may pick the next one after a failure. */

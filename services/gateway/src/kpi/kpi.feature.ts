@@ -12,24 +12,17 @@ import { registerReportRoutes } from './report.routes.js';
 import { registerStaffingRoutes } from './staffing.routes.js';
 import { MetricsCollector, type QueueLag, type RecordSpoolReading } from '../metrics/metrics.collector.js';
 import { registerMetricsRoutes } from '../metrics/metrics.routes.js';
-import { WallboardFeed, type WallboardAlert } from '../wallboard/wallboard.feed.js';
-import { registerWallboardRoutes } from '../wallboard/wallboard.routes.js';
-import { WallboardTickets } from '../wallboard/wallboard.ticket.js';
-import type { TokenValidity, TokenWatch } from '../http/token.watch.js';
-import type { StreamSessions } from '../agent/agent-events.feature.js';
 import { ANSWER_RATE_ALERT, AnswerRateAlertMonitor } from './answer-rate.alert-monitor.js';
 import { KpiEventRecorder } from './kpi-event.recorder.js';
-import { KpiService } from './kpi.service.js';
+import { KpiService, type AnswerRateFigures, type ProjectionFigures, type StaffingFigures } from './kpi.service.js';
 import { ReportRequester } from './report.requester.js';
 
-/** What the KPI, wallboard, report and metrics features read from the rest of the gateway. */
+/** What the KPI, report and metrics features read from the rest of the gateway. */
 export interface KpiWiringDeps {
   db: Kysely<Database>;
   config: Config;
   bus: EventBus;
   acd: AcdEngine;
-  /** Calls in the gateway now. */
-  liveCallCount: () => number;
   trunks: () => Record<string, { status: string; since: number }>;
   ariUp: () => boolean;
   amiUp: () => boolean;
@@ -41,18 +34,30 @@ export interface KpiWiringDeps {
   recordSpools?: () => readonly RecordSpoolReading[];
   log: Logger;
   now: () => number;
-  /** Closes the wallboard's stream when the token that issued its ticket is revoked or expires. */
-  tokenWatch: TokenWatch;
-  /** Checks that a wallboard ticket's issuing token is still valid. */
-  tokenValidity: TokenValidity;
-  /** Staff sessions the wallboard accepts instead of a ticket (supervisors' consoles); absent = tickets only. */
-  streamSessions?: StreamSessions;
+}
+
+/** An open KPI alert with its one-line message in Simplified Chinese. */
+export interface KpiAlertNotice {
+  kind: string;
+  severity: 'warning' | 'critical';
+  raisedAt: number;
+  message: string;
+}
+
+/** The live KPI figures other features show (the wallboard reads them through its own port). */
+export interface KpiFigures {
+  live(): Promise<{ today: AnswerRateFigures; month: AnswerRateFigures; projection: ProjectionFigures }>;
+  overdueTickets(): Promise<number>;
+  staffing(): Promise<{ intervals: StaffingFigures[] }>;
+  openAlerts(): Promise<KpiAlertNotice[]>;
 }
 
 /** The wired features plus their timers. */
 export interface KpiWiring {
   features: RouteFeature[];
-  /** Starts the wallboard refresh and the alert checks. */
+  /** Today's and this month's answer rate, the projection, overdue tickets, staffing and open alerts. */
+  figures: KpiFigures;
+  /** Starts the alert checks. */
   start(): void;
   /** Stops timers and closes the reports queue. */
   stop(): Promise<void>;
@@ -66,8 +71,8 @@ const alertMessage = (kind: string, data: Record<string, unknown>): string => {
 };
 
 /**
- * Wires KPIs, staffing, reports, the wallboard and /metrics once: subscribes the persistence, metrics and
- * wallboard listeners to the event bus and returns the route features for buildApp.
+ * Wires KPIs, staffing, reports and /metrics once: subscribes the persistence and metrics listeners to the event
+ * bus and returns the route features for buildApp, and the figures the wallboard shows.
  */
 export function createKpiWiring(d: KpiWiringDeps): KpiWiring {
   const c = d.config;
@@ -142,29 +147,13 @@ export function createKpiWiring(d: KpiWiringDeps): KpiWiring {
   });
   d.bus.subscribe(metrics.handle);
 
-  const feed = new WallboardFeed(
-    {
-      waitingSince: () => d.acd.queue().filter((q) => q.position > 0).map((q) => q.enqueuedAt),
-      agentStates: () => d.acd.agents().map((a) => a.state),
-      callsInProgress: d.liveCallCount,
-      trunks: d.trunks,
-      ari: d.ariUp,
-      ami: d.amiUp,
-      activeLinkages: () => 0,
-    },
-    {
-      live: () => kpis.live(),
-      overdueTickets: () => kpis.overdueTickets(),
-      staffing: () => kpis.staffing(),
-      openAlerts: async (): Promise<WallboardAlert[]> =>
-        (await alerts.listOpen()).map((a) => ({ kind: a.kind, severity: a.severity, raisedAt: a.raisedAt, message: alertMessage(a.kind, a.data) })),
-    },
-    d.now,
-    { pushDelayMs: 150, statsEveryMs: c.CTI_WALLBOARD_STATS_S * 1000, statsAfterCallEndMs: 800 },
-    (err) => d.log.warn({ err: (err as Error).message }, 'wallboard refresh failed'),
-  );
-  d.bus.subscribe(feed.handle);
-  const tickets = new WallboardTickets(c.CTI_WALLBOARD_SECRET, c.CTI_WALLBOARD_TICKET_TTL_S * 1000, d.now);
+  const figures: KpiFigures = {
+    live: () => kpis.live(),
+    overdueTickets: () => kpis.overdueTickets(),
+    staffing: () => kpis.staffing(),
+    openAlerts: async () =>
+      (await alerts.listOpen()).map((a) => ({ kind: a.kind, severity: a.severity, raisedAt: a.raisedAt, message: alertMessage(a.kind, a.data) })),
+  };
 
   let alertTimer: NodeJS.Timeout | undefined;
   const checkAlerts = () => monitor.check().catch((err) => d.log.warn({ err: (err as Error).message }, 'answer-rate alert check failed'));
@@ -182,21 +171,19 @@ export function createKpiWiring(d: KpiWiringDeps): KpiWiring {
         }, d.now),
       (routes) => registerStaffingRoutes(routes, kpis),
       (routes) => registerReportRoutes(routes, { get: (k, f, t, r) => requester.get(k, f, t, r), list: (k, n) => reports.list(k, n) }, d.now),
-      (routes, app) => registerWallboardRoutes(routes, app, feed, tickets, d.now, d.tokenWatch, d.tokenValidity, d.streamSessions),
       (routes, app) => {
         routes.declareRaw({ method: 'GET', url: '/metrics', summary: 'Prometheus metrics (Bearer CTI_METRICS_TOKEN when set)', access: { kind: 'metrics-token' } });
         registerMetricsRoutes(app, metrics, c.CTI_METRICS_TOKEN);
       },
     ],
+    figures,
     start() {
-      feed.start();
       void checkAlerts();
       alertTimer = setInterval(() => void checkAlerts(), c.CTI_KPI_ALERT_CHECK_S * 1000);
       alertTimer.unref();
     },
     async stop() {
       clearInterval(alertTimer);
-      feed.stop();
       metrics.stop();
       await recorder.drain();
       await reportQueue.close().catch(() => undefined);

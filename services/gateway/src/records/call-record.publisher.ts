@@ -1,12 +1,13 @@
-import { maskPhone, type CallRecord, type OutboundCallbackRecord } from '@cti/domain';
+import type { CALLBACK_RESULTS_QUEUE, CALL_RECORDS_QUEUE, JobData } from '@cti/contracts';
+import { maskPhone } from '@cti/domain';
 import type { Logger } from '../logger.js';
 import type { CallRecordSink } from '../call/call-record.sink.js';
 import { DurablePublisher, type DurablePublisherOptions, type RecordQueue } from './durable.publisher.js';
 
 export type { RecordQueue } from './durable.publisher.js';
 
-/** Finished inbound calls to the worker, keyed by linkedid. */
-export class CallRecordPublisher extends DurablePublisher<CallRecord> implements CallRecordSink {
+/** Finished inbound calls to the worker, keyed by linkedid; each one a `call-records` job payload (packages/contracts jobs.ts). */
+export class CallRecordPublisher extends DurablePublisher<JobData<typeof CALL_RECORDS_QUEUE>> implements CallRecordSink {
   constructor(queue: RecordQueue, spoolDir: string, log: Logger, addTimeoutMs = 2_000, options: DurablePublisherOptions = {}) {
     super(
       queue,
@@ -19,8 +20,8 @@ export class CallRecordPublisher extends DurablePublisher<CallRecord> implements
   }
 }
 
-/** Outcomes of outbound callbacks to the worker, keyed by callback id. */
-export class CallbackResultPublisher extends DurablePublisher<OutboundCallbackRecord> {
+/** Outcomes of outbound callbacks to the worker, keyed by callback id; each one a `callback-results` job payload. */
+export class CallbackResultPublisher extends DurablePublisher<JobData<typeof CALLBACK_RESULTS_QUEUE>> {
   constructor(queue: RecordQueue, spoolDir: string, log: Logger, addTimeoutMs = 2_000, options: DurablePublisherOptions = {}) {
     super(
       queue,

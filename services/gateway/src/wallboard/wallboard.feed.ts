@@ -1,5 +1,7 @@
 import type { GatewayEvent } from '../events/event-bus.js';
-import type { AnswerRateFigures, ProjectionFigures, StaffingFigures } from '../kpi/kpi.service.js';
+import type { WallboardAlert, WallboardAnswerRate, WallboardFigures, WallboardProjection, WallboardStaffing } from './wallboard.figures.js';
+
+export type { WallboardAlert } from './wallboard.figures.js';
 
 /** Live readings from the gateway's memory (ACD, calls, trunks); cheap, sampled on every push. */
 export interface WallboardLiveProbes {
@@ -17,34 +19,20 @@ export interface WallboardLiveProbes {
   activeLinkages(): number;
 }
 
-/** An open alert as the wallboard shows it. */
-export interface WallboardAlert {
-  kind: string;
-  severity: 'warning' | 'critical';
-  raisedAt: number;
-  /** One line in Simplified Chinese. */
-  message: string;
-}
-
 /** Figures read from the database (refreshed every few seconds and after each call ends). */
 export interface WallboardStats {
   at: number;
-  today: AnswerRateFigures;
-  month: AnswerRateFigures;
-  projection: ProjectionFigures;
+  today: WallboardAnswerRate;
+  month: WallboardAnswerRate;
+  projection: WallboardProjection;
   overdueTickets: number;
   /** The current half-hour's staffing, when computable. */
-  staffing: StaffingFigures | null;
+  staffing: WallboardStaffing | null;
   alerts: WallboardAlert[];
 }
 
-/** Database reads behind WallboardStats. */
-export interface WallboardStatsSource {
-  live(): Promise<{ today: AnswerRateFigures; month: AnswerRateFigures; projection: ProjectionFigures }>;
-  overdueTickets(): Promise<number>;
-  staffing(): Promise<{ intervals: StaffingFigures[] }>;
-  openAlerts(): Promise<WallboardAlert[]>;
-}
+/** Database reads behind WallboardStats (the wallboard's port of the KPI figures). */
+export type WallboardStatsSource = WallboardFigures;
 
 /** Everything the wallboard shows. */
 export interface WallboardSnapshot {

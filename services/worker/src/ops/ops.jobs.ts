@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js';
 import { runBackup } from './backup.job.js';
 import { gatherInspectionFacts, type InspectionTargets } from './inspection.probes.js';
 import { generateOpsReport, storeInspection } from './inspection.job.js';
+import { validJobData } from '../job-payload.js';
 
 /** The slice of a BullMQ Queue that schedules repeatable jobs. */
 export interface OpsScheduler {
@@ -82,7 +83,7 @@ export async function startOpsJobs(db: Kysely<Database>, connection: Redis, c: C
   const worker = new Worker<OpsJobData>(
     OPS_QUEUE,
     async (job) => {
-      const d = job.data;
+      const d = validJobData(OPS_QUEUE, job.data);
       if (d.kind === 'inspection') {
         await amiReady();
         const facts = await gatherInspectionFacts({ ami, redis: connection, postgres, fetch, now: Date.now }, targets);

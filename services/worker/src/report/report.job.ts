@@ -1,5 +1,5 @@
 import { UnrecoverableError } from 'bullmq';
-import type { ReportJobData } from '@cti/contracts';
+import { REPORTS_QUEUE, parseJobData, type ReportJobData } from '@cti/contracts';
 import { BEIJING_TIME_ZONE, periodContaining, previousPeriod, type kpi } from '@cti/domain';
 import { isDatabaseUnavailable, type StoredReport } from '@cti/db';
 import { buildReportData, type AgentNames, type ReportFactSource } from './report.builder.js';
@@ -46,13 +46,14 @@ export async function generateReport(
 }
 
 /**
- * A report job's processor: generateReport, where only a database out of reach for a moment (a busy host, a restart)
- * is worth another of the job's attempts; any other failure ends the job at once (UnrecoverableError), so the staff
- * member waiting for an on-demand report hears of it without waiting out the retries.
+ * A report job's processor: generateReport on the job's payload (checked against its contract), where only a
+ * database out of reach for a moment (a busy host, a restart) is worth another of the job's attempts; any other
+ * failure, a malformed payload included, ends the job at once (UnrecoverableError), so the staff member waiting for
+ * an on-demand report hears of it without waiting out the retries.
  */
-export async function runReportJob(data: ReportJobData, deps: Parameters<typeof generateReport>[1]): ReturnType<typeof generateReport> {
+export async function runReportJob(data: unknown, deps: Parameters<typeof generateReport>[1]): ReturnType<typeof generateReport> {
   try {
-    return await generateReport(data, deps);
+    return await generateReport(parseJobData(REPORTS_QUEUE, data), deps);
   } catch (err) {
     if (isDatabaseUnavailable(err)) throw err;
     throw new UnrecoverableError((err as Error).message);
