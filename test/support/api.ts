@@ -2,7 +2,7 @@ import type { E2eContext } from './e2e.env.js';
 import { waitFor } from './processes.js';
 
 /** Calls the gateway API as the supervisor; returns status and parsed body. */
-export async function api(ctx: E2eContext, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+export async function api(ctx: Pick<E2eContext, 'apiUrl' | 'supervisorToken'>, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(`${ctx.apiUrl}${path}`, {
     method,
     headers: { authorization: `Bearer ${ctx.supervisorToken}`, ...(body !== undefined && { 'content-type': 'application/json' }) },

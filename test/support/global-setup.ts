@@ -16,7 +16,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 let gateway: ChildProcess | undefined;
 let worker: ChildProcess | undefined;
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+export default async function setup(project: Pick<TestProject, 'provide'>): Promise<() => Promise<void>> {
   const runId = `e2e_${Date.now()}`;
   const { slot, release } = await takeSlot((k) => Number(e2eEnv(runId, k).CTI_HTTP_PORT));
   const INSTANCE = `e2e${slot}`;

@@ -9,7 +9,7 @@ function fixture(callerNumber: string, dialGuard?: OutboundCallbackSettings['dia
   const acd = new AcdEngine({ ...defaultAcdConfig, wrapUpSeconds: 0 }, clock);
   const telephony = new FakeTelephony();
   const results: OutboundCallbackRecord[] = [];
-  const service = new OutboundCallbackService(telephony, acd, { publish: async (r) => void results.push(r) }, { claimNext: async () => undefined, release: async () => undefined }, { publish: () => undefined }, clock, silentLogger(), {
+  const service = new OutboundCallbackService(telephony, acd, { publish: async (r) => void results.push(r) }, { claimNext: async () => undefined, claim: async () => undefined, release: async () => undefined }, { publish: () => undefined }, clock, silentLogger(), {
     ringTimeoutSeconds: 15,
     citizenRingSeconds: 30,
     outboundPrefix: '0',

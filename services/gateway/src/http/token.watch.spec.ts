@@ -23,7 +23,7 @@ describe('TokenWatch', () => {
 
   it('keeps the streams when the check itself fails, and closes them on the next check that works', async () => {
     let failing = true;
-    const watch = new TokenWatch({ findInvalid: async (ids) => (failing ? Promise.reject(new Error('db down')) : ids) }, 60_000, log);
+    const watch = new TokenWatch({ findInvalid: async (ids) => (failing ? Promise.reject(new Error('db down')) : [...ids]) }, 60_000, log);
     let closed = 0;
     watch.watch('5', () => closed++);
     await watch.checkNow();
@@ -35,7 +35,7 @@ describe('TokenWatch', () => {
   });
 
   it('forgets a stream that stopped being watched', async () => {
-    const watch = new TokenWatch({ findInvalid: async (ids) => ids }, 60_000, log);
+    const watch = new TokenWatch({ findInvalid: async (ids) => [...ids] }, 60_000, log);
     let closed = 0;
     const unwatch = watch.watch('9', () => closed++);
     unwatch();

@@ -14,7 +14,7 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const log = (): SpoolLog & { warn: ReturnType<typeof vi.fn>; info: ReturnType<typeof vi.fn> } => ({ info: vi.fn(), warn: vi.fn() });
+const log = () => ({ info: vi.fn<SpoolLog['info']>(), warn: vi.fn<SpoolLog['warn']>() }) satisfies SpoolLog;
 
 async function drainAll(spool: SpoolFile<{ n: number }>): Promise<number[]> {
   const got: number[] = [];

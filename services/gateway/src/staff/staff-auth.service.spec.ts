@@ -29,6 +29,15 @@ beforeEach(async () => {
 /** The error code a promise rejects with. */
 const code = (p: Promise<unknown>) => p.then(() => 'resolved', (e: CtiError) => `${e.code}`);
 
+/** The CtiError a promise rejects with; a promise that resolves fails the test here. */
+const rejection = (p: Promise<unknown>): Promise<CtiError> =>
+  p.then(
+    (value) => {
+      throw new Error(`expected a rejection, resolved with ${JSON.stringify(value)}`);
+    },
+    (e: CtiError) => e,
+  );
+
 describe('sign-in', () => {
   it('signs a person in: their account, a session token, its CSRF token and the idle expiry; audited', async () => {
     const s = await auth.login('A01', 'Right-Pass-1', client);
@@ -42,9 +51,9 @@ describe('sign-in', () => {
   });
 
   it('answers an unknown username exactly like a wrong password, after the same scrypt work', async () => {
-    const wrong = await auth.login('a01', 'Wrong-Pass-1', client).catch((e: CtiError) => e);
+    const wrong = await rejection(auth.login('a01', 'Wrong-Pass-1', client));
     const verifiesAfterWrong = hasher.verifies;
-    const unknown = await auth.login('nobody', 'Wrong-Pass-1', client).catch((e: CtiError) => e);
+    const unknown = await rejection(auth.login('nobody', 'Wrong-Pass-1', client));
     expect(unknown).toBeInstanceOf(CtiError);
     expect([unknown.code, unknown.message, unknown.details]).toEqual([wrong.code, wrong.message, wrong.details]);
     expect(wrong.code).toBe('CTI_ERR_AUTH_FAILED');
@@ -56,7 +65,7 @@ describe('sign-in', () => {
 
   it('locks an account on the 5th consecutive failure for 15 minutes, refuses even the right password without checking it, then lets it in', async () => {
     for (let i = 1; i <= 4; i++) expect(await code(auth.login('a01', `Wrong-Pass-${i}`, client))).toBe('CTI_ERR_AUTH_FAILED');
-    const fifth = await auth.login('a01', 'Wrong-Pass-5', client).catch((e: CtiError) => e);
+    const fifth = await rejection(auth.login('a01', 'Wrong-Pass-5', client));
     expect(fifth.code).toBe('CTI_ERR_AUTH_LOCKED');
     expect(fifth.details).toEqual({ lockedUntil: new Date(clock.now() + 15 * MIN).toISOString(), retryAfterSeconds: 900 });
     expect(audit.actions().filter((a) => a === 'staff.lockout')).toHaveLength(1);
@@ -113,7 +122,7 @@ describe('sign-in limit per address (on top of the per-account lockout)', () => 
       clock.advance(10_000);
     }
     const verifies = hasher.verifies;
-    const refused = await service.login('sup01', 'Super-Pass-1', client).catch((e: CtiError) => e);
+    const refused = await rejection(service.login('sup01', 'Super-Pass-1', client));
     expect([refused.code, refused.details]).toEqual(['CTI_ERR_RATE_LIMITED', { reason: 'sign_in_failures_from_address', retryAfterSeconds: 600 - 60 }]);
     expect(hasher.verifies).toBe(verifies);
     expect(audit.rows.filter((r) => r.action === 'staff.login_address_limited')).toEqual([
@@ -172,7 +181,7 @@ describe('sessions', () => {
     clock.advance(30 * MIN - 1);
     await auth.authenticate(s.token);
     clock.advance(30 * MIN);
-    const err = await auth.authenticate(s.token).catch((e: CtiError) => e);
+    const err = await rejection(auth.authenticate(s.token));
     expect([err.code, err.details]).toEqual(['CTI_ERR_AUTH_SESSION_EXPIRED', { reason: 'idle' }]);
     expect(await code(auth.authenticate(s.token))).toBe('CTI_ERR_AUTH_SESSION_EXPIRED');
     expect(audit.actions().filter((a) => a === 'staff.session_expired')).toHaveLength(1);
@@ -197,7 +206,7 @@ describe('sessions', () => {
       await auth.authenticate(s.token);
     }
     clock.advance(10 * MIN);
-    const err = await auth.authenticate(s.token).catch((e: CtiError) => e);
+    const err = await rejection(auth.authenticate(s.token));
     expect([err.code, err.details]).toEqual(['CTI_ERR_AUTH_SESSION_EXPIRED', { reason: 'absolute' }]);
   });
 
@@ -206,7 +215,7 @@ describe('sessions', () => {
     const { principal } = await auth.authenticate(s.token);
     expect(await auth.logout(principal)).toBe(true);
     expect(await auth.logout(principal)).toBe(false);
-    const err = await auth.authenticate(s.token).catch((e: CtiError) => e);
+    const err = await rejection(auth.authenticate(s.token));
     expect([err.code, err.details]).toEqual(['CTI_ERR_AUTH_SESSION_ENDED', { reason: 'logout' }]);
     expect(audit.actions().filter((a) => a === 'staff.logout')).toHaveLength(1);
   });
@@ -215,7 +224,7 @@ describe('sessions', () => {
     expect(await code(auth.authenticate('cts_' + 'x'.repeat(43)))).toBe('CTI_ERR_AUTH_SESSION_ENDED');
     const s = await auth.login('a01', 'Right-Pass-1', client);
     (store.accounts.get('1') as { disabled: boolean }).disabled = true;
-    const err = await auth.authenticate(s.token).catch((e: CtiError) => e);
+    const err = await rejection(auth.authenticate(s.token));
     expect([err.code, err.details]).toEqual(['CTI_ERR_AUTH_SESSION_ENDED', { reason: 'revoked' }]);
   });
 
@@ -247,7 +256,7 @@ describe('changing one’s own password', () => {
     const elsewhere = await auth.login('a01', 'Right-Pass-1', client);
     const { principal } = await auth.authenticate(here.token);
     expect(await code(auth.changePassword(principal, 'Wrong-Pass-1', 'New-Pass-2026'))).toBe('CTI_ERR_AUTH_FAILED');
-    const weak = await auth.changePassword(principal, 'Right-Pass-1', 'short').catch((e: CtiError) => e);
+    const weak = await rejection(auth.changePassword(principal, 'Right-Pass-1', 'short'));
     expect([weak.code, weak.details.policy]).toEqual(['CTI_ERR_VALIDATION', ['too_short', 'too_few_classes']]);
     expect(await code(auth.changePassword(principal, 'Right-Pass-1', 'Right-Pass-1'))).toBe('CTI_ERR_VALIDATION');
     await auth.changePassword(principal, 'Right-Pass-1', 'New-Pass-2026');

@@ -1,10 +1,11 @@
 import { UnrecoverableError } from 'bullmq';
 import { describe, expect, it } from 'vitest';
+import type { ReportFactSource } from './report.builder.js';
 import { runReportJob } from './report.job.js';
 
 const failingWith = (err: Error) => ({
-  facts: new Proxy({}, { get: () => async () => Promise.reject(err) }) as never,
-  agentNames: async () => new Map(),
+  facts: { kpiConfig: () => Promise.reject(err), facts: () => Promise.reject(err), ticketsByCategory: () => Promise.reject(err) } satisfies ReportFactSource,
+  agentNames: async () => [],
   sink: { save: async () => undefined },
   overrides: {},
   now: Date.UTC(2026, 11, 6, 4),

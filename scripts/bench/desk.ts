@@ -1,6 +1,6 @@
 /**
  * Agent desk budgets (issue 15), measured in one run on this machine and printed; the last line is one JSON object.
- * Run (as root, like the e2e tests, after `npm run build`): npm run bench:desk
+ * Run (as root, like the e2e tests): npm run bench:desk (it runs `npm run build` first: services, packages, web/dist)
  *
  *   - firstLoadToInteractiveMs: a new browser profile (empty cache) opens /desk/; from the navigation's start to the
  *     sign-in form accepting input (its button enabled). BENCH_LOADS samples (default 7); median and max.
@@ -21,38 +21,24 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
-import type { TestProject } from 'vitest/node';
+import type { ProvidedContext } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import setup from '../test/support/global-setup.js';
-import type { E2eContext } from '../test/support/e2e.env.js';
-import { placeCalls } from '../test/support/sipp.js';
-import { waitFor } from '../test/support/processes.js';
-import { DESK_CONTEXT, adminCli, launchChromium, msToFirstInboundAudio, recordPeerConnections, signInAtSeat } from '../test/support/desk-browser.js';
+import setup from '../../test/support/global-setup.js';
+import type { E2eContext } from '../../test/support/e2e.env.js';
+import { placeCalls } from '../../test/support/sipp.js';
+import { waitFor } from '../../test/support/processes.js';
+import { DESK_CONTEXT, adminCli, launchChromium, msToFirstInboundAudio, recordPeerConnections, signInAtSeat } from '../../test/support/desk-browser.js';
+import { asteriskRtpReceived } from './measure.js';
+import { root } from './stack.js';
+import { summary } from './stats.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const LOADS = Number(process.env.BENCH_LOADS ?? 7);
 const CALLS = Number(process.env.BENCH_CALLS ?? 5);
 const BUDGET = { firstLoadToInteractiveMs: 1500, deskJsGzipBytes: 400 * 1024, clickAnswerToTwoWayAudioMs: 500 };
 const agentId = 'a01';
 const seat = 'seat-01';
 const user = { username: `bench-desk-${Date.now().toString(36)}`, password: 'Bench-Desk-2026' };
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : Math.round(((s[m - 1] as number) + (s[m] as number)) / 2);
-};
-const summary = (xs: number[]) => ({ median: median(xs), max: Math.max(...xs), samples: xs });
-
-/** RTP packets Asterisk has received on the browser phone's channel, or -1 before it exists. */
-async function asteriskReceived(ctx: E2eContext, endpoint: string): Promise<number> {
-  const auth = `Basic ${Buffer.from(`${ctx.env.CTI_ARI_USER ?? 'cti'}:${ctx.env.CTI_ARI_PASSWORD ?? 'cti-ari-secret'}`).toString('base64')}`;
-  const get = async <T>(p: string) => (await (await fetch(`${ctx.env.CTI_ARI_URL}/ari${p}`, { headers: { authorization: auth } })).json()) as T;
-  const leg = (await get<Array<{ id: string; name: string }>>('/channels')).find((c) => c.name.startsWith(`PJSIP/${endpoint}-`));
-  return leg ? (await get<{ rxcount: number }>(`/channels/${leg.id}/rtp_statistics`)).rxcount : -1;
-}
 
 /** Cold first load of /desk/ in a fresh profile: ms to an interactive sign-in form, and the scripts' wire bytes. */
 async function firstLoad(chrome: Browser, apiUrl: string): Promise<{ ms: number; jsWireBytes: number }> {
@@ -83,7 +69,7 @@ async function answerOnce(ctx: E2eContext, page: Page): Promise<number> {
     const clicked = Date.now();
     await page.click('[data-test=answer]');
     let asteriskHears = -1;
-    await waitFor('Asterisk receiving the browser', async () => (await asteriskReceived(ctx, `${seat}-web`)) > 0 && (asteriskHears = Date.now() - clicked) > 0, 10_000, 20);
+    await waitFor('Asterisk receiving the browser', async () => (await asteriskRtpReceived(ctx, `${seat}-web`)) > 0 && (asteriskHears = Date.now() - clicked) > 0, 10_000, 20);
     const browserHears = Math.round(await firstInbound);
     await page.locator('[data-test=call-phase]', { hasText: '通话中' }).waitFor({ timeout: 10_000 });
     await page.keyboard.press('F4');
@@ -98,12 +84,14 @@ async function answerOnce(ctx: E2eContext, page: Page): Promise<number> {
 
 async function main(): Promise<void> {
   const cores = cpus().length;
-  const loadBefore = loadavg()[0] as number;
-  let ctx: E2eContext | undefined;
-  const teardown = await setup({ provide: (_key: string, value: E2eContext) => void (ctx = value) } as unknown as TestProject);
+  const loadBefore = loadavg()[0] ?? 0;
+  // Global setup hands the stack to the tests through vitest's provide(); here it is kept for the bench.
+  const provided: Partial<ProvidedContext> = {};
+  const teardown = await setup({ provide: (key, value) => void (provided[key] = value) });
   let chrome: Browser | undefined;
   try {
-    const c = ctx as E2eContext;
+    const c = provided.e2e;
+    if (!c) throw new Error('global setup provided no e2e context');
     await adminCli(root, c.env, ['staff', 'add', '--username', user.username, '--name', '压测坐席', '--role', 'agent', '--agent', agentId], `${user.password}\n`);
     chrome = await launchChromium();
     // One unmeasured load first: the gateway gzips each asset on its first request.
@@ -137,7 +125,7 @@ async function main(): Promise<void> {
     await page.click('[data-test=logout]');
     await page.locator('[data-test=seat-login]').waitFor();
 
-    const loadAfter = loadavg()[0] as number;
+    const loadAfter = loadavg()[0] ?? 0;
     const figures = {
       firstLoadToInteractiveMs: summary(loads),
       signedInReloadToStateBarMs: signedInReloadMs,

@@ -5,19 +5,21 @@
  *
  * Phase 1 offers records at a fixed rate (BENCH_RATE per second for BENCH_SECONDS) as the gateway would, and
  * measures end-to-end latency from enqueue to commit. Phase 2 preloads BENCH_BURST records and measures how fast
- * the worker drains them (the ceiling). Run `npx tsc -b` first (workspace packages load from dist).
- * Run: npm run bench:tickets. The last line printed is the JSON summary of phase 1.
+ * the worker drains them (the ceiling). The workspace packages load from their dist, the worker's code from its sources.
+ * Run: npm run bench:tickets (it builds the packages first). The last line printed is the JSON summary of phase 1.
  */
+import { join } from 'node:path';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { sql } from 'kysely';
 import { CALL_RECORDS_QUEUE, loadConfig } from '@cti/contracts';
 import { CallRepository, createDb, migrate } from '@cti/db';
 import type { CallRecord } from '@cti/domain';
-import { processCallRecord } from '../services/worker/src/call-record.processor.js';
-import { createLogger } from '../services/worker/src/logger.js';
-import { intakeDeadlineFrom, startTicketJobs } from '../services/worker/src/ticket-jobs.js';
+import { processCallRecord } from '../../services/worker/src/call-record.processor.js';
+import { createLogger } from '../../services/worker/src/logger.js';
+import { intakeDeadlineFrom, startTicketJobs } from '../../services/worker/src/ticket-jobs.js';
+import { deleteRedisKeys, dropSchema, root } from './stack.js';
+import { atFloorIndex } from './stats.js';
 
 const DATABASE_URL = process.env.CTI_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.CTI_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -26,33 +28,38 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const BURST = Number(process.env.BENCH_BURST ?? 10_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const POOL = Number(process.env.BENCH_POOL ?? 24);
-const run = `bench_${Date.now()}`;
-const migrations = new URL('../migrations', import.meta.url).pathname;
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+/** Percentile `p` (0…100) of sorted latencies. */
+const percentile = (sorted: number[], p: number) => atFloorIndex(sorted, p / 100);
 
-let seq = 0;
-function record(now: number): CallRecord {
-  const i = seq++;
-  const answered = i % 10 !== 0; // about nine in ten offered calls are answered
-  return {
-    linkedId: `${run}-${i}`,
-    trunk: i % 2 ? 'primary' : 'backup',
-    callerNumber: `138${String(i).padStart(8, '0')}`,
-    did: '12345',
-    language: i % 7 ? 'mandarin' : 'tibetan',
-    arrivedAt: now - 120_000,
-    queuedAt: now - 119_000,
-    ...(answered ? { offeredAt: now - 118_000, answeredAt: now - 115_000, agentId: `a${String((i % 27) + 1).padStart(2, '0')}`, seat: `seat-${String((i % 27) + 1).padStart(2, '0')}` } : {}),
-    endedAt: now,
-    outcome: answered ? 'answered' : 'abandoned',
-    endedBy: 'caller',
-    offers: answered ? 1 : 0,
+/** Call records of run `run`, numbered from 0 (`count()` made so far), as the gateway sends them. */
+function callRecords(run: string): { record: (now: number) => CallRecord; count: () => number } {
+  let seq = 0;
+  const record = (now: number): CallRecord => {
+    const i = seq++;
+    const answered = i % 10 !== 0; // about nine in ten offered calls are answered
+    return {
+      linkedId: `${run}-${i}`,
+      trunk: i % 2 ? 'primary' : 'backup',
+      callerNumber: `138${String(i).padStart(8, '0')}`,
+      did: '12345',
+      language: i % 7 ? 'mandarin' : 'tibetan',
+      arrivedAt: now - 120_000,
+      queuedAt: now - 119_000,
+      ...(answered ? { offeredAt: now - 118_000, answeredAt: now - 115_000, agentId: `a${String((i % 27) + 1).padStart(2, '0')}`, seat: `seat-${String((i % 27) + 1).padStart(2, '0')}` } : {}),
+      endedAt: now,
+      outcome: answered ? 'answered' : 'abandoned',
+      endedBy: 'caller',
+      offers: answered ? 1 : 0,
+    };
   };
+  return { record, count: () => seq };
 }
 
 async function main(): Promise<void> {
-  await migrate(DATABASE_URL, run, migrations);
+  const run = `bench_${Date.now()}`;
+  const { record, count } = callRecords(run);
+  await migrate(DATABASE_URL, run, join(root, 'migrations'));
   const config = loadConfig({ CTI_DATABASE_URL: DATABASE_URL, CTI_DB_SCHEMA: run, CTI_REDIS_URL: REDIS_URL, CTI_REDIS_PREFIX: run, CTI_LOG_LEVEL: 'silent', CTI_SMS_LOG_FILE: `.run/${run}/sms.log` });
   const db = createDb(DATABASE_URL, run, POOL);
   const calls = new CallRepository(db, intakeDeadlineFrom(db, config));
@@ -117,6 +124,7 @@ async function main(): Promise<void> {
   // Every record stored once; every answered one has exactly one ticket with a deadline.
   const check = await sql<{ calls: string; tickets: string; no_deadline: string }>`
     SELECT (SELECT count(*) FROM calls) calls, (SELECT count(*) FROM tickets) tickets, (SELECT count(*) FROM tickets WHERE deadline_at IS NULL) no_deadline`.execute(db);
+  const seq = count();
   const answered = Math.ceil(seq * 0.9) - (seq % 10 === 0 ? 0 : 0);
   console.log(`stored: ${check.rows[0]?.calls} calls, ${check.rows[0]?.tickets} tickets (≈${answered} answered), ${check.rows[0]?.no_deadline} without deadline`);
 
@@ -126,14 +134,8 @@ async function main(): Promise<void> {
   await workerConnection.quit();
   await connection.quit();
   await db.destroy();
-  const client = new pg.Client({ connectionString: DATABASE_URL });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS "${run}" CASCADE`);
-  await client.end();
-  const redis = new Redis(REDIS_URL);
-  const keys = await redis.keys(`${run}:*`);
-  for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000));
-  await redis.quit();
+  await dropSchema(DATABASE_URL, run);
+  await deleteRedisKeys(REDIS_URL, run);
   console.log(JSON.stringify({ records: paced.records, records_per_s: Math.round(pacedRate), p99_ms: percentile(paced.latencies, 99), p50_ms: percentile(paced.latencies, 50), offered_per_s: RATE, burst_records_per_s: Math.round(burstRate) }));
   // BullMQ may keep a timer or socket alive for a moment after close; the benchmark is done.
   process.exit(0);

@@ -1,12 +1,12 @@
 /**
  * ACD routing benchmark: decisions per second, p50/p99 latency of one routing decision and heap per
  * waiting call, at the centre's size (27 seats, 100 waiting) and at a stress size (1000 / 10000).
- * Run: npm run bench:acd (or npx tsx scripts/bench-acd.ts). The last line printed is the JSON summary.
+ * Run: npm run bench:acd (it builds packages/domain first; the engine runs from its dist, as the gateway runs it).
+ * The last line printed is the JSON summary.
  */
-import v8 from 'node:v8';
-import vm from 'node:vm';
-import { ManualClock } from '../packages/domain/src/clock.js';
-import { AcdEngine, type AcdConfig, type AgentProfile, type Language } from '../packages/domain/src/acd/index.js';
+import { AcdEngine, ManualClock, type AcdConfig, type AgentProfile, type Language } from '@cti/domain';
+import { loadGc } from './measure.js';
+import { atFloorIndex } from './stats.js';
 
 const config: AcdConfig = {
   defaultStrategy: 'longest_idle',
@@ -39,21 +39,8 @@ function profile(i: number, rand: () => number): AgentProfile {
   return { agentId: `agent-${i}`, seat: `seat-${i}`, skills, backup: rand() < 0.05 };
 }
 
-function loadGc(): (() => void) | undefined {
-  const g = (globalThis as { gc?: () => void }).gc;
-  if (g) return g;
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    return vm.runInNewContext('gc') as () => void;
-  } catch {
-    return undefined;
-  }
-}
-
-function percentile(sortedNs: Float64Array, p: number): number {
-  const i = Math.min(sortedNs.length - 1, Math.floor(p * sortedNs.length));
-  return (sortedNs[i] ?? 0) / 1000;
-}
+/** Percentile `p` (0…1) of sorted nanoseconds, in microseconds. */
+const percentileUs = (sortedNs: Float64Array, p: number) => atFloorIndex(sortedNs, p) / 1000;
 
 interface Phase {
   latenciesNs: number[];
@@ -167,14 +154,14 @@ function runCase(agents: number, waiting: number, gc: (() => void) | undefined) 
   const all = Float64Array.from([...r.latenciesNs, ...e.latenciesNs]).sort();
   const phaseLine = (name: string, p: Phase) => {
     const s = Float64Array.from(p.latenciesNs).sort();
-    return `  ${name}: p50 ${percentile(s, 0.5).toFixed(2)} us, p99 ${percentile(s, 0.99).toFixed(2)} us, ${Math.round(p.latenciesNs.length / (p.totalNs / 1e9))} decisions/s`;
+    return `  ${name}: p50 ${percentileUs(s, 0.5).toFixed(2)} us, p99 ${percentileUs(s, 0.99).toFixed(2)} us, ${Math.round(p.latenciesNs.length / (p.totalNs / 1e9))} decisions/s`;
   };
   const result = {
     agents,
     waiting,
     decisions_per_s: Math.round(all.length / ((r.totalNs + e.totalNs) / 1e9)),
-    p50_us: Number(percentile(all, 0.5).toFixed(2)),
-    p99_us: Number(percentile(all, 0.99).toFixed(2)),
+    p50_us: Number(percentileUs(all, 0.5).toFixed(2)),
+    p99_us: Number(percentileUs(all, 0.99).toFixed(2)),
     bytes_per_waiting_call: bytesPerWaitingCall(Math.max(waiting, 10_000), gc),
   };
   console.log(`case ${agents} agents / ${waiting} waiting`);
@@ -184,7 +171,11 @@ function runCase(agents: number, waiting: number, gc: (() => void) | undefined) 
   return result;
 }
 
-const gc = loadGc();
-if (!gc) console.log('note: gc unavailable; bytes_per_waiting_call includes garbage (run with node --expose-gc)');
-const cases = [runCase(27, 100, gc), runCase(1000, 10_000, gc)];
-console.log(JSON.stringify({ cases }));
+function main(): void {
+  const gc = loadGc();
+  if (!gc) console.log('note: gc unavailable; bytes_per_waiting_call includes garbage (run with node --expose-gc)');
+  const cases = [runCase(27, 100, gc), runCase(1000, 10_000, gc)];
+  console.log(JSON.stringify({ cases }));
+}
+
+main();
