@@ -9,7 +9,7 @@ import { AcdEngine, systemClock } from '@cti/domain';
 import { AmiClient, AriTelephony, SeatMonitor, TrunkMonitor, ariAppNames, browserPhoneUrl, browserPhonesEnabled, seatEndpoints, seatName, type TelephonyEvents } from '@cti/asterisk';
 import { AgentRepository, AuditRepository, CallRepository, CallbackTaskRepository, TicketRepository, TokenRepository, createDb, migrateWithRetry } from '@cti/db';
 import { createLogger } from './logger.js';
-import { CallService } from './call/call.service.js';
+import { createCallService } from './call/call.service.js';
 import { CallStasisHandler } from './call/call.stasis.js';
 import { CallRecordPublisher, CallbackResultPublisher } from './records/call-record.publisher.js';
 import { spoolLimitsFromConfig, spoolSignal } from './records/durable.publisher.js';
@@ -107,16 +107,6 @@ async function main(): Promise<void> {
   };
   const ari = new AriTelephony({ url: config.CTI_ARI_URL, user: config.CTI_ARI_USER, password: config.CTI_ARI_PASSWORD, apps: ariAppNames(config) }, events, log);
   const languages = new RedisLanguageMemory(redis, config.CTI_REDIS_PREFIX, config.CTI_LANGUAGE_MEMORY_DAYS);
-  const calls = new CallService(
-    ari,
-    acd,
-    publisher,
-    bus,
-    systemClock,
-    log,
-    { ringTimeoutSeconds: config.CTI_RING_TIMEOUT_S, fallbackContext: 'cti-fallback', wait: routing.wait },
-    languages,
-  );
   const callbackTasks = new CallbackTaskRepository(db);
   // Toll-fraud guard: every dial to an outside number (transfers, callbacks) passes the dial policy and is audited.
   const dialGuard = OutsideDialGuard.fromConfig(config, new AuditRepository(db), systemClock, log);
@@ -129,7 +119,18 @@ async function main(): Promise<void> {
     isTrunkUp: (t) => trunks.snapshot()[`trunk-${t}`]?.status !== 'down',
     dialGuard,
   });
-  calls.attachOutbound(callbacks);
+  const calls = createCallService({
+    telephony: ari,
+    acd,
+    sink: publisher,
+    notifier: bus,
+    clock: systemClock,
+    log,
+    settings: { ringTimeoutSeconds: config.CTI_RING_TIMEOUT_S, fallbackContext: 'cti-fallback', wait: routing.wait },
+    languages,
+    outbound: callbacks,
+    onChange: () => persist(),
+  });
   callbacks.redispatch = () => calls.dispatch();
   if (saved) {
     calls.restore(saved.calls);
@@ -142,7 +143,6 @@ async function main(): Promise<void> {
     tracker.sync();
     stateStore.save(snapshot);
   };
-  calls.onChange = persist;
   // Call control: hold/mute/transfer, emergency linkage, recording, supervision (services/gateway/src/control).
   const control = createCallControl({ config, telephony: ari, calls, acd, bus, log, linkageQueue, trunks: () => trunks.snapshot(), db, dialGuard });
   spoolStatuses.push(control.spoolStatus);

@@ -3,7 +3,7 @@ import { CtiError, maskPhone, normalizeDialNumber, type AcdEngine, type Assignme
 import type { ChannelInfo, TelephonyPort } from '@cti/asterisk';
 import type { Logger } from '../logger.js';
 import type { EventPublisher } from '../events/event-bus.js';
-import type { OutboundWork, VirtualHoldRequest } from '../call/call.service.js';
+import type { OutboundWork, VirtualHoldRequest } from '../call/outbound-work.port.js';
 import type { StasisExtension } from '../call/call.stasis.js';
 
 /** One callback to a citizen moving through the queue and the two legs (agent first, then citizen). */
