@@ -10,6 +10,7 @@ import { AmiClient, AriTelephony, SeatMonitor, TrunkMonitor, ariAppNames, browse
 import { AgentRepository, AuditRepository, CallRepository, CallbackTaskRepository, TicketRepository, TokenRepository, createDb, migrateWithRetry } from '@cti/db';
 import { createLogger } from './logger.js';
 import { createCallService } from './call/call.service.js';
+import { CallRoutingRelay } from './call/call-routing.relay.js';
 import { CallStasisHandler } from './call/call.stasis.js';
 import { CallRecordPublisher, CallbackResultPublisher } from './records/call-record.publisher.js';
 import { spoolLimitsFromConfig, spoolSignal } from './records/durable.publisher.js';
@@ -110,6 +111,8 @@ async function main(): Promise<void> {
   const callbackTasks = new CallbackTaskRepository(db);
   // Toll-fraud guard: every dial to an outside number (transfers, callbacks) passes the dial policy and is audited.
   const dialGuard = OutsideDialGuard.fromConfig(config, new AuditRepository(db), systemClock, log);
+  // Callbacks and the routing loop need each other (the loop hands callback work over, callbacks ask it to route): a typed relay, bound below.
+  const routingRelay = new CallRoutingRelay();
   const callbacks = new OutboundCallbackService(ari, acd, callbackResults, callbackTasks, bus, systemClock, log, {
     ringTimeoutSeconds: config.CTI_RING_TIMEOUT_S,
     citizenRingSeconds: 30,
@@ -118,7 +121,7 @@ async function main(): Promise<void> {
     callbackSkill: 'callback',
     isTrunkUp: (t) => trunks.snapshot()[`trunk-${t}`]?.status !== 'down',
     dialGuard,
-  });
+  }, routingRelay);
   const calls = createCallService({
     telephony: ari,
     acd,
@@ -131,7 +134,7 @@ async function main(): Promise<void> {
     outbound: callbacks,
     onChange: () => persist(),
   });
-  callbacks.redispatch = () => calls.dispatch();
+  routingRelay.bind(calls);
   if (saved) {
     calls.restore(saved.calls);
     callbacks.restore(saved.callbacks);
