@@ -163,8 +163,9 @@ async function main(): Promise<void> {
   // Every endpoint an agent can be rung on: the seats' desk phones and, when configured, their browser phones.
   const seats = new Set(seatEndpoints(config));
   // A seat whose phone stops answering OPTIONS (CTI_SEAT_QUALIFY_S) gets no offers until it answers again.
-  const seatReachability = new SeatReachability(acd, (seat) => seatMonitor.isUnreachable(seat), log, () => calls.dispatch());
-  const seatMonitor = new SeatMonitor(ami, (aor) => seats.has(aor), (seat, reachable) => seatReachability.seatChanged(seat, reachable));
+  const seatReachability = new SeatReachability(acd, log, () => calls.dispatch());
+  // The monitor listens to AMI from here on and reports each seat whose phone stops or starts answering.
+  new SeatMonitor(ami, (aor) => seats.has(aor), (seat, reachable) => seatReachability.seatChanged(seat, reachable));
   const browserPhones = browserPhonesEnabled(config) ? new BrowserPhoneCredentialsService(acd, new SeatSecretsFile(config.CTI_SEAT_SECRETS_FILE), browserPhoneUrl(config)) : undefined;
   const seatNames = Array.from({ length: config.CTI_SEATS }, (_, i) => seatName(i + 1));
   // Supervisors' consoles listen to calls through the browser phone of a seat nobody works at, held while they are open.

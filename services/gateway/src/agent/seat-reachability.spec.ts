@@ -15,14 +15,14 @@ function fixture() {
     acd.ready(agentId);
   };
   const f = { clock, acd, telephony, service, readyAgent };
-  const down = new Set<string>();
   let changes = 0;
-  const seats = new SeatReachability(f.acd, (s) => down.has(s), silentLogger(), () => {
+  const seats = new SeatReachability(f.acd, silentLogger(), () => {
     changes++;
     f.service.dispatch();
   });
-  const seatDown = (seat: string) => (down.add(seat), seats.seatChanged(seat, false));
-  const seatUp = (seat: string) => (down.delete(seat), seats.seatChanged(seat, true));
+  // What the seat monitor reports when the seat's phone stops or starts answering.
+  const seatDown = (seat: string) => seats.seatChanged(seat, false);
+  const seatUp = (seat: string) => seats.seatChanged(seat, true);
   return { ...f, seats, seatDown, seatUp, changes: () => changes };
 }
 
