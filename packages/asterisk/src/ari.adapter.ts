@@ -54,6 +54,16 @@ function toChannelInfo(ch: any, args: string[] = []): ChannelInfo {
   };
 }
 
+/** Events of a client not started yet: none can arrive. */
+const NOT_STARTED: TelephonyEvents = {
+  stasisStart: () => undefined,
+  stasisEnd: () => undefined,
+  channelDestroyed: () => undefined,
+  dtmf: () => undefined,
+  playbackFinished: () => undefined,
+  connection: () => undefined,
+};
+
 /**
  * ARI over ari-client, with our own supervision: ari-client gives up reconnecting after about
  * 43 s, so on give-up this adapter starts a new client with capped backoff, forever.
@@ -61,6 +71,11 @@ function toChannelInfo(ch: any, args: string[] = []): ChannelInfo {
  */
 export class AriTelephony implements TelephonyPort {
   private client: any;
+  /**
+   * Where events go, from start() on: the handler acts through this adapter (a true cycle), so it is built after the
+   * adapter and given to start(), before any connection can deliver an event.
+   */
+  private events: TelephonyEvents = NOT_STARTED;
   private stopped = false;
   private attempt = 0;
   private up = false;
@@ -71,7 +86,6 @@ export class AriTelephony implements TelephonyPort {
 
   constructor(
     private readonly settings: AriSettings,
-    private readonly events: TelephonyEvents,
     private readonly log: AdapterLogger,
   ) {
     this.rest = new AriRest(settings.url, settings.user, settings.password);
@@ -82,8 +96,12 @@ export class AriTelephony implements TelephonyPort {
     return this.up;
   }
 
-  /** Connects and keeps connecting until stop(). Resolves once the first attempt finished (up or not). */
-  async start(): Promise<void> {
+  /**
+   * Connects and keeps connecting until stop(), delivering ARI events to `events`. Resolves once the first attempt
+   * finished (up or not).
+   */
+  async start(events: TelephonyEvents): Promise<void> {
+    this.events = events;
     this.stopped = false;
     await this.connectOnce();
   }

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { CALLBACK_RESULTS_QUEUE, CALL_RECORDS_QUEUE, LINKAGES_QUEUE, loadConfig, tokenLifetimeDays } from '@cti/contracts';
 import { AcdEngine, systemClock } from '@cti/domain';
-import { AmiClient, AriTelephony, SeatMonitor, TrunkMonitor, ariAppNames, browserPhoneUrl, browserPhonesEnabled, seatEndpoints, seatName, type TelephonyEvents } from '@cti/asterisk';
+import { AmiClient, AriTelephony, SeatMonitor, TrunkMonitor, ariAppNames, browserPhoneUrl, browserPhonesEnabled, seatEndpoints, seatName } from '@cti/asterisk';
 import { AgentRepository, AuditRepository, CallRepository, CallbackTaskRepository, TicketRepository, TokenRepository, createDb, migrateWithRetry } from '@cti/db';
 import { createLogger } from './logger.js';
 import { createCallService } from './call/call.service.js';
@@ -97,16 +97,8 @@ async function main(): Promise<void> {
   const acdConfig = { ...routing.acd, pauseReasons: [...new Set([...routing.acd.pauseReasons, TRANSFER_PAUSE_REASON, SEAT_UNREACHABLE_PAUSE_REASON])] };
   const acd = saved ? AcdEngine.restore(acdConfig, systemClock, saved.acd) : new AcdEngine(acdConfig, systemClock);
   const bus = new EventBus((err, e) => log.warn({ err: (err as Error).message, type: e.type }, 'event subscriber failed'));
-  let handler: TelephonyEvents | undefined;
-  const events: TelephonyEvents = {
-    stasisStart: (c) => handler?.stasisStart(c),
-    stasisEnd: (id) => handler?.stasisEnd(id),
-    channelDestroyed: (id, cause) => handler?.channelDestroyed(id, cause),
-    dtmf: (id, d) => handler?.dtmf(id, d),
-    playbackFinished: (id) => handler?.playbackFinished(id),
-    connection: (up) => handler?.connection(up),
-  };
-  const ari = new AriTelephony({ url: config.CTI_ARI_URL, user: config.CTI_ARI_USER, password: config.CTI_ARI_PASSWORD, apps: ariAppNames(config) }, events, log);
+  // ARI's event handler (the Stasis handler, built below) acts through ARI: it is given at start.
+  const ari = new AriTelephony({ url: config.CTI_ARI_URL, user: config.CTI_ARI_USER, password: config.CTI_ARI_PASSWORD, apps: ariAppNames(config) }, log);
   const languages = new RedisLanguageMemory(redis, config.CTI_REDIS_PREFIX, config.CTI_LANGUAGE_MEMORY_DAYS);
   const callbackTasks = new CallbackTaskRepository(db);
   // Toll-fraud guard: every dial to an outside number (transfers, callbacks) passes the dial policy and is audited.
@@ -151,7 +143,7 @@ async function main(): Promise<void> {
   spoolStatuses.push(control.spoolStatus);
   // While this gateway serves, the dialplan sends callers into Stasis; a hung gateway's stale beat sends them to the fallback.
   const heartbeat = new DialplanHeartbeat(ari, () => ari.isUp(), systemClock.now, log);
-  handler = new CallStasisHandler(calls, log, (up) => void (up && heartbeat.beat()), [callbacks, ...control.extensions]);
+  const stasis = new CallStasisHandler(calls, log, (up) => void (up && heartbeat.beat()), [callbacks, ...control.extensions]);
 
   const ami = new AmiClient({ host: config.CTI_AMI_HOST, port: config.CTI_AMI_PORT, user: config.CTI_AMI_USER, password: config.CTI_AMI_PASSWORD }, log);
   ami.onConnection((up) => log.info({ up }, up ? 'AMI connected' : 'AMI disconnected'));
@@ -262,7 +254,7 @@ async function main(): Promise<void> {
   kpiWiring.start();
   opsWiring.start();
   ami.start();
-  await ari.start();
+  await ari.start(stasis);
   heartbeat.start();
   const stopWatchdog = config.CTI_EVENT_LOOP_MAX_LAG_S > 0 ? startEventLoopWatchdog({ maxLagMs: config.CTI_EVENT_LOOP_MAX_LAG_S * 1000 }) : () => undefined;
   const ticker = setInterval(() => {
