@@ -1,4 +1,4 @@
-// The gateway: Stasis application, ACD and HTTP API, wired once here.
+// The gateway: Stasis application, ACD and HTTP API, wired once here, each part after the parts it is built from.
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
@@ -9,7 +9,8 @@ import { AcdEngine, systemClock } from '@cti/domain';
 import { AmiClient, AriTelephony, SeatMonitor, TrunkMonitor, ariAppNames, browserPhoneUrl, browserPhonesEnabled, seatEndpoints, seatName } from '@cti/asterisk';
 import { AgentRepository, AuditRepository, CallRepository, CallbackTaskRepository, TicketRepository, TokenRepository, createDb, migrateWithRetry } from '@cti/db';
 import { createLogger } from './logger.js';
-import { createCallService } from './call/call.service.js';
+import { createCallFeature } from './call/call.feature.js';
+import { CallRegistry } from './call/call.registry.js';
 import { CallRoutingRelay } from './call/call-routing.relay.js';
 import { CallStasisHandler } from './call/call.stasis.js';
 import { CallRecordPublisher, CallbackResultPublisher } from './records/call-record.publisher.js';
@@ -28,7 +29,7 @@ import { createStaffWiring } from './staff/staff.feature.js';
 import { SESSION_PRINCIPAL_PREFIX, STAFF_PRINCIPAL_PREFIX } from './staff/staff-auth.service.js';
 import { WALLBOARD_ISSUER_ROLES } from './wallboard/wallboard.routes.js';
 import { TicketReadAudit } from './ticket/ticket-read.audit.js';
-import { OutboundCallbackService } from './callback/outbound-callback.service.js';
+import { createCallbackFeature } from './callback/callback.feature.js';
 import { GatewayStateStore, type GatewayState } from './state/gateway-state.store.js';
 import { RedisLanguageMemory } from './state/redis-language.memory.js';
 import { loadRoutingSettings } from './acd-config.loader.js';
@@ -36,10 +37,7 @@ import { buildApp } from './app.js';
 import { registerAgentRoutes } from './agent/agent.routes.js';
 import { registerStatsRoutes } from './kpi/stats.routes.js';
 import { ticketFeatures } from './ticket/ticket.feature.js';
-import { registerCallRoutes } from './call/call.routes.js';
-import { registerAcdRoutes } from './call/acd.routes.js';
 import { registerSupervisorRoutes } from './agent/supervisor.routes.js';
-import { registerCallbackRoutes } from './callback/callback.routes.js';
 import { EventBus } from './events/event-bus.js';
 import { createKpiWiring } from './kpi/kpi.feature.js';
 import { createCallControl } from './control/call-control.feature.js';
@@ -70,6 +68,8 @@ async function main(): Promise<void> {
   await migrateWithRetry(config.CTI_DATABASE_URL, config.CTI_DB_SCHEMA, migrationsDir, (err, attempt) => log.warn({ err: err.message, attempt }, 'database not ready; retrying'));
   log.info({ sinceStartMs: sinceStart() }, 'database schema up to date');
   const db = createDb(config.CTI_DATABASE_URL, config.CTI_DB_SCHEMA);
+
+  // ---- Redis, the queues to the worker, and the durable publishers of records ----
   // Producer connection fails fast while Redis is away, so records go to the local spool at once.
   const redis = new Redis(config.CTI_REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 });
   redis.on('error', (err) => log.debug({ err: err.message }, 'redis error'));
@@ -80,14 +80,12 @@ async function main(): Promise<void> {
   const spoolOptions = { limits: spoolLimitsFromConfig(config) };
   const publisher = new CallRecordPublisher(recordQueue, config.CTI_SPOOL_DIR, log, 2_000, spoolOptions);
   const callbackResults = new CallbackResultPublisher(resultQueue, config.CTI_SPOOL_DIR, log, 2_000, spoolOptions);
-  // The linkage spool joins once call control is built (below).
-  const spoolStatuses: Array<() => ReturnType<typeof publisher.status>> = [() => publisher.status(), () => callbackResults.status()];
-  const spoolStatus = () => spoolStatuses.map((status) => status());
   publisher.startRedelivery();
   callbackResults.startRedelivery();
 
-  // Live state from before a restart: queue order, agent states and reservations, calls, callbacks.
-  // A Redis that is away lets the gateway start empty rather than not at all; a slow one is waited for.
+  // ---- live state from before a restart, the ACD and the event bus ----
+  // Queue order, agent states and reservations, calls, callbacks. A Redis that is away lets the gateway start empty
+  // rather than not at all; a slow one is waited for.
   await redisSettled(redis, { awayMs: 3_000, slowMs: config.CTI_REDIS_START_WAIT_S * 1000 });
   log.info({ sinceStartMs: sinceStart(), redis: redis.status }, 'redis connection settled');
   const stateStore = new GatewayStateStore(redis, `${config.CTI_REDIS_PREFIX}:gateway:state`, log);
@@ -97,54 +95,10 @@ async function main(): Promise<void> {
   const acdConfig = { ...routing.acd, pauseReasons: [...new Set([...routing.acd.pauseReasons, TRANSFER_PAUSE_REASON, SEAT_UNREACHABLE_PAUSE_REASON])] };
   const acd = saved ? AcdEngine.restore(acdConfig, systemClock, saved.acd) : new AcdEngine(acdConfig, systemClock);
   const bus = new EventBus((err, e) => log.warn({ err: (err as Error).message, type: e.type }, 'event subscriber failed'));
-  // ARI's event handler (the Stasis handler, built below) acts through ARI: it is given at start.
-  const ari = new AriTelephony({ url: config.CTI_ARI_URL, user: config.CTI_ARI_USER, password: config.CTI_ARI_PASSWORD, apps: ariAppNames(config) }, log);
-  const languages = new RedisLanguageMemory(redis, config.CTI_REDIS_PREFIX, config.CTI_LANGUAGE_MEMORY_DAYS);
-  const callbackTasks = new CallbackTaskRepository(db);
-  // Toll-fraud guard: every dial to an outside number (transfers, callbacks) passes the dial policy and is audited.
-  const dialGuard = OutsideDialGuard.fromConfig(config, new AuditRepository(db), systemClock, log);
-  // Callbacks and the routing loop need each other (the loop hands callback work over, callbacks ask it to route): a typed relay, bound below.
-  const routingRelay = new CallRoutingRelay();
-  const callbacks = new OutboundCallbackService(ari, acd, callbackResults, callbackTasks, bus, systemClock, log, {
-    ringTimeoutSeconds: config.CTI_RING_TIMEOUT_S,
-    citizenRingSeconds: 30,
-    outboundPrefix: config.CTI_OUTBOUND_PREFIX,
-    presentedNumber: '12345',
-    callbackSkill: 'callback',
-    isTrunkUp: (t) => trunks.snapshot()[`trunk-${t}`]?.status !== 'down',
-    dialGuard,
-  }, routingRelay);
-  const calls = createCallService({
-    telephony: ari,
-    acd,
-    sink: publisher,
-    notifier: bus,
-    clock: systemClock,
-    log,
-    settings: { ringTimeoutSeconds: config.CTI_RING_TIMEOUT_S, fallbackContext: 'cti-fallback', wait: routing.wait },
-    languages,
-    outbound: callbacks,
-    onChange: () => persist(),
-  });
-  routingRelay.bind(calls);
-  if (saved) {
-    calls.restore(saved.calls);
-    callbacks.restore(saved.callbacks);
-    log.info({ waiting: acd.waitingCount(), calls: saved.calls.sessions.length, savedAt: saved.savedAt }, 'restored gateway state; reconciling with Asterisk before routing');
-  }
   const tracker = new AgentStateTracker(acd, bus, systemClock.now);
-  const snapshot = (): GatewayState => ({ version: 1, savedAt: Date.now(), acd: acd.snapshot(), calls: calls.snapshot(), callbacks: callbacks.list() });
-  const persist = () => {
-    tracker.sync();
-    stateStore.save(snapshot);
-  };
-  // Call control: hold/mute/transfer, emergency linkage, recording, supervision (services/gateway/src/control).
-  const control = createCallControl({ config, telephony: ari, calls, acd, bus, log, linkageQueue, trunks: () => trunks.snapshot(), db, dialGuard });
-  spoolStatuses.push(control.spoolStatus);
-  // While this gateway serves, the dialplan sends callers into Stasis; a hung gateway's stale beat sends them to the fallback.
-  const heartbeat = new DialplanHeartbeat(ari, () => ari.isUp(), systemClock.now, log);
-  const stasis = new CallStasisHandler(calls, log, (up) => void (up && heartbeat.beat()), [callbacks, ...control.extensions]);
 
+  // ---- Asterisk: ARI (its event handler, built below, is given at start), AMI and the trunks' state ----
+  const ari = new AriTelephony({ url: config.CTI_ARI_URL, user: config.CTI_ARI_USER, password: config.CTI_ARI_PASSWORD, apps: ariAppNames(config) }, log);
   const ami = new AmiClient({ host: config.CTI_AMI_HOST, port: config.CTI_AMI_PORT, user: config.CTI_AMI_USER, password: config.CTI_AMI_PASSWORD }, log);
   ami.onConnection((up) => log.info({ up }, up ? 'AMI connected' : 'AMI disconnected'));
   const trunks = new TrunkMonitor(ami, ['trunk-primary', 'trunk-backup'], systemClock.now, (trunk, s) => {
@@ -152,6 +106,64 @@ async function main(): Promise<void> {
     bus.publish({ type: 'trunk.status', at: s.since, trunk, status: s.status });
   });
 
+  // ---- callbacks and inbound calls, and the state persisted after every change ----
+  // Toll-fraud guard: every dial to an outside number (transfers, callbacks) passes the dial policy and is audited.
+  const dialGuard = OutsideDialGuard.fromConfig(config, new AuditRepository(db), systemClock, log);
+  const tickets = new TicketRepository(db);
+  // Callbacks and the routing loop need each other (the loop hands callback work over, callbacks ask it to route): a typed relay, bound below.
+  const routingRelay = new CallRoutingRelay();
+  const callbackFeature = createCallbackFeature({
+    config,
+    telephony: ari,
+    acd,
+    results: callbackResults,
+    tasks: new CallbackTaskRepository(db),
+    tickets,
+    trunks,
+    dialGuard,
+    routing: routingRelay,
+    notifier: bus,
+    clock: systemClock,
+    log,
+  });
+  const callbacks = callbackFeature.callbacks;
+  const callState = new CallRegistry();
+  const snapshot = (): GatewayState => ({ version: 1, savedAt: Date.now(), acd: acd.snapshot(), calls: callState.snapshot(), callbacks: callbacks.list() });
+  const persist = () => {
+    tracker.sync();
+    stateStore.save(snapshot);
+  };
+  const callFeature = createCallFeature({
+    config,
+    wait: routing.wait,
+    registry: callState,
+    telephony: ari,
+    acd,
+    records: publisher,
+    notifier: bus,
+    clock: systemClock,
+    log,
+    languages: new RedisLanguageMemory(redis, config.CTI_REDIS_PREFIX, config.CTI_LANGUAGE_MEMORY_DAYS),
+    outbound: callbacks,
+    onChange: persist,
+  });
+  const calls = callFeature.calls;
+  routingRelay.bind(calls);
+  if (saved) {
+    calls.restore(saved.calls);
+    callbacks.restore(saved.callbacks);
+    log.info({ waiting: acd.waitingCount(), calls: saved.calls.sessions.length, savedAt: saved.savedAt }, 'restored gateway state; reconciling with Asterisk before routing');
+  }
+
+  // ---- call control and the Stasis application ----
+  // Call control: hold/mute/transfer, emergency linkage, recording, supervision (services/gateway/src/control).
+  const control = createCallControl({ config, telephony: ari, calls, acd, bus, log, linkageQueue, trunks: () => trunks.snapshot(), db, dialGuard });
+  const spoolStatus = () => [publisher.status(), callbackResults.status(), control.spoolStatus()];
+  // While this gateway serves, the dialplan sends callers into Stasis; a hung gateway's stale beat sends them to the fallback.
+  const heartbeat = new DialplanHeartbeat(ari, () => ari.isUp(), systemClock.now, log);
+  const stasis = new CallStasisHandler(calls, log, (up) => void (up && heartbeat.beat()), [callbacks, ...control.extensions]);
+
+  // ---- agents and their seats ----
   // Every endpoint an agent can be rung on: the seats' desk phones and, when configured, their browser phones.
   const seats = new Set(seatEndpoints(config));
   // A seat whose phone stops answering OPTIONS (CTI_SEAT_QUALIFY_S) gets no offers until it answers again.
@@ -172,6 +184,8 @@ async function main(): Promise<void> {
     },
     consolePhones,
   );
+
+  // ---- sign-in, streams, KPIs, operations ----
   const tokens = new TokenRepository(db, tokenLifetimeDays(config));
   // People sign in with named staff accounts (cookie sessions); machines keep their bearer tokens.
   const staff = createStaffWiring({ db, config, clock: systemClock, log });
@@ -182,7 +196,6 @@ async function main(): Promise<void> {
   });
   // Streams (agent feeds, wallboards) close when their token or session is revoked or expires.
   const tokenWatch = new TokenWatch(credentials, config.CTI_TOKEN_RECHECK_S * 1000, log);
-  const tickets = new TicketRepository(db);
   const offerAudit = new TicketReadAudit(new AuditRepository(db));
   // KPIs, staffing, reports, wallboard and /metrics: persists agent states and rings, listens to the bus.
   const kpiWiring = createKpiWiring({
@@ -199,6 +212,8 @@ async function main(): Promise<void> {
   });
   // Operations: incidents opened/resolved from ARI, AMI, trunk and intake state; inspections, reports and backups API.
   const opsWiring = createOpsWiring({ db, config, bus, redis, log, now: systemClock.now, ariUp: () => ari.isUp(), amiUp: () => ami.isUp(), trunks: () => trunks.snapshot(), spools: () => spoolStatus().map(spoolSignal) });
+
+  // ---- the HTTP API ----
   const app = await buildApp({
     logger: log,
     tokens,
@@ -215,9 +230,8 @@ async function main(): Promise<void> {
       (routes) => registerSupervisorRoutes(routes, agents, new AuditRepository(db), consolePhones),
       (routes) => registerStatsRoutes(routes, new CallRepository(db), systemClock.now),
       ...ticketFeatures(db, config, systemClock.now, (agentId) => calls.findCallByAgent(agentId)?.callerNumber, (agentId) => calls.findCallByAgent(agentId)?.callId),
-      (routes) => registerCallRoutes(routes, calls, systemClock.now),
-      (routes) => registerAcdRoutes(routes, acd),
-      (routes) => registerCallbackRoutes(routes, callbackTasks, callbacks, tickets),
+      ...callFeature.features,
+      ...callbackFeature.features,
       control.feature,
       ...kpiWiring.features,
       ...opsWiring.features,
@@ -250,6 +264,7 @@ async function main(): Promise<void> {
     if (req.method !== 'GET') persist();
   });
 
+  // ---- start ----
   await app.listen({ host: config.CTI_HTTP_HOST, port: config.CTI_HTTP_PORT });
   kpiWiring.start();
   opsWiring.start();
