@@ -1,5 +1,4 @@
 // The gateway: Stasis application, ACD and HTTP API, wired once here, each part after the parts it is built from.
-import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -52,9 +51,6 @@ import { webPagesFeature } from './web/web-pages.feature.js';
 const config = loadConfig(process.env);
 const log = createLogger('gateway', config.CTI_LOG_LEVEL);
 guardUnhandledRejections(process, log);
-// ari-client's REST calls use the global agent: keep connections alive and bounded, or every request in flight
-// opens its own connection and Asterisk's HTTP server refuses them under load.
-http.globalAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 const migrationsDir = fileURLToPath(new URL('../../../migrations', import.meta.url));
 // The desk and console pages `npm run build` writes (web/dist), served under /desk/ and /console/.
 const webDir = fileURLToPath(new URL('../../../web/dist', import.meta.url));
