@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { CALLBACK_RESULTS_QUEUE, CALL_RECORDS_QUEUE, LINKAGES_QUEUE, loadConfig, tokenLifetimeDays } from '@cti/contracts';
 import { AcdEngine, systemClock } from '@cti/domain';
 import { AmiClient, AriTelephony, SeatMonitor, TrunkMonitor, ariAppNames, browserPhoneUrl, browserPhonesEnabled, seatEndpoints, seatName } from '@cti/asterisk';
-import { AgentRepository, AuditRepository, CallRepository, CallbackTaskRepository, TicketRepository, TokenRepository, createDb, migrateWithRetry } from '@cti/db';
+import { AgentRepository, AuditRepository, CallRecordingRepository, CallRepository, CallbackTaskRepository, TicketRepository, TokenRepository, createDb, migrateWithRetry } from '@cti/db';
 import { createLogger } from './logger.js';
 import { createCallFeature } from './call/call.feature.js';
 import { CallRegistry } from './call/call.registry.js';
@@ -153,7 +153,19 @@ async function main(): Promise<void> {
 
   // ---- call control and the Stasis application ----
   // Call control: hold/mute/transfer, emergency linkage, recording, supervision (services/gateway/src/control).
-  const control = createCallControl({ config, telephony: ari, calls, acd, bus, log, linkageQueue, trunks: () => trunks.snapshot(), db, dialGuard });
+  const control = createCallControl({
+    config,
+    telephony: ari,
+    calls,
+    acd,
+    bus,
+    log,
+    linkageQueue,
+    trunks,
+    recordingLookup: new CallRecordingRepository(db),
+    audit: new AuditRepository(db),
+    dialGuard,
+  });
   const spoolStatus = () => [publisher.status(), callbackResults.status(), control.spoolStatus()];
   // While this gateway serves, the dialplan sends callers into Stasis; a hung gateway's stale beat sends them to the fallback.
   const heartbeat = new DialplanHeartbeat(ari, () => ari.isUp(), systemClock.now, log);
