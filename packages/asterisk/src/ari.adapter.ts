@@ -54,16 +54,6 @@ function toChannelInfo(ch: any, args: string[] = []): ChannelInfo {
   };
 }
 
-/** Events of a client not started yet: none can arrive. */
-const NOT_STARTED: TelephonyEvents = {
-  stasisStart: () => undefined,
-  stasisEnd: () => undefined,
-  channelDestroyed: () => undefined,
-  dtmf: () => undefined,
-  playbackFinished: () => undefined,
-  connection: () => undefined,
-};
-
 /**
  * ARI over ari-client, with our own supervision: ari-client gives up reconnecting after about
  * 43 s, so on give-up this adapter starts a new client with capped backoff, forever.
@@ -71,11 +61,8 @@ const NOT_STARTED: TelephonyEvents = {
  */
 export class AriTelephony implements TelephonyPort {
   private client: any;
-  /**
-   * Where events go, from start() on: the handler acts through this adapter (a true cycle), so it is built after the
-   * adapter and given to start(), before any connection can deliver an event.
-   */
-  private events: TelephonyEvents = NOT_STARTED;
+  /** Where events go, from start() on: the handler acts through this adapter, so it is built after it (a true cycle). */
+  private events: TelephonyEvents | undefined;
   private stopped = false;
   private attempt = 0;
   private up = false;
@@ -122,7 +109,7 @@ export class AriTelephony implements TelephonyPort {
   private setUp(up: boolean): void {
     if (this.up === up) return;
     this.up = up;
-    this.events.connection(up);
+    this.events?.connection(up);
   }
 
   private scheduleReconnect(): void {
@@ -238,15 +225,15 @@ export class AriTelephony implements TelephonyPort {
     try {
       switch (type) {
         case 'StasisStart':
-          return this.events.stasisStart(toChannelInfo(event.channel, event.args ?? []));
+          return this.events?.stasisStart(toChannelInfo(event.channel, event.args ?? []));
         case 'StasisEnd':
-          return this.events.stasisEnd(event.channel.id);
+          return this.events?.stasisEnd(event.channel.id);
         case 'ChannelDestroyed':
-          return this.events.channelDestroyed(event.channel.id, Number(event.cause ?? 0));
+          return this.events?.channelDestroyed(event.channel.id, Number(event.cause ?? 0));
         case 'ChannelDtmfReceived':
-          return this.events.dtmf(event.channel.id, String(event.digit));
+          return this.events?.dtmf(event.channel.id, String(event.digit));
         case 'PlaybackFinished':
-          return this.events.playbackFinished(String(event.playback?.id ?? ''));
+          return this.events?.playbackFinished(String(event.playback?.id ?? ''));
         default:
           return undefined;
       }
