@@ -1,6 +1,9 @@
 import ari from 'ari-client';
 import { AriRest, seg, type AriQuery } from './ari.rest.js';
-import { LEG_VARS, type ChannelInfo, type DialOptions, type RecordingEnd, type SnoopOptions, type TelephonyEvents, type TelephonyPort } from './telephony.port.js';
+import { LEG_VARS, type ChannelInfo, type DialOptions, type SnoopOptions, type TelephonyEvents, type TelephonyPort } from './telephony.port.js';
+import { DEFAULT_ARI_EVENT_TYPES, dispatchAriEvent, toChannelInfo, type AriEventType } from './ari.events.js';
+
+export { ARI_EVENT_HANDLERS, DEFAULT_ARI_EVENT_TYPES, dispatchAriEvent, type AriEventType } from './ari.events.js';
 
 /** The slice of a logger the adapters use (pino fits). */
 export interface AdapterLogger {
@@ -41,61 +44,6 @@ function isNotFound(err: unknown): boolean {
   return /not found|404|Channel not in Stasis/i.test(msg);
 }
 
-function toChannelInfo(ch: any, args: string[] = []): ChannelInfo {
-  return {
-    id: ch.id,
-    name: ch.name,
-    state: ch.state,
-    callerNumber: ch.caller?.number ?? '',
-    args,
-    exten: ch.dialplan?.exten ?? '',
-    createdAt: ch.creationtime ? Date.parse(ch.creationtime) : Date.now(),
-  };
-}
-
-function toRecordingEnd(r: any): RecordingEnd {
-  const duration = Number(r?.duration);
-  return {
-    name: String(r?.name ?? ''),
-    format: String(r?.format ?? ''),
-    target: String(r?.target_uri ?? ''),
-    ...(typeof r?.cause === 'string' && r.cause !== '' && { cause: r.cause }),
-    ...(r?.duration !== undefined && Number.isFinite(duration) && { durationSeconds: duration }),
-  };
-}
-
-/**
- * The ARI events the gateway handles, each with the handler-port call it becomes. The subscription (ARI event filter,
- * DEFAULT_ARI_EVENT_TYPES) and dispatchAriEvent() both read this one table, so an event is never subscribed to and then
- * dropped, nor handled but never sent.
- */
-export const ARI_EVENT_HANDLERS = {
-  StasisStart: (to, e) => to.stasisStart(toChannelInfo(e.channel, e.args ?? [])),
-  StasisEnd: (to, e) => to.stasisEnd(e.channel.id),
-  ChannelDestroyed: (to, e) => to.channelDestroyed(e.channel.id, Number(e.cause ?? 0)),
-  ChannelDtmfReceived: (to, e) => to.dtmf(e.channel.id, String(e.digit)),
-  PlaybackFinished: (to, e) => to.playbackFinished(String(e.playback?.id ?? '')),
-  RecordingFinished: (to, e) => to.recordingFinished(toRecordingEnd(e.recording)),
-  RecordingFailed: (to, e) => to.recordingFailed(toRecordingEnd(e.recording)),
-} satisfies Record<string, (to: TelephonyEvents, event: any) => void>;
-
-/** An ARI event type the adapter handles. */
-export type AriEventType = keyof typeof ARI_EVENT_HANDLERS;
-
-/** The events the gateway's features handle: what the Stasis applications subscribe to. */
-export const DEFAULT_ARI_EVENT_TYPES = Object.keys(ARI_EVENT_HANDLERS) as readonly AriEventType[];
-
-/**
- * One ARI event to the handler port; returns its type, or undefined for a type the gateway does not handle (ignored).
- * A handler's throw is raised to the caller.
- */
-export function dispatchAriEvent(to: TelephonyEvents, event: any): AriEventType | undefined {
-  const type = event?.type;
-  if (typeof type !== 'string' || !Object.hasOwn(ARI_EVENT_HANDLERS, type)) return undefined;
-  ARI_EVENT_HANDLERS[type as AriEventType](to, event);
-  return type as AriEventType;
-}
-
 /**
  * ARI over ari-client, with our own supervision: ari-client gives up reconnecting after about
  * 43 s, so on give-up this adapter starts a new client with capped backoff, forever.
@@ -103,6 +51,8 @@ export function dispatchAriEvent(to: TelephonyEvents, event: any): AriEventType 
  */
 export class AriTelephony implements TelephonyPort {
   private client: any;
+  /** Where events go, from start() on: the handler acts through this adapter, so it is built after it (a true cycle). */
+  private events: TelephonyEvents | undefined;
   private stopped = false;
   private attempt = 0;
   private up = false;
@@ -113,7 +63,6 @@ export class AriTelephony implements TelephonyPort {
 
   constructor(
     private readonly settings: AriSettings,
-    private readonly events: TelephonyEvents,
     private readonly log: AdapterLogger,
   ) {
     this.rest = new AriRest(settings.url, settings.user, settings.password);
@@ -124,8 +73,12 @@ export class AriTelephony implements TelephonyPort {
     return this.up;
   }
 
-  /** Connects and keeps connecting until stop(). Resolves once the first attempt finished (up or not). */
-  async start(): Promise<void> {
+  /**
+   * Connects and keeps connecting until stop(), delivering ARI events to `events`. Resolves once the first attempt
+   * finished (up or not).
+   */
+  async start(events: TelephonyEvents): Promise<void> {
+    this.events = events;
     this.stopped = false;
     await this.connectOnce();
   }
@@ -146,7 +99,7 @@ export class AriTelephony implements TelephonyPort {
   private setUp(up: boolean): void {
     if (this.up === up) return;
     this.up = up;
-    this.events.connection(up);
+    this.events?.connection(up);
   }
 
   private scheduleReconnect(): void {
@@ -259,7 +212,7 @@ export class AriTelephony implements TelephonyPort {
   /** One ARI event to the gateway's handlers; a handler that throws is logged, never raised into the WebSocket. */
   private dispatch(event: any): void {
     try {
-      dispatchAriEvent(this.events, event);
+      if (this.events) dispatchAriEvent(this.events, event);
     } catch (err) {
       this.log.error({ err: (err as Error).message, event: event?.type }, 'ARI event handler failed');
     }

@@ -1,15 +1,16 @@
-// The gateway: Stasis application, ACD and HTTP API, wired once here.
-import http from 'node:http';
+// The gateway: Stasis application, ACD and HTTP API, wired once here, each part after the parts it is built from.
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { CALLBACK_RESULTS_QUEUE, CALL_RECORDS_QUEUE, LINKAGES_QUEUE, loadConfig, tokenLifetimeDays } from '@cti/contracts';
 import { AcdEngine, systemClock } from '@cti/domain';
-import { AmiClient, AriTelephony, SeatMonitor, TrunkMonitor, ariAppNames, browserPhoneUrl, browserPhonesEnabled, seatEndpoints, seatName, type TelephonyEvents } from '@cti/asterisk';
-import { AgentRepository, AuditRepository, CallRepository, CallbackTaskRepository, TicketRepository, TokenRepository, createDb, migrateWithRetry } from '@cti/db';
+import { AmiClient, AriTelephony, SeatMonitor, TrunkMonitor, ariAppNames, browserPhoneUrl, browserPhonesEnabled, seatEndpoints, seatName } from '@cti/asterisk';
+import { AgentRepository, AuditRepository, CallRecordingRepository, CallRepository, CallbackTaskRepository, TicketRepository, TokenRepository, createDb, migrateWithRetry } from '@cti/db';
 import { createLogger } from './logger.js';
-import { CallService } from './call/call.service.js';
+import { createCallFeature } from './call/call.feature.js';
+import { CallRegistry } from './call/call.registry.js';
+import { CallRoutingRelay } from './call/call-routing.relay.js';
 import { CallStasisHandler } from './call/call.stasis.js';
 import { CallRecordPublisher, CallbackResultPublisher } from './records/call-record.publisher.js';
 import { spoolLimitsFromConfig, spoolSignal } from './records/durable.publisher.js';
@@ -27,7 +28,7 @@ import { createStaffWiring } from './staff/staff.feature.js';
 import { SESSION_PRINCIPAL_PREFIX, STAFF_PRINCIPAL_PREFIX } from './staff/staff-auth.service.js';
 import { WALLBOARD_ISSUER_ROLES } from './wallboard/wallboard.routes.js';
 import { TicketReadAudit } from './ticket/ticket-read.audit.js';
-import { OutboundCallbackService } from './callback/outbound-callback.service.js';
+import { createCallbackFeature } from './callback/callback.feature.js';
 import { GatewayStateStore, type GatewayState } from './state/gateway-state.store.js';
 import { RedisLanguageMemory } from './state/redis-language.memory.js';
 import { loadRoutingSettings } from './acd-config.loader.js';
@@ -35,10 +36,7 @@ import { buildApp } from './app.js';
 import { registerAgentRoutes } from './agent/agent.routes.js';
 import { registerStatsRoutes } from './kpi/stats.routes.js';
 import { ticketFeatures } from './ticket/ticket.feature.js';
-import { registerCallRoutes } from './call/call.routes.js';
-import { registerAcdRoutes } from './call/acd.routes.js';
 import { registerSupervisorRoutes } from './agent/supervisor.routes.js';
-import { registerCallbackRoutes } from './callback/callback.routes.js';
 import { EventBus } from './events/event-bus.js';
 import { createKpiWiring } from './kpi/kpi.feature.js';
 import { createWallboardFeature } from './wallboard/wallboard.feature.js';
@@ -54,9 +52,6 @@ import { webPagesFeature } from './web/web-pages.feature.js';
 const config = loadConfig(process.env);
 const log = createLogger('gateway', config.CTI_LOG_LEVEL);
 guardUnhandledRejections(process, log);
-// ari-client's REST calls use the global agent: keep connections alive and bounded, or every request in flight
-// opens its own connection and Asterisk's HTTP server refuses them under load.
-http.globalAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 const migrationsDir = fileURLToPath(new URL('../../../migrations', import.meta.url));
 // The desk and console pages `npm run build` writes (web/dist), served under /desk/ and /console/.
 const webDir = fileURLToPath(new URL('../../../web/dist', import.meta.url));
@@ -70,6 +65,8 @@ async function main(): Promise<void> {
   await migrateWithRetry(config.CTI_DATABASE_URL, config.CTI_DB_SCHEMA, migrationsDir, (err, attempt) => log.warn({ err: err.message, attempt }, 'database not ready; retrying'));
   log.info({ sinceStartMs: sinceStart() }, 'database schema up to date');
   const db = createDb(config.CTI_DATABASE_URL, config.CTI_DB_SCHEMA);
+
+  // ---- Redis, the queues to the worker, and the durable publishers of records ----
   // Producer connection fails fast while Redis is away, so records go to the local spool at once.
   const redis = new Redis(config.CTI_REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 });
   redis.on('error', (err) => log.debug({ err: err.message }, 'redis error'));
@@ -80,14 +77,12 @@ async function main(): Promise<void> {
   const spoolOptions = { limits: spoolLimitsFromConfig(config) };
   const publisher = new CallRecordPublisher(recordQueue, config.CTI_SPOOL_DIR, log, 2_000, spoolOptions);
   const callbackResults = new CallbackResultPublisher(resultQueue, config.CTI_SPOOL_DIR, log, 2_000, spoolOptions);
-  // The linkage spool joins once call control is built (below).
-  const spoolStatuses: Array<() => ReturnType<typeof publisher.status>> = [() => publisher.status(), () => callbackResults.status()];
-  const spoolStatus = () => spoolStatuses.map((status) => status());
   publisher.startRedelivery();
   callbackResults.startRedelivery();
 
-  // Live state from before a restart: queue order, agent states and reservations, calls, callbacks.
-  // A Redis that is away lets the gateway start empty rather than not at all; a slow one is waited for.
+  // ---- live state from before a restart, the ACD and the event bus ----
+  // Queue order, agent states and reservations, calls, callbacks. A Redis that is away lets the gateway start empty
+  // rather than not at all; a slow one is waited for.
   await redisSettled(redis, { awayMs: 3_000, slowMs: config.CTI_REDIS_START_WAIT_S * 1000 });
   log.info({ sinceStartMs: sinceStart(), redis: redis.status }, 'redis connection settled');
   const stateStore = new GatewayStateStore(redis, `${config.CTI_REDIS_PREFIX}:gateway:state`, log);
@@ -97,62 +92,10 @@ async function main(): Promise<void> {
   const acdConfig = { ...routing.acd, pauseReasons: [...new Set([...routing.acd.pauseReasons, TRANSFER_PAUSE_REASON, SEAT_UNREACHABLE_PAUSE_REASON])] };
   const acd = saved ? AcdEngine.restore(acdConfig, systemClock, saved.acd) : new AcdEngine(acdConfig, systemClock);
   const bus = new EventBus((err, e) => log.warn({ err: (err as Error).message, type: e.type }, 'event subscriber failed'));
-  let handler: TelephonyEvents | undefined;
-  const events: TelephonyEvents = {
-    stasisStart: (c) => handler?.stasisStart(c),
-    stasisEnd: (id) => handler?.stasisEnd(id),
-    channelDestroyed: (id, cause) => handler?.channelDestroyed(id, cause),
-    dtmf: (id, d) => handler?.dtmf(id, d),
-    playbackFinished: (id) => handler?.playbackFinished(id),
-    recordingFinished: (r) => handler?.recordingFinished(r),
-    recordingFailed: (r) => handler?.recordingFailed(r),
-    connection: (up) => handler?.connection(up),
-  };
-  const ari = new AriTelephony({ url: config.CTI_ARI_URL, user: config.CTI_ARI_USER, password: config.CTI_ARI_PASSWORD, apps: ariAppNames(config) }, events, log);
-  const languages = new RedisLanguageMemory(redis, config.CTI_REDIS_PREFIX, config.CTI_LANGUAGE_MEMORY_DAYS);
-  const calls = new CallService(
-    ari,
-    acd,
-    publisher,
-    bus,
-    systemClock,
-    log,
-    { ringTimeoutSeconds: config.CTI_RING_TIMEOUT_S, fallbackContext: 'cti-fallback', wait: routing.wait },
-    languages,
-  );
-  const callbackTasks = new CallbackTaskRepository(db);
-  // Toll-fraud guard: every dial to an outside number (transfers, callbacks) passes the dial policy and is audited.
-  const dialGuard = OutsideDialGuard.fromConfig(config, new AuditRepository(db), systemClock, log);
-  const callbacks = new OutboundCallbackService(ari, acd, callbackResults, callbackTasks, bus, systemClock, log, {
-    ringTimeoutSeconds: config.CTI_RING_TIMEOUT_S,
-    citizenRingSeconds: 30,
-    outboundPrefix: config.CTI_OUTBOUND_PREFIX,
-    presentedNumber: '12345',
-    callbackSkill: 'callback',
-    isTrunkUp: (t) => trunks.snapshot()[`trunk-${t}`]?.status !== 'down',
-    dialGuard,
-  });
-  calls.attachOutbound(callbacks);
-  callbacks.redispatch = () => calls.dispatch();
-  if (saved) {
-    calls.restore(saved.calls);
-    callbacks.restore(saved.callbacks);
-    log.info({ waiting: acd.waitingCount(), calls: saved.calls.sessions.length, savedAt: saved.savedAt }, 'restored gateway state; reconciling with Asterisk before routing');
-  }
   const tracker = new AgentStateTracker(acd, bus, systemClock.now);
-  const snapshot = (): GatewayState => ({ version: 1, savedAt: Date.now(), acd: acd.snapshot(), calls: calls.snapshot(), callbacks: callbacks.list() });
-  const persist = () => {
-    tracker.sync();
-    stateStore.save(snapshot);
-  };
-  calls.onChange = persist;
-  // Call control: hold/mute/transfer, emergency linkage, recording, supervision (services/gateway/src/control).
-  const control = createCallControl({ config, telephony: ari, calls, acd, bus, log, linkageQueue, trunks: () => trunks.snapshot(), db, dialGuard });
-  spoolStatuses.push(control.spoolStatus);
-  // While this gateway serves, the dialplan sends callers into Stasis; a hung gateway's stale beat sends them to the fallback.
-  const heartbeat = new DialplanHeartbeat(ari, () => ari.isUp(), systemClock.now, log);
-  handler = new CallStasisHandler(calls, log, (up) => void (up && heartbeat.beat()), [callbacks, ...control.extensions], [control.recordings]);
 
+  // ---- Asterisk: ARI (its event handler, built below, is given at start), AMI and the trunks' state ----
+  const ari = new AriTelephony({ url: config.CTI_ARI_URL, user: config.CTI_ARI_USER, password: config.CTI_ARI_PASSWORD, apps: ariAppNames(config) }, log);
   const ami = new AmiClient({ host: config.CTI_AMI_HOST, port: config.CTI_AMI_PORT, user: config.CTI_AMI_USER, password: config.CTI_AMI_PASSWORD }, log);
   ami.onConnection((up) => log.info({ up }, up ? 'AMI connected' : 'AMI disconnected'));
   const trunks = new TrunkMonitor(ami, ['trunk-primary', 'trunk-backup'], systemClock.now, (trunk, s) => {
@@ -160,11 +103,82 @@ async function main(): Promise<void> {
     bus.publish({ type: 'trunk.status', at: s.since, trunk, status: s.status });
   });
 
+  // ---- callbacks and inbound calls, and the state persisted after every change ----
+  // Toll-fraud guard: every dial to an outside number (transfers, callbacks) passes the dial policy and is audited.
+  const dialGuard = OutsideDialGuard.fromConfig(config, new AuditRepository(db), systemClock, log);
+  const tickets = new TicketRepository(db);
+  // Callbacks and the routing loop need each other (the loop hands callback work over, callbacks ask it to route): a typed relay, bound below.
+  const routingRelay = new CallRoutingRelay();
+  const callbackFeature = createCallbackFeature({
+    config,
+    telephony: ari,
+    acd,
+    results: callbackResults,
+    tasks: new CallbackTaskRepository(db),
+    tickets,
+    trunks,
+    dialGuard,
+    routing: routingRelay,
+    notifier: bus,
+    clock: systemClock,
+    log,
+  });
+  const callbacks = callbackFeature.callbacks;
+  const callState = new CallRegistry();
+  const snapshot = (): GatewayState => ({ version: 1, savedAt: Date.now(), acd: acd.snapshot(), calls: callState.snapshot(), callbacks: callbacks.list() });
+  const persist = () => {
+    tracker.sync();
+    stateStore.save(snapshot);
+  };
+  const callFeature = createCallFeature({
+    config,
+    wait: routing.wait,
+    registry: callState,
+    telephony: ari,
+    acd,
+    records: publisher,
+    notifier: bus,
+    clock: systemClock,
+    log,
+    languages: new RedisLanguageMemory(redis, config.CTI_REDIS_PREFIX, config.CTI_LANGUAGE_MEMORY_DAYS),
+    outbound: callbacks,
+    onChange: persist,
+  });
+  const calls = callFeature.calls;
+  routingRelay.bind(calls);
+  if (saved) {
+    calls.restore(saved.calls);
+    callbacks.restore(saved.callbacks);
+    log.info({ waiting: acd.waitingCount(), calls: saved.calls.sessions.length, savedAt: saved.savedAt }, 'restored gateway state; reconciling with Asterisk before routing');
+  }
+
+  // ---- call control and the Stasis application ----
+  // Call control: hold/mute/transfer, emergency linkage, recording, supervision (services/gateway/src/control).
+  const control = createCallControl({
+    config,
+    telephony: ari,
+    calls,
+    acd,
+    bus,
+    log,
+    linkageQueue,
+    trunks,
+    recordingLookup: new CallRecordingRepository(db),
+    audit: new AuditRepository(db),
+    dialGuard,
+  });
+  const spoolStatus = () => [publisher.status(), callbackResults.status(), control.spoolStatus()];
+  // While this gateway serves, the dialplan sends callers into Stasis; a hung gateway's stale beat sends them to the fallback.
+  const heartbeat = new DialplanHeartbeat(ari, () => ari.isUp(), systemClock.now, log);
+  const stasis = new CallStasisHandler(calls, log, (up) => void (up && heartbeat.beat()), [callbacks, ...control.extensions], [control.recordings]);
+
+  // ---- agents and their seats ----
   // Every endpoint an agent can be rung on: the seats' desk phones and, when configured, their browser phones.
   const seats = new Set(seatEndpoints(config));
   // A seat whose phone stops answering OPTIONS (CTI_SEAT_QUALIFY_S) gets no offers until it answers again.
-  const seatReachability = new SeatReachability(acd, (seat) => seatMonitor.isUnreachable(seat), log, () => calls.dispatch());
-  const seatMonitor = new SeatMonitor(ami, (aor) => seats.has(aor), (seat, reachable) => seatReachability.seatChanged(seat, reachable));
+  const seatReachability = new SeatReachability(acd, log, () => calls.dispatch());
+  // The monitor listens to AMI from here on and reports each seat whose phone stops or starts answering.
+  new SeatMonitor(ami, (aor) => seats.has(aor), (seat, reachable) => seatReachability.seatChanged(seat, reachable));
   const browserPhones = browserPhonesEnabled(config) ? new BrowserPhoneCredentialsService(acd, new SeatSecretsFile(config.CTI_SEAT_SECRETS_FILE), browserPhoneUrl(config)) : undefined;
   const seatNames = Array.from({ length: config.CTI_SEATS }, (_, i) => seatName(i + 1));
   // Supervisors' consoles listen to calls through the browser phone of a seat nobody works at, held while they are open.
@@ -179,6 +193,8 @@ async function main(): Promise<void> {
     },
     consolePhones,
   );
+
+  // ---- sign-in, streams, KPIs, operations ----
   const tokens = new TokenRepository(db, tokenLifetimeDays(config));
   // People sign in with named staff accounts (cookie sessions); machines keep their bearer tokens.
   const staff = createStaffWiring({ db, config, clock: systemClock, log });
@@ -189,7 +205,6 @@ async function main(): Promise<void> {
   });
   // Streams (agent feeds, wallboards) close when their token or session is revoked or expires.
   const tokenWatch = new TokenWatch(credentials, config.CTI_TOKEN_RECHECK_S * 1000, log);
-  const tickets = new TicketRepository(db);
   const offerAudit = new TicketReadAudit(new AuditRepository(db));
   // KPIs, staffing, reports and /metrics: persists agent states and rings, listens to the bus (the wallboard shows its figures).
   const kpiWiring = createKpiWiring({
@@ -202,6 +217,8 @@ async function main(): Promise<void> {
   });
   // Operations: incidents opened/resolved from ARI, AMI, trunk and intake state; inspections, reports and backups API.
   const opsWiring = createOpsWiring({ db, config, bus, redis, log, now: systemClock.now, ariUp: () => ari.isUp(), amiUp: () => ami.isUp(), trunks: () => trunks.snapshot(), spools: () => spoolStatus().map(spoolSignal) });
+
+  // ---- the HTTP API ----
   const app = await buildApp({
     logger: log,
     tokens,
@@ -218,9 +235,8 @@ async function main(): Promise<void> {
       (routes) => registerSupervisorRoutes(routes, agents, new AuditRepository(db), consolePhones),
       (routes) => registerStatsRoutes(routes, new CallRepository(db), systemClock.now),
       ...ticketFeatures(db, config, systemClock.now, (agentId) => calls.findCallByAgent(agentId)?.callerNumber, (agentId) => calls.findCallByAgent(agentId)?.callId),
-      (routes) => registerCallRoutes(routes, calls, systemClock.now),
-      (routes) => registerAcdRoutes(routes, acd),
-      (routes) => registerCallbackRoutes(routes, callbackTasks, callbacks, tickets),
+      ...callFeature.features,
+      ...callbackFeature.features,
       control.feature,
       ...kpiWiring.features,
       createWallboardFeature({ config, bus, acd, log, now: systemClock.now, liveCallCount: () => calls.liveCalls().length, trunks: () => trunks.snapshot(), ariUp: () => ari.isUp(), amiUp: () => ami.isUp(), figures: kpiWiring.figures, tokenWatch, tokenValidity: credentials, streamSessions: staff.streamSessions }),
@@ -254,11 +270,12 @@ async function main(): Promise<void> {
     if (req.method !== 'GET') persist();
   });
 
+  // ---- start ----
   await app.listen({ host: config.CTI_HTTP_HOST, port: config.CTI_HTTP_PORT });
   kpiWiring.start();
   opsWiring.start();
   ami.start();
-  await ari.start();
+  await ari.start(stasis);
   heartbeat.start();
   const stopWatchdog = config.CTI_EVENT_LOOP_MAX_LAG_S > 0 ? startEventLoopWatchdog({ maxLagMs: config.CTI_EVENT_LOOP_MAX_LAG_S * 1000 }) : () => undefined;
   const ticker = setInterval(() => {

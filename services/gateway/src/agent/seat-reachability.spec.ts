@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AcdEngine, ManualClock, defaultAcdConfig } from '@cti/domain';
-import { CallService } from '../call/call.service.js';
+import { createCallService } from '../call/call.service.js';
 import { FakeSink, FakeTelephony, channel, silentLogger } from '../call/call.fixtures.test.js';
 import { SEAT_UNREACHABLE_PAUSE_REASON, SeatReachability } from './seat-reachability.js';
 
@@ -9,20 +9,20 @@ function fixture() {
   // main.ts adds the reason to the configured ones the same way.
   const acd = new AcdEngine({ ...defaultAcdConfig, wrapUpSeconds: 0, pauseReasons: [...defaultAcdConfig.pauseReasons, SEAT_UNREACHABLE_PAUSE_REASON] }, clock);
   const telephony = new FakeTelephony();
-  const service = new CallService(telephony, acd, new FakeSink(), { publish: () => undefined }, clock, silentLogger(), { ringTimeoutSeconds: 15, fallbackContext: 'cti-fallback' });
+  const service = createCallService({ telephony, acd, sink: new FakeSink(), notifier: { publish: () => undefined }, clock, log: silentLogger(), settings: { ringTimeoutSeconds: 15, fallbackContext: 'cti-fallback' } });
   const readyAgent = (agentId: string, seat: string) => {
     acd.login({ agentId, seat, skills: { mandarin: 5 } });
     acd.ready(agentId);
   };
   const f = { clock, acd, telephony, service, readyAgent };
-  const down = new Set<string>();
   let changes = 0;
-  const seats = new SeatReachability(f.acd, (s) => down.has(s), silentLogger(), () => {
+  const seats = new SeatReachability(f.acd, silentLogger(), () => {
     changes++;
     f.service.dispatch();
   });
-  const seatDown = (seat: string) => (down.add(seat), seats.seatChanged(seat, false));
-  const seatUp = (seat: string) => (down.delete(seat), seats.seatChanged(seat, true));
+  // What the seat monitor reports when the seat's phone stops or starts answering.
+  const seatDown = (seat: string) => seats.seatChanged(seat, false);
+  const seatUp = (seat: string) => seats.seatChanged(seat, true);
   return { ...f, seats, seatDown, seatUp, changes: () => changes };
 }
 

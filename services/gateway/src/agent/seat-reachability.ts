@@ -7,12 +7,15 @@ export const SEAT_UNREACHABLE_PAUSE_REASON = 'seat_unreachable';
 /**
  * Keeps agents at unreachable seats out of routing: an agent whose seat stops answering OPTIONS is paused with
  * `seat_unreachable` (after the call in progress, which the RTP timeout ends if the phone is dead), and made ready
- * again when it answers, unless they chose a pause of their own meanwhile.
+ * again when it answers, unless they chose a pause of their own meanwhile. Told of every change by the seat monitor
+ * (SeatMonitor reports only changes), it knows which seats are unreachable now.
  */
 export class SeatReachability {
+  /** Seats whose phones are known not to answer. */
+  private readonly unreachable = new Set<string>();
+
   constructor(
     private readonly acd: AcdEngine,
-    private readonly isUnreachable: (seat: string) => boolean,
     private readonly log: Logger,
     /** After a change: route and persist. */
     private readonly changed: () => void,
@@ -20,6 +23,8 @@ export class SeatReachability {
 
   /** The seat's phone stopped or started answering. */
   seatChanged(seat: string, reachable: boolean): void {
+    if (reachable) this.unreachable.delete(seat);
+    else this.unreachable.add(seat);
     const agent = this.acd.agents().find((a) => a.seat === seat && a.state !== 'logged_out');
     if (!agent) return;
     if (reachable) this.restore(agent);
@@ -29,7 +34,7 @@ export class SeatReachability {
 
   /** Pauses every available agent whose seat is known unreachable (after a log-in or ready at a dead phone). */
   enforce(): void {
-    for (const agent of this.acd.agents()) if (agent.state !== 'logged_out' && this.isUnreachable(agent.seat)) this.pauseIfAvailable(agent);
+    for (const agent of this.acd.agents()) if (agent.state !== 'logged_out' && this.unreachable.has(agent.seat)) this.pauseIfAvailable(agent);
   }
 
   private pauseIfAvailable(agent: AgentView): void {

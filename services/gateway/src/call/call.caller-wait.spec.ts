@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Assignment } from '@cti/domain';
 import { defaultCallerWaitPrompts, positionAnnouncement, type CallerWaitSettings, type LanguageMemory } from './caller-wait.js';
-import type { OutboundWork, VirtualHoldRequest } from './call.service.js';
+import type { OutboundWork, VirtualHoldRequest } from './outbound-work.port.js';
 import { callFixture, channel, settle } from './call.fixtures.test.js';
 
 const wait: CallerWaitSettings = {
@@ -76,9 +76,8 @@ describe('the caller’s wait', () => {
   });
 
   it('offers the callback after the configured wait, and pressing 1 hands the same queue place to the callback service', async () => {
-    const f = callFixture(wait);
     const outbound = new FakeOutbound();
-    f.service.attachOutbound(outbound);
+    const f = callFixture(wait, undefined, outbound);
     await f.service.inbound(channel('c0'), 'primary', '12345');
     f.clock.advance(10);
     await f.service.inbound(channel('c1', { callerNumber: '13800001234' }), 'primary', '12345');
@@ -122,8 +121,7 @@ describe('the caller’s wait', () => {
   });
 
   it('offers the callback to everyone at once in a surge', async () => {
-    const f = callFixture({ ...wait, languageWindowSeconds: 0, surgeWaitingCalls: 2 });
-    f.service.attachOutbound(new FakeOutbound());
+    const f = callFixture({ ...wait, languageWindowSeconds: 0, surgeWaitingCalls: 2 }, undefined, new FakeOutbound());
     await f.service.inbound(channel('c1'), 'primary', '12345');
     await f.service.inbound(channel('c2'), 'primary', '12345');
     f.service.tick();

@@ -4,8 +4,9 @@ import { AcdEngine, ManualClock, defaultAcdConfig, type CallRecord } from '@cti/
 import type { ChannelInfo, DialOptions, SnoopOptions, TelephonyPort } from '@cti/asterisk';
 import type { Logger } from '../logger.js';
 import type { CallRecordSink } from './call-record.sink.js';
-import { CallService } from './call.service.js';
+import { createCallService } from './call.service.js';
 import type { CallerWaitSettings, LanguageMemory } from './caller-wait.js';
+import type { OutboundWork } from './outbound-work.port.js';
 import type { EventPublisher, GatewayEvent } from '../events/event-bus.js';
 
 type Method = keyof TelephonyPort;
@@ -140,8 +141,8 @@ export function channel(id: string, over: Partial<ChannelInfo> = {}): ChannelInf
   return { id, name: `PJSIP/trunk-primary-${id}`, state: 'Ring', callerNumber: '13800001234', args: ['inbound', 'primary', '12345'], exten: '12345', createdAt: 1_000, ...over };
 }
 
-/** A CallService over the real ACD engine (no wrap-up) with fakes around it. */
-export function callFixture(wait?: CallerWaitSettings, languages?: LanguageMemory) {
+/** A CallService over the real ACD engine (no wrap-up) with fakes around it; `outbound`: the owner of callback work, if any. */
+export function callFixture(wait?: CallerWaitSettings, languages?: LanguageMemory, outbound?: OutboundWork) {
   const clock = new ManualClock(1_000_000);
   const acd = new AcdEngine({ ...defaultAcdConfig, wrapUpSeconds: 0 }, clock);
   const telephony = new FakeTelephony();
@@ -149,7 +150,7 @@ export function callFixture(wait?: CallerWaitSettings, languages?: LanguageMemor
   const events: GatewayEvent[] = [];
   const notifier: EventPublisher = { publish: (e) => void events.push(e) };
   const log = silentLogger();
-  const service = new CallService(telephony, acd, sink, notifier, clock, log, { ringTimeoutSeconds: 15, fallbackContext: 'cti-fallback', ...(wait && { wait }) }, languages);
+  const service = createCallService({ telephony, acd, sink, notifier, clock, log, settings: { ringTimeoutSeconds: 15, fallbackContext: 'cti-fallback', ...(wait && { wait }) }, languages, outbound });
   const readyAgent = (agentId: string, seat: string, skills: Record<string, number> = { mandarin: 5 }) => {
     acd.login({ agentId, seat, skills });
     acd.ready(agentId);

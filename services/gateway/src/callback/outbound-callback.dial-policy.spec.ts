@@ -9,6 +9,11 @@ function fixture(callerNumber: string, dialGuard?: OutboundCallbackSettings['dia
   const acd = new AcdEngine({ ...defaultAcdConfig, wrapUpSeconds: 0 }, clock);
   const telephony = new FakeTelephony();
   const results: OutboundCallbackRecord[] = [];
+  const routing = {
+    dispatch: () => {
+      for (const a of acd.assign()) service.assigned(a);
+    },
+  };
   const service = new OutboundCallbackService(telephony, acd, { publish: async (r) => void results.push(r) }, { claimNext: async () => undefined, claim: async () => undefined, release: async () => undefined }, { publish: () => undefined }, clock, silentLogger(), {
     ringTimeoutSeconds: 15,
     citizenRingSeconds: 30,
@@ -16,15 +21,12 @@ function fixture(callerNumber: string, dialGuard?: OutboundCallbackSettings['dia
     presentedNumber: '12345',
     callbackSkill: 'callback',
     ...(dialGuard && { dialGuard }),
-  });
-  service.redispatch = () => {
-    for (const a of acd.assign()) service.assigned(a);
-  };
+  }, routing);
   acd.enqueue({ callId: 'c1', line: '12345', language: 'mandarin' });
   service.takeVirtualHold({ callId: 'c1', callerNumber, did: '12345', language: 'mandarin', trunk: 'primary', requestedAt: 1_000_000 });
   acd.login({ agentId: 'a1', seat: 'seat-01', skills: { mandarin: 5 } });
   acd.ready('a1');
-  service.redispatch();
+  routing.dispatch();
   return { acd, telephony, results, service };
 }
 

@@ -9,6 +9,12 @@ function fixture(tasks: MissedCallTaskSource = { claimNext: async () => undefine
   const telephony = new FakeTelephony();
   const results: OutboundCallbackRecord[] = [];
   const events: Array<{ type: string }> = [];
+  // What CallService.dispatch does for work it does not own.
+  const routing = {
+    dispatch: () => {
+      for (const a of acd.assign()) service.assigned(a);
+    },
+  };
   const service = new OutboundCallbackService(telephony, acd, { publish: async (r) => void results.push(r) }, tasks, { publish: (e) => void events.push(e) }, clock, silentLogger(), {
     ringTimeoutSeconds: 15,
     citizenRingSeconds: 30,
@@ -17,12 +23,8 @@ function fixture(tasks: MissedCallTaskSource = { claimNext: async () => undefine
     callbackSkill: 'callback',
     isTrunkUp: (t) => t === 'backup' || primaryUp,
     ...(dialGuard && { dialGuard: { authorize: (r: { number: string }) => dialGuard(r.number) } }),
-  });
-  // What CallService.dispatch does for work it does not own.
-  service.redispatch = () => {
-    for (const a of acd.assign()) service.assigned(a);
-  };
-  return { clock, acd, telephony, results, events, service };
+  }, routing);
+  return { clock, acd, telephony, results, events, service, routing };
 }
 
 /** Caller c1 chose a callback keeping their place; agent a1 at seat-01 becomes ready and the queue reaches the job. */
@@ -31,7 +33,7 @@ function virtualHoldReachesAgent(f: ReturnType<typeof fixture>, requestedAt: num
   f.service.takeVirtualHold({ callId: 'c1', callerNumber: '13800001234', did: '12345', language: 'mandarin', trunk: 'primary', requestedAt });
   f.acd.login({ agentId: 'a1', seat: 'seat-01', skills: { mandarin: 5 } });
   f.acd.ready('a1');
-  f.service.redispatch();
+  f.routing.dispatch();
 }
 
 describe('OutboundCallbackService', () => {

@@ -3,7 +3,7 @@ import { CtiError, maskPhone, normalizeDialNumber, type AcdEngine, type Assignme
 import type { ChannelInfo, TelephonyPort } from '@cti/asterisk';
 import type { Logger } from '../logger.js';
 import type { EventPublisher } from '../events/event-bus.js';
-import type { OutboundWork, VirtualHoldRequest } from '../call/call.service.js';
+import type { OutboundWork, VirtualHoldRequest } from '../call/outbound-work.port.js';
 import type { StasisExtension } from '../call/call.stasis.js';
 
 /** One callback to a citizen moving through the queue and the two legs (agent first, then citizen). */
@@ -66,6 +66,11 @@ export interface OutboundCallbackSettings {
   dialGuard?: { authorize(r: { purpose: 'callback'; number: string; actorRole: string; actorId: string | null; callId?: string }): Promise<string> };
 }
 
+/** Asks the routing loop to offer waiting work to free agents now (after a callback was queued or freed an agent). */
+export interface RoutingTrigger {
+  dispatch(): void;
+}
+
 /** Who placed a desk dial (for the dial policy's audit). */
 export interface DeskDialActor {
   role: string;
@@ -85,8 +90,6 @@ export class OutboundCallbackService implements OutboundWork, StasisExtension {
   private readonly legs = new Map<string, string>();
   private legSeq = 0;
   private polling = false;
-  /** Triggers routing after a change (CallService.dispatch). */
-  redispatch: () => void = () => undefined;
 
   constructor(
     private readonly telephony: TelephonyPort,
@@ -97,6 +100,8 @@ export class OutboundCallbackService implements OutboundWork, StasisExtension {
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly settings: OutboundCallbackSettings,
+    /** The routing loop, which hands callback work back through assigned(). */
+    private readonly routing: RoutingTrigger,
   ) {}
 
   /** Callback jobs not finished yet (for the API and persistence). */
@@ -161,7 +166,7 @@ export class OutboundCallbackService implements OutboundWork, StasisExtension {
       // Inbound citizens always come first: the task needs the callback skill and has the lowest priority.
       this.acd.enqueue({ callId: acdCallId, line: 'callback', language: 'mandarin', requiredSkill: skill, priority: -1000 });
       this.events.publish({ type: 'callback.queued', at: this.clock.now(), kind: 'missed_call', taskId: task.id });
-      this.redispatch();
+      this.routing.dispatch();
       return true;
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'missed-call tasks unavailable');
@@ -320,7 +325,7 @@ export class OutboundCallbackService implements OutboundWork, StasisExtension {
         job.phase = 'queued';
         job.agentLeg = undefined;
         this.acd.ringNoAnswer(job.agentId as string, job.acdCallId);
-        this.redispatch();
+        this.routing.dispatch();
       } else {
         this.finish(job, job.phase === 'connected' ? 'reached' : 'cancelled');
       }
@@ -373,6 +378,6 @@ export class OutboundCallbackService implements OutboundWork, StasisExtension {
     // callId: the id the offer carried (call.offered), so the desk knows which of its calls ended.
     this.events.publish({ type: 'callback.ended', at: this.clock.now(), callId: job.acdCallId, callbackId: job.recordId, kind: job.kind, result, agentId: job.agentId });
     void this.results.publish(record);
-    this.redispatch();
+    this.routing.dispatch();
   }
 }

@@ -1,14 +1,13 @@
-import type { Kysely } from 'kysely';
 import type { Config } from '@cti/contracts';
 import { BEIJING_OFFSET_MS, systemClock, type AcdEngine } from '@cti/domain';
 import type { TelephonyPort } from '@cti/asterisk';
-import { AuditRepository, CallRecordingRepository, type Database } from '@cti/db';
 import type { Logger } from '../logger.js';
+import type { AuditTrail } from '../agent/supervisor.routes.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { StasisExtension } from '../call/call.stasis.js';
 import type { RecordQueue } from '../records/durable.publisher.js';
 import type { RouteRegistry } from '../http/route.registry.js';
-import { registerCallControlRoutes } from './call-control.routes.js';
+import { registerCallControlRoutes, type RecordingLookup } from './call-control.routes.js';
 import { CallControlService } from './call-control.service.js';
 import { LinkageService } from './linkage.service.js';
 import { LinkagePublisher } from './linkage.publisher.js';
@@ -21,15 +20,31 @@ import type { OutsideDialGuard } from './outside-dial.guard.js';
 
 /** What call control needs from the gateway's wiring. */
 export interface CallControlWiringDeps {
-  config: Config;
+  /** Partners, linkage spool, transfer prefix, ring time-outs and recordings. */
+  config: Pick<
+    Config,
+    | 'CTI_PARTNERS_FILE'
+    | 'CTI_PARTNER_RING_TIMEOUT_S'
+    | 'CTI_SPOOL_DIR'
+    | 'CTI_SPOOL_MAX_MB'
+    | 'CTI_SPOOL_ALERT_RATIO'
+    | 'CTI_SPOOL_MEMORY_RECORDS'
+    | 'CTI_TRANSFER_PREFIX'
+    | 'CTI_RING_TIMEOUT_S'
+    | 'CTI_RECORD_CALLS'
+    | 'CTI_RECORDINGS_DIR'
+  >;
   telephony: TelephonyPort;
   calls: ControlledCalls;
   acd: AcdEngine;
   bus: EventBus;
   log: Logger;
   linkageQueue: RecordQueue;
-  trunks: () => ReturnType<TrunkStatusSource['snapshot']>;
-  db: Kysely<Database>;
+  trunks: TrunkStatusSource;
+  /** Which call a recording belongs to (CallRecordingRepository fits). */
+  recordingLookup: RecordingLookup;
+  /** Where recording reads and supervision are audited (AuditRepository fits). */
+  audit: AuditTrail;
   /** Dial policy, per-agent limit and audit of outside numbers (shared with callbacks). */
   dialGuard: Pick<OutsideDialGuard, 'authorize'>;
 }
@@ -41,7 +56,7 @@ export function createCallControl(d: CallControlWiringDeps) {
   // The same spool bound, alert share and memory hold as the call records (config CTI_SPOOL_*).
   const linkagePublisher = new LinkagePublisher(d.linkageQueue, config.CTI_SPOOL_DIR, log, 2_000, { limits: spoolLimitsFromConfig(config) });
   linkagePublisher.startRedelivery();
-  const linkages = new LinkageService(telephony, calls, partners, { snapshot: d.trunks }, linkagePublisher, bus, systemClock, log, { presentedNumber: '12345', transferPrefix: config.CTI_TRANSFER_PREFIX, externalRingTimeoutS: config.CTI_PARTNER_RING_TIMEOUT_S });
+  const linkages = new LinkageService(telephony, calls, partners, d.trunks, linkagePublisher, bus, systemClock, log, { presentedNumber: '12345', transferPrefix: config.CTI_TRANSFER_PREFIX, externalRingTimeoutS: config.CTI_PARTNER_RING_TIMEOUT_S });
   const control = new CallControlService(telephony, calls, d.acd, bus, systemClock, log, { ringTimeoutSeconds: config.CTI_RING_TIMEOUT_S });
   const recordings = new RecordingService(telephony, calls, systemClock, log, { enabled: config.CTI_RECORD_CALLS, directory: config.CTI_RECORDINGS_DIR, utcOffsetMinutes: BEIJING_OFFSET_MS / 60_000 }, bus);
   const supervision = new SupervisionService(telephony, calls, bus, systemClock, log, { ringTimeoutSeconds: config.CTI_RING_TIMEOUT_S });
@@ -57,10 +72,10 @@ export function createCallControl(d: CallControlWiringDeps) {
         control,
         linkages,
         recordings,
-        recordingLookup: new CallRecordingRepository(d.db),
+        recordingLookup: d.recordingLookup,
         supervision,
         partners,
-        audit: new AuditRepository(d.db),
+        audit: d.audit,
         dialGuard: d.dialGuard,
         now: systemClock.now,
         seatOf: (agentId) => d.acd.findAgent(agentId)?.seat,

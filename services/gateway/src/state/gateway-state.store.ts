@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { AcdSnapshot } from '@cti/domain';
-import type { CallServiceSnapshot } from '../call/call.service.js';
+import type { CallRegistrySnapshot } from '../call/call.registry.js';
 import type { CallbackJob } from '../callback/outbound-callback.service.js';
 import type { Logger } from '../logger.js';
 
@@ -9,7 +9,7 @@ export interface GatewayState {
   version: 1;
   savedAt: number;
   acd: AcdSnapshot;
-  calls: CallServiceSnapshot;
+  calls: CallRegistrySnapshot;
   callbacks: CallbackJob[];
 }
 

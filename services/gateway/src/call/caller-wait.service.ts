@@ -1,0 +1,156 @@
+import { maskPhone, type AcdEngine, type Clock, type Language } from '@cti/domain';
+import type { Logger } from '../logger.js';
+import type { EventPublisher } from '../events/event-bus.js';
+import type { CallRecordSink } from './call-record.sink.js';
+import { toCallRecord, type CallSession } from './call-session.js';
+import type { CallChanges } from './call.changes.js';
+import type { CallRegistry } from './call.registry.js';
+import type { CallTelephony } from './call-telephony.port.js';
+import { positionAnnouncement, type CallerWaitSettings, type LanguageMemory } from './caller-wait.js';
+import type { OutboundWork } from './outbound-work.port.js';
+
+/** What the caller's wait needs to know beyond the calls themselves. */
+export interface CallerWaitOptions {
+  /** Announcements, callback offer and surge; absent = none of them (silent hold music). */
+  wait?: CallerWaitSettings;
+  languages: LanguageMemory;
+  /** Who takes a caller's place when they choose a callback; absent = no callback is offered. */
+  outbound?: OutboundWork;
+}
+
+/**
+ * What a waiting caller hears and is offered: hold music, announcements over it (playback bookkeeping), position and
+ * estimated-wait announcements, the callback offer and the surge message, and the caller's remembered language.
+ */
+export class CallerWaitService {
+  /** Playback id → what to do when it finishes. */
+  private readonly playbacks = new Map<string, { callId: string; then: 'moh' | 'hangup' }>();
+  private playbackSeq = 0;
+
+  constructor(
+    private readonly registry: CallRegistry,
+    private readonly telephony: CallTelephony,
+    private readonly acd: Pick<AcdEngine, 'queue'>,
+    private readonly sink: CallRecordSink,
+    private readonly notifier: EventPublisher,
+    private readonly changes: CallChanges,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly options: CallerWaitOptions,
+  ) {}
+
+  /** A caller who must wait: answered (if not yet) and given hold music. */
+  async hold(s: CallSession): Promise<void> {
+    if (!s.callerAnswered) {
+      s.callerAnswered = true;
+      await this.telephony.answer(s.callId);
+    }
+    if (s.phase === 'queued') await this.telephony.startMoh(s.callId);
+  }
+
+  /** Interrupts the hold music with `media`; the music resumes when it finishes. */
+  async announce(s: CallSession, media: string[], then: 'moh' | 'hangup' = 'moh'): Promise<void> {
+    const playbackId = `${s.callId}-pb${++this.playbackSeq}`;
+    if (s.playbackId) {
+      this.playbacks.delete(s.playbackId);
+      await this.telephony.stopPlayback(s.playbackId).catch(() => undefined);
+    }
+    s.playbackId = playbackId;
+    this.playbacks.set(playbackId, { callId: s.callId, then });
+    await this.telephony.stopMoh(s.callId).catch(() => undefined);
+    try {
+      await this.telephony.play(s.callId, playbackId, media);
+    } catch (err) {
+      this.playbacks.delete(playbackId);
+      s.playbackId = undefined;
+      this.log.warn({ callId: s.callId, err: (err as Error).message }, 'announcement failed; back to hold music');
+      if (then === 'hangup') await this.telephony.hangup(s.callId).catch(() => undefined);
+      else if (s.phase === 'queued') await this.telephony.startMoh(s.callId);
+    }
+  }
+
+  /** A playback ended: resume the hold music, or hang up after a farewell. */
+  playbackFinished(playbackId: string): void {
+    const pending = this.playbacks.get(playbackId);
+    if (!pending) return;
+    this.playbacks.delete(playbackId);
+    if (pending.then === 'hangup') {
+      void this.telephony.hangup(pending.callId).catch(() => undefined);
+      return;
+    }
+    const s = this.registry.find(pending.callId);
+    if (!s || s.playbackId !== playbackId) return;
+    s.playbackId = undefined;
+    if (s.phase === 'queued') void this.telephony.startMoh(s.callId).catch(() => undefined);
+  }
+
+  /** The caller's seat is ringing: no announcement should talk over the agent's greeting. */
+  stopForRinging(s: CallSession): void {
+    if (!s.playbackId) return;
+    this.playbacks.delete(s.playbackId);
+    void this.telephony.stopPlayback(s.playbackId).catch(() => undefined);
+    s.playbackId = undefined;
+    void this.telephony.startMoh(s.callId).catch(() => undefined);
+  }
+
+  /** Position/wait announcements, the callback offer after a long wait, and the surge message. */
+  announceToWaiting(): void {
+    const wait = this.options.wait;
+    if (!wait) return;
+    const now = this.clock.now();
+    const queue = this.acd.queue();
+    const longestPredicted = queue.length ? this.estimatedWait(queue.length) : undefined;
+    const surge = queue.length >= wait.surgeWaitingCalls || (longestPredicted ?? 0) >= wait.surgePredictedWaitSeconds;
+    for (const w of queue) {
+      const s = this.registry.find(w.callId);
+      if (!s || s.phase !== 'queued' || s.playbackId || s.queuedAt === undefined) continue;
+      const waited = (now - s.queuedAt) / 1000;
+      if (!s.callbackOffered && this.options.outbound && (surge || (wait.virtualHoldAfterSeconds > 0 && waited >= wait.virtualHoldAfterSeconds))) {
+        s.callbackOffered = true;
+        s.lastAnnouncedAt = now;
+        void this.announce(s, surge ? [...wait.prompts.surge, ...wait.prompts.callbackOffer] : wait.prompts.callbackOffer);
+      } else if (wait.announceIntervalSeconds > 0 && now - (s.lastAnnouncedAt ?? s.queuedAt) >= wait.announceIntervalSeconds * 1000) {
+        s.lastAnnouncedAt = now;
+        void this.announce(s, positionAnnouncement(w.position, this.estimatedWait(w.position)));
+      }
+    }
+  }
+
+  /** The caller pressed 1 after the callback offer: hand their place to the callback service and say goodbye. */
+  callbackRequested(callId: string): void {
+    const s = this.registry.find(callId);
+    const outbound = this.options.outbound;
+    if (!s || s.phase !== 'queued' || !s.callbackOffered || !outbound) return;
+    const now = this.clock.now();
+    s.callbackRequestedAt = now;
+    s.phase = 'ended';
+    this.registry.remove(callId);
+    outbound.takeVirtualHold({ callId, callerNumber: s.callerNumber, did: s.did, language: s.language, trunk: s.trunk, requestedAt: now });
+    const record = toCallRecord(s, now, 'caller');
+    this.log.info({ callId, caller: maskPhone(s.callerNumber) }, 'caller chose a callback keeping their place');
+    this.notifier.publish({ type: 'call.callback_requested', at: now, callId });
+    void this.sink.publish(record);
+    const prompts = this.options.wait?.prompts.callbackConfirmed ?? [];
+    if (prompts.length) void this.announce(s, prompts, 'hangup');
+    else void this.telephony.hangup(callId).catch(() => undefined);
+    this.changes.changed();
+  }
+
+  /** The language remembered for the caller's number, if any, within 300 ms. */
+  async rememberedLanguage(callerNumber: string): Promise<Language | undefined> {
+    if (!callerNumber) return undefined;
+    // The memory is a convenience: a slow or absent Redis must not delay the call.
+    const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 300).unref?.());
+    return Promise.race([this.options.languages.find(callerNumber).catch(() => undefined), timeout]);
+  }
+
+  /** Remembers the language a caller chose for their next call (in the background). */
+  rememberLanguage(callerNumber: string, language: Language): void {
+    if (callerNumber) void this.options.languages.remember(callerNumber, language).catch(() => undefined);
+  }
+
+  /** Estimated wait in seconds for a caller at `position`, from recent answer times. */
+  estimatedWait(position: number): number | undefined {
+    return this.registry.estimatedWait(position, this.clock.now());
+  }
+}
