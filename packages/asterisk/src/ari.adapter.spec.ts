@@ -47,6 +47,13 @@ const quiet = (): AdapterLogger & { errors: Array<[object, string | undefined]> 
 /** The adapter's own dispatch (what the WebSocket listener calls), reached without a connection. */
 const dispatchOf = (ari: AriTelephony) => (event: unknown) => (ari as unknown as { dispatch(e: unknown): void }).dispatch(event);
 
+/** An adapter delivering to `port` as it does after start(), without connecting. */
+function adapterWith(port: TelephonyEvents, log: AdapterLogger): AriTelephony {
+  const ari = new AriTelephony({ url: 'http://127.0.0.1:1', user: 'u', password: 'p', apps: ['cti'] }, log);
+  (ari as unknown as { events: TelephonyEvents }).events = port;
+  return ari;
+}
+
 describe('ARI events: what is subscribed is what is dispatched', () => {
   it('subscribes to exactly the types it has a handler for', () => {
     expect([...DEFAULT_ARI_EVENT_TYPES].sort()).toEqual(Object.keys(ARI_EVENT_HANDLERS).sort());
@@ -82,14 +89,14 @@ describe('ARI events: what is subscribed is what is dispatched', () => {
 describe('ARI recording events', () => {
   it('hands a failed recording to the handler port with its name, format, target and cause (it was dropped before)', () => {
     const { port, calls } = recordingPort();
-    const ari = new AriTelephony({ url: 'http://127.0.0.1:1', user: 'u', password: 'p', apps: ['cti'] }, port, quiet());
+    const ari = adapterWith(port, quiet());
     dispatchOf(ari)({ type: 'RecordingFailed', recording: recording('failed', { cause: 'Disk full' }) });
     expect(calls).toEqual([['recordingFailed', { name: '2026/01/02/1733475600.42', format: 'wav', target: 'bridge:bridge-1733475600.42', cause: 'Disk full' }]]);
   });
 
   it('hands a finished recording to the handler port with its duration', () => {
     const { port, calls } = recordingPort();
-    const ari = new AriTelephony({ url: 'http://127.0.0.1:1', user: 'u', password: 'p', apps: ['cti'] }, port, quiet());
+    const ari = adapterWith(port, quiet());
     dispatchOf(ari)({ type: 'RecordingFinished', recording: recording('done', { duration: 42 }) });
     expect(calls).toEqual([['recordingFinished', { name: '2026/01/02/1733475600.42', format: 'wav', target: 'bridge:bridge-1733475600.42', durationSeconds: 42 }]]);
   });
@@ -100,7 +107,7 @@ describe('ARI recording events', () => {
       throw new Error('boom');
     };
     const log = quiet();
-    const ari = new AriTelephony({ url: 'http://127.0.0.1:1', user: 'u', password: 'p', apps: ['cti'] }, port, log);
+    const ari = adapterWith(port, log);
     expect(() => dispatchOf(ari)({ type: 'RecordingFailed', recording: recording('failed') })).not.toThrow();
     expect(log.errors).toEqual([[{ err: 'boom', event: 'RecordingFailed' }, 'ARI event handler failed']]);
   });
