@@ -62,6 +62,9 @@ export class CallRouting {
       this.reconciling--;
       if (this.reconciling === 0) this.held = false;
     }
+    // Restored callers whose language window passed while nobody served them wait from the moment routing resumes,
+    // not from the next tick (the ticker may not even run yet at start-up).
+    this.admitDue();
     this.dispatch();
   }
 
@@ -111,12 +114,17 @@ export class CallRouting {
   /** Every second: wrap-up expiry and similar ACD timers, callers whose language window passed, then the announcements. */
   tick(): void {
     this.acd.tick();
+    this.admitDue();
+    this.dispatch();
+    this.wait.announceToWaiting();
+  }
+
+  /** Callers whose language window has passed enter the queue, in arrival order (the registry's order). */
+  private admitDue(): void {
     const now = this.clock.now();
     for (const s of this.registry.values()) {
       if (s.phase === 'queued' && s.languagePendingUntil !== undefined && now >= s.languagePendingUntil) this.enterQueue(s);
     }
-    this.dispatch();
-    this.wait.announceToWaiting();
   }
 
   /**

@@ -138,4 +138,19 @@ describe('the caller’s wait', () => {
     g.service.restore(snap);
     expect(g.service.findCall('c1')).toMatchObject({ callId: 'c1', phase: 'queued', languagePendingUntil: expect.any(Number) });
   });
+
+  it('queues restored callers whose language window passed while the gateway was down as soon as routing resumes, in arrival order, before any tick', async () => {
+    // The gateway died between queueing callers and saving that: the saved state still has them in the language window.
+    const f = callFixture(wait);
+    for (const id of ['c1', 'c2', 'c3']) await f.service.inbound(channel(id), 'primary', '12345');
+    const snap = JSON.parse(JSON.stringify(f.service.snapshot()));
+    const g = callFixture(wait);
+    g.clock.advance(10_000); // the restart took longer than the window
+    g.service.restore(snap);
+    g.telephony.channels = [channel('c1'), channel('c2'), channel('c3')];
+    await g.service.reconcile();
+    expect(g.service.isRouting()).toBe(true);
+    // What /api/v1/queue shows the moment /healthz says routing is on: every caller waits, in the order they came.
+    expect(g.acd.queue().map((w) => w.callId)).toEqual(['c1', 'c2', 'c3']);
+  });
 });
