@@ -9,8 +9,14 @@ export interface TicketSettings {
   readonly callbackPolicy: CallbackRetryPolicy;
 }
 
+/** The configuration the ticket policies are derived from. */
+export type TicketSettingsConfig = Pick<
+  Config,
+  'CTI_TICKET_DEADLINE_DAYS' | 'CTI_TICKET_URGENT_HOURS' | 'CTI_TICKET_YELLOW_FRACTION' | 'CTI_TICKET_YELLOW_HOURS' | 'CTI_CALLBACK_MAX_ATTEMPTS' | 'CTI_CALLBACK_RETRY_MINUTES'
+>;
+
 /** Builds the ticket policies from CTI_TICKET_* and CTI_CALLBACK_*; throws on a category missing or unknown. */
-export function ticketSettingsFromConfig(config: Config): TicketSettings {
+export function ticketSettingsFromConfig(config: TicketSettingsConfig): TicketSettings {
   const byCategory: Record<string, { workingDays: number }> = { ...SICHUAN_DEADLINE_POLICY.byCategory };
   for (const pair of config.CTI_TICKET_DEADLINE_DAYS.split(',')) {
     const [name, days] = pair.split(':');

@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, tokenLifetimeDays } from '@cti/contracts';
 import { CtiError, ROLES, STAFF_ROLES, passwordProblems, systemClock, type Role, type StaffRole } from '@cti/domain';
-import { AgentRepository, DepartmentRepository, TokenRepository, createDb, migrate } from '@cti/db';
+import { AgentRepository, AuditRepository, DepartmentRepository, StaffRepository, StaffSessionRepository, TokenRepository, createDb, migrate } from '@cti/db';
 import { createStaffWiring } from './staff/staff.feature.js';
 import type { AdminActor } from './staff/staff-admin.service.js';
 
@@ -126,7 +126,8 @@ async function main(): Promise<void> {
       await new AgentRepository(db).upsert({ id: values.id, name: values.name, skills, backup: values.backup ?? false });
       console.log(JSON.stringify({ id: values.id, skills }));
     } else if (noun === 'staff') {
-      const staff = createStaffWiring({ db, config, clock: systemClock }).admin;
+      const repos = { staff: new StaffRepository(db), staffSessions: new StaffSessionRepository(db), agents: new AgentRepository(db), audit: new AuditRepository(db) };
+      const staff = createStaffWiring({ repos, config, clock: systemClock }).admin;
       const byName = async () => {
         if (!values.username) fail('--username is required');
         const found = await staff.findByUsername(values.username);

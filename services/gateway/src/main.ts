@@ -3,11 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import { CALLBACK_RESULTS_QUEUE, CALL_RECORDS_QUEUE, LINKAGES_QUEUE, loadConfig, tokenLifetimeDays } from '@cti/contracts';
+import { CALLBACK_RESULTS_QUEUE, CALL_RECORDS_QUEUE, LINKAGES_QUEUE, loadConfig } from '@cti/contracts';
 import { AcdEngine, systemClock } from '@cti/domain';
 import { AmiClient, AriTelephony, SeatMonitor, TrunkMonitor, ariAppNames, browserPhoneUrl, browserPhonesEnabled, seatEndpoints, seatName } from '@cti/asterisk';
-import { AgentRepository, AuditRepository, CallRecordingRepository, CallRepository, CallbackTaskRepository, TicketRepository, TokenRepository, createDb, migrateWithRetry } from '@cti/db';
+import { createDb, migrateWithRetry } from '@cti/db';
 import { createLogger } from './logger.js';
+import { createRepositories } from './repositories.js';
 import { createCallFeature } from './call/call.feature.js';
 import { CallRegistry } from './call/call.registry.js';
 import { CallRoutingRelay } from './call/call-routing.relay.js';
@@ -65,6 +66,8 @@ async function main(): Promise<void> {
   await migrateWithRetry(config.CTI_DATABASE_URL, config.CTI_DB_SCHEMA, migrationsDir, (err, attempt) => log.warn({ err: err.message, attempt }, 'database not ready; retrying'));
   log.info({ sinceStartMs: sinceStart() }, 'database schema up to date');
   const db = createDb(config.CTI_DATABASE_URL, config.CTI_DB_SCHEMA);
+  // Every repository, once; features get the ones they use (db itself only for the health check and shutdown).
+  const repos = createRepositories(db, config);
 
   // ---- Redis, the queues to the worker, and the durable publishers of records ----
   // Producer connection fails fast while Redis is away, so records go to the local spool at once.
@@ -105,8 +108,8 @@ async function main(): Promise<void> {
 
   // ---- callbacks and inbound calls, and the state persisted after every change ----
   // Toll-fraud guard: every dial to an outside number (transfers, callbacks) passes the dial policy and is audited.
-  const dialGuard = OutsideDialGuard.fromConfig(config, new AuditRepository(db), systemClock, log);
-  const tickets = new TicketRepository(db);
+  const dialGuard = OutsideDialGuard.fromConfig(config, repos.audit, systemClock, log);
+  const tickets = repos.tickets;
   // Callbacks and the routing loop need each other (the loop hands callback work over, callbacks ask it to route): a typed relay, bound below.
   const routingRelay = new CallRoutingRelay();
   const callbackFeature = createCallbackFeature({
@@ -114,7 +117,7 @@ async function main(): Promise<void> {
     telephony: ari,
     acd,
     results: callbackResults,
-    tasks: new CallbackTaskRepository(db),
+    tasks: repos.callbackTasks,
     tickets,
     trunks,
     dialGuard,
@@ -163,8 +166,8 @@ async function main(): Promise<void> {
     log,
     linkageQueue,
     trunks,
-    recordingLookup: new CallRecordingRepository(db),
-    audit: new AuditRepository(db),
+    recordingLookup: repos.callRecordings,
+    audit: repos.audit,
     dialGuard,
   });
   const spoolStatus = () => [publisher.status(), callbackResults.status(), control.spoolStatus()];
@@ -185,7 +188,7 @@ async function main(): Promise<void> {
   const consolePhones = browserPhones && new ConsolePhoneService(acd, seatNames, browserPhones, systemClock.now, CONSOLE_PHONE_LEASE_MS);
   const agents = new AgentService(
     acd,
-    new AgentRepository(db),
+    repos.agents,
     seats,
     () => {
       seatReachability.enforce();
@@ -195,9 +198,9 @@ async function main(): Promise<void> {
   );
 
   // ---- sign-in, streams, KPIs, operations ----
-  const tokens = new TokenRepository(db, tokenLifetimeDays(config));
+  const tokens = repos.tokens;
   // People sign in with named staff accounts (cookie sessions); machines keep their bearer tokens.
-  const staff = createStaffWiring({ db, config, clock: systemClock, log });
+  const staff = createStaffWiring({ repos, config, clock: systemClock, log });
   const credentials = new CredentialValidity(tokens, {
     [SESSION_PRINCIPAL_PREFIX]: staff.auth,
     // A wallboard ticket a person issued lives while they may still issue one (it outlasts their console session).
@@ -205,10 +208,10 @@ async function main(): Promise<void> {
   });
   // Streams (agent feeds, wallboards) close when their token or session is revoked or expires.
   const tokenWatch = new TokenWatch(credentials, config.CTI_TOKEN_RECHECK_S * 1000, log);
-  const offerAudit = new TicketReadAudit(new AuditRepository(db));
+  const offerAudit = new TicketReadAudit(repos.audit);
   // KPIs, staffing, reports and /metrics: persists agent states and rings, listens to the bus (the wallboard shows its figures).
   const kpiWiring = createKpiWiring({
-    db, config, bus, acd, redis, log, now: systemClock.now,
+    repos, config, bus, acd, redis, log, now: systemClock.now,
     trunks: () => trunks.snapshot(),
     ariUp: () => ari.isUp(),
     amiUp: () => ami.isUp(),
@@ -216,7 +219,7 @@ async function main(): Promise<void> {
     recordSpools: spoolStatus,
   });
   // Operations: incidents opened/resolved from ARI, AMI, trunk and intake state; inspections, reports and backups API.
-  const opsWiring = createOpsWiring({ db, config, bus, redis, log, now: systemClock.now, ariUp: () => ari.isUp(), amiUp: () => ami.isUp(), trunks: () => trunks.snapshot(), spools: () => spoolStatus().map(spoolSignal) });
+  const opsWiring = createOpsWiring({ repos, config, bus, redis, log, now: systemClock.now, ariUp: () => ari.isUp(), amiUp: () => ami.isUp(), trunks: () => trunks.snapshot(), spools: () => spoolStatus().map(spoolSignal) });
 
   // ---- the HTTP API ----
   const app = await buildApp({
@@ -232,9 +235,9 @@ async function main(): Promise<void> {
           seats: seatNames,
           browserPhones,
         }),
-      (routes) => registerSupervisorRoutes(routes, agents, new AuditRepository(db), consolePhones),
-      (routes) => registerStatsRoutes(routes, new CallRepository(db), systemClock.now),
-      ...ticketFeatures(db, config, systemClock.now, (agentId) => calls.findCallByAgent(agentId)?.callerNumber, (agentId) => calls.findCallByAgent(agentId)?.callId),
+      (routes) => registerSupervisorRoutes(routes, agents, repos.audit, consolePhones),
+      (routes) => registerStatsRoutes(routes, repos.calls, systemClock.now),
+      ...ticketFeatures(repos, config, systemClock.now, (agentId) => calls.findCallByAgent(agentId)?.callerNumber, (agentId) => calls.findCallByAgent(agentId)?.callId),
       ...callFeature.features,
       ...callbackFeature.features,
       control.feature,
@@ -259,6 +262,7 @@ async function main(): Promise<void> {
       ari: () => ari.isUp(),
       ami: () => ami.isUp(),
       redis: () => Promise.race([redis.ping().then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), 1_000))]),
+      // The one raw query: a round trip to PostgreSQL, no repository's business.
       postgres: () => sql`select 1`.execute(db).then(() => true, () => false),
       trunks: () => trunks.snapshot(),
       spooledRecords: () => publisher.hasSpooled() || callbackResults.hasSpooled() || control.hasSpooled(),

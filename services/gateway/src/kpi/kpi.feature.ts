@@ -1,10 +1,10 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Kysely } from 'kysely';
 import { REPORTS_QUEUE, type Config, type ReportJobData } from '@cti/contracts';
 import type { AcdEngine } from '@cti/domain';
-import { AgentStateRepository, AlertRepository, KpiRepository, ReportRepository, kpiOverridesFromConfig, type Database } from '@cti/db';
+import { kpiOverridesFromConfig } from '@cti/db';
 import type { RouteFeature } from '../app.js';
+import type { Repositories } from '../repositories.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
 import { registerKpiRoutes } from './kpi.routes.js';
@@ -17,10 +17,26 @@ import { KpiEventRecorder } from './kpi-event.recorder.js';
 import { KpiService, type AnswerRateFigures, type ProjectionFigures, type StaffingFigures } from './kpi.service.js';
 import { ReportRequester } from './report.requester.js';
 
+/** The configuration the KPI, staffing, report and metrics features read. */
+export type KpiConfig = Pick<
+  Config,
+  | 'CTI_KPI_SHORT_ABANDON_S'
+  | 'CTI_KPI_EXCLUDED_LINES'
+  | 'CTI_KPI_PRODUCTIVE_PAUSE_REASONS'
+  | 'CTI_KPI_ALERT_CHECK_S'
+  | 'CTI_STAFFING_HISTORY_DAYS'
+  | 'CTI_STAFFING_SL_GOAL'
+  | 'CTI_STAFFING_PATIENCE_S'
+  | 'CTI_STAFFING_SHRINKAGE'
+  | 'CTI_STAFFING_DEFAULT_AHT_S'
+  | 'CTI_REDIS_PREFIX'
+  | 'CTI_METRICS_TOKEN'
+>;
+
 /** What the KPI, report and metrics features read from the rest of the gateway. */
 export interface KpiWiringDeps {
-  db: Kysely<Database>;
-  config: Config;
+  repos: Pick<Repositories, 'agentStates' | 'kpi' | 'alerts' | 'reports'>;
+  config: KpiConfig;
   bus: EventBus;
   acd: AcdEngine;
   trunks: () => Record<string, { status: string; since: number }>;
@@ -76,10 +92,7 @@ const alertMessage = (kind: string, data: Record<string, unknown>): string => {
  */
 export function createKpiWiring(d: KpiWiringDeps): KpiWiring {
   const c = d.config;
-  const agentStates = new AgentStateRepository(d.db);
-  const facts = new KpiRepository(d.db);
-  const alerts = new AlertRepository(d.db);
-  const reports = new ReportRepository(d.db);
+  const { agentStates, kpi: facts, alerts, reports } = d.repos;
   const overrides = kpiOverridesFromConfig(c);
   const loggedIn = () => d.acd.agents().filter((a) => a.state !== 'logged_out');
 

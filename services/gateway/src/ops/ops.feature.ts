@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Kysely } from 'kysely';
 import { OPS_QUEUE, type Config, type OpsJobData } from '@cti/contracts';
 import { ops } from '@cti/domain';
-import { AuditRepository, BackupRepository, IncidentRepository, InspectionRepository, type Database } from '@cti/db';
 import type { RouteFeature } from '../app.js';
+import type { Repositories } from '../repositories.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
 import { registerOpsRoutes } from './ops.routes.js';
@@ -13,10 +12,28 @@ import { FaultMonitor } from './fault.monitor.js';
 import { IncidentService } from './incident.service.js';
 import { OpsJobRequester } from './ops-job.requester.js';
 
+/** The SLA and fault-detection settings of the configuration (CTI_OPS_*). */
+export type OpsSettingsConfig = Pick<
+  Config,
+  | 'CTI_OPS_RECOVERY_MINUTES'
+  | 'CTI_OPS_YEARLY_FAULT_BUDGET_H'
+  | 'CTI_OPS_FAULT_LEVELS'
+  | 'CTI_OPS_ARI_DOWN_S'
+  | 'CTI_OPS_AMI_DOWN_S'
+  | 'CTI_OPS_TRUNK_DOWN_S'
+  | 'CTI_OPS_RESOLVE_AFTER_S'
+  | 'CTI_OPS_INTAKE_WINDOW_S'
+  | 'CTI_OPS_INTAKE_MIN_FAILED'
+  | 'CTI_OPS_INTAKE_FAILED_RATIO'
+>;
+
+/** The configuration the operations feature reads: its settings and the Redis prefix of the ops jobs queue. */
+export type OpsConfig = OpsSettingsConfig & Pick<Config, 'CTI_REDIS_PREFIX'>;
+
 /** What the operations feature reads from the rest of the gateway. */
 export interface OpsWiringDeps {
-  db: Kysely<Database>;
-  config: Config;
+  repos: Pick<Repositories, 'incidents' | 'audit' | 'inspections' | 'backups'>;
+  config: OpsConfig;
   bus: EventBus;
   /** The gateway's (fail-fast) Redis connection, for the ops jobs queue. */
   redis: Redis;
@@ -38,7 +55,7 @@ export interface OpsWiring {
 }
 
 /** SLA and detection rules from the configuration. */
-export function opsSettingsFromConfig(c: Config): { sla: ops.OpsSlaConfig; rules: ops.DetectionRules; intake: ops.IntakeWatchSettings } {
+export function opsSettingsFromConfig(c: OpsSettingsConfig): { sla: ops.OpsSlaConfig; rules: ops.DetectionRules; intake: ops.IntakeWatchSettings } {
   return {
     sla: ops.createOpsSla(c.CTI_OPS_RECOVERY_MINUTES, c.CTI_OPS_YEARLY_FAULT_BUDGET_H),
     rules: {
@@ -62,7 +79,7 @@ export function opsSettingsFromConfig(c: Config): { sla: ops.OpsSlaConfig; rules
  */
 export function createOpsWiring(d: OpsWiringDeps): OpsWiring {
   const settings = opsSettingsFromConfig(d.config);
-  const incidents = new IncidentRepository(d.db);
+  const { incidents, audit, inspections, backups } = d.repos;
   const monitor = new FaultMonitor(
     incidents,
     { ari: d.ariUp, ami: d.amiUp, trunks: d.trunks, spools: d.spools },
@@ -73,12 +90,10 @@ export function createOpsWiring(d: OpsWiringDeps): OpsWiring {
     d.log,
   );
   d.bus.subscribe(monitor.handle);
-  const service = new IncidentService(incidents, new AuditRepository(d.db), settings.sla, d.now, randomUUID);
+  const service = new IncidentService(incidents, audit, settings.sla, d.now, randomUUID);
   const queue = new Queue<OpsJobData>(OPS_QUEUE, { connection: d.redis, prefix: d.config.CTI_REDIS_PREFIX });
   queue.on('error', (err) => d.log.debug({ err: err.message }, 'ops queue error'));
   const requester = new OpsJobRequester(queue, d.now, 120_000);
-  const inspections = new InspectionRepository(d.db);
-  const backups = new BackupRepository(d.db);
   return {
     monitor,
     features: [

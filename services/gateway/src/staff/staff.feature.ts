@@ -1,8 +1,7 @@
-import type { Kysely } from 'kysely';
 import type { Config } from '@cti/contracts';
 import type { Clock } from '@cti/domain';
-import { AgentRepository, AuditRepository, StaffRepository, StaffSessionRepository, type Database } from '@cti/db';
 import type { RouteFeature } from '../app.js';
+import type { Repositories } from '../repositories.js';
 import type { StreamSessions } from '../agent/agent-events.feature.js';
 import { registerAuthRoutes } from './auth.routes.js';
 import type { SessionAuth } from '../http/route.registry.js';
@@ -27,6 +26,28 @@ export function staffOrigins(config: Pick<Config, 'CTI_STAFF_ORIGINS'>): string[
   return config.CTI_STAFF_ORIGINS.split(',').filter((o) => o !== '');
 }
 
+/** The configuration staff sign-in reads: lockouts, session lifetimes, allowed origins, production (secure cookies). */
+export type StaffConfig = Pick<
+  Config,
+  | 'CTI_ENV'
+  | 'CTI_STAFF_ORIGINS'
+  | 'CTI_STAFF_LOCKOUT_ATTEMPTS'
+  | 'CTI_STAFF_LOCKOUT_S'
+  | 'CTI_STAFF_SESSION_IDLE_S'
+  | 'CTI_STAFF_SESSION_MAX_S'
+  | 'CTI_STAFF_ADDRESS_FAILURES'
+  | 'CTI_STAFF_ADDRESS_WINDOW_S'
+>;
+
+/** What staff sign-in is built from. */
+export interface StaffWiringDeps {
+  repos: Pick<Repositories, 'staff' | 'staffSessions' | 'agents' | 'audit'>;
+  config: StaffConfig;
+  clock: Clock;
+  hasher?: PasswordHasher;
+  log?: StaffAuthLog;
+}
+
 /** Staff accounts and sessions wired on the database: the services, and what the registry and streams take. */
 export interface StaffWiring {
   auth: StaffAuthService;
@@ -40,13 +61,11 @@ export interface StaffWiring {
 }
 
 /** Wires staff sign-in (services/gateway/src/staff) for the gateway or the admin CLI. */
-export function createStaffWiring(d: { db: Kysely<Database>; config: Config; clock: Clock; hasher?: PasswordHasher; log?: StaffAuthLog }): StaffWiring {
+export function createStaffWiring(d: StaffWiringDeps): StaffWiring {
   const hasher = d.hasher ?? new ScryptPasswordHasher();
-  const accounts = new StaffRepository(d.db);
-  const sessions = new StaffSessionRepository(d.db);
-  const audit = new AuditRepository(d.db);
+  const { staff: accounts, staffSessions: sessions, agents, audit } = d.repos;
   const auth = new StaffAuthService(accounts, sessions, hasher, audit, d.clock, staffAuthSettings(d.config), d.log);
-  const admin = new StaffAdminService(accounts, sessions, new AgentRepository(d.db), hasher, audit, d.clock);
+  const admin = new StaffAdminService(accounts, sessions, agents, hasher, audit, d.clock);
   const production = d.config.CTI_ENV === 'production';
   const allowedOrigins = staffOrigins(d.config);
   return {

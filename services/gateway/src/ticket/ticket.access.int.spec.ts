@@ -8,6 +8,7 @@ import { AgentRepository, CallRepository, DepartmentRepository, TicketRepository
 import { buildApp } from '../app.js';
 import { createLogger } from '../logger.js';
 import { ticketFeatures } from './ticket.feature.js';
+import { createRepositories } from '../repositories.js';
 import { useTestSchema } from '../../../../packages/db/src/test-schema.fixtures.test.js';
 
 const testSchema = useTestSchema('it_tkt_access', 5);
@@ -53,7 +54,7 @@ beforeAll(async () => {
     logger: createLogger('test', 'silent'),
     tokens,
     health: { ari: () => true, ami: () => true, redis: async () => true, postgres: async () => true, trunks: () => ({}), spooledRecords: () => false },
-    features: ticketFeatures(db, config, Date.now, (agentId) => live.get(agentId), (agentId) => liveIds.get(agentId)),
+    features: ticketFeatures(createRepositories(db, config), config, Date.now, (agentId) => live.get(agentId), (agentId) => liveIds.get(agentId)),
   });
   a1Ticket = await open('a1', '13811112222');
   otherTicket = await open('sup', '13955556666');

@@ -1,19 +1,8 @@
-import type { Kysely } from 'kysely';
-import type { Config } from '@cti/contracts';
+import type { Config, TicketSettingsConfig } from '@cti/contracts';
 import { ticketSettingsFromConfig } from '@cti/contracts';
-import {
-  AuditRepository,
-  CachedWorkingCalendar,
-  CalendarRepository,
-  DepartmentRepository,
-  ExchangeRepository,
-  QaRepository,
-  SmsRepository,
-  TicketCallbackRepository,
-  TicketRepository,
-  type Database,
-} from '@cti/db';
+import { CachedWorkingCalendar } from '@cti/db';
 import type { RouteFeature } from '../app.js';
+import type { Repositories } from '../repositories.js';
 import { registerTicketEngineRoutes, registerTicketRoutes } from './ticket.routes.js';
 import { registerDepartmentRoutes } from './department.routes.js';
 import { registerCalendarRoutes } from './calendar.routes.js';
@@ -27,21 +16,23 @@ import type { LiveCallerOf } from './ticket.access.js';
 import { TicketReadAudit } from './ticket-read.audit.js';
 import { TicketReadBudget } from './ticket-read.budget.js';
 
+/** The configuration the ticket engine reads: its policies, the 110 exchange, the read cap and QA sampling. */
+export type TicketConfig = TicketSettingsConfig &
+  Pick<Config, 'CTI_EXCHANGE_INBOUND_SECRET' | 'CTI_EXCHANGE_WINDOW_S' | 'CTI_TICKET_READ_BUDGET_PER_HOUR' | 'CTI_QA_SAMPLE_RATE' | 'CTI_QA_STAFF' | 'CTI_QA_RUBRIC_FILE'>;
+
+/** The repositories the ticket engine reads and writes. */
+export type TicketRepositories = Pick<Repositories, 'tickets' | 'departments' | 'calendar' | 'ticketCallbacks' | 'sms' | 'exchange' | 'qa' | 'audit'>;
+
 /**
  * Wires the ticket engine (tickets, departments, calendar, callbacks, QA, 110 exchange) into route features. Every
  * ticket read is scoped by role, audited and counted (`liveCallerOf`: an agent reads the current caller's tickets;
  * `liveCallIdOf`: which call that is, so a desk can ask for the caller's open tickets by call).
  */
-export function ticketFeatures(db: Kysely<Database>, config: Config, now: () => number, liveCallerOf: LiveCallerOf, liveCallIdOf?: (agentId: string) => string | undefined): RouteFeature[] {
+export function ticketFeatures(repos: TicketRepositories, config: TicketConfig, now: () => number, liveCallerOf: LiveCallerOf, liveCallIdOf?: (agentId: string) => string | undefined): RouteFeature[] {
   const settings = ticketSettingsFromConfig(config);
-  const tickets = new TicketRepository(db);
-  const departments = new DepartmentRepository(db);
-  const calendarRepo = new CalendarRepository(db);
+  const { tickets, departments, calendar: calendarRepo, ticketCallbacks: callbacks, sms, exchange, qa } = repos;
+  // The working calendar is cached (state): one per ticket engine, on the shared calendar repository.
   const calendar = new CachedWorkingCalendar(calendarRepo, 60_000, now);
-  const callbacks = new TicketCallbackRepository(db);
-  const sms = new SmsRepository(db);
-  const exchange = new ExchangeRepository(db);
-  const qa = new QaRepository(db);
   const service = new TicketService(
     tickets,
     departments,
@@ -68,7 +59,7 @@ export function ticketFeatures(db: Kysely<Database>, config: Config, now: () => 
     { secret: config.CTI_EXCHANGE_INBOUND_SECRET, windowSeconds: config.CTI_EXCHANGE_WINDOW_S },
     now,
   );
-  const access = { audit: new TicketReadAudit(new AuditRepository(db)), budget: new TicketReadBudget(config.CTI_TICKET_READ_BUDGET_PER_HOUR, now), liveCallerOf, ...(liveCallIdOf && { liveCallIdOf }) };
+  const access = { audit: new TicketReadAudit(repos.audit), budget: new TicketReadBudget(config.CTI_TICKET_READ_BUDGET_PER_HOUR, now), liveCallerOf, ...(liveCallIdOf && { liveCallIdOf }) };
   const listOptions = { warningPolicy: settings.warningPolicy, now, access };
   const qaSettings = { rate: config.CTI_QA_SAMPLE_RATE, staff: config.CTI_QA_STAFF.split(',').map((s) => s.trim()).filter(Boolean), rubric: loadQaRubric(config.CTI_QA_RUBRIC_FILE) };
   return [

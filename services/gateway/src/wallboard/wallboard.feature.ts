@@ -10,9 +10,12 @@ import type { WallboardFigures } from './wallboard.figures.js';
 import { registerWallboardRoutes } from './wallboard.routes.js';
 import { WallboardTickets } from './wallboard.ticket.js';
 
+/** The configuration the wallboard reads: its tickets' secret and lifetime, and how often its figures refresh. */
+export type WallboardConfig = Pick<Config, 'CTI_WALLBOARD_SECRET' | 'CTI_WALLBOARD_TICKET_TTL_S' | 'CTI_WALLBOARD_STATS_S'>;
+
 /** What the wallboard reads from the rest of the gateway. */
 export interface WallboardFeatureDeps {
-  config: Pick<Config, 'CTI_WALLBOARD_SECRET' | 'CTI_WALLBOARD_TICKET_TTL_S' | 'CTI_WALLBOARD_STATS_S'>;
+  config: WallboardConfig;
   /** Any event schedules a push; a call's end or a KPI alert also refreshes the database figures. */
   bus: Pick<EventBus, 'subscribe'>;
   /** Waiting calls and agent states. */
