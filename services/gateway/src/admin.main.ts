@@ -18,9 +18,10 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { loadConfig, tokenLifetimeDays } from '@cti/contracts';
+import { loadConfig } from '@cti/contracts';
 import { CtiError, ROLES, STAFF_ROLES, passwordProblems, systemClock, type Role, type StaffRole } from '@cti/domain';
-import { AgentRepository, AuditRepository, DepartmentRepository, StaffRepository, StaffSessionRepository, TokenRepository, createDb, migrate } from '@cti/db';
+import { createDb, migrate } from '@cti/db';
+import { createRepositories } from './repositories.js';
 import { createStaffWiring } from './staff/staff.feature.js';
 import type { AdminActor } from './staff/staff-admin.service.js';
 
@@ -92,15 +93,16 @@ function fail(msg: string): never {
 async function main(): Promise<void> {
   await migrate(config.CTI_DATABASE_URL, config.CTI_DB_SCHEMA, fileURLToPath(new URL('../../../migrations', import.meta.url)));
   const db = createDb(config.CTI_DATABASE_URL, config.CTI_DB_SCHEMA, 2);
-  const tokens = new TokenRepository(db, tokenLifetimeDays(config));
+  const repos = createRepositories(db, config);
+  const tokens = repos.tokens;
   try {
     if (noun === 'token' && verb === 'create') {
       const role = values.role as Role;
       if (!ROLES.includes(role)) fail(`--role must be one of ${ROLES.join(', ')}`);
       if (!values.label) fail('--label is required');
-      if (values.agent && !(await new AgentRepository(db).findById(values.agent))) fail(`no agent ${values.agent}`);
+      if (values.agent && !(await repos.agents.findById(values.agent))) fail(`no agent ${values.agent}`);
       if ((role === 'department') !== (values.department !== undefined)) fail(role === 'department' ? '--department is required for a department token' : '--department only goes with --role department');
-      if (values.department && !(await new DepartmentRepository(db).findById(values.department))) fail(`no department ${values.department}`);
+      if (values.department && !(await repos.departments.findById(values.department))) fail(`no department ${values.department}`);
       const days = values.days === undefined ? undefined : Number(values.days);
       if (days !== undefined && !(Number.isInteger(days) && days >= 1 && days <= 3650)) fail('--days must be a whole number of days, 1..3650');
       console.log(await tokens.create(role, values.label, values.agent ?? null, values.department ?? null, days));
@@ -123,10 +125,9 @@ async function main(): Promise<void> {
         if (!skill || !Number.isInteger(n) || n < 1 || n > 10) fail(`bad skill "${part}": use name:level with level 1..10`);
         skills[skill] = n;
       }
-      await new AgentRepository(db).upsert({ id: values.id, name: values.name, skills, backup: values.backup ?? false });
+      await repos.agents.upsert({ id: values.id, name: values.name, skills, backup: values.backup ?? false });
       console.log(JSON.stringify({ id: values.id, skills }));
     } else if (noun === 'staff') {
-      const repos = { staff: new StaffRepository(db), staffSessions: new StaffSessionRepository(db), agents: new AgentRepository(db), audit: new AuditRepository(db) };
       const staff = createStaffWiring({ repos, config, clock: systemClock }).admin;
       const byName = async () => {
         if (!values.username) fail('--username is required');

@@ -58,7 +58,7 @@ export interface Repositories {
 /** The configuration the repositories read: the bearer tokens' lifetimes by role. */
 export type RepositoriesConfig = Pick<Config, 'CTI_TOKEN_LIFETIME_DAYS'>;
 
-/** Builds every repository once (main.ts; the admin CLI builds the few it uses). */
+/** Builds every repository once (main.ts, and the admin CLI for its commands). */
 export function createRepositories(db: Kysely<Database>, config: RepositoriesConfig): Repositories {
   return {
     agents: new AgentRepository(db),
