@@ -4,32 +4,12 @@
  * Run: npm run bench:acd (it builds packages/domain first; the engine runs from its dist, as the gateway runs it).
  * The last line printed is the JSON summary.
  */
-import { AcdEngine, ManualClock, type AcdConfig, type AgentProfile, type Language } from '@cti/domain';
+import { AcdEngine, ManualClock, createSeededRandom, defaultAcdConfig, type AcdConfig, type AgentProfile, type Language } from '@cti/domain';
 import { loadGc } from './measure.js';
 import { atFloorIndex } from './stats.js';
 
-const config: AcdConfig = {
-  defaultStrategy: 'longest_idle',
-  lines: { '96345': { strategy: 'skill_sparing', requiredSkill: 'consumer' } },
-  wrapUpSeconds: 30,
-  maxRingNoAnswer: 3,
-  mandarinOverflowSeconds: 20,
-  pauseReasons: ['break', 'meal', 'training', 'meeting', 'callback_work', 'qa_work'],
-  backupThreshold: { waitingCalls: 10, longestWaitSeconds: 60 },
-  priorityAgeingPerSecond: 0.01,
-};
-
-/** Deterministic PRNG so runs are comparable. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Production defaults plus one skill-sparing line, so the bench exercises both routing strategies.
+const config: AcdConfig = { ...defaultAcdConfig, lines: { '96345': { strategy: 'skill_sparing', requiredSkill: 'consumer' } } };
 
 /** A realistic seat mix: mostly Mandarin, a fifth bilingual, some hotline specialists, a few backup helpers. */
 function profile(i: number, rand: () => number): AgentProfile {
@@ -49,7 +29,7 @@ interface Phase {
 
 /** Decision driven by an agent becoming ready: all agents busy, `waiting` calls queued; one agent readies and takes the best call. */
 function readyDriven(agents: number, waiting: number, decisions: number): Phase {
-  const rand = rng(1);
+  const rand = createSeededRandom(1); // deterministic, so runs are comparable
   const clock = new ManualClock(1_700_000_000_000);
   const engine = new AcdEngine(config, clock);
   for (let i = 0; i < agents; i++) {
@@ -97,7 +77,7 @@ function readyDriven(agents: number, waiting: number, decisions: number): Phase 
 
 /** Decision driven by a new call: `waiting` Tibetan calls queue for busy Tibetan agents while Mandarin agents are ready; a Mandarin call arrives and is routed. */
 function enqueueDriven(agents: number, waiting: number, decisions: number): Phase {
-  const rand = rng(2);
+  const rand = createSeededRandom(2);
   const clock = new ManualClock(1_700_000_000_000);
   const engine = new AcdEngine({ ...config, wrapUpSeconds: 0 }, clock);
   for (let i = 0; i < agents; i++) {
