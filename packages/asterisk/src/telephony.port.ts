@@ -25,6 +25,12 @@ export const LEG_VARS = { role: 'CTI_ROLE', owner: 'CTI_OWNER', trunk: 'CTI_TRUN
 /** The role the dialplan gives a citizen's inbound call. */
 export const INBOUND_ROLE = 'inbound';
 
+/** The dial string of an agent's seat: its PJSIP endpoint (asterisk-conf renders one per seat). */
+export const seatEndpoint = (seat: string): string => `PJSIP/${seat}`;
+
+/** The dial string of an outside number (digits only, outbound prefix included) over carrier trunk `trunk-<trunk>`. */
+export const trunkEndpoint = (digits: string, trunk: 'primary' | 'backup'): string => `PJSIP/${digits}@trunk-${trunk}`;
+
 /**
  * The id of the channel a snoop channel spies on, from the snoop's name (`Snoop/<spied channel's unique id>-<8 hex>`,
  * as Asterisk's res_stasis_snoop names it; the unique id of a channel the gateway originates is the id it chose);

@@ -9,7 +9,7 @@ import { AmiClient, AriTelephony, SeatMonitor, TrunkMonitor, ariAppNames, browse
 import { createDb, migrateWithRetry } from '@cti/db';
 import { createLogger } from './logger.js';
 import { createRepositories } from './repositories.js';
-import { createCallFeature } from './call/call.feature.js';
+import { FALLBACK_CONTEXT, createCallFeature } from './call/call.feature.js';
 import { CallRegistry } from './call/call.registry.js';
 import { CallRoutingRelay } from './call/call-routing.relay.js';
 import { CallStasisHandler } from './call/call.stasis.js';
@@ -288,7 +288,7 @@ async function main(): Promise<void> {
   }, 1_000);
   const missedCallPoller = setInterval(() => void callbacks.pollMissedCalls(), 3_000);
   // Calls the dialplan fallback served while this gateway was down (or could not serve them) become records too.
-  const fallbackImporter = new FallbackQueueLogImporter(config.CTI_QUEUE_LOG_FILE, config.CTI_SPOOL_DIR, 'cti-fallback', publisher, (seat) => acd.agents().find((a) => a.seat === seat && a.state !== 'logged_out')?.agentId, log);
+  const fallbackImporter = new FallbackQueueLogImporter(config.CTI_QUEUE_LOG_FILE, config.CTI_SPOOL_DIR, FALLBACK_CONTEXT, publisher, (seat) => acd.agents().find((a) => a.seat === seat && a.state !== 'logged_out')?.agentId, log);
   void fallbackImporter.importNow();
   const fallbackImports = setInterval(() => void fallbackImporter.importNow(), 5_000);
 

@@ -1,8 +1,5 @@
-import { INBOUND_ROLE, LEG_VARS, spiedChannelOf, type ChannelInfo, type DialOptions, type TelephonyPort } from '@cti/asterisk';
+import { INBOUND_ROLE, LEG_VARS, seatEndpoint, spiedChannelOf, type ChannelInfo, type DialOptions, type TelephonyPort } from '@cti/asterisk';
 import type { CallTelephony, ChannelTags, SeatRing } from './call-telephony.port.js';
-
-/** The PJSIP endpoint an agent's seat is rung on. */
-const seatEndpoint = (seat: string) => `PJSIP/${seat}`;
 
 /**
  * CallTelephony over the gateway's TelephonyPort (ARI): knows the seat endpoints, the Stasis arguments of an agent

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CtiError, maskPhone, normalizeDialNumber, type AcdEngine, type Assignment, type Clock, type Language, type OutboundCallbackKind, type OutboundCallbackRecord, type OutboundCallbackResult, type TrunkName } from '@cti/domain';
-import type { ChannelInfo, TelephonyPort } from '@cti/asterisk';
+import { seatEndpoint, trunkEndpoint, type ChannelInfo, type TelephonyPort } from '@cti/asterisk';
 import type { Logger } from '../logger.js';
 import type { EventPublisher } from '../events/event-bus.js';
 import type { OutboundWork, VirtualHoldRequest } from '../call/outbound-work.port.js';
@@ -232,7 +232,7 @@ export class OutboundCallbackService implements OutboundWork, StasisExtension {
     this.legs.set(leg, job.acdCallId);
     this.events.publish({ type: 'call.offered', at: this.clock.now(), callId: job.acdCallId, agentId: a.agentId, seat: a.seat, caller: maskPhone(job.callerNumber), language: job.language, line: job.did, callback: job.kind });
     this.telephony
-      .dial({ channelId: leg, endpoint: `PJSIP/${a.seat}`, callerNumber: job.callerNumber, timeoutSeconds: this.settings.ringTimeoutSeconds, appArgs: ['cb-agent', job.acdCallId], role: 'callback-seat', owner: job.acdCallId })
+      .dial({ channelId: leg, endpoint: seatEndpoint(a.seat), callerNumber: job.callerNumber, timeoutSeconds: this.settings.ringTimeoutSeconds, appArgs: ['cb-agent', job.acdCallId], role: 'callback-seat', owner: job.acdCallId })
       .catch((err: Error) => {
         this.log.warn({ callbackId: job.recordId, seat: a.seat, err: err.message }, 'seat could not be dialled for a callback');
         this.channelGone(leg);
@@ -283,7 +283,7 @@ export class OutboundCallbackService implements OutboundWork, StasisExtension {
     try {
       await this.telephony.dial({
         channelId: leg,
-        endpoint: `PJSIP/${this.settings.outboundPrefix}${digits}@trunk-${trunk}`,
+        endpoint: trunkEndpoint(`${this.settings.outboundPrefix}${digits}`, trunk),
         callerNumber: this.settings.presentedNumber,
         timeoutSeconds: this.settings.citizenRingSeconds,
         appArgs: ['cb-citizen', job.acdCallId],

@@ -1,5 +1,5 @@
 import { CtiError, maskPhone, type Clock } from '@cti/domain';
-import type { ChannelInfo, TelephonyPort } from '@cti/asterisk';
+import { seatEndpoint, type ChannelInfo, type TelephonyPort } from '@cti/asterisk';
 import type { Logger } from '../logger.js';
 import type { EventPublisher, GatewayEvent } from '../events/event-bus.js';
 import type { StasisExtension } from '../call/call.stasis.js';
@@ -151,7 +151,7 @@ export class CallControlService implements StasisExtension {
     // The target's desk pops this like an offer: who is calling (masked) and from which agent.
     this.events.publish({ type: 'transfer.ringing', at: this.clock.now(), callId: call.callId, transferId: id, kind, fromAgentId: agentId, toAgentId: target, caller: maskPhone(call.callerNumber) });
     try {
-      await this.telephony.dial({ channelId: t.toLeg, endpoint: `PJSIP/${t.toSeat}`, callerNumber: call.callerNumber, timeoutSeconds: this.settings.ringTimeoutSeconds, appArgs: ['xfer', id], role: 'transfer', owner: call.callId });
+      await this.telephony.dial({ channelId: t.toLeg, endpoint: seatEndpoint(t.toSeat), callerNumber: call.callerNumber, timeoutSeconds: this.settings.ringTimeoutSeconds, appArgs: ['xfer', id], role: 'transfer', owner: call.callId });
     } catch (err) {
       this.log.warn({ callId: call.callId, seat: t.toSeat, err: (err as Error).message }, 'transfer target could not be rung');
       await this.targetGone(t);

@@ -1,5 +1,5 @@
 import { CtiError, EXTERNAL_LINKAGE_PARTNER, maskPhone, type Clock, type LinkageMode, type LinkagePartner, type LinkageRecord, type LinkageResult, type TrunkName } from '@cti/domain';
-import type { ChannelInfo, TelephonyPort } from '@cti/asterisk';
+import { trunkEndpoint, type ChannelInfo, type TelephonyPort } from '@cti/asterisk';
 import type { Logger } from '../logger.js';
 import type { EventPublisher } from '../events/event-bus.js';
 import type { StasisExtension } from '../call/call.stasis.js';
@@ -160,7 +160,7 @@ export class LinkageService implements StasisExtension {
     this.byLeg.set(legId, l);
     const dialled = this.telephony.dial({
       channelId: legId,
-      endpoint: `PJSIP/${l.number}@trunk-${trunk}`,
+      endpoint: trunkEndpoint(l.number, trunk),
       callerNumber: this.settings.presentedNumber,
       timeoutSeconds: line.ringTimeoutS,
       appArgs: ['linkage', l.id],

@@ -1,5 +1,5 @@
 import { CtiError, type Clock, type SupervisionMode } from '@cti/domain';
-import type { ChannelInfo, TelephonyPort } from '@cti/asterisk';
+import { seatEndpoint, type ChannelInfo, type TelephonyPort } from '@cti/asterisk';
 import type { Logger } from '../logger.js';
 import type { EventPublisher, SupervisionEndReason } from '../events/event-bus.js';
 import type { StasisExtension } from '../call/call.stasis.js';
@@ -94,7 +94,7 @@ export class SupervisionService implements StasisExtension {
     this.sessions.set(id, session);
     this.byChannel.set(session.seatLeg, id);
     try {
-      await this.telephony.dial({ channelId: session.seatLeg, endpoint: `PJSIP/${o.seat}`, callerNumber: 'supervise', timeoutSeconds: this.settings.ringTimeoutSeconds, appArgs: ['sv-seat', id], role: 'supervisor-seat', owner: call.callId });
+      await this.telephony.dial({ channelId: session.seatLeg, endpoint: seatEndpoint(o.seat), callerNumber: 'supervise', timeoutSeconds: this.settings.ringTimeoutSeconds, appArgs: ['sv-seat', id], role: 'supervisor-seat', owner: call.callId });
     } catch (err) {
       this.end(session, 'seat_unreachable');
       throw new CtiError('CTI_ERR_UNAVAILABLE', `seat ${o.seat} could not be rung`, { seat: o.seat, reason: (err as Error).message });
