@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Principal } from '@cti/db';
 import type { AgentService } from './agent.service.js';
 import { buildApp } from '../app.js';
+import pino from 'pino';
 import { createLogger } from '../logger.js';
 import { registerAgentRoutes } from './agent.routes.js';
 
@@ -42,5 +43,29 @@ describe('transfer targets on the desk', () => {
       skills: ['callback', 'mandarin', 'tibetan'],
     });
     expect((await get('/api/v1/agents/a2/transfer-targets')).statusCode).toBe(403);
+  });
+});
+
+describe('agent state set through the API', () => {
+  it('logs who made an agent ready or paused them, and from which state to which', async () => {
+    const lines: string[] = [];
+    let state = 'ready';
+    const agents = {
+      liveState: () => ({ agentId: 'a1', seat: 'seat-01', state, stateSince: 0, callsAnswered: 0 }),
+      pause: (_id: string, reason: string) => {
+        state = 'paused';
+        return { agentId: 'a1', seat: 'seat-01', state, pauseReason: reason, stateSince: 0, callsAnswered: 0 };
+      },
+    } as unknown as AgentService;
+    app = await buildApp({
+      logger: pino({ level: 'info' }, { write: (line: string) => void lines.push(line) }),
+      tokens: { findPrincipal: async (t) => principals[t] },
+      health: { ari: () => true, ami: () => true, redis: async () => true, postgres: async () => true, trunks: () => ({}), spooledRecords: () => false },
+      features: [(routes) => registerAgentRoutes(routes, agents)],
+    });
+    const res = await app.inject({ method: 'POST', url: '/api/v1/agents/a1/pause', headers: { authorization: 'Bearer a1' }, payload: { reason: 'meeting' } });
+    expect(res.statusCode).toBe(200);
+    const logged = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'agent state set');
+    expect(logged).toMatchObject([{ agentId: 'a1', action: 'pause', from: 'ready', to: 'paused', reason: 'meeting', by: 'agent a1', role: 'agent' }]);
   });
 });

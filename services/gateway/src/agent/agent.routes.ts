@@ -45,9 +45,18 @@ export function registerAgentRoutes(routes: RouteRegistry, agents: AgentService,
       roles: STAFF_ROLES,
       params: agentParams,
       ...(body && { body }),
-      handler: async ({ params, body: input, principal }) => {
+      handler: async ({ params, body: input, principal, req }) => {
         assertMayActFor(principal, params.agentId);
-        return act(params.agentId, input as z.infer<B>);
+        const before = agents.liveState(params.agentId);
+        const after = await act(params.agentId, input as z.infer<B>);
+        // Who made an agent ready or paused them, and from which state: the ACD's own changes (calls, wrap-up,
+        // seat reachability) are logged where they happen, so together they explain every state an agent was in.
+        const view = after as { state?: string; pauseReason?: string; pendingPauseReason?: string } | undefined;
+        req.log.info(
+          { agentId: params.agentId, action: path, from: before?.state ?? 'logged_out', to: view?.state, reason: view?.pauseReason ?? view?.pendingPauseReason, by: principal.staff?.username ?? principal.label, role: principal.role },
+          'agent state set',
+        );
+        return after;
       },
     });
   agentAction(

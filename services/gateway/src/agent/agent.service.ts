@@ -68,6 +68,11 @@ export class AgentService {
     return this.acd.getAgent(agentId);
   }
 
+  /** The agent's live ACD state, or undefined if they never logged in. */
+  liveState(agentId: string): AgentView | undefined {
+    return this.acd.findAgent(agentId);
+  }
+
   /** Logs an agent out (not while on a call). */
   logout(agentId: string): AgentView {
     this.acd.logout(agentId);
