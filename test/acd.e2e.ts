@@ -134,29 +134,35 @@ describe('the ACD on real calls', () => {
     // (tens of seconds seen) must not decide whether they are still there to be answered.
     const callerPrefix = `1397${String(Math.floor(Math.random() * 1e4)).padStart(4, '0')}`;
     const load = placeCalls(ctx.root, { target: sipTarget, from: primary, count: 20, rate: 20, holdMs: 0, mediaPort: ctx.mediaBase, scenario: 'caller-until-hangup', timeoutS: 300, callerPrefix });
-    await waitFor('20 waiting', async () => (await api(ctx, 'GET', '/api/v1/queue')).body.items.length === 20, 20_000);
-    const before = ((await api(ctx, 'GET', '/api/v1/queue')).body.items as Array<{ callId: string }>).map((c) => c.callId);
+    try {
+      await waitFor('20 waiting', async () => (await api(ctx, 'GET', '/api/v1/queue')).body.items.length === 20, 20_000);
+      const before = ((await api(ctx, 'GET', '/api/v1/queue')).body.items as Array<{ callId: string }>).map((c) => c.callId);
 
-    await stopGatewayByPidFile(pidFile(ctx.root, ctx.runId), 'SIGKILL');
-    await restartGateway(ctx.root, ctx.env, ctx.apiUrl);
-    // Routing resumes once the restarted gateway has reconciled its restored queue with Asterisk: then all 20 wait.
-    await waitFor('routing after the reconcile', async () => (await (await fetch(`${ctx.apiUrl}/healthz`)).json()).routing === 'on', 60_000);
-    expect((await api(ctx, 'GET', '/api/v1/queue')).body.items).toHaveLength(20);
-    const after = ((await api(ctx, 'GET', '/api/v1/queue')).body.items as Array<{ callId: string }>).map((c) => c.callId);
-    expect(after).toEqual(before);
+      await stopGatewayByPidFile(pidFile(ctx.root, ctx.runId), 'SIGKILL');
+      await restartGateway(ctx.root, ctx.env, ctx.apiUrl);
+      // Routing resumes once the restarted gateway has reconciled its restored queue with Asterisk: then all 20 wait.
+      await waitFor('routing after the reconcile', async () => (await (await fetch(`${ctx.apiUrl}/healthz`)).json()).routing === 'on', 60_000);
+      expect((await api(ctx, 'GET', '/api/v1/queue')).body.items).toHaveLength(20);
+      const after = ((await api(ctx, 'GET', '/api/v1/queue')).body.items as Array<{ callId: string }>).map((c) => c.callId);
+      expect(after).toEqual(before);
 
-    await setAgents(ctx.agentIds.filter((id) => id !== 'a01'));
-    // Each caller is talking with an agent; then the test ends the calls from the switch.
-    const connected = async () => ((await api(ctx, 'GET', '/api/v1/calls/live')).body.items as Array<{ callId: string; phase: string }>).filter((c) => before.includes(c.callId) && c.phase === 'connected').length;
-    await waitFor('20 callers talking with agents', async () => (await connected()) === 20, 60_000);
-    await hangUpCallers(ctx, callerPrefix);
-    const run = await load;
-    expect(run.successful, run.output.slice(-1500)).toBe(20);
-    await waitFor('20 records', async () => (await callsSince(t0)).length === 20, 20_000);
-    const calls = await callsSince(t0);
-    expect(calls.filter((c) => c.outcome === 'answered')).toHaveLength(20);
-    // Offered (seat rung) in the order they arrived.
-    const byOffer = [...calls].sort((a, b) => (a.offered_at?.getTime() ?? 0) - (b.offered_at?.getTime() ?? 0)).map((c) => c.linked_id);
-    expect(byOffer).toEqual(before);
+      await setAgents(ctx.agentIds.filter((id) => id !== 'a01'));
+      // Each caller is talking with an agent; then the test ends the calls from the switch.
+      const connected = async () => ((await api(ctx, 'GET', '/api/v1/calls/live')).body.items as Array<{ callId: string; phase: string }>).filter((c) => before.includes(c.callId) && c.phase === 'connected').length;
+      await waitFor('20 callers talking with agents', async () => (await connected()) === 20, 60_000);
+      await hangUpCallers(ctx, callerPrefix);
+      const run = await load;
+      expect(run.successful, run.output.slice(-1500)).toBe(20);
+      await waitFor('20 records', async () => (await callsSince(t0)).length === 20, 20_000);
+      const calls = await callsSince(t0);
+      expect(calls.filter((c) => c.outcome === 'answered')).toHaveLength(20);
+      // Offered (seat rung) in the order they arrived.
+      const byOffer = [...calls].sort((a, b) => (a.offered_at?.getTime() ?? 0) - (b.offered_at?.getTime() ?? 0)).map((c) => c.linked_id);
+      expect(byOffer).toEqual(before);
+    } finally {
+      // A failed step must not leave these callers on the line for the next file: end them, then their SIPp.
+      await hangUpCallers(ctx, callerPrefix).catch(() => undefined);
+      await load.catch(() => undefined);
+    }
   });
 });
