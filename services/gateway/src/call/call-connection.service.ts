@@ -35,12 +35,14 @@ export class CallConnection {
       await this.telephony.hangup(legId).catch(() => undefined);
       return;
     }
+    // Set with the leg when the seat was rung.
+    const agent = { agentId: s.agentId as string, seat: s.seat as string };
     try {
       const requeued = s.answeredAt !== undefined && s.bridgeId !== undefined; // a blind transfer: the caller waits in the call's bridge
       s.phase = 'connected';
       s.answeredAt ??= this.clock.now();
       if (!requeued) this.registry.noteAnswer(s.answeredAt);
-      this.acd.connected(s.agentId as string, s.callId);
+      this.acd.connected(agent.agentId, s.callId);
       await this.registry.pendingBridge(s.callId);
       if ((s.phase as CallSession['phase']) === 'ended') return; // the caller hung up meanwhile; ending the call freed the agent
       if (requeued) {
@@ -58,8 +60,8 @@ export class CallConnection {
         s.bridgeId = `bridge-${s.callId}`;
         await Promise.all([this.telephony.stopMoh(s.callId), this.telephony.bridge(s.bridgeId, [s.callId, legId])]);
       }
-      this.log.info({ callId: s.callId, agentId: s.agentId, seat: s.seat, waitMs: s.answeredAt - (s.queuedAt ?? s.arrivedAt) }, 'call answered');
-      this.notifier.publish({ type: 'call.connected', at: this.clock.now(), callId: s.callId, agentId: s.agentId, seat: s.seat });
+      this.log.info({ callId: s.callId, ...agent, waitMs: s.answeredAt - (s.queuedAt ?? s.arrivedAt) }, 'call answered');
+      this.notifier.publish({ type: 'call.connected', at: this.clock.now(), callId: s.callId, ...agent });
       this.changes.changed();
     } catch (err) {
       // The caller never talked to the agent: free the agent and hand the caller to the fallback queue, not drop them.

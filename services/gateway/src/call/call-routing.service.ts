@@ -138,11 +138,12 @@ export class CallRouting {
     const s = this.registry.find(callId);
     if (!s || s.agentChannelId !== legId) return;
     if (s.phase === 'ringing') {
-      this.log.info({ callId, agentId: s.agentId, seat: s.seat }, 'seat did not answer; offering to the next agent');
-      this.acd.ringNoAnswer(s.agentId as string, callId);
+      const agentId = s.agentId as string; // set with the leg when the seat was rung
+      this.log.info({ callId, agentId, seat: s.seat }, 'seat did not answer; offering to the next agent');
+      this.acd.ringNoAnswer(agentId, callId);
       s.phase = 'queued';
       s.agentChannelId = undefined;
-      this.notifier.publish({ type: 'call.ring_no_answer', at: this.clock.now(), callId, agentId: s.agentId });
+      this.notifier.publish({ type: 'call.ring_no_answer', at: this.clock.now(), callId, agentId });
       this.dispatch();
       // Now the caller waits: answer them (if they were only ringing) and play hold music.
       if (s.phase === 'queued' && !s.callerAnswered) void this.wait.hold(s).catch((err) => this.ending.sendToFallback(s, err));

@@ -67,17 +67,15 @@ export interface CallOfferedEvent extends EventBase<'call.offered'> {
 /** The agent answered (or, `transferred`, the transfer target took the call over). */
 export interface CallConnectedEvent extends EventBase<'call.connected'> {
   callId: string;
-  /** Always set in practice; the call session's field is optional, so the type says so. */
-  agentId?: string;
-  seat?: string;
+  agentId: string;
+  seat: string;
   transferred?: true;
 }
 
 /** The seat rang out or was refused; the call is offered to the next agent. */
 export interface CallRingNoAnswerEvent extends EventBase<'call.ring_no_answer'> {
   callId: string;
-  /** Always set in practice; the call session's field is optional, so the type says so. */
-  agentId?: string;
+  agentId: string;
 }
 
 /** The agent left a call that goes on (a transfer or a hand-off); the agent is free. */

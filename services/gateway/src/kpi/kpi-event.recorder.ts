@@ -117,11 +117,10 @@ export class KpiEventRecorder {
       }
       case 'call.offered':
         return { kind: 'offer', callId: e.callId, agentId: e.agentId, at: e.at };
-      // The call session's agent is optional in type (set whenever a seat rang or answered): a ring without one is no fact.
       case 'call.connected':
-        return e.agentId ? { kind: 'resolve', callId: e.callId, agentId: e.agentId, answered: true, at: e.at } : undefined;
+        return { kind: 'resolve', callId: e.callId, agentId: e.agentId, answered: true, at: e.at };
       case 'call.ring_no_answer':
-        return e.agentId ? { kind: 'resolve', callId: e.callId, agentId: e.agentId, answered: false, at: e.at } : undefined;
+        return { kind: 'resolve', callId: e.callId, agentId: e.agentId, answered: false, at: e.at };
       default:
         return undefined;
     }
