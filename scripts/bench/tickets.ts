@@ -17,7 +17,7 @@ import { CallRepository, createDb, migrate } from '@cti/db';
 import type { CallRecord } from '@cti/domain';
 import { processCallRecord } from '../../services/worker/src/call-record.processor.js';
 import { createLogger } from '../../services/worker/src/logger.js';
-import { intakeDeadlineFrom, startTicketJobs } from '../../services/worker/src/ticket-jobs.js';
+import { intakeRulesFrom, startTicketJobs } from '../../services/worker/src/ticket-jobs.js';
 import { deleteRedisKeys, dropSchema, root } from './stack.js';
 import { atFloorIndex } from './stats.js';
 
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   await migrate(DATABASE_URL, run, join(root, 'migrations'));
   const config = loadConfig({ CTI_DATABASE_URL: DATABASE_URL, CTI_DB_SCHEMA: run, CTI_REDIS_URL: REDIS_URL, CTI_REDIS_PREFIX: run, CTI_LOG_LEVEL: 'silent', CTI_SMS_LOG_FILE: `.run/${run}/sms.log` });
   const db = createDb(DATABASE_URL, run, POOL);
-  const calls = new CallRepository(db, intakeDeadlineFrom(db, config));
+  const calls = new CallRepository(db, intakeRulesFrom(db, config));
   const log = createLogger('bench', 'silent');
   const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const queue = new Queue(CALL_RECORDS_QUEUE, { connection, prefix: run });

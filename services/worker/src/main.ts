@@ -15,7 +15,7 @@ import { LINKAGES_QUEUE, RECORDING_RETENTION_QUEUE } from '@cti/contracts';
 import { LinkageRepository } from '@cti/db';
 import { processLinkage } from './linkage.processor.js';
 import { sweepRecordings } from './recording-retention.job.js';
-import { intakeDeadlineFrom, startTicketJobs } from './ticket-jobs.js';
+import { intakeRulesFrom, startTicketJobs } from './ticket-jobs.js';
 import { startOpsJobs } from './ops/ops.jobs.js';
 
 const config = loadConfig(process.env);
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const { applied } = await migrateWithRetry(config.CTI_DATABASE_URL, config.CTI_DB_SCHEMA, migrationsDir, (err, attempt) => log.warn({ err: err.message, attempt }, 'database not ready; retrying'));
   log.info({ sinceStartMs: Math.round(process.uptime() * 1000), applied }, 'database schema up to date');
   const db = createDb(config.CTI_DATABASE_URL, config.CTI_DB_SCHEMA);
-  const calls = new CallRepository(db, intakeDeadlineFrom(db, config));
+  const calls = new CallRepository(db, intakeRulesFrom(db, config));
   const callbackTasks = new CallbackTaskRepository(db);
   const missedCalls = { openForAbandoned: (r: Parameters<CallbackTaskRepository['openForAbandoned']>[0]) => callbackTasks.openForAbandoned(r, config.CTI_MISSED_CALLBACK_AFTER_S * 1000) };
   const connection = new Redis(config.CTI_REDIS_URL, { maxRetriesPerRequest: null });

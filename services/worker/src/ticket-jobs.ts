@@ -26,7 +26,7 @@ import { LogFileSmsAdapter, type SmsPort } from './sms.log-adapter.js';
  * The deadline rules of an intake ticket from a call: the database calendar and the configured deadline policy
  * (the domain's openTicketFromCall applies them: the shortest normal limit until the agent classifies the ticket).
  */
-export function intakeDeadlineFrom(db: Kysely<Database>, config: Config): IntakeDeadlineRules {
+export function intakeRulesFrom(db: Kysely<Database>, config: Config): IntakeDeadlineRules {
   const settings = ticketSettingsFromConfig(config);
   const calendar = new CachedWorkingCalendar(new CalendarRepository(db), 60_000);
   return async () => ({ calendar: await calendar.get(), policy: settings.deadlinePolicy });
