@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CtiError, OVERSIGHT_ROLES, STAFF_ROLES, SUPERVISING_ROLES, inRoleGroup } from '@cti/domain';
+import { CtiError, OVERSIGHT_ROLES, STAFF_ROLES, SUPERVISING_ROLES, inRoleGroup, type AgentView } from '@cti/domain';
 import type { Principal } from '@cti/db';
 import type { AgentService } from './agent.service.js';
 import type { BrowserPhoneCredentialsService } from './browser-phone.credentials.js';
@@ -37,7 +37,7 @@ export function registerAgentRoutes(routes: RouteRegistry, agents: AgentService,
     handler: async () => ({ items: await agents.list() }),
   });
   /** A state change an agent makes on their own seat (or a supervisor on any). */
-  const agentAction = <B extends z.ZodType>(path: string, summary: string, body: B | undefined, act: (agentId: string, body: z.infer<B>) => unknown) =>
+  const agentAction = <B extends z.ZodType>(path: string, summary: string, body: B | undefined, act: (agentId: string, body: z.infer<B>) => AgentView | Promise<AgentView>) =>
     routes.add({
       method: 'POST',
       url: `/api/v1/agents/:agentId/${path}`,
@@ -51,9 +51,8 @@ export function registerAgentRoutes(routes: RouteRegistry, agents: AgentService,
         const after = await act(params.agentId, input as z.infer<B>);
         // Who made an agent ready or paused them, and from which state: the ACD's own changes (calls, wrap-up,
         // seat reachability) are logged where they happen, so together they explain every state an agent was in.
-        const view = after as { state?: string; pauseReason?: string; pendingPauseReason?: string } | undefined;
         req.log.info(
-          { agentId: params.agentId, action: path, from: before?.state ?? 'logged_out', to: view?.state, reason: view?.pauseReason ?? view?.pendingPauseReason, by: principal.staff?.username ?? principal.label, role: principal.role },
+          { agentId: params.agentId, action: path, from: before?.state ?? 'logged_out', to: after.state, reason: after.pauseReason ?? after.pendingPauseReason, by: principal.staff?.username ?? principal.label, role: principal.role },
           'agent state set',
         );
         return after;
