@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { WallboardFeed, type WallboardLiveProbes, type WallboardSnapshot, type WallboardStatsSource } from './wallboard.feed.js';
+import { WallboardFeed, type WallboardLiveProbes, type WallboardSnapshot } from './wallboard.feed.js';
+import type { WallboardFigures } from './wallboard.figures.js';
 
 let now = 100_000;
 let waiting: number[] = [];
@@ -13,7 +14,7 @@ const live: WallboardLiveProbes = {
   activeLinkages: () => 0,
 };
 let offered = 0;
-const source: WallboardStatsSource = {
+const source: WallboardFigures = {
   live: async () => ({ today: { offered } as never, month: {} as never, projection: {} as never }),
   overdueTickets: async () => 3,
   staffing: async () => ({ intervals: [] }),

@@ -1,8 +1,6 @@
 import type { GatewayEvent } from '../events/event-bus.js';
 import type { WallboardAlert, WallboardAnswerRate, WallboardFigures, WallboardProjection, WallboardStaffing } from './wallboard.figures.js';
 
-export type { WallboardAlert } from './wallboard.figures.js';
-
 /** Live readings from the gateway's memory (ACD, calls, trunks); cheap, sampled on every push. */
 export interface WallboardLiveProbes {
   /** Waiting calls with when each started waiting. */
@@ -30,9 +28,6 @@ export interface WallboardStats {
   staffing: WallboardStaffing | null;
   alerts: WallboardAlert[];
 }
-
-/** Database reads behind WallboardStats (the wallboard's port of the KPI figures). */
-export type WallboardStatsSource = WallboardFigures;
 
 /** Everything the wallboard shows. */
 export interface WallboardSnapshot {
@@ -73,7 +68,8 @@ export class WallboardFeed {
 
   constructor(
     private readonly live: WallboardLiveProbes,
-    private readonly source: WallboardStatsSource,
+    /** Database reads behind WallboardStats (the wallboard's port of the KPI figures). */
+    private readonly source: WallboardFigures,
     private readonly now: () => number,
     private readonly settings: WallboardFeedSettings,
     private readonly onError: (err: unknown) => void,
