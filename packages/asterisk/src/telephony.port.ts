@@ -1,3 +1,5 @@
+import type { TrunkName } from '@cti/domain';
+
 /** A channel as the call logic needs to see it. */
 export interface ChannelInfo {
   id: string;
@@ -29,7 +31,7 @@ export const INBOUND_ROLE = 'inbound';
 export const seatEndpoint = (seat: string): string => `PJSIP/${seat}`;
 
 /** The dial string of an outside number (digits only, outbound prefix included) over carrier trunk `trunk-<trunk>`. */
-export const trunkEndpoint = (digits: string, trunk: 'primary' | 'backup'): string => `PJSIP/${digits}@trunk-${trunk}`;
+export const trunkEndpoint = (digits: string, trunk: TrunkName): string => `PJSIP/${digits}@trunk-${trunk}`;
 
 /**
  * The id of the channel a snoop channel spies on, from the snoop's name (`Snoop/<spied channel's unique id>-<8 hex>`,
