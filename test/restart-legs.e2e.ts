@@ -157,9 +157,11 @@ describe('a gateway restart and the legs it placed', () => {
 
   it('across a restart during a three-way call under supervision, keeps the call, takes no leg for a caller, and ends every leg with the call', async () => {
     const partner = startTrunkPhone(ctx, 'trunk-primary', 'seat');
+    let call: { run: Promise<CallerRun>; callId: string } | undefined;
     try {
       await setReady(['a01']);
-      const { run, callId } = await callToA01(384);
+      call = await callToA01(384);
+      const { run, callId } = call;
       await threeWayWith119(callId, partner);
       const started = await api(ctx, 'POST', '/api/v1/supervision', { agentId: 'a01', mode: 'monitor', seat: 'seat-27' });
       expect(started.status, JSON.stringify(started.body)).toBe(200);
@@ -194,6 +196,9 @@ describe('a gateway restart and the legs it placed', () => {
       await waitFor('call stored', async () => (await q('SELECT 1 FROM $S.calls WHERE linked_id = $1', [callId])).length === 1, 20_000);
       expect((await api(ctx, 'GET', '/api/v1/control/calls')).body.items).toEqual([]);
     } finally {
+      // A failure above must not leave the caller up for the next file.
+      if (call) await ari('DELETE', `/channels/${call.callId}`);
+      await call?.run.catch(() => undefined);
       partner.child.kill('SIGKILL');
     }
   }, 120_000);
@@ -201,25 +206,31 @@ describe('a gateway restart and the legs it placed', () => {
   it('across a restart during an attended transfer’s consultation, takes neither agent’s leg for a caller, and frees both agents when the call ends', async () => {
     await setReady(['a01']);
     const { run, callId } = await callToA01(388);
-    expect((await api(ctx, 'POST', '/api/v1/agents/a02/ready')).status).toBe(200);
-    const t = await asA01('POST', '/api/v1/agents/a01/call/transfer', { kind: 'attended', toAgent: 'a02' });
-    expect(t.status, JSON.stringify(t.body)).toBe(200);
-    await waitFor('consulting', async () => (await asA01('GET', '/api/v1/agents/a01/call')).body.transfer?.phase === 'consulting', 20_000);
-    const before = await channels();
-    // Caller (alone in the call's bridge), a01's and a02's seats (in the consultation bridge).
-    expect(before.filter((c) => c.inStasis)).toHaveLength(3);
+    try {
+      expect((await api(ctx, 'POST', '/api/v1/agents/a02/ready')).status).toBe(200);
+      const t = await asA01('POST', '/api/v1/agents/a01/call/transfer', { kind: 'attended', toAgent: 'a02' });
+      expect(t.status, JSON.stringify(t.body)).toBe(200);
+      await waitFor('consulting', async () => (await asA01('GET', '/api/v1/agents/a01/call')).body.transfer?.phase === 'consulting', 20_000);
+      const before = await channels();
+      // Caller (alone in the call's bridge), a01's and a02's seats (in the consultation bridge).
+      expect(before.filter((c) => c.inStasis)).toHaveLength(3);
 
-    const lines = await restartKeepingCall(callId);
-    expect(lines.filter((l) => l.msg === 'keeping a leg of a live call found in Stasis').map((l) => l.role)).toEqual(['transfer']);
-    expect((await channels()).map((c) => c.id).sort()).toEqual(before.map((c) => c.id).sort());
+      const lines = await restartKeepingCall(callId);
+      expect(lines.filter((l) => l.msg === 'keeping a leg of a live call found in Stasis').map((l) => l.role)).toEqual(['transfer']);
+      expect((await channels()).map((c) => c.id).sort()).toEqual(before.map((c) => c.id).sort());
 
-    await ari('DELETE', `/channels/${callId}`);
-    await waitFor('every leg ended', async () => (await channels()).length === 0, 20_000);
-    await run;
-    await waitFor('both agents free', async () => {
-      const items = (await api(ctx, 'GET', '/api/v1/agents')).body.items as Array<{ agentId: string; live: { state: string } | null }>;
-      return items.filter((a) => ['a01', 'a02'].includes(a.agentId)).every((a) => a.live && !['reserved', 'on_call'].includes(a.live.state));
-    }, 20_000);
+      await ari('DELETE', `/channels/${callId}`);
+      await waitFor('every leg ended', async () => (await channels()).length === 0, 20_000);
+      await run;
+      await waitFor('both agents free', async () => {
+        const items = (await api(ctx, 'GET', '/api/v1/agents')).body.items as Array<{ agentId: string; live: { state: string } | null }>;
+        return items.filter((a) => ['a01', 'a02'].includes(a.agentId)).every((a) => a.live && !['reserved', 'on_call'].includes(a.live.state));
+      }, 20_000);
+    } finally {
+      // A failure above must not leave the caller up for the next file (it would find a01 still on the call).
+      await ari('DELETE', `/channels/${callId}`);
+      await run.catch(() => undefined);
+    }
     await api(ctx, 'POST', '/api/v1/agents/a02/pause', { reason: 'meeting' });
   }, 120_000);
 });

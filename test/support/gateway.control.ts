@@ -42,12 +42,17 @@ export async function restartGateway(root: string, env: Record<string, string>, 
   await awaitHealthy(startGateway(root, env), root, env, apiUrl);
 }
 
-/** Waits until the gateway `child` answers /healthz with 200; fails at once, with its log's tail, if it exits first. */
+/**
+ * Waits until the gateway `child` answers /healthz with 200 and routes calls; fails at once, with its log's tail, if it
+ * exits first. A restarted gateway answers 200 as soon as ARI, Redis and PostgreSQL answer, while it still reconciles
+ * its restored state with Asterisk (`routing: 'held'`): what it found in Stasis is known (and logged) only after that.
+ */
 export async function awaitHealthy(child: ChildProcess, root: string, env: Record<string, string>, apiUrl: string): Promise<void> {
   const log = `${root}.run/${env.CTI_DB_SCHEMA}/gateway.log`;
-  await waitFor('gateway healthy', async () => {
+  await waitFor('gateway healthy and routing', async () => {
     if (child.exitCode !== null || child.signalCode !== null) throw new WaitAborted(`gateway exited (${child.exitCode ?? child.signalCode}) while starting:\n${tail(log)}`);
-    return (await fetch(`${apiUrl}/healthz`)).status === 200;
+    const res = await fetch(`${apiUrl}/healthz`);
+    return res.status === 200 && ((await res.json()) as { routing?: string }).routing === 'on';
   }, START_BOUND_MS);
 }
 
