@@ -49,7 +49,8 @@ COPY --from=build /app/packages packages
 COPY --from=build /app/services services
 COPY --from=build /app/web web
 COPY deploy/render-asterisk.sh /usr/local/bin/cti-render-asterisk
-RUN chmod 0755 /usr/local/bin/cti-render-asterisk
+COPY deploy/node-health.sh /usr/local/bin/cti-health
+RUN chmod 0755 /usr/local/bin/cti-render-asterisk /usr/local/bin/cti-health
 # Last, so an upgrade that only adds a migration rebuilds one small layer. The services resolve migrations/ relative
 # to their dist/ (../../../migrations = /app/migrations) and apply what is new when they start.
 COPY migrations migrations

@@ -132,6 +132,8 @@ v1=$work/release-1
 stage "$v1"
 # The images trust what this host trusts locally (a TLS-inspecting proxy's CA, say): deploy/ca-certificates/README.md.
 cp /usr/local/share/ca-certificates/*.crt "$v1/deploy/ca-certificates/" 2>/dev/null || true
+# Docker cannot give a container more open files than the daemon's own hard limit (20000 on some build machines).
+NOFILE=$(ulimit -Hn); { [ "$NOFILE" = unlimited ] || [ "$NOFILE" -gt 65536 ]; } && NOFILE=65536
 rand() { head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n' | head -c "$1"; }
 umask 077
 cat >"$v1/.env" <<EOF
@@ -162,6 +164,7 @@ CTI_SEAT_QUALIFY_S=2
 CTI_PARTNER_BASE_PORT=18900
 CTI_RTP_START=47000
 CTI_RTP_END=47199
+CTI_ASTERISK_NOFILE=$NOFILE
 EOF
 umask 022
 ARI_PASSWORD=$(sed -n 's/^CTI_ARI_PASSWORD=//p' "$v1/.env")

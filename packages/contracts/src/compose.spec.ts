@@ -187,7 +187,7 @@ function interpolatedVariables(text: string): string[] {
 }
 
 /** Variables only Compose reads (never passed to a service): the tag of the images to build and run. */
-const COMPOSE_VARIABLES = new Set(['CTI_IMAGE_TAG']);
+const COMPOSE_VARIABLES = new Set(['CTI_IMAGE_TAG', 'CTI_ASTERISK_NOFILE']);
 /** Settings that are secrets (or carry one): the compose file must refuse to start without them, never default them. */
 const SECRETS = ['CTI_DATABASE_URL', 'CTI_REDIS_URL', 'CTI_ARI_PASSWORD', 'CTI_AMI_PASSWORD', 'CTI_METRICS_TOKEN', 'CTI_EXCHANGE_OUTBOUND_SECRET', 'CTI_EXCHANGE_INBOUND_SECRET'];
 const composeText = readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8');
