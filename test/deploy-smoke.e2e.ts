@@ -4,9 +4,11 @@
 // everything down again. Where no Docker engine can run (the script exits 77) the test is skipped with its reason.
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { describe, expect, inject, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
 
-const ctx = inject('e2e');
+/** The checkout (the script builds its images from a copy of it). */
+const root = fileURLToPath(new URL('..', import.meta.url));
 const NO_DOCKER = 77;
 /** A cold run (base images and every layer built) took about 6 minutes on a quiet machine; leave room for a busy one. */
 const SMOKE_BUDGET_MS = 40 * 60_000;
@@ -26,7 +28,7 @@ interface SmokeResult {
 /** Runs the script in a process group of its own; past the budget the group gets SIGTERM, on which it cleans up. */
 function runSmoke(logFile: string): Promise<{ code: number | null; output: string }> {
   const log = createWriteStream(logFile);
-  const child = spawn('bash', [`${ctx.root}deploy/smoke.sh`], { cwd: ctx.root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('bash', [`${root}deploy/smoke.sh`], { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (d: Buffer) => {
     output += d;
@@ -49,8 +51,9 @@ describe('deployment with docker-compose', () => {
   it(
     'builds every image here, comes up healthy, answers and tickets calls on both trunks, survives a gateway restart and an upgrade, and leaves nothing running',
     async ({ skip }) => {
-      mkdirSync(`${ctx.root}.run/${ctx.runId}`, { recursive: true });
-      const logFile = `${ctx.root}.run/${ctx.runId}/deploy-smoke.log`;
+      const dir = `${root}.run/deploy-smoke-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      mkdirSync(dir, { recursive: true });
+      const logFile = `${dir}/deploy-smoke.log`;
       const { code, output } = await runSmoke(logFile);
       if (code === NO_DOCKER) {
         const reason = /SKIP: (.*)/.exec(output)?.[1] ?? 'no Docker engine';
