@@ -17,7 +17,7 @@ export default defineConfig({
     projects: [
       {
         resolve: { alias },
-        test: { name: 'unit', include: ['packages/*/src/**/*.spec.ts', 'services/*/src/**/*.spec.ts', 'scripts/**/*.spec.ts'], exclude: ['**/*.int.spec.ts', '**/node_modules/**'] },
+        test: { name: 'unit', include: ['packages/*/src/**/*.spec.ts', 'services/*/src/**/*.spec.ts', 'scripts/**/*.spec.ts', 'deploy/**/*.spec.ts'], exclude: ['**/*.int.spec.ts', '**/node_modules/**'] },
       },
       {
         resolve: { alias },
@@ -26,13 +26,19 @@ export default defineConfig({
       {
         resolve: { alias },
         test: {
-          name: 'e2e', include: ['test/**/*.e2e.ts'], testTimeout: 120_000, hookTimeout: 180_000,
+          name: 'e2e', include: ['test/**/*.e2e.ts'], exclude: ['test/deploy-smoke.e2e.ts', '**/node_modules/**'], testTimeout: 120_000, hookTimeout: 180_000,
           // One Asterisk per run: e2e files share it and must not run in parallel.
           fileParallelism: false,
           globalSetup: ['test/support/global-setup.ts'],
           // Each file must leave Asterisk and the gateway clean (checked after its own afterAll hooks).
           setupFiles: ['test/support/clean-stack.setup.ts'],
         },
+      },
+      {
+        // deploy/smoke.sh runs its own compose stack (own ports, own Asterisk in a container), so it runs beside the
+        // e2e files instead of after them; projects without a groupOrder run in parallel.
+        resolve: { alias },
+        test: { name: 'deploy', include: ['test/deploy-smoke.e2e.ts'] },
       },
     ],
   },

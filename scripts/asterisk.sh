@@ -5,6 +5,7 @@
 #   asterisk.sh stop NAME          stop instance NAME (only the process this script started)
 #   asterisk.sh cli NAME CMD       run an Asterisk CLI command on instance NAME
 #   asterisk.sh logdir NAME        print instance NAME's log directory as this host sees it (queue_log lives there)
+#   asterisk.sh mirror [security]  print this machine's Debian mirror (or security archive) from its apt sources
 # Several instances (demo, tests) run side by side: each has its own directories and ports.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,12 +17,14 @@ log() { printf '[asterisk] %s\n' "$*" >&2; }
 
 use_host() { [ "${CTI_ASTERISK_MODE:-auto}" != chroot ] && command -v asterisk >/dev/null 2>&1 && [ ! -x "$ROOTFS/usr/sbin/asterisk" ]; }
 
-# The first Debian mirror of this machine's own apt configuration (never a hard-coded host).
+# The first Debian mirror of this machine's own apt configuration (never a hard-coded host); `apt_mirror security`:
+# its security archive (empty when none is configured).
 apt_mirror() {
-  local m
-  m=$(grep -hsE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' | grep -v security | head -n1)
-  [ -n "$m" ] || m=$(grep -hsE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | awk '{print $2}' | grep -v security | head -n1)
-  [ -n "$m" ] || { log "no Debian mirror found in /etc/apt"; exit 1; }
+  local m pick=(grep -v security)
+  [ "${1:-}" = security ] && pick=(grep security)
+  m=$(grep -hsE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' | "${pick[@]}" | head -n1)
+  [ -n "$m" ] || m=$(grep -hsE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | awk '{print $2}' | "${pick[@]}" | head -n1)
+  [ -n "$m" ] || [ "${1:-}" = security ] || { log "no Debian mirror found in /etc/apt"; exit 1; }
   printf '%s' "$m"
 }
 
@@ -107,5 +110,6 @@ case "$cmd" in
   stop) stop "${1:?instance name}" ;;
   cli) cli "$@" ;;
   logdir) instance_paths "${1:?instance name}"; printf '%s\n' "$OUTER/log" ;;
-  *) echo "usage: $0 provision|start NAME|stop NAME|cli NAME CMD|logdir NAME" >&2; exit 2 ;;
+  mirror) apt_mirror "${1:-}"; echo ;;
+  *) echo "usage: $0 provision|start NAME|stop NAME|cli NAME CMD|logdir NAME|mirror [security]" >&2; exit 2 ;;
 esac

@@ -1,5 +1,6 @@
-// Checks docker-compose.yml and deploy/ against the repository: Docker is not available where the
-// tests run, so this proves the structure compose would act on, not that the containers start.
+// Checks docker-compose.yml and deploy/ against the repository in milliseconds: what every setting must look like and
+// what docker-compose 1.29 (Debian's) refuses or misreads. That the containers build, start and take calls is proven
+// by deploy/smoke.sh (test/deploy-smoke.e2e.ts runs it).
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -185,11 +186,14 @@ function interpolatedVariables(text: string): string[] {
   return [...unescaped.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!);
 }
 
-/** Variables the official postgres and redis images read. */
-const IMAGE_VARIABLES = new Set(['POSTGRES_PASSWORD', 'POSTGRES_USER', 'POSTGRES_DB', 'POSTGRES_INITDB_ARGS', 'PGDATA']);
+/** Variables only Compose reads (never passed to a service): the tag of the images to build and run. */
+const COMPOSE_VARIABLES = new Set(['CTI_IMAGE_TAG', 'CTI_ASTERISK_NOFILE']);
+/** Settings that are secrets (or carry one): the compose file must refuse to start without them, never default them. */
+const SECRETS = ['CTI_DATABASE_URL', 'CTI_REDIS_URL', 'CTI_ARI_PASSWORD', 'CTI_AMI_PASSWORD', 'CTI_METRICS_TOKEN', 'CTI_EXCHANGE_OUTBOUND_SECRET', 'CTI_EXCHANGE_INBOUND_SECRET'];
+const composeText = readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8');
 const schemaKeys = new Set(Object.keys(configSchema.shape));
 
-const compose = asMap(parseYamlSubset(readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8')), 'docker-compose.yml');
+const compose = asMap(parseYamlSubset(composeText), 'docker-compose.yml');
 const services = asMap(compose.services, 'services');
 const service = (name: string) => asMap(services[name], `service ${name}`);
 const NODE_SERVICES = ['asterisk-conf', 'gateway', 'worker'];
@@ -264,21 +268,46 @@ describe('docker-compose.yml', () => {
     expect(checked.length).toBeGreaterThan(2);
   });
 
-  it('interpolates only configuration-schema keys and the postgres image variables', () => {
+  it('interpolates only configuration-schema keys and the image tag', () => {
     const names = new Set(strings(compose).flatMap(interpolatedVariables));
     expect(names.size).toBeGreaterThan(0);
-    for (const name of names) expect(schemaKeys.has(name) || IMAGE_VARIABLES.has(name), `\${${name}}`).toBe(true);
+    for (const name of names) expect(schemaKeys.has(name) || COMPOSE_VARIABLES.has(name), `\${${name}}`).toBe(true);
   });
 
-  it('sets only configuration-schema keys (and postgres image variables) as environment', () => {
+  it('sets only configuration-schema keys as environment', () => {
     for (const [name, raw] of Object.entries(services)) {
       const env = asMap(raw, name).environment;
       if (env === undefined) continue;
-      for (const key of Object.keys(asMap(env, `${name}.environment`))) {
-        if (key.startsWith('CTI_')) expect(schemaKeys.has(key), `${name}: ${key}`).toBe(true);
-        else expect(IMAGE_VARIABLES.has(key), `${name}: ${key}`).toBe(true);
-      }
+      for (const key of Object.keys(asMap(env, `${name}.environment`))) expect(schemaKeys.has(key), `${name}: ${key}`).toBe(true);
     }
+  });
+
+  it('has no default for a secret: each must come from .env or compose refuses to start', () => {
+    const env = asMap(service('gateway').environment, 'gateway.environment');
+    for (const key of SECRETS) expect(String(env[key]), key).toMatch(new RegExp(`^\\$\\{${key}:\\?[^}]+\\}$`));
+  });
+
+  it('configures postgres and redis from the very URLs the gateway and the worker connect with', () => {
+    const env = asMap(service('gateway').environment, 'gateway.environment');
+    expect(asMap(service('postgres').environment, 'postgres.environment')).toEqual({ CTI_DATABASE_URL: env.CTI_DATABASE_URL });
+    expect(asMap(service('redis').environment, 'redis.environment')).toEqual({ CTI_REDIS_URL: env.CTI_REDIS_URL });
+  });
+
+  it('runs every long-running service on the host network and builds on it (the engine has no bridge here)', () => {
+    for (const [name, raw] of Object.entries(services)) {
+      const svc = asMap(raw, name);
+      if (name !== 'asterisk-conf') expect(svc.network_mode, `${name} network_mode`).toBe('host');
+      expect(asMap(svc.build, `${name}.build`).network, `${name} build network`).toBe('host');
+      expect(String(svc.image), `${name} image`).toMatch(/^cti12345\/[a-z]+:\$\{CTI_IMAGE_TAG:-local\}$/);
+    }
+  });
+
+  it('avoids what docker-compose 1.29 refuses or misreads: a top-level name, ${...} nested in a default or message', () => {
+    expect(compose.name).toBeUndefined();
+    expect(compose.version).toBeUndefined();
+    // 1.29 ends a default at the first "}", so ${A:-x${B}y} would read as "x${B" followed by "y}".
+    const nested = [...composeText.matchAll(/\$\{[A-Za-z_][A-Za-z0-9_]*:?[-?][^}]*\$\{/g)].map((m) => m[0]);
+    expect(nested).toEqual([]);
   });
 
   it('gives every node service every setting of the schema, each overridable by the variable of the same name', () => {
@@ -317,13 +346,26 @@ describe('docker-compose.yml', () => {
 describe('deploy/ Dockerfiles', () => {
   it('copy only files that exist in the build context', () => {
     const dockerfiles = readdirSync(join(repoRoot, 'deploy')).filter((f) => f.endsWith('.Dockerfile'));
-    expect(dockerfiles.sort()).toEqual(['asterisk.Dockerfile', 'node.Dockerfile']);
+    expect(dockerfiles.sort()).toEqual(['asterisk.Dockerfile', 'node.Dockerfile', 'postgres.Dockerfile', 'redis.Dockerfile']);
     for (const file of dockerfiles) {
       const text = readFileSync(join(repoRoot, 'deploy', file), 'utf8');
       for (const m of text.matchAll(/^COPY\s+(?!--from)(.+)$/gm)) {
         const sources = m[1]!.trim().split(/\s+/).slice(0, -1);
         for (const source of sources) expect(existsSync(join(repoRoot, source)), `${file}: ${source}`).toBe(true);
       }
+    }
+  });
+
+  it('build FROM a local Debian base made by deploy/base-image.sh (or an earlier stage), never a registry image', () => {
+    for (const file of readdirSync(join(repoRoot, 'deploy')).filter((f) => f.endsWith('.Dockerfile'))) {
+      const text = readFileSync(join(repoRoot, 'deploy', file), 'utf8');
+      const stages: string[] = [];
+      for (const m of text.matchAll(/^FROM\s+(\S+)(?:\s+AS\s+(\S+))?\s*$/gim)) {
+        const base = m[1]!;
+        expect(/^cti12345\/base:[a-z]+$/.test(base) || stages.includes(base), `${file}: FROM ${base}`).toBe(true);
+        if (m[2]) stages.push(m[2]);
+      }
+      expect(text, file).toMatch(/^FROM /m);
     }
   });
 });
