@@ -41,6 +41,9 @@ export const DEPARTMENT_PROXY_ROLES = ['supervisor', 'manager'] as const satisfi
 /** Those who keep the centre's reference data (working calendar, departments): managers and administrators. */
 export const REFERENCE_DATA_ROLES = ['manager', 'admin'] as const satisfies readonly Role[];
 
+/** Those who run the knowledge base (知识库): write, review and publish articles — shift leads and managers. */
+export const KB_EDITOR_ROLES = ['supervisor', 'manager', 'admin'] as const satisfies readonly Role[];
+
 /** Whether `role` (a principal's, or any string read from outside) belongs to `group`. */
 export function inRoleGroup(group: readonly Role[], role: string): boolean {
   return (group as readonly string[]).includes(role);

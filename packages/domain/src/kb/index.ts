@@ -1,0 +1,2 @@
+export * from './kb.text.js';
+export * from './kb.workflow.js';
