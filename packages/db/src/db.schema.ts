@@ -414,6 +414,54 @@ export interface StaffSessionsTable {
   user_agent: string | null;
 }
 
+/** Row of `kb_articles`: a knowledge-base article (知识库条目). */
+export interface KbArticlesTable {
+  id: Generated<string>;
+  title: string;
+  body: string;
+  category: string;
+  department_id: string | null;
+  region: string | null;
+  keywords: string[];
+  valid_from: ColumnType<string | null, string | null, string | null>;
+  valid_until: ColumnType<string | null, string | null, string | null>;
+  status: 'draft' | 'review' | 'published' | 'withdrawn';
+  version: Generated<number>;
+  title_text: string;
+  search_text: string;
+  grams: string[];
+  use_count: Generated<number>;
+  created_by: string;
+  created_at: Generated<Date>;
+  edited_by: string;
+  updated_at: Generated<Date>;
+  published_by: string | null;
+  published_at: Timestamp | null;
+}
+
+/** Row of `kb_article_history`: one change of an article (a version of its text, or a workflow step). */
+export interface KbArticleHistoryTable {
+  id: Generated<string>;
+  article_id: string;
+  version: number;
+  action: 'create' | 'edit' | 'submit' | 'approve' | 'reject' | 'withdraw' | 'reopen';
+  status: string;
+  actor: string;
+  at: Generated<Date>;
+  content: Json<Record<string, unknown>> | null;
+  note: string | null;
+}
+
+/** Row of `kb_article_uses`: an agent marked an article as what answered a call. */
+export interface KbArticleUsesTable {
+  id: Generated<string>;
+  article_id: string;
+  agent_id: string | null;
+  call_id: string | null;
+  ticket_id: string | null;
+  used_at: Generated<Date>;
+}
+
 export interface Database {
   calls: CallsTable;
   missed_call_tasks: MissedCallTasksTable;
@@ -442,4 +490,7 @@ export interface Database {
   ops_backups: OpsBackupsTable;
   staff_accounts: StaffAccountsTable;
   staff_sessions: StaffSessionsTable;
+  kb_articles: KbArticlesTable;
+  kb_article_history: KbArticleHistoryTable;
+  kb_article_uses: KbArticleUsesTable;
 }

@@ -25,3 +25,4 @@ export * from './incident.repository.js';
 export * from './inspection.repository.js';
 export * from './backup.repository.js';
 export * from './call-recording.repository.js';
+export * from './kb.repository.js';

@@ -1,0 +1,297 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { CtiError, assertKbValidity, kbBigrams, kbEditableIn, kbSearchText, kbStatusAfterEdit, kbTransition, normalizeKbText, type KbAction, type KbQuery, type KbStatus } from '@cti/domain';
+import type { Database, KbArticlesTable } from './db.schema.js';
+
+/** What an editor writes: the article's text and where it applies. Dates are Beijing calendar days 'YYYY-MM-DD'. */
+export interface KbArticleInput {
+  title: string;
+  body: string;
+  category: string;
+  departmentId: string | null;
+  region: string | null;
+  keywords: string[];
+  validFrom: string | null;
+  validUntil: string | null;
+}
+
+/** An article as the API shows it. */
+export interface KbArticle extends KbArticleInput {
+  id: string;
+  status: KbStatus;
+  version: number;
+  useCount: number;
+  createdBy: string;
+  createdAt: Date;
+  editedBy: string;
+  updatedAt: Date;
+  publishedBy: string | null;
+  publishedAt: Date | null;
+}
+
+/** One entry of an article's history. */
+export interface KbHistoryEntry {
+  version: number;
+  action: string;
+  status: string;
+  actor: string;
+  at: Date;
+  content: Record<string, unknown> | null;
+  note: string | null;
+}
+
+/** Which articles a search reads: what agents see today (published, inside the validity window), or all of them. */
+export type KbScope = { kind: 'agents'; today: string } | { kind: 'all'; status?: KbStatus };
+
+export interface KbSearch {
+  query?: KbQuery;
+  category?: string;
+  scope: KbScope;
+  limit: number;
+  offset: number;
+}
+
+type Row = Omit<Selectable<KbArticlesTable>, 'valid_from' | 'valid_until' | 'title_text' | 'search_text' | 'grams'> & { valid_from: string | null; valid_until: string | null };
+
+const present = (r: Row): KbArticle => ({
+  id: r.id,
+  title: r.title,
+  body: r.body,
+  category: r.category,
+  departmentId: r.department_id,
+  region: r.region,
+  keywords: r.keywords,
+  validFrom: r.valid_from,
+  validUntil: r.valid_until,
+  status: r.status,
+  version: r.version,
+  useCount: r.use_count,
+  createdBy: r.created_by,
+  createdAt: r.created_at,
+  editedBy: r.edited_by,
+  updatedAt: r.updated_at,
+  publishedBy: r.published_by,
+  publishedAt: r.published_at,
+});
+
+/** The stored search columns of an article's text. */
+function searchColumns(a: KbArticleInput): { title_text: string; search_text: string; grams: string[] } {
+  const search_text = kbSearchText(a);
+  return { title_text: normalizeKbText(a.title), search_text, grams: kbBigrams(search_text) };
+}
+
+const contentOf = (a: KbArticleInput) => JSON.stringify(a);
+
+/**
+ * The knowledge base (知识库) in PostgreSQL: articles, their history and their use. Searching is a substring search
+ * answered from a GIN index of each article's bigrams (migrations/0900_knowledge_base.sql, docs/domain.md).
+ */
+export class KnowledgeBaseRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  private articles(db: Kysely<Database> = this.db) {
+    // Not the search columns (grams are hundreds of entries an article); dates as the calendar days they are.
+    return db
+      .selectFrom('kb_articles')
+      .select(['id', 'title', 'body', 'category', 'department_id', 'region', 'keywords', 'status', 'version', 'use_count', 'created_by', 'created_at', 'edited_by', 'updated_at', 'published_by', 'published_at'])
+      .select([sql<string | null>`to_char(kb_articles.valid_from, 'YYYY-MM-DD')`.as('valid_from'), sql<string | null>`to_char(kb_articles.valid_until, 'YYYY-MM-DD')`.as('valid_until')]);
+  }
+
+  /** A new draft written by `actor`. */
+  async create(input: KbArticleInput, actor: string): Promise<KbArticle> {
+    assertKbValidity(input);
+    return this.db.transaction().execute(async (tx) => {
+      const { id } = await tx
+        .insertInto('kb_articles')
+        .values({
+          title: input.title,
+          body: input.body,
+          category: input.category,
+          department_id: input.departmentId,
+          region: input.region,
+          keywords: input.keywords,
+          valid_from: input.validFrom,
+          valid_until: input.validUntil,
+          status: 'draft',
+          ...searchColumns(input),
+          created_by: actor,
+          edited_by: actor,
+          published_by: null,
+          published_at: null,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await tx.insertInto('kb_article_history').values({ article_id: id, version: 1, action: 'create', status: 'draft', actor, content: contentOf(input), note: null }).execute();
+      return present((await this.articles(tx).where('id', '=', id).executeTakeFirstOrThrow()) as Row);
+    });
+  }
+
+  /** One article (any status), or undefined. */
+  async find(id: string): Promise<KbArticle | undefined> {
+    const row = await this.articles().where('id', '=', id).executeTakeFirst();
+    return row && present(row as Row);
+  }
+
+  /**
+   * Saves a new version of the text. `expectedVersion` is the version the editor started from: CTI_ERR_CONFLICT when
+   * someone saved in between (their change is not overwritten). An article in review goes back to draft.
+   */
+  async update(id: string, patch: Partial<KbArticleInput>, actor: string, expectedVersion: number): Promise<KbArticle> {
+    return this.db.transaction().execute(async (tx) => {
+      const current = await this.locked(tx, id);
+      if (!kbEditableIn(current.status)) throw new CtiError('CTI_ERR_INVALID_STATE', `a ${current.status} article is reopened before it is edited`, { id, status: current.status });
+      if (current.version !== expectedVersion) {
+        throw new CtiError('CTI_ERR_CONFLICT', `the article was changed meanwhile (version ${current.version}, edited by ${current.editedBy})`, { id, version: current.version, editedBy: current.editedBy });
+      }
+      const next: KbArticleInput = { ...pick(current), ...patch };
+      assertKbValidity(next);
+      const status = kbStatusAfterEdit(current.status);
+      const version = current.version + 1;
+      await tx
+        .updateTable('kb_articles')
+        .set({
+          title: next.title,
+          body: next.body,
+          category: next.category,
+          department_id: next.departmentId,
+          region: next.region,
+          keywords: next.keywords,
+          valid_from: next.validFrom,
+          valid_until: next.validUntil,
+          ...searchColumns(next),
+          status,
+          version,
+          edited_by: actor,
+          updated_at: new Date(),
+        })
+        .where('id', '=', id)
+        .execute();
+      await tx.insertInto('kb_article_history').values({ article_id: id, version, action: 'edit', status, actor, content: contentOf(next), note: null }).execute();
+      return present((await this.articles(tx).where('id', '=', id).executeTakeFirstOrThrow()) as Row);
+    });
+  }
+
+  /** A workflow step by `actor` (kbTransition's rules: approval by a second person). */
+  async transition(id: string, action: KbAction, actor: string, note: string | null): Promise<KbArticle> {
+    return this.db.transaction().execute(async (tx) => {
+      const current = await this.locked(tx, id);
+      const status = kbTransition(current, action, actor);
+      await tx
+        .updateTable('kb_articles')
+        .set({ status, updated_at: new Date(), ...(action === 'approve' && { published_by: actor, published_at: new Date() }) })
+        .where('id', '=', id)
+        .execute();
+      await tx.insertInto('kb_article_history').values({ article_id: id, version: current.version, action, status, actor, content: null, note }).execute();
+      return present((await this.articles(tx).where('id', '=', id).executeTakeFirstOrThrow()) as Row);
+    });
+  }
+
+  /** The article's history, oldest first; undefined when there is no such article. */
+  async history(id: string): Promise<KbHistoryEntry[] | undefined> {
+    if (!(await this.find(id))) return undefined;
+    return this.db
+      .selectFrom('kb_article_history')
+      .select(['version', 'action', 'status', 'actor', 'at', 'content', 'note'])
+      .where('article_id', '=', id)
+      .orderBy('id')
+      .execute();
+  }
+
+  /**
+   * Articles containing every run of the query (a substring search; all articles of the scope without one), title
+   * matches first, then the most used, then where in the text the query comes first. Also the number of matches.
+   */
+  async search(s: KbSearch): Promise<{ items: KbArticle[]; total: number }> {
+    let q = this.articles();
+    if (s.query) {
+      // The index narrows to articles holding every bigram of the query; strpos checks each run is really there.
+      q = q.where('grams', '@>', sql<string[]>`${s.query.grams}::text[]`);
+      for (const run of s.query.text.split(' ')) q = q.where(sql<boolean>`strpos(search_text, ${run}) > 0`);
+    }
+    if (s.category !== undefined) q = q.where('category', '=', s.category);
+    if (s.scope.kind === 'agents') {
+      const today = s.scope.today;
+      q = q
+        .where('status', '=', 'published')
+        .where((eb) => eb.or([eb('valid_from', 'is', null), eb('valid_from', '<=', today)]))
+        .where((eb) => eb.or([eb('valid_until', 'is', null), eb('valid_until', '>=', today)]));
+    } else if (s.scope.status !== undefined) {
+      q = q.where('status', '=', s.scope.status);
+    }
+    const first = s.query?.text.split(' ')[0];
+    const ranked = first
+      ? q.orderBy(sql`strpos(title_text, ${first}) > 0`, 'desc').orderBy('use_count', 'desc').orderBy(sql`strpos(search_text, ${first})`).orderBy('id', 'desc')
+      : q.orderBy('use_count', 'desc').orderBy('id', 'desc');
+    const rows = await ranked.select(sql<string>`count(*) over ()`.as('total')).limit(s.limit).offset(s.offset).execute();
+    return { items: rows.map((r) => present(r as unknown as Row)), total: rows.length ? Number((rows[0] as { total: string }).total) : 0 };
+  }
+
+  /**
+   * An agent marked the article as what answered a call: counted once per call. Only an article agents may see today
+   * can be marked (CTI_ERR_NOT_FOUND otherwise, as for one that does not exist). Returns whether it was counted now.
+   */
+  async markUsed(id: string, use: { agentId: string | null; callId: string | null; ticketId: string | null }, today: string): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      const visible = await tx
+        .selectFrom('kb_articles')
+        .select('id')
+        .where('id', '=', id)
+        .where('status', '=', 'published')
+        .where((eb) => eb.or([eb('valid_from', 'is', null), eb('valid_from', '<=', today)]))
+        .where((eb) => eb.or([eb('valid_until', 'is', null), eb('valid_until', '>=', today)]))
+        .executeTakeFirst();
+      if (!visible) throw new CtiError('CTI_ERR_NOT_FOUND', `no published article ${id}`, { id });
+      const inserted = await tx
+        .insertInto('kb_article_uses')
+        .values({ article_id: id, agent_id: use.agentId, call_id: use.callId, ticket_id: use.ticketId })
+        .onConflict((oc) => oc.columns(['article_id', 'call_id']).where('call_id', 'is not', null).doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (!inserted) return false;
+      await tx.updateTable('kb_articles').set((eb) => ({ use_count: eb('use_count', '+', 1) })).where('id', '=', id).execute();
+      return true;
+    });
+  }
+
+  /**
+   * What the editors should look at: published articles past their validity window (expired: hidden from agents),
+   * and published articles nobody has marked as used since `unusedSince`, oldest first.
+   */
+  async reviewList(today: string, unusedSince: Date, limit: number): Promise<{ expired: KbArticle[]; unused: KbArticle[] }> {
+    const expired = await this.articles().where('status', '=', 'published').where('valid_until', '<', today).orderBy('kb_articles.valid_until').limit(limit).execute();
+    const unused = await this.articles()
+      .where('status', '=', 'published')
+      .where((eb) => eb.or([eb('valid_until', 'is', null), eb('valid_until', '>=', today)]))
+      .where('published_at', '<', unusedSince)
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('kb_article_uses as u').select('u.id').whereRef('u.article_id', '=', 'kb_articles.id').where('u.used_at', '>=', unusedSince))))
+      .orderBy('published_at')
+      .limit(limit)
+      .execute();
+    return { expired: expired.map((r) => present(r as Row)), unused: unused.map((r) => present(r as Row)) };
+  }
+
+  /** The articles that answered calls between two times, most used first: which articles carry the direct answers. */
+  async usage(from: Date, to: Date, limit: number): Promise<Array<{ id: string; title: string; category: string; uses: number; agents: number }>> {
+    const rows = await this.db
+      .selectFrom('kb_article_uses as u')
+      .innerJoin('kb_articles as a', 'a.id', 'u.article_id')
+      .select(['a.id', 'a.title', 'a.category', sql<string>`count(*)`.as('uses'), sql<string>`count(distinct u.agent_id)`.as('agents')])
+      .where('u.used_at', '>=', from)
+      .where('u.used_at', '<', to)
+      .groupBy(['a.id', 'a.title', 'a.category'])
+      .orderBy(sql`count(*)`, 'desc')
+      .orderBy('a.id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ id: r.id, title: r.title, category: r.category, uses: Number(r.uses), agents: Number(r.agents) }));
+  }
+
+  private async locked(tx: Kysely<Database>, id: string): Promise<KbArticle> {
+    const row = await this.articles(tx).where('id', '=', id).forUpdate().executeTakeFirst();
+    if (!row) throw new CtiError('CTI_ERR_NOT_FOUND', `no article ${id}`, { id });
+    return present(row as Row);
+  }
+}
+
+function pick(a: KbArticle): KbArticleInput {
+  return { title: a.title, body: a.body, category: a.category, departmentId: a.departmentId, region: a.region, keywords: a.keywords, validFrom: a.validFrom, validUntil: a.validUntil };
+}
