@@ -36,6 +36,7 @@ import { loadRoutingSettings } from './acd-config.loader.js';
 import { buildApp } from './app.js';
 import { registerAgentRoutes } from './agent/agent.routes.js';
 import { registerStatsRoutes } from './kpi/stats.routes.js';
+import { registerKbRoutes } from './kb/kb.routes.js';
 import { ticketFeatures } from './ticket/ticket.feature.js';
 import { registerSupervisorRoutes } from './agent/supervisor.routes.js';
 import { EventBus } from './events/event-bus.js';
@@ -240,6 +241,7 @@ async function main(): Promise<void> {
       ...ticketFeatures(repos, config, systemClock.now, (agentId) => calls.findCallByAgent(agentId)?.callerNumber, (agentId) => calls.findCallByAgent(agentId)?.callId),
       ...callFeature.features,
       ...callbackFeature.features,
+      (routes) => registerKbRoutes(routes, repos.kb, { now: systemClock.now, liveCallIdOf: (agentId) => calls.findCallByAgent(agentId)?.callId }),
       control.feature,
       ...kpiWiring.features,
       createWallboardFeature({ config, bus, acd, log, now: systemClock.now, liveCallCount: () => calls.liveCalls().length, trunks: () => trunks.snapshot(), ariUp: () => ari.isUp(), amiUp: () => ami.isUp(), figures: kpiWiring.figures, tokenWatch, tokenValidity: credentials, streamSessions: staff.streamSessions }),

@@ -17,6 +17,7 @@ import {
   ExchangeRepository,
   IncidentRepository,
   InspectionRepository,
+  KnowledgeBaseRepository,
   KpiRepository,
   QaRepository,
   ReportRepository,
@@ -44,6 +45,7 @@ export interface Repositories {
   exchange: ExchangeRepository;
   incidents: IncidentRepository;
   inspections: InspectionRepository;
+  kb: KnowledgeBaseRepository;
   kpi: KpiRepository;
   qa: QaRepository;
   reports: ReportRepository;
@@ -74,6 +76,7 @@ export function createRepositories(db: Kysely<Database>, config: RepositoriesCon
     exchange: new ExchangeRepository(db),
     incidents: new IncidentRepository(db),
     inspections: new InspectionRepository(db),
+    kb: new KnowledgeBaseRepository(db),
     kpi: new KpiRepository(db),
     qa: new QaRepository(db),
     reports: new ReportRepository(db),
