@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { kbBigrams, kbQuery, kbSearchText, normalizeKbText } from './kb.text.js';
+import { kbBigrams, kbGrams, kbQuery, kbSearchText, normalizeKbText } from './kb.text.js';
 
 describe('knowledge-base search text', () => {
   it('folds full-width forms and case, and keeps only runs of letters and digits', () => {
@@ -12,6 +12,10 @@ describe('knowledge-base search text', () => {
     expect(kbBigrams('社保卡 社保')).toEqual(['社保', '保卡']);
   });
 
+  it('indexes bigrams and trigrams', () => {
+    expect(kbGrams('社保卡 水')).toEqual(['社保', '保卡', '社保卡']);
+  });
+
   it('counts a character outside the basic plane as one character', () => {
     expect(kbBigrams('𠀀水')).toEqual(['𠀀水']);
   });
@@ -19,6 +23,8 @@ describe('knowledge-base search text', () => {
   it('prepares a query: two characters together at least, at most forty', () => {
     expect(kbQuery('停水')).toEqual({ text: '停水', grams: ['停水'] });
     expect(kbQuery(' 社保 卡费 ')).toEqual({ text: '社保 卡费', grams: ['社保', '卡费'] });
+    // Three characters and more are asked for by their trigrams (selective where digits' bigrams are everywhere).
+    expect(kbQuery('电话0836')).toEqual({ text: '电话0836', grams: ['电话0', '话08', '083', '836'] });
     expect(() => kbQuery('水')).toThrow(/at least 2 characters/);
     expect(() => kbQuery('水 费')).toThrow(/at least 2 characters/);
     expect(() => kbQuery('！？')).toThrow(/at least 2 characters/);
@@ -29,7 +35,7 @@ describe('knowledge-base search text', () => {
     expect(kbSearchText({ title: '停水公告', keywords: ['供水', ''], body: '因管网维修，' })).toBe('停水公告 供水 因管网维修');
   });
 
-  it('never misses an article that contains the query: every bigram of a substring is a bigram of the text (recall 1)', () => {
+  it('never misses an article that contains the query: every gram of a substring is a gram of the text (recall 1)', () => {
     const chinese = fc.constantFrom(...'停水电气社保卡医疗户口办理公积金补贴投诉咨询，。 ：A1');
     fc.assert(
       fc.property(fc.array(chinese, { minLength: 2, maxLength: 60 }), fc.nat(), fc.integer({ min: 2, max: 6 }), (chars, start, len) => {
@@ -45,7 +51,7 @@ describe('knowledge-base search text', () => {
           return; // not a query (a single character beside a separator)
         }
         expect(text.includes(q.text)).toBe(true);
-        const grams = new Set(kbBigrams(text));
+        const grams = new Set(kbGrams(text));
         for (const g of q.grams) expect(grams.has(g)).toBe(true);
       }),
       { numRuns: 500 },

@@ -1,8 +1,9 @@
 // Search text of the knowledge base (知识库). Chinese has no spaces between words, so words cannot be indexed; what an
-// agent types mid-call ("停水", "社保卡") is a substring of the article. Every two-character substring (bigram) of the
-// article's text is indexed; an article can contain a query only if it contains every bigram of it, and those few
-// candidates are then checked for the query itself. That finds exactly the articles a substring scan finds (recall 1)
-// while reading a handful of index entries (docs/domain.md, knowledge base).
+// agent types mid-call ("停水", "社保卡") is a substring of the article. Every two- and three-character substring
+// (bigram, trigram) of the article's text is indexed; an article can contain a query only if it holds every gram of
+// it (a run of two characters by its bigram, a longer one by its trigrams), and only runs longer than three characters
+// are then checked on those candidates. That finds exactly the articles a substring scan finds (recall 1) while
+// reading a handful of index entries (docs/domain.md §13).
 import { CtiError } from '../errors.js';
 
 /** Shortest query the index answers: one character has no bigram. */
@@ -23,15 +24,32 @@ export function normalizeKbText(text: string): string {
 
 /** The distinct bigrams inside the runs of normalised text (never across a separator), in first-seen order. */
 export function kbBigrams(normalized: string): string[] {
+  return kbNgrams(normalized, 2);
+}
+
+/** The distinct `n`-character substrings inside the runs of normalised text, in first-seen order. */
+function kbNgrams(normalized: string, n: number): string[] {
   const grams = new Set<string>();
   for (const run of normalized.split(' ')) {
     const chars = [...run]; // code points: a character outside the BMP is one character
-    for (let i = 0; i + 1 < chars.length; i++) grams.add(chars[i]! + chars[i + 1]!);
+    for (let i = 0; i + n <= chars.length; i++) grams.add(chars.slice(i, i + n).join(''));
   }
   return [...grams];
 }
 
-/** A query ready for the index: its normalised text and the bigrams an article must hold to contain it. */
+/**
+ * What an article's text is indexed by: its bigrams and trigrams. Trigrams make a query of three or more characters
+ * selective where its bigrams are not: digits ("12", "17") are in nearly every article (dates, phone numbers), "177"
+ * in few.
+ */
+export function kbGrams(normalized: string): string[] {
+  return [...kbNgrams(normalized, 2), ...kbNgrams(normalized, 3)];
+}
+
+/** Longest run the index decides alone: a run of two is its bigram, a run of three its trigram. */
+export const KB_INDEX_EXACT_CHARS = 3;
+
+/** A query ready for the index: its normalised text and the grams an article must hold to contain it. */
 export interface KbQuery {
   text: string;
   grams: string[];
@@ -42,12 +60,14 @@ export function kbQuery(input: string): KbQuery {
   const text = normalizeKbText(input);
   const chars = [...text.replaceAll(' ', '')].length;
   if (chars > KB_MAX_QUERY_CHARS) throw new CtiError('CTI_ERR_VALIDATION', `a search is at most ${KB_MAX_QUERY_CHARS} characters`, { length: chars });
-  const grams = kbBigrams(text);
-  // Every run needs a bigram, else a one-character run ("水 费" → "水") would be ignored and match everything.
+  // Every run needs a gram, else a one-character run ("水 费" → "水") would be ignored and match everything.
   if (text === '' || text.split(' ').some((run) => [...run].length < KB_MIN_QUERY_CHARS)) {
     throw new CtiError('CTI_ERR_VALIDATION', `search for at least ${KB_MIN_QUERY_CHARS} characters together (e.g. 停水)`, { query: input });
   }
-  return { text, grams };
+  // A run of two by its bigram, a longer run by its trigrams (all of them, so a run of three is decided exactly).
+  const grams = new Set<string>();
+  for (const run of text.split(' ')) for (const g of [...run].length === 2 ? kbNgrams(run, 2) : kbNgrams(run, 3)) grams.add(g);
+  return { text, grams: [...grams] };
 }
 
 /** What is searched of an article: title, keywords and body, each normalised (the title first). */

@@ -28,7 +28,7 @@ async function start(stored: KbArticle) {
   const record = (name: string) => async (...args: unknown[]) => {
     calls.push([name, args]);
     if (name === 'find') return args[0] === stored.id ? stored : undefined;
-    if (name === 'search') return { items: [stored], total: 1 };
+    if (name === 'search') return { items: [stored], total: 1, capped: false };
     if (name === 'markUsed') return true;
     if (name === 'usage') return [];
     return stored;

@@ -52,7 +52,7 @@ export function registerKbRoutes(routes: RouteRegistry, kb: KnowledgeBase, deps:
   routes.add({
     method: 'GET',
     url: '/api/v1/kb/articles',
-    summary: 'Search the knowledge base (substring, 2–40 characters): title matches first, then the most used; editors may ask for any status',
+    summary: 'Search the knowledge base (substring, 2–40 characters): title matches first, then the most used; total counted up to 1000 (totalCapped beyond); editors may ask for any status',
     roles: STAFF_ROLES,
     query: z.object({
       q: z.string().max(200).optional(),
@@ -66,7 +66,7 @@ export function registerKbRoutes(routes: RouteRegistry, kb: KnowledgeBase, deps:
       const q = query.q === undefined || query.q.trim() === '' ? undefined : kbQuery(query.q);
       const scope = query.status === 'visible' ? { kind: 'agents' as const, today: today() } : { kind: 'all' as const, status: query.status };
       const found = await kb.search({ ...(q && { query: q }), ...(query.category !== undefined && { category: query.category }), scope, limit: query.limit, offset: query.offset });
-      return { items: found.items, total: found.total, limit: query.limit, offset: query.offset };
+      return { items: found.items, total: found.total, totalCapped: found.capped, limit: query.limit, offset: query.offset };
     },
   });
 
