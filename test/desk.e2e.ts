@@ -12,6 +12,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium, msToFirstInboundAudio } from './support/desk-browser.js';
 import { execFile } from 'node:child_process';
+import { TokenRepository, createDb } from '@cti/db';
 import { api } from './support/api.js';
 import { placeCalls, type CallerRun } from './support/sipp.js';
 import { waitFor } from './support/processes.js';
@@ -27,6 +28,9 @@ const tag = Date.now().toString(36);
 const CONTEXT = { ignoreHTTPSErrors: true, viewport: { width: 1440, height: 900 }, locale: 'zh-CN' };
 const user = { agent: `desk-a24-${tag}`, lead: `desk-lead-${tag}` };
 const PASSWORD = 'Desk-Seat-2026';
+/** The knowledge-base article the agent looks up mid-call (published in beforeAll). */
+const kbTitle = `向阳街片区停水抢修公告 ${tag}`;
+let kbArticleId = '';
 
 /** Runs the admin CLI against this run's database, with `stdin` as its standard input. */
 function admin(args: string[], stdin = ''): Promise<void> {
@@ -86,6 +90,20 @@ describe('the agent desk answers a real call in the browser', () => {
     const agents = (await api(ctx, 'GET', '/api/v1/agents')).body.items as Array<{ agentId: string; live: { seat: string; state: string } | null }>;
     before = agents.filter((a) => a.live && a.live.state !== 'logged_out').map((a) => ({ agentId: a.agentId, seat: (a.live as { seat: string }).seat, ready: a.live?.state === 'ready' }));
     for (const a of before) expect((await api(ctx, 'POST', `/api/v1/agents/${a.agentId}/logout`)).status).toBe(200);
+    // An article written by the shift lead (the suite's supervisor token) and approved by a manager (a second person).
+    const created = await api(ctx, 'POST', '/api/v1/kb/articles', {
+      title: kbTitle,
+      body: '向阳街供水管道爆裂，正在抢修，预计今日18:00前恢复供水。\n\n- 抢修期间可拨打0836-2822345预约送水\n- 恢复供水后请先放水几分钟',
+      category: '供水', departmentId: null, region: '康定市', keywords: ['停水', tag], validFrom: null, validUntil: null,
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    kbArticleId = created.body.id;
+    expect((await api(ctx, 'POST', `/api/v1/kb/articles/${kbArticleId}/actions`, { action: 'submit' })).status).toBe(200);
+    const kdb = createDb(ctx.env.CTI_DATABASE_URL as string, ctx.runId, 1);
+    const manager = await new TokenRepository(kdb).create('manager', `e2e-desk-kb-manager-${tag}`, null);
+    await kdb.destroy();
+    const approved = await fetch(`${ctx.apiUrl}/api/v1/kb/articles/${kbArticleId}/actions`, { method: 'POST', headers: { authorization: `Bearer ${manager}`, 'content-type': 'application/json' }, body: JSON.stringify({ action: 'approve' }) });
+    expect(approved.status).toBe(200);
     mkdirSync(shots, { recursive: true });
     chrome = await launchChromium();
     browser = await chrome.newContext(CONTEXT);
@@ -188,6 +206,21 @@ describe('the agent desk answers a real call in the browser', () => {
       await waitFor('Asterisk receiving RTP from the browser', async () => (received = await asteriskReceived(`${seat}-web`)) > 0, 10_000);
       await waitFor('RTP from the browser growing', async () => (await asteriskReceived(`${seat}-web`)) > received + 10, 10_000);
 
+      // Mid-call the agent looks the matter up in the knowledge base (F8) and marks the article that answers it.
+      await page.keyboard.press('F8');
+      await page.locator('[data-test=kb-count]').waitFor({ timeout: 10_000 });
+      await page.fill('input[data-test=kb-query]', `停水 ${tag}`);
+      await page.click('[data-test=kb-search]');
+      await page.locator('[data-test=kb-article] h3', { hasText: kbTitle }).waitFor({ timeout: 10_000 });
+      expect(await page.locator('[data-test=kb-item]').count()).toBe(1);
+      expect(await page.locator('[data-test=kb-article] li').allInnerTexts()).toEqual(['抢修期间可拨打0836-2822345预约送水', '恢复供水后请先放水几分钟']);
+      await page.click('[data-test=kb-mark-used]');
+      await page.locator('[data-test=kb-marked]').waitFor({ timeout: 10_000 });
+      await page.screenshot({ path: join(shots, 'desk-kb.png') });
+      expect((await api(ctx, 'GET', `/api/v1/kb/articles/${kbArticleId}`)).body.useCount).toBe(1);
+      await page.keyboard.press('F8');
+      await page.locator('[data-test=kb-drawer]').waitFor({ state: 'hidden', timeout: 10_000 });
+
       // The intake while talking, on two screens: half in the pop-out window (which survives a reload with the
       // draft), the rest on the desk, each window showing the other's typing.
       const [popout] = await Promise.all([page.waitForEvent('popup'), page.click('[data-test=pop-out]')]);
@@ -267,6 +300,19 @@ describe('the agent desk answers a real call in the browser', () => {
     expect(await row.innerText()).toMatch(new RegExp(`${seat} · 网页电话[\\s\\S]*就绪`));
     await lead.locator('[data-test=refresh-status]', { hasText: '实时数据' }).waitFor();
     await lead.screenshot({ path: join(shots, 'console.png') });
+
+    // The knowledge base's editing page: the lead finds the article the agent used, with its history and use count.
+    await lead.click('[data-test=open-kb]');
+    await lead.click('[data-test=kb-tab-published]');
+    await lead.fill('input[data-test=kb-admin-query]', tag);
+    await lead.keyboard.press('Enter');
+    const kbRow = lead.locator('[data-test=kb-admin-table] tr', { hasText: kbTitle });
+    await kbRow.waitFor({ timeout: 10_000 });
+    await kbRow.click();
+    await lead.locator('[data-test=kb-detail] .el-timeline-item', { hasText: '审核通过' }).waitFor({ timeout: 10_000 });
+    // Status, version, validity, uses (the agent's one mark during the call).
+    expect((await kbRow.locator('td').allInnerTexts()).map((t) => t.trim()).slice(2, 6)).toEqual(['已发布', '1', '长期', '1']);
+    await lead.screenshot({ path: join(shots, 'console-kb.png') });
     await leadContext.close();
   });
 
