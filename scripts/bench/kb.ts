@@ -10,7 +10,7 @@
 import { cpus, loadavg } from 'node:os';
 import { sql } from 'kysely';
 import { KB_COUNT_CAP, createDb, migrate, KnowledgeBaseRepository } from '@cti/db';
-import { kbGrams, kbQuery, kbSearchText, normalizeKbText } from '@cti/domain';
+import { createSeededRandom, kbGrams, kbQuery, kbSearchText, normalizeKbText } from '@cti/domain';
 import { dropSchema, log, root } from './stack.js';
 import { atFloorIndex } from './stats.js';
 
@@ -19,35 +19,25 @@ const ARTICLES = Number(process.env.BENCH_ARTICLES ?? 20_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 200);
 const TODAY = '2026-12-06';
 
-/** Mulberry32: the same articles and queries in every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = seeded(12345);
+/** The domain's seeded source: the same articles and queries in every run. */
+const random = createSeededRandom(12345);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
 const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
 
 const COUNTIES = ['康定', '泸定', '丹巴', '九龙', '雅江', '道孚', '炉霍', '甘孜', '新龙', '德格', '白玉', '石渠', '色达', '理塘', '巴塘', '乡城', '稻城', '得荣'];
-const SERVICES: Array<{ category: string; terms: string[]; dept: string }> = [
-  { category: '供水', terms: ['停水', '供水', '水费', '水质', '管网改造', '自来水'], dept: '自来水公司' },
-  { category: '供电', terms: ['停电', '电费', '供电线路', '电表', '抢修'], dept: '供电公司' },
-  { category: '燃气', terms: ['燃气', '天然气', '开户', '燃气表', '泄漏'], dept: '燃气公司' },
-  { category: '供暖', terms: ['供暖', '暖气', '采暖费', '室温'], dept: '热力公司' },
-  { category: '社保', terms: ['社保', '社保卡', '养老保险', '医保', '参保', '缴费基数'], dept: '人力资源和社会保障局' },
-  { category: '住房', terms: ['公积金', '提取', '贷款', '租房', '物业'], dept: '住房公积金中心' },
-  { category: '户籍', terms: ['户口', '身份证', '迁移', '落户', '居住证'], dept: '公安局' },
-  { category: '交通', terms: ['道路', '公交', '客运', '违章', '交通管制', '驾驶证'], dept: '交通运输局' },
-  { category: '教育', terms: ['入学', '学籍', '助学金', '转学', '幼儿园'], dept: '教育局' },
-  { category: '民政', terms: ['低保', '救助', '婚姻登记', '残疾人补贴', '养老服务'], dept: '民政局' },
-  { category: '城管', terms: ['垃圾清运', '噪音', '占道经营', '违章建筑', '路灯'], dept: '城市管理局' },
-  { category: '旅游', terms: ['景区', '门票', '导游', '投诉', '退票'], dept: '文化广播电视和旅游局' },
+const SERVICES: Array<{ category: string; terms: string[] }> = [
+  { category: '供水', terms: ['停水', '供水', '水费', '水质', '管网改造', '自来水'] },
+  { category: '供电', terms: ['停电', '电费', '供电线路', '电表', '抢修'] },
+  { category: '燃气', terms: ['燃气', '天然气', '开户', '燃气表', '泄漏'] },
+  { category: '供暖', terms: ['供暖', '暖气', '采暖费', '室温'] },
+  { category: '社保', terms: ['社保', '社保卡', '养老保险', '医保', '参保', '缴费基数'] },
+  { category: '住房', terms: ['公积金', '提取', '贷款', '租房', '物业'] },
+  { category: '户籍', terms: ['户口', '身份证', '迁移', '落户', '居住证'] },
+  { category: '交通', terms: ['道路', '公交', '客运', '违章', '交通管制', '驾驶证'] },
+  { category: '教育', terms: ['入学', '学籍', '助学金', '转学', '幼儿园'] },
+  { category: '民政', terms: ['低保', '救助', '婚姻登记', '残疾人补贴', '养老服务'] },
+  { category: '城管', terms: ['垃圾清运', '噪音', '占道经营', '违章建筑', '路灯'] },
+  { category: '旅游', terms: ['景区', '门票', '导游', '投诉', '退票'] },
 ];
 const VERBS = ['办理', '咨询', '申请', '查询', '变更', '补办', '缴纳', '报修', '投诉', '反映'];
 const FILLER = ['市民', '群众', '窗口', '工作日', '上午', '下午', '材料', '原件', '复印件', '网上', '小程序', '热线', '工作人员', '相关部门', '按照规定', '及时', '予以', '受理'];
