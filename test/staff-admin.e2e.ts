@@ -91,7 +91,7 @@ describe('the staff accounts admin page', () => {
     // Wrong passwords lock it; the page shows the lock after a refresh of the list and unlocks it.
     for (let i = 0; i < LOCKOUT_ATTEMPTS; i++) expect((await signIn(person.username, `Wrong-${i}-Pass-2026`, WRONG_FROM)).status).toBe(401);
     expect((await signIn(person.username, person.password)).body.error).toBe('CTI_ERR_AUTH_LOCKED');
-    await page.click('.el-drawer__close-btn');
+    await page.click('.staff-drawer .el-drawer__close-btn');
     await page.click('[data-test=open-staff]');
     await row(person.username).locator('text=锁定至').waitFor();
     await page.screenshot({ path: join(shots, 'console-staff-admin.png'), animations: 'disabled' });
