@@ -1,6 +1,7 @@
 // Demo caller load for a newcomer: SIPp softphones answer for seats 02…26, agents log in and get ready,
 // SIPp citizens call 12345 over the primary and backup trunks, and live progress is printed. Outside production mode
-// it also adds demo staff sign-ins (DEMO_STAFF below, with their published passwords).
+// it also adds demo staff sign-ins (DEMO_STAFF below, with their published passwords) and a few knowledge-base articles
+// (marked 演示条目; written by a demo lead, approved by a demo manager, once).
 // Started by `scripts/stack.sh up`; stops its own children on SIGINT/SIGTERM.
 //   CTI_DEMO_CPS   calls per second on the primary trunk (default 1; the backup trunk gets a fifth of it)
 //   CTI_DEMO_HOLD_MS  how long each citizen talks (default 8000)
@@ -8,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@cti/contracts';
 import { systemClock } from '@cti/domain';
-import { AgentRepository, TokenRepository, createDb } from '@cti/db';
+import { AgentRepository, KnowledgeBaseRepository, TokenRepository, createDb } from '@cti/db';
 import { createStaffWiring } from '../services/gateway/dist/staff/staff.feature.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -58,6 +59,20 @@ if (config.CTI_ENV === 'production') {
     if (found) await staff.update(found.id, { password: s.password, disabled: false }, actor);
     else await staff.create(s, actor);
   }
+  // Knowledge-base articles to find with F8 on the desk ("停水", "社保卡", "公积金") and to edit in the console.
+  const kb = new KnowledgeBaseRepository(db);
+  if (!(await db.selectFrom('kb_articles').select('id').where('created_by', '=', 'demo-lead').executeTakeFirst())) {
+    const DEMO_ARTICLES = [
+      { title: '康定城区计划停水通知', category: '供水', region: '康定市', keywords: ['停水', '供水'], body: '因供水管网改造，康定城区部分区域计划停水，恢复时间以供水公司通知为准。\n\n- 请市民提前储水\n- 停水期间可向供水公司预约送水\n\n（演示条目）' },
+      { title: '社保卡遗失补办流程', category: '社保', region: null, keywords: ['社保卡', '补办'], body: '社保卡遗失后先挂失，再携带身份证到社保经办窗口或通过线上渠道申请补办。\n\n- 挂失：拨打社保服务热线或到窗口办理\n- 补办：填写申请表，领取新卡\n\n（演示条目）' },
+      { title: '住房公积金提取条件', category: '住房', region: null, keywords: ['公积金', '提取'], body: '购买、建造、翻建、大修自住住房，或租房自住等情形，可申请提取住房公积金。具体材料以公积金中心公布为准。\n\n（演示条目）' },
+    ];
+    for (const a of DEMO_ARTICLES) {
+      const created = await kb.create({ ...a, departmentId: null, validFrom: null, validUntil: null }, 'demo-lead');
+      await kb.transition(created.id, 'submit', 'demo-lead', null);
+      await kb.transition(created.id, 'approve', 'demo-manager', '演示');
+    }
+  }
 }
 await db.destroy();
 const call = (method, path, body) =>
@@ -77,6 +92,7 @@ if (config.CTI_ENV !== 'production') {
   console.log(`[demo] agent desk: ${api}/desk/ — sign in as ${deskAgent} / Agent-12345, log in to seat-01 with 网页电话 and press 就绪 (F1); calls ring in the browser (allow the microphone)`);
   console.log(`[demo] supervisor console: ${api}/console/ — sign in as sup01 / Super-12345; 监听/耳语/强插 on a call rings the console's browser phone on ${consoleSeat} (left free for it)`);
   console.log(`[demo] staff accounts (admin page): ${api}/console/ — sign in as admin01 / Admin-12345 and open 人员账号`);
+  console.log(`[demo] knowledge base: on the desk press F8 and search 停水 / 社保卡 / 公积金; on the console sup01 opens 知识库管理`);
 }
 
 const target = `127.0.0.1:${config.CTI_SIP_PORT}`;
