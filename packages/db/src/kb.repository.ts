@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
 import { CtiError, KB_INDEX_EXACT_CHARS, assertKbValidity, kbGrams, kbEditableIn, kbSearchText, kbStatusAfterEdit, kbTransition, normalizeKbText, type KbAction, type KbQuery, type KbStatus } from '@cti/domain';
 import type { Database, KbArticlesTable } from './db.schema.js';
 
@@ -221,10 +221,7 @@ export class KnowledgeBaseRepository {
       if (s.category !== undefined) candidates = candidates.where('category', '=', s.category);
       if (s.scope.kind === 'agents') {
         const today = s.scope.today;
-        candidates = candidates
-          .where('status', '=', 'published')
-          .where((eb) => eb.or([eb('valid_from', 'is', null), eb('valid_from', '<=', today)]))
-          .where((eb) => eb.or([eb('valid_until', 'is', null), eb('valid_until', '>=', today)]));
+        candidates = candidates.where(visibleOn(today));
       } else if (s.scope.status !== undefined) {
         candidates = candidates.where('status', '=', s.scope.status);
       }
@@ -260,9 +257,7 @@ export class KnowledgeBaseRepository {
         .selectFrom('kb_articles')
         .select('id')
         .where('id', '=', id)
-        .where('status', '=', 'published')
-        .where((eb) => eb.or([eb('valid_from', 'is', null), eb('valid_from', '<=', today)]))
-        .where((eb) => eb.or([eb('valid_until', 'is', null), eb('valid_until', '>=', today)]))
+        .where(visibleOn(today))
         .executeTakeFirst();
       if (!visible) throw new CtiError('CTI_ERR_NOT_FOUND', `no published article ${id}`, { id });
       const inserted = await tx
@@ -315,6 +310,16 @@ export class KnowledgeBaseRepository {
     if (!row) throw new CtiError('CTI_ERR_NOT_FOUND', `no article ${id}`, { id });
     return present(row as Row);
   }
+}
+
+/** What agents see on `today` (the SQL of the domain's kbVisibleToAgents): published and inside the validity window. */
+function visibleOn(today: string) {
+  return (eb: ExpressionBuilder<Database, 'kb_articles'>) =>
+    eb.and([
+      eb('status', '=', 'published'),
+      eb.or([eb('valid_from', 'is', null), eb('valid_from', '<=', today)]),
+      eb.or([eb('valid_until', 'is', null), eb('valid_until', '>=', today)]),
+    ]);
 }
 
 function pick(a: KbArticle): KbArticleInput {

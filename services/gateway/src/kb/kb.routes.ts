@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CtiError, KB_ACTIONS, KB_EDITOR_ROLES, KB_STATUSES, OVERSIGHT_ROLES, SEAT_ROLES, STAFF_ROLES, beijingDate, inRoleGroup, kbQuery } from '@cti/domain';
+import { CtiError, KB_ACTIONS, KB_EDITOR_ROLES, KB_STATUSES, OVERSIGHT_ROLES, SEAT_ROLES, STAFF_ROLES, beijingDate, inRoleGroup, kbQuery, kbVisibleToAgents } from '@cti/domain';
 import type { KnowledgeBaseRepository, KbArticle } from '@cti/db';
 import type { RouteRegistry } from '../http/route.registry.js';
 import { calendarDay, pageLimit, pageOffset } from '../http/input.rules.js';
@@ -44,7 +44,7 @@ export function registerKbRoutes(routes: RouteRegistry, kb: KnowledgeBase, deps:
   const isEditor = (role: string) => inRoleGroup(KB_EDITOR_ROLES, role);
   /** An article the principal may read: editors read any, everyone else only what agents see today. */
   const readable = (a: KbArticle | undefined, role: string, articleId: string): KbArticle => {
-    const visible = a && (isEditor(role) || (a.status === 'published' && (a.validFrom === null || a.validFrom <= today()) && (a.validUntil === null || today() <= a.validUntil)));
+    const visible = a && (isEditor(role) || kbVisibleToAgents(a, today()));
     if (!visible) throw new CtiError('CTI_ERR_NOT_FOUND', `no article ${articleId}`, { id: articleId });
     return a;
   };
