@@ -7,6 +7,7 @@ export * from './ticket/index.js';
 export * from './dial/index.js';
 export * from './staff/index.js';
 export * from './kb/index.js';
+export * from './rota/index.js';
 // KPI names (AgentState intervals, satisfaction levels) overlap the ACD's and tickets' own; a namespace keeps both readable.
 export * as kpi from './kpi/index.js';
 export * as ops from './ops/index.js';

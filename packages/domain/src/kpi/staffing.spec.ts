@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { staffingPlan } from './staffing.js';
+import { staffingGapLabel, staffingPlan } from './staffing.js';
 
 const halfHour = 1_800_000;
 const t0 = Date.UTC(2026, 0, 5, 1);
@@ -27,5 +27,13 @@ describe('staffingPlan', () => {
     expect(() => staffingPlan(intervals, { targetSeconds: 20, serviceLevelGoal: 0.8, shrinkage: 1 }, new Map())).toThrow(
       expect.objectContaining({ code: 'CTI_ERR_VALIDATION' }),
     );
+  });
+});
+
+describe('staffingGapLabel', () => {
+  it('says short, spare or exactly staffed in words, never a bare signed number', () => {
+    expect(staffingGapLabel(-3)).toBe('缺 3 人');
+    expect(staffingGapLabel(24)).toBe('富余 24 人');
+    expect(staffingGapLabel(0)).toBe('持平');
   });
 });

@@ -81,3 +81,8 @@ export function staffingPlan(
       };
     });
 }
+
+/** A staffing gap as people read it: "缺 3 人" (short), "富余 2 人" (spare), "持平" (exactly staffed). */
+export function staffingGapLabel(gap: number): string {
+  return gap < 0 ? `缺 ${-gap} 人` : gap > 0 ? `富余 ${gap} 人` : '持平';
+}
