@@ -462,6 +462,47 @@ export interface KbArticleUsesTable {
   used_at: Generated<Date>;
 }
 
+/** Row of `rota_entries`: one agent working one shift on one date (排班). */
+export interface RotaEntriesTable {
+  agent_id: string;
+  date: ColumnType<string, string, string>;
+  shift: string;
+  source: 'plan' | 'swap';
+  updated_by: string;
+  updated_at: Generated<Date>;
+}
+
+/** Row of `rota_swaps`: a shift swap asked for and decided by a shift lead (换班). */
+export interface RotaSwapsTable {
+  id: Generated<string>;
+  agent_id: string;
+  date: ColumnType<string, string, string>;
+  shift: string;
+  with_agent_id: string;
+  with_date: ColumnType<string | null, string | null, string | null>;
+  with_shift: string | null;
+  reason: string;
+  status: Generated<'requested' | 'approved' | 'rejected' | 'withdrawn'>;
+  requested_by: string;
+  requested_at: Generated<Date>;
+  decided_by: string | null;
+  decided_at: Timestamp | null;
+  decision_note: string | null;
+}
+
+/** Row of `handovers`: a shift lead's handover to the next shift (交接班). */
+export interface HandoversTable {
+  id: Generated<string>;
+  date: ColumnType<string, string, string>;
+  shift: string;
+  written_by: string;
+  written_at: Generated<Date>;
+  items: Json<unknown[]>;
+  note: string | null;
+  acknowledged_by: string | null;
+  acknowledged_at: Timestamp | null;
+}
+
 export interface Database {
   calls: CallsTable;
   missed_call_tasks: MissedCallTasksTable;
@@ -493,4 +534,7 @@ export interface Database {
   kb_articles: KbArticlesTable;
   kb_article_history: KbArticleHistoryTable;
   kb_article_uses: KbArticleUsesTable;
+  rota_entries: RotaEntriesTable;
+  rota_swaps: RotaSwapsTable;
+  handovers: HandoversTable;
 }

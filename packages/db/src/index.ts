@@ -26,3 +26,4 @@ export * from './inspection.repository.js';
 export * from './backup.repository.js';
 export * from './call-recording.repository.js';
 export * from './kb.repository.js';
+export * from './rota.repository.js';
