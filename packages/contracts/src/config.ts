@@ -229,6 +229,12 @@ export const configSchema = z.object({
   CTI_STAFFING_SHRINKAGE: z.coerce.number().min(0).lt(1).default(0.3),
   /** Handle time in seconds assumed when there is no answered call in the history. */
   CTI_STAFFING_DEFAULT_AHT_S: z.coerce.number().int().min(1).max(7200).default(240),
+  /**
+   * JSON file with the shifts and rota rules ({shifts:[{code,name,start,end}],minStaff,minBySkill,minRestHours,
+   * maxConsecutiveDays,graceMinutes}; fields left out keep their defaults); empty = three eight-hour shifts
+   * (packages/domain/src/rota/rota.config.ts, docs/domain.md §14).
+   */
+  CTI_SHIFTS_FILE: z.string().default(''),
   /** When true the worker schedules daily, weekly and monthly reports (BullMQ repeatable jobs, Beijing time). */
   CTI_REPORTS_SCHEDULE: bool.default(true),
   /** Ticket deadlines in working days per category, `category:days` comma-separated (docs/domain.md §3, Sichuan rules). */

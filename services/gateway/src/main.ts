@@ -37,6 +37,9 @@ import { buildApp } from './app.js';
 import { registerAgentRoutes } from './agent/agent.routes.js';
 import { registerStatsRoutes } from './kpi/stats.routes.js';
 import { registerKbRoutes } from './kb/kb.routes.js';
+import { registerRotaRoutes } from './rota/rota.routes.js';
+import { RotaService } from './rota/rota.service.js';
+import { loadShiftConfig } from './rota/shift-config.loader.js';
 import { ticketFeatures } from './ticket/ticket.feature.js';
 import { registerSupervisorRoutes } from './agent/supervisor.routes.js';
 import { EventBus } from './events/event-bus.js';
@@ -210,9 +213,13 @@ async function main(): Promise<void> {
   // Streams (agent feeds, wallboards) close when their token or session is revoked or expires.
   const tokenWatch = new TokenWatch(credentials, config.CTI_TOKEN_RECHECK_S * 1000, log);
   const offerAudit = new TicketReadAudit(repos.audit);
+  // The rota: its proposal covers the KPI feature's staffing forecast; staffing counts the rota's agents for the
+  // half-hours still to come.
+  const rota = new RotaService(repos.rota, loadShiftConfig(config.CTI_SHIFTS_FILE), () => kpiWiring.figures.staffing(), systemClock.now);
   // KPIs, staffing, reports and /metrics: persists agent states and rings, listens to the bus (the wallboard shows its figures).
   const kpiWiring = createKpiWiring({
     repos, config, bus, acd, redis, log, now: systemClock.now,
+    rostered: (from, to) => rota.rosteredByHalfHour(from, to),
     trunks: () => trunks.snapshot(),
     ariUp: () => ari.isUp(),
     amiUp: () => ami.isUp(),
@@ -243,6 +250,7 @@ async function main(): Promise<void> {
       ...callbackFeature.features,
       (routes) => registerKbRoutes(routes, repos.kb, { now: systemClock.now, liveCallIdOf: (agentId) => calls.findCallByAgent(agentId)?.callId }),
       control.feature,
+      (routes) => registerRotaRoutes(routes, rota),
       ...kpiWiring.features,
       createWallboardFeature({ config, bus, acd, log, now: systemClock.now, liveCallCount: () => calls.liveCalls().length, trunks: () => trunks.snapshot(), ariUp: () => ari.isUp(), amiUp: () => ami.isUp(), figures: kpiWiring.figures, tokenWatch, tokenValidity: credentials, streamSessions: staff.streamSessions }),
       ...opsWiring.features,

@@ -18,6 +18,7 @@ import {
   IncidentRepository,
   InspectionRepository,
   KnowledgeBaseRepository,
+  RotaRepository,
   KpiRepository,
   QaRepository,
   ReportRepository,
@@ -46,6 +47,7 @@ export interface Repositories {
   incidents: IncidentRepository;
   inspections: InspectionRepository;
   kb: KnowledgeBaseRepository;
+  rota: RotaRepository;
   kpi: KpiRepository;
   qa: QaRepository;
   reports: ReportRepository;
@@ -77,6 +79,7 @@ export function createRepositories(db: Kysely<Database>, config: RepositoriesCon
     incidents: new IncidentRepository(db),
     inspections: new InspectionRepository(db),
     kb: new KnowledgeBaseRepository(db),
+    rota: new RotaRepository(db),
     kpi: new KpiRepository(db),
     qa: new QaRepository(db),
     reports: new ReportRepository(db),

@@ -50,6 +50,8 @@ export interface KpiWiringDeps {
   recordSpools?: () => readonly RecordSpoolReading[];
   log: Logger;
   now: () => number;
+  /** Agents the rota puts on each half-hour starting in [from, to) (the rota feature's RotaService fits). */
+  rostered?: (from: number, to: number) => Promise<ReadonlyMap<number, number>>;
 }
 
 /** An open KPI alert with its one-line message in Simplified Chinese. */
@@ -120,6 +122,8 @@ export function createKpiWiring(d: KpiWiringDeps): KpiWiring {
     },
     d.now,
     () => loggedIn().length,
+    undefined,
+    d.rostered,
   );
   const monitor = new AnswerRateAlertMonitor(() => kpis.projection(), alerts, d.bus, d.now);
 

@@ -101,6 +101,31 @@ describe('KPI service', () => {
     expect(current?.agentsNeeded).toBe(Math.max(current?.neededForServiceLevel ?? 0, current?.neededForAnswerRate ?? 0));
   });
 
+  it('staffs the half-hours still to come with the rota’s agents and says the gap in words', async () => {
+    const calls: kpi.CallFact[] = [];
+    for (let d = 1; d <= 3; d++) for (let i = 0; i < 90; i++) calls.push(call(`d${d}-${i}`, NOW - d * 86_400_000 - 600_000 + i * 10_000, 'answered', 0, 240));
+    const asked: Array<[number, number]> = [];
+    const rostered = async (from: number, to: number) => {
+      asked.push([from, to]);
+      // The rota puts 12 agents on every half-hour of the day.
+      const m = new Map<number, number>();
+      for (let t = from; t < to; t += 1_800_000) m.set(t, 12);
+      return m;
+    };
+    const plan = await new KpiService(source(calls), {}, staffing, () => NOW, () => 7, undefined, rostered).staffing();
+    const current = plan.intervals.find((i) => i.when === 'current')!;
+    const future = plan.intervals.filter((i) => i.when === 'future');
+    expect(asked).toHaveLength(1);
+    expect(asked[0]![1] - asked[0]![0]).toBe(86_400_000);
+    expect(current).toMatchObject({ loggedIn: 7, rostered: 12, basis: 'logged_in' });
+    expect(current.gapLabel).toBe(`缺 ${current.scheduledNeeded - 7} 人`);
+    expect(future.length).toBeGreaterThan(0);
+    for (const f of future) {
+      expect(f).toMatchObject({ loggedIn: 12, rostered: 12, basis: 'rota', gap: 12 - f.scheduledNeeded });
+      expect(f.gapLabel).toBe(f.gap < 0 ? `缺 ${-f.gap} 人` : f.gap > 0 ? `富余 ${f.gap} 人` : '持平');
+    }
+  });
+
   it('counts agents logged in per ended half-hour from the state intervals, reading an ended one only until it settled', async () => {
     // NOW is 10:10 Beijing; 09:30–10:00 ended 10 minutes ago. Two agents all day, a third from 09:45.
     const reads: Array<[number, number]> = [];

@@ -55,6 +55,12 @@ export interface StaffingFigures extends kpi.StaffingRow {
   neededForAnswerRate: number;
   /** Whether the interval is over, current, or still to come (loggedIn is only known up to now). */
   when: 'past' | 'current' | 'future';
+  /** Agents the rota puts on the half-hour. */
+  rostered: number;
+  /** What `loggedIn` holds: agents logged in (past, current), or the rota's agents (future). */
+  basis: 'logged_in' | 'rota';
+  /** The gap in words: 缺 N 人, 富余 N 人, 持平. */
+  gapLabel: string;
 }
 
 function figures(calls: readonly kpi.CallFact[], config: kpi.KpiConfig, p: KpiPeriod): AnswerRateFigures {
@@ -127,6 +133,8 @@ export class KpiService {
     private readonly loggedInNow: () => number,
     /** Per-agent figures and the contract table refuse periods holding more calls than this. */
     private readonly maxCallRows = MAX_KPI_CALL_ROWS,
+    /** Agents the rota puts on each half-hour starting in [from, to): the staffing of half-hours still to come. */
+    private readonly rostered: (from: number, to: number) => Promise<ReadonlyMap<number, number>> = async () => new Map(),
   ) {}
 
   /** Call facts (without rings) of [from, now]: today's from the incremental read, earlier days' from the cache. */
@@ -298,7 +306,9 @@ export class KpiService {
       days = Math.max(1, days);
       traffic.push({ start, offered: bySlot[i]! / days, ahtSeconds });
     }
-    const loggedIn = await this.loggedInBySlot(today.from, now);
+    // Past and current half-hours: agents logged in; half-hours still to come: agents the rota puts on them.
+    const [loggedIn, rostered] = await Promise.all([this.loggedInBySlot(today.from, now), this.rostered(today.from, today.to)]);
+    for (let start = today.from; start < today.to; start += HALF_HOUR_MS) if (start > now) loggedIn.set(start, rostered.get(start) ?? 0);
     const common = { intervalSeconds: HALF_HOUR_MS / 1000, shrinkage: s.shrinkage, maxOccupancy: 0.9 };
     const bySl = kpi.staffingPlan(traffic, { ...common, targetSeconds: config.serviceLevelSeconds, serviceLevelGoal: s.serviceLevelGoal }, loggedIn);
     const byRate = kpi.staffingPlan(traffic, { ...common, targetSeconds: s.patienceSeconds, serviceLevelGoal: Math.min(0.999, config.answerRateTarget) }, loggedIn);
@@ -312,6 +322,9 @@ export class KpiService {
         agentsNeeded,
         scheduledNeeded,
         gap: slRow.loggedIn - scheduledNeeded,
+        gapLabel: kpi.staffingGapLabel(slRow.loggedIn - scheduledNeeded),
+        rostered: rostered.get(slRow.start) ?? 0,
+        basis: when === 'future' ? 'rota' : 'logged_in',
         neededForServiceLevel: slRow.agentsNeeded,
         neededForAnswerRate: rateRow.agentsNeeded,
         when,

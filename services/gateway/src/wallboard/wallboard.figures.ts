@@ -25,6 +25,10 @@ export interface WallboardProjection {
 export interface WallboardStaffing extends Pick<kpi.StaffingRow, 'scheduledNeeded' | 'loggedIn' | 'gap' | 'forecastServiceLevel'> {
   /** Whether the interval is over, current, or still to come; the wallboard shows the current one. */
   when: 'past' | 'current' | 'future';
+  /** The gap in words: 缺 N 人, 富余 N 人, 持平. */
+  gapLabel: string;
+  /** Agents the rota puts on the half-hour. */
+  rostered: number;
 }
 
 /** An open alert as the wallboard shows it. */

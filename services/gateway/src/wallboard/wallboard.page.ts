@@ -79,7 +79,7 @@ export function wallboardHtml(): string {
       <div class="cell"><div class="v" id="trunk-backup">–</div><div class="l">备用</div></div>
     </div></section>
   <section class="tile compact"><h2>人力缺口（本时段）</h2><div class="big" id="staffing-gap">–</div>
-    <div class="sub">需排班 <span id="staffing-needed">–</span> · 在线 <span id="staffing-logged-in">–</span><br>预测服务水平 <span id="staffing-sl">–</span></div></section>
+    <div class="sub">需 <span id="staffing-needed">–</span> 人 · 在线 <span id="staffing-logged-in">–</span> · 排班 <span id="staffing-rostered">–</span><br>预测服务水平 <span id="staffing-sl">–</span></div></section>
 
   <section class="tile"><h2>应急联动进行中</h2><div class="big" id="linkages">–</div><div class="sub">110 / 119 / 120 / 122</div></section>
   <section class="tile"><h2>超期工单</h2><div class="big" id="overdue">–</div><div class="sub">已过办理时限未办结</div></section>
@@ -130,8 +130,8 @@ export function wallboardHtml(): string {
       set('overdue', st.overdueTickets); cls('overdue', st.overdueTickets > 0 ? 'bad' : 'ok');
       if (st.staffing) {
         var g = st.staffing.gap;
-        set('staffing-gap', g >= 0 ? '+' + g : String(g)); cls('staffing-gap', g >= 0 ? 'ok' : 'bad');
-        set('staffing-needed', st.staffing.scheduledNeeded); set('staffing-logged-in', st.staffing.loggedIn);
+        set('staffing-gap', st.staffing.gapLabel); cls('staffing-gap', g >= 0 ? 'ok' : 'bad');
+        set('staffing-needed', st.staffing.scheduledNeeded); set('staffing-logged-in', st.staffing.loggedIn); set('staffing-rostered', st.staffing.rostered);
         set('staffing-sl', pct(st.staffing.forecastServiceLevel));
       }
       var ul = $('alerts'); var html = '';
