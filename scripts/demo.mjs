@@ -1,7 +1,7 @@
 // Demo caller load for a newcomer: SIPp softphones answer for seats 02…26, agents log in and get ready,
 // SIPp citizens call 12345 over the primary and backup trunks, and live progress is printed. Outside production mode
 // it also adds demo staff sign-ins (DEMO_STAFF below, with their published passwords) and a few knowledge-base articles
-// (marked 演示条目; written by a demo lead, approved by a demo manager, once).
+// (marked 演示条目; written by a demo lead, approved by a demo manager, once), and this month's rota (once).
 // Started by `scripts/stack.sh up`; stops its own children on SIGINT/SIGTERM.
 //   CTI_DEMO_CPS   calls per second on the primary trunk (default 1; the backup trunk gets a fifth of it)
 //   CTI_DEMO_HOLD_MS  how long each citizen talks (default 8000)
@@ -88,11 +88,21 @@ for (const id of ids) {
 }
 console.log(`[demo] ${ids.length} agents logged in and ready; supervisor token for the API: ${token}`);
 if (config.CTI_ENV !== 'production') {
+  // This month's rota, proposed from the staffing forecast and saved, unless one was saved already (the console's
+  // 排班与考勤 page shows it with today's attendance).
+  const month = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 7);
+  const existing = await call('GET', `/api/v1/rota?month=${month}`);
+  if (existing.entries?.length === 0) {
+    const proposal = await call('POST', '/api/v1/rota/proposal', { month });
+    const saved = await call('PUT', `/api/v1/rota/${month}`, { entries: proposal.assignments ?? [] });
+    console.log(`[demo] rota for ${month}: ${saved.saved ?? 0} shifts saved (${proposal.agentHours} agent-hours, ${proposal.emptySlots} shifts left empty)`);
+  }
   console.log(`[demo] staff sign-in (POST ${api}/api/v1/auth/login): ${DEMO_STAFF.map((s) => `${s.role} ${s.username} / ${s.password}`).join(', ')}`);
   console.log(`[demo] agent desk: ${api}/desk/ — sign in as ${deskAgent} / Agent-12345, log in to seat-01 with 网页电话 and press 就绪 (F1); calls ring in the browser (allow the microphone)`);
   console.log(`[demo] supervisor console: ${api}/console/ — sign in as sup01 / Super-12345; 监听/耳语/强插 on a call rings the console's browser phone on ${consoleSeat} (left free for it)`);
   console.log(`[demo] staff accounts (admin page): ${api}/console/ — sign in as admin01 / Admin-12345 and open 人员账号`);
   console.log(`[demo] knowledge base: on the desk press F8 and search 停水 / 社保卡 / 公积金; on the console sup01 opens 知识库管理`);
+  console.log(`[demo] rota and attendance: on the console sup01 opens 排班与考勤 (month grid, today's attendance, swaps, handover)`);
 }
 
 const target = `127.0.0.1:${config.CTI_SIP_PORT}`;

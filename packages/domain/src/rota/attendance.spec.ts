@@ -25,16 +25,21 @@ describe('attendanceOf', () => {
 
   it('an agent who never signs in is not signed in during the shift and absent after it; before it, upcoming', () => {
     expect(attendanceOf(entry, [], from - 1, 5)).toMatchObject({ status: 'upcoming', adherence: null });
-    expect(attendanceOf(entry, [], at('08:03'), 5)).toMatchObject({ status: 'on_duty', absent: false });
+    expect(attendanceOf(entry, [], at('08:03'), 5)).toMatchObject({ status: 'not_signed_in', absent: false, late: false });
     expect(attendanceOf(entry, [], at('09:00'), 5)).toMatchObject({ status: 'not_signed_in', absent: false, adherence: 0 });
     // Yesterday's interval and tomorrow's do not count.
     expect(attendanceOf(entry, [span('ready', '00:00', '07:00'), span('ready', '16:00', '17:00')], to, 5)).toMatchObject({ status: 'absent', absent: true });
   });
 
-  it('during the shift: an open interval is still signed in, adherence over the time so far', () => {
+  it('during the shift: an open interval is signed in now, adherence over the time so far; signed out now is not signed in', () => {
     const r = attendanceOf(entry, [span('ready', '08:00', '09:00'), span('paused', '09:00', null)], at('10:00'), 5);
     expect(r).toMatchObject({ status: 'on_duty', signedOutAt: null });
     expect(r.adherence).toBeCloseTo(0.5, 10);
+    expect(attendanceOf(entry, [span('ready', '08:30', null)], at('10:00'), 5)).toMatchObject({ status: 'late', late: true, lateMinutes: 30 });
+    // Signed in on time, out since 09:30: not signed in now.
+    const out = attendanceOf(entry, [span('ready', '07:58', '09:30')], at('10:00'), 5);
+    expect(out).toMatchObject({ status: 'not_signed_in', signedInAt: at('07:58'), signedOutAt: at('09:30'), late: false });
+    expect(out.adherence).toBeCloseTo(0.75, 10);
   });
 });
 

@@ -20,7 +20,10 @@ export interface AttendanceRecord {
   readonly shift: string;
   readonly from: number;
   readonly to: number;
-  /** upcoming: not started; on_duty: under way and signed in on time; not_signed_in: under way, late and not in yet. */
+  /**
+   * upcoming: not started. While under way: on_duty (signed in now, on time), late (signed in now, came late),
+   * not_signed_in (not signed in now). Once over: present, late, left_early, late_and_left_early, absent.
+   */
   readonly status: 'upcoming' | 'on_duty' | 'not_signed_in' | 'present' | 'late' | 'left_early' | 'late_and_left_early' | 'absent';
   readonly late: boolean;
   readonly leftEarly: boolean;
@@ -75,16 +78,17 @@ export function attendanceOf(
   const elapsed = end - entry.from;
   const adherence = elapsed > 0 ? Math.min(1, plannedMs / elapsed) : 0;
   if (signedInAt === null) {
-    const status = over ? 'absent' : now > entry.from + grace ? 'not_signed_in' : 'on_duty';
+    const status = over ? 'absent' : 'not_signed_in';
     return { ...base, status, late: false, leftEarly: false, absent: over, signedInAt: null, signedOutAt: null, lateMinutes: 0, earlyMinutes: 0, signedInMs, plannedMs, adherence };
   }
   const late = signedInAt > entry.from + grace;
   const signedOutAt = lastOut === Number.POSITIVE_INFINITY || lastOut >= entry.to ? null : lastOut;
   const leftEarly = over && signedOutAt !== null && signedOutAt < entry.to - grace;
-  const status = !over ? 'on_duty' : late && leftEarly ? 'late_and_left_early' : late ? 'late' : leftEarly ? 'left_early' : 'present';
+  const inNow = lastOut > now;
+  const status = !over ? (!inNow ? 'not_signed_in' : late ? 'late' : 'on_duty') : late && leftEarly ? 'late_and_left_early' : late ? 'late' : leftEarly ? 'left_early' : 'present';
   return {
     ...base,
-    status: !over && late ? 'late' : status,
+    status,
     late,
     leftEarly,
     absent: false,

@@ -28,7 +28,7 @@ function fixture() {
   const figures: WallboardFigures = {
     live: async () => (reads++, { today: rate(10, 9), month: rate(200, 197), projection: { projection: { projectedRate: 0.985 } } }),
     overdueTickets: async () => 2,
-    staffing: async () => ({ intervals: [{ when: 'current', scheduledNeeded: 12, loggedIn: 10, gap: -2, forecastServiceLevel: 0.7 }] }),
+    staffing: async () => ({ intervals: [{ when: 'current', scheduledNeeded: 12, loggedIn: 10, gap: -2, gapLabel: '缺 2 人', rostered: 11, forecastServiceLevel: 0.7 }] }),
     openAlerts: async () => [],
   };
   const feature = createWallboardFeature({
