@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { TokenRepository, createDb } from '@cti/db';
-import { api, awaitSeatsAnswering } from './support/api.js';
+import { api, awaitSeatsAnswering, callIdOfAgent } from './support/api.js';
 import { placeCalls, startUas, type CallerRun } from './support/sipp.js';
 import { startTrunkPhone, trunkAnswering } from './support/trunk.js';
 import { waitFor } from './support/processes.js';
@@ -70,13 +70,7 @@ async function setReady(ready: string[]): Promise<void> {
 async function callToA01(from: string): Promise<{ run: Promise<CallerRun>; callId: string }> {
   await waitFor('a01 free', async () => (await as('a01', 'GET', '/api/v1/agents/a01/call')).status === 404, 30_000, 300);
   const run = placeCalls(ctx.root, { target: sipTarget, from, count: 1, holdMs: 0, mediaPort: ctx.mediaBase, timeoutS: 120, scenario: 'caller-until-hangup' });
-  let callId = '';
-  await waitFor('a01 on the call', async () => {
-    const r = await as('a01', 'GET', '/api/v1/agents/a01/call');
-    if (r.status === 200) callId = r.body.callId;
-    return r.status === 200;
-  }, 30_000, 200);
-  return { run, callId };
+  return { run, callId: await callIdOfAgent(ctx, 'a01', (m, path) => as('a01', m, path)) };
 }
 
 /** The caller hangs up (the far end of their SIPp call: Asterisk sends the BYE); resolves with the caller's run. */

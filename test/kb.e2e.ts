@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { beijingDate } from '@cti/domain';
 import { TokenRepository, createDb } from '@cti/db';
-import { api, hangUpCallers } from './support/api.js';
+import { api, callIdOfAgent, hangUpCallers } from './support/api.js';
 import { placeCalls, startUas } from './support/sipp.js';
 import { waitFor } from './support/processes.js';
 
@@ -89,12 +89,7 @@ describe('knowledge base', () => {
     await onlyReady(['a01']);
     const run = placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 1, holdMs: 0, mediaPort: ctx.mediaBase, callerPrefix, timeoutS: 120, scenario: 'caller-until-hangup' });
     try {
-      let callId = '';
-      await waitFor('a01 on the call', async () => {
-        const r = await as('agent', 'GET', '/api/v1/agents/a01/call');
-        if (r.status === 200) callId = r.body.callId;
-        return r.status === 200;
-      }, 30_000, 200);
+      const callId = await callIdOfAgent(ctx, 'a01', (m, path) => as('agent', m, path));
       expect(await as('agent', 'POST', `/api/v1/kb/articles/${id}/uses`, {})).toEqual({ status: 200, body: { counted: true, callId } });
       expect(await as('agent', 'POST', `/api/v1/kb/articles/${id}/uses`, {})).toEqual({ status: 200, body: { counted: false, callId } });
     } finally {

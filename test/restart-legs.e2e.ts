@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { TokenRepository, createDb } from '@cti/db';
-import { api } from './support/api.js';
+import { api, callIdOfAgent } from './support/api.js';
 import { placeCalls, startUas, type CallerRun, type TrunkPhone } from './support/sipp.js';
 import { startTrunkPhone, trunkAnswering } from './support/trunk.js';
 import { waitFor } from './support/processes.js';
@@ -57,13 +57,7 @@ async function setReady(ready: string[]): Promise<void> {
 /** A caller who stays until hung up (from the backup trunk's address, so the primary's port is free for the partner). */
 async function callToA01(mediaOffset: number): Promise<{ run: Promise<CallerRun>; callId: string }> {
   const run = placeCalls(ctx.root, { target: sipTarget, from: `${backupIp}:${ctx.mediaBase + mediaOffset}`, count: 1, holdMs: 0, mediaPort: ctx.mediaBase, timeoutS: 120, scenario: 'caller-until-hangup' });
-  let callId = '';
-  await waitFor('a01 on the call', async () => {
-    const r = await asA01('GET', '/api/v1/agents/a01/call');
-    if (r.status === 200) callId = r.body.callId;
-    return r.status === 200;
-  }, 30_000, 200);
-  return { run, callId };
+  return { run, callId: await callIdOfAgent(ctx, 'a01', asA01) };
 }
 
 async function threeWayWith119(callId: string, partner: TrunkPhone): Promise<void> {

@@ -79,3 +79,21 @@ export async function awaitSeatsAnswering(ctx: E2eContext, seatNumbers: number[]
     return !agents.some((a) => a.live && seats.includes(a.live.seat) && a.live.state === 'paused' && a.live.pauseReason === 'seat_unreachable');
   }, 30_000);
 }
+
+/**
+ * Waits until `agentId` is on a call (their call answers 200) and returns its call id; asks with the supervisor token
+ * (any seat) unless `as` gives another way to ask.
+ */
+export async function callIdOfAgent(
+  ctx: Pick<E2eContext, 'apiUrl' | 'supervisorToken'>,
+  agentId: string,
+  as: (method: string, path: string) => Promise<{ status: number; body: any }> = (m, p) => api(ctx, m, p),
+): Promise<string> {
+  let callId = '';
+  await waitFor(`${agentId} on the call`, async () => {
+    const r = await as('GET', `/api/v1/agents/${agentId}/call`);
+    if (r.status === 200) callId = r.body.callId;
+    return r.status === 200;
+  }, 30_000, 200);
+  return callId;
+}

@@ -63,6 +63,9 @@ export function e2eEnv(runId: string, slot = 0): Record<string, string> {
     // A hung gateway (test/gateway-hang.e2e.ts): new callers skip Stasis once its dialplan heartbeat is 5 s old.
     CTI_GW_HEARTBEAT_STALE_S: '5',
     CTI_WRAP_UP_S: '0',
+    // The caller's rating after the agent ends the call keeps that caller on the line for the prompt: off for the run,
+    // on in test/rating.e2e.ts (which restarts the gateway with it), so other files' callers hang up as before.
+    CTI_RATING_ENABLED: 'false',
     // Short caller-wait timings so the end-to-end tests see every feature within seconds.
     CTI_LANGUAGE_WINDOW_S: '2',
     CTI_MAX_RING_NO_ANSWER: '2',

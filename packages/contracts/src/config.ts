@@ -303,6 +303,17 @@ export const configSchema = z.object({
   CTI_RECORDING_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(180),
   /** Whether every answered call is recorded (bridge recording from answer to end). */
   CTI_RECORD_CALLS: bool.default(true),
+  /**
+   * Whether a caller whose agent ended the call hears the rating prompt and may press 1–5 (来电人评价); the caller
+   * who hangs up first is not asked (docs/domain.md §15).
+   */
+  CTI_RATING_ENABLED: bool.default(true),
+  /** Sound files (Asterisk names, `&`-separated) of the rating prompt; production records its own (custom/…). */
+  CTI_RATING_PROMPT: z.string().regex(/^[A-Za-z0-9_\/-]+(&[A-Za-z0-9_\/-]+)*$/, 'sound names separated by &').default('vm-press&digits/1&digits/2&digits/3&digits/4&digits/5'),
+  /** Sound file played after a rating is given. */
+  CTI_RATING_THANKS: z.string().regex(/^[A-Za-z0-9_\/-]+$/, 'a sound name').default('auth-thankyou'),
+  /** Seconds the prompt waits for the key after it has played. */
+  CTI_RATING_WAIT_S: z.coerce.number().int().min(1).max(30).default(6),
   /** Recovery deadline in minutes per fault level, `L1:60,L2:90,L3:120,L4:180` (docs/domain.md §6). */
   CTI_OPS_RECOVERY_MINUTES: z.string().regex(/^L[1-4]:\d+(\.\d+)?(,L[1-4]:\d+(\.\d+)?){3}$/, 'expected L1:60,L2:90,L3:120,L4:180').default('L1:60,L2:90,L3:120,L4:180'),
   /** Cumulative fault time allowed per (Beijing) calendar year, in hours. */

@@ -61,6 +61,14 @@ const cases: { [Q in JobQueueName]: { valid: JobData<Q>[]; invalid: [unknown, st
       [{ ...callRecord, arrivedAt: -1 }, 'arrivedAt: '],
     ],
   },
+  'call-ratings': {
+    valid: [{ linkedId: '1780000000.17', rating: 5, ratedAt: 1_780_000_100_000 }, { linkedId: 'x', rating: 1, ratedAt: 0 }],
+    invalid: [
+      [{ linkedId: '1780000000.17', rating: 0, ratedAt: 1 }, 'rating: '],
+      [{ linkedId: '1780000000.17', rating: 3.5, ratedAt: 1 }, 'rating: '],
+      [{ linkedId: '', rating: 3, ratedAt: 1 }, 'linkedId: '],
+    ],
+  },
   linkages: {
     valid: [linkage, { ...linkage, partner: 'external', number: '013900001111', mode: 'transfer', result: 'no_answer' }],
     invalid: [

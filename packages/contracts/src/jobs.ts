@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { CtiError, EXTERNAL_LINKAGE_PARTNER, PARTNER_LINES, type CallRecord, type LinkageRecord, type OutboundCallbackRecord } from '@cti/domain';
 import {
+  CALL_RATINGS_QUEUE,
   CALLBACK_RESULTS_QUEUE,
   CALL_RECORDS_QUEUE,
   EXCHANGE_PUSH_QUEUE,
@@ -52,6 +53,14 @@ export const callRecordJobSchema = z.object({
     .optional(),
 });
 export type CallRecordJob = z.infer<typeof callRecordJobSchema>;
+
+/** A caller's rating of a call (1 very dissatisfied … 5 very satisfied), `call-ratings`; keyed by the call's linkedId. */
+export const callRatingJobSchema = z.object({
+  linkedId: z.string().min(1).max(128),
+  rating: z.number().int().min(1).max(5),
+  ratedAt: epochMs,
+});
+export type CallRatingJob = z.infer<typeof callRatingJobSchema>;
 
 /** A finished emergency or utility linkage (the domain's LinkageRecord), `linkages`. */
 export const linkageJobSchema = z.object({
@@ -133,6 +142,7 @@ export type RecordingRetentionJobData = z.infer<typeof recordingRetentionJobSche
 /** Every queue's payload schema. */
 export const JOB_SCHEMAS = {
   [CALL_RECORDS_QUEUE]: callRecordJobSchema,
+  [CALL_RATINGS_QUEUE]: callRatingJobSchema,
   [LINKAGES_QUEUE]: linkageJobSchema,
   [CALLBACK_RESULTS_QUEUE]: callbackResultJobSchema,
   [REPORTS_QUEUE]: reportJobSchema,
@@ -161,6 +171,7 @@ function parseWith<S extends z.ZodType>(schema: S, data: unknown, what: string):
 // One parser per queue, each naming what one job is in its messages ("invalid call record").
 const PARSERS: { readonly [Q in JobQueueName]: (data: unknown) => JobData<Q> } = {
   [CALL_RECORDS_QUEUE]: (d) => parseWith(callRecordJobSchema, d, 'call record'),
+  [CALL_RATINGS_QUEUE]: (d) => parseWith(callRatingJobSchema, d, 'call rating'),
   [LINKAGES_QUEUE]: (d) => parseWith(linkageJobSchema, d, 'linkage record'),
   [CALLBACK_RESULTS_QUEUE]: (d) => parseWith(callbackResultJobSchema, d, 'callback result'),
   [REPORTS_QUEUE]: (d) => parseWith(reportJobSchema, d, 'report job'),

@@ -4,6 +4,9 @@
 /** BullMQ queue carrying finished call records from the gateway to the worker. */
 export const CALL_RECORDS_QUEUE = 'call-records';
 
+/** BullMQ queue carrying callers' ratings of calls (pressed 1–5 after the agent ended the call) to the worker. */
+export const CALL_RATINGS_QUEUE = 'call-ratings';
+
 /** BullMQ queue of report generation jobs (scheduled by the worker, on demand from the gateway). */
 export const REPORTS_QUEUE = 'kpi-reports';
 

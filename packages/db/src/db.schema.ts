@@ -503,6 +503,14 @@ export interface HandoversTable {
   acknowledged_at: Timestamp | null;
 }
 
+/** Row of `call_ratings`: a caller's rating of a call, 1–5 (来电人评价). */
+export interface CallRatingsTable {
+  linked_id: string;
+  rating: number;
+  rated_at: Timestamp;
+  stored_at: Generated<Date>;
+}
+
 export interface Database {
   calls: CallsTable;
   missed_call_tasks: MissedCallTasksTable;
@@ -537,4 +545,5 @@ export interface Database {
   rota_entries: RotaEntriesTable;
   rota_swaps: RotaSwapsTable;
   handovers: HandoversTable;
+  call_ratings: CallRatingsTable;
 }

@@ -27,3 +27,4 @@ export * from './backup.repository.js';
 export * from './call-recording.repository.js';
 export * from './kb.repository.js';
 export * from './rota.repository.js';
+export * from './call-rating.repository.js';

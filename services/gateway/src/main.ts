@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import { CALLBACK_RESULTS_QUEUE, CALL_RECORDS_QUEUE, LINKAGES_QUEUE, loadConfig } from '@cti/contracts';
+import { CALLBACK_RESULTS_QUEUE, CALL_RATINGS_QUEUE, CALL_RECORDS_QUEUE, LINKAGES_QUEUE, loadConfig } from '@cti/contracts';
 import { AcdEngine, systemClock } from '@cti/domain';
 import { AmiClient, AriTelephony, SeatMonitor, TrunkMonitor, ariAppNames, browserPhoneUrl, browserPhonesEnabled, seatEndpoints, seatName } from '@cti/asterisk';
 import { createDb, migrateWithRetry } from '@cti/db';
@@ -14,6 +14,8 @@ import { CallRegistry } from './call/call.registry.js';
 import { CallRoutingRelay } from './call/call-routing.relay.js';
 import { CallStasisHandler } from './call/call.stasis.js';
 import { CallRecordPublisher, CallbackResultPublisher } from './records/call-record.publisher.js';
+import { CallRatingPublisher } from './rating/call-rating.publisher.js';
+import { CallerRatingExtension } from './rating/caller-rating.stasis.js';
 import { spoolLimitsFromConfig, spoolSignal } from './records/durable.publisher.js';
 import { guardUnhandledRejections } from './process.guards.js';
 import { FallbackQueueLogImporter } from './records/fallback-queue-log.importer.js';
@@ -80,12 +82,15 @@ async function main(): Promise<void> {
   const recordQueue = new Queue(CALL_RECORDS_QUEUE, { connection: redis, prefix: config.CTI_REDIS_PREFIX });
   const resultQueue = new Queue(CALLBACK_RESULTS_QUEUE, { connection: redis, prefix: config.CTI_REDIS_PREFIX });
   const linkageQueue = new Queue(LINKAGES_QUEUE, { connection: redis, prefix: config.CTI_REDIS_PREFIX });
-  for (const q of [recordQueue, resultQueue, linkageQueue]) q.on('error', (err) => log.debug({ err: err.message }, 'queue error'));
+  const ratingQueue = new Queue(CALL_RATINGS_QUEUE, { connection: redis, prefix: config.CTI_REDIS_PREFIX });
+  for (const q of [recordQueue, resultQueue, linkageQueue, ratingQueue]) q.on('error', (err) => log.debug({ err: err.message }, 'queue error'));
   const spoolOptions = { limits: spoolLimitsFromConfig(config) };
   const publisher = new CallRecordPublisher(recordQueue, config.CTI_SPOOL_DIR, log, 2_000, spoolOptions);
   const callbackResults = new CallbackResultPublisher(resultQueue, config.CTI_SPOOL_DIR, log, 2_000, spoolOptions);
+  const ratings = new CallRatingPublisher(ratingQueue, config.CTI_SPOOL_DIR, log, 2_000, spoolOptions);
   publisher.startRedelivery();
   callbackResults.startRedelivery();
+  ratings.startRedelivery();
 
   // ---- live state from before a restart, the ACD and the event bus ----
   // Queue order, agent states and reservations, calls, callbacks. A Redis that is away lets the gateway start empty
@@ -174,10 +179,12 @@ async function main(): Promise<void> {
     audit: repos.audit,
     dialGuard,
   });
-  const spoolStatus = () => [publisher.status(), callbackResults.status(), control.spoolStatus()];
+  const spoolStatus = () => [publisher.status(), callbackResults.status(), control.spoolStatus(), ratings.status()];
+  // The caller's rating after the agent ended the call (the dialplan reads the key; see call-ending.service.ts).
+  const rating = new CallerRatingExtension(ratings, ari, systemClock.now, log);
   // While this gateway serves, the dialplan sends callers into Stasis; a hung gateway's stale beat sends them to the fallback.
   const heartbeat = new DialplanHeartbeat(ari, () => ari.isUp(), systemClock.now, log);
-  const stasis = new CallStasisHandler(calls, log, (up) => void (up && heartbeat.beat()), [callbacks, ...control.extensions], [control.recordings]);
+  const stasis = new CallStasisHandler(calls, log, (up) => void (up && heartbeat.beat()), [callbacks, rating, ...control.extensions], [control.recordings]);
 
   // ---- agents and their seats ----
   // Every endpoint an agent can be rung on: the seats' desk phones and, when configured, their browser phones.
@@ -223,7 +230,7 @@ async function main(): Promise<void> {
     trunks: () => trunks.snapshot(),
     ariUp: () => ari.isUp(),
     amiUp: () => ami.isUp(),
-    queues: [recordQueue, resultQueue],
+    queues: [recordQueue, resultQueue, ratingQueue],
     recordSpools: spoolStatus,
   });
   // Operations: incidents opened/resolved from ARI, AMI, trunk and intake state; inspections, reports and backups API.
@@ -325,7 +332,8 @@ async function main(): Promise<void> {
     await control.stop();
     await publisher.close();
     await callbackResults.close();
-    await Promise.all([recordQueue.close(), resultQueue.close(), linkageQueue.close()]).catch(() => undefined);
+    await ratings.close();
+    await Promise.all([recordQueue.close(), resultQueue.close(), linkageQueue.close(), ratingQueue.close()]).catch(() => undefined);
     redis.disconnect();
     await db.destroy();
     log.info({}, 'gateway stopped');

@@ -19,6 +19,7 @@ import {
   InspectionRepository,
   KnowledgeBaseRepository,
   RotaRepository,
+  CallRatingRepository,
   KpiRepository,
   QaRepository,
   ReportRepository,
@@ -48,6 +49,7 @@ export interface Repositories {
   inspections: InspectionRepository;
   kb: KnowledgeBaseRepository;
   rota: RotaRepository;
+  callRatings: CallRatingRepository;
   kpi: KpiRepository;
   qa: QaRepository;
   reports: ReportRepository;
@@ -80,6 +82,7 @@ export function createRepositories(db: Kysely<Database>, config: RepositoriesCon
     inspections: new InspectionRepository(db),
     kb: new KnowledgeBaseRepository(db),
     rota: new RotaRepository(db),
+    callRatings: new CallRatingRepository(db),
     kpi: new KpiRepository(db),
     qa: new QaRepository(db),
     reports: new ReportRepository(db),

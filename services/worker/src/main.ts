@@ -11,8 +11,9 @@ import { REPORTS_QUEUE, type ReportJobData } from '@cti/contracts';
 import { AgentRepository, KpiRepository, ReportRepository, kpiOverridesFromConfig } from '@cti/db';
 import { runReportJob, scheduleReports } from './report/report.job.js';
 import { processCallbackResult } from './callback-result.processor.js';
-import { LINKAGES_QUEUE, RECORDING_RETENTION_QUEUE } from '@cti/contracts';
-import { LinkageRepository } from '@cti/db';
+import { CALL_RATINGS_QUEUE, LINKAGES_QUEUE, RECORDING_RETENTION_QUEUE } from '@cti/contracts';
+import { CallRatingRepository, LinkageRepository } from '@cti/db';
+import { processCallRating } from './call-rating.processor.js';
 import { processLinkage } from './linkage.processor.js';
 import { sweepRecordings } from './recording-retention.job.js';
 import { intakeRulesFrom, startTicketJobs } from './ticket-jobs.js';
@@ -103,6 +104,22 @@ async function main(): Promise<void> {
   );
   linkageWorker.on('failed', (job, err) => log.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'linkage job failed'));
   linkageWorker.on('error', (err) => log.warn({ err: err.message }, 'linkage worker error'));
+  // Callers' ratings (pressed 1–5 after the agent ended the call), once per call.
+  const ratingStore = new CallRatingRepository(db);
+  const ratingWorker = new Worker(
+    CALL_RATINGS_QUEUE,
+    async (job) => {
+      try {
+        return await processCallRating(job.data, ratingStore, log);
+      } catch (err) {
+        if (err instanceof CtiError && err.code === 'CTI_ERR_VALIDATION') throw new UnrecoverableError(err.message);
+        throw err;
+      }
+    },
+    { connection, prefix: config.CTI_REDIS_PREFIX, concurrency: 2 },
+  );
+  ratingWorker.on('failed', (job, err) => log.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'caller rating job failed'));
+  ratingWorker.on('error', (err) => log.warn({ err: err.message }, 'caller rating worker error'));
   const retentionQueue = new Queue(RECORDING_RETENTION_QUEUE, { connection, prefix: config.CTI_REDIS_PREFIX });
   await retentionQueue.upsertJobScheduler('daily', { pattern: '30 3 * * *', tz: BEIJING_TIME_ZONE }, { name: 'sweep' });
   const retentionWorker = new Worker(
@@ -123,7 +140,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'draining worker');
     await Promise.all([worker.close(), callbackWorker.close()]);
     await reportWorker.close();
-    await Promise.all([linkageWorker.close(), retentionWorker.close(), retentionQueue.close()]);
+    await Promise.all([linkageWorker.close(), ratingWorker.close(), retentionWorker.close(), retentionQueue.close()]);
     await reportQueue.close();
     await ticketJobs.close();
     await opsJobs.close();

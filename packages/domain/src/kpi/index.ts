@@ -21,3 +21,4 @@ export * from './kpi.report.js';
 export * from './answer-rate.projection.js';
 export * from './erlang-c.js';
 export * from './staffing.js';
+export * from './caller-rating.kpi.js';

@@ -31,6 +31,8 @@ export class CallEnding {
     private readonly log: Logger,
     /** Dialplan context that queues a caller natively when the gateway cannot serve them. */
     private readonly fallbackContext: string,
+    /** Dialplan context where a caller whose agent ended the call may rate it; absent = the caller is hung up. */
+    private readonly ratingContext?: string,
   ) {}
 
   /**
@@ -55,7 +57,8 @@ export class CallEnding {
       this.registry.removeLeg(s.agentChannelId);
       if (s.agentChannelId !== goneLeg) void this.telephony.hangup(s.agentChannelId).catch(() => undefined);
     }
-    if (endedBy !== 'caller') void this.telephony.hangup(s.callId).catch(() => undefined);
+    if (endedBy === 'agent' && phase === 'connected' && this.ratingContext) this.askForRating(s);
+    else if (endedBy !== 'caller') void this.telephony.hangup(s.callId).catch(() => undefined);
     for (const leg of this.registry.takeOwnedLegsOf(s.callId)) void this.telephony.hangup(leg).catch(() => undefined);
     if (s.bridgeId) void this.telephony.destroyBridge(s.bridgeId).catch(() => undefined);
     const record = toCallRecord(s, this.clock.now(), endedBy);
@@ -70,6 +73,17 @@ export class CallEnding {
     } else {
       void this.sink.publish(record);
     }
+  }
+
+  /** The agent ended the call: the caller leaves Stasis for the rating prompt (hung up if that fails). */
+  private askForRating(s: CallSession): void {
+    this.telephony.continueInDialplan(s.callId, this.ratingContext as string, s.did, 1).then(
+      () => this.log.info({ callId: s.callId }, 'caller asked to rate the call'),
+      (err: Error) => {
+        this.log.warn({ callId: s.callId, err: err.message }, 'could not ask the caller to rate; hanging up');
+        void this.telephony.hangup(s.callId).catch(() => undefined);
+      },
+    );
   }
 
   /** Hands a caller we cannot serve to the dialplan's native queue, so nobody is dropped. */

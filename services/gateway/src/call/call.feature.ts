@@ -15,9 +15,12 @@ import type { OutboundWork } from './outbound-work.port.js';
 /** Dialplan context that queues a caller natively when the gateway cannot serve them (asterisk-conf/extensions.conf). */
 export const FALLBACK_CONTEXT = 'cti-fallback';
 
+/** Dialplan context where a caller whose agent ended the call may rate it (asterisk-conf/extensions.conf, src/rating). */
+export const RATING_CONTEXT = 'cti-rating';
+
 /** What the call feature is built from. */
 export interface CallFeatureDeps {
-  config: Pick<Config, 'CTI_RING_TIMEOUT_S'>;
+  config: Pick<Config, 'CTI_RING_TIMEOUT_S' | 'CTI_RATING_ENABLED'>;
   /** What waiting callers hear (the ACD configuration file); absent = silent hold music. */
   wait?: CallerWaitSettings;
   /** The live call state, which persistence reads too. */
@@ -45,7 +48,12 @@ export function createCallFeature(d: CallFeatureDeps): { calls: CallService; fea
     notifier: d.notifier,
     clock: d.clock,
     log: d.log,
-    settings: { ringTimeoutSeconds: d.config.CTI_RING_TIMEOUT_S, fallbackContext: FALLBACK_CONTEXT, ...(d.wait && { wait: d.wait }) },
+    settings: {
+      ringTimeoutSeconds: d.config.CTI_RING_TIMEOUT_S,
+      fallbackContext: FALLBACK_CONTEXT,
+      ...(d.config.CTI_RATING_ENABLED && { ratingContext: RATING_CONTEXT }),
+      ...(d.wait && { wait: d.wait }),
+    },
     registry: d.registry,
     languages: d.languages,
     outbound: d.outbound,

@@ -23,6 +23,8 @@ export interface CallServiceSettings {
   ringTimeoutSeconds: number;
   /** Dialplan context that queues a caller natively when the gateway cannot serve them. */
   fallbackContext: string;
+  /** Dialplan context where a caller whose agent ended the call may rate it; absent = no rating (hung up). */
+  ratingContext?: string;
   /** Announcements, callback offer and surge; absent = none of them (silent hold music). */
   wait?: CallerWaitSettings;
 }
@@ -197,7 +199,7 @@ export function createCallService(d: CallServiceDeps): CallService {
     ...(settings.wait && { wait: settings.wait }),
     ...(d.outbound && { outbound: d.outbound }),
   });
-  const ending = new CallEnding(registry, telephony, acd, sink, notifier, clock, log, settings.fallbackContext);
+  const ending = new CallEnding(registry, telephony, acd, sink, notifier, clock, log, settings.fallbackContext, settings.ratingContext);
   const routing = new CallRouting(registry, telephony, acd, wait, ending, notifier, changes, clock, log, {
     ringTimeoutSeconds: settings.ringTimeoutSeconds,
     ...(d.outbound && { outbound: d.outbound }),

@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 import { registerKpiRoutes } from './kpi.routes.js';
 import { registerReportRoutes } from './report.routes.js';
 import { registerStaffingRoutes } from './staffing.routes.js';
+import { registerCallerRatingRoutes } from './caller-rating.routes.js';
 import { MetricsCollector, type QueueLag, type RecordSpoolReading } from '../metrics/metrics.collector.js';
 import { registerMetricsRoutes } from '../metrics/metrics.routes.js';
 import { ANSWER_RATE_ALERT, AnswerRateAlertMonitor } from './answer-rate.alert-monitor.js';
@@ -35,7 +36,7 @@ export type KpiConfig = Pick<
 
 /** What the KPI, report and metrics features read from the rest of the gateway. */
 export interface KpiWiringDeps {
-  repos: Pick<Repositories, 'agentStates' | 'kpi' | 'alerts' | 'reports'>;
+  repos: Pick<Repositories, 'agentStates' | 'kpi' | 'alerts' | 'reports' | 'callRatings'>;
   config: KpiConfig;
   bus: EventBus;
   acd: AcdEngine;
@@ -187,6 +188,7 @@ export function createKpiWiring(d: KpiWiringDeps): KpiWiring {
           checkAlerts: () => monitor.check(),
         }, d.now),
       (routes) => registerStaffingRoutes(routes, kpis),
+      (routes) => registerCallerRatingRoutes(routes, d.repos.callRatings, async (p) => (await kpis.contractTable(p)).find((r) => r.key === 'satisfaction'), d.now),
       (routes) => registerReportRoutes(routes, { get: (k, f, t, r) => requester.get(k, f, t, r), list: (k, n) => reports.list(k, n) }, d.now),
       (routes, app) => {
         routes.declareRaw({ method: 'GET', url: '/metrics', summary: 'Prometheus metrics (Bearer CTI_METRICS_TOKEN when set)', access: { kind: 'metrics-token' } });
