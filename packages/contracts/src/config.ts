@@ -174,6 +174,11 @@ export const configSchema = z.object({
   CTI_KPI_SHORT_ABANDON_S: z.coerce.number().min(0).max(600).default(0),
   /** Comma-separated DIDs left out of call KPIs (e.g. a test line). */
   CTI_KPI_EXCLUDED_LINES: z.string().default(''),
+  /**
+   * Whether calls from numbers with an approved nuisance/malicious mark are left out of the answer rate (the figures
+   * say how many were); off by default: the contract counts every call unless it says otherwise (docs/domain.md §16).
+   */
+  CTI_KPI_EXCLUDE_MARKED_CALLERS: bool.default(false),
   /** Comma-separated pause reasons that count as productive time for utilization (e.g. callback). */
   CTI_KPI_PRODUCTIVE_PAUSE_REASONS: z.string().default(''),
   /** Seconds between checks of the month-end answer-rate projection (alerts below target). */

@@ -511,6 +511,39 @@ export interface CallRatingsTable {
   stored_at: Generated<Date>;
 }
 
+/** Row of `caller_marks`: a nuisance or malicious caller's mark (骚扰、恶意来电). */
+export interface CallerMarksTable {
+  id: Generated<string>;
+  number: string;
+  kind: 'nuisance' | 'malicious';
+  status: ColumnType<'pending' | 'active' | 'rejected' | 'lifted' | 'expired', 'pending' | 'active' | 'rejected' | 'lifted' | 'expired' | undefined, 'pending' | 'active' | 'rejected' | 'lifted' | 'expired'>;
+  flagged_by: string;
+  flagged_at: Generated<Date>;
+  flag_reason: string;
+  flagged_call_id: string | null;
+  flags: Generated<number>;
+  decided_by: string | null;
+  decided_at: Timestamp | null;
+  decision_reason: string | null;
+  expires_at: Timestamp | null;
+  police_referral: Generated<boolean>;
+  police_note: string | null;
+  lifted_by: string | null;
+  lifted_at: Timestamp | null;
+  lift_reason: string | null;
+}
+
+/** Row of `caller_mark_events`: one step of a caller mark. */
+export interface CallerMarkEventsTable {
+  id: Generated<string>;
+  mark_id: string;
+  action: 'flag' | 'approve' | 'reject' | 'lift' | 'expire';
+  actor: string;
+  at: Generated<Date>;
+  note: string | null;
+  call_id: string | null;
+}
+
 export interface Database {
   calls: CallsTable;
   missed_call_tasks: MissedCallTasksTable;
@@ -546,4 +579,6 @@ export interface Database {
   rota_swaps: RotaSwapsTable;
   handovers: HandoversTable;
   call_ratings: CallRatingsTable;
+  caller_marks: CallerMarksTable;
+  caller_mark_events: CallerMarkEventsTable;
 }

@@ -28,3 +28,4 @@ export * from './call-recording.repository.js';
 export * from './kb.repository.js';
 export * from './rota.repository.js';
 export * from './call-rating.repository.js';
+export * from './caller-mark.repository.js';

@@ -14,6 +14,8 @@ export interface CallFactRow {
   ended_at: Date;
   outcome: 'answered' | 'abandoned' | 'failed';
   agent_id: string | null;
+  /** The caller's number was marked (nuisance, malicious) when the call was queued; absent = not read. */
+  marked_caller?: boolean;
 }
 
 /** A stored ring of a call at an agent (answered null: still ringing, or the caller hung up during the ring). */
@@ -45,6 +47,7 @@ export function toCallFact(row: CallFactRow, offers: readonly CallOfferRow[] = [
     ...(row.agent_id !== null && { agentId: row.agent_id }),
     waitMs: offeredAt === undefined ? 0 : Math.max(0, (answeredAt ?? endedAt) - offeredAt),
     holdMs: 0,
+    ...(row.marked_caller === true && { markedCaller: true }),
     ...(decided.length > 0 && { offersToAgents: decided.map((o) => ({ agentId: o.agent_id, answered: o.answered === true })) }),
   };
 }

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { kpi } from '@cti/domain';
 import type { Config } from '@cti/contracts';
 import type { Database } from './db.schema.js';
@@ -35,15 +35,25 @@ export interface TicketCategoryRow {
   overdue: number;
 }
 
+/**
+ * Whether the number had an approved caller mark (nuisance, malicious) in force at the time: approved before it, not
+ * expired, not lifted (caller_marks keeps every mark's decision and lift times; docs/domain.md §16).
+ */
+const markedAt = (number: RawBuilder<unknown>, at: RawBuilder<unknown>) => sql<boolean>`EXISTS (
+  SELECT 1 FROM caller_marks m
+  WHERE m.number = ${number} AND m.decided_at IS NOT NULL AND m.status IN ('active', 'lifted', 'expired')
+    AND m.decided_at <= ${at} AND m.expires_at > ${at} AND (m.lifted_at IS NULL OR m.lifted_at > ${at}))`;
+
 const list = (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean);
 
 /** The counted-set choices of the KPI engine taken from configuration (fault windows come from the table). */
 export function kpiOverridesFromConfig(
-  c: Pick<Config, 'CTI_KPI_SHORT_ABANDON_S' | 'CTI_KPI_EXCLUDED_LINES' | 'CTI_KPI_PRODUCTIVE_PAUSE_REASONS'>,
+  c: Pick<Config, 'CTI_KPI_SHORT_ABANDON_S' | 'CTI_KPI_EXCLUDED_LINES' | 'CTI_KPI_PRODUCTIVE_PAUSE_REASONS' | 'CTI_KPI_EXCLUDE_MARKED_CALLERS'>,
 ): Partial<kpi.KpiConfig> {
   return {
     shortAbandonSeconds: c.CTI_KPI_SHORT_ABANDON_S,
     excludedLines: list(c.CTI_KPI_EXCLUDED_LINES),
+    excludeMarkedCallers: c.CTI_KPI_EXCLUDE_MARKED_CALLERS,
     productivePauseReasons: list(c.CTI_KPI_PRODUCTIVE_PAUSE_REASONS),
   };
 }
@@ -109,6 +119,7 @@ export class KpiRepository {
           CASE
             WHEN did = ANY(${lines}::text[]) THEN 'line'
             WHEN EXISTS (SELECT 1 FROM unnest(${faultFrom}::timestamptz[], ${faultTo}::timestamptz[]) AS w(f, t) WHERE queued_at >= w.f AND queued_at < w.t) THEN 'fault'
+            WHEN ${config.excludeMarkedCallers === true} AND ${markedAt(sql.ref('calls.caller_number'), sql.ref('calls.queued_at'))} THEN 'marked'
             WHEN outcome = 'abandoned' AND ${shortMs}::float8 > 0 AND ${ms('ended_at', 'queued_at')} <= ${shortMs}::float8 THEN 'short'
             ELSE 'counted'
           END AS class
@@ -118,6 +129,7 @@ export class KpiRepository {
       SELECT count(*)::int AS "offeredInPeriod",
         (count(*) FILTER (WHERE class = 'line'))::int AS "excludedLine",
         (count(*) FILTER (WHERE class = 'fault'))::int AS "excludedFaultWindow",
+        (count(*) FILTER (WHERE class = 'marked'))::int AS "excludedMarkedCaller",
         (count(*) FILTER (WHERE class = 'short'))::int AS "excludedShortAbandon",
         (count(*) FILTER (WHERE class = 'counted' AND outcome = 'answered'))::int AS "answered",
         (count(*) FILTER (WHERE class = 'counted' AND outcome = 'abandoned'))::int AS "abandoned",
@@ -132,6 +144,7 @@ export class KpiRepository {
       offeredInPeriod: n('offeredInPeriod'),
       excludedLine: n('excludedLine'),
       excludedFaultWindow: n('excludedFaultWindow'),
+      excludedMarkedCaller: n('excludedMarkedCaller'),
       excludedShortAbandon: n('excludedShortAbandon'),
       answered: n('answered'),
       abandoned: n('abandoned'),
@@ -168,6 +181,7 @@ export class KpiRepository {
     let q = this.db
       .selectFrom('calls')
       .select(['linked_id', 'did', 'trunk', 'queued_at', 'answered_at', 'ended_at', 'outcome', 'agent_id', 'recorded_at'])
+      .select(markedAt(sql.ref('calls.caller_number'), sql.ref('calls.queued_at')).as('marked_caller'))
       .where('queued_at', '>=', new Date(from))
       .where('queued_at', '<', new Date(to));
     if (storedAfter !== undefined) q = q.where('recorded_at', '>', new Date(storedAfter));

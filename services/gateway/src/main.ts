@@ -16,6 +16,8 @@ import { CallStasisHandler } from './call/call.stasis.js';
 import { CallRecordPublisher, CallbackResultPublisher } from './records/call-record.publisher.js';
 import { CallRatingPublisher } from './rating/call-rating.publisher.js';
 import { CallerRatingExtension } from './rating/caller-rating.stasis.js';
+import { CallerMarkCache } from './nuisance/caller-marks.js';
+import { registerCallerMarkRoutes } from './nuisance/caller-mark.routes.js';
 import { spoolLimitsFromConfig, spoolSignal } from './records/durable.publisher.js';
 import { guardUnhandledRejections } from './process.guards.js';
 import { FallbackQueueLogImporter } from './records/fallback-queue-log.importer.js';
@@ -220,6 +222,9 @@ async function main(): Promise<void> {
   // Streams (agent feeds, wallboards) close when their token or session is revoked or expires.
   const tokenWatch = new TokenWatch(credentials, config.CTI_TOKEN_RECHECK_S * 1000, log);
   const offerAudit = new TicketReadAudit(repos.audit);
+  // Nuisance and malicious callers' marks in force, in memory for offers and the desk (read again every 30 s).
+  const callerMarks = new CallerMarkCache(repos.callerMarks, systemClock.now, log);
+  callerMarks.start();
   // The rota: its proposal covers the KPI feature's staffing forecast; staffing counts the rota's agents for the
   // half-hours still to come.
   const rota = new RotaService(repos.rota, loadShiftConfig(config.CTI_SHIFTS_FILE), () => kpiWiring.figures.staffing(), systemClock.now);
@@ -258,6 +263,14 @@ async function main(): Promise<void> {
       (routes) => registerKbRoutes(routes, repos.kb, { now: systemClock.now, liveCallIdOf: (agentId) => calls.findCallByAgent(agentId)?.callId }),
       control.feature,
       (routes) => registerRotaRoutes(routes, rota),
+      (routes) =>
+        registerCallerMarkRoutes(routes, repos.callerMarks, callerMarks, {
+          now: systemClock.now,
+          liveCallOf: (agentId) => {
+            const c = calls.findCallByAgent(agentId);
+            return c && { callId: c.callId, callerNumber: c.callerNumber };
+          },
+        }),
       ...kpiWiring.features,
       createWallboardFeature({ config, bus, acd, log, now: systemClock.now, liveCallCount: () => calls.liveCalls().length, trunks: () => trunks.snapshot(), ariUp: () => ari.isUp(), amiUp: () => ami.isUp(), figures: kpiWiring.figures, tokenWatch, tokenValidity: credentials, streamSessions: staff.streamSessions }),
       ...opsWiring.features,
@@ -267,6 +280,7 @@ async function main(): Promise<void> {
         {
           callerNumberOf: (id) => calls.findCall(id)?.callerNumber,
           recentTickets: (n, l) => tickets.recentForCaller(n, l),
+          callerMarkOf: (n) => callerMarks.noticeFor(n),
           auditShown: (reader, ids) => (ids.length ? offerAudit.record({ principal: reader, action: 'ticket.offer', route: 'WS /api/v1/agents/:agentId/events call.offered', ticketIds: ids }) : Promise.resolve()),
         },
         log,
@@ -320,6 +334,7 @@ async function main(): Promise<void> {
     clearInterval(missedCallPoller);
     clearInterval(fallbackImports);
     tokenWatch.stop();
+    callerMarks.stop();
     await app.close();
     await kpiWiring.stop();
     await opsWiring.stop();

@@ -20,6 +20,7 @@ import {
   KnowledgeBaseRepository,
   RotaRepository,
   CallRatingRepository,
+  CallerMarkRepository,
   KpiRepository,
   QaRepository,
   ReportRepository,
@@ -50,6 +51,7 @@ export interface Repositories {
   kb: KnowledgeBaseRepository;
   rota: RotaRepository;
   callRatings: CallRatingRepository;
+  callerMarks: CallerMarkRepository;
   kpi: KpiRepository;
   qa: QaRepository;
   reports: ReportRepository;
@@ -83,6 +85,7 @@ export function createRepositories(db: Kysely<Database>, config: RepositoriesCon
     kb: new KnowledgeBaseRepository(db),
     rota: new RotaRepository(db),
     callRatings: new CallRatingRepository(db),
+    callerMarks: new CallerMarkRepository(db),
     kpi: new KpiRepository(db),
     qa: new QaRepository(db),
     reports: new ReportRepository(db),

@@ -65,6 +65,8 @@ export interface DeskCall {
   languageRemembered: boolean;
   line: string;
   recentTickets: RecentTicket[];
+  /** The nuisance/malicious mark in force on the caller's number (shown with the offer). */
+  callerMark?: CallerMarkNotice | null;
   phase: 'ringing' | 'talking' | 'ended';
   /** Server epoch ms the phase began. */
   since: number;
@@ -76,6 +78,15 @@ export interface DeskCall {
   /** transfer: who transfers it here, blind or attended, and whether this desk talks with that agent only (consult) or in a three-way call. */
   transfer?: { fromAgentId: string; kind: 'blind' | 'attended'; stage: 'ringing' | 'consult' | 'conference' };
   handedOff?: HandOff;
+}
+
+/** A caller's mark as the offer carries it. */
+export interface CallerMarkNotice {
+  kind: 'nuisance' | 'malicious';
+  label: string;
+  reason: string | null;
+  expiresAt: number;
+  policeReferral: boolean;
 }
 
 /** A call as the desk first knows it. */
@@ -209,6 +220,7 @@ export function createDesk(agentId: string, onSignedOut: () => void) {
           languageRemembered: e.languageRemembered === true,
           line: String(e.line ?? ''),
           recentTickets: (e.recentTickets as RecentTicket[] | undefined) ?? [],
+          callerMark: (e.callerMark as CallerMarkNotice | null | undefined) ?? null,
           ...(typeof e.callback === 'string' && { kind: 'callback' as const, callbackKind: e.callback }),
         });
         break;

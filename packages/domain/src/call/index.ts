@@ -5,3 +5,4 @@ export * from './wait-estimate.js';
 export * from './linkage-record.js';
 export * from './partner-lines.js';
 export * from './supervision.js';
+export * from './caller-mark.js';

@@ -11,6 +11,8 @@ export interface AnswerRateResult extends KpiResult {
   readonly excludedLine: number;
   /** Excluded: offered during a declared fault. */
   readonly excludedFaultWindow: number;
+  /** Excluded: from a marked nuisance/malicious number (only when the configuration excludes them). */
+  readonly excludedMarkedCaller: number;
   /** Excluded: caller hung up within shortAbandonSeconds. */
   readonly excludedShortAbandon: number;
   /** Counted calls the caller abandoned. */
@@ -30,6 +32,7 @@ export interface AnswerRateCounts {
   readonly offeredInPeriod: number;
   readonly excludedLine: number;
   readonly excludedFaultWindow: number;
+  readonly excludedMarkedCaller: number;
   readonly excludedShortAbandon: number;
   /** Counted calls by outcome (answered + abandoned + failed = counted). */
   readonly answered: number;
@@ -57,6 +60,7 @@ export function answerRateCounts(calls: readonly CallFact[], config: KpiConfig, 
     offeredInPeriod: selection.offeredInPeriod,
     excludedLine: selection.excludedLine,
     excludedFaultWindow: selection.excludedFaultWindow,
+    excludedMarkedCaller: selection.excludedMarkedCaller,
     excludedShortAbandon: selection.excludedShortAbandon,
     answered,
     abandoned,
@@ -73,6 +77,7 @@ export function answerRateFromCounts(counts: AnswerRateCounts, config: KpiConfig
     offeredInPeriod: counts.offeredInPeriod,
     excludedLine: counts.excludedLine,
     excludedFaultWindow: counts.excludedFaultWindow,
+    excludedMarkedCaller: counts.excludedMarkedCaller,
     excludedShortAbandon: counts.excludedShortAbandon,
     abandoned,
     failed,

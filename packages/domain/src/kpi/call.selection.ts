@@ -13,6 +13,8 @@ export interface CallSelection {
   readonly excludedLine: number;
   /** Left out because they were offered during a declared fault. */
   readonly excludedFaultWindow: number;
+  /** Left out as calls from a marked (nuisance, malicious) number, when the configuration says so. */
+  readonly excludedMarkedCaller: number;
   /** Left out as caller hang-ups within shortAbandonSeconds. */
   readonly excludedShortAbandon: number;
 }
@@ -33,7 +35,7 @@ function assertCall(call: CallFact): void {
 
 /**
  * Picks the calls offered to the queue in [from, to) and applies the configured exclusions in a fixed
- * order (line, then fault, then short abandon) so each excluded call is counted under exactly one reason.
+ * order (line, then fault, then marked caller, then short abandon) so each excluded call is counted under exactly one reason.
  */
 export function selectCountedCalls(calls: readonly CallFact[], config: KpiConfig, period: Period): CallSelection {
   assertPeriod(period);
@@ -43,6 +45,7 @@ export function selectCountedCalls(calls: readonly CallFact[], config: KpiConfig
   let offeredInPeriod = 0;
   let excludedLine = 0;
   let excludedFaultWindow = 0;
+  let excludedMarkedCaller = 0;
   let excludedShortAbandon = 0;
   for (const call of calls) {
     if (call.offeredAt === undefined || !isInPeriod(call.offeredAt, period)) continue;
@@ -53,11 +56,13 @@ export function selectCountedCalls(calls: readonly CallFact[], config: KpiConfig
       excludedLine++;
     } else if (config.faultWindows.some((w) => offeredAt >= w.from && offeredAt < w.to)) {
       excludedFaultWindow++;
+    } else if (config.excludeMarkedCallers && call.markedCaller) {
+      excludedMarkedCaller++;
     } else if (call.outcome === 'abandoned' && shortAbandonMs > 0 && abandonDelayMs(call) <= shortAbandonMs) {
       excludedShortAbandon++;
     } else {
       counted.push(call);
     }
   }
-  return { counted, offeredInPeriod, excludedLine, excludedFaultWindow, excludedShortAbandon };
+  return { counted, offeredInPeriod, excludedLine, excludedFaultWindow, excludedMarkedCaller, excludedShortAbandon };
 }

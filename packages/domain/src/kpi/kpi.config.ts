@@ -9,6 +9,8 @@ export interface KpiConfig {
   readonly faultWindows: readonly FaultWindow[];
   /** DIDs whose calls are left out of call figures (e.g. a test number). */
   readonly excludedLines?: readonly string[];
+  /** Whether calls from numbers with an approved nuisance/malicious mark are left out of answer-rate figures. */
+  readonly excludeMarkedCallers?: boolean;
   /** Threshold T in seconds for "answered within T" and service level (GB/T 33358: 15 s). */
   readonly serviceLevelSeconds: number;
   /** Answer rate 接通率 target. */

@@ -39,6 +39,8 @@ export interface CallFact {
   readonly offersToAgents?: readonly AgentOffer[];
   /** When an abandoned call was later reached by a call-back to the citizen (漏接回拨). */
   readonly calledBackAt?: number;
+  /** The caller's number had an approved nuisance or malicious mark when the call was queued (docs/domain.md §16). */
+  readonly markedCaller?: boolean;
 }
 
 /** An agent's state as the ACD tracks it. */

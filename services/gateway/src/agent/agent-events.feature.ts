@@ -16,6 +16,8 @@ export interface OfferContext {
   recentTickets(callerNumber: string, limit: number): Promise<TicketRow[]>;
   /** Audits that these tickets were shown to the feed's reader with an offer; nothing is sent unless it succeeds. */
   auditShown(reader: Principal, ticketIds: string[]): Promise<void>;
+  /** The nuisance/malicious mark in force on a caller's number, shown with the offer (docs/domain.md §16). */
+  callerMarkOf?(callerNumber: string): unknown;
 }
 
 /**
@@ -53,7 +55,7 @@ interface RecentTicket {
  */
 type AgentFeedMessage =
   | Exclude<AgentEvent | TransferEvent, { type: 'call.offered' }>
-  | (GatewayEventOf<'call.offered'> & { recentTickets: RecentTicket[] })
+  | (GatewayEventOf<'call.offered'> & { recentTickets: RecentTicket[]; callerMark?: unknown })
   | { type: 'hello'; at: number; agentId: string };
 
 /**
@@ -145,16 +147,17 @@ export function agentEventsFeature(bus: EventBus, tokens: TokenVerifier, offers:
         if (e.type !== 'call.offered') return send(e);
         const number = offers.callerNumberOf(e.callId);
         if (!number) return send({ ...e, recentTickets: [] });
+        const callerMark = offers.callerMarkOf?.(number) ?? null;
         offers
           .recentTickets(number, 3)
           .then(async (tickets) => {
             await offers.auditShown(principal, tickets.map((t) => t.id));
             return tickets;
           })
-          .then((tickets) => send({ ...e, caller: maskPhone(number), recentTickets: tickets.map((t) => ({ id: t.id, ticketNo: t.ticket_no, state: t.state, category: t.category, summary: t.summary, createdAt: t.created_at })) }))
+          .then((tickets) => send({ ...e, caller: maskPhone(number), callerMark, recentTickets: tickets.map((t) => ({ id: t.id, ticketNo: t.ticket_no, state: t.state, category: t.category, summary: t.summary, createdAt: t.created_at })) }))
           .catch((err: Error) => {
             log.warn({ err: err.message }, 'recent tickets unavailable for an offer');
-            send({ ...e, recentTickets: [] });
+            send({ ...e, callerMark, recentTickets: [] });
           });
       });
       const unwatch = watch.watch(principal.tokenId, () => socket.close(4401, principal.staff ? 'session ended or expired' : 'token revoked or expired'));

@@ -33,7 +33,7 @@ export interface AnswerRateFigures {
   pass: boolean | null;
   /** Calls offered before exclusions, and what was excluded. */
   offeredInPeriod: number;
-  excluded: { line: number; faultWindow: number; shortAbandon: number };
+  excluded: { line: number; faultWindow: number; markedCaller: number; shortAbandon: number };
   /** Abandoned calls later reached by a call-back: shown apart, never in the rate. */
   abandonedCalledBack: number;
   /** Answered within the service-level threshold ÷ answered. */
@@ -81,7 +81,7 @@ function figuresOf(counts: kpi.AnswerRateCounts & { answeredWithin: number }, co
     target: config.answerRateTarget,
     pass: r.pass ?? null,
     offeredInPeriod: r.offeredInPeriod,
-    excluded: { line: r.excludedLine, faultWindow: r.excludedFaultWindow, shortAbandon: r.excludedShortAbandon },
+    excluded: { line: r.excludedLine, faultWindow: r.excludedFaultWindow, markedCaller: r.excludedMarkedCaller, shortAbandon: r.excludedShortAbandon },
     abandonedCalledBack: r.abandonedCalledBack,
     answeredWithin: { seconds: config.serviceLevelSeconds, count: within.numerator, rate: within.value },
   };

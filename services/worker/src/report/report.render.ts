@@ -30,6 +30,7 @@ function sections(d: ReportData): Array<{ title: string; header: string[]; rows:
         ['进入人工队列的呼叫（剔除前）', String(d.answer.offeredInPeriod)],
         ['剔除：不计入线路', String(d.answer.excludedLine)],
         ['剔除：系统故障时段', String(d.answer.excludedFaultWindow)],
+        ['剔除：骚扰/恶意来电（已标记号码）', String(d.answer.excludedMarkedCaller)],
         ['剔除：短时放弃', String(d.answer.excludedShortAbandon)],
         ['计入呼叫', String(d.answer.denominator)],
         ['人工接通', String(d.answer.numerator)],
