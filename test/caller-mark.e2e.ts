@@ -150,9 +150,10 @@ describe('nuisance and malicious callers', () => {
     await page.click('[data-test=sign-in]');
     await page.click('[data-test=open-caller-marks]');
     await page.click('.marks-drawer .el-radio-button:has-text("生效中")');
+    await page.locator('.marks-drawer .el-radio-button.is-active', { hasText: '生效中' }).waitFor();
     const row = page.locator('[data-test=caller-mark-table] tr', { hasText: citizen });
     await row.waitFor({ timeout: 10_000 });
-    expect(await row.innerText()).toMatch(/恶意[\s\S]*多次辱骂威胁，已查实[\s\S]*已移交公安/);
+    expect(await row.innerText()).toMatch(new RegExp(`恶意[\\s\\S]*已移交公安[\\s\\S]*多次辱骂威胁，已查实[\\s\\S]*标记至 ${beijingDate(Date.now() + 30 * 86_400_000)}`));
     await page.screenshot({ path: join(ctx.root, '.run', ctx.runId, 'console-caller-marks.png') });
   });
 });

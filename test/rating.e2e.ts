@@ -2,6 +2,7 @@
 // the desk API; the citizen stays on the line, hears the prompt (Asterisk's Read in [cti-rating]) and presses 4
 // (RFC 2833); the gateway publishes the rating, the worker stores it, and the ratings report counts it for the agent
 // beside the callback satisfaction. A citizen who hangs up first is never asked. The gateway is put back as it was.
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { beijingDate } from '@cti/domain';
@@ -10,11 +11,14 @@ import { api, ari, callIdOfAgent, hangUpCallers } from './support/api.js';
 import { placeCalls, startUas } from './support/sipp.js';
 import { waitFor } from './support/processes.js';
 import { pidFile, restartGateway, stopGatewayByPidFile } from './support/gateway.control.js';
+import { scenarioName, writeKeyPressingCaller } from './support/dtmf.js';
 
 const ctx = inject('e2e');
 const sipTarget = `127.0.0.1:${ctx.env.CTI_SIP_PORT}`;
 const callerPrefix = `136${String(Math.floor(Math.random() * 1e5)).padStart(5, '0')}`;
 let seat: ChildProcess | undefined;
+/** The citizen's scenario: presses 4 every 1.5 s (up to 60 times) until the centre hangs up. */
+let pressesFour = '';
 
 async function onlyReady(ready: string[]): Promise<void> {
   for (const id of ctx.agentIds) {
@@ -31,6 +35,7 @@ const ratingsOfA01 = async () => {
 };
 
 beforeAll(async () => {
+  pressesFour = scenarioName(ctx.root, writeKeyPressingCaller(join(ctx.root, '.run', ctx.runId, 'dtmf'), '4', 60));
   await stopGatewayByPidFile(pidFile(ctx.root, ctx.runId));
   await restartGateway(ctx.root, { ...ctx.env, CTI_RATING_ENABLED: 'true' }, ctx.apiUrl);
   seat = startUas(ctx.root, '127.0.0.1', Number(ctx.env.CTI_SEAT_BASE_PORT) + 1, 'seat');
@@ -49,7 +54,7 @@ describe('the caller’s rating', () => {
   it('asks the caller whose agent ended the call, stores the key pressed and reports it for the agent', async () => {
     const before = await ratingsOfA01();
     await onlyReady(['a01']);
-    const caller = placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 1, holdMs: 0, mediaPort: ctx.mediaBase, callerPrefix, timeoutS: 90, scenario: 'caller-rating' });
+    const caller = placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 1, holdMs: 0, mediaPort: ctx.mediaBase, callerPrefix, timeoutS: 120, scenario: pressesFour });
     try {
       const callId = await callIdOfAgent(ctx, 'a01');
       // The agent ends the call (the desk's 挂机): the gateway hangs up the agent's leg.
@@ -75,7 +80,11 @@ describe('the caller’s rating', () => {
   it('never asks a caller who hung up first', async () => {
     const before = await ratingsOfA01();
     await onlyReady(['a01']);
-    const run = await placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 1, holdMs: 1500, mediaPort: ctx.mediaBase, callerPrefix, timeoutS: 60, scenario: 'caller' });
+    const caller = placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 1, holdMs: 0, mediaPort: ctx.mediaBase, callerPrefix, timeoutS: 60, scenario: 'caller-until-hangup' });
+    await callIdOfAgent(ctx, 'a01');
+    // The citizen hangs up first (the switch ends their leg, as when they put the phone down).
+    await hangUpCallers(ctx, callerPrefix);
+    const run = await caller;
     expect(run.successful, run.output.slice(-2000)).toBe(1);
     // The call is stored (ended by the caller: not one the caller could rate), and no rating came with it.
     const db = createDb(ctx.env.CTI_DATABASE_URL as string, ctx.runId, 1);

@@ -206,8 +206,10 @@ export class RotaRepository {
       if (s.status !== 'requested') throw new CtiError('CTI_ERR_INVALID_STATE', `swap ${id} is already ${s.status}`, { id, status: s.status });
       if (approve) {
         const mine = await this.entryOf(tx, s.agentId, s.date);
-        const theirs = s.withDate === null ? await this.entryOf(tx, s.withAgentId, s.date) : await this.entryOf(tx, s.withAgentId, s.withDate);
-        const stale = mine !== s.shift || (s.withDate === null ? theirs !== undefined : theirs !== s.withShift);
+        // Stale: the shifts the swap names are no longer as asked. (The other agent working that day already is a
+        // broken rule, one shift a day, which the check below names.)
+        const theirs = s.withDate === null ? undefined : await this.entryOf(tx, s.withAgentId, s.withDate);
+        const stale = mine !== s.shift || (s.withDate !== null && theirs !== s.withShift);
         if (stale) throw new CtiError('CTI_ERR_CONFLICT', `the rota changed since swap ${id} was asked for`, { id });
         const dates = [s.date, ...(s.withDate ? [s.withDate] : [])].sort();
         const lo = dates[0]!;
