@@ -9,9 +9,9 @@ import type { ChildProcess } from 'node:child_process';
 import type { Browser } from 'playwright-core';
 import { beijingDate } from '@cti/domain';
 import { TokenRepository, createDb } from '@cti/db';
-import { api, callIdOfAgent, hangUpCallers } from './support/api.js';
+import { api, apiWith, callIdOfAgent, hangUpCallers, onlyReady as onlyReadyIn } from './support/api.js';
 import { placeCalls, startUas, type CallerRun } from './support/sipp.js';
-import { DESK_CONTEXT, adminCli, launchChromium } from './support/desk-browser.js';
+import { launchChromium, signInLeadAtConsole } from './support/desk-browser.js';
 
 const ctx = inject('e2e');
 const sipTarget = `127.0.0.1:${ctx.env.CTI_SIP_PORT}`;
@@ -29,22 +29,10 @@ interface Client {
 }
 const WebSocketClient = createRequire(import.meta.url)('ws') as new (url: string) => Client;
 
-async function as(who: keyof typeof token, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${ctx.apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token[who]}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const as = (who: keyof typeof token, method: string, path: string, body?: unknown) => apiWith(ctx, token[who], method, path, body);
 
-async function onlyReady(ready: string[]): Promise<void> {
-  for (const id of ctx.agentIds) {
-    const r = ready.includes(id) ? await api(ctx, 'POST', `/api/v1/agents/${id}/ready`) : await api(ctx, 'POST', `/api/v1/agents/${id}/pause`, { reason: 'meeting' });
-    expect(r.status, `${id}: ${JSON.stringify(r.body)}`).toBe(200);
-  }
-}
+/** Only `ready` take calls; everyone else is in a meeting. */
+const onlyReady = (ready: string[]) => onlyReadyIn(ctx, ready);
 
 /** The citizen calls and stays until hung up; resolves once a01 has the call. */
 async function citizenCalls(): Promise<{ run: Promise<CallerRun>; callId: string }> {
@@ -140,14 +128,8 @@ describe('nuisance and malicious callers', () => {
   });
 
   it('lists the active mark in the console for the shift lead', async () => {
-    const lead = { username: `mark-lead-${tag}`, password: 'Mark-Lead-2026' };
-    await adminCli(ctx.root, ctx.env, ['staff', 'add', '--username', lead.username, '--name', '值班长丙', '--role', 'supervisor'], `${lead.password}\n`);
     chrome = await launchChromium();
-    const page = await (await chrome.newContext(DESK_CONTEXT)).newPage();
-    await page.goto(`${ctx.apiUrl}/console/`);
-    await page.fill('input[name=username]', lead.username);
-    await page.fill('input[name=password]', lead.password);
-    await page.click('[data-test=sign-in]');
+    const page = await signInLeadAtConsole(chrome, ctx.root, ctx.env, ctx.apiUrl, `mark-lead-${tag}`, '值班长丙');
     await page.click('[data-test=open-caller-marks]');
     await page.click('.marks-drawer .el-radio-button:has-text("生效中")');
     await page.locator('.marks-drawer .el-radio-button.is-active', { hasText: '生效中' }).waitFor();

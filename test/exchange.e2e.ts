@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { sql, type Kysely } from 'kysely';
 import { TokenRepository, createDb, type Database } from '@cti/db';
 import { Partner110Server, pushTo12345 } from './partner-110/partner-110.server.js';
+import { apiWith } from './support/api.js';
 import { waitFor } from './support/processes.js';
 import { pidFile } from './support/gateway.control.js';
 
@@ -16,15 +17,7 @@ let db: Kysely<Database>;
 let partnerToken: string;
 let agentToken: string;
 
-async function call(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${ctx.apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const call = (token: string, method: string, path: string, body?: unknown) => apiWith(ctx, token, method, path, body);
 
 const counts = async () => {
   const row = await sql<{ t: string; h: string; x: string }>`SELECT (SELECT count(*) FROM tickets) t, (SELECT count(*) FROM ticket_history) h, (SELECT count(*) FROM exchange_messages) x`.execute(db);

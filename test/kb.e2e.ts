@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { beijingDate } from '@cti/domain';
 import { TokenRepository, createDb } from '@cti/db';
-import { api, callIdOfAgent, hangUpCallers } from './support/api.js';
+import { api, apiWith, callIdOfAgent, hangUpCallers, onlyReady as onlyReadyIn } from './support/api.js';
 import { placeCalls, startUas } from './support/sipp.js';
 import { waitFor } from './support/processes.js';
 
@@ -17,23 +17,10 @@ const callerPrefix = `137${String(Math.floor(Math.random() * 1e5)).padStart(5, '
 const token: Record<'lead' | 'manager' | 'agent', string> = { lead: '', manager: '', agent: '' };
 let seat: ChildProcess | undefined;
 
-async function as(who: keyof typeof token, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${ctx.apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token[who]}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const as = (who: keyof typeof token, method: string, path: string, body?: unknown) => apiWith(ctx, token[who], method, path, body);
 
 /** Only `ready` take calls; everyone else is in a meeting. */
-async function onlyReady(ready: string[]): Promise<void> {
-  for (const id of ctx.agentIds) {
-    const r = ready.includes(id) ? await api(ctx, 'POST', `/api/v1/agents/${id}/ready`) : await api(ctx, 'POST', `/api/v1/agents/${id}/pause`, { reason: 'meeting' });
-    expect(r.status, `${id}: ${JSON.stringify(r.body)}`).toBe(200);
-  }
-}
+const onlyReady = (ready: string[]) => onlyReadyIn(ctx, ready);
 
 beforeAll(async () => {
   const db = createDb(ctx.env.CTI_DATABASE_URL as string, ctx.runId, 1);

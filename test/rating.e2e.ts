@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { beijingDate } from '@cti/domain';
 import { createDb } from '@cti/db';
-import { api, ari, callIdOfAgent, hangUpCallers } from './support/api.js';
+import { api, ari, callIdOfAgent, hangUpCallers, onlyReady as onlyReadyIn } from './support/api.js';
 import { placeCalls, startUas } from './support/sipp.js';
 import { waitFor } from './support/processes.js';
 import { pidFile, restartGateway, stopGatewayByPidFile } from './support/gateway.control.js';
@@ -20,12 +20,8 @@ let seat: ChildProcess | undefined;
 /** The citizen's scenario: presses 4 every 1.5 s (up to 60 times) until the centre hangs up. */
 let pressesFour = '';
 
-async function onlyReady(ready: string[]): Promise<void> {
-  for (const id of ctx.agentIds) {
-    const r = ready.includes(id) ? await api(ctx, 'POST', `/api/v1/agents/${id}/ready`) : await api(ctx, 'POST', `/api/v1/agents/${id}/pause`, { reason: 'meeting' });
-    expect(r.status, `${id}: ${JSON.stringify(r.body)}`).toBe(200);
-  }
-}
+/** Only `ready` take calls; everyone else is in a meeting. */
+const onlyReady = (ready: string[]) => onlyReadyIn(ctx, ready);
 
 const today = () => beijingDate(Date.now());
 const ratingsOfA01 = async () => {

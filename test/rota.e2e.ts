@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { beijingDate, beijingMidnight, shiftInstance, type ShiftConfig } from '@cti/domain';
 import { TokenRepository, createDb } from '@cti/db';
-import { api } from './support/api.js';
+import { api, apiWith } from './support/api.js';
 import { waitFor } from './support/processes.js';
-import { DESK_CONTEXT, adminCli, launchChromium } from './support/desk-browser.js';
+import { launchChromium, signInLeadAtConsole } from './support/desk-browser.js';
 
 const ctx = inject('e2e');
 const tag = Date.now().toString(36);
@@ -18,15 +18,7 @@ const token: Record<'lead' | 'lead2' | 'a01', string> = { lead: '', lead2: '', a
 /** Months this file changed, with their entries before (put back in afterAll). */
 const saved = new Map<string, Array<{ agentId: string; date: string; shift: string }>>();
 
-async function as(who: keyof typeof token, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${ctx.apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token[who]}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const as = (who: keyof typeof token, method: string, path: string, body?: unknown) => apiWith(ctx, token[who], method, path, body);
 
 async function rememberMonth(month: string): Promise<void> {
   if (saved.has(month)) return;
@@ -189,14 +181,8 @@ describe('rota and attendance', () => {
   });
 
   it('shows the shift lead the month’s grid, the day’s attendance and the handovers in the console', async () => {
-    const lead = { username: `rota-lead-${tag}`, password: 'Rota-Lead-2026' };
-    await adminCli(ctx.root, ctx.env, ['staff', 'add', '--username', lead.username, '--name', '值班长乙', '--role', 'supervisor'], `${lead.password}\n`);
     chrome = await launchChromium();
-    const page = await (await chrome.newContext(DESK_CONTEXT)).newPage();
-    await page.goto(`${ctx.apiUrl}/console/`);
-    await page.fill('input[name=username]', lead.username);
-    await page.fill('input[name=password]', lead.password);
-    await page.click('[data-test=sign-in]');
+    const page = await signInLeadAtConsole(chrome, ctx.root, ctx.env, ctx.apiUrl, `rota-lead-${tag}`, '值班长乙');
     await page.click('[data-test=open-rota]');
     const name = config.shifts.find((x) => x.code === current.shift)!.name;
     // The swap gave a01's shift to a04: the grid shows a04 on it and a01 off.

@@ -97,3 +97,22 @@ export async function callIdOfAgent(
   }, 30_000, 200);
   return callId;
 }
+
+/** Calls the gateway API with a bearer `token`; returns status and parsed body (null for an empty one). */
+export async function apiWith(ctx: Pick<E2eContext, 'apiUrl'>, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${ctx.apiUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+/** Makes the agents in `ready` ready and pauses every other agent of the run (reason meeting), so only they take calls. */
+export async function onlyReady(ctx: E2eContext, ready: readonly string[]): Promise<void> {
+  for (const id of ctx.agentIds) {
+    const r = ready.includes(id) ? await api(ctx, 'POST', `/api/v1/agents/${id}/ready`) : await api(ctx, 'POST', `/api/v1/agents/${id}/pause`, { reason: 'meeting' });
+    if (r.status !== 200) throw new Error(`${id}: ${r.status} ${JSON.stringify(r.body)}`);
+  }
+}

@@ -96,3 +96,18 @@ export async function signInAtSeat(page: Page, apiUrl: string, user: { username:
 export function fieldHolds(page: Page, field: string, value: string): Promise<unknown> {
   return page.waitForFunction(([f, v]) => (document.querySelector(`[data-test=${f}]`) as HTMLInputElement | null)?.value === v, [field, value], { timeout: 10_000 });
 }
+
+/**
+ * Adds a shift-lead (supervisor) staff account with the admin CLI and signs it in at /console/ in a new page of
+ * `chrome`; returns the page, on the console.
+ */
+export async function signInLeadAtConsole(chrome: Browser, root: string, env: Record<string, string>, apiUrl: string, username: string, name: string): Promise<Page> {
+  const password = 'Console-Lead-2026';
+  await adminCli(root, env, ['staff', 'add', '--username', username, '--name', name, '--role', 'supervisor'], `${password}\n`);
+  const page = await (await chrome.newContext(DESK_CONTEXT)).newPage();
+  await page.goto(`${apiUrl}/console/`);
+  await page.fill('input[name=username]', username);
+  await page.fill('input[name=password]', password);
+  await page.click('[data-test=sign-in]');
+  return page;
+}

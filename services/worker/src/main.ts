@@ -23,6 +23,16 @@ const config = loadConfig(process.env);
 const log = createLogger('worker', config.CTI_LOG_LEVEL);
 const migrationsDir = fileURLToPath(new URL('../../../migrations', import.meta.url));
 
+/** A job whose payload the schema refuses will never succeed: it fails for inspection instead of being retried. */
+async function failingInvalid<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (err instanceof CtiError && err.code === 'CTI_ERR_VALIDATION') throw new UnrecoverableError(err.message);
+    throw err;
+  }
+}
+
 async function main(): Promise<void> {
   log.info({ sinceStartMs: Math.round(process.uptime() * 1000) }, 'worker starting');
   // PostgreSQL may still be starting, or briefly away: the first migration is retried.
@@ -55,14 +65,7 @@ async function main(): Promise<void> {
   // Callback outcomes: an unreachable citizen's missed-call task is retried up to 3 attempts, then failed.
   const callbackWorker = new Worker(
     CALLBACK_RESULTS_QUEUE,
-    async (job) => {
-      try {
-        await processCallbackResult(job.data, { storeResult: (r) => callbackTasks.storeResult(r, 3) }, log);
-      } catch (err) {
-        if (err instanceof CtiError && err.code === 'CTI_ERR_VALIDATION') throw new UnrecoverableError(err.message);
-        throw err;
-      }
-    },
+    async (job) => void (await failingInvalid(processCallbackResult(job.data, { storeResult: (r) => callbackTasks.storeResult(r, 3) }, log))),
     { connection, prefix: config.CTI_REDIS_PREFIX, concurrency: 4 },
   );
   callbackWorker.on('error', (err) => log.warn({ err: err.message }, 'callback worker error'));
@@ -92,14 +95,7 @@ async function main(): Promise<void> {
   const linkageStore = new LinkageRepository(db);
   const linkageWorker = new Worker(
     LINKAGES_QUEUE,
-    async (job) => {
-      try {
-        return await processLinkage(job.data, linkageStore, log);
-      } catch (err) {
-        if (err instanceof CtiError && err.code === 'CTI_ERR_VALIDATION') throw new UnrecoverableError(err.message);
-        throw err;
-      }
-    },
+    (job) => failingInvalid(processLinkage(job.data, linkageStore, log)),
     { connection, prefix: config.CTI_REDIS_PREFIX, concurrency: 4 },
   );
   linkageWorker.on('failed', (job, err) => log.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'linkage job failed'));
@@ -108,14 +104,7 @@ async function main(): Promise<void> {
   const ratingStore = new CallRatingRepository(db);
   const ratingWorker = new Worker(
     CALL_RATINGS_QUEUE,
-    async (job) => {
-      try {
-        return await processCallRating(job.data, ratingStore, log);
-      } catch (err) {
-        if (err instanceof CtiError && err.code === 'CTI_ERR_VALIDATION') throw new UnrecoverableError(err.message);
-        throw err;
-      }
-    },
+    (job) => failingInvalid(processCallRating(job.data, ratingStore, log)),
     { connection, prefix: config.CTI_REDIS_PREFIX, concurrency: 2 },
   );
   ratingWorker.on('failed', (job, err) => log.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'caller rating job failed'));
