@@ -18,6 +18,12 @@ beforeAll(async () => {
     if (path === '/ari/bridges') return void res.writeHead(200, { 'content-type': 'application/json' }).end('[{"id":"b1","channels":["c1"]}]');
     if (path === '/ari/channels/gone') return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"Channel not found"}');
     if (path === '/ari/slow') return; // never answers
+    // Asterisk closing an idle connection just as a request arrives on it: the second request of a connection is cut.
+    if (path === '/ari/closing') {
+      const n = ((req.socket as { served?: number }).served = ((req.socket as { served?: number }).served ?? 0) + 1);
+      if (n > 1) return void req.socket.destroy();
+      return void res.writeHead(204).end();
+    }
     res.writeHead(500).end('not json');
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -30,6 +36,32 @@ afterAll(async () => {
 });
 
 describe('AriRest', () => {
+  it('sends a request again, on a new connection, when the pooled one was closed under it, and only once', async () => {
+    const rest = new AriRest(base, 'cti', 's3cret');
+    await rest.request('POST', '/closing');
+    const before = seen.filter((r) => r.url === '/ari/closing').length;
+    await rest.request('POST', '/closing'); // cut on the reused connection, then answered on a fresh one
+    const tries = seen.filter((r) => r.url === '/ari/closing').slice(before);
+    expect(tries).toHaveLength(2);
+    expect(tries[0]!.connection).not.toBe(tries[1]!.connection);
+    rest.close();
+  });
+
+  it('closes a pooled connection idle longer than Asterisk would keep it', async () => {
+    const { ARI_IDLE_SOCKET_MS } = await import('./ari.rest.js');
+    // Asterisk's http.conf session_keep_alive defaults to 15 s: ours must close first.
+    expect(ARI_IDLE_SOCKET_MS).toBeLessThan(15_000);
+    const rest = new AriRest(base, 'cti', 's3cret');
+    await rest.request('GET', '/bridges');
+    const agent = (rest as unknown as { agent: http.Agent }).agent;
+    const free = Object.values(agent.freeSockets).flat();
+    expect(free).toHaveLength(1);
+    // Node takes the lower of ours and the server's Keep-Alive hint (less a second); this stand-in hints 5 s.
+    expect(free[0]!.timeout).toBeGreaterThan(0);
+    expect(free[0]!.timeout).toBeLessThanOrEqual(ARI_IDLE_SOCKET_MS);
+    rest.close();
+  });
+
   it('sends the parameters in the query string with basic auth, below /ari, and reuses its connection', async () => {
     const rest = new AriRest(base, 'cti', 's3cret');
     await rest.request('POST', `/channels/${seg('c/1')}/answer`, { mohClass: 'default', timeout: 15, beep: false, skipped: undefined });

@@ -14,6 +14,12 @@ export class AriRestError extends Error {
 export type AriQuery = Record<string, string | number | boolean | undefined>;
 
 /**
+ * How long a pooled connection may sit idle before we close it: below Asterisk's own idle close (http.conf
+ * `session_keep_alive`, 15 s by default), so we never send a request on a connection Asterisk is closing.
+ */
+export const ARI_IDLE_SOCKET_MS = 5_000;
+
+/**
  * ARI's REST calls over a keep-alive connection pool, with nothing in between: every parameter in the query string
  * (as ARI's Swagger declares them), JSON back. The gateway makes several of these per call; through ari-client each
  * one went through swagger-client and shred and built resource objects, about a sixth of the gateway's CPU at
@@ -39,7 +45,8 @@ export class AriRest {
     this.port = Number(u.port || 80);
     this.prefix = `${u.pathname.replace(/\/+$/, '')}/ari`;
     this.auth = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-    this.agent = new http.Agent({ keepAlive: true, maxSockets });
+    // `timeout` closes a pooled connection idle that long (Node destroys a free socket on its timeout).
+    this.agent = new http.Agent({ keepAlive: true, maxSockets, timeout: ARI_IDLE_SOCKET_MS });
   }
 
   /**
@@ -47,6 +54,15 @@ export class AriRest {
    * (`variables` of an originate). Resolves with the parsed JSON body, if any.
    */
   request<T = unknown>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, query: AriQuery = {}, body?: object): Promise<T> {
+    return this.send<T>(method, path, query, body, true);
+  }
+
+  /**
+   * One attempt. A request sent on a reused connection that the server closed at that very moment fails with a reset
+   * before Asterisk read it (a call was lost to this after an idle spell of exactly 15 s: the first request and the
+   * fallback both went out on dead pooled connections). Such a request is sent once more, on a new connection.
+   */
+  private send<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, query: AriQuery, body: object | undefined, mayRetry: boolean): Promise<T> {
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined) qs.append(k, String(v));
     const q = qs.toString();
@@ -56,7 +72,8 @@ export class AriRest {
       : { authorization: this.auth, 'content-length': 0 };
     return new Promise<T>((resolve, reject) => {
       const req = http.request(
-        { agent: this.agent, host: this.host, port: this.port, method, path: `${this.prefix}${path}${q ? `?${q}` : ''}`, headers },
+        // The second attempt takes a connection of its own: other pooled ones may have been closed at the same moment.
+        { agent: mayRetry ? this.agent : false, host: this.host, port: this.port, method, path: `${this.prefix}${path}${q ? `?${q}` : ''}`, headers },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -77,7 +94,11 @@ export class AriRest {
         },
       );
       req.setTimeout(this.timeoutMs, () => req.destroy(new Error(`ARI ${method} ${path} timed out after ${this.timeoutMs} ms`)));
-      req.on('error', reject);
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        const closedUnderUs = req.reusedSocket && (err.code === 'ECONNRESET' || err.message === 'socket hang up');
+        if (mayRetry && closedUnderUs) resolve(this.send<T>(method, path, query, body, false));
+        else reject(err);
+      });
       req.end(payload);
     });
   }
