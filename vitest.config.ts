@@ -14,6 +14,10 @@ const alias = {
 export default defineConfig({
   resolve: { alias },
   test: {
+    // Two files at a time on this 2-core machine (vitest's default is cores − 1 = 1): the e2e files still run one at a
+    // time (fileParallelism below), and the deploy smoke (its own compose stack, ~4.5 min) or the unit and integration
+    // files run beside them instead of after them.
+    maxWorkers: 2,
     projects: [
       {
         resolve: { alias },
