@@ -243,6 +243,13 @@ describe('the agent desk answers a real call in the browser', () => {
       await valueIs(popout, 'f-summary', '向阳街停水三小时，请求尽快恢复供水');
       await popout.screenshot({ path: join(shots, 'desk-popout.png') });
       await popout.close();
+      // With the matter written down, the knowledge base offers what the ticket mentions (停水) without a search.
+      await page.keyboard.press('F8');
+      await page.locator('[data-test=kb-suggestion]', { hasText: kbTitle }).waitFor({ timeout: 10_000 });
+      expect(await page.locator('[data-test=kb-suggestion]', { hasText: kbTitle }).innerText()).toContain('停水');
+      await page.screenshot({ path: join(shots, 'desk-kb-suggest.png') });
+      await page.keyboard.press('F8');
+      await page.locator('[data-test=kb-drawer]').waitFor({ state: 'hidden', timeout: 10_000 });
       await page.screenshot({ path: join(shots, 'desk-call.png') });
 
       // Hang up in the browser: the citizen's SIPp gets its BYE and ends successfully.

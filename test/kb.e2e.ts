@@ -72,6 +72,15 @@ describe('knowledge base', () => {
     const tooShort = await as('agent', 'GET', `/api/v1/kb/articles?q=${encodeURIComponent('水')}`);
     expect(tooShort.status).toBe(400);
 
+    // The ticket in hand suggests it: its text mentions two of the article's keywords (停水 and the run's tag).
+    const suggested = await as('agent', 'POST', '/api/v1/kb/suggestions', { summary: `炉城镇停水 ${tag}`, content: '来电人称家里停水半天，询问何时恢复供水', address: '康定市炉城镇' });
+    expect(suggested.status, JSON.stringify(suggested.body)).toBe(200);
+    const mine = suggested.body.items.find((x: { article: { id: string } }) => x.article.id === id);
+    expect(mine).toMatchObject({ matched: ['停水', '供水', tag], categoryMentioned: true });
+    expect(suggested.body.items[0].article.id).toBe(id);
+    const noText = await as('agent', 'POST', '/api/v1/kb/suggestions', { summary: 'x'.repeat(501) });
+    expect(noText.status).toBe(400);
+
     // A citizen calls; only a01 is ready. While on the call the agent marks the article as the answer.
     await onlyReady(['a01']);
     const run = placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 1, holdMs: 0, mediaPort: ctx.mediaBase, callerPrefix, timeoutS: 120, scenario: 'caller-until-hangup' });

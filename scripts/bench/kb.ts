@@ -3,14 +3,15 @@
  * generator: services, places of Ganzi, dates, phone numbers; nothing downloaded) in a schema of their own on this
  * machine's PostgreSQL, then BENCH_QUERIES (200) queries of 2–6 characters the way agents type them (terms cut from
  * articles, service words, and some that match nothing), each through KnowledgeBaseRepository.search with limit 10.
- * recall@10 compares the top 10 with a brute-force substring scan of the same normalised texts in memory.
+ * recall@10 compares the top 10 with a brute-force substring scan of the same normalised texts in memory. Then
+ * BENCH_SUGGEST_TICKETS (50) generated tickets ask for suggestions (the articles their text mentions the keywords of).
  * A run whose 1-minute load average exceeded the cores is printed as invalid. Run: npm run bench:kb.
  * The last line printed is one JSON object with the figures.
  */
 import { cpus, loadavg } from 'node:os';
 import { sql } from 'kysely';
 import { KB_COUNT_CAP, createDb, migrate, KnowledgeBaseRepository } from '@cti/db';
-import { createSeededRandom, kbGrams, kbQuery, kbSearchText, normalizeKbText } from '@cti/domain';
+import { createSeededRandom, kbGrams, kbQuery, kbSuggestTerms, kbSearchText, kbSuggestionText, normalizeKbText, rankKbSuggestions } from '@cti/domain';
 import { dropSchema, log, root } from './stack.js';
 import { atFloorIndex } from './stats.js';
 
@@ -18,6 +19,8 @@ const DATABASE_URL = process.env.CTI_TEST_DATABASE_URL ?? 'postgres://postgres@1
 const ARTICLES = Number(process.env.BENCH_ARTICLES ?? 20_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 200);
 const TODAY = '2026-12-06';
+/** Tickets whose suggestions are timed. */
+const SUGGEST_TICKETS = Number(process.env.BENCH_SUGGEST_TICKETS ?? 50);
 
 /** The domain's seeded source: the same articles and queries in every run. */
 const random = createSeededRandom(12345);
@@ -73,14 +76,15 @@ async function main(): Promise<void> {
           batch.map((a) => {
             const search_text = kbSearchText(a);
             texts.push(search_text);
-            return { ...a, department_id: null, valid_from: null, valid_until: null, status: 'published' as const, title_text: normalizeKbText(a.title), search_text, grams: kbGrams(search_text), use_count: int(0, 50), created_by: 'bench', edited_by: 'bench', published_by: 'bench', published_at: new Date() };
+            return { ...a, department_id: null, valid_from: null, valid_until: null, status: 'published' as const, title_text: normalizeKbText(a.title), search_text, grams: kbGrams(search_text), suggest_terms: kbSuggestTerms(a), use_count: int(0, 50), created_by: 'bench', edited_by: 'bench', published_by: 'bench', published_at: new Date() };
           }),
         )
         .returning('id')
         .execute();
       ids.push(...rows.map((r) => r.id));
     }
-    await sql`ANALYZE kb_articles`.execute(db);
+    // VACUUM as autovacuum would after a bulk load: it also merges the gram index's pending list.
+    await sql`VACUUM ANALYZE kb_articles`.execute(db);
     const size = await sql<{ table: string; index: string }>`SELECT pg_size_pretty(pg_table_size('kb_articles')) AS table, pg_size_pretty(pg_relation_size('kb_articles_grams_idx')) AS index`.execute(db);
     log(`stored: table ${size.rows[0]?.table}, gram index ${size.rows[0]?.index}`);
 
@@ -126,7 +130,21 @@ async function main(): Promise<void> {
       const expected = Math.min(10, truth.size);
       recallSum += expected === 0 ? 1 : found.items.filter((a) => truth.has(a.id)).length / expected;
     }
+    // Suggestions for the ticket in hand: a ticket of two generated sentences about one service, ranked over the
+    // articles whose keywords or category it mentions (KnowledgeBaseRepository.suggestionCandidates + rankKbSuggestions).
+    const suggestMs: number[] = [];
+    let suggested = 0;
+    for (let n = 0; n < SUGGEST_TICKETS; n++) {
+      const s = pick(SERVICES);
+      const county = pick(COUNTIES);
+      const text = kbSuggestionText([sentence(s, county), sentence(s, county)]);
+      const t0 = performance.now();
+      const ranked = rankKbSuggestions(await kb.suggestionCandidates(text, TODAY, 200), { text }, 5);
+      suggestMs.push(performance.now() - t0);
+      if (ranked.length) suggested++;
+    }
     const loadAfter = loadavg()[0] ?? 0;
+    const sortedSuggest = [...suggestMs].sort((a, b) => a - b);
     const sorted = [...latencies].sort((a, b) => a - b);
     const p = (q: number) => Math.round(atFloorIndex(sorted, q) * 100) / 100;
     const load = Math.max(loadBefore, loadAfter);
@@ -140,11 +158,16 @@ async function main(): Promise<void> {
       max_ms: p(1),
       mean_matches: Math.round(matchedSum / QUERIES),
       count_mismatches: countMismatches,
+      suggest_tickets: SUGGEST_TICKETS,
+      suggest_p50_ms: Math.round(atFloorIndex(sortedSuggest, 0.5) * 100) / 100,
+      suggest_p95_ms: Math.round(atFloorIndex(sortedSuggest, 0.95) * 100) / 100,
+      suggest_with_results: suggested,
       loadavg: Math.round(load * 100) / 100,
       valid,
     };
     log(`search p50 ${result.p50_ms} ms, p95 ${result.p95_ms} ms, max ${result.max_ms} ms; recall@10 ${result.recall_at_10}; ${result.mean_matches} matching articles per query on average; 1-min load ${result.loadavg} on ${cpus().length} cores${valid ? '' : ' — INVALID: the load exceeded the cores'}`);
     const slowest = [...perQuery].sort((a, b) => b.ms - a.ms).slice(0, 5);
+    log(`suggestions for ${SUGGEST_TICKETS} tickets: p50 ${result.suggest_p50_ms} ms, p95 ${result.suggest_p95_ms} ms; ${suggested} with suggestions`);
     log(`slowest: ${slowest.map((x) => `"${x.q}" ${x.ms.toFixed(1)} ms (${x.matches} matches)`).join(', ')}`);
     console.log(JSON.stringify(result));
   } finally {

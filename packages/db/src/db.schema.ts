@@ -430,6 +430,8 @@ export interface KbArticlesTable {
   title_text: string;
   search_text: string;
   grams: string[];
+  /** Runs of the keywords and category a ticket can mention (suggestions); null for articles written before 0970 until backfilled. */
+  suggest_terms: ColumnType<string[] | null, string[] | undefined, string[]>;
   use_count: Generated<number>;
   created_by: string;
   created_at: Generated<Date>;

@@ -125,6 +125,40 @@ describe('KnowledgeBaseRepository on PostgreSQL', () => {
   });
 });
 
+describe('knowledge-base suggestions for a ticket on PostgreSQL', () => {
+  it('offers the visible articles whose keywords or category the ticket mentions, ranked by the domain', async () => {
+    const { kbSuggestionText, rankKbSuggestions } = await import('@cti/domain');
+    const water = await published({ title: '停水报修渠道（建议）', keywords: ['停水', '报修'], category: '供水' });
+    const card = await published({ title: '社保卡补办（建议）', keywords: ['社保卡', '补办'], category: '社保', departmentId: null });
+    await published({ title: '公积金提取（建议）', keywords: ['公积金'], category: '住房', departmentId: null });
+    const expired = await published({ title: '过期的停水通知（建议）', keywords: ['停水'], validUntil: '2026-12-01' });
+    const draft = await kb.create(article({ title: '草稿停水（建议）', keywords: ['停水'] }), 'lead1');
+    const text = kbSuggestionText(['家里停水三天了', '来电人称小区停水，要求报修；另问社保卡丢了怎么补办']);
+    const candidates = await kb.suggestionCandidates(text, today, 200);
+    const ids = candidates.map((c) => c.id);
+    expect(ids).toEqual(expect.arrayContaining([water, card]));
+    expect(ids).not.toContain(expired);
+    expect(ids).not.toContain(draft.id);
+    const ranked = rankKbSuggestions(candidates, { text, departmentId: 'water' }, 5);
+    // 停水 + 报修 + the water company (2 + 2 + 2) ties 社保卡 + 补办 + 社保 named (3 + 2 + 1): the newer article first.
+    expect(ranked.slice(0, 2)).toEqual([
+      { id: card, score: 6, matched: ['社保卡', '补办'], categoryMentioned: true, sameDepartment: false },
+      { id: water, score: 6, matched: ['停水', '报修'], categoryMentioned: false, sameDepartment: true },
+    ]);
+    expect((await kb.visibleByIds([card, expired, water], today)).map((a) => a.id)).toEqual([card, water]);
+    // Full-width and upper-case keywords are found as the domain folds them.
+    const etc = await published({ title: 'ETC扣费（建议）', keywords: ['ＥＴＣ'], category: '交通', departmentId: null });
+    expect((await kb.suggestionCandidates(kbSuggestionText(['高速etc扣了两次费']), today, 200)).map((c) => c.id)).toContain(etc);
+    expect(await kb.suggestionCandidates('', today, 200)).toEqual([]);
+    // An article from before the terms were kept is a candidate until they are filled, and found by them after.
+    await testSchema.db().updateTable('kb_articles').set({ suggest_terms: sql<string[]>`NULL` as never }).where('id', '=', etc).execute();
+    expect((await kb.suggestionCandidates(kbSuggestionText(['路灯不亮']), today, 200)).map((c) => c.id)).toEqual([etc]);
+    expect(await kb.backfillSuggestTerms()).toBe(1);
+    expect((await kb.suggestionCandidates(kbSuggestionText(['路灯不亮']), today, 200))).toEqual([]);
+    expect((await kb.suggestionCandidates(kbSuggestionText(['ETC扣费']), today, 200)).map((c) => c.id)).toContain(etc);
+  });
+});
+
 async function sqlRaw(db: Kysely<Database>, text: string): Promise<string> {
   const r = await sql.raw<{ 'QUERY PLAN': string }>(text).execute(db);
   return r.rows.map((row) => row['QUERY PLAN']).join('\n');

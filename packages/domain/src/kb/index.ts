@@ -1,2 +1,3 @@
 export * from './kb.text.js';
 export * from './kb.workflow.js';
+export * from './kb.suggest.js';

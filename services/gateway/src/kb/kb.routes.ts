@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { CtiError, KB_ACTIONS, KB_EDITOR_ROLES, KB_STATUSES, OVERSIGHT_ROLES, SEAT_ROLES, STAFF_ROLES, beijingDate, inRoleGroup, kbQuery, kbVisibleToAgents } from '@cti/domain';
+import { CtiError, KB_ACTIONS, KB_EDITOR_ROLES, KB_STATUSES, OVERSIGHT_ROLES, SEAT_ROLES, STAFF_ROLES, beijingDate, inRoleGroup, kbQuery, kbSuggestionText, kbVisibleToAgents, rankKbSuggestions } from '@cti/domain';
 import type { KnowledgeBaseRepository, KbArticle } from '@cti/db';
 import type { RouteRegistry } from '../http/route.registry.js';
 import { calendarDay, pageLimit, pageOffset } from '../http/input.rules.js';
 
 /** Knowledge-base storage (KnowledgeBaseRepository fits). */
-export type KnowledgeBase = Pick<KnowledgeBaseRepository, 'create' | 'find' | 'update' | 'transition' | 'history' | 'search' | 'markUsed' | 'reviewList' | 'usage'>;
+export type KnowledgeBase = Pick<KnowledgeBaseRepository, 'create' | 'find' | 'update' | 'transition' | 'history' | 'search' | 'markUsed' | 'reviewList' | 'usage' | 'suggestionCandidates' | 'visibleByIds'>;
 
 /** What the routes need besides storage: the time, and the call an agent is on (a use is counted for that call). */
 export interface KbRouteDeps {
@@ -16,6 +16,8 @@ export interface KbRouteDeps {
 /** Unused this long, a published article is listed for review. */
 const UNUSED_REVIEW_DAYS = 90;
 const DAY_MS = 86_400_000;
+/** Articles read for ranking suggestions: the most used of those the ticket mentions. */
+const SUGGESTION_CANDIDATES = 200;
 
 const id = z.string().regex(/^[1-9][0-9]{0,17}$/, 'article id: digits');
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -67,6 +69,28 @@ export function registerKbRoutes(routes: RouteRegistry, kb: KnowledgeBase, deps:
       const scope = query.status === 'visible' ? { kind: 'agents' as const, today: today() } : { kind: 'all' as const, status: query.status };
       const found = await kb.search({ ...(q && { query: q }), ...(query.category !== undefined && { category: query.category }), scope, limit: query.limit, offset: query.offset });
       return { items: found.items, total: found.total, totalCapped: found.capped, limit: query.limit, offset: query.offset };
+    },
+  });
+
+  routes.add({
+    method: 'POST',
+    url: '/api/v1/kb/suggestions',
+    summary: "Articles for the ticket in hand: those whose keywords (or category) its summary, content or address mention, ranked by the keywords' length, the suggested department and use (docs/domain.md §13)",
+    roles: STAFF_ROLES,
+    body: z
+      .object({
+        summary: z.string().max(500).optional(),
+        content: z.string().max(10_000).optional(),
+        address: z.string().max(500).optional(),
+        departmentId: fields.departmentId.optional(),
+        limit: z.number().int().min(1).max(20).default(5),
+      })
+      .strict(),
+    handler: async ({ body }) => {
+      const ticketText = kbSuggestionText([body.summary, body.content, body.address]);
+      const ranked = rankKbSuggestions(await kb.suggestionCandidates(ticketText, today(), SUGGESTION_CANDIDATES), { text: ticketText, departmentId: body.departmentId ?? null }, body.limit);
+      const articles = new Map((await kb.visibleByIds(ranked.map((r) => r.id), today())).map((a) => [a.id, a]));
+      return { items: ranked.flatMap((r) => (articles.has(r.id) ? [{ article: articles.get(r.id)!, score: r.score, matched: r.matched, categoryMentioned: r.categoryMentioned, sameDepartment: r.sameDepartment }] : [])) };
     },
   });
 
