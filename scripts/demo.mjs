@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@cti/contracts';
 import { systemClock } from '@cti/domain';
-import { AgentRepository, KnowledgeBaseRepository, TokenRepository, createDb } from '@cti/db';
+import { AgentRepository, HotlineLineRepository, KnowledgeBaseRepository, TokenRepository, createDb } from '@cti/db';
 import { createStaffWiring } from '../services/gateway/dist/staff/staff.feature.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -74,6 +74,13 @@ if (config.CTI_ENV === 'production') {
     }
   }
 }
+// Merged hotlines (双号并行, docs/domain.md §18): 12345 comes with the migrations; the demo adds one merged local line
+// with its own number, so the wallboard's 分线路接通 tile and the reports' per-line table have two lines to show.
+const DEMO_MERGED_LINE = { did: '12315', name: '12315消费者投诉举报专线', answerRateTarget: 0.95 };
+if (config.CTI_ENV !== 'production') {
+  const lines = new HotlineLineRepository(db);
+  if (!(await lines.find(DEMO_MERGED_LINE.did))) await lines.create(DEMO_MERGED_LINE, 'demo');
+}
 await db.destroy();
 const call = (method, path, body) =>
   fetch(`${api}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body && { 'content-type': 'application/json' }) }, ...(body && { body: JSON.stringify(body) }) }).then((r) => r.json());
@@ -97,24 +104,44 @@ if (config.CTI_ENV !== 'production') {
     const saved = await call('PUT', `/api/v1/rota/${month}`, { entries: proposal.assignments ?? [] });
     console.log(`[demo] rota for ${month}: ${saved.saved ?? 0} shifts saved (${proposal.agentHours} agent-hours, ${proposal.emptySlots} shifts left empty)`);
   }
+  // Staff records for the staff KPIs (人员与培训), once: the agents on the staff since three months ago, this month's
+  // first-day training and exam, and an open recruitment request.
+  const people = await call('GET', '/api/v1/personnel/members');
+  if (people.items?.length === 0) {
+    const d = new Date(Date.now() + 8 * 3_600_000);
+    const joined = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 3, 1)).toISOString().slice(0, 10);
+    const members = [];
+    for (const id of ids) members.push((await call('POST', '/api/v1/personnel/members', { name: `坐席${id.slice(1)}（演示）`, post: 'agent', joinedOn: joined })).id);
+    await call('POST', '/api/v1/personnel/trainings', { heldOn: `${month}-01`, topic: '演示：本月政策法规培训', hours: 2, trainer: '培训组', attendeeIds: members.slice(0, -1) });
+    await call('POST', '/api/v1/personnel/exams', { heldOn: `${month}-01`, topic: '演示：月度业务考试', passMark: 80, scores: members.map((m, i) => ({ memberId: m, score: 78 + (i % 5) * 5 })) });
+    await call('POST', '/api/v1/personnel/recruitments', { post: 'agent', positions: 2, reason: '演示：补充藏汉双语坐席', openedOn: `${month}-01` });
+    console.log(`[demo] staff records: ${members.length} people, a training, an exam and a recruitment request this month`);
+  }
   console.log(`[demo] staff sign-in (POST ${api}/api/v1/auth/login): ${DEMO_STAFF.map((s) => `${s.role} ${s.username} / ${s.password}`).join(', ')}`);
   console.log(`[demo] agent desk: ${api}/desk/ — sign in as ${deskAgent} / Agent-12345, log in to seat-01 with 网页电话 and press 就绪 (F1); calls ring in the browser (allow the microphone)`);
   console.log(`[demo] supervisor console: ${api}/console/ — sign in as sup01 / Super-12345; 监听/耳语/强插 on a call rings the console's browser phone on ${consoleSeat} (left free for it)`);
   console.log(`[demo] staff accounts (admin page): ${api}/console/ — sign in as admin01 / Admin-12345 and open 人员账号`);
   console.log(`[demo] knowledge base: on the desk press F8 and search 停水 / 社保卡 / 公积金; on the console sup01 opens 知识库管理`);
   console.log(`[demo] rota and attendance: on the console sup01 opens 排班与考勤 (month grid, today's attendance, swaps, handover)`);
+  console.log(`[demo] staff records and KPIs: on the console sup01 opens 人员与培训 (staff KPIs against the contract, people, trainings, exams, recruitment)`);
 }
 
 const target = `127.0.0.1:${config.CTI_SIP_PORT}`;
-const caller = (from, rate, mediaPort) => {
+const caller = (from, rate, mediaPort, did = '12345') => {
   const [ip, port] = from.split(':');
   children.push(
-    spawn('sipp', [target, '-sf', `${root}test/sipp/caller.xml`, '-s', '12345', '-i', ip, '-p', port, '-mp', String(mediaPort), '-r', String(rate), '-d', String(holdMs), '-aa', '-l', '200', '-nostdin', '-key', 'caller_prefix', `138${String(Math.floor(Math.random() * 1e4)).padStart(4, '0')}`], { stdio: 'ignore' }),
+    spawn('sipp', [target, '-sf', `${root}test/sipp/caller.xml`, '-s', did, '-i', ip, '-p', port, '-mp', String(mediaPort), '-r', String(rate), '-d', String(holdMs), '-aa', '-l', '200', '-nostdin', '-key', 'caller_prefix', `138${String(Math.floor(Math.random() * 1e4)).padStart(4, '0')}`], { stdio: 'ignore' }),
   );
 };
 caller(config.CTI_TRUNK_PRIMARY, cps, 42000);
 caller(config.CTI_TRUNK_BACKUP, Math.max(0.1, cps / 5), 43000);
 console.log(`[demo] citizens calling 12345: ${cps}/s on the primary trunk, ${Math.max(0.1, cps / 5)}/s on the backup; Ctrl-C stops everything`);
+if (config.CTI_ENV !== 'production') {
+  // The merged line's own number rings into the same centre from the primary trunk's address (another port: the trunk
+  // is matched by host); its calls are counted apart (分线路接通).
+  caller(config.CTI_TRUNK_PRIMARY.replace(/:(\d+)$/, (_, p) => `:${Number(p) + 10}`), Math.max(0.1, cps / 5), 44000, DEMO_MERGED_LINE.did);
+  console.log(`[demo] citizens calling the merged line ${DEMO_MERGED_LINE.did} (${DEMO_MERGED_LINE.name}): ${Math.max(0.1, cps / 5)}/s on the primary trunk`);
+}
 
 setInterval(async () => {
   try {

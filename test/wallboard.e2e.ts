@@ -148,7 +148,8 @@ describe('the wallboard in headless Chromium', () => {
       page.on('request', (r) => {
         if (!r.url().startsWith(ctx.apiUrl)) external.push(r.url());
       });
-      await page.goto(`${ctx.apiUrl}${t.body.url}`);
+      // The live screen held (the page otherwise alternates with the trend charts every 30 s): the screenshot shows the tiles.
+      await page.goto(`${ctx.apiUrl}${t.body.url}&screen=live`);
       const text = (id: string) => page.locator(`#${id}`).innerText();
       // How long the page takes to show what the API already shows is printed, not asserted: it is a figure of the
       // machine's load (a busy CI host took longer than 1.5 s once), not of correctness. A reload never happens, so a

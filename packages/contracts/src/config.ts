@@ -253,6 +253,15 @@ export const configSchema = z.object({
   CTI_TICKET_YELLOW_FRACTION: z.coerce.number().min(0).max(1).default(0.2),
   /** A ticket turns yellow when at most this many hours remain (0 = off). */
   CTI_TICKET_YELLOW_HOURS: z.coerce.number().min(0).max(720).default(24),
+  /**
+   * The counties and county-level cities a ticket's county is chosen from at intake, comma-separated, in the order the
+   * desk and the big screen list them (docs/domain.md §9, §17): Ganzi's 18 by default.
+   */
+  CTI_TICKET_COUNTIES: z
+    .string()
+    .regex(/^[^,\s]{1,32}(,[^,\s]{1,32})*$/, 'expected county,county (no spaces, each 1 to 32 characters)')
+    .refine((v) => new Set(v.split(',')).size === v.split(',').length, 'a county is listed twice')
+    .default('康定市,泸定县,丹巴县,九龙县,雅江县,道孚县,炉霍县,甘孜县,新龙县,德格县,白玉县,石渠县,色达县,理塘县,巴塘县,乡城县,稻城县,得荣县'),
   /** Unreachable result callbacks (回访) after which a ticket is closed as "callback failed". */
   CTI_CALLBACK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
   /** Minutes between result-callback attempts. */

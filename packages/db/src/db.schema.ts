@@ -103,6 +103,8 @@ export interface TicketsTable {
   partner_result: string | null;
   partner_updated_at: Timestamp | null;
   created_by: string | null;
+  /** The Ganzi county or county-level city chosen at intake (migration 0960; docs/domain.md §17); null on older tickets. */
+  county: string | null;
 }
 
 
@@ -535,6 +537,20 @@ export interface CallerMarksTable {
   lift_reason: string | null;
 }
 
+/** Row of `hotline_lines`: a hotline merged into 12345 as a sub-line with its own number (双号并行, docs/domain.md §18). */
+export interface HotlineLinesTable {
+  did: string;
+  name: string;
+  department_id: string | null;
+  greeting_sound: string | null;
+  /** numeric(5,4): pg returns it as a string. */
+  answer_rate_target: ColumnType<string | null, number | null | undefined, number | null>;
+  active: Generated<boolean>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  updated_by: string;
+}
+
 /** Row of `caller_mark_events`: one step of a caller mark. */
 export interface CallerMarkEventsTable {
   id: Generated<string>;
@@ -544,6 +560,69 @@ export interface CallerMarkEventsTable {
   at: Generated<Date>;
   note: string | null;
   call_id: string | null;
+}
+
+/** Row of `staff_members`: a person on the hotline's staff records (人员档案, docs/domain.md §19). Dates read as local midnight. */
+export interface StaffMembersTable {
+  id: Generated<string>;
+  name: string;
+  post: 'agent' | 'lead' | 'qa' | 'callback' | 'other';
+  staff_id: string | null;
+  joined_on: ColumnType<Date | string, string, string>;
+  left_on: ColumnType<Date | string | null, string | null | undefined, string | null>;
+  leave_reason: string | null;
+  created_by: string;
+  created_at: Generated<Date>;
+  updated_by: string | null;
+  updated_at: Timestamp | null;
+}
+
+/** Row of `trainings`: a training session (培训). */
+export interface TrainingsTable {
+  id: Generated<string>;
+  held_on: ColumnType<Date | string, string, string>;
+  topic: string;
+  /** numeric(4,1): pg returns it as a string. */
+  hours: ColumnType<string, number, number>;
+  trainer: string | null;
+  created_by: string;
+  created_at: Generated<Date>;
+}
+
+/** Row of `training_attendees`. */
+export interface TrainingAttendeesTable {
+  training_id: string;
+  member_id: string;
+}
+
+/** Row of `exams`: a monthly exam (考试) with its pass mark. */
+export interface ExamsTable {
+  id: Generated<string>;
+  held_on: ColumnType<Date | string, string, string>;
+  topic: string;
+  pass_mark: ColumnType<string, number, number>;
+  created_by: string;
+  created_at: Generated<Date>;
+}
+
+/** Row of `exam_scores`: one person's sitting of an exam. */
+export interface ExamScoresTable {
+  exam_id: string;
+  member_id: string;
+  score: ColumnType<string, number, number>;
+}
+
+/** Row of `recruitment_requests`: a recruitment request (招聘需求) from opening to filling. */
+export interface RecruitmentRequestsTable {
+  id: Generated<string>;
+  post: 'agent' | 'lead' | 'qa' | 'callback' | 'other';
+  positions: number;
+  reason: string;
+  opened_on: ColumnType<Date | string, string, string>;
+  filled_on: ColumnType<Date | string | null, string | null | undefined, string | null>;
+  created_by: string;
+  created_at: Generated<Date>;
+  filled_by: string | null;
 }
 
 export interface Database {
@@ -583,4 +662,11 @@ export interface Database {
   call_ratings: CallRatingsTable;
   caller_marks: CallerMarksTable;
   caller_mark_events: CallerMarkEventsTable;
+  staff_members: StaffMembersTable;
+  trainings: TrainingsTable;
+  training_attendees: TrainingAttendeesTable;
+  exams: ExamsTable;
+  exam_scores: ExamScoresTable;
+  recruitment_requests: RecruitmentRequestsTable;
+  hotline_lines: HotlineLinesTable;
 }

@@ -29,3 +29,5 @@ export * from './kb.repository.js';
 export * from './rota.repository.js';
 export * from './call-rating.repository.js';
 export * from './caller-mark.repository.js';
+export * from './hotline-line.repository.js';
+export * from './staff-records.repository.js';

@@ -72,6 +72,14 @@ export class KpiRepository {
     return kpi.createKpiConfig({ ...overrides, faultWindows: windows.map((w) => ({ from: w.from, to: w.to })) });
   }
 
+  /** The active hotline lines (双号并行, docs/domain.md §18) as the per-line figures need them, 12345 first. */
+  async hotlineLines(): Promise<kpi.HotlineLineInfo[]> {
+    const rows = await this.db.selectFrom('hotline_lines').select(['did', 'name', 'answer_rate_target']).where('active', '=', true).orderBy('did').execute();
+    return rows
+      .map((r) => ({ did: r.did, name: r.name, answerRateTarget: r.answer_rate_target === null ? null : Number(r.answer_rate_target) }))
+      .sort((a, b) => Number(b.did === '12345') - Number(a.did === '12345'));
+  }
+
   /** Every fact of a period the contract KPI table needs. */
   async facts(from: number, to: number, now: number): Promise<kpi.KpiFacts> {
     const [calls, agentIntervals, tickets, qaReviews] = await Promise.all([this.callFacts(from, to), this.agentIntervals(from, to, now), this.ticketFacts(from, to), this.qaReviews(from, to)]);
@@ -218,6 +226,39 @@ export class KpiRepository {
   async overdueTicketCount(now: number): Promise<number> {
     const rows = await this.db.selectFrom('tickets').select(['state', 'deadline_at']).where('deadline_at', '<', new Date(now)).execute();
     return rows.filter((r) => isOverdue(r.state, r.deadline_at, now)).length;
+  }
+
+  /**
+   * Tickets past their deadline and still open at `now` (the same test as overdueTicketCount), per lead department:
+   * its id and name, or null for a ticket not dispatched yet (docs/domain.md §17).
+   */
+  async overdueTicketsByDepartment(now: number): Promise<Array<{ departmentId: string | null; name: string | null; count: number }>> {
+    const rows = await this.db
+      .selectFrom('tickets as t')
+      .leftJoin('departments as d', 'd.id', 't.department_id')
+      .select(['t.state', 't.deadline_at', 't.department_id', 'd.name'])
+      .where('t.deadline_at', '<', new Date(now))
+      .execute();
+    const by = new Map<string | null, { departmentId: string | null; name: string | null; count: number }>();
+    for (const r of rows) {
+      if (!isOverdue(r.state, r.deadline_at, now)) continue;
+      const row = by.get(r.department_id) ?? { departmentId: r.department_id, name: r.department_id === null ? null : (r.name ?? r.department_id), count: 0 };
+      row.count++;
+      by.set(r.department_id, row);
+    }
+    return [...by.values()];
+  }
+
+  /** Tickets accepted in [from, to) per county as stored (null: none chosen), counted by the database. */
+  async ticketsByCounty(from: number, to: number): Promise<Array<{ county: string | null; count: number }>> {
+    const rows = await this.db
+      .selectFrom('tickets')
+      .select(['county', (eb) => eb.fn.countAll<string>().as('n')])
+      .where('created_at', '>=', new Date(from))
+      .where('created_at', '<', new Date(to))
+      .groupBy('county')
+      .execute();
+    return rows.map((r) => ({ county: r.county, count: Number(r.n) }));
   }
 
   /** Tickets accepted in [from, to) by category and deadline status as of `now`. */

@@ -60,6 +60,8 @@ export interface TicketIntakeFields {
   elements?: Record<string, string>;
   suggestedDepartment?: string | null;
   recordingRef?: string | null;
+  /** The Ganzi county or county-level city (docs/domain.md §17); the gateway checks it against the configured list. */
+  county?: string | null;
 }
 
 /** One history line to append. */
@@ -143,6 +145,7 @@ function fieldValues(f: TicketIntakeFields): Record<string, unknown> {
   if (f.elements !== undefined) out.elements = JSON.stringify(f.elements);
   if (f.suggestedDepartment !== undefined) out.suggested_department = f.suggestedDepartment;
   if (f.recordingRef !== undefined) out.recording_ref = f.recordingRef;
+  if (f.county !== undefined) out.county = f.county;
   return out;
 }
 

@@ -18,6 +18,7 @@ import { CallRatingPublisher } from './rating/call-rating.publisher.js';
 import { CallerRatingExtension } from './rating/caller-rating.stasis.js';
 import { CallerMarkCache } from './nuisance/caller-marks.js';
 import { registerCallerMarkRoutes } from './nuisance/caller-mark.routes.js';
+import { registerHotlineLineRoutes } from './lines/hotline-line.routes.js';
 import { spoolLimitsFromConfig, spoolSignal } from './records/durable.publisher.js';
 import { guardUnhandledRejections } from './process.guards.js';
 import { FallbackQueueLogImporter } from './records/fallback-queue-log.importer.js';
@@ -41,6 +42,7 @@ import { buildApp } from './app.js';
 import { registerAgentRoutes } from './agent/agent.routes.js';
 import { registerStatsRoutes } from './kpi/stats.routes.js';
 import { registerKbRoutes } from './kb/kb.routes.js';
+import { registerPersonnelRoutes } from './personnel/personnel.routes.js';
 import { registerRotaRoutes } from './rota/rota.routes.js';
 import { RotaService } from './rota/rota.service.js';
 import { loadShiftConfig } from './rota/shift-config.loader.js';
@@ -232,6 +234,7 @@ async function main(): Promise<void> {
   const kpiWiring = createKpiWiring({
     repos, config, bus, acd, redis, log, now: systemClock.now,
     rostered: (from, to) => rota.rosteredByHalfHour(from, to),
+    lineDirectory: async () => (await repos.hotlineLines.list(false)).map((l) => ({ did: l.did, name: l.name, answerRateTarget: l.answerRateTarget })),
     trunks: () => trunks.snapshot(),
     ariUp: () => ari.isUp(),
     amiUp: () => ami.isUp(),
@@ -263,6 +266,8 @@ async function main(): Promise<void> {
       (routes) => registerKbRoutes(routes, repos.kb, { now: systemClock.now, liveCallIdOf: (agentId) => calls.findCallByAgent(agentId)?.callId }),
       control.feature,
       (routes) => registerRotaRoutes(routes, rota),
+      (routes) => registerPersonnelRoutes(routes, repos.staffRecords, systemClock.now),
+      (routes) => registerHotlineLineRoutes(routes, repos.hotlineLines),
       (routes) =>
         registerCallerMarkRoutes(routes, repos.callerMarks, callerMarks, {
           now: systemClock.now,
@@ -272,7 +277,7 @@ async function main(): Promise<void> {
           },
         }),
       ...kpiWiring.features,
-      createWallboardFeature({ config, bus, acd, log, now: systemClock.now, liveCallCount: () => calls.liveCalls().length, trunks: () => trunks.snapshot(), ariUp: () => ari.isUp(), amiUp: () => ami.isUp(), figures: kpiWiring.figures, tokenWatch, tokenValidity: credentials, streamSessions: staff.streamSessions }),
+      createWallboardFeature({ config, bus, acd, log, now: systemClock.now, liveCallCount: () => calls.liveCalls().length, trunks: () => trunks.snapshot(), ariUp: () => ari.isUp(), amiUp: () => ami.isUp(), figures: kpiWiring.figures, trends: kpiWiring.figures, tokenWatch, tokenValidity: credentials, streamSessions: staff.streamSessions }),
       ...opsWiring.features,
       agentEventsFeature(
         bus,

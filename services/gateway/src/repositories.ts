@@ -21,12 +21,14 @@ import {
   RotaRepository,
   CallRatingRepository,
   CallerMarkRepository,
+  HotlineLineRepository,
   KpiRepository,
   QaRepository,
   ReportRepository,
   SmsRepository,
   StaffRepository,
   StaffSessionRepository,
+  StaffRecordsRepository,
   TicketCallbackRepository,
   TicketRepository,
   TokenRepository,
@@ -52,12 +54,14 @@ export interface Repositories {
   rota: RotaRepository;
   callRatings: CallRatingRepository;
   callerMarks: CallerMarkRepository;
+  hotlineLines: HotlineLineRepository;
   kpi: KpiRepository;
   qa: QaRepository;
   reports: ReportRepository;
   sms: SmsRepository;
   staff: StaffRepository;
   staffSessions: StaffSessionRepository;
+  staffRecords: StaffRecordsRepository;
   ticketCallbacks: TicketCallbackRepository;
   tickets: TicketRepository;
   tokens: TokenRepository;
@@ -86,12 +90,14 @@ export function createRepositories(db: Kysely<Database>, config: RepositoriesCon
     rota: new RotaRepository(db),
     callRatings: new CallRatingRepository(db),
     callerMarks: new CallerMarkRepository(db),
+    hotlineLines: new HotlineLineRepository(db),
     kpi: new KpiRepository(db),
     qa: new QaRepository(db),
     reports: new ReportRepository(db),
     sms: new SmsRepository(db),
     staff: new StaffRepository(db),
     staffSessions: new StaffSessionRepository(db),
+    staffRecords: new StaffRecordsRepository(db),
     ticketCallbacks: new TicketCallbackRepository(db),
     tickets: new TicketRepository(db),
     tokens: new TokenRepository(db, tokenLifetimeDays(config)),

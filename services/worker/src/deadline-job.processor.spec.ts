@@ -12,7 +12,7 @@ function row(over: Partial<TicketRow> = {}): TicketRow {
     department_id: 'housing', source_call_id: null, deadline_at: new Date(accepted + 100 * H), created_at: new Date(accepted), updated_at: new Date(accepted), version: 3, source: 'manual', accepted_at: new Date(accepted),
     closed_at: null, suggested_department: null, co_handlers: [], recording_ref: null, reply_text: null, satisfaction: null, callback_attempts: 0, return_count: 0, extension_count: 0, reminder_count: 0,
     parent_ticket_id: null, close_reason: null, flags: { returnRequested: false, extensionRequested: false, dissatisfactionReviewPending: false, supervised: false }, warning_level: 'ok', schedule_dirty: false,
-    partner_line: null, partner_incident_no: null, partner_status: null, partner_result: null, partner_updated_at: null, created_by: null,
+    partner_line: null, partner_incident_no: null, partner_status: null, partner_result: null, partner_updated_at: null, created_by: null, county: null,
     ...over,
   };
 }

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createLogger } from './logger.js';
 import { processCallRecord } from './call-record.processor.js';
 import { REPORTS_QUEUE, type ReportJobData } from '@cti/contracts';
-import { AgentRepository, KpiRepository, ReportRepository, kpiOverridesFromConfig } from '@cti/db';
+import { AgentRepository, KpiRepository, ReportRepository, StaffRecordsRepository, kpiOverridesFromConfig } from '@cti/db';
 import { runReportJob, scheduleReports } from './report/report.job.js';
 import { processCallbackResult } from './callback-result.processor.js';
 import { CALL_RATINGS_QUEUE, LINKAGES_QUEUE, RECORDING_RETENTION_QUEUE } from '@cti/contracts';
@@ -76,12 +76,13 @@ async function main(): Promise<void> {
   const kpiFacts = new KpiRepository(db);
   const agentDirectory = new AgentRepository(db);
   const reportStore = new ReportRepository(db);
+  const staffRecords = new StaffRecordsRepository(db);
   const reportQueue = new Queue<ReportJobData>(REPORTS_QUEUE, { connection, prefix: config.CTI_REDIS_PREFIX });
   if (config.CTI_REPORTS_SCHEDULE) await scheduleReports(reportQueue, REPORTS_QUEUE);
   const reportWorker = new Worker<ReportJobData>(
     REPORTS_QUEUE,
     async (job) =>
-      runReportJob(job.data, { facts: kpiFacts, agentNames: () => agentDirectory.list(), sink: reportStore, overrides: kpiOverridesFromConfig(config), now: Date.now() }),
+      runReportJob(job.data, { facts: kpiFacts, agentNames: () => agentDirectory.list(), sink: reportStore, overrides: kpiOverridesFromConfig(config), now: Date.now(), staff: staffRecords }),
     { connection, prefix: config.CTI_REDIS_PREFIX, concurrency: 2 },
   );
   reportWorker.on('completed', (job) => log.info({ jobId: job.id, kind: job.data.kind }, 'report generated'));

@@ -13,6 +13,8 @@ export interface IntakeDraft {
   how: string;
   contactNumber: string;
   address: string;
+  /** The county or county-level city of Ganzi (docs/domain.md §17), from the configured list. */
+  county: string;
   category: string;
   urgency: 'normal' | 'urgent';
   language: 'mandarin' | 'tibetan';
@@ -38,7 +40,7 @@ export type Disposition = 'submit_for_dispatch' | 'direct_answer' | 'transfer_em
 export const PARTNER_LINE_LABELS: Record<string, string> = { '110': '110 公安', '119': '119 消防', '120': '120 急救', '122': '122 交警', water: '供水', power: '供电', gas: '燃气', heating: '供暖' };
 
 export function emptyDraft(language = 'mandarin'): IntakeDraft {
-  return { who: '', when: '', where: '', what: '', how: '', contactNumber: '', address: '', category: '', urgency: 'normal', language: language === 'tibetan' ? 'tibetan' : 'mandarin', summary: '', content: '', suggestedDepartment: '', disposition: 'submit_for_dispatch', answerText: '', partnerLine: '', method: 'three_way', parentTicketId: '', parentTicketNo: '' };
+  return { who: '', when: '', where: '', what: '', how: '', contactNumber: '', address: '', county: '', category: '', urgency: 'normal', language: language === 'tibetan' ? 'tibetan' : 'mandarin', summary: '', content: '', suggestedDepartment: '', disposition: 'submit_for_dispatch', answerText: '', partnerLine: '', method: 'three_way', parentTicketId: '', parentTicketNo: '' };
 }
 
 /** localStorage key prefix of the drafts (one per call; shared by the desk and its pop-out window). */
@@ -133,6 +135,7 @@ export async function submitIntake(callId: string, d: IntakeDraft): Promise<Subm
     summary: d.summary.trim(),
     ...(d.content.trim() && { content: d.content.trim() }),
     ...(d.address.trim() && { address: d.address.trim() }),
+    ...(d.county && { county: d.county }),
     elements,
     ...(d.suggestedDepartment && { suggestedDepartment: d.suggestedDepartment }),
     ...(d.contactNumber.trim() && { callerNumber: d.contactNumber.trim() }),
@@ -144,6 +147,11 @@ export async function submitIntake(callId: string, d: IntakeDraft): Promise<Subm
     if (!linked) return { ticketNo: t.ticketNo, id: t.id, note: `已合并到 ${d.parentTicketNo}，但通话未能关联到该工单` };
   }
   return { ticketNo: t.ticketNo, id: t.id };
+}
+
+/** The counties a ticket's county is chosen from, in order (GET /api/v1/tickets/counties: CTI_TICKET_COUNTIES). */
+export async function loadCounties(): Promise<string[]> {
+  return (await api<{ items: string[] }>('GET', '/tickets/counties')).items;
 }
 
 /** An open ticket of the same caller the intake may merge into (GET /api/v1/tickets/link-candidates). */

@@ -22,3 +22,5 @@ export * from './answer-rate.projection.js';
 export * from './erlang-c.js';
 export * from './staffing.js';
 export * from './caller-rating.kpi.js';
+export * from './line.kpi.js';
+export * from './trends.js';

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { REPORTS_QUEUE, type Config, type ReportJobData } from '@cti/contracts';
-import type { AcdEngine } from '@cti/domain';
+import { kpi, type AcdEngine } from '@cti/domain';
 import { kpiOverridesFromConfig } from '@cti/db';
 import type { RouteFeature } from '../app.js';
 import type { Repositories } from '../repositories.js';
@@ -15,8 +15,9 @@ import { MetricsCollector, type QueueLag, type RecordSpoolReading } from '../met
 import { registerMetricsRoutes } from '../metrics/metrics.routes.js';
 import { ANSWER_RATE_ALERT, AnswerRateAlertMonitor } from './answer-rate.alert-monitor.js';
 import { KpiEventRecorder } from './kpi-event.recorder.js';
-import { KpiService, type AnswerRateFigures, type ProjectionFigures, type StaffingFigures } from './kpi.service.js';
+import { KpiService, type AnswerRateFigures, type LineDirectory, type LineFigures, type ProjectionFigures, type StaffingFigures } from './kpi.service.js';
 import { ReportRequester } from './report.requester.js';
+import { TrendsService, type TrendFigures } from './trends.service.js';
 
 /** The configuration the KPI, staffing, report and metrics features read. */
 export type KpiConfig = Pick<
@@ -33,6 +34,7 @@ export type KpiConfig = Pick<
   | 'CTI_STAFFING_DEFAULT_AHT_S'
   | 'CTI_REDIS_PREFIX'
   | 'CTI_METRICS_TOKEN'
+  | 'CTI_TICKET_COUNTIES'
 >;
 
 /** What the KPI, report and metrics features read from the rest of the gateway. */
@@ -54,6 +56,8 @@ export interface KpiWiringDeps {
   now: () => number;
   /** Agents the rota puts on each half-hour starting in [from, to) (the rota feature's RotaService fits). */
   rostered?: (from: number, to: number) => Promise<ReadonlyMap<number, number>>;
+  /** The registered hotline lines whose figures are shown apart (双号并行, docs/domain.md §18). */
+  lineDirectory?: LineDirectory;
 }
 
 /** An open KPI alert with its one-line message in Simplified Chinese. */
@@ -66,10 +70,12 @@ export interface KpiAlertNotice {
 
 /** The live KPI figures other features show (the wallboard reads them through its own port). */
 export interface KpiFigures {
-  live(): Promise<{ today: AnswerRateFigures; month: AnswerRateFigures; projection: ProjectionFigures }>;
+  live(): Promise<{ today: AnswerRateFigures; month: AnswerRateFigures; projection: ProjectionFigures; lines: LineFigures[] }>;
   overdueTickets(): Promise<number>;
   staffing(): Promise<{ intervals: StaffingFigures[] }>;
   openAlerts(): Promise<KpiAlertNotice[]>;
+  /** The big screen's trends (docs/domain.md §17); `fresh` works them out now instead of reusing the last. */
+  trends(opts?: { fresh?: boolean }): Promise<TrendFigures>;
 }
 
 /** The wired features plus their timers. */
@@ -126,7 +132,9 @@ export function createKpiWiring(d: KpiWiringDeps): KpiWiring {
     () => loggedIn().length,
     undefined,
     d.rostered,
+    d.lineDirectory,
   );
+  const trends = new TrendsService({ calls: kpis, tickets: facts, counties: kpi.parseCountyList(c.CTI_TICKET_COUNTIES), now: d.now });
   const monitor = new AnswerRateAlertMonitor(() => kpis.projection(), alerts, d.bus, d.now);
 
   const reportQueue = new Queue<ReportJobData>(REPORTS_QUEUE, { connection: d.redis, prefix: c.CTI_REDIS_PREFIX });
@@ -170,6 +178,7 @@ export function createKpiWiring(d: KpiWiringDeps): KpiWiring {
     live: () => kpis.live(),
     overdueTickets: () => kpis.overdueTickets(),
     staffing: () => kpis.staffing(),
+    trends: (opts) => trends.trends(opts),
     openAlerts: async () =>
       (await alerts.listOpen()).map((a) => ({ kind: a.kind, severity: a.severity, raisedAt: a.raisedAt, message: alertMessage(a.kind, a.data) })),
   };

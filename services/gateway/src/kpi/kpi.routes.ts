@@ -77,6 +77,18 @@ export function registerKpiRoutes(routes: RouteRegistry, kpis: KpiService, admin
 
   routes.add({
     method: 'GET',
+    url: '/api/v1/kpi/lines',
+    summary: 'Call figures per hotline line (双号并行: offered, answered, abandoned, answer rate against the line’s target, answered within 15 s) beside the whole centre, for a period',
+    roles: STAFF_ROLES,
+    query: periodQuery,
+    handler: async ({ query }) => {
+      const r = await kpis.lines(periodOf(query, now()));
+      return { ...r, from: iso(r.from), to: iso(r.to) };
+    },
+  });
+
+  routes.add({
+    method: 'GET',
     url: '/api/v1/kpi/projection',
     summary: 'Month-end answer-rate projection and the alert it raises below 98%',
     roles: STAFF_ROLES,

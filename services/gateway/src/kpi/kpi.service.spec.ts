@@ -184,3 +184,38 @@ describe('KPI service', () => {
     await expect(svc.agents({ from: NOW - 2_000_000, to: NOW })).resolves.toBeDefined();
   });
 });
+
+describe('KPI service per line (双号并行)', () => {
+  const lines = async () => [
+    { did: '12345', name: '12345政务服务便民热线', answerRateTarget: null },
+    { did: '12315', name: '12315消费者投诉举报专线', answerRateTarget: 0.9 },
+  ];
+  const onLine = (c: kpi.CallFact, line: string): kpi.CallFact => ({ ...c, line });
+  const calls = [
+    call('p1', NOW - 600_000, 'answered'),
+    call('p2', NOW - 500_000, 'abandoned', 30),
+    onLine(call('q1', NOW - 400_000, 'answered'), '12315'),
+    onLine(call('q2', NOW - 300_000, 'answered', 40), '12315'),
+    onLine(call('q3', NOW - 200_000, 'abandoned', 30), '12315'),
+    onLine(call('q4', NOW - 86_400_000, 'answered'), '12315'), // yesterday
+  ];
+
+  it('gives each line its own calls and target beside the whole centre, for a period and for today on the live view', async () => {
+    const svc = new KpiService(source(calls), {}, staffing, () => NOW, () => 10, undefined, undefined, lines);
+    const month = await svc.lines({ from: Date.parse('2026-10-31T16:00:00Z'), to: NOW + 1 });
+    expect(month.centre).toMatchObject({ offered: 6, answered: 4, abandoned: 2, target: 0.98 });
+    expect(month.lines.map((l) => [l.line, l.name, l.offered, l.answered, l.rate, l.target, l.ownTarget, l.pass])).toEqual([
+      ['12345', '12345政务服务便民热线', 2, 1, 0.5, 0.98, false, false],
+      ['12315', '12315消费者投诉举报专线', 4, 3, 0.75, 0.9, true, false],
+    ]);
+    expect(month.lines[1]?.answeredWithin).toEqual({ seconds: 15, count: 2, rate: 2 / 3 });
+    const live = await svc.live();
+    expect(live.lines.map((l) => [l.line, l.offered, l.answered])).toEqual([['12345', 2, 1], ['12315', 3, 2]]);
+    expect(live.today.offered).toBe(5);
+  });
+
+  it('refuses a period holding more calls than it reads at once', async () => {
+    const svc = new KpiService(source(calls), {}, staffing, () => NOW, () => 10, 3, undefined, lines);
+    await expect(svc.lines({ from: NOW - 2 * 86_400_000, to: NOW + 1 })).rejects.toThrow(/more than the 3/);
+  });
+});

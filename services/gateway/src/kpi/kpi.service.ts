@@ -40,6 +40,65 @@ export interface AnswerRateFigures {
   answeredWithin: { seconds: number; count: number; rate: number | null };
 }
 
+/** One line's call figures (双号并行, docs/domain.md §18): the answer-rate figures' shape, with the line's name and target. */
+export interface LineFigures {
+  /** The line's DID. */
+  line: string;
+  name: string;
+  /** Whether the DID is a registered line (hotline_lines). */
+  registered: boolean;
+  /** Counted calls offered to the agent queue (after exclusions). */
+  offered: number;
+  answered: number;
+  abandoned: number;
+  failed: number;
+  rate: number | null;
+  /** The line's own target, or the centre's when it has none (ownTarget false). */
+  target: number;
+  ownTarget: boolean;
+  pass: boolean | null;
+  offeredInPeriod: number;
+  excluded: { line: number; faultWindow: number; markedCaller: number; shortAbandon: number };
+  answeredWithin: { seconds: number; count: number; rate: number | null };
+}
+
+/** Every line's figures beside the whole centre's, for one period. */
+export interface LinesFigures {
+  from: number;
+  to: number;
+  centre: Omit<LineFigures, 'line' | 'name' | 'registered' | 'ownTarget'>;
+  lines: LineFigures[];
+}
+
+/** The lines the figures are shown by (HotlineLineRepository.list fits, mapped). */
+export type LineDirectory = () => Promise<kpi.HotlineLineInfo[]>;
+
+function callFigures(k: kpi.CallKpis, seconds: number): LinesFigures['centre'] {
+  return {
+    offered: k.offered,
+    answered: k.answered,
+    abandoned: k.abandoned,
+    failed: k.failed,
+    rate: k.answerRate.value,
+    target: k.answerRate.target as number,
+    pass: k.answerRate.pass ?? null,
+    offeredInPeriod: k.offeredInPeriod,
+    excluded: { ...k.excluded },
+    answeredWithin: { seconds, count: k.answeredWithin.numerator, rate: k.answeredWithin.value },
+  };
+}
+
+function linesFigures(calls: readonly kpi.CallFact[], config: kpi.KpiConfig, p: KpiPeriod, lines: readonly kpi.HotlineLineInfo[]): LinesFigures {
+  const r = kpi.callKpisByLine(calls, config, p, lines);
+  const seconds = config.serviceLevelSeconds;
+  return {
+    from: p.from,
+    to: p.to,
+    centre: callFigures(r.centre, seconds),
+    lines: r.lines.map((l) => ({ line: l.line, name: l.name, registered: l.registered, ownTarget: l.ownTarget, ...callFigures(l, seconds) })),
+  };
+}
+
 /** Month-end projection and the alert it raises, if any. */
 export interface ProjectionFigures {
   month: string;
@@ -135,6 +194,8 @@ export class KpiService {
     private readonly maxCallRows = MAX_KPI_CALL_ROWS,
     /** Agents the rota puts on each half-hour starting in [from, to): the staffing of half-hours still to come. */
     private readonly rostered: (from: number, to: number) => Promise<ReadonlyMap<number, number>> = async () => new Map(),
+    /** The registered hotline lines (active ones): today's and a period's figures are also shown per line. */
+    private readonly lineDirectory: LineDirectory = async () => [],
   ) {}
 
   /** Call facts (without rings) of [from, now]: today's from the incremental read, earlier days' from the cache. */
@@ -200,17 +261,29 @@ export class KpiService {
     return this.answerRate({ from: p.from, to: Math.min(p.to, Math.max(p.from + 1, this.now())) });
   }
 
-  /** Today, this month so far and the month-end projection, from one load of the facts. */
-  async live(): Promise<{ today: AnswerRateFigures; month: AnswerRateFigures; projection: ProjectionFigures }> {
+  /** Today, this month so far, the month-end projection and today's figures per line, from one load of the facts. */
+  async live(): Promise<{ today: AnswerRateFigures; month: AnswerRateFigures; projection: ProjectionFigures; lines: LineFigures[] }> {
     const now = this.now();
     const month = monthPeriod(now);
-    const { config, calls } = await this.liveWindow(now);
+    const [{ config, calls }, lines] = await Promise.all([this.liveWindow(now), this.lineDirectory()]);
     const today = dayPeriod(now);
+    const todayPeriod = { from: today.from, to: now + 1 };
     return {
-      today: figures(calls, config, { from: today.from, to: now + 1 }),
+      today: figures(calls, config, todayPeriod),
       month: figures(calls, config, { from: month.from, to: now + 1 }),
       projection: this.project(calls, config, now),
+      lines: linesFigures(calls, config, todayPeriod, lines).lines,
     };
+  }
+
+  /**
+   * Each line's call figures beside the whole centre's for a period (双号并行, docs/domain.md §18): read call by call
+   * (without rings), so a period holding more than maxCallRows calls is refused.
+   */
+  async lines(p: KpiPeriod): Promise<LinesFigures> {
+    await this.assertReadable(p);
+    const [config, stored, lines] = await Promise.all([this.facts.kpiConfig(this.overrides, p.from, p.to), this.facts.callFactsStored(p.from, p.to), this.lineDirectory()]);
+    return linesFigures(stored.map((r) => r.fact), config, p, lines);
   }
 
   /** Month-end answer-rate projection and alert for the current month. */
@@ -271,6 +344,21 @@ export class KpiService {
     const current = dayStart + Math.floor((now - dayStart) / HALF_HOUR_MS) * HALF_HOUR_MS;
     loggedIn.set(current, this.loggedInNow());
     return loggedIn;
+  }
+
+  /**
+   * The big screen's call trends (docs/domain.md §17): today's counted calls per half-hour against yesterday's and the
+   * staffing forecast (the same expected calls Erlang C plans with), and each day's answer rate this month.
+   */
+  async callTrends(): Promise<{ halfHours: kpi.HalfHourTrend; dailyAnswerRate: { target: number; days: kpi.DailyAnswerRate[] } }> {
+    const now = this.now();
+    const month = monthPeriod(now);
+    const from = Math.min(month.from, dayPeriod(now).from - DAY_MS);
+    const [config, calls, staffing] = await Promise.all([this.facts.kpiConfig(this.overrides, from, now + 1), this.callFactsUntilNow(from, now), this.staffing()]);
+    return {
+      halfHours: kpi.halfHourTrend(calls, config, staffing.intervals.map((r) => r.offered), now),
+      dailyAnswerRate: kpi.dailyAnswerRates(calls, config, month.from, now),
+    };
   }
 
   /** Tickets past their deadline and still open. */

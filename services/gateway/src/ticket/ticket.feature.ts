@@ -1,6 +1,7 @@
 import type { Config, TicketSettingsConfig } from '@cti/contracts';
 import { ticketSettingsFromConfig } from '@cti/contracts';
 import { CachedWorkingCalendar } from '@cti/db';
+import { kpi } from '@cti/domain';
 import type { RouteFeature } from '../app.js';
 import type { Repositories } from '../repositories.js';
 import { registerTicketEngineRoutes, registerTicketRoutes } from './ticket.routes.js';
@@ -18,7 +19,7 @@ import { TicketReadBudget } from './ticket-read.budget.js';
 
 /** The configuration the ticket engine reads: its policies, the 110 exchange, the read cap and QA sampling. */
 export type TicketConfig = TicketSettingsConfig &
-  Pick<Config, 'CTI_EXCHANGE_INBOUND_SECRET' | 'CTI_EXCHANGE_WINDOW_S' | 'CTI_TICKET_READ_BUDGET_PER_HOUR' | 'CTI_QA_SAMPLE_RATE' | 'CTI_QA_STAFF' | 'CTI_QA_RUBRIC_FILE'>;
+  Pick<Config, 'CTI_EXCHANGE_INBOUND_SECRET' | 'CTI_EXCHANGE_WINDOW_S' | 'CTI_TICKET_READ_BUDGET_PER_HOUR' | 'CTI_TICKET_COUNTIES' | 'CTI_QA_SAMPLE_RATE' | 'CTI_QA_STAFF' | 'CTI_QA_RUBRIC_FILE'>;
 
 /** The repositories the ticket engine reads and writes. */
 export type TicketRepositories = Pick<Repositories, 'tickets' | 'departments' | 'calendar' | 'ticketCallbacks' | 'sms' | 'exchange' | 'qa' | 'audit'>;
@@ -60,7 +61,7 @@ export function ticketFeatures(repos: TicketRepositories, config: TicketConfig, 
     now,
   );
   const access = { audit: new TicketReadAudit(repos.audit), budget: new TicketReadBudget(config.CTI_TICKET_READ_BUDGET_PER_HOUR, now), liveCallerOf, ...(liveCallIdOf && { liveCallIdOf }) };
-  const listOptions = { warningPolicy: settings.warningPolicy, now, access };
+  const listOptions = { warningPolicy: settings.warningPolicy, now, access, counties: kpi.parseCountyList(config.CTI_TICKET_COUNTIES) };
   const qaSettings = { rate: config.CTI_QA_SAMPLE_RATE, staff: config.CTI_QA_STAFF.split(',').map((s) => s.trim()).filter(Boolean), rubric: loadQaRubric(config.CTI_QA_RUBRIC_FILE) };
   return [
     (routes) => registerTicketRoutes(routes, tickets, listOptions),

@@ -60,6 +60,8 @@ export interface TicketListOptions {
   warningPolicy: WarningPolicy;
   now: () => number;
   access: TicketAccess;
+  /** The counties a ticket's county is chosen from (CTI_TICKET_COUNTIES; docs/domain.md §17); none = the field is refused. */
+  counties?: readonly string[];
 }
 
 const isoDate = z.string().datetime({ offset: true }).or(calendarDay);
@@ -71,6 +73,16 @@ const DEFAULT_WARNING: WarningPolicy = { yellowRemainingFraction: 0.2, yellowWit
 
 /** The five elements (五要素): who, when, where, what happened, how it unfolded. */
 const elements = z.object({ who: z.string().max(500), when: z.string().max(500), where: z.string().max(500), what: z.string().max(2000), how: z.string().max(4000) }).partial().strict();
+
+/** A ticket's county: one of the configured counties, else a 400 that lists them. */
+export function countyField(counties: readonly string[]) {
+  return z
+    .string()
+    .trim()
+    .min(1)
+    .max(32)
+    .refine((v) => counties.includes(v), { message: counties.length ? `county must be one of the configured counties (CTI_TICKET_COUNTIES): ${counties.join(', ')}` : 'no counties are configured (CTI_TICKET_COUNTIES)' });
+}
 
 /** Intake fields an agent fills in; all optional on update. */
 const intakeFields = {
@@ -170,6 +182,7 @@ export function presentTicket(t: TicketRow, full: boolean, warning: WarningPolic
     callerNumber: full && fullNumber ? t.caller_number : maskPhone(t.caller_number),
     language: t.language,
     summary: t.summary,
+    county: t.county ?? null,
     ...(full && { content: t.content, address: t.address, elements: t.elements, replyText: t.reply_text, closeReason: t.close_reason, recordingRef: t.recording_ref }),
     suggestedDepartment: t.suggested_department,
     departmentId: t.department_id,
@@ -269,6 +282,8 @@ export function registerTicketRoutes(routes: RouteRegistry, tickets: TicketReade
 /** Ticket writes (create, edit, act, link, push to 110), history, overdue list and link candidates. */
 export function registerTicketEngineRoutes(routes: RouteRegistry, service: TicketService, tickets: TicketDetailReader, options: TicketListOptions): void {
   const { access } = options;
+  const counties = options.counties ?? [];
+  const county = countyField(counties);
   const show = (t: TicketRow, principal: Principal) => presentTicket(t, true, options.warningPolicy, options.now(), showsFullNumber(principal));
   /**
    * The caller of a call, for a reader who may know it: an agent's own call in progress, or the call's intake ticket
@@ -292,12 +307,13 @@ export function registerTicketEngineRoutes(routes: RouteRegistry, service: Ticke
     body: z
       .object({
         ...intakeFields,
+        county,
         callerNumber: phone,
         summary: text(500),
         content: text(20_000),
         linkedCallIds: z.array(text(128)).max(20).optional(),
       })
-      .partial({ language: true, address: true, elements: true, suggestedDepartment: true, recordingRef: true, urgency: true })
+      .partial({ language: true, address: true, elements: true, suggestedDepartment: true, recordingRef: true, urgency: true, county: true })
       .strict(),
     handler: async ({ body, principal, reply }) => {
       const row = await service.create({ ...body, category: body.category as never, urgency: body.urgency ?? 'normal' }, principal);
@@ -312,7 +328,7 @@ export function registerTicketEngineRoutes(routes: RouteRegistry, service: Ticke
     roles: INTAKE_ROLES,
     params: ticketId,
     body: z
-      .object({ expectedVersion: z.number().int().min(1), callerNumber: phone, ...intakeFields })
+      .object({ expectedVersion: z.number().int().min(1), callerNumber: phone, ...intakeFields, county })
       .partial()
       .required({ expectedVersion: true })
       .strict()
@@ -375,6 +391,13 @@ export function registerTicketEngineRoutes(routes: RouteRegistry, service: Ticke
         items: history.map((h) => ({ action: h.action, from: h.from_state, to: h.to_state, actor: { role: h.actor_role, id: h.actor_id }, data: h.data, at: h.at })),
       };
     },
+  });
+  routes.add({
+    method: 'GET',
+    url: '/api/v1/tickets/counties',
+    summary: "The counties a ticket's county is chosen from at intake, in order (CTI_TICKET_COUNTIES; Ganzi's 18 counties and county-level cities by default)",
+    roles: READERS,
+    handler: async () => ({ items: [...counties] }),
   });
   routes.add({
     method: 'GET',

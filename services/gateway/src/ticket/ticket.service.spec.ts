@@ -30,7 +30,7 @@ function memoryStore() {
         id, ticket_no: `GZ12345-${id.padStart(8, '0')}`, state: t.state, category: t.category, urgency: t.urgency, caller_number: t.callerNumber, language: null, summary: null, content: null, address: null, elements: {},
         department_id: null, source_call_id: null, deadline_at: new Date(t.deadline), created_at: new Date(now), updated_at: new Date(now), version: 1, source: input.source, accepted_at: new Date(t.acceptedAt), closed_at: null,
         suggested_department: null, co_handlers: [], recording_ref: null, reply_text: null, satisfaction: null, callback_attempts: 0, return_count: 0, extension_count: 0, reminder_count: 0, parent_ticket_id: null, close_reason: null,
-        flags: t.flags, warning_level: 'ok', schedule_dirty: true, partner_line: null, partner_incident_no: null, partner_status: null, partner_result: null, partner_updated_at: null, created_by: input.createdBy,
+        flags: t.flags, warning_level: 'ok', schedule_dirty: true, partner_line: null, partner_incident_no: null, partner_status: null, partner_result: null, partner_updated_at: null, created_by: input.createdBy, county: null,
       } as TicketRow;
       rows.set(id, row);
       return row;

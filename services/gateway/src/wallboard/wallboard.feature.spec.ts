@@ -26,7 +26,7 @@ function fixture() {
   let reads = 0;
   // Only what the wallboard's port names: the KPI feature's figures carry more, and fit it.
   const figures: WallboardFigures = {
-    live: async () => (reads++, { today: rate(10, 9), month: rate(200, 197), projection: { projection: { projectedRate: 0.985 } } }),
+    live: async () => (reads++, { today: rate(10, 9), month: rate(200, 197), projection: { projection: { projectedRate: 0.985 } }, lines: [{ line: '12315', name: '12315消费者投诉举报专线', offered: 4, answered: 3, rate: 0.75, target: 0.95, pass: false }] }),
     overdueTickets: async () => 2,
     staffing: async () => ({ intervals: [{ when: 'current', scheduledNeeded: 12, loggedIn: 10, gap: -2, gapLabel: '缺 2 人', rostered: 11, forecastServiceLevel: 0.7 }] }),
     openAlerts: async () => [],
@@ -40,6 +40,8 @@ function fixture() {
     ariUp: () => true,
     amiUp: () => false,
     figures,
+    // The trend charts are tested in wallboard.trends.spec.ts; these tests never read them.
+    trends: { trends: () => Promise.reject(new Error('trends are not read here')) },
     log,
     now: () => clock.now(),
     tokenWatch: new TokenWatch({ findInvalid: async () => [] }, 60_000, log),
@@ -79,6 +81,7 @@ describe('wallboard feature', () => {
     const s = res.json();
     expect(s).toMatchObject({ callsInProgress: 4, connections: { ari: true, ami: false }, emergencyLinkages: { active: 0 } });
     expect(s.stats).toMatchObject({ today: { offered: 10, answered: 9 }, overdueTickets: 2, staffing: { gap: -2 }, alerts: [] });
+    expect(s.stats.lines).toEqual([{ line: '12315', name: '12315消费者投诉举报专线', offered: 4, answered: 3, rate: 0.75, target: 0.95, pass: false }]);
   });
 
   it('stops refreshing when the app closes', async () => {

@@ -9,6 +9,7 @@ import { WallboardFeed } from './wallboard.feed.js';
 import type { WallboardFigures } from './wallboard.figures.js';
 import { registerWallboardRoutes } from './wallboard.routes.js';
 import { WallboardTickets } from './wallboard.ticket.js';
+import type { WallboardTrendsSource } from './wallboard.trends.js';
 
 /** The configuration the wallboard reads: its tickets' secret and lifetime, and how often its figures refresh. */
 export type WallboardConfig = Pick<Config, 'CTI_WALLBOARD_SECRET' | 'CTI_WALLBOARD_TICKET_TTL_S' | 'CTI_WALLBOARD_STATS_S'>;
@@ -27,6 +28,8 @@ export interface WallboardFeatureDeps {
   amiUp: () => boolean;
   /** The database figures (the KPI feature's `figures` fit). */
   figures: WallboardFigures;
+  /** The trend charts' data (the KPI feature's figures fit; docs/domain.md §17). */
+  trends: WallboardTrendsSource;
   log: Logger;
   now: () => number;
   /** Closes a wallboard's stream when the token that issued its ticket is revoked or expires. */
@@ -62,7 +65,7 @@ export function createWallboardFeature(d: WallboardFeatureDeps): RouteFeature {
   d.bus.subscribe(feed.handle);
   const tickets = new WallboardTickets(c.CTI_WALLBOARD_SECRET, c.CTI_WALLBOARD_TICKET_TTL_S * 1000, d.now);
   return (routes, app) => {
-    registerWallboardRoutes(routes, app, feed, tickets, d.now, d.tokenWatch, d.tokenValidity, d.streamSessions);
+    registerWallboardRoutes(routes, app, feed, tickets, d.now, d.tokenWatch, d.tokenValidity, d.streamSessions, d.trends);
     app.addHook('onReady', async () => feed.start());
     app.addHook('onClose', async () => feed.stop());
   };

@@ -15,7 +15,7 @@ const live: WallboardLiveProbes = {
 };
 let offered = 0;
 const source: WallboardFigures = {
-  live: async () => ({ today: { offered } as never, month: {} as never, projection: {} as never }),
+  live: async () => ({ today: { offered } as never, month: {} as never, projection: {} as never, lines: [] }),
   overdueTickets: async () => 3,
   staffing: async () => ({ intervals: [] }),
   openAlerts: async () => [],

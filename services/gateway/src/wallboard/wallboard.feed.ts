@@ -1,5 +1,5 @@
 import type { GatewayEvent } from '../events/event-bus.js';
-import type { WallboardAlert, WallboardAnswerRate, WallboardFigures, WallboardProjection, WallboardStaffing } from './wallboard.figures.js';
+import type { WallboardAlert, WallboardAnswerRate, WallboardFigures, WallboardLine, WallboardProjection, WallboardStaffing } from './wallboard.figures.js';
 
 /** Live readings from the gateway's memory (ACD, calls, trunks); cheap, sampled on every push. */
 export interface WallboardLiveProbes {
@@ -23,6 +23,8 @@ export interface WallboardStats {
   today: WallboardAnswerRate;
   month: WallboardAnswerRate;
   projection: WallboardProjection;
+  /** Today's figures per hotline line (双号并行). */
+  lines: WallboardLine[];
   overdueTickets: number;
   /** The current half-hour's staffing, when computable. */
   staffing: WallboardStaffing | null;

@@ -16,6 +16,21 @@ export interface WallboardAnswerRate {
   answeredWithin: { count: number; rate: number | null };
 }
 
+/** Today's figures of one hotline line (双号并行, docs/domain.md §18): the per-line tile. */
+export interface WallboardLine {
+  /** The line's DID. */
+  line: string;
+  name: string;
+  /** Counted calls offered to the agent queue today. */
+  offered: number;
+  answered: number;
+  /** answered ÷ offered, null without calls. */
+  rate: number | null;
+  /** The line's answer-rate target (the centre's when it has none of its own). */
+  target: number;
+  pass: boolean | null;
+}
+
 /** The month-end projection of the answer rate. */
 export interface WallboardProjection {
   projection: Pick<kpi.AnswerRateProjection, 'projectedRate'>;
@@ -42,7 +57,7 @@ export interface WallboardAlert {
 
 /** The database figures behind the wallboard (the KPI feature's figures fit). */
 export interface WallboardFigures {
-  live(): Promise<{ today: WallboardAnswerRate; month: WallboardAnswerRate; projection: WallboardProjection }>;
+  live(): Promise<{ today: WallboardAnswerRate; month: WallboardAnswerRate; projection: WallboardProjection; lines: WallboardLine[] }>;
   overdueTickets(): Promise<number>;
   staffing(): Promise<{ intervals: WallboardStaffing[] }>;
   openAlerts(): Promise<WallboardAlert[]>;

@@ -1,4 +1,5 @@
 import { BEIJING_TIME_ZONE } from '@cti/domain';
+import { trendsScripts, trendsSection, trendsStyle } from './wallboard.trends-page.js';
 
 // The big-screen page: one self-contained HTML document (inline CSS and JS, no external network or CDN),
 // laid out for 1920×1080, in Simplified Chinese. It renders the snapshots the SSE stream pushes.
@@ -30,6 +31,8 @@ export function wallboardHtml(): string {
   .ok { color: #2ecc71; } .warn { color: #f1c40f; } .bad { color: #e74c3c; }
   .span2 { grid-column: span 2; } .span3 { grid-column: span 3; } .span4 { grid-column: span 4; }
   .compact .v { font-size: 44px; } .compact .sub { font-size: 19px; }
+  /* 富余 12 人 / 缺 3 人 fits the one-column tile. */
+  .big.gap { font-size: 46px; white-space: nowrap; margin-top: 24px; }
   .row { display: flex; justify-content: space-between; gap: 12px; }
   .cell { flex: 1; text-align: center; }
   .cell .v { white-space: nowrap; font-size: 60px; font-weight: 700; font-variant-numeric: tabular-nums; }
@@ -41,7 +44,14 @@ export function wallboardHtml(): string {
   #alerts li { padding: 6px 0; border-bottom: 1px solid #1e3a63; }
   #alerts li.critical { color: #e74c3c; } #alerts li.warning { color: #f1c40f; }
   #alerts li.none { color: #2ecc71; }
+  /* Per-line tile (双号并行, docs/domain.md §18) */
+  #lines-table { width: 100%; border-collapse: collapse; font-size: 21px; font-variant-numeric: tabular-nums; }
+  #lines-table th { font-size: 18px; font-weight: 400; color: #9fb3cf; text-align: right; padding: 2px 5px; border-bottom: 1px solid #1e3a63; white-space: nowrap; }
+  #lines-table td { text-align: right; padding: 5px 5px; border-bottom: 1px solid #1e3a63; white-space: nowrap; }
+  #lines-table th:first-child, #lines-table td:first-child { text-align: left; max-width: 300px; overflow: hidden; text-overflow: ellipsis; }
+  #lines-table td.none { text-align: center; color: #9fb3cf; }
   #offline { position: fixed; right: 40px; bottom: 20px; font-size: 22px; color: #e74c3c; display: none; }
+${trendsStyle()}
 </style>
 </head>
 <body>
@@ -78,13 +88,17 @@ export function wallboardHtml(): string {
       <div class="cell"><div class="v" id="trunk-primary">–</div><div class="l">主用</div></div>
       <div class="cell"><div class="v" id="trunk-backup">–</div><div class="l">备用</div></div>
     </div></section>
-  <section class="tile compact"><h2>人力缺口（本时段）</h2><div class="big" id="staffing-gap">–</div>
+  <section class="tile compact"><h2>人力缺口（本时段）</h2><div class="big gap" id="staffing-gap">–</div>
     <div class="sub">需 <span id="staffing-needed">–</span> 人 · 在线 <span id="staffing-logged-in">–</span> · 排班 <span id="staffing-rostered">–</span><br>预测服务水平 <span id="staffing-sl">–</span></div></section>
 
   <section class="tile"><h2>应急联动进行中</h2><div class="big" id="linkages">–</div><div class="sub">110 / 119 / 120 / 122</div></section>
   <section class="tile"><h2>超期工单</h2><div class="big" id="overdue">–</div><div class="sub">已过办理时限未办结</div></section>
-  <section class="tile span4"><h2>告警</h2><ul id="alerts"><li class="none">暂无告警</li></ul></section>
+  <section class="tile span2"><h2>告警</h2><ul id="alerts"><li class="none">暂无告警</li></ul></section>
+  <section class="tile span2" id="lines-tile"><h2>分线路接通（今日）</h2>
+    <table id="lines-table"><thead><tr><th>线路</th><th>呼入</th><th>接通</th><th>接通率</th><th>目标</th></tr></thead>
+    <tbody id="lines-body"><tr><td class="none" colspan="5">等待数据…</td></tr></tbody></table></section>
 </main>
+${trendsSection()}
 <div id="offline">实时连接中断，正在重连…</div>
 <script>
 (function () {
@@ -141,8 +155,26 @@ export function wallboardHtml(): string {
         html += li.outerHTML;
       });
       if (ul.innerHTML !== html) ul.innerHTML = html;
+      renderLines(st.lines || []);
       set('updated', '数据更新 ' + new Date(st.at).toLocaleTimeString('zh-CN', { hour12: false, timeZone: '${BEIJING_TIME_ZONE}' }));
     }
+  }
+  // Per-line tile: each merged hotline's calls today, its answer rate against its own target.
+  function renderLines(lines) {
+    var body = $('lines-body'); var html = '';
+    if (!lines.length) html = '<tr><td class="none" colspan="5">暂无线路数据</td></tr>';
+    lines.slice(0, 5).forEach(function (l) {
+      var tr = document.createElement('tr'); tr.setAttribute('data-line', l.line);
+      var c = l.rate === null || l.rate === undefined ? '' : l.rate >= l.target ? 'ok' : l.rate >= l.target - 0.03 ? 'warn' : 'bad';
+      [l.name, l.offered, l.answered, pct(l.rate), pct(l.target)].forEach(function (v, i) {
+        var td = document.createElement('td'); td.textContent = String(v);
+        if (i === 0) td.title = l.name + '（' + l.line + '）';
+        if (i === 3 && c) td.className = c;
+        tr.appendChild(td);
+      });
+      html += tr.outerHTML;
+    });
+    if (body.innerHTML !== html) body.innerHTML = html;
   }
   function tickWait() {
     if (!last) return;
@@ -170,6 +202,7 @@ export function wallboardHtml(): string {
   connect();
 })();
 </script>
+${trendsScripts()}
 </body>
 </html>`;
 }

@@ -8,6 +8,7 @@ import type { TokenValidity, TokenWatch } from '../http/token.watch.js';
 import type { WallboardFeed, WallboardSnapshot } from './wallboard.feed.js';
 import { wallboardHtml } from './wallboard.page.js';
 import type { WallboardTicket, WallboardTickets } from './wallboard.ticket.js';
+import { registerWallboardTrendRoutes, type WallboardTrendsSource } from './wallboard.trends.js';
 
 const HEARTBEAT_MS = 15_000;
 const ticketQuery = z.object({ ticket: z.string().max(512).optional() });
@@ -33,7 +34,7 @@ type Admission = { kind: 'ticket'; ticket: WallboardTicket } | { kind: 'session'
  * darken the big screen). Without a ticket, a signed-in supervisor's (manager's, admin's, QA's) session cookie from the gateway's own
  * origin opens both; the stream then closes when the session ends.
  */
-export function registerWallboardRoutes(routes: RouteRegistry, app: FastifyInstance, feed: WallboardFeed, tickets: WallboardTickets, now: () => number, watch: TokenWatch, validity: TokenValidity, sessions?: StreamSessions): void {
+export function registerWallboardRoutes(routes: RouteRegistry, app: FastifyInstance, feed: WallboardFeed, tickets: WallboardTickets, now: () => number, watch: TokenWatch, validity: TokenValidity, sessions?: StreamSessions, trends?: WallboardTrendsSource): void {
   /** A verified ticket whose issuer is still valid, else a live session of a wallboard role, else undefined. */
   const admit = async (req: FastifyRequest): Promise<Admission | undefined> => {
     const q = ticketQuery.safeParse(req.query);
@@ -70,6 +71,9 @@ export function registerWallboardRoutes(routes: RouteRegistry, app: FastifyInsta
     handler: async () => feed.snapshot(),
   });
 
+  // The trend charts' data and their library (docs/domain.md §17), admitted like the event stream.
+  if (trends) registerWallboardTrendRoutes(routes, app, trends, async (req) => (await admit(req)) !== undefined, sessions && WALLBOARD_SESSION_ROLES);
+
   const access = { kind: 'wallboard-ticket', ...(sessions && { sessionRoles: WALLBOARD_SESSION_ROLES }) } as const;
   routes.declareRaw({ method: 'GET', url: '/wallboard', summary: 'The wallboard page (needs ?ticket=, or a signed-in session of the session roles)', access });
   routes.declareRaw({ method: 'GET', url: '/wallboard/events', summary: "The wallboard's Server-Sent Events (needs ?ticket=, or a signed-in session of the session roles)", access });
@@ -80,7 +84,7 @@ export function registerWallboardRoutes(routes: RouteRegistry, app: FastifyInsta
       .header('content-type', 'text/html; charset=utf-8')
       .header('cache-control', 'no-store')
       .header('referrer-policy', 'no-referrer')
-      .header('content-security-policy', "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:")
+      .header('content-security-policy', "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:")
       .send(ok ? wallboardHtml() : unauthorizedPage);
   });
 

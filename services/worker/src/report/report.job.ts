@@ -2,7 +2,7 @@ import { UnrecoverableError } from 'bullmq';
 import { REPORTS_QUEUE, parseJobData, type ReportJobData } from '@cti/contracts';
 import { BEIJING_TIME_ZONE, periodContaining, previousPeriod, type kpi } from '@cti/domain';
 import { isDatabaseUnavailable, type StoredReport } from '@cti/db';
-import { buildReportData, type AgentNames, type ReportFactSource } from './report.builder.js';
+import { buildReportData, type AgentNames, type ReportFactSource, type StaffFactSource } from './report.builder.js';
 import { renderReportCsv, renderReportHtml, reportSummary } from './report.render.js';
 
 /** Where reports are kept (ReportRepository fits). */
@@ -32,14 +32,14 @@ export async function scheduleReports(queue: ReportScheduler, name: string): Pro
 /** Builds, renders and stores one report; a job without a period covers the last complete one. */
 export async function generateReport(
   data: ReportJobData,
-  deps: { facts: ReportFactSource; agentNames: AgentNames; sink: ReportSink; overrides: Partial<kpi.KpiConfig>; now: number },
+  deps: { facts: ReportFactSource; agentNames: AgentNames; sink: ReportSink; overrides: Partial<kpi.KpiConfig>; now: number; staff?: StaffFactSource },
 ): Promise<{ kind: string; from: number; to: number; summary: Record<string, unknown> }> {
   const period = data.from !== undefined && data.to !== undefined
     ? { from: data.from, to: data.to }
     : previousPeriod(data.kind, deps.now);
   // A report of the current period covers it up to now (tickets not yet due are not late), and is regenerated when asked again.
   const cover = { from: period.from, to: Math.min(period.to, periodContaining(data.kind, period.from).to, Math.max(period.from + 1, deps.now + 1)) };
-  const d = await buildReportData(data.kind, cover, deps.facts, deps.agentNames, deps.overrides, deps.now);
+  const d = await buildReportData(data.kind, cover, deps.facts, deps.agentNames, deps.overrides, deps.now, deps.staff);
   const summary = reportSummary(d);
   await deps.sink.save({ kind: data.kind, from: cover.from, to: cover.to, generatedAt: deps.now, html: renderReportHtml(d), csv: renderReportCsv(d), summary });
   return { kind: data.kind, from: cover.from, to: cover.to, summary };

@@ -1,4 +1,4 @@
-import { beijingDateTime } from '@cti/domain';
+import { beijingDateTime, type StaffKpiRow, type kpi } from '@cti/domain';
 import type { ReportData } from './report.builder.js';
 
 const KIND_ZH = { daily: '日报', weekly: '周报', monthly: '月报' } as const;
@@ -14,6 +14,18 @@ const passZh = (p: boolean | null) => (p === null ? '—' : p ? '达标' : '未�
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 const pauses = (r: Readonly<Record<string, number>>) =>
   Object.entries(r).map(([k, v]) => `${PAUSE_ZH[k] ?? k} ${hms(v)}`).join('；') || '—';
+
+const staffValue = (r: StaffKpiRow) => (r.value === null ? '—' : r.unit === 'rate' ? pct(r.value) : r.unit === 'days' ? `${r.value} 天` : `${r.value} 次`);
+const staffTarget = (r: StaffKpiRow) => {
+  const v = r.unit === 'rate' ? `${Math.round(r.target * 1000) / 10}%` : r.unit === 'days' ? `${r.target} 个月` : `${r.target} 次`;
+  return `${r.comparison === 'at_least' ? '≥' : '≤'} ${v}`;
+};
+
+/** One row of the per-line table (双号并行, docs/domain.md §18): counts, answer rate against the line's target. */
+const lineRow = (name: string, did: string, k: kpi.CallKpis, targetNote = ''): string[] => [
+  name, did, String(k.offered), String(k.answered), String(k.abandoned), String(k.failed), String(k.answeredWithin.numerator),
+  pct(k.answerRate.value), k.answerRate.target === undefined ? '—' : `${pct(k.answerRate.target)}${targetNote}`, passZh(k.answerRate.pass ?? null),
+];
 
 /** The sections of a report as header + rows of plain cells, shared by the HTML and CSV renderings. */
 function sections(d: ReportData): Array<{ title: string; header: string[]; rows: string[][] }> {
@@ -40,6 +52,14 @@ function sections(d: ReportData): Array<{ title: string; header: string[]; rows:
       ],
     },
     {
+      title: '分线路接通情况（双号并行）',
+      header: ['线路', '号码', '呼入（计入）', '接通', '放弃', '失败', `${d.serviceLevelSeconds}秒内接通`, '接通率', '目标', '是否达标'],
+      rows: [
+        lineRow('全中心', '—', d.byLine.centre),
+        ...d.byLine.lines.map((l) => lineRow(l.name, l.line, l, l.ownTarget ? undefined : '（中心目标）')),
+      ],
+    },
+    {
       title: '分时段话务量',
       header: ['时段', '呼入', '接通', '放弃', `${d.serviceLevelSeconds}秒内接通`, '接通率'],
       rows: d.trafficByHour.map((h) => [
@@ -60,6 +80,13 @@ function sections(d: ReportData): Array<{ title: string; header: string[]; rows:
       header: ['联动单位', '次数'],
       rows: d.linkages.map((l) => [l.partner, String(l.count)]),
     },
+    ...(d.staff
+      ? [{
+          title: '人员指标（合同要求）',
+          header: ['指标', '数值', '目标', '是否达标', '说明'],
+          rows: d.staff.map((r) => [r.nameZh, staffValue(r), staffTarget(r), passZh(r.pass), r.detailZh]),
+        }]
+      : []),
     {
       title: '工单（按类别及办理时限）',
       header: ['类别', '受理', '已办结', '按时办结', '办理中（未超期）', '超期未办结'],
@@ -117,5 +144,7 @@ export function reportSummary(d: ReportData): Record<string, unknown> {
     agents: d.agents.length,
     tickets: d.tickets.reduce((n, t) => n + t.total, 0),
     contract: Object.fromEntries(d.contract.map((r) => [r.key, { value: r.value, target: r.target, pass: r.pass }])),
+    lines: Object.fromEntries(d.byLine.lines.map((l) => [l.line, { name: l.name, offered: l.offered, answered: l.answered, abandoned: l.abandoned, answerRate: l.answerRate.value, target: l.answerRate.target ?? null, pass: l.answerRate.pass ?? null }])),
+    ...(d.staff && { staff: Object.fromEntries(d.staff.map((r) => [r.key, { value: r.value, target: r.target, pass: r.pass }])) }),
   };
 }
