@@ -1,7 +1,8 @@
 // Nuisance and malicious callers (骚扰、恶意来电) through the real stack: an agent on a SIPp citizen's call flags it; a
 // shift lead approves a mark on the number with a reason, an expiry and a police referral; the same citizen's next
 // call reaches the agent's feed with the mark on the offer and the desk's call view; the answer-rate figures say how
-// many calls came from marked numbers (counted, as configured by default); the lead sees it in the console.
+// many calls came from marked numbers (counted, as configured by default); the lead sees it in the console, and the
+// agent's desk shows it above the ringing call.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -11,7 +12,7 @@ import { beijingDate } from '@cti/domain';
 import { TokenRepository, createDb } from '@cti/db';
 import { api, apiWith, callIdOfAgent, hangUpCallers, onlyReady as onlyReadyIn } from './support/api.js';
 import { placeCalls, startUas, type CallerRun } from './support/sipp.js';
-import { launchChromium, signInLeadAtConsole } from './support/desk-browser.js';
+import { DESK_CONTEXT, adminCli, launchChromium, signInAtSeat, signInLeadAtConsole } from './support/desk-browser.js';
 
 const ctx = inject('e2e');
 const sipTarget = `127.0.0.1:${ctx.env.CTI_SIP_PORT}`;
@@ -138,4 +139,34 @@ describe('nuisance and malicious callers', () => {
     expect(await row.innerText()).toMatch(new RegExp(`恶意[\\s\\S]*已移交公安[\\s\\S]*多次辱骂威胁，已查实[\\s\\S]*标记至 ${beijingDate(Date.now() + 30 * 86_400_000)}`));
     await page.screenshot({ path: join(ctx.root, '.run', ctx.runId, 'console-caller-marks.png') });
   });
+
+  it("shows the mark above the marked citizen's ringing call on the agent's desk", async () => {
+    const user = { username: `mark-desk-${tag}`, password: 'Desk-Agent-2026' };
+    await adminCli(ctx.root, ctx.env, ['staff', 'add', '--username', user.username, '--name', '坐席二', '--role', 'agent', '--agent', 'a02'], `${user.password}\n`);
+    // Only the desk's agent takes calls, at the browser phone of seat-02.
+    await onlyReady([]);
+    await api(ctx, 'POST', '/api/v1/agents/a02/logout');
+    chrome ??= await launchChromium();
+    const context = await chrome.newContext(DESK_CONTEXT);
+    let run: Promise<CallerRun> | undefined;
+    try {
+      const page = await context.newPage();
+      await signInAtSeat(page, ctx.apiUrl, user, 'seat-02');
+      await page.click('[data-test=ready]');
+      await page.locator('[data-test=agent-state]', { hasText: '就绪' }).waitFor();
+      run = placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 1, holdMs: 0, mediaPort: ctx.mediaBase, callerPrefix, timeoutS: 120, scenario: 'caller-until-hangup' });
+      const banner = page.locator('[data-test=caller-mark]');
+      await banner.waitFor({ timeout: 30_000 });
+      expect(await banner.innerText()).toMatch(/恶意来电（已移交公安）：多次辱骂威胁，已查实（标记至 \d{4}-\d{2}-\d{2}/);
+      await page.locator('[data-test=answer]:not([disabled])').waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: join(ctx.root, '.run', ctx.runId, 'desk-caller-mark.png'), animations: 'disabled' });
+    } finally {
+      await hangUpCallers(ctx, callerPrefix);
+      await run;
+      await context.close();
+      // a02 back at its SIP seat, as the other files expect.
+      await api(ctx, 'POST', '/api/v1/agents/a02/logout');
+      expect((await api(ctx, 'POST', '/api/v1/agents/a02/login', { seat: 'seat-02' })).status).toBe(200);
+    }
+  }, 180_000);
 });

@@ -190,4 +190,32 @@ describe('merged hotlines as sub-lines', () => {
     await page.locator('#lines-tile').screenshot({ path: join(shots, 'wallboard-lines-tile.png') });
     await page.screenshot({ path: join(shots, 'wallboard-lines.png') });
   }, 300_000);
+
+  it('greets a waiting caller of the merged line with the line’s own greeting, then hold music', async () => {
+    const set = await as('PATCH', `/api/v1/hotline-lines/${MERGED.did}`, { greetingSound: 'hello-world' });
+    expect(set.status, JSON.stringify(set.body)).toBe(200);
+    const badSound = await as('PATCH', `/api/v1/hotline-lines/${MERGED.did}`, { greetingSound: '../../etc/passwd' });
+    expect(badSound.status).toBe(400);
+    // Nobody takes calls: the caller waits, so they are answered and hear the greeting before the music.
+    await onlyReady(ctx, []);
+    const callerPrefix = `137${String(Math.floor(Math.random() * 1e5)).padStart(5, '0')}`;
+    callerPrefixes.push(callerPrefix);
+    const run = placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 1, holdMs: 0, service: MERGED.did, mediaPort: ctx.mediaBase, callerPrefix, timeoutS: 120, scenario: 'caller-until-hangup' });
+    try {
+      type Live = { callId: string; line: string; phase: string; greeting: string | null };
+      let call: Live | undefined;
+      // Played to its end: the gateway heard Asterisk's PlaybackFinished for it, and Asterisk did not fail it.
+      await waitFor('the greeting played', async () => {
+        const live = (await api(ctx, 'GET', '/api/v1/calls/live')).body.items as Live[];
+        call = live.find((c) => c.line === MERGED.did);
+        return call?.greeting === 'played' || call?.greeting === 'failed';
+      }, 60_000);
+      expect(call).toMatchObject({ phase: 'queued', greeting: 'played' });
+    } finally {
+      await hangUpCallers(ctx, callerPrefix);
+      await run;
+      expect((await as('PATCH', `/api/v1/hotline-lines/${MERGED.did}`, { greetingSound: null })).status).toBe(200);
+      await onlyReady(ctx, ['a01']);
+    }
+  }, 300_000);
 });

@@ -35,7 +35,7 @@ export const ARI_EVENT_HANDLERS = {
   StasisEnd: (to, e) => to.stasisEnd(e.channel.id),
   ChannelDestroyed: (to, e) => to.channelDestroyed(e.channel.id, Number(e.cause ?? 0)),
   ChannelDtmfReceived: (to, e) => to.dtmf(e.channel.id, String(e.digit)),
-  PlaybackFinished: (to, e) => to.playbackFinished(String(e.playback?.id ?? '')),
+  PlaybackFinished: (to, e) => to.playbackFinished(String(e.playback?.id ?? ''), e.playback?.state === 'failed'),
   RecordingFinished: (to, e) => to.recordingFinished(toRecordingEnd(e.recording)),
   RecordingFailed: (to, e) => to.recordingFailed(toRecordingEnd(e.recording)),
 } satisfies Record<string, (to: TelephonyEvents, event: any) => void>;

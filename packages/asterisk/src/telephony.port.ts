@@ -135,8 +135,8 @@ export interface TelephonyEvents {
   stasisEnd(channelId: string): void;
   channelDestroyed(channelId: string, cause: number): void;
   dtmf(channelId: string, digit: string): void;
-  /** A playback started with play() finished (or was stopped). */
-  playbackFinished(playbackId: string): void;
+  /** A playback started with play() finished (or was stopped); `failed`: Asterisk could not play it (a missing sound file). */
+  playbackFinished(playbackId: string, failed?: boolean): void;
   /** A recording started with recordBridge() ended and its file is complete. */
   recordingFinished(recording: RecordingEnd): void;
   /** A recording started with recordBridge() failed: its file is missing or cut short. */

@@ -19,6 +19,7 @@ import { CallerRatingExtension } from './rating/caller-rating.stasis.js';
 import { CallerMarkCache } from './nuisance/caller-marks.js';
 import { registerCallerMarkRoutes } from './nuisance/caller-mark.routes.js';
 import { registerHotlineLineRoutes } from './lines/hotline-line.routes.js';
+import { LineGreetings } from './lines/line-greetings.js';
 import { spoolLimitsFromConfig, spoolSignal } from './records/durable.publisher.js';
 import { guardUnhandledRejections } from './process.guards.js';
 import { FallbackQueueLogImporter } from './records/fallback-queue-log.importer.js';
@@ -78,6 +79,12 @@ async function main(): Promise<void> {
   const db = createDb(config.CTI_DATABASE_URL, config.CTI_DB_SCHEMA);
   // Every repository, once; features get the ones they use (db itself only for the health check and shutdown).
   const repos = createRepositories(db, config);
+  // Articles written before the knowledge base kept suggestion terms get them (migrations/0970); until then they are
+  // read as candidates anyway, so nothing waits for this.
+  void repos.kb.backfillSuggestTerms().then(
+    (filled) => filled > 0 && log.info({ filled }, 'knowledge-base suggestion terms filled'),
+    (err: Error) => log.warn({ err: err.message }, 'knowledge-base suggestion terms not filled; articles without them stay candidates'),
+  );
 
   // ---- Redis, the queues to the worker, and the durable publishers of records ----
   // Producer connection fails fast while Redis is away, so records go to the local spool at once.
@@ -146,6 +153,9 @@ async function main(): Promise<void> {
     tracker.sync();
     stateStore.save(snapshot);
   };
+  // Merged lines' own greetings, in memory (read again every 30 s and after a change through the line routes).
+  const lineGreetings = new LineGreetings(repos.hotlineLines, log);
+  lineGreetings.start();
   const callFeature = createCallFeature({
     config,
     wait: routing.wait,
@@ -159,6 +169,7 @@ async function main(): Promise<void> {
     languages: new RedisLanguageMemory(redis, config.CTI_REDIS_PREFIX, config.CTI_LANGUAGE_MEMORY_DAYS),
     outbound: callbacks,
     onChange: persist,
+    lineGreeting: (did) => lineGreetings.greetingOf(did),
   });
   const calls = callFeature.calls;
   routingRelay.bind(calls);
@@ -267,7 +278,7 @@ async function main(): Promise<void> {
       control.feature,
       (routes) => registerRotaRoutes(routes, rota),
       (routes) => registerPersonnelRoutes(routes, repos.staffRecords, systemClock.now),
-      (routes) => registerHotlineLineRoutes(routes, repos.hotlineLines),
+      (routes) => registerHotlineLineRoutes(routes, repos.hotlineLines, () => lineGreetings.refresh()),
       (routes) =>
         registerCallerMarkRoutes(routes, repos.callerMarks, callerMarks, {
           now: systemClock.now,
@@ -340,6 +351,7 @@ async function main(): Promise<void> {
     clearInterval(fallbackImports);
     tokenWatch.stop();
     callerMarks.stop();
+    lineGreetings.stop();
     await app.close();
     await kpiWiring.stop();
     await opsWiring.stop();

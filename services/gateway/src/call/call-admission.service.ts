@@ -8,7 +8,7 @@ import type { CallRegistry } from './call.registry.js';
 import type { CallRouting } from './call-routing.service.js';
 import type { CallTelephony } from './call-telephony.port.js';
 import type { CallerWaitSettings } from './caller-wait.js';
-import type { CallerWaitService } from './caller-wait.service.js';
+import { LINE_GREETING_MAX_S, type CallerWaitService } from './caller-wait.service.js';
 
 /**
  * Admits citizens' inbound calls: answers (or leaves ringing) a new caller, makes the call's bridge in advance, plays
@@ -20,7 +20,7 @@ export class CallAdmission {
     private readonly telephony: CallTelephony,
     private readonly acd: Pick<AcdEngine, 'setLanguage'>,
     private readonly routing: Pick<CallRouting, 'enterQueue' | 'dispatch'>,
-    private readonly wait: Pick<CallerWaitService, 'hold' | 'announce' | 'rememberedLanguage' | 'rememberLanguage'>,
+    private readonly wait: Pick<CallerWaitService, 'hold' | 'announce' | 'rememberedLanguage' | 'rememberLanguage' | 'lineGreetingMedia'>,
     private readonly ending: Pick<CallEnding, 'sendToFallback'>,
     private readonly notifier: EventPublisher,
     private readonly clock: Clock,
@@ -69,9 +69,12 @@ export class CallAdmission {
       if (!adopted && wait && wait.languageWindowSeconds > 0 && !remembered) {
         await this.telephony.startMoh(session.callId);
         if (session.phase !== 'queued') return;
-        // A new caller first hears the one short language prompt; silence means Mandarin once the window passes.
-        session.languagePendingUntil = session.queuedAt + wait.languageWindowSeconds * 1000;
-        if (wait.prompts.language.length) await this.wait.announce(session, wait.prompts.language);
+        // A new caller first hears their line's greeting, if it has one, then the one short language prompt; silence
+        // means Mandarin once the window passes (counted from the greeting's end when there is one).
+        const greeting = this.wait.lineGreetingMedia(session);
+        session.languagePendingUntil = session.queuedAt + (wait.languageWindowSeconds + (greeting.length ? LINE_GREETING_MAX_S : 0)) * 1000;
+        const media = [...greeting, ...wait.prompts.language];
+        if (media.length) await this.wait.announce(session, media);
         return;
       }
       // Ring a seat without waiting for the hold music to start.
@@ -79,7 +82,7 @@ export class CallAdmission {
       this.routing.enterQueue(session);
       await moh;
       if (session.phase !== 'queued' || adopted) return; // a seat is ringing already, or the caller heard the prompt before
-      const prompt = remembered === 'tibetan' ? (wait?.prompts.languageRemembered ?? []) : [];
+      const prompt = [...this.wait.lineGreetingMedia(session), ...(remembered === 'tibetan' ? (wait?.prompts.languageRemembered ?? []) : [])];
       if (prompt.length) await this.wait.announce(session, prompt);
     } catch (err) {
       await this.ending.sendToFallback(session, err);

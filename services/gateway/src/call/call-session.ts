@@ -31,6 +31,11 @@ export interface CallSession {
   lastAnnouncedAt?: number;
   /** The virtual-hold callback offer was played. */
   callbackOffered?: boolean;
+  /**
+   * Their line's own greeting (merged hotlines, docs/domain.md §18), played once to a caller who waits: playing, played,
+   * failed (Asterisk could not play the sound) or cut (a seat rang first); absent = not played.
+   */
+  lineGreeting?: 'playing' | 'played' | 'failed' | 'cut';
   /** The playback currently interrupting the hold music. */
   playbackId?: string;
   /** The caller accepted a callback that keeps their place; the channel is gone, the place is not. */

@@ -28,6 +28,58 @@ class FakeOutbound implements OutboundWork {
 }
 
 describe('the caller’s wait', () => {
+  it('greets a waiting caller of a merged line with the line’s own greeting, then hold music; 12345 goes straight to music', async () => {
+    const f = callFixture(undefined, undefined, undefined, (did) => (did === '12315' ? 'custom/line-12315' : undefined));
+    await f.service.inbound(channel('c1'), 'primary', '12315');
+    expect(f.telephony.argsOf('play')).toEqual([['c1', 'c1-pb1', ['sound:custom/line-12315']]]);
+    expect(f.telephony.argsOf('startMoh')).toEqual([]);
+    expect(f.service.findCall('c1')).toMatchObject({ lineGreeting: 'playing', callerAnswered: true });
+    f.service.playbackFinished('c1-pb1');
+    expect(f.telephony.argsOf('startMoh')).toEqual([['c1']]);
+    expect(f.service.findCall('c1')?.lineGreeting).toBe('played');
+    await f.service.inbound(channel('c2'), 'primary', '12345');
+    expect(f.telephony.argsOf('play')).toHaveLength(1);
+    expect(f.telephony.argsOf('startMoh').map(([id]) => id)).toContain('c2');
+    expect(f.service.findCall('c2')?.lineGreeting).toBeUndefined();
+    // A greeting Asterisk could not play (its sound missing) is said so; one a ringing seat cuts short is said so too.
+    await f.service.inbound(channel('c3'), 'primary', '12315');
+    f.service.playbackFinished('c3-pb2', true);
+    expect(f.service.findCall('c3')?.lineGreeting).toBe('failed');
+    const g = callFixture(undefined, undefined, undefined, () => 'custom/line-12315');
+    await g.service.inbound(channel('c4'), 'primary', '12315');
+    g.readyAgent('a1', 'seat-01');
+    g.service.dispatch();
+    expect(g.service.findCall('c4')).toMatchObject({ phase: 'ringing', lineGreeting: 'cut' });
+    expect(g.telephony.argsOf('stopPlayback')).toEqual([['c4-pb1']]);
+  });
+
+  it('plays a merged line’s greeting before the language prompt, and starts the language window when it ends', async () => {
+    const f = callFixture(wait, undefined, undefined, (did) => (did === '12315' ? 'custom/line-12315' : undefined));
+    f.readyAgent('a1', 'seat-01');
+    await f.service.inbound(channel('c1'), 'primary', '12315');
+    expect(f.telephony.argsOf('play')).toEqual([['c1', 'c1-pb1', ['sound:custom/line-12315', ...defaultCallerWaitPrompts.language]]]);
+    // A long greeting: the 3 s window has not started yet.
+    f.clock.advance(10_000);
+    f.service.tick();
+    expect(f.service.findCall('c1')).toMatchObject({ phase: 'queued', lineGreeting: 'playing' });
+    f.service.playbackFinished('c1-pb1');
+    expect(f.service.findCall('c1')?.lineGreeting).toBe('played');
+    f.clock.advance(2_000);
+    f.service.tick();
+    expect(f.telephony.argsOf('dial')).toEqual([]);
+    f.clock.advance(1_000);
+    f.service.tick();
+    expect(f.service.findCall('c1')).toMatchObject({ phase: 'ringing', language: 'mandarin', agentId: 'a1' });
+    // Never heard of its end (a reconnect): the window starts 30 s after the call came in at the latest.
+    await f.service.inbound(channel('c2'), 'primary', '12315');
+    f.clock.advance(32_000);
+    f.service.tick();
+    expect(f.service.findCall('c2')?.languagePendingUntil).toBeDefined();
+    f.clock.advance(1_000);
+    f.service.tick();
+    expect(f.service.findCall('c2')?.languagePendingUntil).toBeUndefined();
+  });
+
   it('plays the language prompt and queues a silent caller as Mandarin when the window has passed', async () => {
     const f = callFixture(wait);
     f.readyAgent('a1', 'seat-01');

@@ -37,6 +37,8 @@ export interface CallFeatureDeps {
   outbound: OutboundWork;
   /** Called after every change of calls or ACD state (persistence). */
   onChange: () => void;
+  /** A merged line's own greeting (sound name) by DID. */
+  lineGreeting?: (did: string) => string | undefined;
 }
 
 /** Builds the call logic and its supervisor routes (live calls, the queue) once, for main.ts. */
@@ -58,6 +60,7 @@ export function createCallFeature(d: CallFeatureDeps): { calls: CallService; fea
     languages: d.languages,
     outbound: d.outbound,
     onChange: d.onChange,
+    ...(d.lineGreeting && { lineGreeting: d.lineGreeting }),
   });
   return {
     calls,

@@ -142,7 +142,7 @@ export function channel(id: string, over: Partial<ChannelInfo> = {}): ChannelInf
 }
 
 /** A CallService over the real ACD engine (no wrap-up) with fakes around it; `outbound`: the owner of callback work, if any. */
-export function callFixture(wait?: CallerWaitSettings, languages?: LanguageMemory, outbound?: OutboundWork) {
+export function callFixture(wait?: CallerWaitSettings, languages?: LanguageMemory, outbound?: OutboundWork, lineGreeting?: (did: string) => string | undefined) {
   const clock = new ManualClock(1_000_000);
   const acd = new AcdEngine({ ...defaultAcdConfig, wrapUpSeconds: 0 }, clock);
   const telephony = new FakeTelephony();
@@ -150,7 +150,7 @@ export function callFixture(wait?: CallerWaitSettings, languages?: LanguageMemor
   const events: GatewayEvent[] = [];
   const notifier: EventPublisher = { publish: (e) => void events.push(e) };
   const log = silentLogger();
-  const service = createCallService({ telephony, acd, sink, notifier, clock, log, settings: { ringTimeoutSeconds: 15, fallbackContext: 'cti-fallback', ...(wait && { wait }) }, languages, outbound });
+  const service = createCallService({ telephony, acd, sink, notifier, clock, log, settings: { ringTimeoutSeconds: 15, fallbackContext: 'cti-fallback', ...(wait && { wait }) }, languages, outbound, ...(lineGreeting && { lineGreeting }) });
   const readyAgent = (agentId: string, seat: string, skills: Record<string, number> = { mandarin: 5 }) => {
     acd.login({ agentId, seat, skills });
     acd.ready(agentId);

@@ -24,6 +24,8 @@ export function registerCallRoutes(routes: RouteRegistry, calls: LiveCallSource,
         language: c.language,
         agentId: c.agentId ?? null,
         seat: c.seat ?? null,
+        // The merged line's own greeting: playing, played, failed (sound missing), cut (a seat rang first), or null.
+        greeting: c.lineGreeting ?? null,
         waitingSeconds: Math.round(((c.answeredAt ?? now()) - (c.queuedAt ?? c.arrivedAt)) / 1000),
         durationSeconds: Math.round((now() - c.arrivedAt) / 1000),
       })),

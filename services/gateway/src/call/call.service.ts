@@ -43,6 +43,8 @@ export interface CallServiceDeps {
   languages?: LanguageMemory;
   /** The owner of callback work in the queue (the callback service); absent = inbound calls only, no callback offer. */
   outbound?: OutboundWork;
+  /** The Asterisk sound name of a merged line's own greeting, by DID; absent = no line greetings. */
+  lineGreeting?: (did: string) => string | undefined;
   /** Called after every change of calls or ACD state (persistence); absent = nothing. */
   onChange?: () => void;
 }
@@ -146,8 +148,8 @@ export class CallService {
   }
 
   /** A playback ended: resume the hold music, or hang up after a farewell. */
-  playbackFinished(playbackId: string): void {
-    this.parts.wait.playbackFinished(playbackId);
+  playbackFinished(playbackId: string, failed = false): void {
+    this.parts.wait.playbackFinished(playbackId, failed);
   }
 
   /** The caller pressed 1 after the callback offer: hand their place to the callback service and say goodbye. */
@@ -198,6 +200,7 @@ export function createCallService(d: CallServiceDeps): CallService {
     languages: d.languages ?? noLanguageMemory,
     ...(settings.wait && { wait: settings.wait }),
     ...(d.outbound && { outbound: d.outbound }),
+    ...(d.lineGreeting && { lineGreeting: d.lineGreeting }),
   });
   const ending = new CallEnding(registry, telephony, acd, sink, notifier, clock, log, settings.fallbackContext, settings.ratingContext);
   const routing = new CallRouting(registry, telephony, acd, wait, ending, notifier, changes, clock, log, {

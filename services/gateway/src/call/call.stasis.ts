@@ -81,8 +81,8 @@ export class CallStasisHandler implements TelephonyEvents {
     });
   }
 
-  playbackFinished(playbackId: string): void {
-    this.guard('PlaybackFinished', undefined, () => this.calls.playbackFinished(playbackId));
+  playbackFinished(playbackId: string, failed = false): void {
+    this.guard('PlaybackFinished', undefined, () => this.calls.playbackFinished(playbackId, failed));
     for (const e of this.extensions) if (e.playbackFinished) this.guard('PlaybackFinished', undefined, () => e.playbackFinished?.(playbackId));
   }
 

@@ -9,6 +9,12 @@ import type { CallTelephony } from './call-telephony.port.js';
 import { positionAnnouncement, type CallerWaitSettings, type LanguageMemory } from './caller-wait.js';
 import type { OutboundWork } from './outbound-work.port.js';
 
+/**
+ * Longest a line greeting holds back the language window (seconds): the window runs from the greeting's end, or from
+ * this long after the call came in should the end never be heard of (an ARI reconnect, a restart).
+ */
+export const LINE_GREETING_MAX_S = 30;
+
 /** What the caller's wait needs to know beyond the calls themselves. */
 export interface CallerWaitOptions {
   /** Announcements, callback offer and surge; absent = none of them (silent hold music). */
@@ -16,6 +22,8 @@ export interface CallerWaitOptions {
   languages: LanguageMemory;
   /** Who takes a caller's place when they choose a callback; absent = no callback is offered. */
   outbound?: OutboundWork;
+  /** The Asterisk sound name of a line's own greeting (merged hotlines), by DID; absent or undefined = none. */
+  lineGreeting?: (did: string) => string | undefined;
 }
 
 /**
@@ -24,7 +32,7 @@ export interface CallerWaitOptions {
  */
 export class CallerWaitService {
   /** Playback id → what to do when it finishes. */
-  private readonly playbacks = new Map<string, { callId: string; then: 'moh' | 'hangup' }>();
+  private readonly playbacks = new Map<string, { callId: string; then: 'moh' | 'hangup'; media: string[] }>();
   private playbackSeq = 0;
 
   constructor(
@@ -39,13 +47,37 @@ export class CallerWaitService {
     private readonly options: CallerWaitOptions,
   ) {}
 
-  /** A caller who must wait: answered (if not yet) and given hold music. */
+  /**
+   * A caller who must wait: answered (if not yet) and given hold music — after their line's own greeting, the first
+   * time, when the line has one (a caller an agent takes at once is greeted by the agent, whose desk names the line).
+   */
   async hold(s: CallSession): Promise<void> {
     if (!s.callerAnswered) {
       s.callerAnswered = true;
       await this.telephony.answer(s.callId);
     }
-    if (s.phase === 'queued') await this.telephony.startMoh(s.callId);
+    if (s.phase !== 'queued') return;
+    const greeting = this.lineGreetingMedia(s);
+    if (!greeting.length) {
+      await this.telephony.startMoh(s.callId);
+      return;
+    }
+    // Announcements count from the greeting's start, so the first position announcement does not follow it at once.
+    s.lastAnnouncedAt = this.clock.now();
+    await this.announce(s, greeting);
+  }
+
+  /**
+   * The call's line greeting to play before anything else, once (merged hotlines, docs/domain.md §18): its media, with
+   * the call marked as being greeted; none when the line has no greeting or the caller heard it already.
+   */
+  lineGreetingMedia(s: CallSession): string[] {
+    if (s.lineGreeting) return [];
+    const greeting = this.options.lineGreeting?.(s.did);
+    if (greeting === undefined) return [];
+    s.lineGreeting = 'playing';
+    this.log.info({ callId: s.callId, did: s.did, greeting }, 'line greeting');
+    return [`sound:${greeting}`];
   }
 
   /** Interrupts the hold music with `media`; the music resumes when it finishes. */
@@ -56,7 +88,7 @@ export class CallerWaitService {
       await this.telephony.stopPlayback(s.playbackId).catch(() => undefined);
     }
     s.playbackId = playbackId;
-    this.playbacks.set(playbackId, { callId: s.callId, then });
+    this.playbacks.set(playbackId, { callId: s.callId, then, media });
     await this.telephony.stopMoh(s.callId).catch(() => undefined);
     try {
       await this.telephony.play(s.callId, playbackId, media);
@@ -70,7 +102,7 @@ export class CallerWaitService {
   }
 
   /** A playback ended: resume the hold music, or hang up after a farewell. */
-  playbackFinished(playbackId: string): void {
+  playbackFinished(playbackId: string, failed = false): void {
     const pending = this.playbacks.get(playbackId);
     if (!pending) return;
     this.playbacks.delete(playbackId);
@@ -80,6 +112,14 @@ export class CallerWaitService {
     }
     const s = this.registry.find(pending.callId);
     if (!s || s.playbackId !== playbackId) return;
+    // Asterisk also says failed when the caller leaves mid-prompt; with the caller still waiting here, a prompt they did
+    // not hear (its sound file missing on this Asterisk) is worth an operator's look. The call goes on.
+    if (failed && s.phase === 'queued') this.log.warn({ callId: s.callId, playbackId, media: pending.media }, 'announcement could not be played (sound file missing?)');
+    if (s.lineGreeting === 'playing') {
+      s.lineGreeting = failed ? 'failed' : 'played';
+      // The language window waited for the greeting (see CallAdmission): it runs from the greeting's end.
+      if (s.languagePendingUntil !== undefined) s.languagePendingUntil = Math.min(s.languagePendingUntil, this.clock.now() + (this.options.wait?.languageWindowSeconds ?? 0) * 1000);
+    }
     s.playbackId = undefined;
     if (s.phase === 'queued') void this.telephony.startMoh(s.callId).catch(() => undefined);
   }
@@ -87,6 +127,7 @@ export class CallerWaitService {
   /** The caller's seat is ringing: no announcement should talk over the agent's greeting. */
   stopForRinging(s: CallSession): void {
     if (!s.playbackId) return;
+    if (s.lineGreeting === 'playing') s.lineGreeting = 'cut';
     this.playbacks.delete(s.playbackId);
     void this.telephony.stopPlayback(s.playbackId).catch(() => undefined);
     s.playbackId = undefined;

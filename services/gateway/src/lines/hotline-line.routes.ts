@@ -26,7 +26,7 @@ const ADMIN: readonly Role[] = REFERENCE_DATA_ROLES;
  * number, name, owning department, greeting and answer-rate target. Everyone on the staff reads them; managers and
  * administrators keep them (as the other reference data).
  */
-export function registerHotlineLineRoutes(routes: RouteRegistry, lines: HotlineLineStore): void {
+export function registerHotlineLineRoutes(routes: RouteRegistry, lines: HotlineLineStore, changed: () => Promise<void> = async () => undefined): void {
   routes.add({
     method: 'GET',
     url: '/api/v1/hotline-lines',
@@ -44,6 +44,7 @@ export function registerHotlineLineRoutes(routes: RouteRegistry, lines: HotlineL
     body: z.object({ did, name, departmentId: departmentId.optional(), greetingSound: greetingSound.optional(), answerRateTarget: answerRateTarget.optional(), active: z.boolean().optional() }).strict(),
     handler: async ({ body, principal, reply }) => {
       const l = await lines.create(body, actor(principal));
+      await changed();
       reply.status(201);
       return view(l);
     },
@@ -62,7 +63,9 @@ export function registerHotlineLineRoutes(routes: RouteRegistry, lines: HotlineL
       .refine((b) => Object.keys(b).length > 0, 'give at least one field to change'),
     handler: async ({ params, body, principal }) => {
       if (!(await lines.find(params.did))) throw new CtiError('CTI_ERR_NOT_FOUND', `no hotline line ${params.did}`, { did: params.did });
-      return view(await lines.update(params.did, body, actor(principal)));
+      const l = await lines.update(params.did, body, actor(principal));
+      await changed();
+      return view(l);
     },
   });
 }
