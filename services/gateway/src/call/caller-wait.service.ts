@@ -49,7 +49,7 @@ export class CallerWaitService {
 
   /**
    * A caller who must wait: answered (if not yet) and given hold music — after their line's own greeting, the first
-   * time, when the line has one (a caller an agent takes at once is greeted by the agent, whose desk names the line).
+   * time, when the line has one (a caller an agent takes at once is greeted by the agent, whose desk shows the number it came in on).
    */
   async hold(s: CallSession): Promise<void> {
     if (!s.callerAnswered) {

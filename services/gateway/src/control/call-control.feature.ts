@@ -14,7 +14,7 @@ import { LinkagePublisher } from './linkage.publisher.js';
 import { spoolLimitsFromConfig } from '../records/durable.publisher.js';
 import { PartnerDirectory } from './partner.directory.js';
 import { RecordingService } from './recording.service.js';
-import { SupervisionService } from './supervision.service.js';
+import { SUPERVISOR_RING_TIMEOUT_S, SupervisionService } from './supervision.service.js';
 import type { ControlledCalls, TrunkStatusSource } from './control.ports.js';
 import type { OutsideDialGuard } from './outside-dial.guard.js';
 
@@ -59,7 +59,9 @@ export function createCallControl(d: CallControlWiringDeps) {
   const linkages = new LinkageService(telephony, calls, partners, d.trunks, linkagePublisher, bus, systemClock, log, { presentedNumber: '12345', transferPrefix: config.CTI_TRANSFER_PREFIX, externalRingTimeoutS: config.CTI_PARTNER_RING_TIMEOUT_S });
   const control = new CallControlService(telephony, calls, d.acd, bus, systemClock, log, { ringTimeoutSeconds: config.CTI_RING_TIMEOUT_S });
   const recordings = new RecordingService(telephony, calls, systemClock, log, { enabled: config.CTI_RECORD_CALLS, directory: config.CTI_RECORDINGS_DIR, utcOffsetMinutes: BEIJING_OFFSET_MS / 60_000 }, bus);
-  const supervision = new SupervisionService(telephony, calls, bus, systemClock, log, { ringTimeoutSeconds: config.CTI_RING_TIMEOUT_S });
+  // The supervisor asked to listen and answers their own phone (the console's browser phone by itself): the agents'
+  // ring-no-answer timeout is not the measure — a busy PC's browser took more than 5 s to set up its media (L41).
+  const supervision = new SupervisionService(telephony, calls, bus, systemClock, log, { ringTimeoutSeconds: Math.max(config.CTI_RING_TIMEOUT_S, SUPERVISOR_RING_TIMEOUT_S) });
   const unsubscribe = [bus.subscribe((e) => recordings.onEvent(e)), bus.subscribe((e) => control.onEvent(e))];
   const extensions: StasisExtension[] = [control, linkages, supervision];
   return {

@@ -37,8 +37,12 @@ export interface SupervisionSession {
 
 /** Settings of supervision. */
 export interface SupervisionSettings {
+  /** How long the supervisor's seat rings before the session ends unanswered. */
   ringTimeoutSeconds: number;
 }
+
+/** The least a supervisor's own phone rings (seconds): they asked for the call, so it is answered, if slowly. */
+export const SUPERVISOR_RING_TIMEOUT_S = 30;
 
 /**
  * Supervisor monitor / whisper / barge through ARI snoop channels: the supervisor's own seat is rung; when it
