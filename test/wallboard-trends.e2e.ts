@@ -134,7 +134,8 @@ describe("the desk's county select", () => {
       await page.fill('textarea[data-test=f-content]', '来电人反映国道318线折多山路段积雪结冰，未见除雪作业，请求尽快处理。');
       // The county select lists Ganzi's 18 counties and county-level cities in the configured order.
       await page.click('[data-test=f-county]');
-      const options = page.locator('.el-select-dropdown__item:visible');
+      // The county select's own list (the category list opened before may still be closing on a loaded host).
+      const options = page.locator('.county-options .el-select-dropdown__item');
       await options.filter({ hasText: '得荣县' }).waitFor();
       expect((await options.allInnerTexts()).map((s) => s.trim())).toEqual(['康定市', '泸定县', '丹巴县', '九龙县', '雅江县', '道孚县', '炉霍县', '甘孜县', '新龙县', '德格县', '白玉县', '石渠县', '色达县', '理塘县', '巴塘县', '乡城县', '稻城县', '得荣县']);
       await page.screenshot({ path: join(shots, 'desk-county-select.png'), animations: 'disabled' });

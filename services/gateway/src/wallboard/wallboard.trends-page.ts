@@ -36,10 +36,13 @@ export function trendsSection(): string {
 <div id="screen-tag">实时概况</div>`;
 }
 
-/** The script tags of the trend screen: the library, then the code that draws it. */
+/**
+ * The script of the trend screen. The library (1 MB) is fetched only once the page has loaded and trend data has
+ * come, so the live tiles never wait for it: on a loaded host, parsing it in the page's head held the page's load for
+ * over a minute (wallboard e2e, L42).
+ */
 export function trendsScripts(): string {
-  return `<script src="${ECHARTS_URL}"></script>
-<script>
+  return `<script>
 (function () {
   var params = new URLSearchParams(location.search);
   var pinned = params.get('screen');
@@ -116,7 +119,22 @@ export function trendsScripts(): string {
         label: { show: true, position: horizontal ? 'right' : 'top', color: '#e6edf7', fontSize: 14, formatter: function (p) { return p.value > 0 ? p.value : ''; } } }]
     }), true);
   }
+  var library = null;
+  function withEcharts(then) {
+    if (typeof echarts !== 'undefined') return then();
+    library = library || new Promise(function (resolve, reject) {
+      var s = document.createElement('script');
+      s.src = '${ECHARTS_URL}';
+      s.onload = resolve;
+      s.onerror = reject;
+      document.head.appendChild(s);
+    });
+    library.then(then, function () { library = null; txt('trends-status', '图表库未加载'); });
+  }
   function draw(t) {
+    withEcharts(function () { drawNow(t); });
+  }
+  function drawNow(t) {
     if (typeof echarts === 'undefined') { txt('trends-status', '图表库未加载'); return; }
     last = t;
     window.__wallboardTrends = t;
@@ -144,7 +162,8 @@ export function trendsScripts(): string {
     txt('screen-tag', trends ? '趋势分析' : '实时概况');
     if (trends) for (var id in charts) charts[id].resize();
   }
-  load();
+  if (document.readyState === 'complete') load();
+  else window.addEventListener('load', load);
   setInterval(load, 60000);
   if (pinned === 'trends' || pinned === 'live') show(pinned);
   else setInterval(function () { show(document.body.classList.contains('show-trends') ? 'live' : 'trends'); }, rotateS * 1000);
