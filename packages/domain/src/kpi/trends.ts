@@ -158,3 +158,19 @@ export function parseCountyList(raw: string): string[] {
   }
   return list;
 }
+
+/** The big screen's trends (docs/domain.md §17): what its five charts draw. */
+export interface TrendFigures {
+  /** When they were worked out, epoch ms. */
+  at: number;
+  /** Today's calls per half-hour against yesterday's and the forecast. */
+  halfHours: HalfHourTrend;
+  /** Each day's answer rate this month against the target. */
+  dailyAnswerRate: { target: number; days: DailyAnswerRate[] };
+  /** Tickets accepted today per category (every category, in Chinese). */
+  ticketsByCategory: NamedCount[];
+  /** Open tickets past their deadline per lead department, most first. */
+  overdueByDepartment: NamedCount[];
+  /** Tickets accepted this month per county (every configured county, then none chosen / no longer listed). */
+  ticketsByCounty: NamedCount[];
+}

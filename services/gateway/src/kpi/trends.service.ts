@@ -3,20 +3,7 @@ import type { KpiRepository } from '@cti/db';
 import type { KpiService } from './kpi.service.js';
 
 /** The big screen's trends (docs/domain.md §17): what its five charts draw. */
-export interface TrendFigures {
-  /** When they were worked out, epoch ms. */
-  at: number;
-  /** Today's calls per half-hour against yesterday's and the forecast. */
-  halfHours: kpi.HalfHourTrend;
-  /** Each day's answer rate this month against the target. */
-  dailyAnswerRate: { target: number; days: kpi.DailyAnswerRate[] };
-  /** Tickets accepted today per category (every category, in Chinese). */
-  ticketsByCategory: kpi.NamedCount[];
-  /** Open tickets past their deadline per lead department, most first. */
-  overdueByDepartment: kpi.NamedCount[];
-  /** Tickets accepted this month per county (every configured county, then none chosen / no longer listed). */
-  ticketsByCounty: kpi.NamedCount[];
-}
+export type TrendFigures = kpi.TrendFigures;
 
 /** Where the trends come from. */
 export interface TrendSources {

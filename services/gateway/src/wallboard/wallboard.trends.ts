@@ -8,16 +8,7 @@ import type { RouteRegistry } from '../http/route.registry.js';
 // the charting library itself (Apache ECharts, from the gateway's own node_modules: the screen reaches no other host).
 
 /** What the trend charts draw (the KPI feature's trends fit). */
-export interface WallboardTrends {
-  at: number;
-  /** Today's calls per half-hour against yesterday's and the forecast. */
-  halfHours: kpi.HalfHourTrend;
-  /** Each day's answer rate this month against the target. */
-  dailyAnswerRate: { target: number; days: kpi.DailyAnswerRate[] };
-  ticketsByCategory: kpi.NamedCount[];
-  overdueByDepartment: kpi.NamedCount[];
-  ticketsByCounty: kpi.NamedCount[];
-}
+export type WallboardTrends = kpi.TrendFigures;
 
 /** Where the wallboard reads its trends (the KPI feature's figures fit). */
 export interface WallboardTrendsSource {
