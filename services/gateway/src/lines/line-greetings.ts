@@ -1,5 +1,6 @@
 import type { HotlineLine } from '@cti/db';
 import type { Logger } from '../logger.js';
+import { RefreshedCopy } from '../refreshed-copy.js';
 
 /** How often the lines are read again (a change made through this gateway is seen at once). */
 const REFRESH_MS = 30_000;
@@ -11,30 +12,23 @@ const REFRESH_MS = 30_000;
  */
 export class LineGreetings {
   private byDid = new Map<string, string>();
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private readonly copy: RefreshedCopy<HotlineLine[]>;
 
-  constructor(
-    private readonly store: { list(all?: boolean): Promise<HotlineLine[]> },
-    private readonly log: Logger,
-  ) {}
+  constructor(store: { list(all?: boolean): Promise<HotlineLine[]> }, log: Logger) {
+    const keep = (lines: HotlineLine[]) => (this.byDid = new Map(lines.flatMap((l) => (l.active && l.greetingSound ? [[l.did, l.greetingSound] as const] : []))));
+    this.copy = new RefreshedCopy('line greetings', () => store.list(false), keep, REFRESH_MS, log);
+  }
 
-  async refresh(): Promise<void> {
-    try {
-      const lines = await this.store.list(false);
-      this.byDid = new Map(lines.flatMap((l) => (l.active && l.greetingSound ? [[l.did, l.greetingSound] as const] : [])));
-    } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'line greetings not refreshed; keeping the last ones');
-    }
+  refresh(): Promise<void> {
+    return this.copy.refresh();
   }
 
   start(): void {
-    void this.refresh();
-    this.timer = setInterval(() => void this.refresh(), REFRESH_MS);
-    this.timer.unref();
+    this.copy.start();
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.copy.stop();
   }
 
   /** The Asterisk sound name of the line's greeting, if the line is active and has one. */

@@ -1,6 +1,7 @@
 import { CALLER_MARK_LABELS, markNumber, type CallerMarkKind } from '@cti/domain';
 import type { CallerMark, CallerMarkRepository } from '@cti/db';
 import type { Logger } from '../logger.js';
+import { RefreshedCopy } from '../refreshed-copy.js';
 
 /** Mark storage (CallerMarkRepository fits). */
 export type CallerMarkStore = Pick<CallerMarkRepository, 'flag' | 'decide' | 'lift' | 'list' | 'active' | 'find' | 'history'>;
@@ -25,31 +26,26 @@ const REFRESH_MS = 30_000;
  */
 export class CallerMarkCache {
   private byNumber = new Map<string, CallerMark>();
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private readonly copy: RefreshedCopy<CallerMark[]>;
 
   constructor(
-    private readonly store: Pick<CallerMarkStore, 'active'>,
+    store: Pick<CallerMarkStore, 'active'>,
     private readonly now: () => number,
-    private readonly log: Logger,
-  ) {}
+    log: Logger,
+  ) {
+    this.copy = new RefreshedCopy('caller marks', () => store.active(this.now()), (marks) => (this.byNumber = new Map(marks.map((m) => [m.number, m]))), REFRESH_MS, log);
+  }
 
-  async refresh(): Promise<void> {
-    try {
-      const marks = await this.store.active(this.now());
-      this.byNumber = new Map(marks.map((m) => [m.number, m]));
-    } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'caller marks not refreshed; keeping the last ones');
-    }
+  refresh(): Promise<void> {
+    return this.copy.refresh();
   }
 
   start(): void {
-    void this.refresh();
-    this.timer = setInterval(() => void this.refresh(), REFRESH_MS);
-    this.timer.unref();
+    this.copy.start();
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.copy.stop();
   }
 
   /** The mark in force for a caller's number, shown to agents. */
