@@ -14,4 +14,5 @@ ensure_packages "sipp:sip-tester" "sox:sox" "chromium:chromium" "openssl:openssl
 ensure_packages "dockerd:docker.io" "docker-compose:docker-compose" "debootstrap:debootstrap" \
   || echo "[provision] Docker packages could not be installed: the deployment smoke test will report itself skipped" >&2
 ensure_services
+reserve_test_ports
 bash scripts/asterisk.sh provision

@@ -44,3 +44,20 @@ ensure_services() {
   fi
 }
 
+
+# Fixed UDP ports the tests, the demo, the benchmarks and the deployment smoke bind that lie inside the kernel's
+# ephemeral range (32768–60999 by default): Asterisk's RTP of slots 1–9 (32000–41999), the demo's callers
+# (42000–44999), the call benchmark (46000–46999), the deployment smoke (47000–47999), the hang test's callers
+# (50000–50399) and every slot's SIPp caller media (52000–55999). A socket some other program opened on a port the
+# kernel chose for it can sit on one of them, and the SIPp that needs it exits at once (254: bind failed; L43's
+# gateway-hang run). Reserved ports are still bound by whoever names them; the kernel only stops handing them out.
+TEST_RESERVED_PORTS="32768-47999,50000-50399,52000-55999"
+reserve_test_ports() {
+  local file=/proc/sys/net/ipv4/ip_local_reserved_ports
+  [ "$(cat "$file" 2>/dev/null)" = "$TEST_RESERVED_PORTS" ] && return
+  if echo "$TEST_RESERVED_PORTS" > "$file" 2>/dev/null; then
+    svc_log "reserved UDP/TCP ports $TEST_RESERVED_PORTS from the kernel's ephemeral ports (the tests bind them by number)"
+  else
+    svc_log "could not reserve ports $TEST_RESERVED_PORTS from the ephemeral range (not root?): a test's SIPp may rarely find its port taken" >&2
+  fi
+}

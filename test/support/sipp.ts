@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams, type SpawnOptions, type SpawnOptionsWithStdioTuple } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess, type ChildProcessWithoutNullStreams, type SpawnOptions, type SpawnOptionsWithStdioTuple } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +41,20 @@ export interface CallerRun {
   output: string;
 }
 
+/** SIPp's exit status when it could not bind a socket (its port was taken). */
+const SIPP_BIND_FAILED = 254;
+
+/** The UDP sockets on these ports and their processes (`ss`), for a bind failure's report. */
+function portHolders(ports: number[]): string {
+  try {
+    const lines = execFileSync('ss', ['-H', '-uanp'], { encoding: 'utf8' }).split('\n');
+    const held = lines.filter((l) => ports.some((p) => new RegExp(`:${p}\\s`).test(l)));
+    return held.length ? `holders of UDP ${ports.join(', ')}:\n${held.join('\n')}` : `no UDP socket on ${ports.join(', ')} now`;
+  } catch (err) {
+    return `ss failed: ${(err as Error).message}`;
+  }
+}
+
 /** Places `count` calls to 12345 from a trunk's source address; each caller hangs up after `holdMs`. */
 export function placeCalls(
   root: string,
@@ -65,6 +79,9 @@ export function placeCalls(
     child.on('error', reject);
     // 'close', not 'exit': SIPp prints its statistics as it exits, and 'exit' can come before the pipes are read.
     child.on('close', (code, signal) => {
+      // 254: SIPp could not bind one of its sockets. Say who holds the ports (the error itself is printed first and
+      // falls outside the tail a failing test shows).
+      if (code === SIPP_BIND_FAILED) output += `\n[sipp could not bind] ${output.split('\n').filter((l) => /bind|in use/i.test(l)).slice(0, 3).join(' | ')}\n${portHolders([Number(port), o.mediaPort, o.mediaPort + 2])}`;
       output += `\n[sipp exited: code ${code}, signal ${signal}]`;
       const last = (label: string) => {
         const lines = output.split('\n').filter((l) => l.includes(label));

@@ -9,6 +9,8 @@ import { TokenWatch } from '../http/token.watch.js';
 import { createLogger } from '../logger.js';
 import { AGENT_FEED_MAX_PAYLOAD, agentEventsFeature } from './agent-events.feature.js';
 
+type OfferLookups = Parameters<typeof agentEventsFeature>[2];
+
 const log = createLogger('test', 'silent');
 const principals: Record<string, Principal> = {
   'tok-a1': { tokenId: '1', role: 'agent', agentId: 'a1', label: 'agent a1' },
@@ -53,7 +55,7 @@ function deferred<T>() {
   return { promise, resolve };
 }
 
-async function start(opts: { lookup?: (token: string) => Promise<Principal | undefined>; revoked?: Set<string> } = {}) {
+async function start(opts: { lookup?: (token: string) => Promise<Principal | undefined>; revoked?: Set<string>; offers?: OfferLookups } = {}) {
   const bus = new EventBus();
   const revoked = opts.revoked ?? new Set<string>();
   const watch = new TokenWatch({ findInvalid: async (ids) => ids.filter((id) => revoked.has(id)) }, 60_000, log);
@@ -62,7 +64,7 @@ async function start(opts: { lookup?: (token: string) => Promise<Principal | und
     logger: log,
     tokens: { findPrincipal: lookup },
     health: { ari: () => true, ami: () => true, redis: async () => true, postgres: async () => true, trunks: () => ({}), spooledRecords: () => false },
-    features: [agentEventsFeature(bus, { findPrincipal: lookup }, { callerNumberOf: () => undefined, recentTickets: async () => [], auditShown: async () => undefined }, log, watch)],
+    features: [agentEventsFeature(bus, { findPrincipal: lookup }, opts.offers ?? { callerNumberOf: () => undefined, recentTickets: async () => [], auditShown: async () => undefined }, log, watch)],
   });
   const base = (await app.listen({ host: '127.0.0.1', port: 0 })).replace(/^http/, 'ws');
   const connect = (path: string) => new WebSocketClient(`${base}${path}`);
@@ -165,6 +167,24 @@ describe('agent event feed (WebSocket)', () => {
     expect(got2).toEqual(['transfer.ringing', 'transfer.consulting', 'agent.state']);
     a1.ws.close();
     a2.ws.close();
+  });
+
+  it('keeps the events after an offer behind it while the caller’s recent tickets are read, so “connected” never overtakes its offer', async () => {
+    const tickets = deferred<never[]>();
+    const { open, bus } = await start({ offers: { callerNumberOf: () => '13800001234', recentTickets: () => tickets.promise, auditShown: async () => undefined } });
+    const a1 = await open('/api/v1/agents/a1/events?token=tok-a1');
+    const got: Array<{ type: string; caller?: string }> = [];
+    a1.ws.on('message', (d) => got.push(JSON.parse(d.toString())));
+    bus.publish({ type: 'call.offered', at: 1, callId: 'c1', agentId: 'a1', seat: 'seat-01', caller: '*******1234', language: 'mandarin', line: '12345' });
+    bus.publish({ type: 'call.connected', at: 2, callId: 'c1', agentId: 'a1', seat: 'seat-01' });
+    // The connected event is held while the offer waits for the database.
+    for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
+    expect(got).toEqual([]);
+    tickets.resolve([]);
+    await until(() => got.length === 2);
+    expect(got.map((m) => m.type)).toEqual(['call.offered', 'call.connected']);
+    expect(got[0]?.caller).toBe('*******1234');
+    a1.ws.close();
   });
 
   it('closes an open feed with 4401 once its token is revoked, and keeps the feeds of other tokens', async () => {

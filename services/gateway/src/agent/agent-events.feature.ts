@@ -80,6 +80,19 @@ export function concernsAgent(e: GatewayEvent, agentId: string): boolean {
  */
 export const AGENT_FEED_MAX_PAYLOAD = 4096;
 
+/**
+ * Longest wait for an offer's recent tickets (ms): the feed's later events wait behind the offer, so a slow database
+ * must not hold the agent's "connected" back for long; the offer then goes without them.
+ */
+export const OFFER_ENRICH_MAX_MS = 2_000;
+
+/** `work`'s result, or a rejection once `ms` have passed. */
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
 /** Staff sessions on streams: who checks the `cti_session` cookie, and which other origins may use it (CTI_STAFF_ORIGINS). */
 export interface StreamSessions {
   authenticator: SessionAuthenticator;
@@ -141,24 +154,29 @@ export function agentEventsFeature(bus: EventBus, tokens: TokenVerifier, offers:
       const send = (e: AgentFeedMessage) => {
         if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(e));
       };
+      /** The offer with its caller's masked number, mark and last tickets (none when they cannot be read in time). */
+      const enrichedOffer = async (e: GatewayEventOf<'call.offered'>): Promise<AgentFeedMessage> => {
+        const number = offers.callerNumberOf(e.callId);
+        if (!number) return { ...e, recentTickets: [] };
+        const callerMark = offers.callerMarkOf?.(number) ?? null;
+        try {
+          const tickets = await withDeadline(offers.recentTickets(number, 3), OFFER_ENRICH_MAX_MS);
+          await offers.auditShown(principal, tickets.map((t) => t.id));
+          return { ...e, caller: maskPhone(number), callerMark, recentTickets: tickets.map((t) => ({ id: t.id, ticketNo: t.ticket_no, state: t.state, category: t.category, summary: t.summary, createdAt: t.created_at })) };
+        } catch (err) {
+          log.warn({ err: (err as Error).message, agentId, callId: e.callId }, 'recent tickets unavailable for an offer');
+          return { ...e, callerMark, recentTickets: [] };
+        }
+      };
+      // The offer is sent after its caller's recent tickets are read; the events after it wait for it, so the desk
+      // sees them in the order they happened (a connected call overtaking its own offer left a loaded desk showing
+      // a talking call as ringing, with no hang-up button: L43).
+      let sent: Promise<void> = Promise.resolve();
       const unsubscribe = bus.subscribe((event) => {
         const e = forAgent(event, agentId);
         if (!e) return;
-        if (e.type !== 'call.offered') return send(e);
-        const number = offers.callerNumberOf(e.callId);
-        if (!number) return send({ ...e, recentTickets: [] });
-        const callerMark = offers.callerMarkOf?.(number) ?? null;
-        offers
-          .recentTickets(number, 3)
-          .then(async (tickets) => {
-            await offers.auditShown(principal, tickets.map((t) => t.id));
-            return tickets;
-          })
-          .then((tickets) => send({ ...e, caller: maskPhone(number), callerMark, recentTickets: tickets.map((t) => ({ id: t.id, ticketNo: t.ticket_no, state: t.state, category: t.category, summary: t.summary, createdAt: t.created_at })) }))
-          .catch((err: Error) => {
-            log.warn({ err: err.message }, 'recent tickets unavailable for an offer');
-            send({ ...e, callerMark, recentTickets: [] });
-          });
+        const message = e.type === 'call.offered' ? enrichedOffer(e) : e;
+        sent = sent.then(async () => send(await message));
       });
       const unwatch = watch.watch(principal.tokenId, () => socket.close(4401, principal.staff ? 'session ended or expired' : 'token revoked or expired'));
       socket.on('close', () => {
