@@ -214,9 +214,12 @@ export class KnowledgeBaseRepository {
     const runs = s.query?.text.split(' ') ?? [];
     const first = runs[0];
     const cap = Math.max(KB_COUNT_CAP, s.offset + s.limit);
+    const longRuns = runs.filter((run) => [...run].length > KB_INDEX_EXACT_CHARS);
     const matchIds = async (db: Kysely<Database>): Promise<string[]> => {
       const inTitle = first === undefined ? sql<boolean>`false` : sql<boolean>`strpos(title_text, ${first}) > 0`;
-      let candidates = db.selectFrom('kb_articles').select(['id', 'use_count', 'search_text', inTitle.as('in_title')]);
+      // The ranked candidates carry only narrow columns: a sort of 19,000 candidates with their search texts spilled
+      // to disk (4 MB work_mem) and was most of a common query's time.
+      let candidates = db.selectFrom('kb_articles').select(['id', 'use_count', inTitle.as('in_title')]);
       if (s.query) candidates = candidates.where('grams', '@>', sql<string[]>`${s.query.grams}::text[]`);
       if (s.category !== undefined) candidates = candidates.where('category', '=', s.category);
       if (s.scope.kind === 'agents') {
@@ -226,17 +229,35 @@ export class KnowledgeBaseRepository {
         candidates = candidates.where('status', '=', s.scope.status);
       }
       const ranked = candidates.orderBy('in_title', 'desc').orderBy('use_count', 'desc').orderBy('id', 'desc').offset(0);
-      let matches = db.selectFrom(ranked.as('c')).select(['c.id']);
-      for (const run of runs) if ([...run].length > KB_INDEX_EXACT_CHARS) matches = matches.where(sql<boolean>`strpos(c.search_text, ${run}) > 0`);
+      // The longer runs are checked on each ranked candidate in turn (EXISTS by primary key: a nested loop over the
+      // ranked candidates keeps their order and stops at the page and the count): only those articles' search texts
+      // are read and decompressed.
+      const matches = db
+        .selectFrom(ranked.as('c'))
+        .$if(longRuns.length > 0, (q) =>
+          q.where(({ exists, selectFrom }) => {
+            let check = selectFrom('kb_articles as a').select(sql<number>`1`.as('hit')).whereRef('a.id', '=', 'c.id');
+            for (const run of longRuns) check = check.where(sql<boolean>`strpos(a.search_text, ${run}) > 0`);
+            return exists(check);
+          }),
+        )
+        .select(['c.id'])
+        .orderBy('c.in_title', 'desc')
+        .orderBy('c.use_count', 'desc')
+        .orderBy('c.id', 'desc');
       return (await matches.limit(cap + 1).execute()).map((r) => r.id);
     };
     // PostgreSQL does not count the cost of decompressing an article's gram array to check it row by row, so for a
     // common gram ("工作日", in 70% of the bench's articles) it chose a sequential scan that decompressed every array
     // (213 ms) over the gram index (21 ms). With a query, the gram index is the only index its filters can use, and
     // sequential scans are ruled out for this one statement.
+    // Nor does it run in parallel workers: starting them cost more than they saved on this size (a common query took
+    // 56 ms with two workers and 42 ms without, `npm run bench:kb`'s articles), and the CPU they take is the
+    // switch's and the gateway's.
     const ids = s.query
       ? await this.db.transaction().execute(async (tx) => {
           await sql`SET LOCAL enable_seqscan = off`.execute(tx);
+          await sql`SET LOCAL max_parallel_workers_per_gather = 0`.execute(tx);
           return matchIds(tx);
         })
       : await matchIds(this.db);
