@@ -32,6 +32,9 @@ export function e2eEnv(runId: string, slot = 0): Record<string, string> {
   return {
     CTI_HTTP_HOST: '127.0.0.1',
     CTI_HTTP_PORT: String(8180 + slot),
+    // The active gateway's heartbeat (docs/domain.md §20): a gateway restarted after a kill finds nobody listening at
+    // the dead one's address and takes its lease over at once instead of waiting it out.
+    CTI_LEADER_HEARTBEAT_PORT: String(8190 + slot),
     CTI_DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
     CTI_DB_SCHEMA: runId,
     CTI_REDIS_URL: 'redis://127.0.0.1:6379',

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ARI_EVENT_HANDLERS, AriTelephony, DEFAULT_ARI_EVENT_TYPES, dispatchAriEvent, type AdapterLogger } from './ari.adapter.js';
+import { ARI_EVENT_HANDLERS, AriTelephony, DEFAULT_ARI_EVENT_TYPES, dispatchAriEvent, type AdapterLogger, type AriApplicationEvents } from './ari.adapter.js';
 import type { TelephonyEvents } from './telephony.port.js';
 
-/** A handler port that notes every call: [method, ...args]. */
+type Reached = keyof TelephonyEvents | keyof AriApplicationEvents;
+
+/** A handler port (and application-event listener) that notes every call: [method, ...args]. */
 function recordingPort() {
-  const calls: Array<[keyof TelephonyEvents, ...unknown[]]> = [];
+  const calls: Array<[Reached, ...unknown[]]> = [];
   const note =
-    <K extends keyof TelephonyEvents>(method: K) =>
+    <K extends Reached>(method: K) =>
     (...args: unknown[]) =>
       void calls.push([method, ...args]);
   const port: TelephonyEvents = {
@@ -19,7 +21,8 @@ function recordingPort() {
     recordingFailed: note('recordingFailed'),
     connection: note('connection'),
   };
-  return { port, calls };
+  const apps: AriApplicationEvents = { applicationReplaced: note('applicationReplaced') };
+  return { port, apps, calls };
 }
 
 const channel = { id: '1733475600.42', name: 'PJSIP/trunk-primary-0000001a', state: 'Ring', caller: { number: '13800001234' }, dialplan: { exten: '12345' } };
@@ -29,7 +32,7 @@ const recording = (state: string, more: Record<string, unknown> = {}) => ({ name
  * One ARI event (as Asterisk sends it) of every type the gateway subscribes to, and the handler it must reach. A type
  * added to the subscription without a sample here fails the first test: add its sample and its handler.
  */
-const SAMPLES: Record<string, { event: Record<string, unknown>; reaches: keyof TelephonyEvents }> = {
+const SAMPLES: Record<string, { event: Record<string, unknown>; reaches: Reached }> = {
   StasisStart: { event: { type: 'StasisStart', channel, args: ['inbound', 'primary', '12345'] }, reaches: 'stasisStart' },
   StasisEnd: { event: { type: 'StasisEnd', channel }, reaches: 'stasisEnd' },
   ChannelDestroyed: { event: { type: 'ChannelDestroyed', channel, cause: 16 }, reaches: 'channelDestroyed' },
@@ -37,6 +40,7 @@ const SAMPLES: Record<string, { event: Record<string, unknown>; reaches: keyof T
   PlaybackFinished: { event: { type: 'PlaybackFinished', playback: { id: 'pb-1' } }, reaches: 'playbackFinished' },
   RecordingFinished: { event: { type: 'RecordingFinished', recording: recording('done', { duration: 42 }) }, reaches: 'recordingFinished' },
   RecordingFailed: { event: { type: 'RecordingFailed', recording: recording('failed', { cause: 'Disk full' }) }, reaches: 'recordingFailed' },
+  ApplicationReplaced: { event: { type: 'ApplicationReplaced', application: 'cti12345-0' }, reaches: 'applicationReplaced' },
 };
 
 const quiet = (): AdapterLogger & { errors: Array<[object, string | undefined]> } => {
@@ -61,26 +65,26 @@ describe('ARI events: what is subscribed is what is dispatched', () => {
   });
 
   it.each([...DEFAULT_ARI_EVENT_TYPES])('dispatches %s to its handler, once', (type) => {
-    const { port, calls } = recordingPort();
+    const { port, apps, calls } = recordingPort();
     const sample = SAMPLES[type];
     expect(sample, `no sample event for the subscribed type ${type}`).toBeDefined();
-    expect(dispatchAriEvent(port, sample?.event)).toBe(type);
+    expect(dispatchAriEvent(port, sample?.event, apps)).toBe(type);
     expect(calls.map(([method]) => method)).toEqual([sample?.reaches]);
   });
 
   it('reaches a different handler for each subscribed type', () => {
     const reached = DEFAULT_ARI_EVENT_TYPES.map((type) => {
-      const { port, calls } = recordingPort();
-      dispatchAriEvent(port, SAMPLES[type]?.event);
+      const { port, apps, calls } = recordingPort();
+      dispatchAriEvent(port, SAMPLES[type]?.event, apps);
       return calls[0]?.[0];
     });
     expect(new Set(reached).size).toBe(DEFAULT_ARI_EVENT_TYPES.length);
   });
 
   it('ignores types it does not subscribe to, names of Object.prototype and frames without a type', () => {
-    const { port, calls } = recordingPort();
+    const { port, apps, calls } = recordingPort();
     for (const event of [{ type: 'ChannelStateChange', channel }, { type: 'toString' }, { type: '__proto__' }, { type: 'constructor' }, {}, null, 'x']) {
-      expect(dispatchAriEvent(port, event)).toBeUndefined();
+      expect(dispatchAriEvent(port, event, apps)).toBeUndefined();
     }
     expect(calls).toEqual([]);
   });
@@ -110,5 +114,46 @@ describe('ARI recording events', () => {
     const ari = adapterWith(port, log);
     expect(() => dispatchOf(ari)({ type: 'RecordingFailed', recording: recording('failed') })).not.toThrow();
     expect(log.errors).toEqual([[{ err: 'boom', event: 'RecordingFailed' }, 'ARI event handler failed']]);
+  });
+});
+
+describe('ARI application events and the request guard', () => {
+  it('tells every ApplicationReplaced listener which application another connection took, and no call handler', () => {
+    const { port, calls } = recordingPort();
+    const ari = adapterWith(port, quiet());
+    const replaced: string[] = [];
+    ari.onApplicationReplaced((app) => replaced.push(`first ${app}`));
+    ari.onApplicationReplaced((app) => replaced.push(`second ${app}`));
+    dispatchOf(ari)({ type: 'ApplicationReplaced', application: 'cti12345-2' });
+    expect(replaced).toEqual(['first cti12345-2', 'second cti12345-2']);
+    expect(calls).toEqual([]);
+  });
+
+  it('asks the guard before each REST request, and sends nothing the guard refuses', async () => {
+    let allowed = false;
+    let asked = 0;
+    const ari = new AriTelephony({ url: 'http://127.0.0.1:1', user: 'u', password: 'p', apps: ['cti'], beforeRequest: () => {
+      asked++;
+      if (!allowed) throw new Error('leadership lost');
+    } }, quiet());
+    await expect(ari.answer('ch-1')).rejects.toThrow('leadership lost');
+    await expect(ari.setGlobalVar('CTI_GW_HEARTBEAT', '1')).rejects.toThrow('leadership lost');
+    expect(asked).toBe(2);
+    allowed = true;
+    // Allowed: the request goes out (and fails on the closed port, not on the guard).
+    await expect(ari.setGlobalVar('CTI_GW_HEARTBEAT', '1')).rejects.not.toThrow('leadership lost');
+    expect(asked).toBe(3);
+  });
+
+  it('does not connect when the guard refuses', async () => {
+    const log = quiet();
+    const warnings: string[] = [];
+    log.warn = (_o, m) => void warnings.push(String(m));
+    const ari = new AriTelephony({ url: 'http://127.0.0.1:1', user: 'u', password: 'p', apps: ['cti'], beforeRequest: () => {
+      throw new Error('leadership lost');
+    } }, log);
+    await ari.start(recordingPort().port);
+    expect(warnings).toEqual(['ARI not (re)connected: this process may no longer act on Asterisk']);
+    expect(ari.isUp()).toBe(false);
   });
 });

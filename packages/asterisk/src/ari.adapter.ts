@@ -1,9 +1,9 @@
 import ari from 'ari-client';
 import { AriRest, seg, type AriQuery } from './ari.rest.js';
 import { LEG_VARS, type ChannelInfo, type DialOptions, type SnoopOptions, type TelephonyEvents, type TelephonyPort } from './telephony.port.js';
-import { DEFAULT_ARI_EVENT_TYPES, dispatchAriEvent, toChannelInfo, type AriEventType } from './ari.events.js';
+import { DEFAULT_ARI_EVENT_TYPES, dispatchAriEvent, toChannelInfo, type AriApplicationEvents, type AriEventType } from './ari.events.js';
 
-export { ARI_EVENT_HANDLERS, DEFAULT_ARI_EVENT_TYPES, dispatchAriEvent, type AriEventType } from './ari.events.js';
+export { ARI_EVENT_HANDLERS, DEFAULT_ARI_EVENT_TYPES, dispatchAriEvent, type AriApplicationEvents, type AriEventType } from './ari.events.js';
 
 /** The slice of a logger the adapters use (pino fits). */
 export interface AdapterLogger {
@@ -25,6 +25,12 @@ export interface AriSettings {
    * backs up under load. Only types with a handler can be named (ARI_EVENT_HANDLERS).
    */
   eventTypes?: readonly AriEventType[];
+  /**
+   * Called, synchronously, before every REST request and before (re)connecting the event WebSocket; it throws (or ends
+   * the process) when this process may no longer act on Asterisk: a gateway that lost its leadership must not ring,
+   * bridge, hang up or register anything. None: always allowed.
+   */
+  beforeRequest?: () => void;
 }
 
 /**
@@ -58,14 +64,54 @@ export class AriTelephony implements TelephonyPort {
   private up = false;
   private retryTimer: NodeJS.Timeout | undefined;
 
-  /** REST calls go straight over HTTP (see AriRest); ari-client runs the event WebSocket and the registration. */
-  private readonly rest: AriRest;
+  /** REST calls go straight over HTTP (see AriRest), each after settings.beforeRequest; ari-client runs the event WebSocket and the registration. */
+  private readonly rest: Pick<AriRest, 'request' | 'close'>;
+  private readonly replacedListeners: Array<(application: string) => void> = [];
+  private readonly applicationEvents: AriApplicationEvents = {
+    applicationReplaced: (application) => {
+      this.log.warn({ application }, 'ARI application replaced: another connection registered it');
+      for (const listener of this.replacedListeners) listener(application);
+    },
+  };
 
   constructor(
     private readonly settings: AriSettings,
     private readonly log: AdapterLogger,
   ) {
-    this.rest = new AriRest(settings.url, settings.user, settings.password);
+    const rest = new AriRest(settings.url, settings.user, settings.password);
+    const guard = settings.beforeRequest;
+    this.rest = guard
+      ? {
+          request: <T>(...args: Parameters<AriRest['request']>) => {
+            guard();
+            return rest.request<T>(...args);
+          },
+          close: () => rest.close(),
+        }
+      : rest;
+  }
+
+  /**
+   * `listener` hears of every application Asterisk handed to another WebSocket (ApplicationReplaced): another process
+   * registered it and takes its calls from now on.
+   */
+  onApplicationReplaced(listener: (application: string) => void): void {
+    this.replacedListeners.push(listener);
+  }
+
+  /**
+   * Whether settings.beforeRequest lets this process (re)connect; a refusal stops the adapter for good (a reconnect
+   * ari-client already scheduled cannot be cancelled: the gateway's guard ends the process rather than throw).
+   */
+  private mayConnect(): boolean {
+    try {
+      this.settings.beforeRequest?.();
+      return true;
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'ARI not (re)connected: this process may no longer act on Asterisk');
+      void this.stop();
+      return false;
+    }
   }
 
   /** Whether the event WebSocket is connected now. */
@@ -111,7 +157,7 @@ export class AriTelephony implements TelephonyPort {
   }
 
   private async connectOnce(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || !this.mayConnect()) return;
     let client: any;
     try {
       client = await ari.connect(this.settings.url, this.settings.user, this.settings.password);
@@ -165,7 +211,7 @@ export class AriTelephony implements TelephonyPort {
     // serves if that is not possible. dispatch() picks the events the gateway handles.
     client.on('*', (event: any) => this.dispatch(event));
     client.on('WebSocketReconnecting', () => {
-      if (client !== this.client) return;
+      if (client !== this.client || !this.mayConnect()) return;
       this.log.warn({}, 'ARI WebSocket lost, ari-client reconnecting');
       this.setUp(false);
     });
@@ -212,7 +258,7 @@ export class AriTelephony implements TelephonyPort {
   /** One ARI event to the gateway's handlers; a handler that throws is logged, never raised into the WebSocket. */
   private dispatch(event: any): void {
     try {
-      if (this.events) dispatchAriEvent(this.events, event);
+      if (this.events) dispatchAriEvent(this.events, event, this.applicationEvents);
     } catch (err) {
       this.log.error({ err: (err as Error).message, event: event?.type }, 'ARI event handler failed');
     }

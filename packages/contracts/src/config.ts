@@ -130,6 +130,12 @@ export const configSchema = z.object({
   CTI_REDIS_START_WAIT_S: z.coerce.number().int().min(1).max(600).default(30),
   /** Seconds the gateway's event loop may stall before its watchdog exits the process for the supervisor to restart (0 = off). */
   CTI_EVENT_LOOP_MAX_LAG_S: z.coerce.number().min(0).max(600).default(10),
+  /** Milliseconds the active gateway's lease in Redis lasts; a frozen active is replaced after it (docs/domain.md §20). */
+  CTI_LEADER_LEASE_MS: z.coerce.number().int().min(300).max(60_000).default(2000),
+  /** TCP port the active gateway listens on so that standbys see its process die at once (0 = off: they wait out the lease). */
+  CTI_LEADER_HEARTBEAT_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  /** Address the active gateway's heartbeat listener binds to and advertises to standbys (reachable from their hosts). */
+  CTI_LEADER_HEARTBEAT_HOST: ipv4Address.default('127.0.0.1'),
   /** Seconds a seat rings before the call goes to the next agent. */
   CTI_RING_TIMEOUT_S: z.coerce.number().int().min(3).max(120).default(15),
   /** Seconds of after-call work before an agent is ready again. */

@@ -211,6 +211,13 @@ describe('GET /healthz', () => {
     expect(res.json()).toMatchObject({ status: 'degraded', [key]: 'down' });
   });
 
+  it('says the gateway is the active one, with its lease epoch and whether a standby watches, when it has a lease', async () => {
+    const { app } = await start({ leadership: () => ({ epoch: 7, standbyWatching: true }) });
+    const res = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ status: 'ok', role: 'active', epoch: 7, standbyWatching: true });
+  });
+
   it('stays 200 when only AMI is down', async () => {
     const { app } = await start({ ami: () => false });
     const res = await app.inject({ method: 'GET', url: '/healthz' });

@@ -60,6 +60,7 @@ import { DialplanHeartbeat } from './liveness/dialplan-heartbeat.js';
 import { startEventLoopWatchdog } from './liveness/event-loop.watchdog.js';
 import { redisSettled } from './state/redis-settle.js';
 import { webPagesFeature } from './web/web-pages.feature.js';
+import { createLeadership } from './leadership/leadership.feature.js';
 
 const config = loadConfig(process.env);
 const log = createLogger('gateway', config.CTI_LOG_LEVEL);
@@ -79,6 +80,15 @@ async function main(): Promise<void> {
   const db = createDb(config.CTI_DATABASE_URL, config.CTI_DB_SCHEMA);
   // Every repository, once; features get the ones they use (db itself only for the health check and shutdown).
   const repos = createRepositories(db, config);
+
+  // ---- leadership: one active gateway among any number of processes (docs/domain.md §20) ----
+  // A standby waits here, answering /healthz with role standby on the HTTP port. Everything below — the saved state,
+  // the Stasis applications, every background loop — is the active gateway's alone. From here on every ARI request
+  // first asks the lease, and the process ends at once when it is lost.
+  const leader = createLeadership(config, log);
+  const leadership = leader.leadership;
+  const { takeover, closeStandbyHttp } = await leader.becomeActive();
+  log.info({ sinceStartMs: sinceStart(), epoch: takeover.epoch }, 'gateway active');
   // Articles written before the knowledge base kept suggestion terms get them (migrations/0970); until then they are
   // read as candidates anyway, so nothing waits for this.
   void repos.kb.backfillSuggestTerms().then(
@@ -108,7 +118,8 @@ async function main(): Promise<void> {
   // rather than not at all; a slow one is waited for.
   await redisSettled(redis, { awayMs: 3_000, slowMs: config.CTI_REDIS_START_WAIT_S * 1000 });
   log.info({ sinceStartMs: sinceStart(), redis: redis.status }, 'redis connection settled');
-  const stateStore = new GatewayStateStore(redis, `${config.CTI_REDIS_PREFIX}:gateway:state`, log);
+  // Written only while this gateway's epoch is the current one: a refused write ends the process.
+  const stateStore = new GatewayStateStore(leader.fencedStateStorage(redis, `${config.CTI_REDIS_PREFIX}:gateway:state`), log, () => leadership.stateWriteRefused());
   const saved = await stateStore.load();
   // Call control holds a transfer's target agent with its own pause reason, so the ACD must know it.
   // So does the pause of an agent whose seat's phone stopped answering qualify.
@@ -118,7 +129,12 @@ async function main(): Promise<void> {
   const tracker = new AgentStateTracker(acd, bus, systemClock.now);
 
   // ---- Asterisk: ARI (its event handler, built below, is given at start), AMI and the trunks' state ----
-  const ari = new AriTelephony({ url: config.CTI_ARI_URL, user: config.CTI_ARI_USER, password: config.CTI_ARI_PASSWORD, apps: ariAppNames(config) }, log);
+  const ari = new AriTelephony(
+    { url: config.CTI_ARI_URL, user: config.CTI_ARI_USER, password: config.CTI_ARI_PASSWORD, apps: ariAppNames(config), beforeRequest: () => leadership.assertActive() },
+    log,
+  );
+  // Another gateway registered our applications: it is active now, so this one ends at once.
+  ari.onApplicationReplaced((application) => leadership.applicationReplaced(application));
   const ami = new AmiClient({ host: config.CTI_AMI_HOST, port: config.CTI_AMI_PORT, user: config.CTI_AMI_USER, password: config.CTI_AMI_PASSWORD }, log);
   ami.onConnection((up) => log.info({ up }, up ? 'AMI connected' : 'AMI disconnected'));
   const trunks = new TrunkMonitor(ami, ['trunk-primary', 'trunk-backup'], systemClock.now, (trunk, s) => {
@@ -251,6 +267,7 @@ async function main(): Promise<void> {
     amiUp: () => ami.isUp(),
     queues: [recordQueue, resultQueue, ratingQueue],
     recordSpools: spoolStatus,
+    leadership: () => ({ epoch: takeover.epoch, takeovers: takeover.detected === 'free' ? 0 : 1 }),
   });
   // Operations: incidents opened/resolved from ARI, AMI, trunk and intake state; inspections, reports and backups API.
   const opsWiring = createOpsWiring({ repos, config, bus, redis, log, now: systemClock.now, ariUp: () => ari.isUp(), amiUp: () => ami.isUp(), trunks: () => trunks.snapshot(), spools: () => spoolStatus().map(spoolSignal) });
@@ -314,6 +331,7 @@ async function main(): Promise<void> {
       trunks: () => trunks.snapshot(),
       spooledRecords: () => publisher.hasSpooled() || callbackResults.hasSpooled() || control.hasSpooled(),
       routing: () => calls.isRouting(),
+      leadership: () => ({ epoch: takeover.epoch, standbyWatching: leadership.standbyWatching() }),
     },
   });
   // Agent log-in, ready, pause change ACD state outside call events: persist and publish those too.
@@ -322,6 +340,7 @@ async function main(): Promise<void> {
   });
 
   // ---- start ----
+  await closeStandbyHttp();
   await app.listen({ host: config.CTI_HTTP_HOST, port: config.CTI_HTTP_PORT });
   kpiWiring.start();
   opsWiring.start();
@@ -360,6 +379,8 @@ async function main(): Promise<void> {
     ami.stop();
     stateStore.save(snapshot);
     await stateStore.flush();
+    // After the last state write: a standby takes over at once and carries on from it.
+    await leader.stop();
     calls.flushAwaitingCauses(); // records held for a hang-up cause that can no longer arrive
     await control.stop();
     await publisher.close();

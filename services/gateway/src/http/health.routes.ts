@@ -10,6 +10,11 @@ export interface HealthProbes {
   spooledRecords(): boolean;
   /** Whether callers are routed to seats (false while a restarted gateway reconciles with Asterisk); on when absent. */
   routing?(): boolean;
+  /**
+   * This active gateway's lease (docs/domain.md §20): its epoch, and whether a standby was watching at the last renewal;
+   * absent: no `role`, `epoch`, `standbyWatching` in the answer.
+   */
+  leadership?(): { epoch: number; standbyWatching: boolean };
 }
 
 /** `GET /healthz`: 200 when calls can be taken and recorded, 503 otherwise; always with every component's state. */
@@ -17,7 +22,7 @@ export function registerHealthRoutes(routes: RouteRegistry, probes: HealthProbes
   routes.add({
     method: 'GET',
     url: '/healthz',
-    summary: 'Health of ARI, AMI, Redis, PostgreSQL and each trunk (no authentication)',
+    summary: 'Health of ARI, AMI, Redis, PostgreSQL and each trunk, and this gateway’s role (no authentication)',
     roles: null,
     handler: async ({ reply }) => {
       const [redis, postgres] = await Promise.all([probes.redis(), probes.postgres()]);
@@ -30,6 +35,7 @@ export function registerHealthRoutes(routes: RouteRegistry, probes: HealthProbes
         trunks: probes.trunks(),
         spooledRecords: probes.spooledRecords(),
         routing: (probes.routing?.() ?? true) ? 'on' : 'held',
+        ...(probes.leadership && { role: 'active' as const, ...probes.leadership() }),
       };
       if (body.ari !== 'up' || !redis || !postgres) {
         body.status = 'degraded';

@@ -52,6 +52,8 @@ export interface KpiWiringDeps {
   queues: ReadonlyArray<Queue>;
   /** Local record spools /metrics reports. */
   recordSpools?: () => readonly RecordSpoolReading[];
+  /** This active gateway's lease epoch and takeovers, for /metrics. */
+  leadership?: () => { epoch: number; takeovers: number };
   log: Logger;
   now: () => number;
   /** Agents the rota puts on each half-hour starting in [from, to) (the rota feature's RotaService fits). */
@@ -171,6 +173,7 @@ export function createKpiWiring(d: KpiWiringDeps): KpiWiring {
     queues: () => withTimeout(queueLag(), 1_500),
     kpiWriteBacklog: () => recorder.backlog(),
     recordSpools: d.recordSpools,
+    ...(d.leadership && { leadership: d.leadership }),
   });
   d.bus.subscribe(metrics.handle);
 

@@ -80,4 +80,13 @@ describe('metrics collector', () => {
     expect(sample(text, 'cti_connection_up{target="redis"}')).toBe('0');
     expect(text).not.toContain('cti_job_queue_waiting{');
   });
+
+  it('reports the lease epoch of the active gateway and whether it took the lease over from another', async () => {
+    const m = new MetricsCollector(probes({ leadership: () => ({ epoch: 12, takeovers: 1 }) }));
+    const text = renderPrometheus(await m.collect());
+    m.stop();
+    expect(sample(text, 'cti_gateway_leader_epoch')).toBe('12');
+    expect(sample(text, 'cti_gateway_takeovers_total')).toBe('1');
+    expect(text).toContain('# TYPE cti_gateway_takeovers_total counter');
+  });
 });

@@ -47,6 +47,11 @@ export interface MetricsProbes {
   kpiWriteBacklog(): number;
   /** Local record spools; absent = none reported. */
   recordSpools?(): readonly RecordSpoolReading[];
+  /**
+   * This active gateway's lease (docs/domain.md §20): its epoch, and 1 when it became active by taking over from
+   * another holder (0 when it found the lease free); absent = not reported.
+   */
+  leadership?(): { epoch: number; takeovers: number };
 }
 
 const AGENT_STATES = ['ready', 'reserved', 'on_call', 'wrap_up', 'paused'];
@@ -96,6 +101,7 @@ export class MetricsCollector {
     const ns = (v: number) => v / 1e9;
     const spools = p.recordSpools?.() ?? [];
     const sp = (f: (x: RecordSpoolReading) => number): Sample[] => spools.map((x) => ({ labels: { spool: x.name }, value: f(x) }));
+    const leadership = p.leadership?.();
     const families: MetricFamily[] = [
       { name: 'cti_calls_offered_total', help: 'Calls offered to the agent queue since the gateway started.', type: 'counter', samples: [{ value: this.offered }] },
       { name: 'cti_calls_answered_total', help: 'Calls answered by an agent since the gateway started.', type: 'counter', samples: [{ value: this.answered }] },
@@ -135,6 +141,12 @@ export class MetricsCollector {
           { labels: { quantile: '1' }, value: ns(this.loop.max) },
         ],
       },
+      ...(leadership
+        ? [
+            { name: 'cti_gateway_leader_epoch', help: 'Epoch of the lease this active gateway holds (every takeover increments it).', type: 'gauge' as const, samples: [{ value: leadership.epoch }] },
+            { name: 'cti_gateway_takeovers_total', help: 'Takeovers of the lease from another gateway by this process since it started (0 or 1).', type: 'counter' as const, samples: [{ value: leadership.takeovers }] },
+          ]
+        : []),
     ];
     this.loop.reset();
     return families;

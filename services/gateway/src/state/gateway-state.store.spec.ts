@@ -8,14 +8,14 @@ describe('GatewayStateStore', () => {
   it('coalesces a burst of saves into few writes, the last state winning', async () => {
     const writes: string[] = [];
     let release: () => void = () => undefined;
-    const redis = {
-      get: async () => null,
-      set: (_k: string, v: string) => new Promise<'OK'>((resolve) => {
+    const storage = {
+      read: async () => null,
+      write: (v: string) => new Promise<'written'>((resolve) => {
         writes.push(v);
-        release = () => resolve('OK');
+        release = () => resolve('written');
       }),
     };
-    const store = new GatewayStateStore(redis as never, 'k', silentLogger(), { now: () => 0, sleep: async () => undefined });
+    const store = new GatewayStateStore(storage, silentLogger(), () => undefined, { now: () => 0, sleep: async () => undefined });
     for (let i = 1; i <= 50; i++) store.save(() => state(i));
     release();
     await new Promise((r) => setImmediate(r));
@@ -31,8 +31,8 @@ describe('GatewayStateStore', () => {
     let clock = 0;
     let serialiseMs = 10;
     const pace = { now: () => clock, sleep: async (ms: number) => void waits.push(ms) };
-    const redis = { get: async () => null, set: async (_k: string, v: string) => (writes.push(JSON.parse(v).savedAt), 'OK' as const) };
-    const store = new GatewayStateStore(redis as never, 'k', silentLogger(), pace);
+    const storage = { read: async () => null, write: async (v: string) => (writes.push(JSON.parse(v).savedAt), 'written' as const) };
+    const store = new GatewayStateStore(storage, silentLogger(), () => undefined, pace);
     const slow = (n: number) => () => {
       clock += serialiseMs;
       if (n === 1) store.save(slow(2)); // a change arrives while the first state is being written
@@ -56,14 +56,27 @@ describe('GatewayStateStore', () => {
   });
 
   it('loads what it saved, and nothing when Redis is away', async () => {
-    const data = new Map<string, string>();
-    const store = new GatewayStateStore({ get: async (k: string) => data.get(k) ?? null, set: async (k: string, v: string) => (data.set(k, v), 'OK') } as never, 'k', silentLogger());
+    let saved: string | null = null;
+    const store = new GatewayStateStore({ read: async () => saved, write: async (v: string) => ((saved = v), 'written' as const) }, silentLogger(), () => undefined);
     store.save(() => state(3));
     await store.flush();
     expect((await store.load())?.calls.legSeq).toBe(3);
-    const away = new GatewayStateStore({ get: async () => Promise.reject(new Error('down')), set: async () => Promise.reject(new Error('down')) } as never, 'k', silentLogger());
+    const away = new GatewayStateStore({ read: async () => Promise.reject(new Error('down')), write: async () => Promise.reject(new Error('down')) }, silentLogger(), () => undefined);
     expect(await away.load()).toBeUndefined();
     away.save(() => state(4));
     await away.flush(); // does not throw
+  });
+
+  it('stops writing once a write was refused (another gateway took over) and says so once', async () => {
+    const writes: number[] = [];
+    let refusals = 0;
+    const storage = { read: async () => null, write: async (v: string) => (writes.push(JSON.parse(v).savedAt), 'refused' as const) };
+    const store = new GatewayStateStore(storage, silentLogger(), () => void refusals++, { now: () => 0, sleep: async () => undefined });
+    store.save(() => state(1));
+    await store.flush();
+    store.save(() => state(2));
+    await store.flush();
+    expect(writes).toEqual([1]);
+    expect(refusals).toBe(1);
   });
 });

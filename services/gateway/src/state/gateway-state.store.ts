@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { AcdSnapshot } from '@cti/domain';
 import type { CallRegistrySnapshot } from '../call/call.registry.js';
 import type { CallbackJob } from '../callback/outbound-callback.service.js';
@@ -11,6 +10,17 @@ export interface GatewayState {
   acd: AcdSnapshot;
   calls: CallRegistrySnapshot;
   callbacks: CallbackJob[];
+}
+
+/**
+ * Where the state is kept (Redis). Writes are fenced: only the active gateway's epoch may write (leader-lease.redis.ts,
+ * docs/domain.md §20), so a gateway another one replaced cannot overwrite the state the new one carries on from.
+ */
+export interface GatewayStateStorage {
+  /** The saved JSON, or null when there is none; rejects when Redis is away. */
+  read(): Promise<string | null>;
+  /** Writes the JSON unless another gateway took over ('refused': nothing written); rejects when Redis is away. */
+  write(json: string): Promise<'written' | 'refused'>;
 }
 
 /** How the store measures serialising time and waits (injected in tests). */
@@ -35,23 +45,26 @@ const MIN_GAP_MS = 20;
  * A change after a quiet spell is saved at once; while changes keep coming, saves are 20 ms apart, or four times the
  * serialising time for a large state (hundreds of callers waiting at a peak), never more than 100 ms apart, so that
  * serialising takes at most a fifth of the gateway's time instead of all the time between call events.
+ * A write the storage refuses (another gateway took over) is the last: `refused` is told, and nothing is written again.
  */
 export class GatewayStateStore {
   private pending: (() => GatewayState) | undefined;
   private writing: Promise<void> | undefined;
   private busy = false;
+  private refusedOnce = false;
 
   constructor(
-    private readonly redis: Pick<Redis, 'get' | 'set'>,
-    private readonly key: string,
+    private readonly storage: GatewayStateStorage,
     private readonly log: Logger,
+    /** A write was refused: another gateway is active (production: the leadership ends the process). */
+    private readonly refused: () => void,
     private readonly pace: SavePacing = { now: () => performance.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
   ) {}
 
   /** The last saved state, or undefined (none, unreadable, or Redis away). */
   async load(): Promise<GatewayState | undefined> {
     try {
-      const raw = await this.redis.get(this.key);
+      const raw = await this.storage.read();
       if (!raw) return undefined;
       const state = JSON.parse(raw) as GatewayState;
       return state.version === 1 ? state : undefined;
@@ -74,7 +87,7 @@ export class GatewayStateStore {
   }
 
   private start(): void {
-    if (this.busy || !this.pending) return;
+    if (this.busy || !this.pending || this.refusedOnce) return;
     this.busy = true; // before drain() runs: a save() from inside take() must not start a second writer
     this.writing = this.drain().finally(() => {
       this.busy = false;
@@ -90,7 +103,12 @@ export class GatewayStateStore {
       const json = JSON.stringify(take());
       const gap = Math.min(MAX_GAP_MS, Math.max(MIN_GAP_MS, 4 * (this.pace.now() - started)));
       try {
-        await this.redis.set(this.key, json);
+        if ((await this.storage.write(json)) === 'refused') {
+          this.refusedOnce = true;
+          this.pending = undefined;
+          this.refused();
+          return;
+        }
       } catch (err) {
         this.log.debug({ err: (err as Error).message }, 'gateway state not saved (Redis away)');
         return;

@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Redis } from 'ioredis';
+import type { Config } from '@cti/contracts';
+import { leaseTerms } from '@cti/domain';
+import type { Logger } from '../logger.js';
+import { GatewayLeadership, type Takeover } from './gateway-leadership.service.js';
+import { TcpLeaderHeartbeat } from './leader-heartbeat.tcp.js';
+import { RedisLeaderLease } from './leader-lease.redis.js';
+import { serveStandbyHttp } from './standby.http.js';
+
+/** The configuration the leadership reads. */
+export type LeadershipConfig = Pick<
+  Config,
+  'CTI_REDIS_URL' | 'CTI_REDIS_PREFIX' | 'CTI_LEADER_LEASE_MS' | 'CTI_LEADER_HEARTBEAT_PORT' | 'CTI_LEADER_HEARTBEAT_HOST' | 'CTI_HTTP_HOST' | 'CTI_HTTP_PORT'
+>;
+
+/** The leadership as main.ts wires it (docs/domain.md §20). */
+export interface LeadershipWiring {
+  leadership: GatewayLeadership;
+  /**
+   * Waits as standby — answering on the HTTP port with `role: standby` meanwhile — until this process holds the lease,
+   * then holds it (renewals, heartbeat listener). `closeStandbyHttp` frees the port for the real API.
+   */
+  becomeActive(): Promise<{ takeover: Takeover; closeStandbyHttp: () => Promise<void> }>;
+  /** The saved state's storage: read freely, written only while this process's epoch is the current one. */
+  fencedStateStorage(redis: Pick<Redis, 'get' | 'eval'>, key: string): { read(): Promise<string | null>; write(json: string): Promise<'written' | 'refused'> };
+  /** On a graceful stop, after the last state write: releases the lease and closes its connections. */
+  stop(): Promise<void>;
+}
+
+/** Builds the leadership of this gateway process: its own Redis connection, the heartbeat, the lease's rules. */
+export function createLeadership(config: LeadershipConfig, log: Logger): LeadershipWiring {
+  const terms = leaseTerms(config.CTI_LEADER_LEASE_MS);
+  // Its own connection, so renewals never queue behind the state writes and job traffic; a command not answered in a
+  // third of the lease counts as failed (the lease rules take it from there).
+  const redis = new Redis(config.CTI_REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 2_000, commandTimeout: Math.max(100, terms.renewEveryMs) });
+  redis.on('error', (err) => log.debug({ err: err.message }, 'leader lease redis error'));
+  const instanceId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const leadership = new GatewayLeadership({
+    lease: new RedisLeaderLease(redis, config.CTI_REDIS_PREFIX),
+    heartbeat: new TcpLeaderHeartbeat(),
+    terms,
+    // Monotonic: a wall clock set back or forward must not lengthen or cut the lease.
+    clock: { now: () => performance.now() },
+    instanceId,
+    ...(config.CTI_LEADER_HEARTBEAT_PORT > 0 && { heartbeatAt: { host: config.CTI_LEADER_HEARTBEAT_HOST, port: config.CTI_LEADER_HEARTBEAT_PORT } }),
+    log,
+    exit: (code) => process.exit(code),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  });
+
+  return {
+    leadership,
+    async becomeActive() {
+      const standby = await serveStandbyHttp(config.CTI_HTTP_HOST, config.CTI_HTTP_PORT, () => {
+        const s = leadership.status();
+        // Once it holds the lease it is starting up (state, ARI) until the real API takes the port over.
+        return s.role === 'standby' ? { status: 'standby', role: 'standby', leader: s.leader } : { status: 'starting', role: 'active', epoch: s.epoch };
+      });
+      const takeover = await leadership.acquire();
+      await leadership.hold();
+      return { takeover, closeStandbyHttp: () => standby.close() };
+    },
+    fencedStateStorage(stateRedis, key) {
+      const fence = new RedisLeaderLease(stateRedis, config.CTI_REDIS_PREFIX);
+      return {
+        read: () => stateRedis.get(key),
+        write: async (json) => ((await fence.writeFenced(leadership.epoch(), key, json)) ? 'written' : 'refused'),
+      };
+    },
+    async stop() {
+      await leadership.release();
+      redis.disconnect();
+    },
+  };
+}

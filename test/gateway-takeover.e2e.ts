@@ -1,0 +1,175 @@
+// One active gateway among two processes (docs/domain.md §20), through the real stack: a second gateway started with
+// the same environment (its own HTTP and heartbeat ports) waits as standby; when the active is killed (SIGKILL) it
+// takes over at once through the heartbeat, when the active freezes (SIGSTOP) after the lease; the frozen one, resumed,
+// ends itself without acting. Calls keep being answered by one seat and recorded once. Each test gives the slot its
+// usual gateway back (the pid-file gateway on CTI_HTTP_PORT, active) before it ends.
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { placeCalls } from './support/sipp.js';
+import { useCallStack } from './support/call-stack.fixture.js';
+import { alive, startProcess, stopProcess, waitFor } from './support/processes.js';
+import { awaitHealthy, pidFile, startGateway } from './support/gateway.control.js';
+
+const ctx = inject('e2e');
+const stack = useCallStack(ctx);
+const sipTarget = `127.0.0.1:${ctx.env.CTI_SIP_PORT}`;
+const slot = Number(ctx.env.CTI_HTTP_PORT) - 8180; // test/support/e2e.env.ts
+/** The second gateway: the run's environment with ports of its own (8200+ and 8210+ are free in every slot). */
+const secondEnv = { ...ctx.env, CTI_HTTP_PORT: String(8200 + slot), CTI_LEADER_HEARTBEAT_PORT: String(8210 + slot) };
+const secondUrl = `http://127.0.0.1:${secondEnv.CTI_HTTP_PORT}`;
+const secondLog = `${ctx.root}.run/${ctx.runId}/gateway-second.log`;
+const mainLog = `${ctx.root}.run/${ctx.runId}/gateway.log`;
+/** A gateway's start (module loading, schema check, lease) on a loaded host; it ends as soon as the gateway answers. */
+const START_BOUND_MS = 120_000;
+const prefix = () => `134${String(Math.floor(Math.random() * 1e5)).padStart(5, '0')}`;
+
+let second: ChildProcess | undefined;
+afterAll(async () => {
+  await stopProcess(second, 'SIGKILL');
+});
+
+interface Health {
+  status: number;
+  body: { role?: string; epoch?: number; routing?: string; standbyWatching?: boolean; leader?: { epoch: number } | null };
+}
+
+async function health(url: string): Promise<Health | undefined> {
+  try {
+    const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
+    return { status: res.status, body: await res.json() };
+  } catch {
+    return undefined;
+  }
+}
+
+type LogLine = { msg?: string; pid?: number; time?: number; [k: string]: unknown };
+function logLines(file: string, fromOffset = 0): LogLine[] {
+  return readFileSync(file, 'utf8')
+    .slice(fromOffset)
+    .split('\n')
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as LogLine];
+      } catch {
+        return []; // not one of the gateway's JSON lines
+      }
+    });
+}
+const sizeOf = (file: string) => {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+};
+
+const mainPid = () => Number(readFileSync(pidFile(ctx.root, ctx.runId), 'utf8'));
+
+/** Starts the second gateway and waits until it stands by behind the active of `epoch`, and the active knows it. */
+async function startStandby(epoch: number): Promise<void> {
+  second = startProcess('node', ['services/gateway/dist/main.js'], { cwd: ctx.root, env: secondEnv, log: secondLog });
+  await waitFor('second gateway standing by', async () => {
+    if (second?.exitCode !== null) throw new Error(`second gateway exited (${second?.exitCode}) while starting`);
+    const h = await health(secondUrl);
+    return h?.status === 503 && h.body.role === 'standby' && h.body.leader?.epoch === epoch;
+  }, START_BOUND_MS, 200);
+  await waitFor('the active sees its standby', async () => (await health(ctx.apiUrl))?.body.standbyWatching === true, 30_000);
+}
+
+/** The active gateway's epoch, read from its /healthz. */
+async function activeEpoch(url: string): Promise<number> {
+  const h = await health(url);
+  expect(h?.status, JSON.stringify(h?.body)).toBe(200);
+  expect(h?.body.role).toBe('active');
+  return h?.body.epoch as number;
+}
+
+/** The calls of callers whose numbers start with `callerPrefix`. */
+async function callRows(callerPrefix: string): Promise<Array<{ outcome: string; offers: number; seat: string | null }>> {
+  const r = await stack.db().query(`SELECT outcome, offers, seat FROM "${ctx.runId}".calls WHERE caller_number LIKE $1`, [`${callerPrefix}%`]);
+  return r.rows;
+}
+
+/**
+ * Gives the slot its usual gateway back: the pid-file gateway starts again on CTI_HTTP_PORT (standby while the second
+ * is active), the second stops gracefully (it releases the lease after its last state write), and the usual one takes
+ * over and answers healthy and routing.
+ */
+async function restoreUsualGateway(): Promise<void> {
+  const usual = startGateway(ctx.root, ctx.env);
+  await waitFor('usual gateway answering', async () => (await health(ctx.apiUrl)) !== undefined, START_BOUND_MS, 200);
+  await stopProcess(second, 'SIGTERM');
+  second = undefined;
+  await awaitHealthy(usual, ctx.root, ctx.env, ctx.apiUrl);
+}
+
+describe('one active gateway among two processes', () => {
+  it('lets a standby take over at once when the active is killed, and the next caller is answered by one seat and recorded once', async () => {
+    const epoch = await activeEpoch(ctx.apiUrl);
+    try {
+      await startStandby(epoch);
+      const offset = sizeOf(secondLog);
+      process.kill(mainPid(), 'SIGKILL');
+      await waitFor('second gateway active and routing', async () => {
+        const h = await health(secondUrl);
+        return h?.status === 200 && h.body.role === 'active' && h.body.routing === 'on';
+      }, 60_000, 100);
+      expect(await activeEpoch(secondUrl)).toBe(epoch + 1);
+      const tookOver = logLines(secondLog, offset).filter((l) => l.msg === 'gateway took over');
+      expect(tookOver).toHaveLength(1);
+      expect(tookOver[0]).toMatchObject({ epoch: epoch + 1, detected: 'heartbeat' });
+
+      const p = prefix();
+      const run = await placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 1, holdMs: 6_000, mediaPort: ctx.mediaBase, callerPrefix: p });
+      expect(run.successful, run.output.slice(-1500)).toBe(1);
+      await waitFor('the call recorded', async () => (await callRows(p)).length > 0, 60_000);
+      const rows = await callRows(p);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ outcome: 'answered', offers: 1 });
+      expect(rows[0]?.seat).toMatch(/^seat-\d\d$/);
+    } finally {
+      await restoreUsualGateway();
+    }
+  }, 300_000);
+
+  it('lets a standby take over after the lease when the active freezes; resumed, the frozen one ends itself, and a caller who arrived meanwhile is offered to one seat', async () => {
+    const epoch = await activeEpoch(ctx.apiUrl);
+    const frozenPid = mainPid();
+    let resumedAt = 0;
+    try {
+      await startStandby(epoch);
+      process.kill(frozenPid, 'SIGSTOP');
+      // A caller who arrives while the active is frozen enters its Stasis application (the dialplan heartbeat is still
+      // fresh): the frozen gateway would offer it too on resuming, had it not ended itself first.
+      const p = prefix();
+      const run = placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 1, holdMs: 6_000, mediaPort: ctx.mediaBase, callerPrefix: p, timeoutS: 120 });
+      await waitFor('second gateway active and routing', async () => {
+        const h = await health(secondUrl);
+        return h?.status === 200 && h.body.role === 'active' && h.body.routing === 'on';
+      }, 60_000, 100);
+      expect(await activeEpoch(secondUrl)).toBe(epoch + 1);
+      expect(logLines(secondLog).filter((l) => l.msg === 'gateway took over').at(-1)).toMatchObject({ epoch: epoch + 1, detected: 'lease-expired' });
+      const answered = await run;
+      expect(answered.successful, answered.output.slice(-1500)).toBe(1);
+
+      process.kill(frozenPid, 'SIGCONT');
+      resumedAt = Date.now();
+      await waitFor('the resumed gateway ended itself', () => !alive(frozenPid), 30_000, 100);
+      // The last thing it did was to see it lost the lease: nothing after it (no offer, no ARI request).
+      const lastWords = logLines(mainLog).filter((l) => l.pid === frozenPid && (l.time ?? 0) >= resumedAt - 1_000).at(-1);
+      expect(lastWords).toMatchObject({ msg: 'gateway lost leadership', epoch });
+      expect(String(lastWords?.reason)).toMatch(/lease not renewed in time|ARI application .* replaced|renewal refused|fenced state write refused/);
+
+      await waitFor('the call recorded', async () => (await callRows(p)).length > 0, 60_000);
+      const rows = await callRows(p);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ outcome: 'answered', offers: 1 });
+      // The second gateway still serves: the frozen one neither took the applications back nor ended its calls.
+      expect((await health(secondUrl))?.body).toMatchObject({ role: 'active', epoch: epoch + 1, ari: 'up' });
+    } finally {
+      if (alive(frozenPid) && resumedAt === 0) process.kill(frozenPid, 'SIGCONT');
+      await restoreUsualGateway();
+    }
+  }, 300_000);
+});
