@@ -1,4 +1,8 @@
 import { createServer, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+/** What a standby answers to everything but /healthz. */
+const UNAVAILABLE = { error: 'CTI_ERR_UNAVAILABLE', message: 'this gateway is a standby; the active gateway serves the API', details: { role: 'standby' } };
 
 /** What /healthz answers (always with 503): the role, and the holder a standby sees or the epoch of one taking over. */
 export type StandbyHealth = () => { status: 'standby' | 'starting'; role: 'standby' | 'active' } & object;
@@ -20,13 +24,16 @@ export interface StandbyHttp {
 export async function serveStandbyHttp(host: string, port: number, health: StandbyHealth): Promise<StandbyHttp> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    const body =
-      req.method === 'GET' && path === '/healthz'
-        ? health()
-        : { error: 'CTI_ERR_UNAVAILABLE', message: 'this gateway is a standby; the active gateway serves the API', details: { role: 'standby' } };
-    const json = JSON.stringify(body);
+    const json = JSON.stringify(req.method === 'GET' && path === '/healthz' ? health() : UNAVAILABLE);
     res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json), 'retry-after': '1' });
     res.end(json);
+  });
+  // A WebSocket (an agent's feed, the wallboard reconnecting) gets the same 503; without this handler Node resets the
+  // connection, which a browser reports as a failed handshake rather than "unavailable, retry" (L44's desk restart).
+  server.on('upgrade', (_req, socket: Duplex) => {
+    socket.on('error', () => undefined);
+    const json = JSON.stringify(UNAVAILABLE);
+    socket.end(`HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(json)}\r\nretry-after: 1\r\nconnection: close\r\n\r\n${json}`);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
