@@ -124,6 +124,21 @@ describe('GatewayLeadership as standby', () => {
     expect(leadership.status()).toEqual({ role: 'active', epoch: 1, detected: 'free', standbyWatching: false });
   });
 
+  it('serves as a standby (onWait) only when the first look does not give it the lease', async () => {
+    const lease = new FakeLease();
+    let waited = 0;
+    const first = leadershipOf(lease, 'gw-a');
+    await settle(first.leadership.acquire(async () => void waited++));
+    expect(waited).toBe(0); // a lone gateway takes the lease at once and never opens the standby's port
+    const second = leadershipOf(lease, 'gw-b');
+    const acquired = second.leadership.acquire(async () => void waited++);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(waited).toBe(1); // once, however many looks it takes
+    lease.holder = null;
+    await settle(acquired);
+    expect(waited).toBe(1);
+  });
+
   it('waits as standby while another holds the lease, and acquires it once the lease expired', async () => {
     const lease = new FakeLease();
     await lease.acquire('gw-a', 1500);

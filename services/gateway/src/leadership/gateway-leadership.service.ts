@@ -63,8 +63,12 @@ export class GatewayLeadership {
 
   constructor(private readonly d: LeadershipDeps) {}
 
-  /** Waits as standby until this process holds the lease (a store that is away is waited for too). */
-  async acquire(): Promise<Takeover> {
+  /**
+   * Waits as standby until this process holds the lease (a store that is away is waited for too). `onWait` runs once,
+   * when the first look did not give the lease: a process that takes it at once (a lone gateway starting or
+   * restarting) never serves as a standby.
+   */
+  async acquire(onWait?: () => Promise<void>): Promise<Takeover> {
     const { clock, terms, lease, log, instanceId } = this.d;
     const startedAt = clock.now();
     const watch = new StandbyWatch();
@@ -91,6 +95,11 @@ export class GatewayLeadership {
       } catch (err) {
         if (!storeAway) log.warn({ err: (err as Error).message }, 'leader lease not reachable (Redis); waiting as standby');
         storeAway = true;
+      }
+      if (onWait) {
+        const waiting = onWait;
+        onWait = undefined;
+        await waiting();
       }
       await this.nap(terms.standbyPollMs);
     }

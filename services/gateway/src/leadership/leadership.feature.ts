@@ -7,7 +7,7 @@ import type { Logger } from '../logger.js';
 import { GatewayLeadership, type Takeover } from './gateway-leadership.service.js';
 import { TcpLeaderHeartbeat } from './leader-heartbeat.tcp.js';
 import { RedisLeaderLease } from './leader-lease.redis.js';
-import { serveStandbyHttp } from './standby.http.js';
+import { serveStandbyHttp, type StandbyHttp } from './standby.http.js';
 
 /** The configuration the leadership reads. */
 export type LeadershipConfig = Pick<
@@ -53,14 +53,20 @@ export function createLeadership(config: LeadershipConfig, log: Logger): Leaders
   return {
     leadership,
     async becomeActive() {
-      const standby = await serveStandbyHttp(config.CTI_HTTP_HOST, config.CTI_HTTP_PORT, () => {
-        const s = leadership.status();
-        // Once it holds the lease it is starting up (state, ARI) until the real API takes the port over.
-        return s.role === 'standby' ? { status: 'standby', role: 'standby', leader: s.leader } : { status: 'starting', role: 'active', epoch: s.epoch };
+      // Only a process that has to wait serves as a standby on the HTTP port. One that takes the lease at once (a lone
+      // gateway starting or restarting) leaves the port closed until the API listens: a listener closed to hand the
+      // port over resets the connections still in its accept queue, and a desk's feed reconnecting just then saw a
+      // reset handshake (L45).
+      let standby: StandbyHttp | undefined;
+      const takeover = await leadership.acquire(async () => {
+        standby = await serveStandbyHttp(config.CTI_HTTP_HOST, config.CTI_HTTP_PORT, () => {
+          const s = leadership.status();
+          // Once it holds the lease it is starting up (state, ARI) until the real API takes the port over.
+          return s.role === 'standby' ? { status: 'standby', role: 'standby', leader: s.leader } : { status: 'starting', role: 'active', epoch: s.epoch };
+        });
       });
-      const takeover = await leadership.acquire();
       await leadership.hold();
-      return { takeover, closeStandbyHttp: () => standby.close() };
+      return { takeover, closeStandbyHttp: async () => standby?.close() };
     },
     fencedStateStorage(stateRedis, key) {
       const fence = new RedisLeaderLease(stateRedis, config.CTI_REDIS_PREFIX);
