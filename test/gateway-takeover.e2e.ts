@@ -1,7 +1,8 @@
 // One active gateway among two processes (docs/domain.md §20), through the real stack: a second gateway started with
 // the same environment (its own HTTP and heartbeat ports) waits as standby; when the active is killed (SIGKILL) it
 // takes over at once through the heartbeat, when the active freezes (SIGSTOP) after the lease; the frozen one, resumed,
-// ends itself without acting. Calls keep being answered by one seat and recorded once. Each test gives the slot its
+// ends itself without acting. Calls keep being answered by one seat and recorded once; a caller arriving between the
+// death and the takeover retries Stasis() in the dialplan instead of going to the fallback queue. Each test gives the slot its
 // usual gateway back (the pid-file gateway on CTI_HTTP_PORT, active) before it ends.
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
@@ -10,6 +11,8 @@ import { placeCalls } from './support/sipp.js';
 import { useCallStack } from './support/call-stack.fixture.js';
 import { alive, startProcess, stopProcess, waitFor } from './support/processes.js';
 import { awaitHealthy, pidFile, startGateway } from './support/gateway.control.js';
+import { api, ari } from './support/api.js';
+import { expectStackClean } from './support/clean-stack.js';
 
 const ctx = inject('e2e');
 const stack = useCallStack(ctx);
@@ -86,8 +89,8 @@ async function activeEpoch(url: string): Promise<number> {
 }
 
 /** The calls of callers whose numbers start with `callerPrefix`. */
-async function callRows(callerPrefix: string): Promise<Array<{ outcome: string; offers: number; seat: string | null }>> {
-  const r = await stack.db().query(`SELECT outcome, offers, seat FROM "${ctx.runId}".calls WHERE caller_number LIKE $1`, [`${callerPrefix}%`]);
+async function callRows(callerPrefix: string): Promise<Array<{ outcome: string; offers: number; seat: string | null; via_fallback: boolean }>> {
+  const r = await stack.db().query(`SELECT outcome, offers, seat, via_fallback FROM "${ctx.runId}".calls WHERE caller_number LIKE $1`, [`${callerPrefix}%`]);
   return r.rows;
 }
 
@@ -105,30 +108,76 @@ async function restoreUsualGateway(): Promise<void> {
 }
 
 describe('one active gateway among two processes', () => {
-  it('lets a standby take over at once when the active is killed, and the next caller is answered by one seat and recorded once', async () => {
+  it('lets a standby take over at once when the active is killed under a stream of callers: every caller answered by one seat, none sent to the fallback, each recorded once, no agent left reserved', async () => {
     const epoch = await activeEpoch(ctx.apiUrl);
     try {
       await startStandby(epoch);
       const offset = sizeOf(secondLog);
+      const p = prefix();
+      // Two callers a second for six seconds, each talking five seconds: when the active dies some are talking, some
+      // ringing a seat and some still arriving, and those that arrive before the standby registers retry Stasis().
+      const run = placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 12, rate: 2, holdMs: 5_000, mediaPort: ctx.mediaBase, callerPrefix: p, timeoutS: 120 });
+      await waitFor('three callers talking', async () => ((await api(ctx, 'GET', '/api/v1/calls/live')).body.items as Array<{ phase: string }>).filter((c) => c.phase === 'connected').length >= 3, 60_000, 100);
+      const killedAt = Date.now();
       process.kill(mainPid(), 'SIGKILL');
       await waitFor('second gateway active and routing', async () => {
         const h = await health(secondUrl);
         return h?.status === 200 && h.body.role === 'active' && h.body.routing === 'on';
-      }, 60_000, 100);
+      }, 60_000, 50);
+      const routingAfterMs = Date.now() - killedAt;
       expect(await activeEpoch(secondUrl)).toBe(epoch + 1);
       const tookOver = logLines(secondLog, offset).filter((l) => l.msg === 'gateway took over');
       expect(tookOver).toHaveLength(1);
       expect(tookOver[0]).toMatchObject({ epoch: epoch + 1, detected: 'heartbeat' });
 
+      const answered = await run;
+      expect(answered.successful, answered.output.slice(-1500)).toBe(12);
+      await waitFor('the 12 calls recorded', async () => (await callRows(p)).length >= 12, 60_000);
+      const rows = await callRows(p);
+      expect(rows).toHaveLength(12);
+      for (const row of rows) {
+        expect(row).toMatchObject({ outcome: 'answered', via_fallback: false });
+        expect(row.seat).toMatch(/^seat-\d\d$/);
+      }
+      // Nothing left behind on the new active: no caller waiting, no live call, no agent still held for one.
+      await expectStackClean({ ...ctx, apiUrl: secondUrl });
+      console.info(`[takeover under calls] kill → standby routing ${routingAfterMs} ms; offers per call ${rows.map((r) => r.offers).join(',')}`);
+    } finally {
+      await restoreUsualGateway();
+    }
+  }, 300_000);
+
+  it('keeps a caller who arrives while no gateway has the application registered ringing until the standby takes over, instead of sending them to the fallback', async () => {
+    const epoch = await activeEpoch(ctx.apiUrl);
+    const standbyPid = () => second?.pid as number;
+    let frozen = false;
+    try {
+      await startStandby(epoch);
+      // The standby is held still so that the gap between the active's death and the takeover is as long as the test
+      // needs: the caller arrives in it, Stasis() fails and the dialplan tries again until the standby registers.
+      process.kill(standbyPid(), 'SIGSTOP');
+      frozen = true;
+      process.kill(mainPid(), 'SIGKILL');
       const p = prefix();
-      const run = await placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 1, holdMs: 6_000, mediaPort: ctx.mediaBase, callerPrefix: p });
-      expect(run.successful, run.output.slice(-1500)).toBe(1);
+      const run = placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 1, holdMs: 4_000, mediaPort: ctx.mediaBase, callerPrefix: p, timeoutS: 120 });
+      // The dialplan heartbeat stays fresh as if the active had died a moment ago (however slowly SIPp starts here), so
+      // what the caller meets is the Stasis() retry, not the stale-heartbeat path to the fallback.
+      await waitFor('the caller retrying Stasis()', async () => {
+        await ari(ctx, 'PUT', `/asterisk/variable?variable=CTI_GW_HEARTBEAT&value=${Math.floor(Date.now() / 1000)}`);
+        const channels = (await ari(ctx, 'GET', '/channels')).body as Array<{ caller: { number: string }; dialplan: { context: string; app_name: string } }>;
+        return channels.some((c) => c.caller.number.startsWith(p) && c.dialplan.context === 'cti-inbound' && c.dialplan.app_name === 'Wait');
+      }, 60_000, 100);
+      process.kill(standbyPid(), 'SIGCONT');
+      frozen = false;
+      const answered = await run;
+      expect(answered.successful, answered.output.slice(-1500)).toBe(1);
       await waitFor('the call recorded', async () => (await callRows(p)).length > 0, 60_000);
       const rows = await callRows(p);
       expect(rows).toHaveLength(1);
-      expect(rows[0]).toMatchObject({ outcome: 'answered', offers: 1 });
-      expect(rows[0]?.seat).toMatch(/^seat-\d\d$/);
+      expect(rows[0]).toMatchObject({ outcome: 'answered', offers: 1, via_fallback: false });
+      expect(logLines(secondLog).filter((l) => l.msg === 'gateway took over').at(-1)).toMatchObject({ epoch: epoch + 1, detected: 'heartbeat' });
     } finally {
+      if (frozen) process.kill(standbyPid(), 'SIGCONT');
       await restoreUsualGateway();
     }
   }, 300_000);

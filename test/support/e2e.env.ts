@@ -65,6 +65,9 @@ export function e2eEnv(runId: string, slot = 0): Record<string, string> {
     CTI_SEAT_QUALIFY_S: '2',
     // A hung gateway (test/gateway-hang.e2e.ts): new callers skip Stasis once its dialplan heartbeat is 5 s old.
     CTI_GW_HEARTBEAT_STALE_S: '5',
+    // A caller meeting no registered application retries Stasis() this long: a bound on a standby's takeover on a busy
+    // host (gateway-takeover.e2e.ts), not a delay any test waits out on purpose.
+    CTI_STASIS_RETRY_MS: '15000',
     CTI_WRAP_UP_S: '0',
     // The caller's rating after the agent ends the call keeps that caller on the line for the prompt: off for the run,
     // on in test/rating.e2e.ts (which restarts the gateway with it), so other files' callers hang up as before.

@@ -69,6 +69,25 @@ describe('renderAsteriskConf with the real templates', () => {
     expect(ext).toMatch(/\[globals\]\n(;.*\n)*CTI_GW_HEARTBEAT = 0\n/);
   });
 
+  it('retries a failed Stasis() a quarter second apart for CTI_STASIS_RETRY_MS before the fallback queue', () => {
+    const render = (ms: string) => {
+      const ext = renderAsteriskConf(templates, loadConfig({ CTI_STASIS_RETRY_MS: ms }), '/x')['extensions.conf'] as string;
+      return ext.slice(ext.indexOf('[cti-inbound]'), ext.indexOf('[cti-fallback]'));
+    };
+    const inbound = render('3000');
+    // The loop: Stasis(), a failure counted, the fallback once the tries are used up, else a wait and Stasis() again.
+    expect(inbound).toMatch(/same => n\(stasis\),Stasis\(/);
+    expect(inbound).toContain('GotoIf($["${STASISSTATUS}" != "FAILED"]?served)');
+    expect(inbound).toContain('GotoIf($[${CTI_STASIS_TRIES} > 12]?cti-fallback,${EXTEN},1)');
+    expect(inbound.indexOf('Wait(0.25)')).toBeGreaterThan(inbound.indexOf('CTI_STASIS_TRIES} > 12'));
+    expect(inbound.indexOf('Goto(stasis)')).toBeGreaterThan(inbound.indexOf('Wait(0.25)'));
+    expect(inbound).toMatch(/same => n\(served\),Hangup\(\)/);
+    // The stale-heartbeat check still comes first: a gateway long gone costs the caller no retries.
+    expect(inbound.indexOf('GLOBAL(CTI_GW_HEARTBEAT)')).toBeLessThan(inbound.indexOf('Stasis('));
+    expect(render('0')).toContain('GotoIf($[${CTI_STASIS_TRIES} > 0]?cti-fallback,${EXTEN},1)');
+    expect(render('1100')).toContain('GotoIf($[${CTI_STASIS_TRIES} > 5]?cti-fallback,${EXTEN},1)');
+  });
+
   it('gives both trunks a qualified AOR and an identify section matching the carrier host', () => {
     const pjsip = out['pjsip.conf'] as string;
     for (const [trunk, host] of [['trunk-primary', '127.0.0.11'], ['trunk-backup', '127.0.0.12']] as const) {

@@ -33,6 +33,9 @@ export function ariAppNames(config: Pick<Config, 'CTI_ARI_APP' | 'CTI_ARI_APP_SH
   return n <= 1 ? [config.CTI_ARI_APP] : Array.from({ length: n }, (_, i) => `${config.CTI_ARI_APP}-${i}`);
 }
 
+/** Milliseconds between a caller's Stasis() tries while no gateway has the application registered (Wait(0.25) in extensions.conf). */
+export const STASIS_RETRY_STEP_MS = 250;
+
 /** The placeholder values for one Asterisk instance rooted at `instanceRoot` (a path inside Asterisk's filesystem). */
 export function templateVars(config: Config, instanceRoot: string): TemplateVars {
   const ari = new URL(config.CTI_ARI_URL);
@@ -54,6 +57,8 @@ export function templateVars(config: Config, instanceRoot: string): TemplateVars
     RTP_TIMEOUT_HOLD: String(config.CTI_RTP_TIMEOUT_HOLD_S),
     SIP_SESSION_EXPIRES: String(config.CTI_SIP_SESSION_EXPIRES_S),
     GW_HEARTBEAT_STALE: String(config.CTI_GW_HEARTBEAT_STALE_S),
+    // Tries after the first failed Stasis(), a quarter second apart (extensions.conf [cti-inbound]).
+    STASIS_RETRIES: String(Math.ceil(config.CTI_STASIS_RETRY_MS / STASIS_RETRY_STEP_MS)),
     RATING_PROMPT: config.CTI_RATING_PROMPT,
     RATING_THANKS: config.CTI_RATING_THANKS,
     RATING_WAIT: String(config.CTI_RATING_WAIT_S),

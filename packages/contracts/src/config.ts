@@ -126,6 +126,8 @@ export const configSchema = z.object({
   CTI_SEAT_QUALIFY_S: z.coerce.number().int().min(0).max(3600).default(30),
   /** Seconds the gateway's dialplan heartbeat may be old before new callers skip Stasis for the fallback queue. */
   CTI_GW_HEARTBEAT_STALE_S: z.coerce.number().int().min(2).max(3600).default(5),
+  /** Milliseconds a caller whose Stasis() failed (no gateway registered) keeps retrying, a quarter second apart, before the fallback queue: covers a standby's takeover (docs/domain.md §20; 0 = no retry). */
+  CTI_STASIS_RETRY_MS: z.coerce.number().int().min(0).max(60_000).default(3000),
   /** Seconds a starting gateway waits for a Redis that accepted the connection but is not ready yet, before it starts without its saved state (a refused connection: 3 s). */
   CTI_REDIS_START_WAIT_S: z.coerce.number().int().min(1).max(600).default(30),
   /** Seconds the gateway's event loop may stall before its watchdog exits the process for the supervisor to restart (0 = off). */
