@@ -141,7 +141,16 @@ describe('one active gateway among two processes', () => {
       }
       // Nothing left behind on the new active: no caller waiting, no live call, no agent still held for one.
       await expectStackClean({ ...ctx, apiUrl: secondUrl });
-      console.info(`[takeover under calls] kill → standby routing ${routingAfterMs} ms; offers per call ${rows.map((r) => r.offers).join(',')}`);
+      // The takeover is an incident, opened and resolved by the new active, naming the holder it replaced.
+      let incident: { level: string; condition: string; resolvedAt: string | null; detail: Record<string, unknown> } | undefined;
+      await waitFor('the takeover incident written', async () => {
+        const items = (await api({ ...ctx, apiUrl: secondUrl }, 'GET', '/api/v1/ops/incidents?limit=20')).body.items as Array<NonNullable<typeof incident>>;
+        incident = items.find((i) => i.condition === `gateway_takeover:${epoch + 1}`);
+        return incident !== undefined && incident.resolvedAt !== null;
+      }, 30_000);
+      expect(incident).toMatchObject({ level: 'L2', detail: { detected: 'heartbeat', epoch: epoch + 1, from: expect.stringMatching(new RegExp(`^${epoch}:`)) } });
+      expect(incident?.detail.takeoverMs).toEqual(expect.any(Number));
+      console.info(`[takeover under calls] kill → standby routing ${routingAfterMs} ms (as the test saw it), incident takeoverMs ${String(incident?.detail.takeoverMs)}; offers per call ${rows.map((r) => r.offers).join(',')}`);
     } finally {
       await restoreUsualGateway();
     }

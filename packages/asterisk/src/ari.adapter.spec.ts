@@ -156,4 +156,20 @@ describe('ARI application events and the request guard', () => {
     expect(warnings).toEqual(['ARI not (re)connected: this process may no longer act on Asterisk']);
     expect(ari.isUp()).toBe(false);
   });
+
+  it('describes ARI ahead without asking the guard (a standby may read the description) and never rejects when Asterisk is away', async () => {
+    const log = quiet();
+    const warnings: string[] = [];
+    log.warn = (_o, m) => void warnings.push(String(m));
+    let asked = 0;
+    const ari = new AriTelephony({ url: 'http://127.0.0.1:1', user: 'u', password: 'p', apps: ['cti'], beforeRequest: () => {
+      asked++;
+      throw new Error('not active');
+    } }, log);
+    await ari.prepare();
+    await ari.prepare(); // described once
+    expect(asked).toBe(0);
+    expect(warnings).toEqual(['ARI not described ahead; it will be when the gateway starts']);
+    expect(ari.isUp()).toBe(false);
+  });
 });

@@ -63,6 +63,8 @@ export class AriTelephony implements TelephonyPort {
   private attempt = 0;
   private up = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** A client described ahead by prepare(), not yet started. */
+  private prepared: Promise<any> | undefined;
 
   /** REST calls go straight over HTTP (see AriRest), each after settings.beforeRequest; ari-client runs the event WebSocket and the registration. */
   private readonly rest: Pick<AriRest, 'request' | 'close'>;
@@ -114,6 +116,19 @@ export class AriTelephony implements TelephonyPort {
     }
   }
 
+  /**
+   * Describes ARI ahead of start() (ari-client reads Asterisk's REST description, a few hundred milliseconds) without
+   * registering any application, so that a standby gateway's takeover only opens the WebSocket. Read-only, so it is
+   * not subject to settings.beforeRequest; never rejects (start() describes again when this did not work).
+   */
+  async prepare(): Promise<void> {
+    this.prepared ??= ari.connect(this.settings.url, this.settings.user, this.settings.password).catch((err: Error) => {
+      this.log.warn({ err: err.message, ari: this.settings.url }, 'ARI not described ahead; it will be when the gateway starts');
+      return undefined;
+    });
+    await this.prepared;
+  }
+
   /** Whether the event WebSocket is connected now. */
   isUp(): boolean {
     return this.up;
@@ -160,7 +175,10 @@ export class AriTelephony implements TelephonyPort {
     if (this.stopped || !this.mayConnect()) return;
     let client: any;
     try {
-      client = await ari.connect(this.settings.url, this.settings.user, this.settings.password);
+      // A client prepare() described serves the first connection only; a reconnection describes afresh.
+      const prepared = await this.prepared;
+      this.prepared = undefined;
+      client = prepared ?? (await ari.connect(this.settings.url, this.settings.user, this.settings.password));
     } catch (err) {
       this.log.warn({ err: (err as Error).message, attempt: this.attempt, ari: this.settings.url }, 'ARI not reachable, will retry');
       this.scheduleReconnect();

@@ -341,7 +341,7 @@ export const configSchema = z.object({
   /** Cumulative fault time allowed per (Beijing) calendar year, in hours. */
   CTI_OPS_YEARLY_FAULT_BUDGET_H: z.coerce.number().gt(0).max(8784).default(24),
   /** Level of each detected fault kind, `kind:level` comma-separated; a kind left out is not detected. */
-  CTI_OPS_FAULT_LEVELS: z.string().regex(/^([a-z_]+:L[1-4](,[a-z_]+:L[1-4])*)?$/, 'expected kind:level,… e.g. ari_down:L1').default('ari_down:L1,trunks_down:L1,intake_failing:L2,trunk_down:L3,ami_down:L3,records_lost:L2,spool_at_risk:L3'),
+  CTI_OPS_FAULT_LEVELS: z.string().regex(/^([a-z_]+:L[1-4](,[a-z_]+:L[1-4])*)?$/, 'expected kind:level,… e.g. ari_down:L1').default('ari_down:L1,trunks_down:L1,intake_failing:L2,trunk_down:L3,ami_down:L3,records_lost:L2,spool_at_risk:L3,gateway_takeover:L2'),
   /** Seconds ARI must stay disconnected before an L1 incident opens. */
   CTI_OPS_ARI_DOWN_S: z.coerce.number().min(0).max(3600).default(30),
   /** Seconds AMI must stay disconnected before an incident opens. */

@@ -61,6 +61,7 @@ import { startEventLoopWatchdog } from './liveness/event-loop.watchdog.js';
 import { redisSettled } from './state/redis-settle.js';
 import { webPagesFeature } from './web/web-pages.feature.js';
 import { createLeadership } from './leadership/leadership.feature.js';
+import type { Takeover } from './leadership/gateway-leadership.service.js';
 
 const config = loadConfig(process.env);
 const log = createLogger('gateway', config.CTI_LOG_LEVEL);
@@ -80,21 +81,9 @@ async function main(): Promise<void> {
   const db = createDb(config.CTI_DATABASE_URL, config.CTI_DB_SCHEMA);
   // Every repository, once; features get the ones they use (db itself only for the health check and shutdown).
   const repos = createRepositories(db, config);
-
-  // ---- leadership: one active gateway among any number of processes (docs/domain.md §20) ----
-  // A standby waits here, answering /healthz with role standby on the HTTP port. Everything below — the saved state,
-  // the Stasis applications, every background loop — is the active gateway's alone. From here on every ARI request
-  // first asks the lease, and the process ends at once when it is lost.
+  // The lease (docs/domain.md §20): taken further down, once everything is built; its guard is in every ARI request.
   const leader = createLeadership(config, log);
   const leadership = leader.leadership;
-  const { takeover, closeStandbyHttp } = await leader.becomeActive();
-  log.info({ sinceStartMs: sinceStart(), epoch: takeover.epoch }, 'gateway active');
-  // Articles written before the knowledge base kept suggestion terms get them (migrations/0970); until then they are
-  // read as candidates anyway, so nothing waits for this.
-  void repos.kb.backfillSuggestTerms().then(
-    (filled) => filled > 0 && log.info({ filled }, 'knowledge-base suggestion terms filled'),
-    (err: Error) => log.warn({ err: err.message }, 'knowledge-base suggestion terms not filled; articles without them stay candidates'),
-  );
 
   // ---- Redis, the queues to the worker, and the durable publishers of records ----
   // Producer connection fails fast while Redis is away, so records go to the local spool at once.
@@ -109,22 +98,19 @@ async function main(): Promise<void> {
   const publisher = new CallRecordPublisher(recordQueue, config.CTI_SPOOL_DIR, log, 2_000, spoolOptions);
   const callbackResults = new CallbackResultPublisher(resultQueue, config.CTI_SPOOL_DIR, log, 2_000, spoolOptions);
   const ratings = new CallRatingPublisher(ratingQueue, config.CTI_SPOOL_DIR, log, 2_000, spoolOptions);
-  publisher.startRedelivery();
-  callbackResults.startRedelivery();
-  ratings.startRedelivery();
 
-  // ---- live state from before a restart, the ACD and the event bus ----
-  // Queue order, agent states and reservations, calls, callbacks. A Redis that is away lets the gateway start empty
-  // rather than not at all; a slow one is waited for.
+  // ---- the ACD, the event bus and the store of the live state ----
+  // Queue order, agent states and reservations, calls, callbacks are kept in Redis. A Redis that is away lets the
+  // gateway start empty rather than not at all; a slow one is waited for.
   await redisSettled(redis, { awayMs: 3_000, slowMs: config.CTI_REDIS_START_WAIT_S * 1000 });
   log.info({ sinceStartMs: sinceStart(), redis: redis.status }, 'redis connection settled');
   // Written only while this gateway's epoch is the current one: a refused write ends the process.
   const stateStore = new GatewayStateStore(leader.fencedStateStorage(redis, `${config.CTI_REDIS_PREFIX}:gateway:state`), log, () => leadership.stateWriteRefused());
-  const saved = await stateStore.load();
   // Call control holds a transfer's target agent with its own pause reason, so the ACD must know it.
   // So does the pause of an agent whose seat's phone stopped answering qualify.
   const acdConfig = { ...routing.acd, pauseReasons: [...new Set([...routing.acd.pauseReasons, TRANSFER_PAUSE_REASON, SEAT_UNREACHABLE_PAUSE_REASON])] };
-  const acd = saved ? AcdEngine.restore(acdConfig, systemClock, saved.acd) : new AcdEngine(acdConfig, systemClock);
+  // Empty until this process is active: the saved state is loaded into it at the takeover (below).
+  const acd = new AcdEngine(acdConfig, systemClock);
   const bus = new EventBus((err, e) => log.warn({ err: (err as Error).message, type: e.type }, 'event subscriber failed'));
   const tracker = new AgentStateTracker(acd, bus, systemClock.now);
 
@@ -189,11 +175,6 @@ async function main(): Promise<void> {
   });
   const calls = callFeature.calls;
   routingRelay.bind(calls);
-  if (saved) {
-    calls.restore(saved.calls);
-    callbacks.restore(saved.callbacks);
-    log.info({ waiting: acd.waitingCount(), calls: saved.calls.sessions.length, savedAt: saved.savedAt }, 'restored gateway state; reconciling with Asterisk before routing');
-  }
 
   // ---- call control and the Stasis application ----
   // Call control: hold/mute/transfer, emergency linkage, recording, supervision (services/gateway/src/control).
@@ -238,6 +219,9 @@ async function main(): Promise<void> {
     },
     consolePhones,
   );
+
+  // Read by /healthz and /metrics once the API listens (after the takeover below).
+  let takeover: Takeover = { epoch: 0, detected: 'free', waitedMs: 0, from: null };
 
   // ---- sign-in, streams, KPIs, operations ----
   const tokens = repos.tokens;
@@ -339,6 +323,40 @@ async function main(): Promise<void> {
     if (req.method !== 'GET') persist();
   });
 
+  // ---- leadership: one active gateway among any number of processes (docs/domain.md §20) ----
+  // The routes are registered now, not at the takeover (listen() is then quick).
+  await app.ready();
+  // Everything above is built while a standby waits here (a warm standby: connections open, the API built, ARI
+  // described), answering /healthz with role standby on the HTTP port. Everything below — the saved state, the Stasis
+  // applications, every background loop — is the active gateway's alone. From here on every ARI request first asks
+  // the lease, and the process ends at once when it is lost.
+  await ari.prepare();
+  log.info({ sinceStartMs: sinceStart() }, 'gateway ready to serve');
+  const became = await leader.becomeActive();
+  takeover = became.takeover;
+  const tookOverAt = Date.now();
+  const { closeStandbyHttp } = became;
+  log.info({ sinceStartMs: sinceStart(), epoch: takeover.epoch }, 'gateway active');
+  // Articles written before the knowledge base kept suggestion terms get them (migrations/0970); until then they are
+  // read as candidates anyway, so nothing waits for this.
+  void repos.kb.backfillSuggestTerms().then(
+    (filled) => filled > 0 && log.info({ filled }, 'knowledge-base suggestion terms filled'),
+    (err: Error) => log.warn({ err: err.message }, 'knowledge-base suggestion terms not filled; articles without them stay candidates'),
+  );
+
+  publisher.startRedelivery();
+  callbackResults.startRedelivery();
+  ratings.startRedelivery();
+
+  // The live state from before a restart or takeover, into the engine and registry built empty above.
+  const saved = await stateStore.load();
+  if (saved) {
+    acd.load(saved.acd);
+    calls.restore(saved.calls);
+    callbacks.restore(saved.callbacks);
+    log.info({ waiting: acd.waitingCount(), calls: saved.calls.sessions.length, savedAt: saved.savedAt }, 'restored gateway state; reconciling with Asterisk before routing');
+  }
+
   // ---- start ----
   await closeStandbyHttp();
   await app.listen({ host: config.CTI_HTTP_HOST, port: config.CTI_HTTP_PORT });
@@ -347,6 +365,12 @@ async function main(): Promise<void> {
   ami.start();
   await ari.start(stasis);
   heartbeat.start();
+  if (takeover.detected !== 'free') {
+    // A standby replaced a lost active: an incident from the loss (at once for a killed process, a lease earlier for a
+    // frozen one) to now, when this gateway serves.
+    const lostAt = tookOverAt - (takeover.detected === 'lease-expired' ? config.CTI_LEADER_LEASE_MS : 0);
+    opsWiring.monitor.recordTakeover({ epoch: takeover.epoch, detected: takeover.detected, from: takeover.from, lostAt, servingAt: Date.now() });
+  }
   const stopWatchdog = config.CTI_EVENT_LOOP_MAX_LAG_S > 0 ? startEventLoopWatchdog({ maxLagMs: config.CTI_EVENT_LOOP_MAX_LAG_S * 1000 }) : () => undefined;
   const ticker = setInterval(() => {
     calls.tick();

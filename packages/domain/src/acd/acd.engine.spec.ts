@@ -38,6 +38,26 @@ describe('AcdEngine agent states', () => {
     expect(restored.takeChangedAgents().map((a) => a.agentId).sort()).toEqual(['a1', 'a2']);
   });
 
+  it('loads a snapshot into an engine built empty beforehand (a standby’s), which then routes as the original would, and refuses to load into a used one', () => {
+    const { engine, clock, config } = newEngine();
+    engine.login(mandarinAgent('a1'));
+    engine.login(mandarinAgent('a2'));
+    engine.ready('a1');
+    engine.ready('a2');
+    engine.enqueue({ callId: 'c1', line: '12345', language: 'mandarin' });
+    const [first] = engine.assign();
+    engine.enqueue({ callId: 'c2', line: '12345', language: 'mandarin' });
+    engine.enqueue({ callId: 'c3', line: '12345', language: 'mandarin' });
+    const saved = engine.snapshot();
+    const standby = new AcdEngine(config, clock);
+    standby.load(saved);
+    expect(standby.snapshot()).toEqual(saved);
+    expect(standby.getAgent(first?.agentId as string)).toMatchObject({ state: 'reserved', currentCallId: 'c1' });
+    // The next offer on both: the same call to the same agent.
+    expect(standby.assign()).toEqual(engine.assign());
+    expect(codeOf(() => standby.load(saved))).toBe('CTI_ERR_CONFLICT');
+  });
+
   it('logging in an agent who is already logged in is a conflict', () => {
     const { engine } = newEngine();
     engine.login(mandarinAgent('a1'));

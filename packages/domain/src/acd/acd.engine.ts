@@ -91,11 +91,23 @@ export class AcdEngine {
 
   /** Rebuilds an engine from snapshot(); indexes are derived, so only facts are stored. */
   static restore(config: AcdConfig, clock: Clock, snapshot: AcdSnapshot): AcdEngine {
-    if (snapshot?.version !== 1) throw validation('unsupported ACD snapshot version', { version: snapshot?.version });
     const engine = new AcdEngine(config, clock);
-    engine.nextAgentSeq = snapshot.nextAgentSeq;
-    engine.nextCallSeq = snapshot.nextCallSeq;
-    for (const [line, seq] of Object.entries(snapshot.roundRobinLast)) engine.roundRobinLast.set(line, seq);
+    engine.load(snapshot);
+    return engine;
+  }
+
+  /**
+   * Loads snapshot() into this engine, which must still be empty (no agent logged in ever, no call): a standby gateway
+   * builds its engine and everything around it while it waits, and loads the saved state only when it takes over.
+   */
+  load(snapshot: AcdSnapshot): void {
+    if (snapshot?.version !== 1) throw validation('unsupported ACD snapshot version', { version: snapshot?.version });
+    if (this.agentsById.size > 0 || this.calls.size > 0) {
+      throw new CtiError('CTI_ERR_CONFLICT', 'a snapshot loads only into an empty engine', { agents: this.agentsById.size, calls: this.calls.size });
+    }
+    this.nextAgentSeq = snapshot.nextAgentSeq;
+    this.nextCallSeq = snapshot.nextCallSeq;
+    for (const [line, seq] of Object.entries(snapshot.roundRobinLast)) this.roundRobinLast.set(line, seq);
     for (const s of snapshot.agents) {
       const skills = { ...s.skills };
       const agent: AgentRecord = {
@@ -116,24 +128,23 @@ export class AcdEngine {
         callsAnswered: s.callsAnswered,
         talkMs: s.talkMs,
         missesInRow: s.missesInRow,
-        pool: engine.poolFor(skills, s.backup),
+        pool: this.poolFor(skills, s.backup),
         wrapUpSlot: -1,
       };
-      engine.agentsById.set(agent.agentId, agent);
-      engine.changedAgents.add(agent);
+      this.agentsById.set(agent.agentId, agent);
+      this.changedAgents.add(agent);
       if (agent.state === 'ready') agent.pool.add(agent);
-      if (agent.state === 'wrap_up') engine.wrapUps.push(agent);
+      if (agent.state === 'wrap_up') this.wrapUps.push(agent);
     }
-    const now = clock.now();
+    const now = this.clock.now();
     for (const s of snapshot.calls) {
-      const call = engine.newCallRecord(s.callId, s.line, s.language, s.priority, s.requiredSkill, s.enqueuedAt, s.seq);
+      const call = this.newCallRecord(s.callId, s.line, s.language, s.priority, s.requiredSkill, s.enqueuedAt, s.seq);
       call.state = s.state;
       call.agentId = s.agentId;
       call.excludedAgentId = s.excludedAgentId;
-      engine.calls.set(call.callId, call);
-      if (call.state === 'waiting') engine.place(call, now);
+      this.calls.set(call.callId, call);
+      if (call.state === 'waiting') this.place(call, now);
     }
-    return engine;
   }
 
   /** Plain JSON image of every fact the engine holds; restore() of it behaves identically. */

@@ -1,10 +1,13 @@
 import { CtiError } from '../errors.js';
 import { isFaultLevel, type FaultLevel } from './fault-level.js';
 
-/** Kinds of fault the gateway can see for itself. */
-export type FaultKind = 'ari_down' | 'ami_down' | 'trunks_down' | 'trunk_down' | 'intake_failing' | 'spool_at_risk' | 'records_lost';
+/**
+ * Kinds of fault the gateway can see for itself. All but one are conditions it samples; `gateway_takeover` is an event:
+ * a standby took over from an active gateway that died or froze (docs/domain.md §20).
+ */
+export type FaultKind = 'ari_down' | 'ami_down' | 'trunks_down' | 'trunk_down' | 'intake_failing' | 'spool_at_risk' | 'records_lost' | 'gateway_takeover';
 
-export const FAULT_KINDS: readonly FaultKind[] = ['ari_down', 'ami_down', 'trunks_down', 'trunk_down', 'intake_failing', 'spool_at_risk', 'records_lost'];
+export const FAULT_KINDS: readonly FaultKind[] = ['ari_down', 'ami_down', 'trunks_down', 'trunk_down', 'intake_failing', 'spool_at_risk', 'records_lost', 'gateway_takeover'];
 
 /** A local record spool (records Redis could not take) as the detector sees it. */
 export interface SpoolSignal {
@@ -49,8 +52,9 @@ export interface DetectionRules {
 }
 
 /**
- * Both trunks or ARI down → L1; intake failing or call records lost → L2; one trunk or AMI down, or a record
- * spool near its bound / refused by a full disk (calls still served, records not yet lost) → L3.
+ * Both trunks or ARI down → L1; intake failing, call records lost, or the active gateway lost and replaced by a
+ * standby (intake interrupted for the takeover) → L2; one trunk or AMI down, or a record spool near its bound /
+ * refused by a full disk (calls still served, records not yet lost) → L3.
  */
 export const DEFAULT_FAULT_LEVELS: Readonly<Record<FaultKind, FaultLevel>> = Object.freeze({
   ari_down: 'L1',
@@ -60,6 +64,7 @@ export const DEFAULT_FAULT_LEVELS: Readonly<Record<FaultKind, FaultLevel>> = Obj
   trunk_down: 'L3',
   ami_down: 'L3',
   spool_at_risk: 'L3',
+  gateway_takeover: 'L2',
 });
 
 /** Parses `ari_down:L1,trunk_down:L3,…` (kinds not named are not detected). */

@@ -119,8 +119,8 @@ describe('GatewayLeadership as standby', () => {
   it('becomes active at once when nobody holds the lease (a single gateway starts as before)', async () => {
     const lease = new FakeLease();
     const { leadership, logs } = leadershipOf(lease, 'gw-a');
-    expect(await settle(leadership.acquire())).toEqual({ epoch: 1, detected: 'free', waitedMs: 0 });
-    expect(logs).toEqual([['gateway took over', { epoch: 1, waitedMs: 0, detected: 'free', instanceId: 'gw-a' }]]);
+    expect(await settle(leadership.acquire())).toEqual({ epoch: 1, detected: 'free', waitedMs: 0, from: null });
+    expect(logs).toEqual([['gateway took over', { epoch: 1, waitedMs: 0, detected: 'free', instanceId: 'gw-a', from: null }]]);
     expect(leadership.status()).toEqual({ role: 'active', epoch: 1, detected: 'free', standbyWatching: false });
   });
 
@@ -148,7 +148,8 @@ describe('GatewayLeadership as standby', () => {
     expect(messages()).toEqual(['gateway standby']);
     expect(leadership.status()).toEqual({ role: 'standby', leader: { epoch: 1, instanceId: 'gw-a' } });
     lease.holder = null; // the lease expired
-    expect(await settle(acquired)).toMatchObject({ epoch: 2, detected: 'lease-expired' });
+    // It names the holder it last saw, so the incident of the takeover says whom it replaced.
+    expect(await settle(acquired)).toMatchObject({ epoch: 2, detected: 'lease-expired', from: '1:gw-a' });
     const tookOver = logs.find(([m]) => m === 'gateway took over')?.[1];
     expect(tookOver).toMatchObject({ epoch: 2, detected: 'lease-expired' });
     expect(tookOver?.waitedMs).toBeGreaterThanOrEqual(1_000);
@@ -163,7 +164,7 @@ describe('GatewayLeadership as standby', () => {
     await vi.advanceTimersByTimeAsync(500);
     expect(heartbeat.current()?.address).toBe('127.0.0.1:8490');
     heartbeat.current()?.lose('closed'); // gw-a's process died; its lease is still in the store
-    expect(await settle(acquired)).toMatchObject({ epoch: 2, detected: 'heartbeat' });
+    expect(await settle(acquired)).toMatchObject({ epoch: 2, detected: 'heartbeat', from: '1:gw-a' });
     expect(lease.holder).toBe('2:gw-b');
     expect(heartbeat.watches).toHaveLength(1); // the active watches nobody
   });

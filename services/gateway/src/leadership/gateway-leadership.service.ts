@@ -35,6 +35,8 @@ export interface Takeover {
   detected: TakeoverDetection;
   /** From the first look at the lease to holding it. */
   waitedMs: number;
+  /** The holder (`<epoch>:<instanceId>`) this process last saw active before it took the lease; null when it saw none. */
+  from: string | null;
 }
 
 /** What /healthz and /metrics say about the leadership. */
@@ -74,19 +76,22 @@ export class GatewayLeadership {
     const watch = new StandbyWatch();
     let announced = false;
     let storeAway = false;
+    let lastSeen: string | null = null;
     for (;;) {
       try {
         const seen = await lease.observe(instanceId, terms.leaseMs);
         if (storeAway) log.info({}, 'leader lease reachable again');
         storeAway = false;
         this.observed = seen.holder;
+        if (seen.holder !== null) lastSeen = seen.holder;
         this.keepWatching(seen.holder, seen.heartbeat);
         const move = watch.observe(seen.holder, this.heartbeatLostOf);
         if (move.kind !== 'wait') {
           const sentAt = clock.now();
           const got = await lease.acquire(instanceId, terms.leaseMs, move.kind === 'take-over' ? move.holder : undefined);
-          if (got.won) return this.becameActive(got.epoch, got.holder, sentAt, move.detected, clock.now() - startedAt);
+          if (got.won) return this.becameActive(got.epoch, got.holder, sentAt, move.detected, clock.now() - startedAt, lastSeen);
           this.observed = got.holder; // another process was quicker
+          lastSeen = got.holder;
         }
         if (!announced && this.observed !== null) {
           announced = true;
@@ -179,14 +184,14 @@ export class GatewayLeadership {
     return this.d.exit(LEADERSHIP_LOST_EXIT_CODE);
   }
 
-  private becameActive(epoch: number, holder: string, sentAt: number, detected: TakeoverDetection, waitedMs: number): Takeover {
+  private becameActive(epoch: number, holder: string, sentAt: number, detected: TakeoverDetection, waitedMs: number, from: string | null): Takeover {
     this.stopWatching();
     this.held = new HeldLease(this.d.terms, this.d.clock, sentAt, false);
     this.holder = holder;
     this.epochNo = epoch;
     this.detected = detected;
-    this.d.log.info({ epoch, waitedMs: Math.round(waitedMs), detected, instanceId: this.d.instanceId }, 'gateway took over');
-    return { epoch, detected, waitedMs };
+    this.d.log.info({ epoch, waitedMs: Math.round(waitedMs), detected, instanceId: this.d.instanceId, from }, 'gateway took over');
+    return { epoch, detected, waitedMs, from };
   }
 
   /** One renewal, then the next one scheduled; ends the process when the lease is lost. */

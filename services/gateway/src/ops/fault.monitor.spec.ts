@@ -53,6 +53,37 @@ function fixture(store = new FakeStore()) {
 }
 
 describe('FaultMonitor', () => {
+  it('records a standby’s takeover as an L2 incident from the old active’s loss to the new one serving, resolved at once, one per epoch, and keeps it while the database is away', async () => {
+    const { store, monitor, events, step } = fixture();
+    await step(0);
+    const lostAt = Date.parse('2026-11-27T10:00:01Z');
+    store.down = true;
+    monitor.recordTakeover({ epoch: 7, detected: 'heartbeat', from: '6:gw-a', lostAt, servingAt: lostAt + 240 });
+    await monitor.flush();
+    expect(store.rows.size).toBe(0);
+    expect(monitor.pendingWrites()).toBe(2);
+    store.down = false;
+    await step(1_000);
+    expect([...store.rows.values()]).toEqual([
+      expect.objectContaining({ level: 'L2', condition: 'gateway_takeover:7', startedAt: lostAt, resolvedAt: lostAt + 240, detail: expect.objectContaining({ detected: 'heartbeat', from: '6:gw-a', takeoverMs: 240 }) }),
+    ]);
+    expect(events.filter((e) => e.type.startsWith('ops.incident')).map((e) => [e.type, e.condition])).toEqual([['ops.incident.opened', 'gateway_takeover:7'], ['ops.incident.resolved', 'gateway_takeover:7']]);
+    // A later takeover is an incident of its own, even right after the first.
+    monitor.recordTakeover({ epoch: 8, detected: 'lease-expired', from: '7:gw-b', lostAt: lostAt + 5_000, servingAt: lostAt + 7_300 });
+    await monitor.flush();
+    expect([...store.rows.values()].map((r) => [r.condition, r.resolvedAt !== null])).toEqual([['gateway_takeover:7', true], ['gateway_takeover:8', true]]);
+  });
+
+  it('records no takeover when the kind is left out of the fault levels', async () => {
+    const store = new FakeStore();
+    const levels: Partial<Record<ops.FaultKind, ops.FaultLevel>> = { ...ops.DEFAULT_FAULT_LEVELS };
+    delete levels.gateway_takeover;
+    const monitor = new FaultMonitor(store, { ari: () => true, ami: () => true, trunks: () => ({}) }, { rules: { ...rules, levels }, intake: { windowMs: 60_000, minFailed: 3, failedRatio: 0.5 } }, new EventBus(), () => 0, () => 'inc-1', quiet);
+    monitor.recordTakeover({ epoch: 2, detected: 'heartbeat', from: null, lostAt: 0, servingAt: 100 });
+    await monitor.flush();
+    expect(store.rows.size).toBe(0);
+  });
+
   it('opens an incident at once when a record spool holds records in memory (disk full), another when records are lost, and resolves the first once the disk takes them again', async () => {
     const store = new FakeStore();
     const clock = new ManualClock(Date.parse('2026-11-27T10:00:00Z'));

@@ -40,6 +40,7 @@ type Pending = { type: 'open'; incident: ops.Incident } | { type: 'resolve'; con
 export class FaultMonitor {
   private readonly detector: ops.FaultDetector;
   private readonly intake: ops.IntakeWatch;
+  private readonly takeoverLevel: ops.FaultLevel | undefined;
   private readonly outbox: Pending[] = [];
   private flushing: Promise<void> | undefined;
   private again: Promise<void> | undefined;
@@ -60,6 +61,28 @@ export class FaultMonitor {
   ) {
     this.detector = new ops.FaultDetector(settings.rules);
     this.intake = new ops.IntakeWatch(settings.intake);
+    this.takeoverLevel = settings.rules.levels.gateway_takeover;
+  }
+
+  /**
+   * A standby took over from an active gateway that died or froze (docs/domain.md §20): an incident of kind
+   * `gateway_takeover` (its own condition per epoch) is opened and resolved at once, from when the old active was lost
+   * to when this one serves, so the console, the wallboard's alerts and the yearly fault time show it. A planned
+   * switchover (the old one released the lease) is no incident and is not reported here.
+   */
+  recordTakeover(t: { epoch: number; detected: 'heartbeat' | 'lease-expired'; from: string | null; lostAt: number; servingAt: number }): void {
+    if (!this.takeoverLevel) return; // the kind is left out of CTI_OPS_FAULT_LEVELS
+    const condition = `gateway_takeover:${t.epoch}`;
+    const lostAt = Math.min(t.lostAt, t.servingAt);
+    const incident = ops.openIncident({
+      id: this.newId(), level: this.takeoverLevel, source: 'detected', condition,
+      title: `Active gateway lost (${t.detected === 'heartbeat' ? 'process ended' : 'stopped renewing its lease'}); a standby took over as epoch ${t.epoch}`,
+      detail: { kind: 'gateway_takeover', epoch: t.epoch, detected: t.detected, from: t.from, takeoverMs: t.servingAt - lostAt },
+      startedAt: lostAt, openedAt: t.servingAt,
+    });
+    this.log.warn({ condition, level: this.takeoverLevel, from: t.from, takeoverMs: t.servingAt - lostAt }, 'gateway takeover: incident opened and resolved');
+    this.outbox.push({ type: 'open', incident }, { type: 'resolve', condition, resolvedAt: t.servingAt });
+    void this.flush();
   }
 
   /** Bus subscriber: call outcomes feed the intake check; status changes are evaluated at once. */
