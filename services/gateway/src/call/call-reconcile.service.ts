@@ -56,6 +56,11 @@ export class CallReconcile {
   }
 
   private async reconcileWithAsterisk(): Promise<void> {
+    // Only what the gateway knew before asking is judged by the answer: a caller whose StasisStart arrives while the
+    // lists are on their way (the applications are registered and events flow — a takeover under calls) is not in
+    // them, yet very much there (seen in gateway-takeover.e2e.ts: such a caller was ended as abandoned).
+    const sessionsBefore = new Set(this.registry.callIds());
+    const legsBefore = new Set([...this.registry.legIds(), ...this.registry.ownedLegIds()]);
     const channels = await this.telephony.listAppChannels();
     const present = new Set(channels.map((c) => c.id));
     const bridges = await this.telephony.listBridges();
@@ -64,6 +69,7 @@ export class CallReconcile {
     // Channels of calls we know: ending one of them below must not make its legs look unknown.
     const known = new Set<string>([...this.registry.callIds(), ...this.registry.legIds(), ...this.registry.ownedLegIds(), ...this.orphans.channelIds()]);
     for (const s of this.registry.all()) {
+      if (!sessionsBefore.has(s.callId)) continue;
       if (!present.has(s.callId)) {
         this.ending.end(s, 'caller');
       } else if (s.phase === 'ringing') {
@@ -80,8 +86,8 @@ export class CallReconcile {
         await this.telephony.startMoh(s.callId).catch(() => undefined);
       }
     }
-    for (const legId of this.registry.legIds()) if (!present.has(legId)) this.routing.legGone(legId);
-    for (const legId of this.registry.ownedLegIds()) if (!present.has(legId)) this.registry.removeOwnedLeg(legId);
+    for (const legId of this.registry.legIds()) if (legsBefore.has(legId) && !present.has(legId)) this.routing.legGone(legId);
+    for (const legId of this.registry.ownedLegIds()) if (legsBefore.has(legId) && !present.has(legId)) this.registry.removeOwnedLeg(legId);
     const unknown = channels
       .filter((c) => !known.has(c.id) && !this.outbound?.owns(c.id))
       .sort((a, b) => a.createdAt - b.createdAt);

@@ -306,6 +306,28 @@ describe('CallService.reconcile', () => {
     expect(f.telephony.argsOf('hangup').sort()).toEqual([['bridged-seat'], ['orphan-seat']]);
   });
 
+  it('leaves alone a caller who arrives while the reconcile’s lists are on their way (not in them, yet there)', async () => {
+    const f = callFixture();
+    await f.service.inbound(channel('known'), 'primary', '12345');
+    f.telephony.channels = [channel('known')];
+    const list = f.telephony.listAppChannels.bind(f.telephony);
+    // The StasisStart of a new caller is handled between the request for the channels and its answer.
+    f.telephony.listAppChannels = async () => {
+      const answer = [...(await list())];
+      await f.service.inbound(channel('newcomer'), 'primary', '12345');
+      return answer;
+    };
+    await f.service.reconcile();
+    expect(f.sink.records).toEqual([]);
+    expect(f.service.findCall('newcomer')).toBeDefined();
+    expect(f.telephony.argsOf('hangup')).toEqual([]);
+    // Both wait, in their order of arrival; the first ready agent gets the first of them.
+    expect(f.acd.queue().map((c) => c.callId)).toEqual(['known', 'newcomer']);
+    f.readyAgent('a1', 'seat-01');
+    f.service.dispatch();
+    expect(f.service.findCall('known')).toMatchObject({ phase: 'ringing', agentId: 'a1' });
+  });
+
   it('never takes a leg the gateway placed on a trunk for a caller: a partner leg left after its call ended is hung up, no seat is rung', async () => {
     const f = callFixture();
     f.readyAgent('a1', 'seat-01');
