@@ -114,16 +114,37 @@ describe('RedisLeaderLease', () => {
     expect(await b.acquire('gw-b', LEASE_MS)).toMatchObject({ won: true, epoch: 2 });
   });
 
-  it('writes the state fenced by the epoch: written while the epoch is the writer’s, refused after another took over', async () => {
+  it('changes the state hash fenced by the epoch: written while the epoch is the writer’s, refused (nothing written) after another took over', async () => {
     const { a, b, prefix } = setup();
-    const stateKey = `${prefix}:gateway:state`;
+    const hash = `${prefix}:gateway:state:v2`;
     await a.acquire('gw-a', LEASE_MS);
-    expect(await a.writeFenced(1, stateKey, '{"n":1}')).toBe(true);
-    expect(await redis.get(stateKey)).toBe('{"n":1}');
+    expect(await a.writeFencedHash(1, hash, { replace: true, set: [['x', '1'], ['y', '2'], ['z', '3']], del: [] })).toBe(true);
+    expect(await redis.hgetall(hash)).toEqual({ x: '1', y: '2', z: '3' });
+    expect(await a.writeFencedHash(1, hash, { replace: false, set: [['x', '10']], del: ['y'] })).toBe(true);
+    expect(await redis.hgetall(hash)).toEqual({ x: '10', z: '3' });
     await b.acquire('gw-b', LEASE_MS, '1:gw-a');
-    expect(await a.writeFenced(1, stateKey, '{"n":2}')).toBe(false);
-    expect(await redis.get(stateKey)).toBe('{"n":1}');
-    expect(await b.writeFenced(2, stateKey, '{"n":3}')).toBe(true);
-    expect(await redis.get(stateKey)).toBe('{"n":3}');
+    expect(await a.writeFencedHash(1, hash, { replace: false, set: [['x', '11']], del: ['z'] })).toBe(false);
+    expect(await a.writeFencedHash(1, hash, { replace: true, set: [['w', '0']], del: [] })).toBe(false);
+    expect(await redis.hgetall(hash)).toEqual({ x: '10', z: '3' });
+    expect(await b.writeFencedHash(2, hash, { replace: false, set: [], del: ['x'] })).toBe(true);
+    expect(await redis.hgetall(hash)).toEqual({ z: '3' });
+  });
+
+  it('replaces the whole hash and drops the old whole-state key with it, also with thousands of fields', async () => {
+    const { a, prefix } = setup();
+    const hash = `${prefix}:gateway:state:v2`;
+    const old = `${prefix}:gateway:state`;
+    await a.acquire('gw-a', LEASE_MS);
+    await redis.set(old, '{"version":1}');
+    await redis.hset(hash, 'stale', '1');
+    const set = Array.from({ length: 5_001 }, (_, i) => [`f${i}`, `v${i}`] as const);
+    expect(await a.writeFencedHash(1, hash, { replace: true, set, del: [], drop: [old] })).toBe(true);
+    expect(await redis.exists(old)).toBe(0);
+    expect(await redis.hlen(hash)).toBe(5_001);
+    expect(await redis.hexists(hash, 'stale')).toBe(0);
+    expect(await redis.hget(hash, 'f5000')).toBe('v5000');
+    const del = set.slice(0, 4_999).map(([f]) => f);
+    expect(await a.writeFencedHash(1, hash, { replace: false, set: [], del })).toBe(true);
+    expect(await redis.hgetall(hash)).toEqual({ f4999: 'v4999', f5000: 'v5000' });
   });
 });

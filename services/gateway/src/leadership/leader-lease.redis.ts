@@ -47,11 +47,31 @@ const OBSERVE = `
 redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[2])
 return {redis.call('GET', KEYS[1]) or '', redis.call('GET', KEYS[2]) or ''}`;
 
-/** KEYS: epoch, target. ARGV: epoch, value. Sets the target only while the epoch is the writer's; 1 when written. */
-const FENCED_SET = `
+/**
+ * KEYS: epoch, hash, then keys to drop on a replace. ARGV: epoch, replace ('1' = delete the hash and the keys to drop
+ * first), n = number of fields to set, n field/value pairs, then the fields to delete. Changes the hash only while the
+ * epoch is the writer's; 1 when written. HSET and HDEL take a few hundred arguments at a time (Lua's unpack is bounded).
+ */
+const FENCED_HASH_WRITE = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[2], ARGV[2])
+if ARGV[2] == '1' then redis.call('DEL', unpack(KEYS, 2)) end
+local last = 3 + 2 * tonumber(ARGV[3])
+for i = 4, last, 400 do
+  redis.call('HSET', KEYS[2], unpack(ARGV, i, math.min(i + 399, last)))
+end
+for i = last + 1, #ARGV, 400 do
+  redis.call('HDEL', KEYS[2], unpack(ARGV, i, math.min(i + 399, #ARGV)))
+end
 return 1`;
+
+/** A fenced change of a hash: fields to set, fields to delete, or (`replace`) the hash and `drop` replaced by `set`. */
+export interface FencedHashChange {
+  replace: boolean;
+  set: ReadonlyArray<readonly [string, string]>;
+  del: readonly string[];
+  /** Other keys deleted with a replace (an older format of what the hash holds). */
+  drop?: readonly string[];
+}
 
 /** The slice of ioredis the lease uses. */
 export type LeaseRedis = Pick<Redis, 'eval'>;
@@ -69,7 +89,7 @@ export function leaseKeys(prefix: string) {
 /**
  * The active gateway's lease in Redis: `<prefix>:gateway:leader` = `<epoch>:<instanceId>` with a time to live, the
  * epoch counter every takeover increments (the fencing token), the holder's heartbeat address beside it, and the
- * standbys' marker. Also the fenced write of a key (the gateway's state) that only the current epoch may do.
+ * standbys' marker. Also the fenced write of the gateway's state (a hash) that only the current epoch may do.
  */
 export class RedisLeaderLease implements LeaderLeaseStore {
   private readonly keys: ReturnType<typeof leaseKeys>;
@@ -107,8 +127,15 @@ export class RedisLeaderLease implements LeaderLeaseStore {
     return { holder, heartbeat: heartbeat.startsWith(`${holder} `) ? heartbeat.slice(holder.length + 1) : null };
   }
 
-  /** Sets `key` to `value` only while `epoch` is the current epoch (nobody took over since); false: refused, nothing written. */
-  async writeFenced(epoch: number, key: string, value: string): Promise<boolean> {
-    return (await this.redis.eval(FENCED_SET, 2, this.keys.epoch, key, epoch, value)) === 1;
+  /**
+   * Applies `change` to the hash `key` in one script, only while `epoch` is the current epoch (nobody took over since);
+   * false: refused, nothing written.
+   */
+  async writeFencedHash(epoch: number, key: string, change: FencedHashChange): Promise<boolean> {
+    const args: string[] = [this.keys.epoch, key, ...(change.drop ?? []), String(epoch), change.replace ? '1' : '0', String(change.set.length)];
+    for (const [field, value] of change.set) args.push(field, value);
+    for (const field of change.del) args.push(field);
+    // One array argument: ioredis flattens it, where spreading tens of thousands of arguments into a call could overflow the stack.
+    return (await this.redis.eval(FENCED_HASH_WRITE, 2 + (change.drop?.length ?? 0), args)) === 1;
   }
 }

@@ -4,6 +4,8 @@ import { Redis } from 'ioredis';
 import type { Config } from '@cti/contracts';
 import { leaseTerms } from '@cti/domain';
 import type { Logger } from '../logger.js';
+import { RedisGatewayStateStorage } from '../state/gateway-state.redis.js';
+import type { GatewayStateStorage } from '../state/gateway-state.store.js';
 import { GatewayLeadership, type Takeover } from './gateway-leadership.service.js';
 import { TcpLeaderHeartbeat } from './leader-heartbeat.tcp.js';
 import { RedisLeaderLease } from './leader-lease.redis.js';
@@ -23,8 +25,11 @@ export interface LeadershipWiring {
    * then holds it (renewals, heartbeat listener). `closeStandbyHttp` frees the port for the real API.
    */
   becomeActive(): Promise<{ takeover: Takeover; closeStandbyHttp: () => Promise<void> }>;
-  /** The saved state's storage: read freely, written only while this process's epoch is the current one. */
-  fencedStateStorage(redis: Pick<Redis, 'get' | 'eval'>, key: string): { read(): Promise<string | null>; write(json: string): Promise<'written' | 'refused'> };
+  /**
+   * The saved state's storage under its base key (`<prefix>:gateway:state`): read freely, written only while this
+   * process's epoch is the current one.
+   */
+  fencedStateStorage(redis: Pick<Redis, 'get' | 'hgetall' | 'eval'>, key: string): GatewayStateStorage;
   /** On a graceful stop, after the last state write: releases the lease and closes its connections. */
   stop(): Promise<void>;
 }
@@ -70,10 +75,7 @@ export function createLeadership(config: LeadershipConfig, log: Logger): Leaders
     },
     fencedStateStorage(stateRedis, key) {
       const fence = new RedisLeaderLease(stateRedis, config.CTI_REDIS_PREFIX);
-      return {
-        read: () => stateRedis.get(key),
-        write: async (json) => ((await fence.writeFenced(leadership.epoch(), key, json)) ? 'written' : 'refused'),
-      };
+      return new RedisGatewayStateStorage(stateRedis, key, (hashKey, change) => fence.writeFencedHash(leadership.epoch(), hashKey, change));
     },
     async stop() {
       await leadership.release();
