@@ -1,6 +1,8 @@
 // A gateway restart (SIGKILL) never turns a leg the gateway placed into a citizen's call: partner legs, seat legs,
 // supervisors' seats and snoop channels found in Stasis by the restarted gateway are told apart by the role they
 // were tagged with at origination; legs of a call that is still up are kept and end with it, the others are hung up.
+// Linkages and supervision sessions are saved with the gateway's state, so the restarted (or taking-over) process can
+// end them as the one that started them would have (docs/domain.md §20).
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -196,6 +198,56 @@ describe('a gateway restart and the legs it placed', () => {
       partner.child.kill('SIGKILL');
     }
   }, 120_000);
+
+  it('across a restart during a 110 linkage and a supervisor’s barge, carries both on: the barge is stopped and the call handed off through the new process, and the linkage is recorded once with the ticket’s emergency state', async () => {
+    const partner = startTrunkPhone(ctx, 'trunk-primary', 'seat');
+    let call: { run: Promise<CallerRun>; callId: string } | undefined;
+    try {
+      await setReady(['a01']);
+      call = await callToA01(388);
+      const { run, callId } = call;
+      await trunkAnswering(ctx, partner, 'trunk-primary');
+      const linked = await asA01('POST', '/api/v1/agents/a01/call/linkage', { partner: '110', mode: 'transfer' });
+      expect(linked.status, JSON.stringify(linked.body)).toBe(200);
+      await waitFor('partner in the call', async () => (await ari('GET', `/bridges/bridge-${callId}`))?.channels.length === 3, 20_000);
+      const barge = await api(ctx, 'POST', '/api/v1/supervision', { agentId: 'a01', mode: 'barge', seat: 'seat-27' });
+      expect(barge.status, JSON.stringify(barge.body)).toBe(200);
+      await waitFor('barge active', async () => ((await api(ctx, 'GET', '/api/v1/supervision')).body.items as Array<{ id: string; phase: string }>).some((x) => x.id === barge.body.id && x.phase === 'active'), 20_000);
+      await waitFor('snoop and supervisor seat up', async () => {
+        const names = (await channels()).map((c) => c.name);
+        return names.some((n) => n.startsWith('Snoop/')) && names.some((n) => n.startsWith('PJSIP/seat-27-'));
+      }, 20_000);
+      const before = await channels();
+
+      await restartKeepingCall(callId);
+      // The new process knows the barge and the linkage it did not start (saved with the gateway's state).
+      const sessions = (await api(ctx, 'GET', '/api/v1/supervision')).body.items as Array<{ id: string; mode: string; phase: string }>;
+      expect(sessions).toEqual([expect.objectContaining({ id: barge.body.id, mode: 'barge', phase: 'active' })]);
+      expect((await channels()).map((c) => c.id).sort()).toEqual(before.map((c) => c.id).sort());
+      const stopped = await api(ctx, 'DELETE', `/api/v1/supervision/${encodeURIComponent(barge.body.id)}`);
+      expect(stopped.status, JSON.stringify(stopped.body)).toBe(200);
+      await waitFor('supervisor seat and snoop hung up', async () => !(await channels()).some((c) => c.name.startsWith('Snoop/') || c.name.startsWith('PJSIP/seat-27-')), 20_000);
+      const handed = await asA01('POST', '/api/v1/agents/a01/call/linkage/hand-off');
+      expect(handed.status, JSON.stringify(handed.body)).toBe(200);
+      await waitFor('caller and partner alone', async () => (await ari('GET', `/bridges/bridge-${callId}`))?.channels.length === 2, 20_000);
+
+      await ari('DELETE', `/channels/${callId}`);
+      await waitFor('every leg ended', async () => (await channels()).length === 0, 20_000);
+      await run;
+      await waitFor('linkage stored', async () => (await q('SELECT 1 FROM $S.linkages WHERE linked_id = $1', [callId])).length > 0, 30_000);
+      const rows = await q('SELECT * FROM $S.linkages WHERE linked_id = $1', [callId]);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ id: linked.body.id, partner: '110', mode: 'transfer', result: 'answered', agent_id: 'a01', ticket_state: 'transferred_emergency' });
+      expect(rows[0].answered_at <= rows[0].agent_left_at && rows[0].agent_left_at <= rows[0].ended_at).toBe(true);
+      const [ticket] = await q('SELECT state FROM $S.tickets WHERE source_call_id = $1', [callId]);
+      expect(ticket?.state).toBe('transferred_emergency');
+      expect((await api(ctx, 'GET', '/api/v1/control/calls')).body.items).toEqual([]);
+    } finally {
+      if (call) await ari('DELETE', `/channels/${call.callId}`);
+      await call?.run.catch(() => undefined);
+      partner.child.kill('SIGKILL');
+    }
+  }, 180_000);
 
   it('across a restart during an attended transfer’s consultation, takes neither agent’s leg for a caller, and frees both agents when the call ends', async () => {
     await setReady(['a01']);

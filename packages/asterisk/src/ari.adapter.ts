@@ -430,6 +430,11 @@ export class AriTelephony implements TelephonyPort {
     });
   }
 
+  async listChannelIds(): Promise<string[]> {
+    const channels = (await this.rest.request<Array<{ id: string }>>('GET', '/channels')) ?? [];
+    return channels.map((c) => c.id);
+  }
+
   async listBridges(): Promise<Array<{ id: string; channels: string[] }>> {
     const bridges = (await this.rest.request<any[]>('GET', '/bridges')) ?? [];
     return bridges.map((b) => ({ id: b.id, channels: b.channels ?? [] }));

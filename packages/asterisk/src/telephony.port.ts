@@ -87,6 +87,8 @@ export interface TelephonyPort {
   continueInDialplan(channelId: string, context: string, exten: string, priority: number): Promise<void>;
   /** Channels currently in our Stasis application (for reconciliation after a reconnect). */
   listAppChannels(): Promise<ChannelInfo[]>;
+  /** Ids of every channel in Asterisk now, in an application or not (a leg still ringing is in none). */
+  listChannelIds(): Promise<string[]>;
   /** Bridge ids currently owned by our application and their channels. */
   listBridges(): Promise<Array<{ id: string; channels: string[] }>>;
   /** Plays media (`sound:…`, `digits:…`, `number:…`, `tone:…`) on a channel; resolves when started. */

@@ -150,7 +150,9 @@ async function main(): Promise<void> {
   });
   const callbacks = callbackFeature.callbacks;
   const callState = new CallRegistry();
-  const snapshot = (): GatewayState => ({ version: 1, savedAt: Date.now(), acd: acd.snapshot(), calls: callState.snapshot(), callbacks: callbacks.list() });
+  // `control` is filled in once call control exists (below); linkages and supervision are saved with the rest.
+  let controlSnapshot: () => GatewayState['control'] = () => undefined;
+  const snapshot = (): GatewayState => ({ version: 1, savedAt: Date.now(), acd: acd.snapshot(), calls: callState.snapshot(), callbacks: callbacks.list(), control: controlSnapshot() });
   const persist = () => {
     tracker.sync();
     stateStore.save(snapshot);
@@ -191,6 +193,11 @@ async function main(): Promise<void> {
     audit: repos.audit,
     dialGuard,
   });
+  // Linkages and supervision sessions change on ARI events the call feature does not see: saved after each of theirs.
+  bus.subscribe((e) => {
+    if (e.type.startsWith('linkage.') || e.type.startsWith('supervision.')) persist();
+  });
+  controlSnapshot = control.snapshot;
   const spoolStatus = () => [publisher.status(), callbackResults.status(), control.spoolStatus(), ratings.status()];
   // The caller's rating after the agent ended the call (the dialplan reads the key; see call-ending.service.ts).
   const rating = new CallerRatingExtension(ratings, ari, systemClock.now, log);
@@ -347,6 +354,7 @@ async function main(): Promise<void> {
   publisher.startRedelivery();
   callbackResults.startRedelivery();
   ratings.startRedelivery();
+  control.startRedelivery();
 
   // The live state from before a restart or takeover, into the engine and registry built empty above.
   const saved = await stateStore.load();
@@ -354,6 +362,7 @@ async function main(): Promise<void> {
     acd.load(saved.acd);
     calls.restore(saved.calls);
     callbacks.restore(saved.callbacks);
+    control.restore(saved.control);
     log.info({ waiting: acd.waitingCount(), calls: saved.calls.sessions.length, savedAt: saved.savedAt }, 'restored gateway state; reconciling with Asterisk before routing');
   }
 

@@ -78,6 +78,12 @@ export class FakeTelephony implements TelephonyPort {
     await this.record('listAppChannels');
     return this.channels;
   }
+  /** Channels that exist but are in no application (legs still ringing); listChannelIds() adds them to `channels`. */
+  outsideApp: string[] = [];
+  async listChannelIds(): Promise<string[]> {
+    await this.record('listChannelIds');
+    return [...this.channels.map((c) => c.id), ...this.outsideApp];
+  }
   async listBridges(): Promise<Array<{ id: string; channels: string[] }>> {
     await this.record('listBridges');
     return this.bridges;

@@ -20,6 +20,11 @@ export interface StasisExtension {
   /** Returns true when the digit was consumed and must not reach the queue logic. */
   dtmf?(channelId: string, digit: string): boolean;
   playbackFinished?(playbackId: string): void;
+  /**
+   * After each (re)connection, once the calls are reconciled: state carried over a restart or takeover is checked
+   * against Asterisk (channels that ended while no gateway listened).
+   */
+  reconcile?(): Promise<void>;
 }
 
 /** A feature that hears how the recordings it started ended (RecordingService). */
@@ -100,7 +105,10 @@ export class CallStasisHandler implements TelephonyEvents {
     if (up) {
       if (this.wasUp) this.log.info({}, 'ARI reconnected; reconciling calls');
       this.wasUp = true;
-      this.guard('reconcile', undefined, () => this.calls.reconcile());
+      this.guard('reconcile', undefined, async () => {
+        await this.calls.reconcile();
+        for (const e of this.extensions) if (e.reconcile) this.guard('reconcile', undefined, () => e.reconcile?.());
+      });
     }
   }
 

@@ -9,14 +9,20 @@ import type { RecordQueue } from '../records/durable.publisher.js';
 import type { RouteRegistry } from '../http/route.registry.js';
 import { registerCallControlRoutes, type RecordingLookup } from './call-control.routes.js';
 import { CallControlService } from './call-control.service.js';
-import { LinkageService } from './linkage.service.js';
+import { LinkageService, type LinkageSnapshot } from './linkage.service.js';
 import { LinkagePublisher } from './linkage.publisher.js';
 import { spoolLimitsFromConfig } from '../records/durable.publisher.js';
 import { PartnerDirectory } from './partner.directory.js';
 import { RecordingService } from './recording.service.js';
-import { SUPERVISOR_RING_TIMEOUT_S, SupervisionService } from './supervision.service.js';
+import { SUPERVISOR_RING_TIMEOUT_S, SupervisionService, type SupervisionSnapshot } from './supervision.service.js';
 import type { ControlledCalls, TrunkStatusSource } from './control.ports.js';
 import type { OutsideDialGuard } from './outside-dial.guard.js';
+
+/** Call control's state in the gateway's saved state: what a gateway taking over needs to end it properly. */
+export interface ControlSnapshot {
+  linkages?: LinkageSnapshot;
+  supervision?: SupervisionSnapshot;
+}
 
 /** What call control needs from the gateway's wiring. */
 export interface CallControlWiringDeps {
@@ -55,7 +61,6 @@ export function createCallControl(d: CallControlWiringDeps) {
   const partners = PartnerDirectory.load(config.CTI_PARTNERS_FILE, config.CTI_PARTNER_RING_TIMEOUT_S);
   // The same spool bound, alert share and memory hold as the call records (config CTI_SPOOL_*).
   const linkagePublisher = new LinkagePublisher(d.linkageQueue, config.CTI_SPOOL_DIR, log, 2_000, { limits: spoolLimitsFromConfig(config) });
-  linkagePublisher.startRedelivery();
   const linkages = new LinkageService(telephony, calls, partners, d.trunks, linkagePublisher, bus, systemClock, log, { presentedNumber: '12345', transferPrefix: config.CTI_TRANSFER_PREFIX, externalRingTimeoutS: config.CTI_PARTNER_RING_TIMEOUT_S });
   const control = new CallControlService(telephony, calls, d.acd, bus, systemClock, log, { ringTimeoutSeconds: config.CTI_RING_TIMEOUT_S });
   const recordings = new RecordingService(telephony, calls, systemClock, log, { enabled: config.CTI_RECORD_CALLS, directory: config.CTI_RECORDINGS_DIR, utcOffsetMinutes: BEIJING_OFFSET_MS / 60_000 }, bus);
@@ -66,6 +71,15 @@ export function createCallControl(d: CallControlWiringDeps) {
   const extensions: StasisExtension[] = [control, linkages, supervision];
   return {
     extensions,
+    /** Linkages and supervision sessions in progress, saved with the gateway's state (docs/domain.md §20). */
+    snapshot: (): ControlSnapshot => ({ linkages: linkages.snapshot(), supervision: supervision.snapshot() }),
+    /** Carries them on after a restart or takeover; the extensions' reconcile() checks them against Asterisk. */
+    restore(s: ControlSnapshot | undefined): void {
+      linkages.restore(s?.linkages);
+      supervision.restore(s?.supervision);
+    },
+    /** The active gateway's duty: linkage records a crash left in the spool go to the worker. */
+    startRedelivery: () => linkagePublisher.startRedelivery(),
     /** Hears how call recordings ended (ARI RecordingFinished / RecordingFailed). */
     recordings,
     feature: (routes: RouteRegistry) =>

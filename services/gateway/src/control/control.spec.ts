@@ -48,6 +48,45 @@ function linkageFixture(trunks: Record<string, { status: 'up' | 'down' | 'unknow
 }
 
 describe('LinkageService', () => {
+  it('carries a linkage over a takeover: the new gateway’s service hands off, and the record is written once with the saved times', async () => {
+    const old = linkageFixture();
+    const l = await old.service.begin('a01', { partner: '110', mode: 'transfer' });
+    await old.service.start({ id: l.legId, name: 'PJSIP/trunk-primary-1', state: 'Up', callerNumber: '', args: ['linkage', l.id], exten: '', createdAt: 0 });
+    const saved = JSON.parse(JSON.stringify(old.service.snapshot())) as ReturnType<typeof old.service.snapshot>;
+    const f = linkageFixture();
+    f.clock.advance(3_000);
+    f.service.restore(saved);
+    f.telephony.channels = [{ id: 'C1', name: 'PJSIP/trunk-primary-0', state: 'Up', callerNumber: '', args: [], exten: '', createdAt: 0 }];
+    f.telephony.outsideApp = [l.legId, 'C1-leg1'];
+    await f.service.reconcile();
+    expect(f.service.list().map((x) => [x.id, x.phase])).toEqual([[l.id, 'connected']]);
+    await f.service.handOff('a01');
+    f.service.channelGone('C1');
+    expect(f.records).toEqual([expect.objectContaining({ id: l.id, partner: '110', result: 'answered', dialledAt: 10_000, answeredAt: 10_000, agentLeftAt: 13_000, endedAt: 13_000 })]);
+    expect(old.records).toEqual([]);
+    // A linkage started after the restore gets an id of its own.
+    expect(f.service.snapshot().seq).toBeGreaterThanOrEqual(saved.seq);
+  });
+
+  it('ends a restored linkage whose partner leg stopped ringing, or whose caller left, while no gateway listened', async () => {
+    const old = linkageFixture();
+    const l = await old.service.begin('a01', { partner: '119', mode: 'three_way' });
+    const saved = old.service.snapshot();
+    const ringing = linkageFixture();
+    ringing.service.restore(saved);
+    ringing.telephony.channels = [{ id: 'C1', name: 'PJSIP/trunk-primary-0', state: 'Up', callerNumber: '', args: [], exten: '', createdAt: 0 }];
+    await ringing.service.reconcile();
+    // Gone without a cause: not a trunk failure, so not answered (the agent may try again).
+    expect(ringing.records).toEqual([expect.objectContaining({ id: l.id, result: 'no_answer' })]);
+    expect(ringing.events.map((e) => e.type)).toContain('linkage.failed');
+    const callerLeft = linkageFixture();
+    callerLeft.service.restore(saved);
+    callerLeft.telephony.outsideApp = [l.legId];
+    await callerLeft.service.reconcile();
+    expect(callerLeft.records).toEqual([expect.objectContaining({ id: l.id, result: 'cancelled' })]);
+    expect(callerLeft.telephony.argsOf('hangup')).toContainEqual([l.legId]);
+  });
+
   it('dials the partner over the primary trunk while the caller stays bridged with the agent', async () => {
     const f = linkageFixture();
     const l = await f.service.begin('a01', { partner: '110', mode: 'transfer' });
@@ -245,5 +284,42 @@ describe('SupervisionService', () => {
     expect(telephony.argsOf('hangup')).toContainEqual([first]);
     sv.stop(s.id);
     expect(sv.list()).toEqual([]);
+  });
+
+  it('carries a barge over a takeover: the new gateway’s service stops it and hangs up the supervisor’s seat and the snoop', async () => {
+    const first = new FakeTelephony();
+    const old = new SupervisionService(first, fakeCalls(), { publish: () => undefined }, new ManualClock(0), silentLogger(), { ringTimeoutSeconds: 15 });
+    const s = await old.begin({ agentId: 'a01', supervisor: 'lead', seat: 'seat-27', mode: 'barge' });
+    await old.start({ id: s.seatLeg, name: 'PJSIP/seat-27-1', state: 'Up', callerNumber: '', args: ['sv-seat', s.id], exten: '', createdAt: 0 });
+    const saved = JSON.parse(JSON.stringify(old.snapshot())) as ReturnType<typeof old.snapshot>;
+    const telephony = new FakeTelephony();
+    const events: GatewayEvent[] = [];
+    const sv = new SupervisionService(telephony, fakeCalls(), { publish: (e) => void events.push(e) }, new ManualClock(5_000), silentLogger(), { ringTimeoutSeconds: 15 });
+    sv.restore(saved);
+    telephony.outsideApp = ['C1-leg1', s.seatLeg, s.snoopId as string];
+    await sv.reconcile();
+    expect(sv.get(s.id)).toMatchObject({ mode: 'barge', phase: 'active', snoopId: s.snoopId });
+    sv.stop(s.id);
+    expect(telephony.argsOf('hangup')).toEqual([[s.seatLeg], [s.snoopId]]);
+    expect(telephony.argsOf('destroyBridge')).toEqual([[s.bridgeId]]);
+    expect(events.map((e) => e.type)).toEqual(['supervision.ended']);
+    // Its channels are known by the restored service: the seat hanging up later is no news.
+    sv.channelGone(s.seatLeg);
+    expect(events).toHaveLength(1);
+  });
+
+  it('ends a restored session whose agent’s call ended while no gateway listened', async () => {
+    const first = new FakeTelephony();
+    const old = new SupervisionService(first, fakeCalls(), { publish: () => undefined }, new ManualClock(0), silentLogger(), { ringTimeoutSeconds: 15 });
+    const s = await old.begin({ agentId: 'a01', supervisor: 'lead', seat: 'seat-27', mode: 'monitor' });
+    const telephony = new FakeTelephony();
+    const events: GatewayEvent[] = [];
+    const sv = new SupervisionService(telephony, fakeCalls(), { publish: (e) => void events.push(e) }, new ManualClock(0), silentLogger(), { ringTimeoutSeconds: 15 });
+    sv.restore(old.snapshot());
+    telephony.outsideApp = [s.seatLeg];
+    await sv.reconcile();
+    expect(sv.list()).toEqual([]);
+    expect(events).toEqual([expect.objectContaining({ type: 'supervision.ended', reason: 'call_ended' })]);
+    expect(telephony.argsOf('hangup')).toEqual([[s.seatLeg]]);
   });
 });

@@ -35,6 +35,12 @@ export interface Linkage {
   line: PartnerDirectoryEntry;
 }
 
+/** The linkages in progress as saved with the gateway's state. */
+export interface LinkageSnapshot {
+  seq: number;
+  linkages: Linkage[];
+}
+
 /** Settings of linkages. */
 export interface LinkageSettings {
   /** Number presented to the partner (the hotline). */
@@ -78,6 +84,35 @@ export class LinkageService implements StasisExtension {
   /** Linkages in progress. */
   list(): Linkage[] {
     return [...this.byCall.values()];
+  }
+
+  /** The linkages in progress, for the gateway's saved state (a standby taking over carries them on). */
+  snapshot(): LinkageSnapshot {
+    return { seq: this.seq, linkages: this.list().map((l) => ({ ...l, trunksTried: [...l.trunksTried] })) };
+  }
+
+  /** Carries on the linkages a gateway before this one saved; reconcile() then checks them against Asterisk. */
+  restore(s: LinkageSnapshot | undefined): void {
+    if (!s) return;
+    this.seq = Math.max(this.seq, s.seq);
+    for (const l of s.linkages) {
+      const linkage = { ...l, trunksTried: [...l.trunksTried] };
+      this.byCall.set(linkage.callId, linkage);
+      if (linkage.legId) this.byLeg.set(linkage.legId, linkage);
+    }
+  }
+
+  /**
+   * After a restart or takeover: what ended while no gateway listened ends now — the call gone ends the linkage, a
+   * ringing partner leg gone counts as not answered, an answered one gone ends it (each linkage writes its record).
+   */
+  async reconcile(): Promise<void> {
+    if (!this.byCall.size) return;
+    const present = new Set(await this.telephony.listChannelIds());
+    for (const l of this.list()) {
+      if (!present.has(l.callId)) this.finish(l, l.phase === 'ringing' ? 'cancelled' : 'answered');
+      else if (l.legId && !present.has(l.legId)) this.channelGone(l.legId);
+    }
   }
 
   /** The linkage of a call, if one is in progress. */

@@ -35,6 +35,12 @@ export interface SupervisionSession {
   startedAt: number;
 }
 
+/** The supervision sessions in progress as saved with the gateway's state. */
+export interface SupervisionSnapshot {
+  seq: number;
+  sessions: SupervisionSession[];
+}
+
 /** Settings of supervision. */
 export interface SupervisionSettings {
   /** How long the supervisor's seat rings before the session ends unanswered. */
@@ -67,6 +73,37 @@ export class SupervisionService implements StasisExtension {
   /** Sessions in progress. */
   list(): SupervisionSession[] {
     return [...this.sessions.values()];
+  }
+
+  /** The sessions in progress, for the gateway's saved state (a standby taking over can still stop them). */
+  snapshot(): SupervisionSnapshot {
+    return { seq: this.seq, sessions: this.list().map((s) => ({ ...s })) };
+  }
+
+  /** Carries on the sessions a gateway before this one saved; reconcile() then checks them against Asterisk. */
+  restore(snap: SupervisionSnapshot | undefined): void {
+    if (!snap) return;
+    this.seq = Math.max(this.seq, snap.seq);
+    for (const s of snap.sessions) {
+      const session = { ...s };
+      this.sessions.set(session.id, session);
+      this.byChannel.set(session.seatLeg, session.id);
+      if (session.snoopId) this.byChannel.set(session.snoopId, session.id);
+    }
+  }
+
+  /** After a restart or takeover: a session whose agent, seat or snoop channel ended while no gateway listened ends now. */
+  async reconcile(): Promise<void> {
+    if (!this.sessions.size) return;
+    const present = new Set(await this.telephony.listChannelIds());
+    for (const s of this.list()) {
+      for (const ch of [s.agentLeg, s.seatLeg, ...(s.phase === 'active' && s.snoopId ? [s.snoopId] : [])]) {
+        if (!present.has(ch)) {
+          this.channelGone(ch);
+          break;
+        }
+      }
+    }
   }
 
   /** The session; CTI_ERR_NOT_FOUND when it ended. */

@@ -2,6 +2,7 @@ import type { AcdSnapshot, AgentSnapshot, CallSnapshot } from '@cti/domain';
 import type { CallSession } from '../call/call-session.js';
 import type { CallRegistrySnapshot } from '../call/call.registry.js';
 import type { CallbackJob } from '../callback/outbound-callback.service.js';
+import type { ControlSnapshot } from '../control/call-control.feature.js';
 import type { Logger } from '../logger.js';
 
 /** Everything a restarted gateway needs to carry on: queue order, agent states, reservations, live calls. */
@@ -11,6 +12,8 @@ export interface GatewayState {
   acd: AcdSnapshot;
   calls: CallRegistrySnapshot;
   callbacks: CallbackJob[];
+  /** Linkages and supervision sessions in progress (absent in a state saved before they were). */
+  control?: ControlSnapshot;
 }
 
 /**
