@@ -93,6 +93,8 @@ export class CallRouting {
       this.registry.addLeg(legId, s.callId);
       this.wait.stopForRinging(s);
       this.notifier.publish({ type: 'call.offered', at: this.clock.now(), callId: s.callId, agentId: a.agentId, seat: a.seat, caller: maskPhone(s.callerNumber), language: s.language, languageRemembered: s.languageRemembered === true, line: s.did });
+      // One line per offer: the trace of who was rung for whom (and what `npm run bench:failover` times a takeover by).
+      this.log.info({ callId: s.callId, agentId: a.agentId, seat: a.seat, offer: s.offers }, 'call offered');
       this.telephony
         .ringSeat({ legId, callId: s.callId, seat: a.seat, callerNumber: s.callerNumber, timeoutSeconds: this.options.ringTimeoutSeconds })
         .catch((err: Error) => {
