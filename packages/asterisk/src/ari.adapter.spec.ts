@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { ARI_EVENT_HANDLERS, AriTelephony, DEFAULT_ARI_EVENT_TYPES, dispatchAriEvent, type AdapterLogger, type AriApplicationEvents } from './ari.adapter.js';
 import type { TelephonyEvents } from './telephony.port.js';
@@ -171,5 +172,31 @@ describe('ARI application events and the request guard', () => {
     expect(asked).toBe(0);
     expect(warnings).toEqual(['ARI not described ahead; it will be when the gateway starts']);
     expect(ari.isUp()).toBe(false);
+  });
+
+  it('uses a bridge an earlier gateway made for the same call instead of failing on 409, and still fails on other refusals', async () => {
+    const requests: string[] = [];
+    const server = createServer((req, res) => {
+      requests.push(`${req.method} ${req.url?.split('?')[0]}`);
+      const exists = req.method === 'POST' && req.url?.startsWith('/ari/bridges/bridge-C1?');
+      const refused = req.method === 'POST' && req.url?.startsWith('/ari/bridges/bridge-C2?');
+      res.statusCode = exists ? 409 : refused ? 500 : 204;
+      res.end(exists ? JSON.stringify({ message: "Bridge with id 'bridge-C1' already exists" }) : '');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const log = quiet();
+      const infos: string[] = [];
+      log.info = (_o, m) => void infos.push(String(m));
+      const ari = new AriTelephony({ url: `http://127.0.0.1:${port}`, user: 'u', password: 'p', apps: ['cti'] }, log);
+      await ari.bridge('bridge-C1', ['C1', 'C1-leg1']);
+      expect(requests).toEqual(['POST /ari/bridges/bridge-C1', 'POST /ari/bridges/bridge-C1/addChannel']);
+      expect(infos).toEqual(['bridge already there (made by an earlier gateway for the same call); using it']);
+      await expect(ari.createBridge('bridge-C2')).rejects.toThrow(/^500/);
+      await ari.stop();
+    } finally {
+      server.close();
+    }
   });
 });

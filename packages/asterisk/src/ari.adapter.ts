@@ -1,5 +1,5 @@
 import ari from 'ari-client';
-import { AriRest, seg, type AriQuery } from './ari.rest.js';
+import { AriRest, AriRestError, seg, type AriQuery } from './ari.rest.js';
 import { LEG_VARS, type ChannelInfo, type DialOptions, type SnoopOptions, type TelephonyEvents, type TelephonyPort } from './telephony.port.js';
 import { DEFAULT_ARI_EVENT_TYPES, dispatchAriEvent, toChannelInfo, type AriApplicationEvents, type AriEventType } from './ari.events.js';
 
@@ -343,8 +343,18 @@ export class AriTelephony implements TelephonyPort {
     );
   }
 
+  /**
+   * Creates the bridge, or finds it already there: bridge ids are the gateway's own and fixed per call
+   * (`bridge-<callId>`), so an existing one was made for this very call by a gateway before this one (one killed after
+   * preparing a caller's bridge, whose caller the next adopted: its connect met 409 and sent the caller to the fallback).
+   */
   async createBridge(bridgeId: string): Promise<void> {
-    await this.post(`/bridges/${seg(bridgeId)}`, { type: 'mixing', name: bridgeId });
+    try {
+      await this.post(`/bridges/${seg(bridgeId)}`, { type: 'mixing', name: bridgeId });
+    } catch (err) {
+      if (!(err instanceof AriRestError && err.status === 409)) throw err;
+      this.log.info({ bridgeId }, 'bridge already there (made by an earlier gateway for the same call); using it');
+    }
   }
 
   async bridge(bridgeId: string, channelIds: string[]): Promise<void> {
