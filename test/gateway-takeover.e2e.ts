@@ -6,13 +6,14 @@
 // usual gateway back (the pid-file gateway on CTI_HTTP_PORT, active) before it ends.
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { placeCalls } from './support/sipp.js';
 import { useCallStack } from './support/call-stack.fixture.js';
 import { alive, startProcess, stopProcess, waitFor } from './support/processes.js';
 import { awaitHealthy, pidFile, startGateway } from './support/gateway.control.js';
 import { api, ari } from './support/api.js';
 import { expectStackClean } from './support/clean-stack.js';
+import { gatewayHealth, gatewayLogLines, sizeOf } from './support/gateway-log.js';
 
 const ctx = inject('e2e');
 const stack = useCallStack(ctx);
@@ -37,35 +38,8 @@ interface Health {
   body: { role?: string; epoch?: number; routing?: string; standbyWatching?: boolean; leader?: { epoch: number } | null };
 }
 
-async function health(url: string): Promise<Health | undefined> {
-  try {
-    const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
-    return { status: res.status, body: await res.json() };
-  } catch {
-    return undefined;
-  }
-}
-
-type LogLine = { msg?: string; pid?: number; time?: number; [k: string]: unknown };
-function logLines(file: string, fromOffset = 0): LogLine[] {
-  return readFileSync(file, 'utf8')
-    .slice(fromOffset)
-    .split('\n')
-    .flatMap((l) => {
-      try {
-        return [JSON.parse(l) as LogLine];
-      } catch {
-        return []; // not one of the gateway's JSON lines
-      }
-    });
-}
-const sizeOf = (file: string) => {
-  try {
-    return statSync(file).size;
-  } catch {
-    return 0;
-  }
-};
+const health = (url: string) => gatewayHealth(url) as Promise<Health | undefined>;
+const logLines = gatewayLogLines;
 
 const mainPid = () => Number(readFileSync(pidFile(ctx.root, ctx.runId), 'utf8'));
 

@@ -27,7 +27,7 @@
  * The load average before and after is printed; a run whose load exceeded the cores is marked invalid.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
@@ -36,6 +36,7 @@ import setup from '../../test/support/global-setup.js';
 import type { E2eContext } from '../../test/support/e2e.env.js';
 import { api, awaitSeatsAnswering } from '../../test/support/api.js';
 import { pidFile } from '../../test/support/gateway.control.js';
+import { gatewayHealth, gatewayLogLines, sizeOf } from '../../test/support/gateway-log.js';
 import { alive, startProcess, stopProcess, waitFor } from '../../test/support/processes.js';
 import { placeCalls, startSeats } from '../../test/support/sipp.js';
 import { sippCount } from './measure.js';
@@ -55,37 +56,8 @@ interface Gateway {
   url: string;
   log: string;
 }
-type LogLine = { msg?: string; time?: number; pid?: number; [k: string]: unknown };
-
-const sizeOf = (file: string) => {
-  try {
-    return statSync(file).size;
-  } catch {
-    return 0;
-  }
-};
-
-function logLines(file: string, fromOffset: number): LogLine[] {
-  return readFileSync(file, 'utf8')
-    .slice(fromOffset)
-    .split('\n')
-    .flatMap((l) => {
-      try {
-        return [JSON.parse(l) as LogLine];
-      } catch {
-        return [];
-      }
-    });
-}
-
-async function health(url: string): Promise<{ status: number; body: any } | undefined> {
-  try {
-    const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
-    return { status: res.status, body: await res.json() };
-  } catch {
-    return undefined;
-  }
-}
+const logLines = gatewayLogLines;
+const health = gatewayHealth;
 
 /** The time (epoch ms) of the first line of `file` after `offset` with message `msg`, once there is one. */
 async function firstLogTime(file: string, offset: number, msg: string, pid: number): Promise<number> {
