@@ -135,4 +135,19 @@ describe('a citizen call end to end', () => {
     const row = (await db.query(`SELECT trunk, outcome, seat FROM "${ctx.runId}".calls WHERE via_fallback AND arrived_at >= $1`, [new Date(t0.getTime() - 1000)])).rows[0];
     expect(row).toMatchObject({ trunk: 'backup', outcome: 'answered', seat: expect.stringMatching(/^seat-\d\d$/) });
   });
+
+  it('records a caller who hangs up during the fallback queue’s greeting, before reaching the queue, as abandoned', async () => {
+    const callerPrefix = `137${String(Math.floor(Math.random() * 1e5)).padStart(5, '0')}`;
+    await stopGatewayByPidFile(pidFile(ctx.root, ctx.runId));
+    try {
+      // Answered by the fallback (200 OK), gone half a second later: within the greeting, before Queue().
+      const run = await placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_BACKUP as string, count: 1, holdMs: 500, mediaPort: ctx.mediaBase, callerPrefix });
+      expect(run.successful, run.output.slice(-1500)).toBe(1);
+    } finally {
+      await restartGateway(ctx.root, ctx.env, ctx.apiUrl);
+    }
+    const rowOf = async () => (await db.query(`SELECT trunk, outcome, via_fallback, seat, answered_at FROM "${ctx.runId}".calls WHERE caller_number LIKE $1`, [`${callerPrefix}%`])).rows;
+    await waitFor('the abandoned fallback call recorded', async () => (await rowOf()).length === 1, 20_000);
+    expect((await rowOf())[0]).toMatchObject({ trunk: 'backup', outcome: 'abandoned', via_fallback: true, seat: null, answered_at: null });
+  });
 });

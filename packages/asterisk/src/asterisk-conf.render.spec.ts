@@ -106,6 +106,11 @@ describe('renderAsteriskConf with the real templates', () => {
     expect(ext).toContain('Stasis(cti12345-${RAND(0,3)},inbound,${CTI_TRUNK},${EXTEN})');
     expect(ariAppNames(loadConfig({}))).toEqual(['cti12345-0', 'cti12345-1', 'cti12345-2', 'cti12345-3']);
     expect(ext).toMatch(/\[cti-fallback\][\s\S]*Queue\(cti-fallback/);
+    // The caller is in queue_log from the fallback's first step; a hang-up before Queue() logs ABANDON (h extension).
+    const fallback = ext.slice(ext.indexOf('[cti-fallback]'), ext.indexOf('[cti-rating]'));
+    expect(fallback.indexOf('QueueLog(cti-fallback,${UNIQUEID},NONE,ENTERQUEUE,${CTI_TRUNK}:${EXTEN}|${CALLERID(num)}|1)')).toBeLessThan(fallback.indexOf('Playback('));
+    expect(fallback.indexOf('Set(CTI_FALLBACK_QUEUED=1)')).toBeLessThan(fallback.indexOf('Queue(cti-fallback'));
+    expect(fallback).toMatch(/exten => h,1,GotoIf\(\$\["\$\{CTI_FALLBACK_QUEUED\}" = "1"\]\?done\)\n same => n,QueueLog\(cti-fallback,\$\{UNIQUEID\},NONE,ABANDON,1\|1\|0\)/);
     expect(out['queues.conf']).toContain('member => PJSIP/seat-27');
   });
 

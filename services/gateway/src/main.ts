@@ -396,7 +396,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'gateway stopping');
-    heartbeat.stop(); // new callers go to the fallback queue once the last beat is stale
+    // Alone, new callers go straight to the fallback queue from now on; with a standby watching they keep retrying
+    // Stasis() (CTI_STASIS_RETRY_MS) until it takes over after the lease is released below.
+    if (leadership.standbyWatching()) heartbeat.stop();
+    else await heartbeat.retire();
     stopWatchdog();
     clearInterval(ticker);
     clearInterval(missedCallPoller);

@@ -37,6 +37,21 @@ describe('DialplanHeartbeat', () => {
     expect(set).toEqual(['5']);
   });
 
+  it('retires by stopping and setting the heartbeat to 0, so new callers skip Stasis() at once; a failure is only logged', async () => {
+    const set: string[] = [];
+    const hb = new DialplanHeartbeat({ setGlobalVar: async (_n, v) => void set.push(v) }, () => true, () => 7_000, log());
+    hb.start();
+    await settle();
+    await hb.retire();
+    vi.advanceTimersByTime(5_000);
+    await settle();
+    expect(set).toEqual(['7', '0']);
+    const l = log();
+    const failing = new DialplanHeartbeat({ setGlobalVar: async () => Promise.reject(new Error('ARI away')) }, () => true, () => 7_000, l);
+    await failing.retire();
+    expect(l.warn).toHaveBeenCalledTimes(1);
+  });
+
   it('logs a failing beat once, not every second, and says when it works again', async () => {
     let fail = true;
     const l = log();

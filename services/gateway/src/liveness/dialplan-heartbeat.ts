@@ -43,6 +43,20 @@ export class DialplanHeartbeat {
     this.timer = undefined;
   }
 
+  /**
+   * Stops beating and sets the heartbeat to 0 (stale at once), for a gateway stopping with no standby behind it: new
+   * callers go straight to the fallback queue instead of retrying Stasis() for a gateway that is not coming back
+   * (with a standby watching, the retry is what carries them over to it). Never throws.
+   */
+  async retire(): Promise<void> {
+    this.stop();
+    try {
+      await this.ari.setGlobalVar(HEARTBEAT_VARIABLE, '0');
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'dialplan heartbeat not cleared; new callers go to the fallback queue once it is stale');
+    }
+  }
+
   /** One beat now (also right after ARI connects, so new callers reach Stasis at once); never throws. */
   async beat(): Promise<void> {
     if (!this.serving() || this.inFlight) return;

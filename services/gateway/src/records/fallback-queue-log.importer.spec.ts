@@ -35,6 +35,17 @@ describe('fallback calls from queue_log', () => {
     expect(r?.answeredAt).toBeUndefined();
   });
 
+  it('records a caller who hung up during the fallback’s greeting (the dialplan logged ENTERQUEUE and ABANDON itself), and one who then waited in Queue() from their first entry', () => {
+    // extensions.conf [cti-fallback]: QueueLog(ENTERQUEUE) on entry, QueueLog(ABANDON) in h before Queue() was reached.
+    const greetingOnly = ['1795821300|1795821299.4|cti-fallback|NONE|ENTERQUEUE|backup:12345|139171|1', '1795821302|1795821299.4|cti-fallback|NONE|ABANDON|1|1|0'];
+    expect(fallbackCallRecord(greetingOnly.map((l) => parseQueueLogLine(l)!), () => undefined)).toMatchObject({
+      linkedId: '1795821299.4', trunk: 'backup', callerNumber: '139171', arrivedAt: 1795821300000, endedAt: 1795821302000, outcome: 'abandoned', offers: 0, viaFallback: true,
+    });
+    // The dialplan's entry, then app_queue's own ENTERQUEUE after the greeting: the call counts from the first.
+    const both = ['1795821300|1795821299.5|cti-fallback|NONE|ENTERQUEUE|primary:12345|139172|1', ...ANSWERED.map((l) => l.replace('1795821273.0', '1795821299.5'))];
+    expect(fallbackCallRecord(both.map((l) => parseQueueLogLine(l)!), () => 'a27')).toMatchObject({ arrivedAt: 1795821300000, outcome: 'answered', trunk: 'primary' });
+  });
+
   it('imports each finished call once, keeps callers still queued for later, and only reads what was appended', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'qlog-'));
     const file = join(dir, 'queue_log');
