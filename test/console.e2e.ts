@@ -252,8 +252,11 @@ describe('the supervisor console', () => {
     await page.click('[data-test=phone-release]');
     await page.locator('[data-test=phone-status]', { hasText: '监听话机未启用' }).waitFor();
     await waitFor('console phone released', async () => (await api(ctx, 'GET', '/api/v1/supervisor/phones')).body.items.length === 0, STEP_BOUND_MS);
-    const taken = await db.selectFrom('audit_log').select('action').where('action', 'like', 'supervisor.phone_%').where('actor_id', '=', user.lead).orderBy('id').execute();
-    expect(taken.map((r) => r.action)).toEqual(['supervisor.phone_take', 'supervisor.phone_release']);
+    // The gateway frees the seat, then writes the audit entry: the list can show the seat free before the entry is
+    // stored (L48, a loaded host). Waited for, then checked exactly.
+    const phoneAudit = async () => (await db.selectFrom('audit_log').select('action').where('action', 'like', 'supervisor.phone_%').where('actor_id', '=', user.lead).orderBy('id').execute()).map((r) => r.action);
+    await waitFor('the release audited', async () => (await phoneAudit()).includes('supervisor.phone_release'), STEP_BOUND_MS);
+    expect(await phoneAudit()).toEqual(['supervisor.phone_take', 'supervisor.phone_release']);
     await page.click('[data-test=sign-out]');
     await page.locator('[data-test=sign-in]').waitFor();
     expect(pageErrors).toEqual([]);
