@@ -39,7 +39,6 @@ interface Health {
 }
 
 const health = (url: string) => gatewayHealth(url) as Promise<Health | undefined>;
-const logLines = gatewayLogLines;
 
 const mainPid = () => Number(readFileSync(pidFile(ctx.root, ctx.runId), 'utf8'));
 
@@ -100,7 +99,7 @@ describe('one active gateway among two processes', () => {
       }, 60_000, 50);
       const routingAfterMs = Date.now() - killedAt;
       expect(await activeEpoch(secondUrl)).toBe(epoch + 1);
-      const tookOver = logLines(secondLog, offset).filter((l) => l.msg === 'gateway took over');
+      const tookOver = gatewayLogLines(secondLog, offset).filter((l) => l.msg === 'gateway took over');
       expect(tookOver).toHaveLength(1);
       expect(tookOver[0]).toMatchObject({ epoch: epoch + 1, detected: 'heartbeat' });
 
@@ -158,7 +157,7 @@ describe('one active gateway among two processes', () => {
       const rows = await callRows(p);
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({ outcome: 'answered', offers: 1, via_fallback: false });
-      expect(logLines(secondLog).filter((l) => l.msg === 'gateway took over').at(-1)).toMatchObject({ epoch: epoch + 1, detected: 'heartbeat' });
+      expect(gatewayLogLines(secondLog).filter((l) => l.msg === 'gateway took over').at(-1)).toMatchObject({ epoch: epoch + 1, detected: 'heartbeat' });
     } finally {
       if (frozen) process.kill(standbyPid(), 'SIGCONT');
       await restoreUsualGateway();
@@ -181,7 +180,7 @@ describe('one active gateway among two processes', () => {
         return h?.status === 200 && h.body.role === 'active' && h.body.routing === 'on';
       }, 60_000, 100);
       expect(await activeEpoch(secondUrl)).toBe(epoch + 1);
-      expect(logLines(secondLog).filter((l) => l.msg === 'gateway took over').at(-1)).toMatchObject({ epoch: epoch + 1, detected: 'lease-expired' });
+      expect(gatewayLogLines(secondLog).filter((l) => l.msg === 'gateway took over').at(-1)).toMatchObject({ epoch: epoch + 1, detected: 'lease-expired' });
       const answered = await run;
       expect(answered.successful, answered.output.slice(-1500)).toBe(1);
 
@@ -189,7 +188,7 @@ describe('one active gateway among two processes', () => {
       resumedAt = Date.now();
       await waitFor('the resumed gateway ended itself', () => !alive(frozenPid), 30_000, 100);
       // The last thing it did was to see it lost the lease: nothing after it (no offer, no ARI request).
-      const lastWords = logLines(mainLog).filter((l) => l.pid === frozenPid && (l.time ?? 0) >= resumedAt - 1_000).at(-1);
+      const lastWords = gatewayLogLines(mainLog).filter((l) => l.pid === frozenPid && (l.time ?? 0) >= resumedAt - 1_000).at(-1);
       expect(lastWords).toMatchObject({ msg: 'gateway lost leadership', epoch });
       expect(String(lastWords?.reason)).toMatch(/lease not renewed in time|ARI application .* replaced|renewal refused|fenced state write refused/);
 

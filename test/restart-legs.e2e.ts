@@ -62,12 +62,25 @@ async function callToA01(mediaOffset: number): Promise<{ run: Promise<CallerRun>
   return { run, callId: await callIdOfAgent(ctx, 'a01', asA01) };
 }
 
-async function threeWayWith119(callId: string, partner: TrunkPhone): Promise<void> {
+/** a01 links the call with a partner line (a three-way 119 call unless told otherwise); returns the linkage started. */
+async function linkWith(callId: string, partner: TrunkPhone, o: { line: string; mode: 'three_way' | 'transfer' } = { line: '119', mode: 'three_way' }): Promise<{ id: string }> {
   // Asterisk places no call to a trunk whose qualify says unreachable: wait until the partner has answered one.
   await trunkAnswering(ctx, partner, 'trunk-primary');
-  const started = await asA01('POST', '/api/v1/agents/a01/call/linkage', { partner: '119', mode: 'three_way' });
+  const started = await asA01('POST', '/api/v1/agents/a01/call/linkage', { partner: o.line, mode: o.mode });
   expect(started.status, JSON.stringify(started.body)).toBe(200);
   await waitFor('partner in the call', async () => (await ari('GET', `/bridges/bridge-${callId}`))?.channels.length === 3, 20_000);
+  return started.body;
+}
+
+/** The supervisor supervises a01's call from seat-27 in `mode`; returns the session once its seat and snoop are up. */
+async function superviseA01(mode: 'monitor' | 'barge'): Promise<{ id: string }> {
+  const started = await api(ctx, 'POST', '/api/v1/supervision', { agentId: 'a01', mode, seat: 'seat-27' });
+  expect(started.status, JSON.stringify(started.body)).toBe(200);
+  await waitFor('snoop and supervisor seat up', async () => {
+    const names = (await channels()).map((c) => c.name);
+    return names.some((n) => n.startsWith('Snoop/')) && names.some((n) => n.startsWith('PJSIP/seat-27-'));
+  }, 20_000);
+  return started.body;
 }
 
 const killGateway = () => stopGatewayByPidFile(pidFile(ctx.root, ctx.runId), 'SIGKILL');
@@ -121,7 +134,7 @@ describe('a gateway restart and the legs it placed', () => {
     const partner = startTrunkPhone(ctx, 'trunk-primary', 'seat');
     try {
       const { run, callId } = await callToA01(380);
-      await threeWayWith119(callId, partner);
+      await linkWith(callId, partner);
       const partnerLeg = (await channels()).find((c) => c.name.startsWith('PJSIP/trunk-primary-'));
       expect(partnerLeg?.inStasis).toBe(true);
 
@@ -158,13 +171,8 @@ describe('a gateway restart and the legs it placed', () => {
       await setReady(['a01']);
       call = await callToA01(384);
       const { run, callId } = call;
-      await threeWayWith119(callId, partner);
-      const started = await api(ctx, 'POST', '/api/v1/supervision', { agentId: 'a01', mode: 'monitor', seat: 'seat-27' });
-      expect(started.status, JSON.stringify(started.body)).toBe(200);
-      await waitFor('snoop and supervisor seat up', async () => {
-        const names = (await channels()).map((c) => c.name);
-        return names.some((n) => n.startsWith('Snoop/')) && names.some((n) => n.startsWith('PJSIP/seat-27-'));
-      }, 20_000);
+      await linkWith(callId, partner);
+      await superviseA01('monitor');
       const before = await channels();
       // Caller, seat-01, partner, supervisor's seat-27 and the snoop: all in Stasis.
       expect(before.filter((c) => c.inStasis)).toHaveLength(5);
@@ -206,25 +214,17 @@ describe('a gateway restart and the legs it placed', () => {
       await setReady(['a01']);
       call = await callToA01(388);
       const { run, callId } = call;
-      await trunkAnswering(ctx, partner, 'trunk-primary');
-      const linked = await asA01('POST', '/api/v1/agents/a01/call/linkage', { partner: '110', mode: 'transfer' });
-      expect(linked.status, JSON.stringify(linked.body)).toBe(200);
-      await waitFor('partner in the call', async () => (await ari('GET', `/bridges/bridge-${callId}`))?.channels.length === 3, 20_000);
-      const barge = await api(ctx, 'POST', '/api/v1/supervision', { agentId: 'a01', mode: 'barge', seat: 'seat-27' });
-      expect(barge.status, JSON.stringify(barge.body)).toBe(200);
-      await waitFor('barge active', async () => ((await api(ctx, 'GET', '/api/v1/supervision')).body.items as Array<{ id: string; phase: string }>).some((x) => x.id === barge.body.id && x.phase === 'active'), 20_000);
-      await waitFor('snoop and supervisor seat up', async () => {
-        const names = (await channels()).map((c) => c.name);
-        return names.some((n) => n.startsWith('Snoop/')) && names.some((n) => n.startsWith('PJSIP/seat-27-'));
-      }, 20_000);
+      const linked = await linkWith(callId, partner, { line: '110', mode: 'transfer' });
+      const barge = await superviseA01('barge');
+      await waitFor('barge active', async () => ((await api(ctx, 'GET', '/api/v1/supervision')).body.items as Array<{ id: string; phase: string }>).some((x) => x.id === barge.id && x.phase === 'active'), 20_000);
       const before = await channels();
 
       await restartKeepingCall(callId);
       // The new process knows the barge and the linkage it did not start (saved with the gateway's state).
       const sessions = (await api(ctx, 'GET', '/api/v1/supervision')).body.items as Array<{ id: string; mode: string; phase: string }>;
-      expect(sessions).toEqual([expect.objectContaining({ id: barge.body.id, mode: 'barge', phase: 'active' })]);
+      expect(sessions).toEqual([expect.objectContaining({ id: barge.id, mode: 'barge', phase: 'active' })]);
       expect((await channels()).map((c) => c.id).sort()).toEqual(before.map((c) => c.id).sort());
-      const stopped = await api(ctx, 'DELETE', `/api/v1/supervision/${encodeURIComponent(barge.body.id)}`);
+      const stopped = await api(ctx, 'DELETE', `/api/v1/supervision/${encodeURIComponent(barge.id)}`);
       expect(stopped.status, JSON.stringify(stopped.body)).toBe(200);
       await waitFor('supervisor seat and snoop hung up', async () => !(await channels()).some((c) => c.name.startsWith('Snoop/') || c.name.startsWith('PJSIP/seat-27-')), 20_000);
       const handed = await asA01('POST', '/api/v1/agents/a01/call/linkage/hand-off');
@@ -237,7 +237,7 @@ describe('a gateway restart and the legs it placed', () => {
       await waitFor('linkage stored', async () => (await q('SELECT 1 FROM $S.linkages WHERE linked_id = $1', [callId])).length > 0, 30_000);
       const rows = await q('SELECT * FROM $S.linkages WHERE linked_id = $1', [callId]);
       expect(rows).toHaveLength(1);
-      expect(rows[0]).toMatchObject({ id: linked.body.id, partner: '110', mode: 'transfer', result: 'answered', agent_id: 'a01', ticket_state: 'transferred_emergency' });
+      expect(rows[0]).toMatchObject({ id: linked.id, partner: '110', mode: 'transfer', result: 'answered', agent_id: 'a01', ticket_state: 'transferred_emergency' });
       expect(rows[0].answered_at <= rows[0].agent_left_at && rows[0].agent_left_at <= rows[0].ended_at).toBe(true);
       const [ticket] = await q('SELECT state FROM $S.tickets WHERE source_call_id = $1', [callId]);
       expect(ticket?.state).toBe('transferred_emergency');

@@ -56,14 +56,11 @@ interface Gateway {
   url: string;
   log: string;
 }
-const logLines = gatewayLogLines;
-const health = gatewayHealth;
-
 /** The time (epoch ms) of the first line of `file` after `offset` with message `msg`, once there is one. */
 async function firstLogTime(file: string, offset: number, msg: string, pid: number): Promise<number> {
   let at = 0;
   await waitFor(`"${msg}" in ${file}`, () => {
-    at = logLines(file, offset).find((l) => l.msg === msg && l.pid === pid)?.time ?? 0;
+    at = gatewayLogLines(file, offset).find((l) => l.msg === msg && l.pid === pid)?.time ?? 0;
     return at > 0;
   }, BOUND_MS, 20);
   return at;
@@ -115,12 +112,12 @@ async function main(): Promise<void> {
       const g: Gateway = { pid: child.pid as number, child, url: `http://127.0.0.1:${http}`, log: file };
       await waitFor(`standby ${i + 1} waiting`, async () => {
         if (child.exitCode !== null) throw new Error(`standby exited (${child.exitCode}) while starting; see ${file}`);
-        const h = await health(g.url);
+        const h = await gatewayHealth(g.url);
         return h?.status === 503 && h.body.role === 'standby';
       }, BOUND_MS, 100);
       standbys.push(g);
     }
-    await waitFor('the active sees its standbys', async () => (await health(active.url))?.body.standbyWatching === true, BOUND_MS, 100);
+    await waitFor('the active sees its standbys', async () => (await gatewayHealth(active.url))?.body.standbyWatching === true, BOUND_MS, 100);
     log(`${standbys.length} standbys waiting`);
     // The starts raised the load average; the measurement starts once it is back under the cores (bounded).
     const settleUntil = Date.now() + 180_000;
@@ -131,7 +128,7 @@ async function main(): Promise<void> {
     const successor = async (offsets: Map<Gateway, number>): Promise<Gateway> => {
       let found: Gateway | undefined;
       await waitFor('a standby taking over', () => {
-        found = standbys.find((g) => logLines(g.log, offsets.get(g) ?? 0).some((l) => l.msg === 'gateway took over'));
+        found = standbys.find((g) => gatewayLogLines(g.log, offsets.get(g) ?? 0).some((l) => l.msg === 'gateway took over'));
         return found !== undefined;
       }, BOUND_MS, 20);
       standbys.splice(standbys.indexOf(found as Gateway), 1);
@@ -154,7 +151,7 @@ async function main(): Promise<void> {
     const firstOfferMs: number[] = [];
     const servingMs: number[] = [];
     for (let k = 0; k < KILLS; k++) {
-      await waitFor('the active sees a standby', async () => (await health(active.url))?.body.standbyWatching === true, BOUND_MS, 100);
+      await waitFor('the active sees a standby', async () => (await gatewayHealth(active.url))?.body.standbyWatching === true, BOUND_MS, 100);
       await sleep(2_000); // the load steady on the active
       const offsets = logOffsets();
       const killedAt = Date.now();
@@ -171,7 +168,7 @@ async function main(): Promise<void> {
       active = next;
     }
 
-    await waitFor('the active sees a standby', async () => (await health(active.url))?.body.standbyWatching === true, BOUND_MS, 100);
+    await waitFor('the active sees a standby', async () => (await gatewayHealth(active.url))?.body.standbyWatching === true, BOUND_MS, 100);
     await sleep(2_000);
     const offsets = logOffsets();
     const frozen = active;

@@ -150,9 +150,7 @@ async function main(): Promise<void> {
   });
   const callbacks = callbackFeature.callbacks;
   const callState = new CallRegistry();
-  // `control` is filled in once call control exists (below); linkages and supervision are saved with the rest.
-  let controlSnapshot: () => GatewayState['control'] = () => undefined;
-  const snapshot = (): GatewayState => ({ version: 1, savedAt: Date.now(), acd: acd.snapshot(), calls: callState.snapshot(), callbacks: callbacks.list(), control: controlSnapshot() });
+  // What is saved (`snapshot`, below once call control exists) is only ever taken after the takeover.
   const persist = () => {
     tracker.sync();
     stateStore.save(snapshot);
@@ -197,7 +195,8 @@ async function main(): Promise<void> {
   bus.subscribe((e) => {
     if (e.type.startsWith('linkage.') || e.type.startsWith('supervision.')) persist();
   });
-  controlSnapshot = control.snapshot;
+  // The state a restart or a standby carries on from: queue, agents, calls, callbacks, linkages and supervision.
+  const snapshot = (): GatewayState => ({ version: 1, savedAt: Date.now(), acd: acd.snapshot(), calls: callState.snapshot(), callbacks: callbacks.list(), control: control.snapshot() });
   const spoolStatus = () => [publisher.status(), callbackResults.status(), control.spoolStatus(), ratings.status()];
   // The caller's rating after the agent ended the call (the dialplan reads the key; see call-ending.service.ts).
   const rating = new CallerRatingExtension(ratings, ari, systemClock.now, log);
