@@ -123,6 +123,12 @@ describe('ticket lifecycle over HTTP', () => {
     // The SMS queue runs several messages at once, so the file order is not the ticket's order.
     expect(lines.map((l: { kind: string }) => l.kind).sort()).toEqual(['callback_notice', 'callback_notice', 'receipt']);
     expect(lines.every((l: { to: string }) => l.to === '13811112222')).toBe(true);
+    // Staff see each message and how it went (sent once confirmed; the number masked).
+    await waitFor('the three SMS marked sent', async () => (await call('agent', 'GET', `/api/v1/tickets/${t.id}/sms`)).body.items.every((m: { status: string }) => m.status === 'sent'), 15_000);
+    const listed = (await call('agent', 'GET', `/api/v1/tickets/${t.id}/sms`)).body.items as Array<{ kind: string; to: string; status: string; sentAt: string }>;
+    expect(listed.map((m) => m.kind).sort()).toEqual(['callback_notice', 'callback_notice', 'receipt']);
+    expect(listed.every((m) => m.to !== '13811112222' && m.to.endsWith('2222') && m.sentAt)).toBe(true);
+    expect((await call('agent', 'GET', '/api/v1/tickets/12x/sms')).status).toBe(400);
 
     const search = await call('agent', 'GET', `/api/v1/tickets?state=closed&category=complaint&department=${dep('market')}&caller=13811112222`);
     expect(search.body.items.map((x: { id: string }) => x.id)).toContain(t.id);

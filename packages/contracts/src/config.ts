@@ -298,7 +298,7 @@ export const configSchema = z.object({
   CTI_EXCHANGE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
   /** Call records the worker stores in parallel. */
   CTI_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(512).default(16),
-  /** BullMQ lock of an active job in ms; a killed worker's jobs are redelivered after about this long. */
+  /** BullMQ lock of an active job in ms, every queue; renewed while it runs; a killed worker's jobs are redelivered within about twice this. */
   CTI_WORKER_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   /** How often the worker moves outbox rows (SMS, pushes, deadline jobs) into BullMQ, in ms. */
   CTI_OUTBOX_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),

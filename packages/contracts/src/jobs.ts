@@ -197,3 +197,10 @@ export function parseJobData<Q extends JobQueueName>(queue: Q, data: unknown): J
 type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type Holds<T extends true> = T;
 export type JobSchemasMatchTheDomain = Holds<Same<CallRecordJob, CallRecord> & Same<LinkageJob, LinkageRecord> & Same<CallbackResultJob, OutboundCallbackRecord>>;
+
+/**
+ * The key an ops job's results are stored under (inspection, report, backup): one per job, and for a scheduled job one
+ * per tick, since its id names the tick. The job's creation time is part of it because BullMQ's numbering of jobs
+ * without an id of their own starts again at 1 if Redis loses its data.
+ */
+export const opsJobKey = (job: { id?: string; timestamp: number }): string => `${OPS_QUEUE}:${job.id}@${job.timestamp}`;

@@ -176,9 +176,11 @@ export interface SmsMessagesTable {
   dedupe_key: string;
   to_number: string;
   body: string;
-  status: Generated<'pending' | 'sent' | 'failed'>;
+  /** `sending`: claimed by a worker, handed to the provider; `unconfirmed`: that worker died before it knew (migration 0980). */
+  status: Generated<'pending' | 'sending' | 'sent' | 'failed' | 'unconfirmed'>;
   enqueued_at: Timestamp | null;
   sent_at: Timestamp | null;
+  claimed_at: Timestamp | null;
   created_at: Generated<Date>;
 }
 
@@ -348,6 +350,8 @@ export interface OpsInspectionReportsTable {
   report: Json<Record<string, unknown>>;
   text: string;
   html: string;
+  /** The job that made it: one report per job (migration 0980); null for rows stored before. */
+  job_key: Generated<string | null>;
 }
 
 /** Row of `ops_backups`: one database dump and its restore verification. */
@@ -362,6 +366,8 @@ export interface OpsBackupsTable {
   verification: Json<Record<string, unknown>>;
   error: string | null;
   pruned_at: Timestamp | null;
+  /** The job that made it: at most one `ok` backup per job (migration 0980). */
+  job_key: Generated<string | null>;
 }
 
 /** The database as Kysely sees it. */

@@ -24,17 +24,28 @@ export type InspectionReportHeader = Omit<StoredInspectionReport, 'report' | 'te
 export class InspectionRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** Stores a report; returns its id. */
-  async save(r: Omit<StoredInspectionReport, 'id'>): Promise<string> {
+  /**
+   * Stores a report; returns its id. With the key of the job that made it, a second run of that job (its first worker
+   * died after storing) stores nothing and gets the first report's id.
+   */
+  async save(r: Omit<StoredInspectionReport, 'id'>, jobKey?: string): Promise<string> {
     const row = await this.db
       .insertInto('ops_inspection_reports')
       .values({
         kind: r.kind, period_from: new Date(r.from), period_to: new Date(r.to), trigger: r.trigger, overall: r.overall,
-        generated_at: new Date(r.generatedAt), report: JSON.stringify(r.report), text: r.text, html: r.html,
+        generated_at: new Date(r.generatedAt), report: JSON.stringify(r.report), text: r.text, html: r.html, job_key: jobKey ?? null,
       })
+      .onConflict((oc) => oc.column('job_key').where('job_key', 'is not', null).doNothing())
       .returning('id')
-      .executeTakeFirstOrThrow();
-    return String(row.id);
+      .executeTakeFirst();
+    if (row) return String(row.id);
+    return (await this.idOfJob(jobKey as string)) as string;
+  }
+
+  /** The id of the report a job stored, or undefined. */
+  async idOfJob(jobKey: string): Promise<string | undefined> {
+    const r = await this.db.selectFrom('ops_inspection_reports').select('id').where('job_key', '=', jobKey).executeTakeFirst();
+    return r ? String(r.id) : undefined;
   }
 
   async find(id: string): Promise<StoredInspectionReport | undefined> {

@@ -74,6 +74,19 @@ describe('InspectionRepository and BackupRepository on PostgreSQL', () => {
     expect((await reports.inspectionsBetween(T0, T0 + 90_000)).map((r) => r.id)).toEqual([a]);
   });
 
+  it('stores one report per job: the same job stored again returns the first id and adds no row', async () => {
+    const reports = new InspectionRepository(db);
+    const base = { kind: 'inspection' as const, from: T0, to: T0 + 86_400_000, trigger: 'schedule' as const, report: { checks: [] }, text: 't', html: '<p>h</p>' };
+    const key = 'ops-jobs:repeat:ops-inspection:1796000000000@1795999999000';
+    expect(await reports.idOfJob(key)).toBeUndefined();
+    const first = await reports.save({ ...base, overall: 'pass', generatedAt: T0 + 3 * M }, key);
+    const [again, other] = await Promise.all([reports.save({ ...base, overall: 'fail', generatedAt: T0 + 4 * M }, key), reports.save({ ...base, overall: 'warn', generatedAt: T0 + 4 * M }, `${key}0`)]);
+    expect(again).toBe(first);
+    expect(other).not.toBe(first);
+    expect(await reports.idOfJob(key)).toBe(first);
+    expect((await reports.get(first)).overall).toBe('pass');
+  });
+
   it('records backups and marks pruned files', async () => {
     const backups = new BackupRepository(db);
     await backups.record({ startedAt: T0, finishedAt: T0 + 1000, file: '/b/1.dump', sizeBytes: 123, status: 'ok', verified: true, verification: { tables: 3 }, error: null });

@@ -41,6 +41,25 @@ export class SmsRepository {
     return this.db.selectFrom('sms_messages').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  /**
+   * Claims a pending message for sending (`sending`, at most once): the row, or undefined when it was not pending
+   * (sent already, or claimed by a run that died — see {@link markUnconfirmed}).
+   */
+  async claim(id: string, at: Date): Promise<SmsMessageRow | undefined> {
+    return this.db.updateTable('sms_messages').set({ status: 'sending', claimed_at: at }).where('id', '=', id).where('status', '=', 'pending').returningAll().executeTakeFirst();
+  }
+
+  /** The provider refused the message (it was not sent): back to pending, for the job's next attempt. */
+  async release(id: string): Promise<void> {
+    await this.db.updateTable('sms_messages').set({ status: 'pending', claimed_at: null }).where('id', '=', id).where('status', '=', 'sending').execute();
+  }
+
+  /** A claimed message whose sender died before it knew the outcome: not sent again, left for staff to check. */
+  async markUnconfirmed(id: string): Promise<boolean> {
+    const r = await this.db.updateTable('sms_messages').set({ status: 'unconfirmed' }).where('id', '=', id).where('status', '=', 'sending').executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
   /** Marks a message sent. */
   async markSent(id: string, at: Date): Promise<void> {
     await this.db.updateTable('sms_messages').set({ status: 'sent', sent_at: at }).where('id', '=', id).execute();

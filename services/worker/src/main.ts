@@ -18,6 +18,7 @@ import { processLinkage } from './linkage.processor.js';
 import { sweepRecordings } from './recording-retention.job.js';
 import { intakeRulesFrom, startTicketJobs } from './ticket-jobs.js';
 import { startOpsJobs } from './ops/ops.jobs.js';
+import { jobLocks } from './job-locks.js';
 
 const config = loadConfig(process.env);
 const log = createLogger('worker', config.CTI_LOG_LEVEL);
@@ -59,14 +60,14 @@ async function main(): Promise<void> {
         throw err;
       }
     },
-    { connection, prefix: config.CTI_REDIS_PREFIX, concurrency: config.CTI_WORKER_CONCURRENCY, lockDuration: config.CTI_WORKER_LOCK_MS, stalledInterval: config.CTI_WORKER_LOCK_MS },
+    { connection, prefix: config.CTI_REDIS_PREFIX, concurrency: config.CTI_WORKER_CONCURRENCY, ...jobLocks(config) },
   );
   worker.on('failed', (job, err) => log.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'call record job failed'));
   // Callback outcomes: an unreachable citizen's missed-call task is retried up to 3 attempts, then failed.
   const callbackWorker = new Worker(
     CALLBACK_RESULTS_QUEUE,
     async (job) => void (await failingInvalid(processCallbackResult(job.data, { storeResult: (r) => callbackTasks.storeResult(r, 3) }, log))),
-    { connection, prefix: config.CTI_REDIS_PREFIX, concurrency: 4 },
+    { connection, prefix: config.CTI_REDIS_PREFIX, concurrency: 4, ...jobLocks(config) },
   );
   callbackWorker.on('error', (err) => log.warn({ err: err.message }, 'callback worker error'));
   worker.on('error', (err) => log.warn({ err: err.message }, 'worker error'));
@@ -83,7 +84,7 @@ async function main(): Promise<void> {
     REPORTS_QUEUE,
     async (job) =>
       runReportJob(job.data, { facts: kpiFacts, agentNames: () => agentDirectory.list(), sink: reportStore, overrides: kpiOverridesFromConfig(config), now: Date.now(), staff: staffRecords }),
-    { connection, prefix: config.CTI_REDIS_PREFIX, concurrency: 2 },
+    { connection, prefix: config.CTI_REDIS_PREFIX, concurrency: 2, ...jobLocks(config) },
   );
   reportWorker.on('completed', (job) => log.info({ jobId: job.id, kind: job.data.kind }, 'report generated'));
   reportWorker.on('failed', (job, err) => log.warn({ jobId: job?.id, err: err.message }, 'report job failed'));
@@ -97,7 +98,7 @@ async function main(): Promise<void> {
   const linkageWorker = new Worker(
     LINKAGES_QUEUE,
     (job) => failingInvalid(processLinkage(job.data, linkageStore, log)),
-    { connection, prefix: config.CTI_REDIS_PREFIX, concurrency: 4 },
+    { connection, prefix: config.CTI_REDIS_PREFIX, concurrency: 4, ...jobLocks(config) },
   );
   linkageWorker.on('failed', (job, err) => log.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'linkage job failed'));
   linkageWorker.on('error', (err) => log.warn({ err: err.message }, 'linkage worker error'));
@@ -106,7 +107,7 @@ async function main(): Promise<void> {
   const ratingWorker = new Worker(
     CALL_RATINGS_QUEUE,
     (job) => failingInvalid(processCallRating(job.data, ratingStore, log)),
-    { connection, prefix: config.CTI_REDIS_PREFIX, concurrency: 2 },
+    { connection, prefix: config.CTI_REDIS_PREFIX, concurrency: 2, ...jobLocks(config) },
   );
   ratingWorker.on('failed', (job, err) => log.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'caller rating job failed'));
   ratingWorker.on('error', (err) => log.warn({ err: err.message }, 'caller rating worker error'));
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
       log.info({ ...r, days: config.CTI_RECORDING_RETENTION_DAYS }, 'recording retention sweep');
       return r;
     },
-    { connection, prefix: config.CTI_REDIS_PREFIX, concurrency: 1 },
+    { connection, prefix: config.CTI_REDIS_PREFIX, concurrency: 1, ...jobLocks(config) },
   );
   retentionWorker.on('error', (err) => log.warn({ err: err.message }, 'retention worker error'));
 

@@ -21,6 +21,8 @@ import { validJobData } from './job-payload.js';
 import { processExchangePush } from './exchange-push.processor.js';
 import { sweepOutbox } from './outbox.sweeper.js';
 import { LogFileSmsAdapter, type SmsPort } from './sms.log-adapter.js';
+import { sendSmsOnce } from './sms.processor.js';
+import { jobLocks } from './job-locks.js';
 
 /**
  * The deadline rules of an intake ticket from a call: the database calendar and the configured deadline policy
@@ -70,18 +72,12 @@ export async function startTicketJobs(db: Kysely<Database>, connection: Redis, c
         }
         return result;
       },
-      { connection, prefix, concurrency: 8 },
+      { connection, prefix, concurrency: 8, ...jobLocks(config) },
     ),
     new Worker<SmsJobData>(
       SMS_QUEUE,
-      async (job) => {
-        const msg = await smsRepo.findById(validJobData(SMS_QUEUE, job.data).smsId);
-        if (!msg || msg.status === 'sent') return 'skipped';
-        await sms.send({ id: msg.id, kind: msg.kind, to: msg.to_number, body: msg.body });
-        await smsRepo.markSent(msg.id, new Date());
-        return 'sent';
-      },
-      { connection, prefix, concurrency: 4 },
+      async (job) => sendSmsOnce(validJobData(SMS_QUEUE, job.data).smsId, smsRepo, sms, log, Date.now),
+      { connection, prefix, concurrency: 4, ...jobLocks(config) },
     ),
     new Worker<ExchangePushJobData>(
       EXCHANGE_PUSH_QUEUE,
@@ -94,7 +90,7 @@ export async function startTicketJobs(db: Kysely<Database>, connection: Redis, c
           (url, init) => fetch(url, init),
           Date.now(),
         ),
-      { connection, prefix, concurrency: 4 },
+      { connection, prefix, concurrency: 4, ...jobLocks(config) },
     ),
     new Worker<QaSamplingJobData>(
       QA_SAMPLING_QUEUE,
@@ -104,7 +100,7 @@ export async function startTicketJobs(db: Kysely<Database>, connection: Redis, c
         if (staff.length === 0) throw new UnrecoverableError('no QA staff configured (CTI_QA_STAFF or qa tokens)');
         return qa.sampleMonth(period, config.CTI_QA_SAMPLE_RATE, staff, `qa-${period}`);
       },
-      { connection, prefix, concurrency: 1 },
+      { connection, prefix, concurrency: 1, ...jobLocks(config) },
     ),
   ];
   for (const w of workers) {

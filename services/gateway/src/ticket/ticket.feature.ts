@@ -10,6 +10,7 @@ import { registerCalendarRoutes } from './calendar.routes.js';
 import { registerExchangeRoutes } from './exchange.routes.js';
 import { registerQaRoutes } from './qa.routes.js';
 import { registerCallbackTaskRoutes } from './callback-task.routes.js';
+import { registerTicketSmsRoutes } from './ticket-sms.routes.js';
 import { TicketService } from './ticket.service.js';
 import { ExchangeService } from './exchange.service.js';
 import { loadQaRubric } from './qa-rubric.config.js';
@@ -71,5 +72,6 @@ export function ticketFeatures(repos: TicketRepositories, config: TicketConfig, 
     (routes, app) => registerExchangeRoutes(routes, app, exchangeService),
     (routes) => registerQaRoutes(routes, qa, qaSettings, now),
     (routes) => registerCallbackTaskRoutes(routes, callbacks, now),
+    (routes) => registerTicketSmsRoutes(routes, repos.sms),
   ];
 }

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { BackupRepository, createDb, migrate } from '@cti/db';
 import { fileURLToPath } from 'node:url';
-import { runBackup } from './backup.job.js';
+import { backupWorkNames, runBackup } from './backup.job.js';
 
 const DATABASE_URL = process.env.CTI_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const MIGRATIONS = fileURLToPath(new URL('../../../../migrations', import.meta.url));
@@ -34,7 +34,7 @@ describe('database backup job (pg_dump + verified pg_restore)', () => {
   it('dumps the schema, restores it into a temporary database with identical tables and row counts, and records it', async () => {
     const ledger = new BackupRepository(db);
     let t = Date.parse('2026-11-27T19:00:00Z');
-    const out = await runBackup({ databaseUrl: DATABASE_URL, schema, dir, keep: 2 }, ledger, () => t++);
+    const out = await runBackup({ databaseUrl: DATABASE_URL, schema, dir, keep: 2 }, ledger, () => t++, 'ops:first');
     expect(out.error).toBeNull();
     expect(out).toMatchObject({ status: 'ok', verified: true });
     expect(out.rows).toBeGreaterThanOrEqual(1000);
@@ -46,8 +46,41 @@ describe('database backup job (pg_dump + verified pg_restore)', () => {
     expect((stored!.verification as { counts: Record<string, number> }).counts.backup_sample).toBe(1000);
     expect((stored!.verification as { mismatches: unknown[] }).mismatches).toEqual([]);
     // The temporary database is gone.
-    const left = await client.query(`SELECT datname FROM pg_database WHERE datname LIKE 'cti_restore_check_%'`);
-    expect(left.rows.filter((r) => String(r.datname).includes(String(Date.parse('2026-11-27T19:00:00Z'))))).toEqual([]);
+    const left = await client.query(`SELECT datname FROM pg_database WHERE datname = $1`, [backupWorkNames(dir, schema, 'ops:first').restoreDb]);
+    expect(left.rows).toEqual([]);
+  }, 60_000);
+
+  it('makes one verified backup per job: a run after a dead one clears its leftovers, and a run after a finished one dumps nothing', async () => {
+    const ledger = new BackupRepository(db);
+    const key = 'ops:repeat:ops-backup:1796000000000';
+    const work = backupWorkNames(dir, schema, key);
+    // What a run killed mid-backup leaves: a half-written dump, the restore-check database it had created, and its
+    // session (here one that sits idle in a transaction under the job's application name).
+    writeFileSync(work.partial, 'PGDMP half');
+    await client.query(`CREATE DATABASE "${work.restoreDb}"`);
+    const orphan = new pg.Client({ connectionString: DATABASE_URL, application_name: work.appName });
+    orphan.on('error', () => undefined);
+    await orphan.connect();
+    await orphan.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const t = Date.parse('2026-11-27T21:00:00Z');
+    const out = await runBackup({ databaseUrl: DATABASE_URL, schema, dir, keep: 5 }, ledger, () => t, key);
+    expect(out).toMatchObject({ status: 'ok', verified: true, error: null, endedSessions: 1 });
+    expect(out.alreadyDone).toBeUndefined();
+    await expect(orphan.query('SELECT 1')).rejects.toThrow();
+    await orphan.end().catch(() => undefined);
+    expect(existsSync(work.partial)).toBe(false);
+    expect((await client.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [work.restoreDb])).rows).toEqual([]);
+    // The worker died after recording the backup, before BullMQ knew the job was done: the next run dumps nothing.
+    const files = readdirSync(dir).sort();
+    const again = await runBackup({ databaseUrl: DATABASE_URL, schema, dir, keep: 5 }, ledger, () => t + 60_000, key);
+    expect(again).toMatchObject({ id: out.id, file: out.file, status: 'ok', alreadyDone: true });
+    expect(readdirSync(dir).sort()).toEqual(files);
+    const rows = await db.selectFrom('ops_backups').select(['id', 'status']).where('job_key', '=', key).execute();
+    expect(rows).toEqual([{ id: out.id, status: 'ok' }]);
+    // Even two verified runs racing for one job keep one row.
+    expect(await ledger.record({ startedAt: t, finishedAt: t, file: 'other.dump', sizeBytes: 1, status: 'ok', verified: true, verification: {}, error: null, jobKey: key })).toBe(out.id);
+    rmSync(out.file);
+    await db.deleteFrom('ops_backups').where('job_key', '=', key).execute();
   }, 60_000);
 
   it('keeps only the newest N files after verified backups', async () => {

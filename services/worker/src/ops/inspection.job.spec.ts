@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ops } from '@cti/domain';
 import type { StoredInspectionReport } from '@cti/db';
 import { generateOpsReport, storeInspection, type InspectionSink } from './inspection.job.js';
+import { opsJobKey } from '@cti/contracts';
 import { opsSchedules } from './ops.jobs.js';
 
 class MemorySink implements InspectionSink {
@@ -56,6 +57,11 @@ describe('inspection and operations report jobs', () => {
     expect(data.incidents.byLevel.L3).toMatchObject({ count: 1, breached: 1, maxRecoveryMs: 3 * H });
     expect(data.incidents.yearToDate.faultMs).toBe(3 * H);
     expect(r.text).toContain('Year-to-date fault time: 3.00 h of 24.00 h');
+  });
+
+  it('keys an ops job’s results by the job and its creation time: one key per tick, and a renumbered on-demand job is new', () => {
+    expect(opsJobKey({ id: 'repeat:ops-backup:1796000000000', timestamp: 1795999990000 })).toBe('ops-jobs:repeat:ops-backup:1796000000000@1795999990000');
+    expect(opsJobKey({ id: '1', timestamp: 1 })).not.toBe(opsJobKey({ id: '1', timestamp: 2 }));
   });
 
   it('schedules the inspection and backup from configuration and reports after their period, Beijing time', () => {

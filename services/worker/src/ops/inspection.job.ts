@@ -4,7 +4,8 @@ import { renderInspection, renderOpsReport } from './ops.render.js';
 
 /** Where reports are kept (InspectionRepository fits). */
 export interface InspectionSink {
-  save(r: Omit<StoredInspectionReport, 'id'>): Promise<string>;
+  /** With the key of the job that made it, a second run of the job stores nothing and gets the first id. */
+  save(r: Omit<StoredInspectionReport, 'id'>, jobKey?: string): Promise<string>;
   inspectionsBetween(from: number, to: number): Promise<StoredInspectionReport[]>;
 }
 
@@ -19,6 +20,7 @@ export async function storeInspection(
   trigger: 'schedule' | 'manual',
   sink: InspectionSink,
   thresholds: ops.InspectionThresholds,
+  jobKey?: string,
 ): Promise<{ id: string; overall: ops.CheckStatus }> {
   const result = ops.evaluateInspection(facts, thresholds);
   const { text, html } = renderInspection(result);
@@ -26,7 +28,7 @@ export async function storeInspection(
   const id = await sink.save({
     kind: 'inspection', from: day.from, to: day.to, trigger, overall: result.overall, generatedAt: facts.at,
     report: { ...result, facts } as unknown as Record<string, unknown>, text, html,
-  });
+  }, jobKey);
   return { id, overall: result.overall };
 }
 
@@ -34,7 +36,7 @@ export async function storeInspection(
 export async function generateOpsReport(
   kind: ops.OpsReportKind,
   period: ops.Interval | undefined,
-  deps: { incidents: IncidentSource; sink: InspectionSink; sla: ops.OpsSlaConfig; now: number; trigger: 'schedule' | 'manual' },
+  deps: { incidents: IncidentSource; sink: InspectionSink; sla: ops.OpsSlaConfig; now: number; trigger: 'schedule' | 'manual'; jobKey?: string },
 ): Promise<{ id: string; overall: ops.CheckStatus }> {
   const p = period ?? ops.previousOpsPeriod(kind, deps.now);
   const year = beijingYear(beijingYearOf(p.from));
@@ -54,6 +56,6 @@ export async function generateOpsReport(
     data.incidents.breaches.length > 0 || !data.incidents.yearToDate.withinBudget || data.inspections.fail > 0 ? 'fail'
       : data.inspections.warn > 0 || data.inspections.daysWithout > 0 || data.incidents.open > 0 ? 'warn' : 'pass';
   const { text, html } = renderOpsReport(data);
-  const id = await deps.sink.save({ kind: kind as InspectionReportKind, from: p.from, to: p.to, trigger: deps.trigger, overall, generatedAt: deps.now, report: data as unknown as Record<string, unknown>, text, html });
+  const id = await deps.sink.save({ kind: kind as InspectionReportKind, from: p.from, to: p.to, trigger: deps.trigger, overall, generatedAt: deps.now, report: data as unknown as Record<string, unknown>, text, html }, deps.jobKey);
   return { id, overall };
 }

@@ -2,11 +2,12 @@ import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { sql, type Kysely } from 'kysely';
 import { AmiClient } from '@cti/asterisk';
-import { OPS_QUEUE, type Config, type OpsJobData } from '@cti/contracts';
+import { OPS_QUEUE, opsJobKey, type Config, type OpsJobData } from '@cti/contracts';
 import { BEIJING_TIME_ZONE, ops } from '@cti/domain';
 import { BackupRepository, IncidentRepository, InspectionRepository, type Database } from '@cti/db';
 import type { Logger } from '../logger.js';
 import { runBackup } from './backup.job.js';
+import { jobLocks } from '../job-locks.js';
 import { gatherInspectionFacts, type InspectionTargets } from './inspection.probes.js';
 import { generateOpsReport, storeInspection } from './inspection.job.js';
 import { validJobData } from '../job-payload.js';
@@ -84,20 +85,29 @@ export async function startOpsJobs(db: Kysely<Database>, connection: Redis, c: C
     OPS_QUEUE,
     async (job) => {
       const d = validJobData(OPS_QUEUE, job.data);
+      // BullMQ gives a job whose worker died to another worker: what the job leaves is kept once per job
+      // (docs/domain.md §21). A scheduled job's id names its tick, so the key is one per tick.
+      const jobKey = opsJobKey(job);
+      if (d.kind === 'inspection' || d.kind === 'report') {
+        const stored = await reports.idOfJob(jobKey);
+        if (stored) return { id: stored, alreadyDone: true };
+      }
       if (d.kind === 'inspection') {
         await amiReady();
         const facts = await gatherInspectionFacts({ ami, redis: connection, postgres, fetch, now: Date.now }, targets);
-        return storeInspection(facts, d.trigger, reports, thresholds);
+        return storeInspection(facts, d.trigger, reports, thresholds, jobKey);
       }
       if (d.kind === 'report') {
         const period = d.from !== undefined && d.to !== undefined ? { from: d.from, to: d.to } : undefined;
-        return generateOpsReport(d.report, period, { incidents, sink: reports, sla, now: Date.now(), trigger: job.repeatJobKey ? 'schedule' : 'manual' });
+        return generateOpsReport(d.report, period, { incidents, sink: reports, sla, now: Date.now(), trigger: job.repeatJobKey ? 'schedule' : 'manual', jobKey });
       }
-      return runBackup({ databaseUrl: c.CTI_DATABASE_URL, schema: c.CTI_DB_SCHEMA, dir: c.CTI_BACKUP_DIR, keep: c.CTI_BACKUP_KEEP }, backups, Date.now);
+      return runBackup({ databaseUrl: c.CTI_DATABASE_URL, schema: c.CTI_DB_SCHEMA, dir: c.CTI_BACKUP_DIR, keep: c.CTI_BACKUP_KEEP }, backups, Date.now, jobKey);
     },
-    // Backups and inspections are heavy and rare: one at a time; a backup may run for minutes.
-    { connection, prefix, concurrency: 1, lockDuration: 600_000 },
+    // Backups and inspections are heavy and rare: one at a time. A backup may run for minutes: its lock is renewed
+    // while it runs, and lapses CTI_WORKER_LOCK_MS after its worker died, when another worker takes the job over.
+    { connection, prefix, concurrency: 1, ...jobLocks(c) },
   );
+  worker.on('active', (job) => log.info({ jobId: job.id, kind: job.data.kind, attempt: job.attemptsMade + 1 }, 'ops job started'));
   worker.on('completed', (job, out) => log.info({ jobId: job.id, kind: job.data.kind, out }, 'ops job done'));
   worker.on('failed', (job, err) => log.warn({ jobId: job?.id, kind: job?.data.kind, err: err.message }, 'ops job failed'));
   worker.on('error', (err) => log.warn({ err: err.message }, 'ops worker error'));
