@@ -2,7 +2,8 @@
 # cti-redis [health]: Redis for the compose stack, configured from CTI_REDIS_URL alone (redis://[:PASSWORD@]HOST:PORT),
 # the URL the gateway and the worker connect with: it listens on HOST:PORT (the host's network) and, when the URL has a
 # password, requires it. The append-only file on the /data volume keeps queued call records across a restart; BullMQ
-# needs the default maxmemory-policy noeviction, which is left as is. `health` answers whether Redis replies to PING.
+# needs maxmemory-policy noeviction (a queue whose keys Redis evicted loses jobs), set explicitly. `health` answers
+# whether Redis replies to PING.
 set -eu
 fail() { echo "cti-redis: $*" >&2; exit 1; }
 url=${CTI_REDIS_URL:?cti-redis: set CTI_REDIS_URL}
@@ -35,6 +36,7 @@ umask 077
   echo "dir /data"
   echo "appendonly yes"
   echo "appendfsync everysec"
+  echo "maxmemory-policy noeviction"
   echo "protected-mode yes"
   [ -z "$password" ] || echo "requirepass $password"
 } >"$conf"

@@ -42,6 +42,25 @@ export const configSchema = z.object({
   CTI_DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('cti'),
   /** Redis connection URL (BullMQ and live ACD state). */
   CTI_REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  /**
+   * Redis Sentinels (`host:port,host:port,…`): when set, every Redis connection asks them for the current master of
+   * CTI_REDIS_SENTINEL_MASTER and follows a failover; CTI_REDIS_URL then gives only the password and database number.
+   */
+  CTI_REDIS_SENTINELS: z
+    .string()
+    .regex(/^$|^[A-Za-z0-9_.-]+:\d{1,5}(,[A-Za-z0-9_.-]+:\d{1,5})*$/, 'a comma-separated list of host:port')
+    .default(''),
+  /** The master's name the Sentinels monitor (`sentinel monitor <name> …`). */
+  CTI_REDIS_SENTINEL_MASTER: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('cti'),
+  /** The Sentinels' own password (`requirepass` in sentinel.conf), if any. */
+  CTI_REDIS_SENTINEL_PASSWORD: z.string().default(''),
+  /**
+   * Replicas that must hold a call record (or another record the gateway publishes) before it counts as delivered
+   * (`WAIT`; at most the replicas connected): a record Redis acknowledged but lost in a failover stays in the spool.
+   */
+  CTI_REDIS_WAIT_REPLICAS: z.coerce.number().int().min(0).max(5).default(1),
+  /** How long a publish waits for the replicas, in ms; past it the record stays in the spool and is sent again. */
+  CTI_REDIS_WAIT_MS: z.coerce.number().int().min(10).max(10_000).default(500),
   /** Prefix of every Redis key and BullMQ queue; tests use one per run. */
   CTI_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('cti'),
   /** Asterisk ARI base URL. */

@@ -4,3 +4,4 @@ export * from './ticket.settings.js';
 export * from './exchange.signature.js';
 export { asteriskValueProblem } from './asterisk-value.schema.js';
 export * from './jobs.js';
+export * from './redis.options.js';

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import { CALLBACK_RESULTS_QUEUE, CALL_RATINGS_QUEUE, CALL_RECORDS_QUEUE, LINKAGES_QUEUE, loadConfig } from '@cti/contracts';
+import { CALLBACK_RESULTS_QUEUE, CALL_RATINGS_QUEUE, CALL_RECORDS_QUEUE, LINKAGES_QUEUE, loadConfig, redisConnectionOptions } from '@cti/contracts';
 import { AcdEngine, systemClock } from '@cti/domain';
 import { AmiClient, AriTelephony, SeatMonitor, TrunkMonitor, ariAppNames, browserPhoneUrl, browserPhonesEnabled, seatEndpoints, seatName } from '@cti/asterisk';
 import { createDb, migrateWithRetry } from '@cti/db';
@@ -21,6 +21,7 @@ import { registerCallerMarkRoutes } from './nuisance/caller-mark.routes.js';
 import { registerHotlineLineRoutes } from './lines/hotline-line.routes.js';
 import { LineGreetings } from './lines/line-greetings.js';
 import { spoolLimitsFromConfig, spoolSignal } from './records/durable.publisher.js';
+import { RedisReplicaAck } from './records/replica-ack.redis.js';
 import { guardUnhandledRejections } from './process.guards.js';
 import { FallbackQueueLogImporter } from './records/fallback-queue-log.importer.js';
 import { AgentService } from './agent/agent.service.js';
@@ -87,14 +88,15 @@ async function main(): Promise<void> {
 
   // ---- Redis, the queues to the worker, and the durable publishers of records ----
   // Producer connection fails fast while Redis is away, so records go to the local spool at once.
-  const redis = new Redis(config.CTI_REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 });
+  const redis = new Redis({ ...redisConnectionOptions(config), maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 });
   redis.on('error', (err) => log.debug({ err: err.message }, 'redis error'));
   const recordQueue = new Queue(CALL_RECORDS_QUEUE, { connection: redis, prefix: config.CTI_REDIS_PREFIX });
   const resultQueue = new Queue(CALLBACK_RESULTS_QUEUE, { connection: redis, prefix: config.CTI_REDIS_PREFIX });
   const linkageQueue = new Queue(LINKAGES_QUEUE, { connection: redis, prefix: config.CTI_REDIS_PREFIX });
   const ratingQueue = new Queue(CALL_RATINGS_QUEUE, { connection: redis, prefix: config.CTI_REDIS_PREFIX });
   for (const q of [recordQueue, resultQueue, linkageQueue, ratingQueue]) q.on('error', (err) => log.debug({ err: err.message }, 'queue error'));
-  const spoolOptions = { limits: spoolLimitsFromConfig(config) };
+  // A record counts as delivered once on the replicas too (CTI_REDIS_WAIT_REPLICAS): a failover then cannot lose it.
+  const spoolOptions = { limits: spoolLimitsFromConfig(config), replicated: new RedisReplicaAck(redis, config.CTI_REDIS_WAIT_REPLICAS, config.CTI_REDIS_WAIT_MS) };
   const publisher = new CallRecordPublisher(recordQueue, config.CTI_SPOOL_DIR, log, 2_000, spoolOptions);
   const callbackResults = new CallbackResultPublisher(resultQueue, config.CTI_SPOOL_DIR, log, 2_000, spoolOptions);
   const ratings = new CallRatingPublisher(ratingQueue, config.CTI_SPOOL_DIR, log, 2_000, spoolOptions);
@@ -186,6 +188,7 @@ async function main(): Promise<void> {
     bus,
     log,
     linkageQueue,
+    spoolOptions,
     trunks,
     recordingLookup: repos.callRecordings,
     audit: repos.audit,
@@ -364,6 +367,19 @@ async function main(): Promise<void> {
     control.restore(saved.control);
     log.info({ waiting: acd.waitingCount(), calls: saved.calls.sessions.length, savedAt: saved.savedAt }, 'restored gateway state; reconciling with Asterisk before routing');
   }
+  // A Redis connection lost and made again may have been a Sentinel failover, which can drop writes the old master had
+  // acknowledged: the next save replaces the whole saved state instead of writing only what changed (docs/domain.md §22).
+  let redisWasLost = false;
+  redis.on('close', () => {
+    redisWasLost = true;
+  });
+  redis.on('ready', () => {
+    if (!redisWasLost) return;
+    redisWasLost = false;
+    log.info({}, 'redis connection back: the saved state is written whole');
+    stateStore.forget();
+    persist();
+  });
 
   // ---- start ----
   await closeStandbyHttp();

@@ -1,7 +1,7 @@
 // The worker: consumes call records from BullMQ and stores calls and tickets in PostgreSQL.
 import { Queue, Worker, UnrecoverableError } from 'bullmq';
 import { Redis } from 'ioredis';
-import { CALLBACK_RESULTS_QUEUE, CALL_RECORDS_QUEUE, loadConfig } from '@cti/contracts';
+import { CALLBACK_RESULTS_QUEUE, CALL_RECORDS_QUEUE, loadConfig, redisConnectionOptions } from '@cti/contracts';
 import { CallRepository, CallbackTaskRepository, createDb, migrateWithRetry } from '@cti/db';
 import { BEIJING_TIME_ZONE, CtiError } from '@cti/domain';
 import { fileURLToPath } from 'node:url';
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   const calls = new CallRepository(db, intakeRulesFrom(db, config));
   const callbackTasks = new CallbackTaskRepository(db);
   const missedCalls = { openForAbandoned: (r: Parameters<CallbackTaskRepository['openForAbandoned']>[0]) => callbackTasks.openForAbandoned(r, config.CTI_MISSED_CALLBACK_AFTER_S * 1000) };
-  const connection = new Redis(config.CTI_REDIS_URL, { maxRetriesPerRequest: null });
+  const connection = new Redis({ ...redisConnectionOptions(config), maxRetriesPerRequest: null });
   connection.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
 
   const worker = new Worker(

@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js';
 import type { AuditTrail } from '../agent/supervisor.routes.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { StasisExtension } from '../call/call.stasis.js';
-import type { RecordQueue } from '../records/durable.publisher.js';
+import type { DurablePublisherOptions, RecordQueue } from '../records/durable.publisher.js';
 import type { RouteRegistry } from '../http/route.registry.js';
 import { registerCallControlRoutes, type RecordingLookup } from './call-control.routes.js';
 import { CallControlService } from './call-control.service.js';
@@ -53,6 +53,8 @@ export interface CallControlWiringDeps {
   audit: AuditTrail;
   /** Dial policy, per-agent limit and audit of outside numbers (shared with callbacks). */
   dialGuard: Pick<OutsideDialGuard, 'authorize'>;
+  /** The call records' spool options (bound, replica acknowledgement); default: the configured bound alone. */
+  spoolOptions?: DurablePublisherOptions;
 }
 
 /** Builds call control (services, Stasis extensions, routes) once, for main.ts. */
@@ -60,7 +62,7 @@ export function createCallControl(d: CallControlWiringDeps) {
   const { config, telephony, calls, bus, log } = d;
   const partners = PartnerDirectory.load(config.CTI_PARTNERS_FILE, config.CTI_PARTNER_RING_TIMEOUT_S);
   // The same spool bound, alert share and memory hold as the call records (config CTI_SPOOL_*).
-  const linkagePublisher = new LinkagePublisher(d.linkageQueue, config.CTI_SPOOL_DIR, log, 2_000, { limits: spoolLimitsFromConfig(config) });
+  const linkagePublisher = new LinkagePublisher(d.linkageQueue, config.CTI_SPOOL_DIR, log, 2_000, d.spoolOptions ?? { limits: spoolLimitsFromConfig(config) });
   const linkages = new LinkageService(telephony, calls, partners, d.trunks, linkagePublisher, bus, systemClock, log, { presentedNumber: '12345', transferPrefix: config.CTI_TRANSFER_PREFIX, externalRingTimeoutS: config.CTI_PARTNER_RING_TIMEOUT_S });
   const control = new CallControlService(telephony, calls, d.acd, bus, systemClock, log, { ringTimeoutSeconds: config.CTI_RING_TIMEOUT_S });
   const recordings = new RecordingService(telephony, calls, systemClock, log, { enabled: config.CTI_RECORD_CALLS, directory: config.CTI_RECORDINGS_DIR, utcOffsetMinutes: BEIJING_OFFSET_MS / 60_000 }, bus);

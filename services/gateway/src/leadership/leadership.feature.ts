@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
-import type { Config } from '@cti/contracts';
+import { redisConnectionOptions, type Config } from '@cti/contracts';
 import { leaseTerms } from '@cti/domain';
 import type { Logger } from '../logger.js';
 import { RedisGatewayStateStorage } from '../state/gateway-state.redis.js';
@@ -14,7 +14,7 @@ import { serveStandbyHttp, type StandbyHttp } from './standby.http.js';
 /** The configuration the leadership reads. */
 export type LeadershipConfig = Pick<
   Config,
-  'CTI_REDIS_URL' | 'CTI_REDIS_PREFIX' | 'CTI_LEADER_LEASE_MS' | 'CTI_LEADER_HEARTBEAT_PORT' | 'CTI_LEADER_HEARTBEAT_HOST' | 'CTI_HTTP_HOST' | 'CTI_HTTP_PORT'
+  'CTI_REDIS_URL' | 'CTI_REDIS_SENTINELS' | 'CTI_REDIS_SENTINEL_MASTER' | 'CTI_REDIS_SENTINEL_PASSWORD' | 'CTI_REDIS_PREFIX' | 'CTI_LEADER_LEASE_MS' | 'CTI_LEADER_HEARTBEAT_PORT' | 'CTI_LEADER_HEARTBEAT_HOST' | 'CTI_HTTP_HOST' | 'CTI_HTTP_PORT'
 >;
 
 /** The leadership as main.ts wires it (docs/domain.md §20). */
@@ -39,7 +39,7 @@ export function createLeadership(config: LeadershipConfig, log: Logger): Leaders
   const terms = leaseTerms(config.CTI_LEADER_LEASE_MS);
   // Its own connection, so renewals never queue behind the state writes and job traffic; a command not answered in a
   // third of the lease counts as failed (the lease rules take it from there).
-  const redis = new Redis(config.CTI_REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 2_000, commandTimeout: Math.max(100, terms.renewEveryMs) });
+  const redis = new Redis({ ...redisConnectionOptions(config), maxRetriesPerRequest: 1, connectTimeout: 2_000, commandTimeout: Math.max(100, terms.renewEveryMs) });
   redis.on('error', (err) => log.debug({ err: err.message }, 'leader lease redis error'));
   const instanceId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const leadership = new GatewayLeadership({

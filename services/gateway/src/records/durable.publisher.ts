@@ -3,6 +3,7 @@ import type { Config } from '@cti/contracts';
 import type { ops } from '@cti/domain';
 import type { Logger } from '../logger.js';
 import { SpoolFile, type SpoolFs } from './spool.file.js';
+import type { ReplicationCheck } from './replica-ack.redis.js';
 
 /** The slice of a BullMQ Queue the publisher uses. */
 export type RecordQueue = Pick<Queue, 'add'>;
@@ -73,6 +74,8 @@ export function spoolSignal(s: SpoolStatus): ops.SpoolSignal {
 export interface DurablePublisherOptions {
   limits?: SpoolLimits;
   fs?: SpoolFs;
+  /** Confirms a record is on the replicas before it counts as delivered (RedisReplicaAck); none: Redis's ack suffices. */
+  replicated?: ReplicationCheck;
 }
 
 const BATCH = 500;
@@ -96,6 +99,7 @@ export class DurablePublisher<T> {
   private holdReason: string | undefined;
   private lost = 0;
   private writeFailures = 0;
+  private readonly replicated: ReplicationCheck | undefined;
 
   constructor(
     private readonly queue: RecordQueue,
@@ -106,6 +110,7 @@ export class DurablePublisher<T> {
     options: DurablePublisherOptions = {},
   ) {
     this.limits = options.limits ?? DEFAULT_SPOOL_LIMITS;
+    this.replicated = options.replicated;
     this.spool = new SpoolFile<T>(spoolDir, kind.spoolName, log, options.fs);
   }
 
@@ -219,6 +224,8 @@ export class DurablePublisher<T> {
     } finally {
       clearTimeout(timer);
     }
+    // Not on the replicas in time: it stays in the spool and is added again (the same job id: nothing twice).
+    await this.replicated?.confirm();
   }
 
   /** Takes the record into the backlog and writes the backlog to disk; resolves once it is durable or held in memory. */

@@ -207,6 +207,30 @@ describe('GatewayStateStore', () => {
     expect(h.writes[3]?.replace).toBe(false); // and then incremental again
   });
 
+  it('writes everything again once told Redis may have lost acknowledged writes (a failover), then incrementally', async () => {
+    const c = centre();
+    c.arrive('c1');
+    c.arrive('c2');
+    const h = hashStorage();
+    const store = new GatewayStateStore(h.storage, silentLogger(), () => undefined, fast);
+    store.save(c.take);
+    await store.flush();
+    // The new master never got the entry of c2's arrival: what the store remembers writing is not what Redis holds.
+    h.hash.delete('acdcall:c2');
+    store.forget();
+    c.acd.pause('a2', 'break');
+    c.clock.advance(5);
+    store.save(c.take);
+    await store.flush();
+    expect(h.writes[1]?.replace).toBe(true);
+    expect(h.hash.has('acdcall:c2')).toBe(true);
+    expect(await new GatewayStateStore(h.storage, silentLogger(), () => undefined).load()).toEqual(c.take());
+    c.acd.ready('a2');
+    store.save(c.take);
+    await store.flush();
+    expect(h.writes[2]?.replace).toBe(false);
+  });
+
   it('stops writing once a write was refused (another gateway took over) and says so once', async () => {
     let refusals = 0;
     const h = hashStorage(() => 'refused');

@@ -144,6 +144,14 @@ export class GatewayStateStore {
     }
   }
 
+  /**
+   * Redis may no longer hold what the store remembers writing (the connection was lost and made again: a failover can
+   * drop acknowledged writes): the next write replaces everything.
+   */
+  forget(): void {
+    this.known = false;
+  }
+
   /** Schedules a save of the state `take()` returns when the write happens. */
   save(take: () => GatewayState): void {
     this.pending = take;
