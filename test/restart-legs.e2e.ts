@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
+import { Redis } from 'ioredis';
 import { TokenRepository, createDb } from '@cti/db';
 import { api, callIdOfAgent } from './support/api.js';
 import { placeCalls, startUas, type CallerRun, type TrunkPhone } from './support/sipp.js';
@@ -23,6 +24,7 @@ const ariAuth = `Basic ${Buffer.from(`${ctx.env.CTI_ARI_USER ?? 'cti'}:${ctx.env
 const gatewayLog = `${ctx.root}.run/${ctx.runId}/gateway.log`;
 
 let db: pg.Client;
+let redis: Redis;
 let seats: ChildProcess[] = [];
 let agentToken = '';
 
@@ -83,6 +85,12 @@ async function superviseA01(mode: 'monitor' | 'barge'): Promise<{ id: string }> 
   return started.body;
 }
 
+/** The call control part of the gateway's saved state (linkages, supervision, holds, transfers) as Redis holds it. */
+async function savedControl(): Promise<any> {
+  const part = await redis.hget(`${ctx.env.CTI_REDIS_PREFIX}:gateway:state:v2`, 'part:control');
+  return part ? JSON.parse(part) : undefined;
+}
+
 const killGateway = () => stopGatewayByPidFile(pidFile(ctx.root, ctx.runId), 'SIGKILL');
 type LogLine = { msg?: string; [k: string]: unknown };
 const parse = (l: string): LogLine[] => {
@@ -114,6 +122,7 @@ async function restartKeepingCall(callId: string): Promise<LogLine[]> {
 beforeAll(async () => {
   db = new pg.Client({ connectionString: ctx.env.CTI_DATABASE_URL });
   await db.connect();
+  redis = new Redis(ctx.env.CTI_REDIS_URL as string);
   const kdb = createDb(ctx.env.CTI_DATABASE_URL as string, ctx.runId, 1);
   agentToken = await new TokenRepository(kdb).create('agent', 'e2e-restart-legs-a01', 'a01');
   await kdb.destroy();
@@ -127,6 +136,7 @@ afterAll(async () => {
   for (const s of seats) s.kill('SIGKILL');
   await setReady(ctx.agentIds);
   await db.end();
+  redis.disconnect();
 }, 60_000);
 
 describe('a gateway restart and the legs it placed', () => {
@@ -217,6 +227,11 @@ describe('a gateway restart and the legs it placed', () => {
       const linked = await linkWith(callId, partner, { line: '110', mode: 'transfer' });
       const barge = await superviseA01('barge');
       await waitFor('barge active', async () => ((await api(ctx, 'GET', '/api/v1/supervision')).body.items as Array<{ id: string; phase: string }>).some((x) => x.id === barge.id && x.phase === 'active'), 20_000);
+      // Killed only once both are in the saved state (saves follow events within 100 ms; a loaded host may take longer).
+      await waitFor('linkage and barge saved', async () => {
+        const c = await savedControl();
+        return c?.linkages?.linkages?.some((l: { id: string }) => l.id === linked.id) && c?.supervision?.sessions?.some((x: { id: string; phase: string }) => x.id === barge.id && x.phase === 'active');
+      }, 20_000);
       const before = await channels();
 
       await restartKeepingCall(callId);
@@ -249,7 +264,7 @@ describe('a gateway restart and the legs it placed', () => {
     }
   }, 180_000);
 
-  it('across a restart during an attended transfer’s consultation, takes neither agent’s leg for a caller, and frees both agents when the call ends', async () => {
+  it('across a restart during an attended transfer’s consultation, carries it on: the first agent completes it through the new process, the target takes the caller, and both agents are free when the call ends', async () => {
     await setReady(['a01']);
     const { run, callId } = await callToA01(388);
     try {
@@ -257,13 +272,23 @@ describe('a gateway restart and the legs it placed', () => {
       const t = await asA01('POST', '/api/v1/agents/a01/call/transfer', { kind: 'attended', toAgent: 'a02' });
       expect(t.status, JSON.stringify(t.body)).toBe(200);
       await waitFor('consulting', async () => (await asA01('GET', '/api/v1/agents/a01/call')).body.transfer?.phase === 'consulting', 20_000);
+      await waitFor('the consultation saved', async () => (await savedControl())?.calls?.transfers?.some((x: { id: string; phase: string }) => x.id === t.body.id && x.phase === 'consulting'), 20_000);
       const before = await channels();
       // Caller (alone in the call's bridge), a01's and a02's seats (in the consultation bridge).
       expect(before.filter((c) => c.inStasis)).toHaveLength(3);
+      const legOf = (seat: string) => before.find((c) => c.name.startsWith(`PJSIP/${seat}-`))?.id as string;
+      const [a01Leg, a02Leg] = [legOf('seat-01'), legOf('seat-02')];
 
       const lines = await restartKeepingCall(callId);
       expect(lines.filter((l) => l.msg === 'keeping a leg of a live call found in Stasis').map((l) => l.role)).toEqual(['transfer']);
       expect((await channels()).map((c) => c.id).sort()).toEqual(before.map((c) => c.id).sort());
+      // The new process knows the consultation it did not start, and the first agent completes it.
+      expect((await asA01('GET', '/api/v1/agents/a01/call')).body.transfer).toMatchObject({ id: t.body.id, kind: 'attended', phase: 'consulting', toAgentId: 'a02' });
+      const completed = await asA01('POST', '/api/v1/agents/a01/call/transfer/complete');
+      expect(completed.status, JSON.stringify(completed.body)).toBe(200);
+      await waitFor('a02 with the caller', async () => ((await ari('GET', `/bridges/bridge-${callId}`))?.channels as string[] | undefined)?.sort().join() === [callId, a02Leg].sort().join(), 20_000);
+      expect((await api(ctx, 'GET', '/api/v1/control/calls')).body.items.map((c: any) => [c.callId, c.agentId])).toEqual([[callId, 'a02']]);
+      await waitFor('a01’s leg hung up', async () => !(await channels()).some((c) => c.id === a01Leg), 20_000);
 
       await ari('DELETE', `/channels/${callId}`);
       await waitFor('every leg ended', async () => (await channels()).length === 0, 20_000);
@@ -278,5 +303,30 @@ describe('a gateway restart and the legs it placed', () => {
       await run.catch(() => undefined);
     }
     await api(ctx, 'POST', '/api/v1/agents/a02/pause', { reason: 'meeting' });
+  }, 120_000);
+
+  it('across a restart during a hold, carries it on: the caller keeps hearing music and the agent resumes through the new process', async () => {
+    await setReady(['a01']);
+    const { run, callId } = await callToA01(388);
+    try {
+      const held = await asA01('POST', '/api/v1/agents/a01/call/hold');
+      expect(held.status, JSON.stringify(held.body)).toBe(200);
+      await waitFor('the caller alone in the bridge', async () => (await ari('GET', `/bridges/bridge-${callId}`))?.channels.length === 1, 20_000);
+      await waitFor('the hold saved', async () => (await savedControl())?.calls?.held?.includes(callId), 20_000);
+
+      await restartKeepingCall(callId);
+      expect((await asA01('GET', '/api/v1/agents/a01/call')).body.held).toBe(true);
+      const resumed = await asA01('POST', '/api/v1/agents/a01/call/resume');
+      expect(resumed.status, JSON.stringify(resumed.body)).toBe(200);
+      await waitFor('a01 back with the caller', async () => (await ari('GET', `/bridges/bridge-${callId}`))?.channels.length === 2, 20_000);
+      expect((await asA01('GET', '/api/v1/agents/a01/call')).body.held).toBe(false);
+
+      await ari('DELETE', `/channels/${callId}`);
+      await waitFor('every leg ended', async () => (await channels()).length === 0, 20_000);
+      await run;
+    } finally {
+      await ari('DELETE', `/channels/${callId}`);
+      await run.catch(() => undefined);
+    }
   }, 120_000);
 });

@@ -194,9 +194,9 @@ async function main(): Promise<void> {
     audit: repos.audit,
     dialGuard,
   });
-  // Linkages and supervision sessions change on ARI events the call feature does not see: saved after each of theirs.
+  // Linkages, supervision sessions, holds and transfers change on events the call feature does not see: saved after each.
   bus.subscribe((e) => {
-    if (e.type.startsWith('linkage.') || e.type.startsWith('supervision.')) persist();
+    if (e.type.startsWith('linkage.') || e.type.startsWith('supervision.') || e.type.startsWith('transfer.') || e.type === 'call.held' || e.type === 'call.resumed') persist();
   });
   // The state a restart or a standby carries on from: queue, agents, calls, callbacks, linkages and supervision.
   const snapshot = (): GatewayState => ({ version: 1, savedAt: Date.now(), acd: acd.snapshot(), calls: callState.snapshot(), callbacks: callbacks.list(), control: control.snapshot() });

@@ -8,7 +8,7 @@ import type { StasisExtension } from '../call/call.stasis.js';
 import type { DurablePublisherOptions, RecordQueue } from '../records/durable.publisher.js';
 import type { RouteRegistry } from '../http/route.registry.js';
 import { registerCallControlRoutes, type RecordingLookup } from './call-control.routes.js';
-import { CallControlService } from './call-control.service.js';
+import { CallControlService, type CallControlSnapshot } from './call-control.service.js';
 import { LinkageService, type LinkageSnapshot } from './linkage.service.js';
 import { LinkagePublisher } from './linkage.publisher.js';
 import { spoolLimitsFromConfig } from '../records/durable.publisher.js';
@@ -22,6 +22,8 @@ import type { OutsideDialGuard } from './outside-dial.guard.js';
 export interface ControlSnapshot {
   linkages?: LinkageSnapshot;
   supervision?: SupervisionSnapshot;
+  /** Holds and agent-to-agent transfers (absent in states saved before they were kept). */
+  calls?: CallControlSnapshot;
 }
 
 /** What call control needs from the gateway's wiring. */
@@ -74,10 +76,11 @@ export function createCallControl(d: CallControlWiringDeps) {
   return {
     extensions,
     /** Linkages and supervision sessions in progress, saved with the gateway's state (docs/domain.md §20). */
-    snapshot: (): ControlSnapshot => ({ linkages: linkages.snapshot(), supervision: supervision.snapshot() }),
+    snapshot: (): ControlSnapshot => ({ linkages: linkages.snapshot(), supervision: supervision.snapshot(), calls: control.snapshot() }),
     /** Carries them on after a restart or takeover; the extensions' reconcile() checks them against Asterisk. */
     restore(s: ControlSnapshot | undefined): void {
       linkages.restore(s?.linkages);
+      control.restore(s?.calls);
       supervision.restore(s?.supervision);
     },
     /** The active gateway's duty: linkage records a crash left in the spool go to the worker. */

@@ -22,6 +22,16 @@ export interface Transfer {
   phase: 'ringing' | 'consulting';
 }
 
+/** Holds and transfers in progress, for the gateway's saved state (a restart or a standby carries them on). */
+export interface CallControlSnapshot {
+  seq: number;
+  /** Calls on hold (the agent out of the bridge, the caller hearing music). */
+  held: string[];
+  transfers: Transfer[];
+  /** Agents taking part in a call through a transfer or three-way call, by their leg. */
+  borrowed: Array<{ legId: string; agentId: string; callId: string }>;
+}
+
 /** Settings of call control. */
 export interface CallControlSettings {
   ringTimeoutSeconds: number;
@@ -62,6 +72,47 @@ export class CallControlService implements StasisExtension {
   /** Whether the call is on hold. */
   isHeld(callId: string): boolean {
     return this.held.has(callId);
+  }
+
+  /** Holds and transfers in progress, for the gateway's saved state. */
+  snapshot(): CallControlSnapshot {
+    return {
+      seq: this.seq,
+      held: [...this.held],
+      transfers: [...this.transfers.values()].map((t) => ({ ...t })),
+      borrowed: [...this.borrowed].map(([legId, b]) => ({ legId, ...b })),
+    };
+  }
+
+  /** Carries on the holds and transfers a gateway before this one saved; reconcile() then checks them against Asterisk. */
+  restore(s: CallControlSnapshot | undefined): void {
+    if (!s) return;
+    this.seq = Math.max(this.seq, s.seq);
+    for (const callId of s.held) this.held.add(callId);
+    for (const saved of s.transfers) {
+      const t = { ...saved };
+      this.transfers.set(t.callId, t);
+      this.byLeg.set(t.toLeg, t);
+    }
+    for (const b of s.borrowed) this.borrowed.set(b.legId, { agentId: b.agentId, callId: b.callId });
+  }
+
+  /**
+   * After a restart or takeover: what ended while no gateway listened ends now, as if it had been seen — a hold of a
+   * call that is gone is dropped; a transfer whose caller is gone is cleaned up; a target who left (or never answered)
+   * fails the transfer (attended: back to the first agent; blind: the queue); a first agent who left during an attended
+   * transfer hands the caller to the target; a three-way participant gone is made ready.
+   */
+  async reconcile(): Promise<void> {
+    if (!this.held.size && !this.transfers.size && !this.borrowed.size) return;
+    const present = new Set(await this.telephony.listChannelIds());
+    for (const callId of [...this.held]) if (!present.has(callId)) this.held.delete(callId);
+    for (const t of [...this.transfers.values()]) {
+      if (!present.has(t.callId)) this.channelGone(t.callId);
+      else if (t.kind === 'attended' && !present.has(t.fromLeg)) this.claimsGone(t.fromLeg);
+      else if (!present.has(t.toLeg)) this.channelGone(t.toLeg);
+    }
+    for (const leg of [...this.borrowed.keys()]) if (!present.has(leg)) this.channelGone(leg);
   }
 
   /** The transfer in progress on a call, if any. */

@@ -108,3 +108,87 @@ describe('CallControlService: transfer events name both agents', () => {
     expect(f.events[0]).toMatchObject({ caller: '*******1234', kind: 'attended' });
   });
 });
+
+describe('CallControlService across a restart or takeover', () => {
+  /** A second service (the new process) restored from the first's snapshot, with what Asterisk still has. */
+  function carriedOver(from: ReturnType<typeof fixture>, channels: string[]) {
+    const next = fixture();
+    Object.assign(next.call, from.call);
+    next.service.restore(JSON.parse(JSON.stringify(from.service.snapshot())));
+    next.telephony.channels = [];
+    next.telephony.outsideApp = channels;
+    return next;
+  }
+
+  it('carries a hold on: the call is still held and resuming brings the agent back into the bridge', async () => {
+    const f = fixture();
+    await f.service.hold('a01', true);
+    const next = carriedOver(f, ['C1', 'C1-leg1']);
+    await next.service.reconcile();
+    expect(next.service.isHeld('C1')).toBe(true);
+    await next.service.hold('a01', false);
+    expect(next.telephony.argsOf('addToBridge').at(-1)).toEqual(['bridge-C1', ['C1-leg1']]);
+    expect(next.service.isHeld('C1')).toBe(false);
+  });
+
+  it('carries a consultation on: the first agent can complete it, and the target becomes the call’s agent', async () => {
+    const f = fixture();
+    const t = await f.service.toAgent('a01', 'a02', 'attended');
+    await f.service.start(channel(t.toLeg, { args: ['xfer', t.id] }));
+    const next = carriedOver(f, ['C1', 'C1-leg1', t.toLeg]);
+    await next.service.reconcile();
+    expect(next.service.findTransfer('C1')).toMatchObject({ id: t.id, phase: 'consulting', toAgentId: 'a02' });
+    await next.service.complete('a01');
+    expect(next.log).toEqual(['released a01', `attached a02 ${t.toLeg}`]);
+    expect(next.telephony.argsOf('addToBridge').at(-1)).toEqual(['bridge-C1', [t.toLeg]]);
+    // Transfer ids go on from where the old process left them, so no id is given twice.
+    expect(next.service.snapshot().seq).toBe(1);
+  });
+
+  it('lets a target who answers after the restart join as the old process would have let them', async () => {
+    const f = fixture();
+    const t = await f.service.toAgent('a01', 'a02', 'attended');
+    const next = carriedOver(f, ['C1', 'C1-leg1', t.toLeg]);
+    await next.service.reconcile();
+    await next.service.start(channel(t.toLeg, { args: ['xfer', t.id] }));
+    expect(next.service.findTransfer('C1')?.phase).toBe('consulting');
+    expect(next.telephony.argsOf('addToBridge').at(-1)).toEqual([t.consultBridgeId, [t.toLeg]]);
+  });
+
+  it('ends what ended while no gateway listened: a target gone fails the transfer back to the first agent', async () => {
+    const f = fixture();
+    const t = await f.service.toAgent('a01', 'a02', 'attended');
+    const next = carriedOver(f, ['C1', 'C1-leg1']);
+    await next.service.reconcile();
+    await settle();
+    expect(next.service.findTransfer('C1')).toBeUndefined();
+    expect(next.events.at(-1)).toMatchObject({ type: 'transfer.failed', transferId: t.id, toAgentId: 'a02' });
+    expect(next.telephony.argsOf('addToBridge').at(-1)).toEqual(['bridge-C1', ['C1-leg1']]);
+  });
+
+  it('ends what ended while no gateway listened: a caller gone clears the transfer and the hold, hanging up the legs left', async () => {
+    const f = fixture();
+    await f.service.hold('a01', true);
+    await f.service.hold('a01', false);
+    await f.service.hold('a01', true);
+    const held = carriedOver(f, ['C1-leg1']);
+    await held.service.reconcile();
+    expect(held.service.isHeld('C1')).toBe(false);
+
+    const g = fixture();
+    const t = await g.service.toAgent('a01', 'a02', 'attended');
+    const next = carriedOver(g, ['C1-leg1', t.toLeg]);
+    await next.service.reconcile();
+    await settle();
+    expect(next.service.findTransfer('C1')).toBeUndefined();
+    expect(next.telephony.argsOf('hangup')).toEqual(expect.arrayContaining([[t.toLeg], ['C1-leg1']]));
+  });
+
+  it('keeps nothing and asks Asterisk nothing when there was nothing in progress', async () => {
+    const f = fixture();
+    const next = carriedOver(f, []);
+    await next.service.reconcile();
+    expect(next.telephony.argsOf('listChannelIds')).toEqual([]);
+    expect(f.service.snapshot()).toEqual({ seq: 0, held: [], transfers: [], borrowed: [] });
+  });
+});
