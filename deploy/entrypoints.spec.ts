@@ -78,6 +78,30 @@ describe('cti-health', () => {
     if (exit) expect(r.stderr).toMatch(/\/healthz: HTTP\/1\.1 503/);
   });
 
+  it.each([
+    [503, '{"status":"standby","role":"standby","leader":{"epoch":4}}', 0],
+    [503, '{"status":"degraded","role":"active","redis":"down"}', 1],
+  ])('gateway: /healthz answering %i %s → exit %i (a standby is healthy as a standby)', async (code, body, exit) => {
+    const server = createServer((_req, res) => res.writeHead(code, { 'content-type': 'application/json' }).end(body));
+    servers.push(server);
+    const port = await listening(server);
+    const r = await health(['gateway'], { CTI_HTTP_HOST: '0.0.0.0', CTI_HTTP_PORT: String(port) });
+    expect(r.status, r.stderr).toBe(exit);
+  });
+
+  it('worker: with Sentinels, healthy while one of them accepts a connection (CTI_REDIS_URL’s host is not used)', async () => {
+    const server = createNetServer((socket) => socket.end());
+    servers.push(server);
+    const port = await listening(server);
+    const env = { CTI_REDIS_URL: 'redis://:s3cret@127.0.0.1:1/0', CTI_REDIS_SENTINELS: `127.0.0.1:1,127.0.0.1:${port}` };
+    expect((await health(['worker'], env)).status).toBe(0);
+    await new Promise((resolve) => server.close(resolve));
+    servers.pop();
+    const down = await health(['worker'], env);
+    expect(down.status).toBe(1);
+    expect(down.stderr).toMatch(/no Redis Sentinel of 127\.0\.0\.1:1,127\.0\.0\.1:\d+ accepts connections/);
+  });
+
   it('gateway: nothing listening → unhealthy', async () => {
     const server = createServer();
     servers.push(server);
