@@ -221,6 +221,37 @@ describe('GatewayLeadership as standby', () => {
   });
 });
 
+describe('GatewayLeadership: an acquisition whose answer was lost', () => {
+  /** A store that carries out the first acquisition but whose answer never arrives (a timeout on a loaded host). */
+  class LosingFirstAnswer extends FakeLease {
+    lost = 0;
+    override async acquire(instanceId: string, leaseMs: number, takeOverFrom?: string): Promise<AcquireResult> {
+      const got = await super.acquire(instanceId, leaseMs, takeOverFrom);
+      if (this.lost++ === 0) throw new Error('Command timed out');
+      return got;
+    }
+  }
+
+  it('takes up the lease the lost acquisition won, with its epoch, instead of waiting it out and taking another', async () => {
+    const lease = new LosingFirstAnswer();
+    lease.holder = '4:gw-old';
+    lease.epoch = 4;
+    lease.heartbeat = '127.0.0.1:8490';
+    const { leadership, heartbeat, messages } = leadershipOf(lease, 'gw-b');
+    const acquired = leadership.acquire();
+    await vi.advanceTimersByTimeAsync(500);
+    heartbeat.current()?.lose('closed'); // gw-old died; gw-b's take-over is carried out but its answer is lost
+    const took = await settle(acquired);
+    // Epoch 5 is the one the lost answer carried: no second acquisition moved the epoch on.
+    expect(took).toMatchObject({ epoch: 5, detected: 'heartbeat', from: '4:gw-old' });
+    expect(lease.epoch).toBe(5);
+    expect(messages()).toContain('an acquisition whose answer was lost had taken the lease: taking it up');
+    await leadership.hold();
+    expect(lease.holder).toBe('5:gw-b');
+    expect(leadership.epoch()).toBe(5);
+  });
+});
+
 describe('GatewayLeadership as the active gateway', () => {
   async function active(lease = new FakeLease(), heartbeatAt?: { host: string; port: number }) {
     const l = leadershipOf(lease, 'gw-a', heartbeatAt);

@@ -77,18 +77,29 @@ export class GatewayLeadership {
     let announced = false;
     let storeAway = false;
     let lastSeen: string | null = null;
+    /** An acquisition whose answer never came (timed out on a loaded host): Redis may have carried it out. */
+    let unanswered: { detected: TakeoverDetection; sentAt: number } | undefined;
     for (;;) {
       try {
         const seen = await lease.observe(instanceId, terms.leaseMs);
         if (storeAway) log.info({}, 'leader lease reachable again');
         storeAway = false;
+        const mine = seen.holder === null ? undefined : parseHolder(seen.holder);
+        if (mine?.instanceId === instanceId && unanswered) {
+          // It did: this process holds the lease and its epoch. Counted from when that acquisition was sent (the key
+          // was set no earlier), so the rules stop it before the key can expire; hold() renews it at once.
+          log.warn({ epoch: mine.epoch }, 'an acquisition whose answer was lost had taken the lease: taking it up');
+          return this.becameActive(mine.epoch, seen.holder as string, unanswered.sentAt, unanswered.detected, clock.now() - startedAt, lastSeen);
+        }
         this.observed = seen.holder;
         if (seen.holder !== null) lastSeen = seen.holder;
         this.keepWatching(seen.holder, seen.heartbeat);
         const move = watch.observe(seen.holder, this.heartbeatLostOf);
         if (move.kind !== 'wait') {
           const sentAt = clock.now();
+          unanswered = { detected: move.detected, sentAt };
           const got = await lease.acquire(instanceId, terms.leaseMs, move.kind === 'take-over' ? move.holder : undefined);
+          unanswered = undefined;
           if (got.won) return this.becameActive(got.epoch, got.holder, sentAt, move.detected, clock.now() - startedAt, lastSeen);
           this.observed = got.holder; // another process was quicker
           lastSeen = got.holder;

@@ -37,9 +37,12 @@ export interface LeadershipWiring {
 /** Builds the leadership of this gateway process: its own Redis connection, the heartbeat, the lease's rules. */
 export function createLeadership(config: LeadershipConfig, log: Logger): LeadershipWiring {
   const terms = leaseTerms(config.CTI_LEADER_LEASE_MS);
-  // Its own connection, so renewals never queue behind the state writes and job traffic; a command not answered in a
-  // third of the lease counts as failed (the lease rules take it from there).
-  const redis = new Redis({ ...redisConnectionOptions(config), maxRetriesPerRequest: 1, connectTimeout: 2_000, commandTimeout: Math.max(100, terms.renewEveryMs) });
+  // Its own connection, so renewals never queue behind the state writes and job traffic. A renewal counts from when it
+  // was sent, so a late answer still grants the lease until sent + lease − safety: only an answer later than that is
+  // worthless, and only then does the command time out. (It timed out after a third of the lease before: on a host
+  // loaded to 13× its cores, answers of 0.7–1.5 s were thrown away though they had renewed the lease, and the active
+  // ended itself for nothing — L52.) Waiting longer never keeps a lost lease: the rules stop the active by its own clock.
+  const redis = new Redis({ ...redisConnectionOptions(config), maxRetriesPerRequest: 1, connectTimeout: 2_000, commandTimeout: Math.max(100, terms.leaseMs - terms.safetyMs) });
   redis.on('error', (err) => log.debug({ err: err.message }, 'leader lease redis error'));
   const instanceId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const leadership = new GatewayLeadership({
