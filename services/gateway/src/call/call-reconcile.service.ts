@@ -39,7 +39,7 @@ export class CallReconcile {
   constructor(
     private readonly registry: CallRegistry,
     private readonly telephony: CallTelephony,
-    private readonly acd: Pick<AcdEngine, 'removeCall' | 'enqueue'>,
+    private readonly acd: Pick<AcdEngine, 'removeCall' | 'enqueue' | 'findCall'>,
     private readonly routing: Pick<CallRouting, 'whileReconciling' | 'legGone'>,
     private readonly admission: Pick<CallAdmission, 'inbound'>,
     private readonly wait: Pick<CallerWaitService, 'hold'>,
@@ -81,6 +81,14 @@ export class CallReconcile {
         this.requeueAtOriginalPlace(s);
       } else if (s.phase === 'connected' && (!s.agentChannelId || !present.has(s.agentChannelId) || !bridgeOf.has(s.callId))) {
         this.ending.end(s, s.agentChannelId && present.has(s.agentChannelId) ? 'caller' : 'agent');
+      } else if (s.phase === 'queued' && s.languagePendingUntil === undefined && !this.acd.findCall(s.callId)) {
+        // Saved while its admission was on its way (the takeover came between StasisStart and the queue): it was never
+        // put in the queue, and nothing else would put it there (gateway-takeover.e2e.ts, loaded host: such a caller
+        // waited unserved until they hung up).
+        this.log.info({ callId: s.callId }, 'queueing a caller whose admission the previous process had not finished');
+        s.playbackId = undefined;
+        this.requeueAtOriginalPlace(s);
+        if (s.callerAnswered) await this.telephony.startMoh(s.callId).catch(() => undefined);
       } else if (s.phase === 'queued') {
         s.playbackId = undefined;
         await this.telephony.startMoh(s.callId).catch(() => undefined);

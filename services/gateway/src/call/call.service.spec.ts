@@ -432,6 +432,25 @@ describe('CallService.reconcile', () => {
     expect(f.acd.getAgent('a1').missesInRow).toBe(0);
   });
 
+  it('queues a restored caller whose admission had not reached the queue when the state was saved, at their place', async () => {
+    const f = callFixture();
+    await f.service.inbound(channel('c1'), 'primary', '12345');
+    f.clock.advance(300);
+    await f.service.inbound(channel('c2'), 'primary', '12345');
+    const g = callFixture();
+    g.service.restore(JSON.parse(JSON.stringify(f.service.snapshot())));
+    // Only c2 made it into the saved queue: c1's admission was still waiting on Redis when the process died.
+    const [, second] = f.acd.queue();
+    g.acd.enqueue({ callId: 'c2', line: '12345', language: 'mandarin', enqueuedAt: second!.enqueuedAt });
+    g.telephony.channels = [channel('c1'), channel('c2')];
+    await g.service.reconcile();
+    expect(g.acd.queue().map((c) => c.callId)).toEqual(['c1', 'c2']);
+    g.readyAgent('a1', 'seat-01');
+    g.service.dispatch();
+    expect(g.service.findCall('c1')).toMatchObject({ phase: 'ringing', agentId: 'a1' });
+    expect(g.sink.records).toEqual([]);
+  });
+
   it('rings no seat for restored callers until the first reconcile has finished, then rings them in order', async () => {
     const f = callFixture();
     await f.service.inbound(channel('c1'), 'primary', '12345');
