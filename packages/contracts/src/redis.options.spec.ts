@@ -15,7 +15,8 @@ describe('redisConnectionOptions', () => {
 
   it('asks the Sentinels for the named master and keeps the URL’s password and database', () => {
     const o = redisConnectionOptions(cfg({ CTI_REDIS_URL: 'redis://:s3cret@ignored:1/1', CTI_REDIS_SENTINELS: '10.0.0.1:26379,sentinel-b:26380', CTI_REDIS_SENTINEL_MASTER: 'cti-main', CTI_REDIS_SENTINEL_PASSWORD: 'sp' }));
-    expect(o).toMatchObject({ sentinels: [{ host: '10.0.0.1', port: 26379 }, { host: 'sentinel-b', port: 26380 }], name: 'cti-main', password: 's3cret', db: 1, sentinelPassword: 'sp', failoverDetector: true });
+    expect(o).toMatchObject({ sentinels: [{ host: '10.0.0.1', port: 26379 }, { host: 'sentinel-b', port: 26380 }], name: 'cti-main', password: 's3cret', db: 1, sentinelPassword: 'sp' });
+    expect(o).not.toHaveProperty('failoverDetector');
     expect(o.host).toBeUndefined();
   });
 

@@ -11,8 +11,6 @@ export interface RedisConnectionOptions {
   sentinels?: Array<{ host: string; port: number }>;
   name?: string;
   sentinelPassword?: string;
-  /** Follow a Sentinel failover as soon as the Sentinels announce it (`+switch-master`), not only on a lost connection. */
-  failoverDetector?: boolean;
   /** A command refused by a replica (`READONLY`: the master this connection knew was demoted) reconnects and is sent again. */
   reconnectOnError?: (err: Error) => boolean | 1 | 2;
 }
@@ -36,8 +34,9 @@ export function redisConnectionOptions(c: Pick<Config, 'CTI_REDIS_URL' | 'CTI_RE
     const i = hp.lastIndexOf(':');
     return { host: hp.slice(0, i), port: Number(hp.slice(i + 1)) };
   });
-  return {
-    sentinels, name: c.CTI_REDIS_SENTINEL_MASTER, ...auth, ...(c.CTI_REDIS_SENTINEL_PASSWORD && { sentinelPassword: c.CTI_REDIS_SENTINEL_PASSWORD }),
-    failoverDetector: true, reconnectOnError,
-  };
+  // Not ioredis's `failoverDetector` (reconnect on the Sentinels' +switch-master): on a loaded host (L52) the switch
+  // arrived while the connections were still asking the Sentinels, and every connection of the worker and the gateway
+  // ended for good ("Connection is closed", no reconnect). Without it a client finds the new master when its
+  // connection to the old one fails, and Redis closes its clients' connections when a master is demoted.
+  return { sentinels, name: c.CTI_REDIS_SENTINEL_MASTER, ...auth, ...(c.CTI_REDIS_SENTINEL_PASSWORD && { sentinelPassword: c.CTI_REDIS_SENTINEL_PASSWORD }), reconnectOnError };
 }

@@ -407,6 +407,13 @@ async function main(): Promise<void> {
   const fallbackImports = setInterval(() => void fallbackImporter.importNow(), 5_000);
 
   let stopping = false;
+  // A Redis client that gave up reconnecting never comes back (records would wait in the spool for ever): a fresh
+  // process, started by the supervisor, connects anew and delivers the spool.
+  redis.on('end', () => {
+    if (stopping) return;
+    log.fatal({}, 'redis connection ended for good (the client stopped reconnecting); exiting so a fresh process takes over');
+    process.exit(1);
+  });
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;

@@ -125,6 +125,12 @@ async function main(): Promise<void> {
   retentionWorker.on('error', (err) => log.warn({ err: err.message }, 'retention worker error'));
 
   let stopping = false;
+  // A Redis client that gave up reconnecting never comes back: a fresh process, started by the supervisor, does.
+  connection.on('end', () => {
+    if (stopping) return;
+    log.fatal({}, 'redis connection ended for good (the client stopped reconnecting); exiting so a fresh process takes over');
+    process.exit(1);
+  });
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
