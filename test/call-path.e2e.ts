@@ -37,6 +37,7 @@ describe('a citizen call end to end', () => {
     const tickets0 = await ticketCount();
     const trunks0 = await callsByTrunk();
     const stats0 = await answerRate(ctx);
+    const since = new Date(Date.now() - 1000);
     const [primary, backup] = await Promise.all([
       placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 20, rate: 10, holdMs: 5000, mediaPort: ctx.mediaBase }),
       placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_BACKUP as string, count: 5, rate: 5, holdMs: 5000, mediaPort: ctx.mediaBase + 200 }),
@@ -53,6 +54,10 @@ describe('a citizen call end to end', () => {
     const tickets = await api(ctx, 'GET', '/api/v1/tickets?limit=100');
     expect(tickets.body.total).toBe(tickets0 + 25);
     expect(tickets.body.items[0].callerNumber).toMatch(/^\*+\d{4}$/);
+    // Every call is keyed by a linked id that names its Asterisk node (systemname, docs/domain.md §7).
+    const ids = (await db.query(`SELECT linked_id FROM "${ctx.runId}".calls WHERE arrived_at >= $1`, [since])).rows.map((r) => r.linked_id as string);
+    expect(ids).toHaveLength(25);
+    expect(ids.filter((id) => !new RegExp(`^${ctx.env.CTI_ASTERISK_NODE ?? 'ast1'}-\\d+\\.\\d+$`).test(id))).toEqual([]);
   });
 
   it('without a language prompt, rings the caller until the agent answers and connects them then', async () => {
@@ -134,6 +139,9 @@ describe('a citizen call end to end', () => {
     await waitFor('fallback call recorded', async () => (await db.query(`SELECT 1 FROM "${ctx.runId}".calls WHERE via_fallback AND arrived_at >= $1`, [new Date(t0.getTime() - 1000)])).rowCount === 1, 20_000);
     const row = (await db.query(`SELECT trunk, outcome, seat FROM "${ctx.runId}".calls WHERE via_fallback AND arrived_at >= $1`, [new Date(t0.getTime() - 1000)])).rows[0];
     expect(row).toMatchObject({ trunk: 'backup', outcome: 'answered', seat: expect.stringMatching(/^seat-\d\d$/) });
+    // queue_log names the call by the same node-prefixed id as ARI does.
+    const fallbackId = (await db.query(`SELECT linked_id FROM "${ctx.runId}".calls WHERE via_fallback AND arrived_at >= $1`, [new Date(t0.getTime() - 1000)])).rows[0].linked_id as string;
+    expect(fallbackId).toMatch(/^[a-z][a-z0-9-]*-\d+\.\d+$/);
   });
 
   it('records a caller who hangs up during the fallback queue’s greeting, before reaching the queue, as abandoned', async () => {

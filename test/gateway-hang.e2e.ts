@@ -22,6 +22,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const backupIp = (ctx.env.CTI_TRUNK_BACKUP as string).split(':')[0];
 const slot = Number(ctx.env.CTI_HTTP_PORT) - 8180; // test/support/e2e.env.ts
 const prefix = () => `135${String(Math.floor(Math.random() * 1e5)).padStart(5, '0')}`;
+/** When Asterisk made a channel (epoch seconds), read from its id: `<node>-<seconds>.<sequence>` (docs/domain.md §7). */
+const createdS = (id: string) => Number(/(\d+)\.\d+$/.exec(id)?.[1]);
 
 /** Every SIPp this file starts; one left behind by a failed run would hold its ports in the next. */
 const sipps: ChildProcess[] = [];
@@ -49,7 +51,7 @@ async function rowsOf(callerPrefix: string): Promise<Row[]> {
 async function callersCreatedFrom(fromS: number): Promise<number> {
   const channels = (await ari(ctx, 'GET', '/channels')).body as Array<{ id: string; name: string }>;
   const endedS = Math.floor(Date.now() / 1000) - 1;
-  return channels.filter((c) => c.name.startsWith('PJSIP/trunk-') && Number(c.id.split('.')[0]) >= fromS && Number(c.id.split('.')[0]) <= endedS).length;
+  return channels.filter((c) => c.name.startsWith('PJSIP/trunk-') && createdS(c.id) >= fromS && createdS(c.id) <= endedS).length;
 }
 
 async function health(): Promise<{ ari?: string } | undefined> {
@@ -102,7 +104,7 @@ describe('a gateway that hangs (SIGSTOP) with its ARI socket open', () => {
     for (const c of callers) {
       const [row] = await rowsOf(c.prefix);
       // Asterisk's channel id starts with the epoch second the caller arrived in.
-      const arrivedS = Number(row?.linked_id.split('.')[0]);
+      const arrivedS = createdS(row?.linked_id as string);
       expect(row?.outcome, `caller arrived at ${arrivedS}, gateway frozen ${frozenAt}–${resumedAt}`).toBe('answered');
       // The bound: a caller arriving once the heartbeat is stale, while the gateway still hangs, goes through the
       // fallback queue to a seat (one arriving in the second of the resume may meet the fresh beat: not counted).

@@ -28,6 +28,12 @@ describe('renderAsteriskConf with the real templates', () => {
     }
   });
 
+  it('names the node in asterisk.conf (systemname), so its channel and linked ids start with it', () => {
+    expect(out['asterisk.conf']).toMatch(/^\[options\][\s\S]*^systemname = ast1$/m);
+    expect(renderAsteriskConf(templates, loadConfig({ CTI_ASTERISK_NODE: 'gz-b2' }), '/x')['asterisk.conf']).toMatch(/^systemname = gz-b2$/m);
+    expect(() => loadConfig({ CTI_ASTERISK_NODE: 'Node 1' })).toThrow(/CTI_ASTERISK_NODE/);
+  });
+
   it('renders 27 seat endpoints seat-01..seat-27 with static contacts on ports 16001..16027', () => {
     const endpoints = seatSections(out['pjsip.conf'] as string, 'endpoint').map(([n]) => n);
     expect(endpoints).toEqual(Array.from({ length: 27 }, (_, i) => seatName(i + 1)));

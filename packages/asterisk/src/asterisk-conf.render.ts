@@ -48,6 +48,7 @@ export function templateVars(config: Config, instanceRoot: string): TemplateVars
     // The dialplan picks one of the applications at random per call.
     ARI_STASIS_APP: config.CTI_ARI_APP_SHARDS <= 1 ? config.CTI_ARI_APP : `${config.CTI_ARI_APP}-\${RAND(0,${config.CTI_ARI_APP_SHARDS - 1})}`,
     AMI_PORT: String(config.CTI_AMI_PORT),
+    ASTERISK_NODE: config.CTI_ASTERISK_NODE,
     AMI_USER: config.CTI_AMI_USER,
     AMI_PASSWORD: config.CTI_AMI_PASSWORD,
     RTP_START: String(config.CTI_RTP_START),

@@ -76,6 +76,11 @@ export const configSchema = z.object({
    * application's messages on one thread, so at high call rates several applications use several cores.
    */
   CTI_ARI_APP_SHARDS: z.coerce.number().int().min(1).max(16).default(4),
+  /**
+   * This Asterisk node's name, rendered as its `systemname`: Asterisk puts it in front of every channel id and linked
+   * id (`ast1-1796659644.2`), so the ids of two nodes never collide (docs/domain.md §7).
+   */
+  CTI_ASTERISK_NODE: z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, 'lower-case letters, digits and dashes, 16 at most, starting with a letter').default('ast1'),
   /** AMI host. */
   CTI_AMI_HOST: z.string().default('127.0.0.1'),
   /** AMI port (manager.conf). */
