@@ -5,7 +5,7 @@
 // death and the takeover retries Stasis() in the dialplan instead of going to the fallback queue. Each test gives the slot its
 // usual gateway back (the pid-file gateway on CTI_HTTP_PORT, active) before it ends.
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { placeCalls } from './support/sipp.js';
 import { useCallStack } from './support/call-stack.fixture.js';
@@ -39,6 +39,16 @@ interface Health {
 }
 
 const health = (url: string) => gatewayHealth(url) as Promise<Health | undefined>;
+
+/** deploy/node-health.sh (compose's `cti-health gateway`) against the gateway on `port`: its exit code and complaint. */
+function composeHealth(port: string): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('bash', ['deploy/node-health.sh', 'gateway'], { cwd: ctx.root, env: { PATH: process.env.PATH, CTI_HTTP_HOST: '127.0.0.1', CTI_HTTP_PORT: port } });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+}
 
 const mainPid = () => Number(readFileSync(pidFile(ctx.root, ctx.runId), 'utf8'));
 
@@ -85,6 +95,9 @@ describe('one active gateway among two processes', () => {
     const epoch = await activeEpoch(ctx.apiUrl);
     try {
       await startStandby(epoch);
+      // The compose health check counts both healthy: the active (200) and the standby (503, role standby).
+      expect(await composeHealth(ctx.env.CTI_HTTP_PORT as string)).toEqual({ code: 0, stderr: '' });
+      expect(await composeHealth(secondEnv.CTI_HTTP_PORT)).toEqual({ code: 0, stderr: '' });
       const offset = sizeOf(secondLog);
       const p = prefix();
       // Two callers a second for six seconds, each talking five seconds: when the active dies some are talking, some

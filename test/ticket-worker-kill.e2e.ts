@@ -5,12 +5,12 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { sql, type Kysely } from 'kysely';
 import { CALL_RECORDS_QUEUE } from '@cti/contracts';
 import { createDb, type Database } from '@cti/db';
 import type { CallRecord } from '@cti/domain';
 import { startProcess, stopProcess, waitFor } from './support/processes.js';
+import { dropOwnStore } from './support/own-store.js';
 
 const ctx = inject('e2e');
 const own = `${ctx.runId}_kill`;
@@ -43,14 +43,7 @@ const stored = async () => Number((await sql<{ n: string }>`SELECT count(*) AS n
 afterAll(async () => {
   await stopProcess(worker, 'SIGKILL');
   await db?.destroy();
-  const client = new pg.Client({ connectionString: ctx.env.CTI_DATABASE_URL });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS "${own}" CASCADE`);
-  await client.end();
-  const redis = new Redis(ctx.env.CTI_REDIS_URL as string);
-  const keys = await redis.keys(`${own}:*`);
-  if (keys.length) await redis.del(...keys);
-  await redis.quit();
+  await dropOwnStore(ctx, own);
 });
 
 describe('worker killed with SIGKILL mid-batch', () => {

@@ -14,6 +14,7 @@ import { CALL_RECORDS_QUEUE, OPS_QUEUE, opsJobKey, type OpsJobData } from '@cti/
 import { SmsRepository, createDb, type Database } from '@cti/db';
 import type { CallRecord } from '@cti/domain';
 import { startProcess, stopProcess, waitFor } from './support/processes.js';
+import { dropOwnStore } from './support/own-store.js';
 import { gatewayLogLines } from './support/gateway-log.js';
 
 const ctx = inject('e2e');
@@ -52,14 +53,7 @@ afterAll(async () => {
   await holder?.end().catch(() => undefined);
   await Promise.all([stopProcess(workers.A, 'SIGKILL'), stopProcess(workers.B, 'SIGKILL')]);
   await db?.destroy();
-  const client = new pg.Client({ connectionString: ctx.env.CTI_DATABASE_URL });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS "${own}" CASCADE`);
-  await client.end();
-  const redis = new Redis(ctx.env.CTI_REDIS_URL as string);
-  const keys = await redis.keys(`${own}:*`);
-  if (keys.length) await redis.del(...keys);
-  await redis.quit();
+  await dropOwnStore(ctx, own);
 });
 
 describe('two workers, one killed with SIGKILL mid-job', () => {
