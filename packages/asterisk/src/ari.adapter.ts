@@ -17,6 +17,8 @@ export interface AriSettings {
   url: string;
   user: string;
   password: string;
+  /** How long a REST request may go unanswered (AriUnansweredError); default 10 s. */
+  requestTimeoutMs?: number;
   /** The Stasis applications to register (all on one connection; calls are spread over them by the dialplan). */
   apps: string[];
   /**
@@ -80,7 +82,7 @@ export class AriTelephony implements TelephonyPort {
     private readonly settings: AriSettings,
     private readonly log: AdapterLogger,
   ) {
-    const rest = new AriRest(settings.url, settings.user, settings.password);
+    const rest = new AriRest(settings.url, settings.user, settings.password, settings.requestTimeoutMs);
     const guard = settings.beforeRequest;
     this.rest = guard
       ? {

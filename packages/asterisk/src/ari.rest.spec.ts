@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AriRest, AriRestError, seg } from './ari.rest.js';
+import { AriRest, AriRestError, AriUnansweredError, isAsteriskFailure, seg } from './ari.rest.js';
 
 /** A stand-in for Asterisk's HTTP server: records each request and answers from a table. */
 const seen: Array<{ method: string; url: string; auth: string | undefined; connection: number }> = [];
@@ -82,9 +82,29 @@ describe('AriRest', () => {
     rest.close();
   });
 
-  it('gives up on a request Asterisk does not answer in time', async () => {
+  it('gives up on a request Asterisk does not answer in time, as unanswered (Asterisk may still carry it out)', async () => {
     const rest = new AriRest(base, 'cti', 'x', 200);
-    await expect(rest.request('GET', '/slow')).rejects.toThrow(/ARI GET \/slow timed out after 200 ms/);
+    const err = await rest.request('GET', '/slow').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AriUnansweredError);
+    expect((err as Error).message).toMatch(/ARI GET \/slow timed out after 200 ms/);
+    expect(isAsteriskFailure(err)).toBe(true);
+    rest.close();
+  });
+
+  it('reports a connection Asterisk refuses as unanswered, and tells Asterisk’s failures from the caller’s own faults', async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const srv = http.createServer().listen(0, '127.0.0.1', () => {
+        const port = (srv.address() as { port: number }).port;
+        srv.close(() => resolve(port));
+      });
+    });
+    const rest = new AriRest(`http://127.0.0.1:${closed}`, 'cti', 'x');
+    const err = await rest.request('POST', '/channels/c1/answer').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AriUnansweredError);
+    expect((err as Error).message).toMatch(/^ARI POST \/channels\/c1\/answer: connect ECONNREFUSED/);
+    expect(isAsteriskFailure(err)).toBe(true);
+    expect(isAsteriskFailure(new AriRestError(404, '404 Channel not found'))).toBe(true);
+    expect(isAsteriskFailure(new TypeError('x is undefined'))).toBe(false);
     rest.close();
   });
 

@@ -11,6 +11,23 @@ export class AriRestError extends Error {
   }
 }
 
+/** An ARI request that got no answer: it timed out, or its connection failed. Asterisk may still carry it out. */
+export class AriUnansweredError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AriUnansweredError';
+  }
+}
+
+/**
+ * Whether `err` is Asterisk's doing: a request it refused (AriRestError: the channel gone, not in Stasis, a 5xx) or
+ * one it did not answer (AriUnansweredError: too slow under overload, or unreachable). Anything else is a fault of
+ * the caller's own code.
+ */
+export function isAsteriskFailure(err: unknown): boolean {
+  return err instanceof AriRestError || err instanceof AriUnansweredError;
+}
+
 export type AriQuery = Record<string, string | number | boolean | undefined>;
 
 /**
@@ -93,11 +110,11 @@ export class AriRest {
           });
         },
       );
-      req.setTimeout(this.timeoutMs, () => req.destroy(new Error(`ARI ${method} ${path} timed out after ${this.timeoutMs} ms`)));
+      req.setTimeout(this.timeoutMs, () => req.destroy(new AriUnansweredError(`ARI ${method} ${path} timed out after ${this.timeoutMs} ms`)));
       req.on('error', (err: NodeJS.ErrnoException) => {
         const closedUnderUs = req.reusedSocket && (err.code === 'ECONNRESET' || err.message === 'socket hang up');
         if (mayRetry && closedUnderUs) resolve(this.send<T>(method, path, query, body, false));
-        else reject(err);
+        else reject(err instanceof AriUnansweredError ? err : new AriUnansweredError(`ARI ${method} ${path}: ${err.message}`, { cause: err }));
       });
       req.end(payload);
     });

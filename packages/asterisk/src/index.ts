@@ -6,3 +6,4 @@ export * from './trunk.monitor.js';
 export * from './seat-secrets.store.js';
 export * from './seat.monitor.js';
 export * from './seat-phone.js';
+export { AriRestError, AriUnansweredError, isAsteriskFailure } from './ari.rest.js';

@@ -69,6 +69,11 @@ export const configSchema = z.object({
   CTI_ARI_USER: asteriskName.default('cti'),
   /** ARI password (ari.conf); never logged. */
   CTI_ARI_PASSWORD: asteriskSecret(8).default('cti-ari-secret'),
+  /**
+   * How long an ARI request may go unanswered before the gateway gives up on it (Asterisk may still carry it out). A
+   * waiting caller whose request went unanswered keeps their place (docs/domain.md §23).
+   */
+  CTI_ARI_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(500).max(60_000).default(10_000),
   /** Name of the Stasis application the dialplan sends calls to. */
   CTI_ARI_APP: z.string().regex(/^[A-Za-z0-9_-]+$/).default('cti12345'),
   /**

@@ -118,7 +118,7 @@ async function main(): Promise<void> {
 
   // ---- Asterisk: ARI (its event handler, built below, is given at start), AMI and the trunks' state ----
   const ari = new AriTelephony(
-    { url: config.CTI_ARI_URL, user: config.CTI_ARI_USER, password: config.CTI_ARI_PASSWORD, apps: ariAppNames(config), beforeRequest: () => leadership.assertActive() },
+    { url: config.CTI_ARI_URL, user: config.CTI_ARI_USER, password: config.CTI_ARI_PASSWORD, requestTimeoutMs: config.CTI_ARI_REQUEST_TIMEOUT_MS, apps: ariAppNames(config), beforeRequest: () => leadership.assertActive() },
     log,
   );
   // Another gateway registered our applications: it is active now, so this one ends at once.

@@ -1,5 +1,5 @@
 import { maskPhone, type AcdEngine, type Clock, type Language, type TrunkName } from '@cti/domain';
-import type { ChannelInfo } from '@cti/asterisk';
+import { isAsteriskFailure, type ChannelInfo } from '@cti/asterisk';
 import type { Logger } from '../logger.js';
 import type { EventPublisher } from '../events/event-bus.js';
 import type { CallSession } from './call-session.js';
@@ -18,9 +18,9 @@ export class CallAdmission {
   constructor(
     private readonly registry: CallRegistry,
     private readonly telephony: CallTelephony,
-    private readonly acd: Pick<AcdEngine, 'setLanguage'>,
+    private readonly acd: Pick<AcdEngine, 'setLanguage' | 'findCall'>,
     private readonly routing: Pick<CallRouting, 'enterQueue' | 'dispatch'>,
-    private readonly wait: Pick<CallerWaitService, 'hold' | 'announce' | 'rememberedLanguage' | 'rememberLanguage' | 'lineGreetingMedia'>,
+    private readonly wait: Pick<CallerWaitService, 'holdInQueue' | 'announce' | 'rememberedLanguage' | 'rememberLanguage' | 'lineGreetingMedia' | 'waitDegraded'>,
     private readonly ending: Pick<CallEnding, 'sendToFallback'>,
     private readonly notifier: EventPublisher,
     private readonly clock: Clock,
@@ -48,16 +48,25 @@ export class CallAdmission {
     const wait = this.waitSettings;
     if (!adopted && (!wait || wait.languageWindowSeconds === 0)) return this.inboundWithoutPrompt(session);
     try {
-      const answering = adopted && channel.state === 'Up' ? Promise.resolve() : this.telephony.answer(session.callId);
+      let answerFailure: unknown;
+      const answering = adopted && channel.state === 'Up' ? Promise.resolve() : this.telephony.answer(session.callId).catch((err: unknown) => void (answerFailure = err));
       session.callerAnswered = true;
       // The call's bridge is made while the caller is answered, so connecting an agent later is one round trip.
       const bridgeId = `bridge-${session.callId}`;
       const bridging = adopted ? Promise.resolve(false) : this.telephony.createBridge(bridgeId).then(() => true, () => false);
       const [, remembered, bridged] = await Promise.all([answering, this.wait.rememberedLanguage(session.callerNumber), bridging]);
-      if (bridged) session.bridgeId = bridgeId;
+      if (bridged) session.bridgeId = bridgeId; // owned by the call from here, whatever the answer did
       if (session.phase !== 'queued') {
         if (bridged) void this.telephony.destroyBridge(bridgeId).catch(() => undefined); // hung up while we answered
         return;
+      }
+      if (answerFailure !== undefined) {
+        session.callerAnswered = false; // the agent's connect answers them
+        if (remembered) {
+          session.language = remembered;
+          session.languageRemembered = true;
+        }
+        throw answerFailure;
       }
       if (remembered) {
         session.language = remembered;
@@ -85,7 +94,7 @@ export class CallAdmission {
       const prompt = [...this.wait.lineGreetingMedia(session), ...(remembered === 'tibetan' ? (wait?.prompts.languageRemembered ?? []) : [])];
       if (prompt.length) await this.wait.announce(session, prompt);
     } catch (err) {
-      await this.ending.sendToFallback(session, err);
+      await this.admissionFailed(session, err);
     }
   }
 
@@ -108,10 +117,28 @@ export class CallAdmission {
       this.routing.enterQueue(session);
       // After the seat's dial request (enterQueue → dispatch), so that request goes out first.
       if ((session.phase as CallSession['phase']) !== 'ended') this.prepareBridge(session);
-      if (session.phase === 'queued') await this.wait.hold(session); // dispatch() may have moved it on
+      if (session.phase === 'queued') await this.wait.holdInQueue(session); // dispatch() may have moved it on
     } catch (err) {
-      await this.ending.sendToFallback(session, err);
+      await this.admissionFailed(session, err);
     }
+  }
+
+  /**
+   * Admitting a caller failed half-way. When Asterisk did not carry out a request (no answer in time under overload,
+   * or refused because the channel went: its StasisEnd ends the call), the caller is not sent away for it: they keep
+   * their place, entering the queue now unless their language window is still open, and hear ringing (or silence)
+   * until a seat takes them; the agent's connect answers them. Under overload waiting longer is the better service,
+   * and the fallback queue needs Asterisk too. A fault of our own still hands them to the fallback queue.
+   */
+  private async admissionFailed(s: CallSession, err: unknown): Promise<void> {
+    if (s.phase === 'ended') return; // the caller hung up meanwhile
+    if (!isAsteriskFailure(err)) return this.ending.sendToFallback(s, err);
+    this.wait.waitDegraded(s, err as Error);
+    // Moved on to a seat meanwhile, or held by the language window or the queue already: nothing more to do.
+    if (s.phase !== 'queued' || s.languagePendingUntil !== undefined || this.acd.findCall(s.callId)) return;
+    s.queuedAt ??= this.clock.now();
+    s.lastAnnouncedAt ??= s.queuedAt;
+    this.routing.enterQueue(s);
   }
 
   /** Creates the call's bridge in the background; the agent's connect awaits it before joining the agent. */

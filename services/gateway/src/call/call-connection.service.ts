@@ -66,8 +66,9 @@ export class CallConnection {
     } catch (err) {
       // The caller never talked to the agent: free the agent and hand the caller to the fallback queue, not drop them.
       await this.releaseAgentLeg(s, legId);
-      await this.ending.sendToFallback(s, err);
+      const handing = this.ending.sendToFallback(s, err); // its tries (Asterisk slow) must not hold up the freed agent
       this.routing.dispatch();
+      await handing;
     }
   }
 

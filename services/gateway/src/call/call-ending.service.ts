@@ -1,4 +1,5 @@
 import type { AcdEngine, CallRecord, Clock } from '@cti/domain';
+import { AriRestError, isAsteriskFailure } from '@cti/asterisk';
 import type { Logger } from '../logger.js';
 import type { EventPublisher } from '../events/event-bus.js';
 import type { CallRecordSink } from './call-record.sink.js';
@@ -11,6 +12,9 @@ export type LegDeparture = number | 'follows' | undefined;
 
 /** How long a record waits for the ChannelDestroyed (and its cause) that follows a StasisEnd at once. */
 const CAUSE_WAIT_MS = 1_000;
+
+/** Pauses between tries of a fallback request (about 40 s in all, plus each request's own timeout). */
+export const FALLBACK_RETRY_MS: readonly number[] = [1_000, 2_000, 4_000, 8_000, 8_000, 8_000, 8_000];
 
 /**
  * The two ways a call leaves the gateway: it ends (ACD freed, its channels and bridge gone, its record published,
@@ -33,6 +37,8 @@ export class CallEnding {
     private readonly fallbackContext: string,
     /** Dialplan context where a caller whose agent ended the call may rate it; absent = the caller is hung up. */
     private readonly ratingContext?: string,
+    /** Pauses before each new try of a fallback request Asterisk did not carry out; after the last, the caller is hung up. */
+    private readonly fallbackRetryMs: readonly number[] = FALLBACK_RETRY_MS,
   ) {}
 
   /**
@@ -86,16 +92,35 @@ export class CallEnding {
     );
   }
 
-  /** Hands a caller we cannot serve to the dialplan's native queue, so nobody is dropped. */
+  /**
+   * Hands a caller we cannot serve to the dialplan's native queue, so nobody is dropped. Under overload Asterisk may
+   * not answer that request in time either: it is sent again after a pause (a late first one shows as 409, the
+   * channel no longer in Stasis: handed over). A caller who cannot be taken there after the last try is hung up with
+   * an error rather than left in Stasis with nobody serving them (docs/domain.md §23).
+   */
   async sendToFallback(s: CallSession, err: unknown): Promise<void> {
     if (s.phase === 'ended') return; // the caller already hung up; nothing to hand over
     this.log.error({ callId: s.callId, err: (err as Error).message }, 'call handling failed; sending caller to the fallback queue');
     this.registry.remove(s.callId);
     this.acd.removeCall(s.callId);
-    try {
-      await this.telephony.continueInDialplan(s.callId, this.fallbackContext, s.did, 1);
-    } catch (err2) {
-      this.log.error({ callId: s.callId, err: (err2 as Error).message }, 'fallback failed too');
+    const handedOver = (yes: boolean) => this.notifier.publish({ type: 'call.fallback', at: this.clock.now(), callId: s.callId, handedOver: yes });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.telephony.continueInDialplan(s.callId, this.fallbackContext, s.did, 1);
+        return handedOver(true);
+      } catch (err2) {
+        const status = err2 instanceof AriRestError ? err2.status : undefined;
+        if (status === 404) return this.log.warn({ callId: s.callId }, 'caller gone before the fallback queue took them');
+        if (status === 409 && attempt > 0) return handedOver(true); // an earlier, unanswered request went through
+        const delay = this.fallbackRetryMs[attempt];
+        if (!isAsteriskFailure(err2) || delay === undefined) {
+          this.log.error({ callId: s.callId, err: (err2 as Error).message, attempts: attempt + 1 }, 'fallback failed too; hanging up the caller rather than leaving them with nobody serving them');
+          handedOver(false);
+          return void this.telephony.hangup(s.callId).catch(() => undefined);
+        }
+        this.log.warn({ callId: s.callId, err: (err2 as Error).message, attempt: attempt + 1, retryInMs: delay }, 'fallback request failed; trying again');
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
     }
   }
 

@@ -42,7 +42,7 @@ export class CallReconcile {
     private readonly acd: Pick<AcdEngine, 'removeCall' | 'enqueue' | 'findCall'>,
     private readonly routing: Pick<CallRouting, 'whileReconciling' | 'legGone'>,
     private readonly admission: Pick<CallAdmission, 'inbound'>,
-    private readonly wait: Pick<CallerWaitService, 'hold'>,
+    private readonly wait: Pick<CallerWaitService, 'holdInQueue'>,
     private readonly ending: Pick<CallEnding, 'end' | 'sendToFallback'>,
     private readonly orphans: OrphanBridgeWatch,
     private readonly log: Logger,
@@ -134,6 +134,6 @@ export class CallReconcile {
     s.agentChannelId = undefined;
     this.acd.enqueue({ callId: s.callId, line: s.did, language: s.language, enqueuedAt: s.queuedAt ?? s.arrivedAt });
     // A caller who was only ringing now waits: answer them and play hold music.
-    if (!s.callerAnswered) void this.wait.hold(s).catch((err) => this.ending.sendToFallback(s, err));
+    if (!s.callerAnswered) void this.wait.holdInQueue(s).catch((err) => this.ending.sendToFallback(s, err));
   }
 }

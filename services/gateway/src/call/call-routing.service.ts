@@ -31,7 +31,7 @@ export class CallRouting {
     private readonly registry: CallRegistry,
     private readonly telephony: CallTelephony,
     private readonly acd: AcdEngine,
-    private readonly wait: Pick<CallerWaitService, 'hold' | 'stopForRinging' | 'announceToWaiting'>,
+    private readonly wait: Pick<CallerWaitService, 'holdInQueue' | 'stopForRinging' | 'announceToWaiting'>,
     private readonly ending: Pick<CallEnding, 'end' | 'sendToFallback'>,
     private readonly notifier: EventPublisher,
     private readonly changes: CallChanges,
@@ -148,7 +148,7 @@ export class CallRouting {
       this.notifier.publish({ type: 'call.ring_no_answer', at: this.clock.now(), callId, agentId });
       this.dispatch();
       // Now the caller waits: answer them (if they were only ringing) and play hold music.
-      if (s.phase === 'queued' && !s.callerAnswered) void this.wait.hold(s).catch((err) => this.ending.sendToFallback(s, err));
+      if (s.phase === 'queued' && !s.callerAnswered) void this.wait.holdInQueue(s).catch((err) => this.ending.sendToFallback(s, err));
     } else if (s.phase === 'connected') {
       this.ending.end(s, 'agent', legId, departure);
       this.dispatch();

@@ -36,6 +36,15 @@ export class FakeTelephony implements TelephonyPort {
     this.failures.set(method, new Error(message));
   }
 
+  /** Fails `method` with `err` (e.g. Asterisk's AriUnansweredError); `times` calls only, when given, then succeeds. */
+  failWith(method: Method, err: Error, times?: number): void {
+    if (times === undefined) this.failures.set(method, err);
+    else this.failSeries.set(method, [...(this.failSeries.get(method) ?? []), ...Array.from({ length: times }, () => err)]);
+  }
+
+  /** Errors for the next calls of a method, one per call. */
+  private readonly failSeries = new Map<Method, Error[]>();
+
   argsOf(method: Method): unknown[][] {
     return this.calls.filter((c) => c.method === method).map((c) => c.args);
   }
@@ -43,6 +52,8 @@ export class FakeTelephony implements TelephonyPort {
   private async record(method: Method, ...args: unknown[]): Promise<void> {
     this.calls.push({ method, args });
     await this.held.get(method);
+    const once = this.failSeries.get(method)?.shift();
+    if (once) throw once;
     const err = this.failures.get(method);
     if (err) throw err;
   }
@@ -156,7 +167,7 @@ export function callFixture(wait?: CallerWaitSettings, languages?: LanguageMemor
   const events: GatewayEvent[] = [];
   const notifier: EventPublisher = { publish: (e) => void events.push(e) };
   const log = silentLogger();
-  const service = createCallService({ telephony, acd, sink, notifier, clock, log, settings: { ringTimeoutSeconds: 15, fallbackContext: 'cti-fallback', ...(wait && { wait }) }, languages, outbound, ...(lineGreeting && { lineGreeting }) });
+  const service = createCallService({ telephony, acd, sink, notifier, clock, log, settings: { ringTimeoutSeconds: 15, fallbackContext: 'cti-fallback', fallbackRetryMs: [1, 1, 1], ...(wait && { wait }) }, languages, outbound, ...(lineGreeting && { lineGreeting }) });
   const readyAgent = (agentId: string, seat: string, skills: Record<string, number> = { mandarin: 5 }) => {
     acd.login({ agentId, seat, skills });
     acd.ready(agentId);

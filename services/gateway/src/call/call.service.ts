@@ -25,6 +25,8 @@ export interface CallServiceSettings {
   fallbackContext: string;
   /** Dialplan context where a caller whose agent ended the call may rate it; absent = no rating (hung up). */
   ratingContext?: string;
+  /** Pauses before each new try of a fallback request Asterisk did not carry out (default FALLBACK_RETRY_MS). */
+  fallbackRetryMs?: readonly number[];
   /** Announcements, callback offer and surge; absent = none of them (silent hold music). */
   wait?: CallerWaitSettings;
 }
@@ -202,7 +204,7 @@ export function createCallService(d: CallServiceDeps): CallService {
     ...(d.outbound && { outbound: d.outbound }),
     ...(d.lineGreeting && { lineGreeting: d.lineGreeting }),
   });
-  const ending = new CallEnding(registry, telephony, acd, sink, notifier, clock, log, settings.fallbackContext, settings.ratingContext);
+  const ending = new CallEnding(registry, telephony, acd, sink, notifier, clock, log, settings.fallbackContext, settings.ratingContext, settings.fallbackRetryMs);
   const routing = new CallRouting(registry, telephony, acd, wait, ending, notifier, changes, clock, log, {
     ringTimeoutSeconds: settings.ringTimeoutSeconds,
     ...(d.outbound && { outbound: d.outbound }),

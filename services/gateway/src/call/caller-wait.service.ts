@@ -1,4 +1,5 @@
 import { maskPhone, type AcdEngine, type Clock, type Language } from '@cti/domain';
+import { isAsteriskFailure } from '@cti/asterisk';
 import type { Logger } from '../logger.js';
 import type { EventPublisher } from '../events/event-bus.js';
 import type { CallRecordSink } from './call-record.sink.js';
@@ -54,7 +55,12 @@ export class CallerWaitService {
   async hold(s: CallSession): Promise<void> {
     if (!s.callerAnswered) {
       s.callerAnswered = true;
-      await this.telephony.answer(s.callId);
+      try {
+        await this.telephony.answer(s.callId);
+      } catch (err) {
+        s.callerAnswered = false; // not known to be answered: the agent's connect answers them (again, harmlessly)
+        throw err;
+      }
     }
     if (s.phase !== 'queued') return;
     const greeting = this.lineGreetingMedia(s);
@@ -65,6 +71,26 @@ export class CallerWaitService {
     // Announcements count from the greeting's start, so the first position announcement does not follow it at once.
     s.lastAnnouncedAt = this.clock.now();
     await this.announce(s, greeting);
+  }
+
+  /**
+   * hold() for a caller who is in the queue already (rung at a seat that did not answer, or found after a restart).
+   * When Asterisk does not carry it out (no answer in time under overload, or refused), the caller keeps their place
+   * hearing ringing: sending them away would only lose them a place they still have. Faults of our own still reject.
+   */
+  async holdInQueue(s: CallSession): Promise<void> {
+    try {
+      await this.hold(s);
+    } catch (err) {
+      if (!isAsteriskFailure(err)) throw err;
+      this.waitDegraded(s, err as Error);
+    }
+  }
+
+  /** Says (log, event, metric) that a waiting caller keeps their place without what Asterisk did not do for them. */
+  waitDegraded(s: CallSession, err: Error): void {
+    this.log.warn({ callId: s.callId, err: err.message }, 'Asterisk did not carry out a request for a waiting caller; they keep their place without hold music');
+    this.notifier.publish({ type: 'call.wait_degraded', at: this.clock.now(), callId: s.callId, reason: err.message });
   }
 
   /**

@@ -78,6 +78,24 @@ export interface CallRingNoAnswerEvent extends EventBase<'call.ring_no_answer'> 
   agentId: string;
 }
 
+/**
+ * Asterisk did not carry out a request for a waiting caller (no answer in time under overload, or refused): the caller
+ * keeps their place in the queue, hearing ringing (or silence) instead of hold music, and is answered at connect.
+ */
+export interface CallWaitDegradedEvent extends EventBase<'call.wait_degraded'> {
+  callId: string;
+  reason: string;
+}
+
+/**
+ * A caller the gateway could not serve went to the dialplan's fallback queue (`handedOver`), or could not be taken
+ * there either and was hung up after trying for a while (`handedOver: false`; docs/domain.md §23).
+ */
+export interface CallFallbackEvent extends EventBase<'call.fallback'> {
+  callId: string;
+  handedOver: boolean;
+}
+
 /** The agent left a call that goes on (a transfer or a hand-off); the agent is free. */
 export interface CallAgentReleasedEvent extends EventBase<'call.agent_released'> {
   callId: string;
@@ -324,6 +342,8 @@ export type GatewayEvent =
   | CallOfferedEvent
   | CallConnectedEvent
   | CallRingNoAnswerEvent
+  | CallWaitDegradedEvent
+  | CallFallbackEvent
   | CallAgentReleasedEvent
   | CallRequeuedEvent
   | CallEndedEvent

@@ -46,6 +46,19 @@ describe('metrics collector', () => {
     expect(text).toContain('# TYPE cti_recordings_failed_total counter');
   });
 
+  it('counts callers sent to the fallback queue (handed over or not) and waits Asterisk left without music', async () => {
+    const m = new MetricsCollector(probes());
+    m.handle({ type: 'call.fallback', at: 0, callId: 'c1', handedOver: true });
+    m.handle({ type: 'call.fallback', at: 0, callId: 'c2', handedOver: true });
+    m.handle({ type: 'call.fallback', at: 0, callId: 'c3', handedOver: false });
+    m.handle({ type: 'call.wait_degraded', at: 0, callId: 'c4', reason: 'ARI POST /channels/c4/answer timed out after 10000 ms' });
+    const text = renderPrometheus(await m.collect());
+    m.stop();
+    expect(sample(text, 'cti_calls_fallback_total{result="handed_over"}')).toBe('2');
+    expect(sample(text, 'cti_calls_fallback_total{result="failed"}')).toBe('1');
+    expect(sample(text, 'cti_caller_waits_degraded_total')).toBe('1');
+  });
+
   it('samples queue, agents by state (zeros included), trunks, connections and job-queue lag', async () => {
     const m = new MetricsCollector(probes());
     const text = renderPrometheus(await m.collect());

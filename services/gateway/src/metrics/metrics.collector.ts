@@ -64,6 +64,8 @@ export class MetricsCollector {
   private offered = 0;
   private answered = 0;
   private recordingsFailed = 0;
+  private waitsDegraded = 0;
+  private readonly fallbacks = { handed_over: 0, failed: 0 };
   private readonly ended = new Map<CallOutcome, number>([['answered', 0], ['abandoned', 0], ['failed', 0]]);
   private readonly loop: IntervalHistogram;
 
@@ -78,6 +80,8 @@ export class MetricsCollector {
     else if (e.type === 'call.connected') this.answered++;
     else if (e.type === 'call.ended') this.ended.set(e.outcome, (this.ended.get(e.outcome) ?? 0) + 1);
     else if (e.type === 'recording.failed') this.recordingsFailed++;
+    else if (e.type === 'call.wait_degraded') this.waitsDegraded++;
+    else if (e.type === 'call.fallback') this.fallbacks[e.handedOver ? 'handed_over' : 'failed']++;
   };
 
   /** Stops the event-loop monitor. */
@@ -110,6 +114,11 @@ export class MetricsCollector {
         name: 'cti_calls_ended_total', help: 'Calls ended since the gateway started, by outcome.', type: 'counter',
         samples: [...this.ended].map(([outcome, value]) => ({ labels: { outcome }, value })),
       },
+      {
+        name: 'cti_calls_fallback_total', help: 'Callers sent to the dialplan fallback queue since the gateway started: handed over, or hung up after it could not take them.', type: 'counter',
+        samples: (['handed_over', 'failed'] as const).map((result) => ({ labels: { result }, value: this.fallbacks[result] })),
+      },
+      { name: 'cti_caller_waits_degraded_total', help: 'Requests for waiting callers Asterisk did not carry out (overload); the callers kept their place, since the gateway started.', type: 'counter', samples: [{ value: this.waitsDegraded }] },
       { name: 'cti_recordings_failed_total', help: 'Call recordings Asterisk reported failed (file missing or cut short), since the gateway started.', type: 'counter', samples: [{ value: this.recordingsFailed }] },
       { name: 'cti_queue_waiting_calls', help: 'Calls waiting for an agent.', type: 'gauge', samples: [{ value: p.waitingCalls() }] },
       { name: 'cti_queue_longest_wait_seconds', help: 'Longest current wait in the queue.', type: 'gauge', samples: [{ value: p.longestWaitSeconds() }] },
