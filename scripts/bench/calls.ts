@@ -32,6 +32,13 @@
  *   calls at 100/s). Before the measured runs each system takes a short unmeasured warm-up. Every run starts once
  *   Asterisk, the gateway and the worker are quiet (settle(): the worker may still be storing the previous run's
  *   records and tickets, which would otherwise load the next run, whichever system it measures). Override: BENCH_RATES=10,50,100 BENCH_SECONDS=10 BENCH_TALK_MS=…
+ *   OVERLOAD: after the measured rates, each system takes one run at BENCH_OVERLOAD calls/s (default 100; 0 = none)
+ *   with a CPU hog beside it (one busy loop per core, started just before and stopped just after the run), so the
+ *   machine cannot carry the rate: a hotline past capacity must get slower, never drop a citizen. It reports, for
+ *   both systems, calls answered and lost (never reached a seat: the bench caller gives up after 30 s, like a
+ *   citizen), and for ours the fallbacks and the callers who kept their place without music (docs/domain.md §23).
+ *   These runs load the machine on purpose: they are not in the ratios, and their load is not a reason to call them
+ *   invalid; the load before the hog started is printed instead.
  *   BENCH_SYSTEMS=acd (or app_queue) runs one side only, for investigations; BENCH_PROFILE=1 profiles the gateway and the worker.
  *   ACD agents are all Mandarin-only with the same skills, so the ACD may use every seat at once, like app_queue.
  *
@@ -50,7 +57,7 @@
  *   (API on 8280) from services/{worker,gateway}/dist with schema and Redis prefix bench_<time> (dropped afterwards).
  *   Logs and SIPp traces stay in .run/bench_<time>/. `tsc -b` runs first (skip with BENCH_SKIP_BUILD=1).
  */
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -80,6 +87,8 @@ interface Options {
   talkMs: string | undefined;
   systems: System[];
   rounds: number;
+  /** Calls/s of the overload run (with a CPU hog beside it); 0 = none. */
+  overload: number;
   profile: boolean;
   build: boolean;
   logLevel: string;
@@ -96,6 +105,7 @@ function options(): Options {
     talkMs: process.env.BENCH_TALK_MS,
     systems: (process.env.BENCH_SYSTEMS ?? 'app_queue,acd').split(',').filter((x): x is System => x === 'acd' || x === 'app_queue'),
     rounds: Math.max(1, Number(process.env.BENCH_ROUNDS ?? 2)),
+    overload: Math.max(0, Number(process.env.BENCH_OVERLOAD ?? 100)),
     profile: process.env.BENCH_PROFILE === '1',
     build: process.env.BENCH_SKIP_BUILD !== '1',
     logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',
@@ -135,6 +145,9 @@ function benchEnv(runId: string, o: Options): BenchEnv {
     // …and no surge message either (it would play to every waiting caller once 30 wait; app_queue plays none).
     CTI_SURGE_WAITING_CALLS: '100000',
     CTI_SURGE_PREDICTED_WAIT_S: '36000',
+    // …and no rating prompt after the agent hangs up: app_queue's caller is hung up then, while ours would stay on
+    // Asterisk for the prompt and the wait for a digit (about 9 s of media per call, hundreds of channels at 100/s).
+    CTI_RATING_ENABLED: 'false',
     CTI_SPOOL_DIR: `.run/${runId}/spool`,
     CTI_LOG_LEVEL: o.logLevel,
   };
@@ -355,6 +368,62 @@ async function startStack(stack: BenchStack, runDir: string, o: Options): Promis
   };
 }
 
+/** Agents a previous run left paused (a seat that stopped answering qualify under load, say) are made ready again. */
+async function readyAllAgents(token: string): Promise<void> {
+  const list = await api({ apiUrl: API, supervisorToken: token }, 'GET', '/api/v1/agents');
+  const rows: Array<{ id?: string; agentId?: string; state?: string; live?: { state?: string } | null }> = Array.isArray(list.body) ? list.body : (list.body?.items ?? list.body?.agents ?? []);
+  for (const a of rows) {
+    const id = a.agentId ?? a.id;
+    const state = a.state ?? a.live?.state;
+    if (id && state && state !== 'ready') {
+      log(`agent ${id} is ${state} before the ACD run; setting ready`);
+      await api({ apiUrl: API, supervisorToken: token }, 'POST', `/api/v1/agents/${id}/ready`);
+    }
+  }
+}
+
+/** One busy loop per core, each its own process, until killed. */
+function startHog(): ChildProcess[] {
+  return cpus().map(() => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+}
+
+/** An overload run: the run's figures, the hog beside it and the load before it started. */
+interface OverloadRun extends RunResult {
+  hogThreads: number;
+  loadBefore: number;
+}
+
+function overloadFigures(r: OverloadRun) {
+  return {
+    system: r.system,
+    rate_cps: r.rate,
+    hog_threads: r.hogThreads,
+    calls: r.calls,
+    answered: r.answered,
+    lost: r.calls - r.answered,
+    p50_ms: Math.round(r.p50 * 10) / 10,
+    p99_ms: Math.round(r.p99 * 10) / 10,
+    ...(r.gateway && { fallbacks: r.gateway.fallbacks, fallbacks_failed: r.gateway.fallbacksFailed ?? 0, waits_degraded: r.gateway.waitsDegraded ?? 0 }),
+    load_before: Math.round(r.loadBefore * 10) / 10,
+  };
+}
+
+function overloadReport(runs: OverloadRun[]): string[] {
+  const lines = ['', `overload: ${runs[0]?.rate} calls/s with ${runs[0]?.hogThreads} busy loops beside (past capacity: slower is fine, lost is not)`];
+  for (const r of runs) {
+    const x = overloadFigures(r);
+    lines.push(
+      `  ${r.system.padEnd(10)} answered ${x.answered}/${x.calls}, lost ${x.lost}, INVITE→seat 200 p50 ${x.p50_ms} p99 ${x.p99_ms} ms` +
+        (r.gateway ? `, fallbacks ${x.fallbacks} (failed ${x.fallbacks_failed}), waits without music ${x.waits_degraded}` : '') +
+        `; 1-min load before the hog ${x.load_before}, at the end ${r.loadavg.toFixed(1)}`,
+    );
+  }
+  const ours = runs.find((r) => r.system === 'acd');
+  const theirs = runs.find((r) => r.system === 'app_queue');
+  if (ours && theirs) lines.push(`  goal (issue 17): ours answers every call app_queue answers .... ${ours.answered >= theirs.answered ? 'met' : 'MISSED'} (${ours.answered} vs ${theirs.answered})`);
+  return lines;
+}
+
 async function main(stack: BenchStack, runDir: string, o: Options): Promise<void> {
   const t0 = Date.now();
   if (process.getuid?.() !== 0) throw new Error('run as root (Asterisk runs from a chroot), like npm test');
@@ -377,27 +446,35 @@ async function main(stack: BenchStack, runDir: string, o: Options): Promise<void
     const perSystem = new Map<System, RunResult[]>(o.systems.map((x) => [x, []]));
     for (let round = 0; round < o.rounds; round++) {
       for (const system of round % 2 === 0 ? o.systems : [...o.systems].reverse()) {
-        if (system === 'acd') {
-          const list = await api({ apiUrl: API, supervisorToken: token }, 'GET', '/api/v1/agents');
-          const rows: Array<{ id: string; state?: string; live?: { state?: string } | null }> = Array.isArray(list.body) ? list.body : (list.body?.agents ?? []);
-          for (const a of rows) {
-            const state = a.state ?? a.live?.state;
-            if (state && state !== 'ready') {
-              log(`agent ${a.id} is ${state} before the ACD run; setting ready`);
-              await api({ apiUrl: API, supervisorToken: token }, 'POST', `/api/v1/agents/${a.id}/ready`);
-            }
-          }
-        }
+        if (system === 'acd') await readyAllAgents(token);
         perSystem.get(system)?.push(await runLoad(bench, system, rate, callsFor(rate), talkFor(rate), true));
       }
     }
     for (const system of o.systems) results.push(mergeRounds(perSystem.get(system) ?? []));
   }
 
+  // Overload: one run per system at a rate the machine cannot carry with a CPU hog beside it (see OVERLOAD above).
+  const overloaded: OverloadRun[] = [];
+  if (o.overload > 0) {
+    for (const system of o.systems) {
+      if (system === 'acd') await readyAllAgents(token);
+      const loadBefore = loadavg()[0] ?? 0;
+      const hog = startHog();
+      log(`overload: ${system} at ${o.overload} calls/s with ${hog.length} busy loops beside it (1-min load before ${loadBefore.toFixed(1)})`);
+      try {
+        const r = await runLoad(bench, system, o.overload, callsFor(o.overload), talkFor(o.overload), true);
+        overloaded.push({ ...r, hogThreads: hog.length, loadBefore });
+      } finally {
+        for (const p of hog) p.kill('SIGKILL');
+      }
+    }
+  }
+
   const rateRatios = ratios(results, o.rates);
   const lines = callsReport(results, rateRatios, { cores: cpus().length, totalS: (Date.now() - t0) / 1000, runDir });
+  if (overloaded.length) lines.push(...overloadReport(overloaded));
   process.stdout.write(`${lines.join('\n')}\n`);
-  const json = callsSummary(results, rateRatios, { recording: o.record, seatProcesses: o.seatProcesses, rounds: o.rounds });
+  const json = { ...callsSummary(results, rateRatios, { recording: o.record, seatProcesses: o.seatProcesses, rounds: o.rounds }), overload: overloaded.map(overloadFigures) };
   await stack.cleanup();
   process.stdout.write(`${JSON.stringify(json)}\n`);
 }

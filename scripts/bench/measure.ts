@@ -133,11 +133,15 @@ export interface GatewayCounts {
   fallbacks: number;
   ringNoAnswer: number;
   errors: number;
+  /** Waiting callers Asterisk did not serve in time who kept their place (docs/domain.md §23). */
+  waitsDegraded?: number;
+  /** Callers hung up because the fallback queue could not take them either. */
+  fallbacksFailed?: number;
 }
 
 /** Gateway log lines (pino JSON) of `file` between two instants, counted by message; errors are level 50 and above. */
 export function gatewayCounts(file: string, from: number, to: number): GatewayCounts {
-  const c = { arrived: 0, answered: 0, fallbacks: 0, ringNoAnswer: 0, errors: 0 };
+  const c = { arrived: 0, answered: 0, fallbacks: 0, ringNoAnswer: 0, errors: 0, waitsDegraded: 0, fallbacksFailed: 0 };
   if (!existsSync(file)) return c;
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (!line.startsWith('{')) continue;
@@ -152,6 +156,8 @@ export function gatewayCounts(file: string, from: number, to: number): GatewayCo
     else if (e.msg === 'call answered') c.answered++;
     else if (e.msg?.startsWith('call handling failed')) c.fallbacks++;
     else if (e.msg?.startsWith('seat did not answer')) c.ringNoAnswer++;
+    else if (e.msg?.startsWith('Asterisk did not carry out a request for a waiting caller')) c.waitsDegraded++;
+    else if (e.msg?.startsWith('fallback failed too')) c.fallbacksFailed++;
     if ((e.level ?? 0) >= 50) c.errors++;
   }
   return c;
