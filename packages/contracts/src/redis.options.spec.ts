@@ -1,6 +1,7 @@
+import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
-import { redisConnectionOptions } from './redis.options.js';
+import { exitWhenRedisEnds, redisConnectionOptions } from './redis.options.js';
 
 const cfg = (env: Record<string, string>) => loadConfig(env);
 
@@ -29,5 +30,21 @@ describe('redisConnectionOptions', () => {
   it('refuses a Sentinel list that is not host:port pairs', () => {
     expect(() => cfg({ CTI_REDIS_SENTINELS: '10.0.0.1' })).toThrow(/CTI_REDIS_SENTINELS/);
     expect(() => cfg({ CTI_REDIS_SENTINELS: '10.0.0.1:26379;10.0.0.2:26379' })).toThrow(/CTI_REDIS_SENTINELS/);
+  });
+});
+
+describe('exitWhenRedisEnds', () => {
+  it('ends the process when the client stops reconnecting, saying so, unless the process is stopping anyway', () => {
+    const client = new EventEmitter();
+    const said: string[] = [];
+    const exits: number[] = [];
+    let stopping = false;
+    exitWhenRedisEnds(client, { fatal: (_d, msg) => void said.push(msg) }, () => stopping, (code) => void exits.push(code));
+    client.emit('end');
+    expect(exits).toEqual([1]);
+    expect(said).toEqual(['redis connection ended for good (the client stopped reconnecting); exiting so a fresh process takes over']);
+    stopping = true;
+    client.emit('end');
+    expect(exits).toEqual([1]);
   });
 });

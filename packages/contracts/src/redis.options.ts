@@ -40,3 +40,21 @@ export function redisConnectionOptions(c: Pick<Config, 'CTI_REDIS_URL' | 'CTI_RE
   // connection to the old one fails, and Redis closes its clients' connections when a master is demoted.
   return { sentinels, name: c.CTI_REDIS_SENTINEL_MASTER, ...auth, ...(c.CTI_REDIS_SENTINEL_PASSWORD && { sentinelPassword: c.CTI_REDIS_SENTINEL_PASSWORD }), reconnectOnError };
 }
+
+/**
+ * Ends the process when `client` gives up reconnecting (ioredis `end`) while it is not stopping: such a client never
+ * comes back (records would wait in the spool, jobs in the queue, for ever), and a fresh process, started by the
+ * supervisor, connects anew. Used by the gateway and the worker alike.
+ */
+export function exitWhenRedisEnds(
+  client: { on(event: 'end', listener: () => void): unknown },
+  log: { fatal(details: object, msg: string): void },
+  stopping: () => boolean,
+  exit: (code: number) => void = (code) => process.exit(code),
+): void {
+  client.on('end', () => {
+    if (stopping()) return;
+    log.fatal({}, 'redis connection ended for good (the client stopped reconnecting); exiting so a fresh process takes over');
+    exit(1);
+  });
+}

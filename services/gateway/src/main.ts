@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import { CALLBACK_RESULTS_QUEUE, CALL_RATINGS_QUEUE, CALL_RECORDS_QUEUE, LINKAGES_QUEUE, loadConfig, redisConnectionOptions } from '@cti/contracts';
+import { CALLBACK_RESULTS_QUEUE, CALL_RATINGS_QUEUE, CALL_RECORDS_QUEUE, LINKAGES_QUEUE, exitWhenRedisEnds, loadConfig, redisConnectionOptions } from '@cti/contracts';
 import { AcdEngine, systemClock } from '@cti/domain';
 import { AmiClient, AriTelephony, SeatMonitor, TrunkMonitor, ariAppNames, browserPhoneUrl, browserPhonesEnabled, seatEndpoints, seatName } from '@cti/asterisk';
 import { createDb, migrateWithRetry } from '@cti/db';
@@ -407,13 +407,7 @@ async function main(): Promise<void> {
   const fallbackImports = setInterval(() => void fallbackImporter.importNow(), 5_000);
 
   let stopping = false;
-  // A Redis client that gave up reconnecting never comes back (records would wait in the spool for ever): a fresh
-  // process, started by the supervisor, connects anew and delivers the spool.
-  redis.on('end', () => {
-    if (stopping) return;
-    log.fatal({}, 'redis connection ended for good (the client stopped reconnecting); exiting so a fresh process takes over');
-    process.exit(1);
-  });
+  exitWhenRedisEnds(redis, log, () => stopping);
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;

@@ -1,7 +1,7 @@
 // The worker: consumes call records from BullMQ and stores calls and tickets in PostgreSQL.
 import { Queue, Worker, UnrecoverableError } from 'bullmq';
 import { Redis } from 'ioredis';
-import { CALLBACK_RESULTS_QUEUE, CALL_RECORDS_QUEUE, loadConfig, redisConnectionOptions } from '@cti/contracts';
+import { CALLBACK_RESULTS_QUEUE, CALL_RECORDS_QUEUE, exitWhenRedisEnds, loadConfig, redisConnectionOptions } from '@cti/contracts';
 import { CallRepository, CallbackTaskRepository, createDb, migrateWithRetry } from '@cti/db';
 import { BEIJING_TIME_ZONE, CtiError } from '@cti/domain';
 import { fileURLToPath } from 'node:url';
@@ -125,12 +125,7 @@ async function main(): Promise<void> {
   retentionWorker.on('error', (err) => log.warn({ err: err.message }, 'retention worker error'));
 
   let stopping = false;
-  // A Redis client that gave up reconnecting never comes back: a fresh process, started by the supervisor, does.
-  connection.on('end', () => {
-    if (stopping) return;
-    log.fatal({}, 'redis connection ended for good (the client stopped reconnecting); exiting so a fresh process takes over');
-    process.exit(1);
-  });
+  exitWhenRedisEnds(connection, log, () => stopping);
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
