@@ -191,7 +191,15 @@ describe("the wallboard's trend charts", () => {
     for (const a of runAgents) expect((await api(ctx, 'POST', `/api/v1/agents/${a.agentId}/login`, { seat: `seat-${a.seatNumber}` })).status).toBe(200);
     await awaitSeatsAnswering(ctx, runAgents.map((a) => a.seatNumber));
     for (const a of runAgents) expect((await api(ctx, 'POST', `/api/v1/agents/${a.agentId}/ready`)).status).toBe(200);
-    const run = await placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: RUN_CALLS, rate: 4, holdMs: 3000, mediaPort: ctx.mediaBase, callerPrefix });
+    // The callers stay on the line until each talks with an agent, then the test ends their calls: a fixed hold (3 s
+    // was used) let a caller still in the language window on a loaded host hang up unanswered (L55).
+    const running = placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: RUN_CALLS, rate: 4, holdMs: 0, mediaPort: ctx.mediaBase, scenario: 'caller-until-hangup', callerPrefix, timeoutS: 180 });
+    try {
+      await waitFor(`${RUN_CALLS} callers talking with agents`, async () => ((await api(ctx, 'GET', '/api/v1/calls/live')).body.items as Array<{ phase: string }>).filter((c) => c.phase === 'connected').length === RUN_CALLS, 120_000, 250);
+    } finally {
+      await hangUpCallers(ctx, callerPrefix);
+    }
+    const run = await running;
     expect(run.successful, run.output.slice(-2000)).toBe(RUN_CALLS);
 
     // The desk's call and the run's, all answered: the trends follow once the worker has stored them.
