@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Assignment } from '@cti/domain';
-import { defaultCallerWaitPrompts, positionAnnouncement, type CallerWaitSettings, type LanguageMemory } from './caller-wait.js';
+import { defaultCallerWaitPrompts, positionAnnouncement, type LanguageMemory } from './caller-wait.js';
 import type { OutboundWork, VirtualHoldRequest } from './outbound-work.port.js';
-import { callFixture, channel, settle } from './call.fixtures.test.js';
+import { callFixture, channel, promptWait, settle } from './call.fixtures.test.js';
 
-const wait: CallerWaitSettings = {
-  languageWindowSeconds: 3,
-  announceIntervalSeconds: 30,
-  virtualHoldAfterSeconds: 60,
-  surgeWaitingCalls: 10,
-  surgePredictedWaitSeconds: 600,
-  prompts: defaultCallerWaitPrompts,
-};
+const wait = promptWait;
 
 class FakeOutbound implements OutboundWork {
   readonly taken: VirtualHoldRequest[] = [];

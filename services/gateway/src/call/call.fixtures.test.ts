@@ -5,11 +5,21 @@ import type { ChannelInfo, DialOptions, SnoopOptions, TelephonyPort } from '@cti
 import type { Logger } from '../logger.js';
 import type { CallRecordSink } from './call-record.sink.js';
 import { createCallService } from './call.service.js';
-import type { CallerWaitSettings, LanguageMemory } from './caller-wait.js';
+import { defaultCallerWaitPrompts, type CallerWaitSettings, type LanguageMemory } from './caller-wait.js';
 import type { OutboundWork } from './outbound-work.port.js';
 import type { EventPublisher, GatewayEvent } from '../events/event-bus.js';
 
 type Method = keyof TelephonyPort;
+
+/** Caller-wait settings with a 3 s language window, announcements every 30 s, the callback offer after 60 s. */
+export const promptWait: CallerWaitSettings = {
+  languageWindowSeconds: 3,
+  announceIntervalSeconds: 30,
+  virtualHoldAfterSeconds: 60,
+  surgeWaitingCalls: 10,
+  surgePredictedWaitSeconds: 600,
+  prompts: defaultCallerWaitPrompts,
+};
 
 /** A TelephonyPort that records every call and can be told to reject a method. */
 export class FakeTelephony implements TelephonyPort {

@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { AriRestError, AriUnansweredError } from '@cti/asterisk';
-import { defaultCallerWaitPrompts, type CallerWaitSettings } from './caller-wait.js';
-import { callFixture, channel, settle } from './call.fixtures.test.js';
+import { callFixture, channel, promptWait, settle } from './call.fixtures.test.js';
 
 // Overload (docs/domain.md §23): Asterisk slow past the ARI timeout must make callers wait longer, never lose them.
 
 const slow = (what: string) => new AriUnansweredError(`ARI POST /channels/c1/${what} timed out after 10000 ms`);
 
-const withPrompt: CallerWaitSettings = {
-  languageWindowSeconds: 3,
-  announceIntervalSeconds: 30,
-  virtualHoldAfterSeconds: 60,
-  surgeWaitingCalls: 10,
-  surgePredictedWaitSeconds: 600,
-  prompts: defaultCallerWaitPrompts,
-};
+const withPrompt = promptWait;
 
 describe('a caller Asterisk is too slow for keeps their place', () => {
   it('keeps a caller whose answer for hold music went unanswered in the queue, and answers them when a seat takes them', async () => {
