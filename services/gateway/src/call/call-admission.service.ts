@@ -60,17 +60,13 @@ export class CallAdmission {
         if (bridged) void this.telephony.destroyBridge(bridgeId).catch(() => undefined); // hung up while we answered
         return;
       }
-      if (answerFailure !== undefined) {
-        session.callerAnswered = false; // the agent's connect answers them
-        if (remembered) {
-          session.language = remembered;
-          session.languageRemembered = true;
-        }
-        throw answerFailure;
-      }
       if (remembered) {
         session.language = remembered;
         session.languageRemembered = true;
+      }
+      if (answerFailure !== undefined) {
+        session.callerAnswered = false; // the agent's connect answers them
+        throw answerFailure;
       }
       // An adopted caller (found waiting after a restart) keeps the place and the wait since arrival.
       session.queuedAt = adopted ? session.arrivedAt : this.clock.now();
