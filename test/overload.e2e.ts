@@ -9,7 +9,7 @@ import { waitFor } from './support/processes.js';
 import { pidFile, restartGateway, stopGatewayByPidFile } from './support/gateway.control.js';
 import { api, hangUpCallers, loginAllAgents, onlyReady } from './support/api.js';
 import { expectStackClean } from './support/clean-stack.js';
-import { gatewayLogLines, sizeOf } from './support/gateway-log.js';
+import { gatewayLogLines, gatewayMetric, sizeOf } from './support/gateway-log.js';
 import { SlowAriProxy } from './support/slow-ari.proxy.js';
 
 const ctx = inject('e2e');
@@ -29,12 +29,8 @@ async function gatewayWith(env: Record<string, string>): Promise<void> {
   await restartGateway(ctx.root, env, ctx.apiUrl);
 }
 
-/** One sample of the gateway's /metrics (no token in the test environment), or undefined when absent. */
-async function metric(series: string): Promise<number | undefined> {
-  const text = await (await fetch(`${ctx.apiUrl}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
+/** One sample of the gateway's /metrics, or undefined when absent. */
+const metric = (series: string) => gatewayMetric(ctx.apiUrl, series);
 
 beforeAll(async () => {
   // 8200+slot is free in every slot (the takeover file's second gateway uses it while it runs, and files run one by one).

@@ -12,6 +12,7 @@ import { useCallStack } from './support/call-stack.fixture.js';
 import { alive, waitFor } from './support/processes.js';
 import { FaultProxy } from './support/fault.proxy.js';
 import { pidFile, restartGateway, stopGatewayByPidFile } from './support/gateway.control.js';
+import { gatewayMetric } from './support/gateway-log.js';
 
 const ctx = inject('e2e');
 const stack = useCallStack(ctx);
@@ -22,12 +23,8 @@ const filler = join(tmpfsDir, 'filler');
 
 const health = async () => (await fetch(`${ctx.apiUrl}/healthz`)).json() as Promise<{ redis: string; spooledRecords: boolean }>;
 
-/** One sample of the gateway's /metrics (no token in the test environment), or undefined when absent. */
-async function metric(series: string): Promise<number | undefined> {
-  const text = await (await fetch(`${ctx.apiUrl}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
+/** One sample of the gateway's /metrics, or undefined when absent. */
+const metric = (series: string) => gatewayMetric(ctx.apiUrl, series);
 
 /** Fills the tmpfs up to its last free page (4 KiB): a few records still fit, then writes fail with ENOSPC. */
 function fillDiskButOnePage(): void {

@@ -35,3 +35,10 @@ export async function gatewayHealth(url: string): Promise<{ status: number; body
     return undefined;
   }
 }
+
+/** One sample of the gateway's /metrics at `url` (no token in the test environment), or undefined when absent. */
+export async function gatewayMetric(url: string, series: string): Promise<number | undefined> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
