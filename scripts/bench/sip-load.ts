@@ -43,6 +43,10 @@ export interface StackOptions {
   logLevel: string;
   /** CTI_* settings of this bench over the shared ones (an RTP range, an ACD config file, …). */
   env?: Record<string, string>;
+  /** Milliseconds per unit of the talk digits of a caller number (bench-seat.xml; default 1, the soak's 100). */
+  talkUnitMs?: number;
+  /** Extra node options of the gateway and the worker (a preloaded probe, say). */
+  nodeOptions?: string[];
   /** Runs once Asterisk is up, before the services start (app_queue's skill queues, say). */
   afterAsterisk?: (cli: AsteriskCli, etcDir: string) => void;
 }
@@ -283,7 +287,7 @@ export async function startStack(stack: BenchStack, runDir: string, o: StackOpti
   await db.destroy();
 
   // BENCH_PROFILE=1: the gateway and the worker write V8 CPU profiles (.cpuprofile) into the run's folder when they stop.
-  const profile = (name: string) => (o.profile ? ['--cpu-prof', `--cpu-prof-dir=${runDir}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
+  const profile = (name: string) => [...(o.nodeOptions ?? []), ...(o.profile ? ['--cpu-prof', `--cpu-prof-dir=${runDir}`, `--cpu-prof-name=${name}.cpuprofile`] : [])];
   const worker = stack.startService([...profile('worker'), 'services/worker/dist/main.js'], join(runDir, 'worker.log'));
   const gateway = stack.startService([...profile('gateway'), 'services/gateway/dist/main.js'], join(runDir, 'gateway.log'));
   await waitFor('gateway healthy', async () => (await fetch(`${API}/healthz`)).status === 200, 60_000);
@@ -291,6 +295,7 @@ export async function startStack(stack: BenchStack, runDir: string, o: StackOpti
   // One SIPp answers for every seat endpoint, or one per seat with seatProcesses 27 (see calls.ts, SEATS).
   const seatArgs = (port: number, media: number, logName: string) => [
     '-sf', join(root, 'test/sipp/bench-seat.xml'), '-i', '127.0.0.1', '-p', String(port), '-mp', String(media), '-l', String(Math.max(1000, 3 * o.seats)), '-aa', '-nostdin',
+    '-set', 'talkunit', String(o.talkUnitMs ?? 1),
     '-trace_logs', '-log_file', join(runDir, `${logName}.log`),
   ];
   const seats =
