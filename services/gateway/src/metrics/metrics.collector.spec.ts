@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MetricsCollector, type MetricsProbes } from './metrics.collector.js';
+import { MetricsCollector, loopLagSeconds, type MetricsProbes } from './metrics.collector.js';
 import { renderPrometheus } from './prometheus.text.js';
 
 const probes = (over: Partial<MetricsProbes> = {}): MetricsProbes => ({
@@ -73,6 +73,15 @@ describe('metrics collector', () => {
     expect(sample(text, 'cti_connection_up{target="redis"}')).toBe('1');
     expect(sample(text, 'cti_job_queue_oldest_waiting_seconds{queue="call-records"}')).toBe('3.5');
     expect(Number(sample(text, 'cti_event_loop_lag_seconds{quantile="0.99"}'))).toBeGreaterThanOrEqual(0);
+  });
+
+  it('reads event-loop lag as how late the delay timer ran: 0 on a free loop, never below 0', () => {
+    // The histogram holds the time between two runs of its 20 ms timer.
+    expect(loopLagSeconds(20_000_000)).toBe(0);
+    expect(loopLagSeconds(19_500_000)).toBe(0);
+    expect(loopLagSeconds(0)).toBe(0);
+    expect(loopLagSeconds(75_000_000)).toBeCloseTo(0.055, 9);
+    expect(loopLagSeconds(30_000_000, 10)).toBeCloseTo(0.02, 9);
   });
 
   it('reports each record spool: bytes, records held in memory, losses, refused writes and torn bytes', async () => {

@@ -60,6 +60,18 @@ const AGENT_STATES = ['ready', 'reserved', 'on_call', 'wrap_up', 'paused'];
  * Counts call and failed-recording events from the bus (since this process started, as Prometheus counters do) and samples the live
  * state at scrape time: queue, agents, trunks, connections, job-queue lag and event-loop lag.
  */
+/** The timer interval of the event-loop delay histogram (ms). */
+const LOOP_RESOLUTION_MS = 20;
+
+/**
+ * Event-loop lag in seconds from a value of perf_hooks' delay histogram (ns). The histogram holds the time between two
+ * runs of its timer, which fires every LOOP_RESOLUTION_MS: a free loop reads about 20 ms there. The lag is what is
+ * beyond that, never below 0 (an empty histogram reads 0).
+ */
+export function loopLagSeconds(histogramNs: number, resolutionMs = LOOP_RESOLUTION_MS): number {
+  return Math.max(0, histogramNs / 1e9 - resolutionMs / 1000);
+}
+
 export class MetricsCollector {
   private offered = 0;
   private answered = 0;
@@ -70,7 +82,7 @@ export class MetricsCollector {
   private readonly loop: IntervalHistogram;
 
   constructor(private readonly probes: MetricsProbes) {
-    this.loop = monitorEventLoopDelay({ resolution: 20 });
+    this.loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
     this.loop.enable();
   }
 
@@ -102,7 +114,6 @@ export class MetricsCollector {
       redisUp = 0;
     }
     const q = (f: (x: QueueLag) => number): Sample[] => queues.map((x) => ({ labels: { queue: x.queue }, value: f(x) }));
-    const ns = (v: number) => v / 1e9;
     const spools = p.recordSpools?.() ?? [];
     const sp = (f: (x: RecordSpoolReading) => number): Sample[] => spools.map((x) => ({ labels: { spool: x.name }, value: f(x) }));
     const leadership = p.leadership?.();
@@ -143,11 +154,11 @@ export class MetricsCollector {
       { name: 'cti_record_spool_torn_bytes_dropped_total', help: 'Torn bytes (cut-short writes) the spool dropped since the gateway started, by spool.', type: 'counter', samples: sp((x) => x.tornBytesDropped) },
       { name: 'cti_kpi_event_write_backlog', help: 'Agent-state and ring events not yet stored for KPIs.', type: 'gauge', samples: [{ value: p.kpiWriteBacklog() }] },
       {
-        name: 'cti_event_loop_lag_seconds', help: 'Event-loop delay of the gateway process (perf_hooks), since the last scrape.', type: 'gauge',
+        name: 'cti_event_loop_lag_seconds', help: 'How late the event loop of the gateway process ran a timer (perf_hooks), since the last scrape: 0 on a free loop.', type: 'gauge',
         samples: [
-          { labels: { quantile: '0.5' }, value: ns(this.loop.percentile(50)) },
-          { labels: { quantile: '0.99' }, value: ns(this.loop.percentile(99)) },
-          { labels: { quantile: '1' }, value: ns(this.loop.max) },
+          { labels: { quantile: '0.5' }, value: loopLagSeconds(this.loop.percentile(50)) },
+          { labels: { quantile: '0.99' }, value: loopLagSeconds(this.loop.percentile(99)) },
+          { labels: { quantile: '1' }, value: loopLagSeconds(this.loop.max) },
         ],
       },
       ...(leadership
