@@ -13,7 +13,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { CALL_RECORDS_QUEUE } from '@cti/contracts';
 import type { Browser, Page } from 'playwright-core';
-import { api, awaitSeatsAnswering, callIdOfAgent, hangUpCallers } from './support/api.js';
+import { api, awaitSeatsAnswering, callIdOfAgent, callersUntilTalking, hangUpCallers } from './support/api.js';
 import { placeCalls, startUas, type CallerRun } from './support/sipp.js';
 import { waitFor } from './support/processes.js';
 import { DESK_CONTEXT, adminCli, launchChromium } from './support/desk-browser.js';
@@ -193,13 +193,7 @@ describe("the wallboard's trend charts", () => {
     for (const a of runAgents) expect((await api(ctx, 'POST', `/api/v1/agents/${a.agentId}/ready`)).status).toBe(200);
     // The callers stay on the line until each talks with an agent, then the test ends their calls: a fixed hold (3 s
     // was used) let a caller still in the language window on a loaded host hang up unanswered (L55).
-    const running = placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: RUN_CALLS, rate: 4, holdMs: 0, mediaPort: ctx.mediaBase, scenario: 'caller-until-hangup', callerPrefix, timeoutS: 180 });
-    try {
-      await waitFor(`${RUN_CALLS} callers talking with agents`, async () => ((await api(ctx, 'GET', '/api/v1/calls/live')).body.items as Array<{ phase: string }>).filter((c) => c.phase === 'connected').length === RUN_CALLS, 120_000, 250);
-    } finally {
-      await hangUpCallers(ctx, callerPrefix);
-    }
-    const run = await running;
+    const run = await callersUntilTalking(ctx, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: RUN_CALLS, rate: 4, mediaPort: ctx.mediaBase, callerPrefix });
     expect(run.successful, run.output.slice(-2000)).toBe(RUN_CALLS);
 
     // The desk's call and the run's, all answered: the trends follow once the worker has stored them.

@@ -23,7 +23,8 @@
  *   at 27 seats 540 ms and 216 ms. BENCH_SEATS (default 27,1000) are the stack sizes; each size gets its own stack
  *   (Asterisk rendered with that many seat endpoints, one SIPp answering for all of them, that many agents).
  *   Per size and rate: app_queue then ours, the next rate ours then app_queue. BENCH_SYSTEMS=acd (or app_queue) runs one.
- *   After each stack starts, an unmeasured warm-up run per system.
+ *   After each stack starts, an unmeasured warm-up run per system. BENCH_PROFILE=1 writes CPU profiles of the gateway
+ *   and the worker into each stack's folder.
  *
  * WHAT IS MEASURED: INVITE (caller) → 200 OK (seat), as bench:calls (calls.ts's header), p50 and p99 over the answered
  *   calls; answered = calls that reached a seat; Asterisk's CPU over the offering window in % of one core.
@@ -56,6 +57,7 @@ interface Options {
   occupancy: number;
   systems: System[];
   build: boolean;
+  profile: boolean;
   logLevel: string;
 }
 
@@ -69,6 +71,7 @@ function options(): Options {
     occupancy: Number(process.env.BENCH_OCCUPANCY ?? 0.4),
     systems: (process.env.BENCH_SYSTEMS ?? 'app_queue,acd').split(',').filter((x): x is System => x === 'acd' || x === 'app_queue'),
     build: process.env.BENCH_SKIP_BUILD !== '1',
+    profile: process.env.BENCH_PROFILE === '1',
     logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',
   };
   if (!Number.isInteger(o.groups) || o.groups < 3 || o.groups > 99) throw new Error(`BENCH_GROUPS must be 3…99, not ${process.env.BENCH_GROUPS}`);
@@ -162,7 +165,7 @@ async function runSize(o: Options, seats: number, runs: ScaleRun[]): Promise<voi
     seatProcesses: 1,
     agentSkills: (n) => Object.fromEntries([['mandarin', 5], ...seatGroups(n, o.groups).map((x) => [groupName(x.group), x.level])]),
     record: false,
-    profile: false,
+    profile: o.profile,
     logLevel: o.logLevel,
     env: { CTI_ACD_CONFIG_FILE: acdConfigFile, CTI_RTP_START: '42000', CTI_RTP_END: '45999' },
     afterAsterisk: (cli, etcDir) => addSkillQueues(cli, etcDir, seats, o.groups),

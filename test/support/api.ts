@@ -1,5 +1,6 @@
 import type { E2eContext } from './e2e.env.js';
 import { waitFor } from './processes.js';
+import { placeCalls, type CallerRun } from './sipp.js';
 
 /** Calls the gateway API as the supervisor; returns status and parsed body. */
 export async function api(ctx: Pick<E2eContext, 'apiUrl' | 'supervisorToken'>, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
@@ -31,6 +32,30 @@ export async function callerChannels(ctx: E2eContext, callerPrefix: string): Pro
 /** Hangs up, from the switch, every citizen's call whose caller number starts with `callerPrefix` (see callerChannels). */
 export async function hangUpCallers(ctx: E2eContext, callerPrefix: string): Promise<void> {
   for (const id of await callerChannels(ctx, callerPrefix)) await ari(ctx, 'DELETE', `/channels/${encodeURIComponent(id)}`);
+}
+
+/**
+ * Places `count` citizens' calls that stay on the line (test/sipp/caller-until-hangup.xml) until every one of them
+ * talks with an agent, then ends them from the switch, and returns the SIPp run. A test that needs N answered calls
+ * then never depends on how fast a loaded host connects them (a fixed hold did: a caller still in the language window
+ * hung up unanswered). Counts the connected calls of the whole gateway: the file must have no other call up meanwhile.
+ */
+export async function callersUntilTalking(
+  ctx: E2eContext,
+  o: { target: string; from: string; count: number; rate: number; mediaPort: number; callerPrefix: string; timeoutS?: number },
+): Promise<CallerRun> {
+  const running = placeCalls(ctx.root, { target: o.target, from: o.from, count: o.count, rate: o.rate, holdMs: 0, mediaPort: o.mediaPort, scenario: 'caller-until-hangup', callerPrefix: o.callerPrefix, timeoutS: o.timeoutS ?? 180 });
+  try {
+    await waitFor(
+      `${o.count} callers talking with agents`,
+      async () => ((await api(ctx, 'GET', '/api/v1/calls/live')).body.items as Array<{ phase: string }>).filter((c) => c.phase === 'connected').length === o.count,
+      120_000,
+      250,
+    );
+  } finally {
+    await hangUpCallers(ctx, o.callerPrefix);
+  }
+  return running;
 }
 
 /**
