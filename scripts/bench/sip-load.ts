@@ -345,6 +345,23 @@ export async function readyAllAgents(b: Bench): Promise<void> {
   }
 }
 
+/**
+ * Waits (at most `maxMs`) until the 1-min load average is at most `limit`, so that a run is not judged by the load
+ * the previous run left behind (the average decays over about a minute). Returns the load it started with.
+ */
+export async function awaitLoadAtMost(limit: number, maxMs = 120_000): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const load = loadavg()[0] ?? 0;
+    if (load <= limit) return load;
+    if (Date.now() - started > maxMs) {
+      log(`the 1-min load stayed at ${load.toFixed(1)} (above ${limit}) for ${maxMs / 1000} s; starting anyway`);
+      return load;
+    }
+    await sleep(2_000);
+  }
+}
+
 /** One busy loop per core, each its own process, until killed. */
 export function startHog(): ChildProcess[] {
   return cpus().map(() => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
