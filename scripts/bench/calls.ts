@@ -59,10 +59,9 @@
  */
 import { mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
 import { callsReport, callsSummary, ratios } from './report.js';
-import { type StackOptions, benchEnv, build, checkHost, readyAllAgents, runLoad, startHog, startStack } from './sip-load.js';
-import { BenchStack, log, root } from './stack.js';
+import { type StackOptions, build, checkHost, readyAllAgents, runLoad, runWithStack, startHog, startStack } from './sip-load.js';
+import { type BenchStack, log } from './stack.js';
 import { mergeRounds, type RunResult, type System } from './stats.js';
 
 const SEATS = 27;
@@ -202,22 +201,4 @@ async function main(stack: BenchStack, runDir: string, o: Options): Promise<void
   process.stdout.write(`${JSON.stringify(json)}\n`);
 }
 
-function run(): void {
-  let stack: BenchStack | undefined;
-  const fail = async (err: unknown) => {
-    log(`failed: ${(err as Error).stack ?? err}`);
-    await stack?.cleanup();
-    process.exit(1);
-  };
-  try {
-    const o = options();
-    const runId = `bench_${Date.now()}`;
-    stack = new BenchStack(runId, benchEnv(runId, stackOptions(o)));
-    stack.cleanUpOnSignals();
-    main(stack, join(root, '.run', runId), o).then(() => process.exit(0), fail);
-  } catch (err) {
-    void fail(err);
-  }
-}
-
-run();
+runWithStack(options, (o) => stackOptions(o), main);

@@ -362,6 +362,29 @@ export async function awaitLoadAtMost(limit: number, maxMs = 120_000): Promise<n
   }
 }
 
+/**
+ * Runs a bench that needs one stack: reads its options, makes the stack (run id bench_<time>, folder .run/<run id>),
+ * stops everything it started on a signal or an error, and exits 0 when `main` is done, 1 when it failed.
+ */
+export function runWithStack<O>(readOptions: () => O, stackOptions: (o: O, runDir: string) => StackOptions, main: (stack: BenchStack, runDir: string, o: O) => Promise<void>): void {
+  let stack: BenchStack | undefined;
+  const fail = async (err: unknown) => {
+    log(`failed: ${(err as Error).stack ?? err}`);
+    await stack?.cleanup();
+    process.exit(1);
+  };
+  try {
+    const o = readOptions();
+    const runId = `bench_${Date.now()}`;
+    const runDir = join(root, '.run', runId);
+    stack = new BenchStack(runId, benchEnv(runId, stackOptions(o, runDir)));
+    stack.cleanUpOnSignals();
+    main(stack, runDir, o).then(() => process.exit(0), fail);
+  } catch (err) {
+    void fail(err);
+  }
+}
+
 /** One busy loop per core, each its own process, until killed. */
 export function startHog(): ChildProcess[] {
   return cpus().map(() => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));

@@ -36,8 +36,8 @@ import pg from 'pg';
 import { api } from '../../test/support/api.js';
 import { waitFor } from '../../test/support/processes.js';
 import { activeChannels, readTimes } from './measure.js';
-import { API, type Bench, type StackOptions, benchEnv, build, checkHost, startStack } from './sip-load.js';
-import { BenchStack, log, root, sleep } from './stack.js';
+import { API, type StackOptions, build, checkHost, runWithStack, startStack } from './sip-load.js';
+import { type BenchStack, log, root, sleep } from './stack.js';
 import { median } from './stats.js';
 
 interface Options {
@@ -367,27 +367,10 @@ function soakStack(runDir: string, o: Options): StackOptions {
     talkUnitMs: 100,
     nodeOptions: ['--import', new URL('./loop-probe.mjs', import.meta.url).href],
     // The caller's rating prompt after the agent hangs up is part of the day (the call benches turn it off).
-    env: { CTI_RTP_START: '42000', CTI_RTP_END: '45999', CTI_BENCH_PROBE_DIR: runDir, CTI_RATING_ENABLED: 'true' },
+    // SIPp's callers and seats send no RTP: without a longer media timeout Asterisk would end every call after
+    // CTI_RTP_TIMEOUT_S (60 s) of silence, cutting the soak's talk short (the first soak found its calls ended at 60 s).
+    env: { CTI_RTP_START: '42000', CTI_RTP_END: '45999', CTI_BENCH_PROBE_DIR: runDir, CTI_RATING_ENABLED: 'true', CTI_RTP_TIMEOUT_S: String(Math.ceil(o.talkS) + 120) },
   };
 }
 
-function run(): void {
-  let stack: BenchStack | undefined;
-  const fail = async (err: unknown) => {
-    log(`failed: ${(err as Error).stack ?? err}`);
-    await stack?.cleanup();
-    process.exit(1);
-  };
-  try {
-    const o = options();
-    const runId = `bench_${Date.now()}`;
-    const runDir = join(root, '.run', runId);
-    stack = new BenchStack(runId, benchEnv(runId, soakStack(runDir, o)));
-    stack.cleanUpOnSignals();
-    main(stack, runDir, o).then(() => process.exit(0), fail);
-  } catch (err) {
-    void fail(err);
-  }
-}
-
-run();
+runWithStack(options, (o, runDir) => soakStack(runDir, o), main);
