@@ -56,10 +56,6 @@ export interface MetricsProbes {
 
 const AGENT_STATES = ['ready', 'reserved', 'on_call', 'wrap_up', 'paused'];
 
-/**
- * Counts call and failed-recording events from the bus (since this process started, as Prometheus counters do) and samples the live
- * state at scrape time: queue, agents, trunks, connections, job-queue lag and event-loop lag.
- */
 /** The timer interval of the event-loop delay histogram (ms). */
 const LOOP_RESOLUTION_MS = 20;
 
@@ -72,6 +68,10 @@ export function loopLagSeconds(histogramNs: number, resolutionMs = LOOP_RESOLUTI
   return Math.max(0, histogramNs / 1e9 - resolutionMs / 1000);
 }
 
+/**
+ * Counts call and failed-recording events from the bus (since this process started, as Prometheus counters do) and samples the live
+ * state at scrape time: queue, agents, trunks, connections, job-queue lag and event-loop lag.
+ */
 export class MetricsCollector {
   private offered = 0;
   private answered = 0;
