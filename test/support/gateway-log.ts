@@ -3,14 +3,18 @@ import { readFileSync, statSync } from 'node:fs';
 /** One line of a gateway's JSON log (pino): its message, process, time (epoch ms) and fields. */
 export type GatewayLogLine = { msg?: string; pid?: number; time?: number; [k: string]: unknown };
 
-/** The gateway's JSON lines in `file` from byte `fromOffset` on (other output, e.g. a stack trace, is skipped). */
-export function gatewayLogLines(file: string, fromOffset = 0): GatewayLogLine[] {
+/**
+ * The gateway's JSON lines in `file` from byte `fromOffset` on (other output, e.g. a stack trace, is skipped). The
+ * harness's own line of how a process exited (test/support/processes.ts) is left out unless `withExits`.
+ */
+export function gatewayLogLines(file: string, fromOffset = 0, withExits = false): GatewayLogLine[] {
   return readFileSync(file, 'utf8')
     .slice(fromOffset)
     .split('\n')
     .flatMap((l) => {
       try {
-        return [JSON.parse(l) as GatewayLogLine];
+        const line = JSON.parse(l) as GatewayLogLine;
+        return withExits || line.name !== 'test-harness' ? [line] : [];
       } catch {
         return []; // not one of the gateway's JSON lines
       }

@@ -1,12 +1,30 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Starts a long-running child with its output in a log file; the caller stops it by pid. */
+/**
+ * Starts a long-running child with its output in a log file; the caller stops it by pid. How it ended (exit code or
+ * signal) is appended to the same log as a JSON line when it exits, so a process that died without a word of its own
+ * (killed, crashed) still leaves the cause in the log a failed test prints.
+ */
 export function startProcess(cmd: string, args: string[], opts: { cwd: string; env: Record<string, string>; log: string }): ChildProcess {
   mkdirSync(join(opts.log, '..'), { recursive: true });
   const out = openSync(opts.log, 'a');
   const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', out, out] });
+  child.once('exit', (code, signal) => {
+    try {
+      appendFileSync(opts.log, `${JSON.stringify({ level: code === 0 ? 30 : 50, time: Date.now(), pid: child.pid, name: 'test-harness', code, signal, msg: 'process exited' })}\n`);
+    } catch {
+      /* the run's folder is gone (teardown): nothing to tell */
+    }
+  });
+  child.once('close', () => {
+    try {
+      closeSync(out);
+    } catch {
+      /* already closed */
+    }
+  });
   return child;
 }
 
