@@ -129,6 +129,16 @@ describe('StandbyWatch', () => {
     expect(watch.observe('3:gw-a', '3:gw-a')).toEqual({ kind: 'take-over', detected: 'heartbeat', holder: '3:gw-a' });
   });
 
+  it('says the heartbeat told of the end when the last holder’s connection closed and its key lapsed before the standby looked again', () => {
+    const watch = new StandbyWatch();
+    expect(watch.observe('3:gw-a')).toEqual({ kind: 'wait' });
+    expect(watch.observe(null, '3:gw-a')).toEqual({ kind: 'acquire', detected: 'heartbeat' });
+    // Another holder's lost heartbeat says nothing of how the last one's lease ended.
+    const other = new StandbyWatch();
+    expect(other.observe('4:gw-b')).toEqual({ kind: 'wait' });
+    expect(other.observe(null, '3:gw-a')).toEqual({ kind: 'acquire', detected: 'lease-expired' });
+  });
+
   it('ignores a lost heartbeat of an earlier holder', () => {
     const watch = new StandbyWatch();
     expect(watch.observe('4:gw-c', '3:gw-a')).toEqual({ kind: 'wait' });

@@ -125,7 +125,7 @@ export type TakeoverDetection = 'free' | 'lease-expired' | 'heartbeat';
 export type StandbyMove =
   | { kind: 'wait' }
   /** Acquire the lease, which nobody holds. */
-  | { kind: 'acquire'; detected: 'free' | 'lease-expired' }
+  | { kind: 'acquire'; detected: TakeoverDetection }
   /** Take the lease over from `holder`, whose process is gone, only if it still names that holder. */
   | { kind: 'take-over'; detected: 'heartbeat'; holder: string };
 
@@ -135,14 +135,21 @@ export type StandbyMove =
  */
 export class StandbyWatch {
   private sawHolder = false;
+  private lastHolder: string | null = null;
 
   /**
    * `holder`: the stored value, or null when no one holds the lease. `heartbeatLostOf`: the holder whose heartbeat
    * connection closed or was refused, if one did.
    */
   observe(holder: string | null, heartbeatLostOf?: string): StandbyMove {
-    if (holder === null) return { kind: 'acquire', detected: this.sawHolder ? 'lease-expired' : 'free' };
+    if (holder === null) {
+      // The last holder's heartbeat connection closed before its key lapsed: the heartbeat told of its end first (a
+      // standby starved of CPU for longer than the lease finds both when it runs again, in either order).
+      if (heartbeatLostOf !== undefined && heartbeatLostOf === this.lastHolder) return { kind: 'acquire', detected: 'heartbeat' };
+      return { kind: 'acquire', detected: this.sawHolder ? 'lease-expired' : 'free' };
+    }
     this.sawHolder = true;
+    this.lastHolder = holder;
     if (heartbeatLostOf !== undefined && heartbeatLostOf === holder) return { kind: 'take-over', detected: 'heartbeat', holder };
     return { kind: 'wait' };
   }
