@@ -38,6 +38,34 @@ describe('AcdEngine agent states', () => {
     expect(restored.takeChangedAgents().map((a) => a.agentId).sort()).toEqual(['a1', 'a2']);
   });
 
+  it('hands out the same agent image in snapshot after snapshot while the agent is unchanged, and a new one showing each change', () => {
+    const { engine, clock } = newEngine();
+    readyAgents(engine, clock, [mandarinAgent('a1'), mandarinAgent('a2')]);
+    const image = (agentId: string) => engine.snapshot().agents.find((a) => a.agentId === agentId);
+    const first = image('a1');
+    expect(image('a1')).toBe(first);
+    engine.enqueue({ callId: 'c1', line: '12345', language: 'mandarin' });
+    const [offer] = engine.assign();
+    const other = offer?.agentId === 'a1' ? 'a2' : 'a1';
+    const idle = image(other);
+    const reserved = image(offer?.agentId as string);
+    expect(reserved).toMatchObject({ state: 'reserved', currentCallId: 'c1' });
+    clock.advance(1_000);
+    engine.connected(offer?.agentId as string, 'c1');
+    const talking = image(offer?.agentId as string);
+    expect(talking).not.toBe(reserved);
+    expect(talking).toMatchObject({ state: 'on_call', connectedAt: clock.now() });
+    clock.advance(4_000);
+    engine.callEnded(offer?.agentId as string, 'c1');
+    expect(image(offer?.agentId as string)).toMatchObject({ state: 'ready', callsAnswered: 1, talkMs: 4_000 });
+    expect(image(offer?.agentId as string)?.connectedAt).toBeUndefined();
+    // The agent no call touched kept its image throughout; a new login profile (skills) is a change too.
+    expect(image(other)).toBe(idle);
+    engine.logout(other);
+    engine.login(bilingualAgent(other));
+    expect(image(other)).toMatchObject({ state: 'paused', skills: { mandarin: 5, tibetan: 8 } });
+  });
+
   it('loads a snapshot into an engine built empty beforehand (a standby’s), which then routes as the original would, and refuses to load into a used one', () => {
     const { engine, clock, config } = newEngine();
     engine.login(mandarinAgent('a1'));

@@ -7,6 +7,7 @@ import {
   PAUSE_RING_NO_ANSWER,
   type AcdSnapshot,
   type AgentProfile,
+  type AgentSnapshot,
   type AgentState,
   type AgentView,
   type Assignment,
@@ -18,7 +19,7 @@ import {
 import { AgentPool, CallClass, poolKey } from './acd.pool.js';
 import { callBefore, callOlder, type AgentRecord, type CallRecord } from './acd.record.js';
 import { pickAgent } from './acd.strategy.js';
-import { agentSnapshot, agentView, callSnapshot, callView } from './acd.view.js';
+import { agentImageCurrent, agentSnapshot, agentView, callSnapshot, callView } from './acd.view.js';
 import { IndexedHeap } from './indexed-heap.collection.js';
 
 function invalidState(what: string, details: Record<string, unknown>): CtiError {
@@ -41,6 +42,8 @@ export class AcdEngine {
   private readonly agentsById = new Map<string, AgentRecord>();
   /** Agents whose state changed since takeChangedAgents() last ran (a Set keeps the order of first change). */
   private readonly changedAgents = new Set<AgentRecord>();
+  /** The image snapshot() last handed out of each agent (reused while the agent is unchanged). */
+  private readonly agentImages = new WeakMap<AgentRecord, AgentSnapshot>();
   private readonly calls = new Map<string, CallRecord>();
   private readonly pools = new Map<string, AgentPool>();
   private readonly classes = new Map<string, CallClass>();
@@ -147,16 +150,29 @@ export class AcdEngine {
     }
   }
 
-  /** Plain JSON image of every fact the engine holds; restore() of it behaves identically. */
+  /**
+   * Plain JSON image of every fact the engine holds; restore() of it behaves identically. An agent that has not changed
+   * since the last snapshot gets the same image object as then (the state store serialises it once): images are
+   * read-only.
+   */
   snapshot(): AcdSnapshot {
     return {
       version: 1,
       nextAgentSeq: this.nextAgentSeq,
       nextCallSeq: this.nextCallSeq,
       roundRobinLast: Object.fromEntries(this.roundRobinLast),
-      agents: [...this.agentsById.values()].map(agentSnapshot),
+      agents: [...this.agentsById.values()].map((a) => this.agentImage(a)),
       calls: [...this.calls.values()].map(callSnapshot),
     };
+  }
+
+  /** The agent's image: the last one handed out while it still shows the agent as it is, otherwise a new one. */
+  private agentImage(a: AgentRecord): AgentSnapshot {
+    const last = this.agentImages.get(a);
+    if (last !== undefined && agentImageCurrent(last, a)) return last;
+    const image = agentSnapshot(a);
+    this.agentImages.set(a, image);
+    return image;
   }
 
   // ---- agents -------------------------------------------------------------------------------

@@ -254,6 +254,9 @@ function checkInvariants(engine: AcdEngine): void {
   }
   const queue = engine.queue();
   for (const c of queue) expect(holders.has(c.callId), `waiting call ${c.callId} is also held by an agent`).toBe(false);
+  // The snapshot's agent images (reused while an agent is unchanged) show the agents as views built afresh do.
+  const images = engine.snapshot().agents.map(({ seq: _seq, connectedAt: _connectedAt, ...view }) => view);
+  expect(images).toEqual(engine.agents());
 }
 
 function checkAssign(engine: AcdEngine, config: AcdConfig, now: number): void {
