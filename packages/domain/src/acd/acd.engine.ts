@@ -19,7 +19,7 @@ import {
 import { AgentPool, CallClass, poolKey } from './acd.pool.js';
 import { callBefore, callOlder, type AgentRecord, type CallRecord } from './acd.record.js';
 import { pickAgent } from './acd.strategy.js';
-import { agentImageCurrent, agentSnapshot, agentView, callSnapshot, callView } from './acd.view.js';
+import { agentSnapshot, agentStamp, agentView, callSnapshot, callView, stampCurrent, type AgentStamp } from './acd.view.js';
 import { IndexedHeap } from './indexed-heap.collection.js';
 
 function invalidState(what: string, details: Record<string, unknown>): CtiError {
@@ -42,8 +42,8 @@ export class AcdEngine {
   private readonly agentsById = new Map<string, AgentRecord>();
   /** Agents whose state changed since takeChangedAgents() last ran (a Set keeps the order of first change). */
   private readonly changedAgents = new Set<AgentRecord>();
-  /** The image snapshot() last handed out of each agent (reused while the agent is unchanged). */
-  private readonly agentImages = new WeakMap<AgentRecord, AgentSnapshot>();
+  /** The image snapshot() last handed out of each agent and the stamp of what it was made of (reused while unchanged). */
+  private readonly agentImages = new WeakMap<AgentRecord, { image: AgentSnapshot; stamp: AgentStamp }>();
   private readonly calls = new Map<string, CallRecord>();
   private readonly pools = new Map<string, AgentPool>();
   private readonly classes = new Map<string, CallClass>();
@@ -169,9 +169,9 @@ export class AcdEngine {
   /** The agent's image: the last one handed out while it still shows the agent as it is, otherwise a new one. */
   private agentImage(a: AgentRecord): AgentSnapshot {
     const last = this.agentImages.get(a);
-    if (last !== undefined && agentImageCurrent(last, a)) return last;
+    if (last !== undefined && stampCurrent(last.stamp, a)) return last.image;
     const image = agentSnapshot(a);
-    this.agentImages.set(a, image);
+    this.agentImages.set(a, { image, stamp: agentStamp(a) });
     return image;
   }
 

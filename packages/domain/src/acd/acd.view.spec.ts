@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentRecord } from './acd.record.js';
-import { agentImageCurrent, agentSnapshot } from './acd.view.js';
+import { agentSnapshot, agentStamp, stampCurrent } from './acd.view.js';
 
 /** An agent record with every optional fact set, so that each field of its image is there to be compared. */
 function fullRecord(): AgentRecord {
@@ -34,35 +34,26 @@ function other(value: unknown): unknown {
   return `${String(value)}-changed`;
 }
 
-describe('agentImageCurrent', () => {
-  it('holds for the image of the record as it is, and for no image once any one of its fields changed or was cleared', () => {
+describe('agent stamps', () => {
+  it('hold for the record as it is, and not once any field of its image changed or was cleared, or its skills were replaced', () => {
     const record = fullRecord();
-    const image = agentSnapshot(record);
-    expect(agentImageCurrent(image, record)).toBe(true);
-    const fields = Object.keys(image).filter((k) => k !== 'skills');
+    const stamp = agentStamp(record);
+    expect(stampCurrent(stamp, record)).toBe(true);
+    const fields = Object.keys(agentSnapshot(record)).filter((k) => k !== 'skills');
     expect(fields).toHaveLength(16);
     for (const field of fields) {
       const changed = { ...fullRecord(), [field]: other((record as unknown as Record<string, unknown>)[field]) } as AgentRecord;
-      expect(agentImageCurrent(image, changed), `${field} changed`).toBe(false);
+      expect(stampCurrent(stamp, changed), `${field} changed`).toBe(false);
       const cleared = { ...fullRecord(), [field]: undefined } as AgentRecord;
-      expect(agentImageCurrent(image, cleared), `${field} cleared`).toBe(false);
+      expect(stampCurrent(stamp, cleared), `${field} cleared`).toBe(false);
     }
+    expect(stampCurrent(stamp, { ...record, skills: { ...record.skills } }), 'skills replaced').toBe(false);
   });
 
-  it('compares skills by content: a level changed, a skill added or removed makes the image stale; the same skills in a new object do not', () => {
-    const record = fullRecord();
-    const image = agentSnapshot(record);
-    expect(agentImageCurrent(image, { ...record, skills: { tibetan: 8, mandarin: 5 } })).toBe(true);
-    expect(agentImageCurrent(image, { ...record, skills: { mandarin: 5, tibetan: 7 } })).toBe(false);
-    expect(agentImageCurrent(image, { ...record, skills: { mandarin: 5 } })).toBe(false);
-    expect(agentImageCurrent(image, { ...record, skills: { mandarin: 5, tibetan: 8, g01: 3 } })).toBe(false);
-  });
-
-  it('matches an image without an optional field to a record whose field is undefined', () => {
-    const record = { ...fullRecord(), state: 'ready', pauseReason: undefined, pendingPauseReason: undefined, currentCallId: undefined, connectedAt: undefined, wrapUpEndsAt: undefined } as AgentRecord;
-    const image = agentSnapshot(record);
-    expect('pauseReason' in image).toBe(false);
-    expect(agentImageCurrent(image, record)).toBe(true);
-    expect(agentImageCurrent(image, { ...record, pauseReason: 'break' })).toBe(false);
+  it('take one object shape whichever optional fields are set, and match an undefined field to an undefined one', () => {
+    const ready = { ...fullRecord(), state: 'ready', pauseReason: undefined, pendingPauseReason: undefined, currentCallId: undefined, connectedAt: undefined, wrapUpEndsAt: undefined } as AgentRecord;
+    expect(Object.keys(agentStamp(ready))).toEqual(Object.keys(agentStamp(fullRecord())));
+    expect(stampCurrent(agentStamp(ready), ready)).toBe(true);
+    expect(stampCurrent(agentStamp(ready), { ...ready, pauseReason: 'break' })).toBe(false);
   });
 });
