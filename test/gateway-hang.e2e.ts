@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { api, ari } from './support/api.js';
+import { api, ari, connectedCallCount } from './support/api.js';
 import { placeCalls, type CallerRun } from './support/sipp.js';
 import { useCallStack } from './support/call-stack.fixture.js';
 import { waitFor } from './support/processes.js';
@@ -68,7 +68,7 @@ describe('a gateway that hangs (SIGSTOP) with its ARI socket open', () => {
     // Two calls talking when the gateway hangs: their bridges go on without it.
     const talking = prefix();
     const talkingRun = placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 2, rate: 2, holdMs: 30_000, mediaPort: ctx.mediaBase, callerPrefix: talking, onStart: track });
-    await waitFor('2 calls connected', async () => ((await api(ctx, 'GET', '/api/v1/calls/live')).body.items as Array<{ phase: string }>).filter((c) => c.phase === 'connected').length === 2, 30_000);
+    await waitFor('2 calls connected', async () => (await connectedCallCount(ctx)) === 2, 30_000);
 
     process.kill(pid, 'SIGSTOP');
     const frozenAt = Date.now();

@@ -11,7 +11,7 @@ import { placeCalls } from './support/sipp.js';
 import { useCallStack } from './support/call-stack.fixture.js';
 import { alive, startProcess, stopProcess, waitFor, WaitAborted } from './support/processes.js';
 import { awaitHealthy, pidFile, startGateway } from './support/gateway.control.js';
-import { api, ari } from './support/api.js';
+import { api, ari, connectedCallCount } from './support/api.js';
 import { expectStackClean } from './support/clean-stack.js';
 import { gatewayHealth, gatewayLogLines, sizeOf } from './support/gateway-log.js';
 
@@ -136,7 +136,7 @@ describe('one active gateway among two processes', () => {
       // Two callers a second for six seconds, each talking five seconds: when the active dies some are talking, some
       // ringing a seat and some still arriving, and those that arrive before the standby registers retry Stasis().
       const run = placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 12, rate: 2, holdMs: 5_000, mediaPort: ctx.mediaBase, callerPrefix: p, timeoutS: 120 });
-      await waitFor('three callers talking', async () => ((await api(ctx, 'GET', '/api/v1/calls/live')).body.items as Array<{ phase: string }>).filter((c) => c.phase === 'connected').length >= 3, 60_000, 100);
+      await waitFor('three callers talking', async () => (await connectedCallCount(ctx)) >= 3, 60_000, 100);
       const killedAt = Date.now();
       process.kill(mainPid(), 'SIGKILL');
       await waitFor('second gateway active and routing', async () => {

@@ -7,7 +7,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { CALL_RECORDS_QUEUE } from '@cti/contracts';
-import { api, callerChannels, hangUpCallers, loginAllAgents } from './support/api.js';
+import { api, callerChannels, connectedCallCount, hangUpCallers, loginAllAgents } from './support/api.js';
 import { placeCalls } from './support/sipp.js';
 import { useCallStack } from './support/call-stack.fixture.js';
 import { alive, asteriskScript, waitFor } from './support/processes.js';
@@ -160,7 +160,7 @@ describe('faults the system rides through', () => {
     const p1 = prefix();
     // The five callers stay on the line until the test hangs them up, however long the restart takes on a busy machine.
     const bridged = placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 5, rate: 5, holdMs: 0, mediaPort: ctx.mediaBase, timeoutS: 180, scenario: 'caller-until-hangup', callerPrefix: p1 });
-    await waitFor('5 connected', async () => ((await api(ctx, 'GET', '/api/v1/calls/live')).body.items as Array<{ phase: string }>).filter((c) => c.phase === 'connected').length === 5, 30_000);
+    await waitFor('5 connected', async () => (await connectedCallCount(ctx)) === 5, 30_000);
     await stopGatewayByPidFile(pidFile(ctx.root, ctx.runId), 'SIGKILL');
     const p2 = prefix();
     const during = await placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_BACKUP as string, count: 2, rate: 2, holdMs: 6000, mediaPort: ctx.mediaBase + 200, callerPrefix: p2 });
@@ -170,7 +170,7 @@ describe('faults the system rides through', () => {
     const gatewayRecoveryMs = Date.now() - killedAt;
     // Nobody was cut off: all five callers are still on the switch, and the restarted gateway shows them talking.
     expect(await callerChannels(ctx, p1)).toHaveLength(5);
-    await waitFor('5 connected after the restart', async () => ((await api(ctx, 'GET', '/api/v1/calls/live')).body.items as Array<{ phase: string }>).filter((c) => c.phase === 'connected').length === 5, 30_000);
+    await waitFor('5 connected after the restart', async () => (await connectedCallCount(ctx)) === 5, 30_000);
     await hangUpCallers(ctx, p1);
     const run = await bridged;
     expect(run.successful, run.output.slice(-1500)).toBe(5);

@@ -34,6 +34,11 @@ export async function hangUpCallers(ctx: E2eContext, callerPrefix: string): Prom
   for (const id of await callerChannels(ctx, callerPrefix)) await ari(ctx, 'DELETE', `/channels/${encodeURIComponent(id)}`);
 }
 
+/** How many calls of the gateway at `ctx.apiUrl` are connected (a caller talking with a seat), from /api/v1/calls/live. */
+export async function connectedCallCount(ctx: Pick<E2eContext, 'apiUrl' | 'supervisorToken'>): Promise<number> {
+  return ((await api(ctx, 'GET', '/api/v1/calls/live')).body.items as Array<{ phase: string }>).filter((c) => c.phase === 'connected').length;
+}
+
 /**
  * Places `count` citizens' calls that stay on the line (test/sipp/caller-until-hangup.xml) until every one of them
  * talks with an agent, then ends them from the switch, and returns the SIPp run. A test that needs N answered calls
@@ -48,7 +53,7 @@ export async function callersUntilTalking(
   try {
     await waitFor(
       `${o.count} callers talking with agents`,
-      async () => ((await api(ctx, 'GET', '/api/v1/calls/live')).body.items as Array<{ phase: string }>).filter((c) => c.phase === 'connected').length === o.count,
+      async () => (await connectedCallCount(ctx)) === o.count,
       120_000,
       250,
     );
