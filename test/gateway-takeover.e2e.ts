@@ -11,7 +11,7 @@ import { placeCalls } from './support/sipp.js';
 import { useCallStack } from './support/call-stack.fixture.js';
 import { alive, startProcess, stopProcess, waitFor, WaitAborted } from './support/processes.js';
 import { awaitHealthy, pidFile, startGateway } from './support/gateway.control.js';
-import { api, ari, connectedCallCount } from './support/api.js';
+import { api, ari, connectedCallCount, hangUpCallers } from './support/api.js';
 import { expectStackClean } from './support/clean-stack.js';
 import { gatewayHealth, gatewayLogLines, sizeOf } from './support/gateway-log.js';
 
@@ -132,25 +132,42 @@ describe('one active gateway among two processes', () => {
         expect(await composeHealth(secondEnv.CTI_HTTP_PORT)).toEqual({ code: 0, stderr: '' });
       });
       const offset = sizeOf(secondLog);
+      const mainOffset = sizeOf(mainLog);
+      const activePid = mainPid();
       const p = prefix();
-      // Two callers a second for six seconds, each talking five seconds: when the active dies some are talking, some
-      // ringing a seat and some still arriving, and those that arrive before the standby registers retry Stasis().
-      const run = placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 12, rate: 2, holdMs: 5_000, mediaPort: ctx.mediaBase, callerPrefix: p, timeoutS: 120 });
-      await waitFor('three callers talking', async () => (await connectedCallCount(ctx)) >= 3, 60_000, 100);
-      const killedAt = Date.now();
-      process.kill(mainPid(), 'SIGKILL');
-      await waitFor('second gateway active and routing', async () => {
-        const h = await health(secondUrl);
-        return h?.status === 200 && h.body.role === 'active' && h.body.routing === 'on';
-      }, 60_000, 50);
-      const routingAfterMs = Date.now() - killedAt;
+      // Two callers a second, each staying on the line until the test ends the call from the switch: when the active
+      // dies some are talking, some ringing a seat and some still arriving, and those that arrive before the standby
+      // registers retry Stasis(). However slowly a loaded host connects them, each talks with a seat before it ends.
+      const run = placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: 12, rate: 2, holdMs: 0, mediaPort: ctx.mediaBase, scenario: 'caller-until-hangup', callerPrefix: p, timeoutS: 180 });
+      let answered: Awaited<typeof run>;
+      let routingAfterMs: number;
+      try {
+        // A host starved for longer than the lease can end the active first (it says so, as in startStandby): the
+        // standby then takes over from a dead process all the same, which is what this test is about.
+        await waitFor('three callers talking, or the active ended itself', async () => !alive(activePid) || (await connectedCallCount(ctx)) >= 3, 60_000, 100);
+        const killedAt = Date.now();
+        if (alive(activePid)) process.kill(activePid, 'SIGKILL');
+        else {
+          const lost = gatewayLogLines(mainLog, mainOffset).find((l) => l.pid === activePid && l.msg === 'gateway lost leadership');
+          expect(lost, 'the active ended under the callers without saying it lost its lease').toBeDefined();
+          console.warn(`[takeover] the active (epoch ${epoch}) ended itself under the callers before the kill (${String(lost?.reason)})`);
+        }
+        await waitFor('second gateway active and routing', async () => {
+          const h = await health(secondUrl);
+          return h?.status === 200 && h.body.role === 'active' && h.body.routing === 'on';
+        }, 60_000, 50);
+        routingAfterMs = Date.now() - killedAt;
+        await waitFor('all 12 callers talking with seats', async () => (await connectedCallCount({ ...ctx, apiUrl: secondUrl })) === 12, 120_000, 250);
+      } finally {
+        await hangUpCallers(ctx, p);
+        answered = await run;
+      }
+      expect(answered.successful, answered.output.slice(-1500)).toBe(12);
       expect(await activeEpoch(secondUrl)).toBe(epoch + 1);
       const tookOver = gatewayLogLines(secondLog, offset).filter((l) => l.msg === 'gateway took over');
       expect(tookOver).toHaveLength(1);
       expect(tookOver[0]).toMatchObject({ epoch: epoch + 1, detected: 'heartbeat' });
 
-      const answered = await run;
-      expect(answered.successful, answered.output.slice(-1500)).toBe(12);
       await waitFor('the 12 calls recorded', async () => (await callRows(p)).length >= 12, 60_000);
       const rows = await callRows(p);
       expect(rows).toHaveLength(12);
