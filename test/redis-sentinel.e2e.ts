@@ -20,15 +20,19 @@ const ctx = inject('e2e');
 const stack = useCallStack(ctx);
 const sipTarget = `127.0.0.1:${ctx.env.CTI_SIP_PORT}`;
 const slot = Number(ctx.env.CTI_HTTP_PORT) - 8180; // test/support/e2e.env.ts
-/** Ports of this file's Redis topology (8220–8269 are free in every slot). */
-const MASTER = 8220 + slot;
-const REPLICA = 8230 + slot;
+/**
+ * Ports of this file's Redis topology (8220–8269 are free in every slot): two servers, the first started as master,
+ * and three Sentinels. Which server is master is what the Sentinels say, not which started as one: on a loaded host a
+ * master slow to answer their PINGs (down-after 1 s) is failed over before the test begins, which is a failover too.
+ */
+const SERVERS = [8220 + slot, 8230 + slot] as const;
 const SENTINELS = [8240 + slot, 8250 + slot, 8260 + slot];
 const NAME = 'cti-e2e';
 const dir = `${ctx.root}.run/${ctx.runId}/sentinel`;
 const gatewayLog = `${ctx.root}.run/${ctx.runId}/gateway.log`;
 const processes: ChildProcess[] = [];
-let master: ChildProcess | undefined;
+/** The Redis server process on each of SERVERS' ports. */
+const servers = new Map<number, ChildProcess>();
 let db: pg.Client;
 
 const prefix = () => `136${String(Math.floor(Math.random() * 1e5)).padStart(5, '0')}`;
@@ -74,6 +78,31 @@ async function tally(callerPrefix: string) {
   return r.rows[0] as { rows: number; calls: number; answered: number; tickets: number };
 }
 
+/**
+ * Waits until the three Sentinels name the same one of SERVERS as master, the other is its replica with the link up,
+ * and each Sentinel knows that replica and the two other Sentinels; returns the two ports.
+ */
+async function settledRoles(): Promise<{ master: number; replica: number }> {
+  let roles: { master: number; replica: number } | undefined;
+  await waitFor('the Sentinels agreeing on a master, with the other server its replica in sync', async () => {
+    const named = await Promise.all(SENTINELS.map(masterPort));
+    const master = named[0];
+    if (master === undefined || !named.every((m) => m === master)) return false;
+    const replica = SERVERS.find((port) => port !== master);
+    if (replica === undefined || !SERVERS.includes(master as (typeof SERVERS)[number])) return false;
+    const info = await ask<string>(replica, 'INFO', 'replication');
+    if (!info.includes('master_link_status:up') || !info.includes(`master_port:${master}`)) return false;
+    for (const s of SENTINELS) {
+      const m = await ask<string[]>(s, 'SENTINEL', 'master', NAME);
+      const field = (k: string) => Number(m[m.indexOf(k) + 1]);
+      if (field('num-slaves') !== 1 || field('num-other-sentinels') !== 2) return false;
+    }
+    roles = { master, replica };
+    return true;
+  }, 60_000, 200);
+  return roles as { master: number; replica: number };
+}
+
 async function restartBoth(env: Record<string, string>): Promise<void> {
   await stopGatewayByPidFile(pidFile(ctx.root, ctx.runId));
   await stopGatewayByPidFile(workerPidFile(ctx.root, ctx.runId));
@@ -86,23 +115,16 @@ beforeAll(async () => {
   db = stack.db();
   mkdirSync(dir, { recursive: true });
   const volatile = ['--save', '', '--appendonly', 'no', '--bind', '127.0.0.1', '--dir', dir, '--maxmemory-policy', 'noeviction'];
-  master = redisServer('master', ['--port', String(MASTER), ...volatile]);
-  redisServer('replica', ['--port', String(REPLICA), '--replicaof', '127.0.0.1', String(MASTER), ...volatile]);
+  const [first, second] = SERVERS;
+  servers.set(first, redisServer(`redis-${first}`, ['--port', String(first), ...volatile]));
+  servers.set(second, redisServer(`redis-${second}`, ['--port', String(second), '--replicaof', '127.0.0.1', String(first), ...volatile]));
   for (const port of SENTINELS) {
     // A Sentinel rewrites its file with what it learns: one file each.
     const conf = `${dir}/sentinel-${port}.conf`;
-    writeFileSync(conf, [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor ${NAME} 127.0.0.1 ${MASTER} 2`, `sentinel down-after-milliseconds ${NAME} 1000`, `sentinel failover-timeout ${NAME} 10000`, ''].join('\n'));
+    writeFileSync(conf, [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor ${NAME} 127.0.0.1 ${first} 2`, `sentinel down-after-milliseconds ${NAME} 1000`, `sentinel failover-timeout ${NAME} 10000`, ''].join('\n'));
     redisServer(`sentinel-${port}`, [conf, '--sentinel']);
   }
-  await waitFor('the replica in sync', async () => (await ask<string>(REPLICA, 'INFO', 'replication')).includes('master_link_status:up'), 30_000);
-  await waitFor('every Sentinel knowing the replica and the other Sentinels', async () => {
-    for (const s of SENTINELS) {
-      const m = await ask<string[]>(s, 'SENTINEL', 'master', NAME);
-      const field = (k: string) => Number(m[m.indexOf(k) + 1]);
-      if (field('num-slaves') !== 1 || field('num-other-sentinels') !== 2) return false;
-    }
-    return true;
-  }, 60_000, 200);
+  await settledRoles();
   await restartBoth(sentinelEnv);
 }, 240_000);
 
@@ -116,15 +138,15 @@ afterAll(async () => {
 
 describe('Redis behind Sentinel', () => {
   it('loses no call and no call record when the Redis master is killed under calls and a replica is promoted', async () => {
-    expect(await masterPort(SENTINELS[0]!)).toBe(MASTER);
+    const { master, replica } = await settledRoles();
     const logFrom = sizeOf(gatewayLog);
     const p = prefix();
     const n = 14;
     const load = placeCalls(ctx.root, { target: sipTarget, from: ctx.env.CTI_TRUNK_PRIMARY as string, count: n, rate: 1, holdMs: 5_000, mediaPort: ctx.mediaBase, callerPrefix: p });
     // Some calls are on before the master goes: answered, talking, some already ended and published.
     await waitFor('calls stored before the kill', async () => (await tally(p)).calls >= 2, 60_000, 100);
-    await stopProcess(master, 'SIGKILL');
-    await waitFor('the Sentinels promoting the replica', async () => (await masterPort(SENTINELS[0]!)) === REPLICA, 60_000, 100);
+    await stopProcess(servers.get(master), 'SIGKILL');
+    await waitFor('the Sentinels promoting the replica', async () => (await masterPort(SENTINELS[0]!)) === replica, 60_000, 100);
     const run = await load;
     expect(run.successful, run.output.slice(-1500)).toBe(n);
     await waitFor(`${n} calls stored`, async () => (await tally(p)).calls === n, 90_000, 200);
@@ -135,7 +157,7 @@ describe('Redis behind Sentinel', () => {
     const lines = gatewayLogLines(gatewayLog, logFrom);
     expect(lines.some((l) => l.msg === 'redis connection back: the saved state is written whole')).toBe(true);
     expect(lines.filter((l) => l.msg === 'gateway lost leadership')).toEqual([]);
-    const state = await ask<string[]>(REPLICA, 'HKEYS', `${ctx.env.CTI_REDIS_PREFIX}:gateway:state:v2`);
+    const state = await ask<string[]>(replica, 'HKEYS', `${ctx.env.CTI_REDIS_PREFIX}:gateway:state:v2`);
     expect(state).toEqual(expect.arrayContaining(['meta', 'acd', 'agent:a01']));
     // Nothing is left waiting in the spool.
     await waitFor('spool empty', async () => (await (await fetch(`${ctx.apiUrl}/healthz`)).json()).spooledRecords === false, 30_000, 200);
