@@ -7,7 +7,7 @@ import { inject } from 'vitest';
 import { api, awaitSeatsAnswering, hangUpCallers, loginAllAgents } from './support/api.js';
 import { placeCalls, startSeats, startUas } from './support/sipp.js';
 import { startTrunkPhone, trunkAnswering } from './support/trunk.js';
-import { waitFor } from './support/processes.js';
+import { STEP_BOUND_MS, waitFor } from './support/processes.js';
 import { pidFile, restartGateway, stopGatewayByPidFile } from './support/gateway.control.js';
 
 const ctx = inject('e2e');
@@ -58,7 +58,7 @@ describe('the ACD on real calls', () => {
     const t0 = new Date();
     const run = await placeCalls(ctx.root, { target: sipTarget, from: primary, count: 3, rate: 10, holdMs: 6000, mediaPort: ctx.mediaBase, scenario: 'caller-tibetan' });
     expect(run.successful, run.output.slice(-1500)).toBe(3);
-    await waitFor('3 records', async () => (await callsSince(t0)).length === 3, 15_000);
+    await waitFor('3 records', async () => (await callsSince(t0)).length === 3, STEP_BOUND_MS);
     const calls = await callsSince(t0);
     expect(calls.map((c) => c.outcome)).toEqual(['answered', 'answered', 'answered']);
     expect(calls.map((c) => c.language)).toEqual(['tibetan', 'tibetan', 'tibetan']);
@@ -75,7 +75,7 @@ describe('the ACD on real calls', () => {
       const run = await placeCalls(ctx.root, { target: sipTarget, from: primary, count: 1, holdMs: 9000, mediaPort: ctx.mediaBase });
       expect(run.successful).toBe(1);
     }
-    await waitFor('2 records', async () => (await callsSince(t0)).length === 2, 15_000);
+    await waitFor('2 records', async () => (await callsSince(t0)).length === 2, STEP_BOUND_MS);
     const calls = await callsSince(t0);
     expect(calls.map((c) => [c.outcome, c.seat])).toEqual([['answered', 'seat-02'], ['answered', 'seat-02']]);
     const agents = (await api(ctx, 'GET', '/api/v1/agents')).body.items as Array<{ agentId: string; live: any }>;
@@ -87,10 +87,10 @@ describe('the ACD on real calls', () => {
     const t0 = new Date();
     const run = await placeCalls(ctx.root, { target: sipTarget, from: primary, count: 1, holdMs: 5000, mediaPort: ctx.mediaBase });
     expect(run.successful).toBe(1);
-    await waitFor('abandoned record', async () => (await callsSince(t0)).length === 1, 15_000);
+    await waitFor('abandoned record', async () => (await callsSince(t0)).length === 1, STEP_BOUND_MS);
     const [call] = await callsSince(t0);
     expect(call?.outcome).toBe('abandoned');
-    await waitFor('task', async () => (await q('SELECT 1 FROM $S.missed_call_tasks WHERE linked_id = $1', [call?.linked_id])).length === 1, 10_000);
+    await waitFor('task', async () => (await q('SELECT 1 FROM $S.missed_call_tasks WHERE linked_id = $1', [call?.linked_id])).length === 1, STEP_BOUND_MS);
     const list = await api(ctx, 'GET', '/api/v1/callbacks');
     expect(list.status).toBe(200);
     expect(list.body.missedCalls.map((t: { linkedId: string }) => t.linkedId)).toContain(call?.linked_id);
@@ -103,7 +103,7 @@ describe('the ACD on real calls', () => {
     const t0 = new Date();
     const run = await placeCalls(ctx.root, { target: sipTarget, from: primary, count: 1, holdMs: 7000, mediaPort: ctx.mediaBase, scenario: 'caller-callback' });
     expect(run.successful, run.output.slice(-1500)).toBe(1);
-    await waitFor('record with callback request', async () => (await callsSince(t0)).length === 1, 10_000);
+    await waitFor('record with callback request', async () => (await callsSince(t0)).length === 1, STEP_BOUND_MS);
     const [call] = await callsSince(t0);
     const [row] = await q('SELECT outcome, callback_requested_at FROM $S.calls WHERE linked_id = $1', [call?.linked_id]);
     expect(row.outcome).toBe('abandoned'); // not silently counted as answered
@@ -114,7 +114,7 @@ describe('the ACD on real calls', () => {
       // The caller just left the primary's address; Asterisk dials it only once this phone has answered a qualify.
       await trunkAnswering(ctx, citizen, 'trunk-primary');
       expect((await api(ctx, 'POST', '/api/v1/agents/a03/ready')).status).toBe(200);
-      await waitFor('callback result', async () => (await q('SELECT 1 FROM $S.outbound_callbacks WHERE linked_id = $1', [call?.linked_id])).length === 1, 30_000);
+      await waitFor('callback result', async () => (await q('SELECT 1 FROM $S.outbound_callbacks WHERE linked_id = $1', [call?.linked_id])).length === 1, STEP_BOUND_MS);
       const [cb] = await q('SELECT kind, result, trunk, agent_id, answered_at FROM $S.outbound_callbacks WHERE linked_id = $1', [call?.linked_id]);
       expect(cb).toMatchObject({ kind: 'virtual_hold', result: 'reached', trunk: 'primary', agent_id: 'a03' });
       expect(cb.answered_at).not.toBeNull();
@@ -135,7 +135,7 @@ describe('the ACD on real calls', () => {
     const callerPrefix = `1397${String(Math.floor(Math.random() * 1e4)).padStart(4, '0')}`;
     const load = placeCalls(ctx.root, { target: sipTarget, from: primary, count: 20, rate: 20, holdMs: 0, mediaPort: ctx.mediaBase, scenario: 'caller-until-hangup', timeoutS: 300, callerPrefix });
     try {
-      await waitFor('20 waiting', async () => (await api(ctx, 'GET', '/api/v1/queue')).body.items.length === 20, 20_000);
+      await waitFor('20 waiting', async () => (await api(ctx, 'GET', '/api/v1/queue')).body.items.length === 20, STEP_BOUND_MS);
       const before = ((await api(ctx, 'GET', '/api/v1/queue')).body.items as Array<{ callId: string }>).map((c) => c.callId);
 
       await stopGatewayByPidFile(pidFile(ctx.root, ctx.runId), 'SIGKILL');
@@ -153,7 +153,7 @@ describe('the ACD on real calls', () => {
       await hangUpCallers(ctx, callerPrefix);
       const run = await load;
       expect(run.successful, run.output.slice(-1500)).toBe(20);
-      await waitFor('20 records', async () => (await callsSince(t0)).length === 20, 20_000);
+      await waitFor('20 records', async () => (await callsSince(t0)).length === 20, STEP_BOUND_MS);
       const calls = await callsSince(t0);
       expect(calls.filter((c) => c.outcome === 'answered')).toHaveLength(20);
       // Offered (seat rung) in the order they arrived.
