@@ -88,12 +88,21 @@ async function startStandby(check?: () => Promise<void>): Promise<number> {
       if (alive(activePid) || attempt >= 3) throw err;
     }
     await waitFor('the active gone for good', () => !alive(activePid), 30_000, 100);
-    const lines = gatewayLogLines(mainLog, offset, true).filter((l) => l.pid === activePid);
-    const lost = lines.find((l) => l.msg === 'gateway lost leadership');
-    expect(lost, `the active ended while its standby started without saying it lost its lease; its last lines: ${JSON.stringify(lines.slice(-5))}`).toBeDefined();
-    console.warn(`[takeover] attempt ${attempt}: the active (epoch ${epoch}) ended itself while its standby started (${String(lost?.reason)}); giving the slot its usual gateway back and setting the pair up again`);
+    const reason = leaseLossOf(activePid, offset, 'while its standby started');
+    console.warn(`[takeover] attempt ${attempt}: the active (epoch ${epoch}) ended itself while its standby started (${reason}); giving the slot its usual gateway back and setting the pair up again`);
     await restoreUsualGateway();
   }
+}
+
+/**
+ * Why the active `pid`, which has ended, lost its lease, as its log (from byte `offset`) says; fails the test, with its
+ * last lines (the harness's exit line among them), when it ended `when` without saying it lost its lease.
+ */
+function leaseLossOf(pid: number, offset: number, when: string): string {
+  const lines = gatewayLogLines(mainLog, offset, true).filter((l) => l.pid === pid);
+  const lost = lines.find((l) => l.msg === 'gateway lost leadership');
+  expect(lost, `the active ended ${when} without saying it lost its lease; its last lines: ${JSON.stringify(lines.slice(-5))}`).toBeDefined();
+  return String(lost?.reason);
 }
 
 /** The active gateway's epoch, read from its /healthz. */
@@ -148,9 +157,8 @@ describe('one active gateway among two processes', () => {
         const killedAt = Date.now();
         if (alive(activePid)) process.kill(activePid, 'SIGKILL');
         else {
-          const lost = gatewayLogLines(mainLog, mainOffset).find((l) => l.pid === activePid && l.msg === 'gateway lost leadership');
-          expect(lost, 'the active ended under the callers without saying it lost its lease').toBeDefined();
-          console.warn(`[takeover] the active (epoch ${epoch}) ended itself under the callers before the kill (${String(lost?.reason)})`);
+          const reason = leaseLossOf(activePid, mainOffset, 'under the callers');
+          console.warn(`[takeover] the active (epoch ${epoch}) ended itself under the callers before the kill (${reason})`);
         }
         await waitFor('second gateway active and routing', async () => {
           const h = await health(secondUrl);

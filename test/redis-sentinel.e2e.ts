@@ -87,9 +87,8 @@ async function settledRoles(): Promise<{ master: number; replica: number }> {
   await waitFor('the Sentinels agreeing on a master, with the other server its replica in sync', async () => {
     const named = await Promise.all(SENTINELS.map(masterPort));
     const master = named[0];
-    if (master === undefined || !named.every((m) => m === master)) return false;
-    const replica = SERVERS.find((port) => port !== master);
-    if (replica === undefined || !SERVERS.includes(master as (typeof SERVERS)[number])) return false;
+    if (master === undefined || !named.every((m) => m === master) || !SERVERS.some((port) => port === master)) return false;
+    const replica = SERVERS.find((port) => port !== master) as number;
     const info = await ask<string>(replica, 'INFO', 'replication');
     if (!info.includes('master_link_status:up') || !info.includes(`master_port:${master}`)) return false;
     for (const s of SENTINELS) {

@@ -134,7 +134,7 @@ export type StandbyMove =
  * counts for the holder it was opened to: a stale address or a closed connection to an earlier holder decides nothing.
  */
 export class StandbyWatch {
-  private sawHolder = false;
+  /** The last holder seen (null: none yet). */
   private lastHolder: string | null = null;
 
   /**
@@ -146,9 +146,8 @@ export class StandbyWatch {
       // The last holder's heartbeat connection closed before its key lapsed: the heartbeat told of its end first (a
       // standby starved of CPU for longer than the lease finds both when it runs again, in either order).
       if (heartbeatLostOf !== undefined && heartbeatLostOf === this.lastHolder) return { kind: 'acquire', detected: 'heartbeat' };
-      return { kind: 'acquire', detected: this.sawHolder ? 'lease-expired' : 'free' };
+      return { kind: 'acquire', detected: this.lastHolder !== null ? 'lease-expired' : 'free' };
     }
-    this.sawHolder = true;
     this.lastHolder = holder;
     if (heartbeatLostOf !== undefined && heartbeatLostOf === holder) return { kind: 'take-over', detected: 'heartbeat', holder };
     return { kind: 'wait' };
